@@ -1,0 +1,56 @@
+# OAuth Lab. `make serve` and `make test` install what is missing on a fresh machine
+# (Debian with rustup, Node.js and npm), build, and run.
+
+SHELL := /bin/bash
+CARGO_BIN := $(HOME)/.cargo/bin
+export PATH := $(CURDIR)/node_modules/.bin:$(CARGO_BIN):$(PATH)
+
+ADDR ?= 127.0.0.1:3000
+DATABASE ?= sqlite:data/oauthlab.db
+LEPTOS_VERSION := 0.3.10
+WASM_BINDGEN_VERSION := 0.2.130
+
+.PHONY: setup tools serve build test test-rust test-e2e lint clean
+
+## Install what is missing: the wasm target, cargo-leptos, wasm-bindgen, Chromium, npm packages.
+setup: tools node_modules/.installed
+
+tools:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@cargo leptos --version 2>/dev/null | grep -q '$(LEPTOS_VERSION)' || \
+		CARGO_PROFILE_RELEASE_LTO=off cargo install cargo-leptos --locked --version $(LEPTOS_VERSION)
+	@wasm-bindgen --version 2>/dev/null | grep -q '$(WASM_BINDGEN_VERSION)' || \
+		cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+	@command -v chromium >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium; }
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+## Release build: target/release/oauthlab and the site assets in target/site.
+build: setup
+	cargo leptos build --release
+
+## Build and serve on http://$(ADDR) with the database under data/.
+serve: build
+	./target/release/oauthlab serve --addr $(ADDR) --database $(DATABASE)
+
+## Every test: the core, the server (API, storage, CLI), then the browser tests.
+test: build test-rust test-e2e
+
+test-rust:
+	cargo test --workspace --exclude app
+	cargo test -p app --features ssr --lib
+
+test-e2e: build
+	npx playwright test --config end2end/playwright.config.ts
+
+lint:
+	cargo clippy --workspace --exclude app --all-targets
+	cargo clippy -p app --features ssr --all-targets
+
+clean:
+	cargo clean
+	rm -rf node_modules end2end/test-results

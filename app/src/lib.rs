@@ -1,0 +1,78 @@
+//! OAuth Lab's web UI: server-rendered with Leptos, hydrated when JavaScript runs.
+//! Every action is a plain form post to a server function, so the site works with
+//! JavaScript off; when hydrated, the same forms answer in place.
+
+pub mod api;
+pub mod components;
+pub mod model;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod services;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::path;
+
+use pages::{home::HomePage, not_found::NotFoundPage, practice_app::PracticeAppPage,
+    refresh::RefreshExercisePage};
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/oauthlab.css"/>
+        <Title formatter=|title: String| {
+            if title.is_empty() { "OAuth Lab".to_owned() } else { format!("{title} · OAuth Lab") }
+        }/>
+        <Router>
+            <header class="site-header">
+                <nav class="site-nav" aria-label="Main">
+                    <A href="/" attr:class="brand">"OAuth Lab"</A>
+                    <A href="/exercises/refresh">"Refresh Tokens"</A>
+                    <A href="/practice/app">"Practice app"</A>
+                </nav>
+            </header>
+            <main class="site-main">
+                <Routes fallback=NotFoundPage>
+                    <Route path=path!("/") view=HomePage/>
+                    <Route path=path!("/exercises/refresh") view=RefreshExercisePage/>
+                    <Route path=path!("/practice/app") view=PracticeAppPage/>
+                </Routes>
+            </main>
+            <footer class="site-footer">
+                <p>
+                    "OAuth Lab keeps no copy of the tokens, codes or secrets you paste. "
+                    <a href="/api/v1/openapi.json">"API"</a>
+                </p>
+            </footer>
+        </Router>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

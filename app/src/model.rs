@@ -1,0 +1,79 @@
+//! What the pages show, as sent from the server to the browser. No secret travels here
+//! except the learner's own practice client secret and a verifier just generated for
+//! them, both shown to that learner only.
+
+use oauthlab::exercises::refresh::{DecodedJwt, Step, StepStatus};
+use oauthlab::verdict::Verdict;
+use serde::{Deserialize, Serialize};
+
+/// `{"id", "status"}` as the API returns it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepState {
+    pub id: String,
+    pub status: StepStatus,
+}
+
+/// The exercise object of the API: `{"slug", "completed", "steps"}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExerciseState {
+    pub slug: String,
+    pub completed: bool,
+    pub steps: Vec<StepState>,
+}
+
+/// The last check of a step, kept so a page rendered after a plain form post shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LastCheck {
+    pub verdict: Verdict,
+    pub jwt: Option<DecodedJwt>,
+}
+
+impl LastCheck {
+    pub fn passed(&self) -> bool {
+        self.verdict.passed()
+    }
+}
+
+/// One step card on the exercise page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StepView {
+    pub step: Step,
+    pub status: StepStatus,
+    pub last: Option<LastCheck>,
+}
+
+/// A command shown with the secret masked, and in full on demand.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Command {
+    pub masked: String,
+    pub full: String,
+}
+
+/// The learner's practice application, as the dashboard shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PracticeApp {
+    pub client_id: String,
+    pub client_secret: String,
+    pub redirect_uris: Vec<String>,
+    pub grant_types: Vec<String>,
+    pub refresh_tokens_enabled: bool,
+}
+
+/// Everything the exercise page renders.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExerciseData {
+    pub exercise: ExerciseState,
+    pub steps: Vec<StepView>,
+    /// A verifier generated for this learner, shown once (never stored).
+    pub generated_verifier: Option<String>,
+    /// The learner's code challenge, once step 1 passed (not a secret).
+    pub challenge: Option<String>,
+    /// Step 3's URL once it passed: the *Log In* link.
+    pub login_url: Option<String>,
+    pub token_command: Option<Command>,
+    pub refresh_command: Option<Command>,
+    pub authorization_endpoint: String,
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub refresh_tokens_enabled: bool,
+}

@@ -1,0 +1,6 @@
+//! One file per page; page components end in `Page`.
+
+pub mod home;
+pub mod not_found;
+pub mod practice_app;
+pub mod refresh;

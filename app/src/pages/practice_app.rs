@@ -1,0 +1,110 @@
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::practice::{get_practice_app, SetRefreshTokens};
+use crate::model::PracticeApp;
+
+/// The learner's application on the built-in practice authorization server, shown like
+/// the seeds' dashboards.
+#[component]
+pub fn PracticeAppPage() -> impl IntoView {
+    let app = Resource::new(|| (), |_| get_practice_app());
+    view! {
+        <Title text="Practice application"/>
+        <Suspense fallback=|| view! { <p class="loading">"Loading your application…"</p> }>
+            {move || Suspend::new(async move {
+                match app.await {
+                    Ok(app) => Either::Left(view! { <Dashboard initial=app/> }),
+                    Err(err) => Either::Right(view! {
+                        <p class="error-box" role="alert">{format!("Your application could not load: {err}")}</p>
+                    }),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Dashboard(initial: PracticeApp) -> impl IntoView {
+    let app = RwSignal::new(initial);
+    let error = RwSignal::new(None::<String>);
+    let toggle = ServerAction::<SetRefreshTokens>::new();
+    Effect::new(move |_| match toggle.value().get() {
+        Some(Ok(next)) => {
+            error.set(None);
+            app.set(next);
+        }
+        Some(Err(err)) => error.set(Some(err.to_string())),
+        None => {}
+    });
+    let enabled = move || app.with(|a| a.refresh_tokens_enabled);
+
+    view! {
+        <article class="dashboard">
+            <header>
+                <p class="eyebrow">"Practice authorization server"</p>
+                <h1>"My Web App"</h1>
+                <p class="lede">
+                    "Your own confidential client on OAuth Lab's built-in authorization server. "
+                    "Use these values in the exercises."
+                </p>
+            </header>
+            {move || error.get().map(|e| view! { <p class="error-box" role="alert">{e}</p> })}
+
+            <section class="panel">
+                <h2>"Client Credentials"</h2>
+                <dl class="values">
+                    <dt>"Client ID"</dt>
+                    <dd><code data-testid="client-id">{move || app.with(|a| a.client_id.clone())}</code>
+                        <p class="hint">"Public identifier for the client that is required for all OAuth flows."</p></dd>
+                    <dt>"Client secret"</dt>
+                    <dd>
+                        <details class="secret" data-testid="client-secret">
+                            <summary>"•••••••••••• "<span class="reveal">"Reveal"</span></summary>
+                            <code data-testid="client-secret-value">{move || app.with(|a| a.client_secret.clone())}</code>
+                        </details>
+                        <p class="hint">
+                            "Secret used by the client to exchange an authorization code for a token. "
+                            "This must be kept confidential! Do not include it in apps which cannot keep it "
+                            "secret, such as those running in a browser."
+                        </p>
+                    </dd>
+                </dl>
+            </section>
+
+            <section class="panel">
+                <h2>"General Settings"</h2>
+                <dl class="values">
+                    <dt>"Application type"</dt><dd>"Web"</dd>
+                    <dt>"Sign-in redirect URIs"</dt>
+                    <dd>{move || app.with(|a| a.redirect_uris.iter().map(|u| view! { <code data-testid="redirect-uri">{u.clone()}</code> }).collect_view())}</dd>
+                </dl>
+                <h3>"Grant type"</h3>
+                <p class="hint">"Client acting on behalf of a user"</p>
+                <ul class="grants">
+                    <li><span class="checkbox checkbox--on" aria-hidden="true">"☒"</span>" Authorization Code"</li>
+                    <li data-testid="refresh-grant" data-enabled=move || enabled().to_string()>
+                        <span class=move || if enabled() { "checkbox checkbox--on" } else { "checkbox" } aria-hidden="true">
+                            {move || if enabled() { "☒" } else { "☐" }}
+                        </span>
+                        " Refresh Token "
+                        <strong>{move || if enabled() { "(on)" } else { "(off)" }}</strong>
+                    </li>
+                </ul>
+                <p class="hint">
+                    "This allows your application to request refresh tokens and use them. Without this "
+                    "checked, the authorization server will not issue refresh tokens to this application, "
+                    "even when it asks for offline_access."
+                </p>
+                <ActionForm action=toggle>
+                    <input type="hidden" name="enabled" value=move || (!enabled()).to_string()/>
+                    <button type="submit" class="button" data-testid="toggle-refresh">
+                        {move || if enabled() { "Turn refresh tokens off" } else { "Allow refresh tokens" }}
+                    </button>
+                </ActionForm>
+            </section>
+            <p><a href="/exercises/refresh">"Back to the Refresh Tokens exercise"</a></p>
+        </article>
+    }
+}

@@ -1,0 +1,326 @@
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use oauthlab::exercises::refresh::{Step, StepStatus};
+
+use crate::api::exercise::{get_exercise, CalculateHash, CheckStep, GenerateVerifier, ResetExercise};
+use crate::components::{Findings, StepCard};
+use crate::model::{Command, ExerciseData};
+
+/// The Refresh Tokens exercise.
+#[component]
+pub fn RefreshExercisePage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| get_exercise());
+    view! {
+        <Title text="Refresh Tokens"/>
+        <Suspense fallback=|| view! { <p class="loading">"Loading the exercise…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(data) => Either::Left(view! { <Exercise initial=data/> }),
+                    Err(err) => Either::Right(view! {
+                        <p class="error-box" role="alert">{format!("The exercise could not load: {err}")}</p>
+                    }),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Exercise(initial: ExerciseData) -> impl IntoView {
+    let generated = initial.generated_verifier.clone().unwrap_or_default();
+    let data = RwSignal::new(initial);
+    let error = RwSignal::new(None::<String>);
+    // Text put into the boxes by the page (a generated verifier, a reset); typing is
+    // left alone.
+    let verifier_box = RwSignal::new(generated.clone());
+    let cleared = RwSignal::new(0_u32);
+
+    let check = ServerAction::<CheckStep>::new();
+    let generate = ServerAction::<GenerateVerifier>::new();
+    let hash = ServerAction::<CalculateHash>::new();
+    let reset = ServerAction::<ResetExercise>::new();
+
+    let apply = move |result: Option<Result<ExerciseData, ServerFnError>>| match result {
+        Some(Ok(next)) => {
+            error.set(None);
+            data.set(next);
+        }
+        Some(Err(err)) => error.set(Some(err.to_string())),
+        None => {}
+    };
+    Effect::new(move |_| apply(check.value().get()));
+    Effect::new(move |_| apply(hash.value().get()));
+    Effect::new(move |_| {
+        let value = generate.value().get();
+        if let Some(Ok(next)) = &value {
+            verifier_box.set(next.generated_verifier.clone().unwrap_or_default());
+        }
+        apply(value);
+    });
+    Effect::new(move |_| {
+        let value = reset.value().get();
+        if let Some(Ok(_)) = &value {
+            verifier_box.set(String::new());
+            cleared.update(|n| *n += 1);
+        }
+        apply(value);
+    });
+
+    let status = move |step: Step| {
+        Signal::derive(move || {
+            data.with(|d| d.steps.get(step.index()).map(|s| s.status).unwrap_or(StepStatus::Locked))
+        })
+    };
+    let findings = move |step: Step| {
+        Signal::derive(move || {
+            data.with(|d| {
+                d.steps
+                    .get(step.index())
+                    .and_then(|s| s.last.as_ref())
+                    .map(|l| l.verdict.findings.clone())
+            })
+        })
+    };
+    let locked = move |step: Step| move || status(step).get() == StepStatus::Locked;
+    let pending = move || {
+        check.pending().get() || generate.pending().get() || hash.pending().get() || reset.pending().get()
+    };
+    let empty_box = move || {
+        cleared.track();
+        String::new()
+    };
+
+    view! {
+        <article class="exercise" aria-busy=move || pending().to_string()>
+            <header class="exercise-header">
+                <p class="eyebrow">"Exercise"</p>
+                <h1>"Refresh Tokens"</h1>
+                <p class="lede">
+                    "In this exercise you'll learn how to obtain a refresh token and use it to get new "
+                    "access tokens: start an authorization code flow with PKCE that asks for "
+                    <code>"offline_access"</code>", exchange the code, then use the refresh token."
+                </p>
+                <ol class="progress" aria-label="Progress">
+                    {Step::ALL
+                        .into_iter()
+                        .map(|step| {
+                            let s = status(step);
+                            view! {
+                                <li class=move || format!("progress-item progress-item--{}", crate::components::status_label(s.get()))>
+                                    <a href=format!("#step-{}", step.slug())>{step.title()}</a>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ol>
+            </header>
+
+            {move || error.get().map(|e| view! { <p class="error-box" role="alert">{e}</p> })}
+            {move || data.with(|d| d.exercise.completed).then(|| view! {
+                <p class="done-box" role="status" data-testid="completed">"You've completed the exercise!"</p>
+            })}
+
+            <section class="panel setup">
+                <h2>"Before you start: allow refresh tokens"</h2>
+                <p>
+                    "Before your application can get a refresh token, the authorization server has to "
+                    "allow it. Open your "<a href="/practice/app">"practice application"</a>
+                    " and tick the "<strong>"Refresh Token"</strong>" grant type (Okta calls it that; "
+                    "in Auth0 it is the "<strong>"Allow Offline Access"</strong>" toggle)."
+                </p>
+                <p class="setup-state" data-testid="refresh-toggle-state">
+                    {move || if data.with(|d| d.refresh_tokens_enabled) {
+                        "✓ Refresh tokens are on for your practice application."
+                    } else {
+                        "Refresh tokens are off for your practice application."
+                    }}
+                </p>
+            </section>
+
+            <StepCard step=Step::Verifier status=status(Step::Verifier)>
+                <p>
+                    "Generate a "<strong>"code verifier"</strong>": a cryptographically random string of 43 to 128 "
+                    "characters from "<code>"A-Z a-z 0-9 - . _ ~"</code>" (RFC 7636 §4.1). Paste your own or let us make one."
+                </p>
+                <fieldset disabled=locked(Step::Verifier) class="step-actions">
+                    <ActionForm action=generate>
+                        <button type="submit" class="button" data-testid="generate">"Generate Random String"</button>
+                    </ActionForm>
+                    <ActionForm action=check attr:class="check-form">
+                        <input type="hidden" name="step" value="verifier"/>
+                        <label for="input-verifier">"Code Verifier"</label>
+                        <textarea id="input-verifier" name="input" rows="2" spellcheck="false"
+                            autocomplete="off" placeholder="plaintext random string"
+                            prop:value=move || verifier_box.get()>{generated}</textarea>
+                        <button type="submit" class="button button--secondary">"Check Your Verifier"</button>
+                    </ActionForm>
+                </fieldset>
+                <p class="hint">
+                    "Save the code verifier and keep it secret: you won't need it until the token request. "
+                    "A verifier we generate is kept in this server's memory for 30 minutes so this page can "
+                    "show it, and is never written to disk."
+                </p>
+                <Findings findings=findings(Step::Verifier) step="verifier"/>
+            </StepCard>
+
+            <StepCard step=Step::Challenge status=status(Step::Challenge)>
+                <p>
+                    "Next, create the "<strong>"code challenge"</strong>": the Base64-URL-encoded SHA-256 hash of "
+                    "your verifier, without "<code>"="</code>" padding. Write code to compute it and paste the "
+                    "result, or click "<strong>"Calculate Hash"</strong>"."
+                </p>
+                <fieldset disabled=locked(Step::Challenge) class="step-actions">
+                    <ActionForm action=hash>
+                        <button type="submit" class="button" data-testid="calculate">"Calculate Hash"</button>
+                    </ActionForm>
+                    <ActionForm action=check attr:class="check-form">
+                        <input type="hidden" name="step" value="challenge"/>
+                        <label for="input-challenge">"Code Challenge"</label>
+                        <textarea id="input-challenge" name="input" rows="2" spellcheck="false"
+                            autocomplete="off" placeholder="base64url-encoded SHA256 hash of the code verifier"
+                            prop:value=empty_box></textarea>
+                        <button type="submit" class="button button--secondary">"Check Your Challenge"</button>
+                    </ActionForm>
+                </fieldset>
+                {move || {
+                    let passed = status(Step::Challenge).get() == StepStatus::Passed;
+                    data.with(|d| d.challenge.clone()).filter(|_| passed).map(|c| view! {
+                        <p class="value-line">"Your code challenge: "<code data-testid="challenge-value">{c}</code></p>
+                    })
+                }}
+                <Findings findings=findings(Step::Challenge) step="challenge"/>
+            </StepCard>
+
+            <StepCard step=Step::AuthorizationUrl status=status(Step::AuthorizationUrl)>
+                <p>
+                    "Build the authorization URL, and this time add the scope "<code>"offline_access"</code>
+                    ". Replace every placeholder with your own values."
+                </p>
+                <pre class="code">{move || data.with(|d| url_template(&d.authorization_endpoint))}</pre>
+                <dl class="values">
+                    <dt>"client_id"</dt><dd><code data-testid="client-id">{move || data.with(|d| d.client_id.clone())}</code></dd>
+                    <dt>"redirect_uri"</dt><dd><code>{move || data.with(|d| d.redirect_uri.clone())}</code></dd>
+                    <dt>"code_challenge"</dt>
+                    <dd><code>{move || data.with(|d| d.challenge.clone()).unwrap_or_else(|| "(after step 1)".into())}</code></dd>
+                </dl>
+                <fieldset disabled=locked(Step::AuthorizationUrl) class="step-actions">
+                    <ActionForm action=check attr:class="check-form">
+                        <input type="hidden" name="step" value="authorization-url"/>
+                        <label for="input-authorization-url">"Authorization Request"</label>
+                        <textarea id="input-authorization-url" name="input" rows="4" spellcheck="false"
+                            autocomplete="off" placeholder="https://…/oauth2/authorize?response_type=code&…"
+                            prop:value=empty_box></textarea>
+                        <button type="submit" class="button button--secondary">"Check Your URL"</button>
+                    </ActionForm>
+                </fieldset>
+                <Findings findings=findings(Step::AuthorizationUrl) step="authorization-url"/>
+                {move || data.with(|d| d.login_url.clone()).map(|url| view! {
+                    <div class="next">
+                        <p>"Your URL is right. Log in, and you'll be sent back to the redirect URI with an authorization code."</p>
+                        <a class="button button--primary" href=url data-testid="login-link">"Log In"</a>
+                        <p>"Then exchange the code at the token endpoint:"</p>
+                    </div>
+                })}
+                {move || data.with(|d| d.token_command.clone()).map(|c| view! { <CommandBlock command=c name="token"/> })}
+            </StepCard>
+
+            <StepCard step=Step::TokenResponse status=status(Step::TokenResponse)>
+                <p>
+                    "Use the authorization code to get an access token, then paste the "<strong>"entire"</strong>
+                    " token response JSON here (not just the access token)."
+                </p>
+                <fieldset disabled=locked(Step::TokenResponse) class="step-actions">
+                    <ActionForm action=check attr:class="check-form">
+                        <input type="hidden" name="step" value="token-response"/>
+                        <label for="input-token-response">"Token Response"</label>
+                        <textarea id="input-token-response" name="input" rows="6" spellcheck="false"
+                            autocomplete="off" placeholder="{\n  \"token_type\": \"Bearer\",\n  ...\n}"
+                            prop:value=empty_box></textarea>
+                        <button type="submit" class="button button--secondary">"Check Your Response"</button>
+                    </ActionForm>
+                </fieldset>
+                <Findings findings=findings(Step::TokenResponse) step="token-response"/>
+                <Jwt data=data step=Step::TokenResponse/>
+                {move || data.with(|d| d.refresh_command.clone()).map(|c| view! {
+                    <div class="next">
+                        <p>"Great! You got a refresh token. Now use it to get a new access token:"</p>
+                        <CommandBlock command=c name="refresh"/>
+                    </div>
+                })}
+            </StepCard>
+
+            <StepCard step=Step::RefreshResponse status=status(Step::RefreshResponse)>
+                <p>
+                    "Make a POST request to the token endpoint with "<code>"grant_type=refresh_token"</code>
+                    ", then paste the entire new response here."
+                </p>
+                <fieldset disabled=locked(Step::RefreshResponse) class="step-actions">
+                    <ActionForm action=check attr:class="check-form">
+                        <input type="hidden" name="step" value="refresh-response"/>
+                        <label for="input-refresh-response">"Refresh Token Response"</label>
+                        <textarea id="input-refresh-response" name="input" rows="6" spellcheck="false"
+                            autocomplete="off" placeholder="{\n  \"token_type\": \"Bearer\",\n  ...\n}"
+                            prop:value=empty_box></textarea>
+                        <button type="submit" class="button button--secondary">"Check Your Response"</button>
+                    </ActionForm>
+                </fieldset>
+                <Findings findings=findings(Step::RefreshResponse) step="refresh-response"/>
+                <Jwt data=data step=Step::RefreshResponse/>
+            </StepCard>
+
+            <details class="panel reset" data-testid="reset">
+                <summary>"Reset"</summary>
+                <p>"This clears your progress in this exercise, so you can start again from step 1."</p>
+                <ActionForm action=reset>
+                    <button type="submit" class="button button--danger" data-testid="confirm-reset">
+                        "Yes, reset my progress"
+                    </button>
+                </ActionForm>
+            </details>
+        </article>
+    }
+}
+
+fn url_template(endpoint: &str) -> String {
+    format!(
+        "{endpoint}?\n  response_type=code&\n  client_id={{YOUR_CLIENT_ID}}&\n  state={{RANDOM_STRING}}&\n  \
+         scope=offline_access&\n  redirect_uri={{YOUR_REDIRECT_URI}}&\n  \
+         code_challenge={{YOUR_CODE_CHALLENGE}}&\n  code_challenge_method=S256"
+    )
+}
+
+/// A curl command with the secret masked, and the full command on demand.
+#[component]
+fn CommandBlock(command: Command, name: &'static str) -> impl IntoView {
+    view! {
+        <div class="command" data-testid=format!("{name}-command")>
+            <pre class="code">{command.masked}</pre>
+            <details>
+                <summary>"Show the command with your client secret"</summary>
+                <pre class="code" data-testid=format!("{name}-command-full")>{command.full}</pre>
+            </details>
+        </div>
+    }
+}
+
+/// The decoded header and claims of a step's access token, when it is a JWT.
+#[component]
+fn Jwt(data: RwSignal<ExerciseData>, step: Step) -> impl IntoView {
+    move || {
+        data.with(|d| d.steps.get(step.index()).and_then(|s| s.last.clone()).and_then(|l| l.jwt))
+            .map(|jwt| {
+                let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default();
+                view! {
+                    <div class="jwt">
+                        <h3>"Your access token is a JWT"</h3>
+                        <p class="hint">"Decoded below. Anyone holding a JWT can read it; only its signature makes it trustworthy."</p>
+                        <div class="jwt-parts">
+                            <div><h4>"Header"</h4><pre class="code">{pretty(&jwt.header)}</pre></div>
+                            <div><h4>"Claims"</h4><pre class="code">{pretty(&jwt.claims)}</pre></div>
+                        </div>
+                    </div>
+                }
+            })
+    }
+}

@@ -1,0 +1,81 @@
+//! In-memory storage, for tests.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+
+use super::store::{
+    ClientSecrets, PracticeAppRecord, PracticeAppStore, ProgressStore, StoreError, StoredProgress,
+};
+use super::LearnerId;
+
+#[derive(Default)]
+pub struct MemoryStore {
+    progress: Mutex<HashMap<(LearnerId, String), StoredProgress>>,
+    apps: Mutex<HashMap<LearnerId, PracticeAppRecord>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    }
+}
+
+#[async_trait]
+impl ProgressStore for MemoryStore {
+    async fn load(&self, learner: &LearnerId, exercise: &str) -> Result<StoredProgress, StoreError> {
+        let map = lock(&self.progress);
+        Ok(map.get(&(learner.clone(), exercise.to_owned())).cloned().unwrap_or_default())
+    }
+    async fn save(
+        &self,
+        learner: &LearnerId,
+        exercise: &str,
+        progress: &StoredProgress,
+    ) -> Result<(), StoreError> {
+        lock(&self.progress).insert((learner.clone(), exercise.to_owned()), progress.clone());
+        Ok(())
+    }
+    async fn reset(&self, learner: &LearnerId, exercise: &str) -> Result<(), StoreError> {
+        lock(&self.progress).remove(&(learner.clone(), exercise.to_owned()));
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl PracticeAppStore for MemoryStore {
+    async fn get_or_create(&self, learner: &LearnerId) -> Result<PracticeAppRecord, StoreError> {
+        let mut apps = lock(&self.apps);
+        let n = apps.len();
+        Ok(apps
+            .entry(learner.clone())
+            .or_insert_with(|| PracticeAppRecord {
+                client_id: format!("client-{n}"),
+                refresh_tokens_enabled: false,
+            })
+            .clone())
+    }
+    async fn set_refresh_tokens(
+        &self,
+        learner: &LearnerId,
+        enabled: bool,
+    ) -> Result<PracticeAppRecord, StoreError> {
+        let mut apps = lock(&self.apps);
+        let app = apps
+            .get_mut(learner)
+            .ok_or_else(|| StoreError("no practice application".into()))?;
+        app.refresh_tokens_enabled = enabled;
+        Ok(app.clone())
+    }
+}
+
+/// Secrets that are easy to recognise in tests.
+pub struct FixedSecrets;
+
+impl ClientSecrets for FixedSecrets {
+    fn secret_for(&self, client_id: &str) -> String {
+        format!("secret-of-{client_id}")
+    }
+}

@@ -1,0 +1,339 @@
+//! The server side of every learner action, shared by the server functions behind the
+//! pages and by the JSON API: load what grading needs, call the pure core, store the
+//! result. Storage sits behind the small traits in [`store`]; the server crate gives
+//! the SQLite versions, and [`memory`] the in-memory ones used by tests.
+
+pub mod flash;
+pub mod memory;
+pub mod store;
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use oauthlab::exercises::refresh::{self, Facts, Provider, Step, StepLocked};
+use oauthlab::pkce;
+use oauthlab::verdict::{Finding, Verdict};
+
+use crate::model::{
+    Command, ExerciseData, ExerciseState, LastCheck, PracticeApp, StepState, StepView,
+};
+use flash::Flash;
+use store::{ClientSecrets, PracticeAppStore, ProgressStore, StoreError, StoredProgress};
+
+/// Who is asking: derived from the learner's session cookie (a digest of it, so the
+/// cookie itself is never stored). The server's middleware puts it in the request.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct LearnerId(pub String);
+
+impl LearnerId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// What a server function or handler reads from the request to find the learner.
+pub fn learner_from_parts(parts: &http::request::Parts) -> Option<LearnerId> {
+    parts.extensions.get::<LearnerId>().cloned()
+}
+
+/// Why a learner action did not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    Locked(#[from] StepLocked),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A check's result with the exercise's state after it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Checked {
+    pub verdict: Verdict,
+    pub last: LastCheck,
+    pub exercise: ExerciseState,
+}
+
+/// Everything a learner action needs, cheap to clone.
+#[derive(Clone)]
+pub struct Services {
+    pub progress: Arc<dyn ProgressStore>,
+    pub apps: Arc<dyn PracticeAppStore>,
+    pub secrets: Arc<dyn ClientSecrets>,
+    /// The site's public URL without a trailing slash; the practice server's issuer.
+    pub public_url: String,
+    pub flash: Flash,
+}
+
+/// Grant types of a practice application, as the dashboard lists them.
+fn grant_types(refresh_tokens_enabled: bool) -> Vec<String> {
+    let mut grants = vec!["authorization_code".to_owned()];
+    if refresh_tokens_enabled {
+        grants.push("refresh_token".to_owned());
+    }
+    grants
+}
+
+pub fn now_unix() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+impl Services {
+    pub fn authorization_endpoint(&self) -> String {
+        format!("{}/oauth2/authorize", self.public_url)
+    }
+    pub fn token_endpoint(&self) -> String {
+        format!("{}/oauth2/token", self.public_url)
+    }
+    pub fn redirect_uri(&self) -> String {
+        format!("{}/redirect", self.public_url)
+    }
+
+    /// This learner's practice application, made on first use.
+    pub async fn practice_app(&self, learner: &LearnerId) -> Result<PracticeApp, StoreError> {
+        let record = self.apps.get_or_create(learner).await?;
+        Ok(self.practice_app_view(record))
+    }
+
+    fn practice_app_view(&self, record: store::PracticeAppRecord) -> PracticeApp {
+        PracticeApp {
+            client_secret: self.secrets.secret_for(&record.client_id),
+            client_id: record.client_id,
+            redirect_uris: vec![self.redirect_uri()],
+            grant_types: grant_types(record.refresh_tokens_enabled),
+            refresh_tokens_enabled: record.refresh_tokens_enabled,
+        }
+    }
+
+    /// The seeds' toggle: *Refresh Token* grant (Okta) / *Allow Offline Access* (Auth0).
+    pub async fn set_refresh_tokens(
+        &self,
+        learner: &LearnerId,
+        enabled: bool,
+    ) -> Result<PracticeApp, StoreError> {
+        self.apps.get_or_create(learner).await?;
+        let record = self.apps.set_refresh_tokens(learner, enabled).await?;
+        Ok(self.practice_app_view(record))
+    }
+
+    async fn provider(&self, learner: &LearnerId) -> Result<Provider, StoreError> {
+        let app = self.apps.get_or_create(learner).await?;
+        Ok(Provider {
+            builtin: true,
+            authorization_endpoint: self.authorization_endpoint(),
+            token_endpoint: self.token_endpoint(),
+            client_id: Some(app.client_id),
+            redirect_uris: vec![self.redirect_uri()],
+        })
+    }
+
+    pub async fn exercise_state(&self, learner: &LearnerId) -> Result<ExerciseState, StoreError> {
+        let stored = self.progress.load(learner, refresh::SLUG).await?;
+        Ok(exercise_state(&stored))
+    }
+
+    /// Check `input` for `step`, keep the verdict and the new progress.
+    pub async fn check_step(
+        &self,
+        learner: &LearnerId,
+        step: Step,
+        input: &str,
+    ) -> Result<Checked, ServiceError> {
+        let mut stored = self.progress.load(learner, refresh::SLUG).await?;
+        let provider = self.provider(learner).await?;
+        let facts = Facts { provider: &provider, progress: &stored.progress, now: now_unix() };
+        let outcome = match refresh::check(step, input, &facts) {
+            Ok(outcome) => outcome,
+            Err(locked) => {
+                // Kept, so a page rendered after a plain form post can say why.
+                let verdict = Verdict::new(vec![Finding::fail("step.locked", locked.to_string())]);
+                stored.last.insert(step.slug().to_owned(), LastCheck { verdict, jwt: None });
+                self.progress.save(learner, refresh::SLUG, &stored).await?;
+                return Err(locked.into());
+            }
+        };
+        let last = LastCheck { verdict: outcome.verdict.clone(), jwt: outcome.jwt };
+        if let Some(progress) = outcome.progress {
+            stored.progress = progress;
+            // Later steps' verdicts belong to the progress that was just cleared.
+            stored.last.retain(|slug, _| {
+                Step::from_slug(slug).is_some_and(|s| s.index() <= step.index())
+            });
+            if step == Step::Verifier {
+                // A pasted verifier replaces a generated one, which is no longer valid.
+                self.flash.take_verifier(learner);
+            }
+        }
+        stored.last.insert(step.slug().to_owned(), last.clone());
+        self.progress.save(learner, refresh::SLUG, &stored).await?;
+        Ok(Checked { verdict: outcome.verdict, last, exercise: exercise_state(&stored) })
+    }
+
+    /// *Generate Random String*: a fresh verifier from 32 random bytes, checked as step 1.
+    /// It is held in memory for a while so the page can show it; never stored.
+    pub async fn generate_verifier(
+        &self,
+        learner: &LearnerId,
+    ) -> Result<(String, Checked), ServiceError> {
+        let verifier = random_verifier();
+        let checked = self.check_step(learner, Step::Verifier, &verifier).await?;
+        self.flash.put_verifier(learner, verifier.clone());
+        Ok((verifier, checked))
+    }
+
+    /// *Calculate Hash*: step 2 with the challenge of the learner's verifier.
+    pub async fn calculate_hash(&self, learner: &LearnerId) -> Result<Checked, ServiceError> {
+        let stored = self.progress.load(learner, refresh::SLUG).await?;
+        let Some(challenge) = stored.progress.challenge else {
+            return Err(StepLocked { needed: Step::Verifier }.into());
+        };
+        self.check_step(learner, Step::Challenge, &challenge).await
+    }
+
+    /// *Reset*: this learner's progress in the exercise is gone.
+    pub async fn reset(&self, learner: &LearnerId) -> Result<ExerciseState, StoreError> {
+        self.progress.reset(learner, refresh::SLUG).await?;
+        self.flash.take_verifier(learner);
+        Ok(exercise_state(&StoredProgress::default()))
+    }
+
+    /// Everything the exercise page shows.
+    pub async fn exercise_page(&self, learner: &LearnerId) -> Result<ExerciseData, StoreError> {
+        let stored = self.progress.load(learner, refresh::SLUG).await?;
+        let app = self.practice_app(learner).await?;
+        let statuses = refresh::statuses(&stored.progress);
+        let steps = Step::ALL
+            .into_iter()
+            .zip(statuses)
+            .map(|(step, status)| StepView {
+                step,
+                status,
+                last: stored.last.get(step.slug()).cloned(),
+            })
+            .collect();
+        let verifier = self.flash.peek_verifier(learner);
+        let login_url = stored.progress.authorization_url.clone();
+        let redirect_uri = login_url
+            .as_deref()
+            .and_then(redirect_uri_of)
+            .unwrap_or_else(|| self.redirect_uri());
+        let token_command = login_url.as_ref().map(|_| {
+            token_command(
+                &self.token_endpoint(),
+                &redirect_uri,
+                &app.client_id,
+                &app.client_secret,
+                verifier.as_deref(),
+            )
+        });
+        let refresh_command = (stored.progress.steps_passed > Step::TokenResponse.index())
+            .then(|| refresh_command(&self.token_endpoint(), &app.client_id, &app.client_secret));
+        Ok(ExerciseData {
+            exercise: exercise_state(&stored),
+            steps,
+            generated_verifier: verifier,
+            challenge: stored.progress.challenge.clone(),
+            login_url,
+            token_command,
+            refresh_command,
+            authorization_endpoint: self.authorization_endpoint(),
+            client_id: app.client_id,
+            redirect_uri: self.redirect_uri(),
+            refresh_tokens_enabled: app.refresh_tokens_enabled,
+        })
+    }
+}
+
+/// A verifier from 32 bytes of the operating system's randomness.
+pub fn random_verifier() -> String {
+    let bytes: [u8; 32] = rand::random();
+    pkce::verifier_from_bytes(&bytes)
+}
+
+pub fn exercise_state(stored: &StoredProgress) -> ExerciseState {
+    let statuses = refresh::statuses(&stored.progress);
+    ExerciseState {
+        slug: refresh::SLUG.to_owned(),
+        completed: refresh::completed(&stored.progress),
+        steps: Step::ALL
+            .into_iter()
+            .zip(statuses)
+            .map(|(step, status)| StepState { id: step.slug().to_owned(), status })
+            .collect(),
+    }
+}
+
+fn redirect_uri_of(authorization_url: &str) -> Option<String> {
+    let url = url::Url::parse(authorization_url).ok()?;
+    let uri = url.query_pairs().find(|(k, _)| k == "redirect_uri")?.1.into_owned();
+    Some(uri)
+}
+
+/// Quote a value for a POSIX shell when it holds anything but safe characters.
+pub fn shell_quote(value: &str) -> String {
+    let safe = !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._~:/%@+=,".contains(c));
+    if safe {
+        value.to_owned()
+    } else {
+        format!("'{}'", value.replace('\'', r"'\''"))
+    }
+}
+
+const MASK: &str = "••••••••";
+
+fn curl(endpoint: &str, fields: &[(&str, String)]) -> String {
+    let mut out = format!("curl -X POST {}", shell_quote(endpoint));
+    for (name, value) in fields {
+        out.push_str(&format!(" \\\n  -d {name}={value}"));
+    }
+    out
+}
+
+fn command(endpoint: &str, fields: Vec<(&str, String)>, secret: &str) -> Command {
+    let with = |secret: String| {
+        let fields: Vec<_> = fields
+            .iter()
+            .map(|(k, v)| (*k, if *k == "client_secret" { secret.clone() } else { v.clone() }))
+            .collect();
+        curl(endpoint, &fields)
+    };
+    Command { masked: with(MASK.to_owned()), full: with(shell_quote(secret)) }
+}
+
+/// The token request of step 4, filled in with the learner's values.
+pub fn token_command(
+    endpoint: &str,
+    redirect_uri: &str,
+    client_id: &str,
+    client_secret: &str,
+    verifier: Option<&str>,
+) -> Command {
+    let fields = vec![
+        ("grant_type", "authorization_code".to_owned()),
+        ("redirect_uri", shell_quote(redirect_uri)),
+        ("client_id", shell_quote(client_id)),
+        ("client_secret", String::new()),
+        ("code_verifier", verifier.map(shell_quote).unwrap_or_else(|| "YOUR_CODE_VERIFIER".into())),
+        ("code", "YOUR_AUTHORIZATION_CODE".to_owned()),
+    ];
+    command(endpoint, fields, client_secret)
+}
+
+/// The refresh request of step 5.
+pub fn refresh_command(endpoint: &str, client_id: &str, client_secret: &str) -> Command {
+    let fields = vec![
+        ("grant_type", "refresh_token".to_owned()),
+        ("client_id", shell_quote(client_id)),
+        ("client_secret", String::new()),
+        ("refresh_token", "YOUR_REFRESH_TOKEN".to_owned()),
+    ];
+    command(endpoint, fields, client_secret)
+}
+
+#[cfg(test)]
+mod tests;

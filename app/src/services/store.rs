@@ -1,0 +1,60 @@
+//! The storage the learner actions need, as small traits.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use oauthlab::exercises::refresh::Progress;
+use serde::{Deserialize, Serialize};
+
+use super::LearnerId;
+use crate::model::LastCheck;
+
+/// Storage failed; the message is for the operator's log, never for the learner.
+#[derive(Debug, thiserror::Error)]
+#[error("storage: {0}")]
+pub struct StoreError(pub String);
+
+/// A learner's progress in one exercise and the last verdict of each step (keyed by
+/// step slug). Holds no secret: see [`Progress`].
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct StoredProgress {
+    pub progress: Progress,
+    pub last: BTreeMap<String, LastCheck>,
+}
+
+#[async_trait]
+pub trait ProgressStore: Send + Sync {
+    /// The learner's progress, or the empty one.
+    async fn load(&self, learner: &LearnerId, exercise: &str) -> Result<StoredProgress, StoreError>;
+    async fn save(
+        &self,
+        learner: &LearnerId,
+        exercise: &str,
+        progress: &StoredProgress,
+    ) -> Result<(), StoreError>;
+    async fn reset(&self, learner: &LearnerId, exercise: &str) -> Result<(), StoreError>;
+}
+
+/// A practice application as stored: its secret is derived, never stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PracticeAppRecord {
+    pub client_id: String,
+    pub refresh_tokens_enabled: bool,
+}
+
+#[async_trait]
+pub trait PracticeAppStore: Send + Sync {
+    /// The learner's application, made (refresh tokens off) on first use.
+    async fn get_or_create(&self, learner: &LearnerId) -> Result<PracticeAppRecord, StoreError>;
+    async fn set_refresh_tokens(
+        &self,
+        learner: &LearnerId,
+        enabled: bool,
+    ) -> Result<PracticeAppRecord, StoreError>;
+}
+
+/// Client secrets are derived from the client id with a server key, so the database
+/// never holds one.
+pub trait ClientSecrets: Send + Sync {
+    fn secret_for(&self, client_id: &str) -> String;
+}

@@ -1,0 +1,96 @@
+//! The command line, with environment variables as fallbacks.
+
+use std::net::SocketAddr;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "oauthlab", version, about = "OAuth Lab: learn OAuth 2.0 by doing it")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the site, the JSON API and the practice authorization server.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "OAUTHLAB_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+    /// SQLite database URL; the file and its folder are made when missing.
+    #[arg(long, env = "OAUTHLAB_DATABASE", default_value = "sqlite:data/oauthlab.db")]
+    pub database: String,
+    /// The URL learners use to reach the site; the practice server's issuer.
+    /// Defaults to http://<addr>.
+    #[arg(long, env = "OAUTHLAB_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Folder of the built site assets (the wasm bundle, CSS, public files).
+    #[arg(long, env = "OAUTHLAB_SITE_ROOT", default_value = "target/site")]
+    pub site_root: String,
+    /// Requests per minute one client may make to the API and the forms.
+    #[arg(long, env = "OAUTHLAB_RATE_LIMIT", default_value_t = 600)]
+    pub rate_limit: u32,
+}
+
+/// Checked settings for a running server.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub addr: SocketAddr,
+    pub database: String,
+    /// Without a trailing slash.
+    pub public_url: String,
+    pub site_root: String,
+    pub rate_limit: u32,
+}
+
+impl ServeArgs {
+    pub fn settings(&self) -> anyhow::Result<Settings> {
+        let public_url = match &self.public_url {
+            Some(url) => parse_public_url(url)?,
+            None => format!("http://{}", self.addr),
+        };
+        Ok(Settings {
+            addr: self.addr,
+            database: self.database.clone(),
+            public_url,
+            site_root: self.site_root.clone(),
+            rate_limit: self.rate_limit.max(1),
+        })
+    }
+}
+
+/// An absolute http(s) URL with no query or fragment, returned without trailing slash.
+pub fn parse_public_url(raw: &str) -> anyhow::Result<String> {
+    let url = url::Url::parse(raw)
+        .map_err(|e| anyhow::anyhow!("--public-url {raw:?} is not an absolute URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        anyhow::bail!("--public-url {raw:?} must be an http or https URL");
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        anyhow::bail!("--public-url {raw:?} must not have a query or fragment");
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_url_is_normalised_without_trailing_slash() {
+        assert_eq!(parse_public_url("http://127.0.0.1:3000/").ok().as_deref(), Some("http://127.0.0.1:3000"));
+        assert_eq!(parse_public_url("https://lab.example/sub/").ok().as_deref(), Some("https://lab.example/sub"));
+    }
+
+    #[test]
+    fn public_url_rejects_what_cannot_be_an_issuer() {
+        for bad in ["", "lab.example", "ftp://lab.example", "https://lab.example/?x=1"] {
+            assert!(parse_public_url(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! The JSON API v1 (`../shared/spec/http-api.md`): thin handlers over the same services
+//! and core checks as the pages.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::json;
+use tracing::instrument;
+
+use app::services::{LearnerId, ServiceError, Services};
+use oauthlab::exercises::{catalog, refresh};
+use oauthlab::pkce;
+
+use super::ApiError;
+use crate::startup::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/exercises", get(exercises_get))
+        .route("/exercises/{slug}", get(exercise_get))
+        .route("/exercises/{slug}/steps/{step}/check", post(step_check_post))
+        .route("/exercises/{slug}/reset", post(exercise_reset_post))
+        .route("/pkce/generate", post(pkce_generate_post))
+        .route("/pkce/challenge", post(pkce_challenge_post))
+        .route("/practice/app", get(practice_app_get).put(practice_app_put))
+        .route("/openapi.json", get(openapi_get))
+        .fallback(not_found)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "There is no API endpoint here; see /api/v1/openapi.json.")
+}
+
+/// Parse a JSON body; an empty body counts as `{}`.
+fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
+    let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { bytes };
+    serde_json::from_slice(text).map_err(|e| {
+        let code = if e.is_data() { "invalid_request" } else { "invalid_json" };
+        ApiError::new(StatusCode::BAD_REQUEST, code, format!("The request body is not what this endpoint takes: {e}."))
+    })
+}
+
+fn known_exercise(slug: &str) -> Result<(), ApiError> {
+    if slug == refresh::SLUG {
+        Ok(())
+    } else {
+        Err(ApiError::new(StatusCode::NOT_FOUND, "unknown_exercise", format!("There is no exercise called {slug:?}.")))
+    }
+}
+
+async fn exercises_get() -> Json<serde_json::Value> {
+    Json(json!(catalog()))
+}
+
+async fn exercise_get(
+    State(services): State<Services>,
+    Extension(learner): Extension<LearnerId>,
+    Path(slug): Path<String>,
+) -> Result<Response, ApiError> {
+    known_exercise(&slug)?;
+    Ok(Json(services.exercise_state(&learner).await?).into_response())
+}
+
+#[derive(Deserialize)]
+struct CheckBody {
+    input: String,
+}
+
+#[instrument(skip_all, fields(step = %step))]
+async fn step_check_post(
+    State(services): State<Services>,
+    Extension(learner): Extension<LearnerId>,
+    Path((slug, step)): Path<(String, String)>,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    known_exercise(&slug)?;
+    let step = refresh::Step::from_slug(&step).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_step",
+            format!(
+                "There is no step {step:?}; the steps are verifier, challenge, authorization-url, \
+                 token-response, refresh-response."
+            ),
+        )
+    })?;
+    let CheckBody { input } = body(&bytes)?;
+    match services.check_step(&learner, step, &input).await {
+        Ok(checked) => Ok(Json(json!({
+            "passed": checked.verdict.passed(),
+            "findings": checked.verdict.findings,
+            "exercise": checked.exercise,
+            "jwt": checked.last.jwt,
+        }))
+        .into_response()),
+        Err(ServiceError::Locked(locked)) => {
+            Err(ApiError::new(StatusCode::CONFLICT, "step_locked", locked.to_string()))
+        }
+        Err(ServiceError::Store(err)) => Err(err.into()),
+    }
+}
+
+async fn exercise_reset_post(
+    State(services): State<Services>,
+    Extension(learner): Extension<LearnerId>,
+    Path(slug): Path<String>,
+    bytes: Bytes,
+) -> Result<StatusCode, ApiError> {
+    known_exercise(&slug)?;
+    let _: serde_json::Map<String, serde_json::Value> = body(&bytes)?;
+    services.reset(&learner).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn pkce_generate_post(bytes: Bytes) -> Result<Json<serde_json::Value>, ApiError> {
+    let _: serde_json::Map<String, serde_json::Value> = body(&bytes)?;
+    let verifier = app::services::random_verifier();
+    let challenge = pkce::challenge_s256(&verifier);
+    Ok(Json(json!({"verifier": verifier, "challenge": challenge})))
+}
+
+#[derive(Deserialize)]
+struct ChallengeBody {
+    verifier: String,
+}
+
+#[instrument(skip_all)]
+async fn pkce_challenge_post(bytes: Bytes) -> Result<Json<serde_json::Value>, ApiError> {
+    let ChallengeBody { verifier } = body(&bytes)?;
+    let verifier = pkce::Verifier::parse(&verifier)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_verifier", e.to_string()))?;
+    Ok(Json(json!({"challenge": verifier.challenge()})))
+}
+
+async fn practice_app_get(
+    State(services): State<Services>,
+    Extension(learner): Extension<LearnerId>,
+) -> Result<Json<app::model::PracticeApp>, ApiError> {
+    Ok(Json(services.practice_app(&learner).await?))
+}
+
+#[derive(Deserialize)]
+struct ToggleBody {
+    refresh_tokens_enabled: bool,
+}
+
+async fn practice_app_put(
+    State(services): State<Services>,
+    Extension(learner): Extension<LearnerId>,
+    bytes: Bytes,
+) -> Result<Json<app::model::PracticeApp>, ApiError> {
+    let ToggleBody { refresh_tokens_enabled } = body(&bytes)?;
+    Ok(Json(services.set_refresh_tokens(&learner, refresh_tokens_enabled).await?))
+}
+
+/// The API described as OpenAPI 3.1.
+async fn openapi_get() -> impl IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        include_str!("../../../docs/openapi.json"),
+    )
+}

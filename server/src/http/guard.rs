@@ -1,0 +1,183 @@
+//! What every request passes before a handler sees it: rate limit (429), cross-site
+//! writes (403), body size (413), JSON bodies on the API (415), and `no-store` on
+//! anything that may hold a secret.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, HOST, ORIGIN, RETRY_AFTER};
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::ApiError;
+
+/// The largest request body accepted.
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// A fixed one-minute window per client address.
+#[derive(Clone)]
+pub struct RateLimiter {
+    per_minute: u32,
+    windows: Arc<Mutex<HashMap<IpAddr, (Instant, u32)>>>,
+}
+
+impl RateLimiter {
+    pub fn new(per_minute: u32) -> Self {
+        Self { per_minute, windows: Arc::default() }
+    }
+
+    /// `Err(seconds to wait)` when `ip` used up its window.
+    pub fn check(&self, ip: IpAddr, now: Instant) -> Result<(), u64> {
+        let mut windows = match self.windows.lock() {
+            Ok(w) => w,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if windows.len() > 10_000 {
+            windows.retain(|_, (start, _)| now.duration_since(*start) < Duration::from_secs(60));
+        }
+        let entry = windows.entry(ip).or_insert((now, 0));
+        if now.duration_since(entry.0) >= Duration::from_secs(60) {
+            *entry = (now, 0);
+        }
+        if entry.1 >= self.per_minute {
+            let wait = Duration::from_secs(60).saturating_sub(now.duration_since(entry.0));
+            return Err(wait.as_secs().max(1));
+        }
+        entry.1 += 1;
+        Ok(())
+    }
+}
+
+#[derive(Clone)]
+pub struct GuardState {
+    /// Origin of the public URL, e.g. `http://127.0.0.1:3000`.
+    pub public_origin: String,
+    pub limiter: RateLimiter,
+}
+
+fn limited_path(path: &str) -> bool {
+    path.starts_with("/api/") || path.starts_with("/fn/") || path.starts_with("/oauth2/")
+}
+
+fn is_write(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// A write from another site: a foreign `Origin`, or `Sec-Fetch-Site: cross-site`.
+fn is_cross_site(req: &Request, public_origin: &str) -> bool {
+    let headers = req.headers();
+    if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site") {
+        return true;
+    }
+    let Some(origin) = headers.get(ORIGIN) else { return false };
+    let Ok(origin) = origin.to_str() else { return true };
+    if origin == public_origin {
+        return false;
+    }
+    // The site reached by another name (localhost for 127.0.0.1) is still this site.
+    let host = headers.get(HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    !(origin == format!("http://{host}") || origin == format!("https://{host}"))
+}
+
+fn is_json(req: &Request) -> bool {
+    req.headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().eq_ignore_ascii_case("application/json"))
+        .unwrap_or(false)
+}
+
+fn too_large() -> Response {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        format!("The request body is larger than {} KiB.", MAX_BODY / 1024),
+    )
+    .into_response()
+}
+
+pub async fn guard(State(state): State<GuardState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    let method = req.method().clone();
+
+    if limited_path(&path) {
+        let ip = req
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip())
+            .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+        if let Err(wait) = state.limiter.check(ip, Instant::now()) {
+            let mut res = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("Too many requests: wait {wait} seconds and try again."),
+            )
+            .into_response();
+            res.headers_mut().insert(RETRY_AFTER, HeaderValue::from(wait));
+            return res;
+        }
+    }
+
+    if is_write(&method) && is_cross_site(&req, &state.public_origin) {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "cross_site",
+            "Requests that change something must come from OAuth Lab's own pages.",
+        )
+        .into_response();
+    }
+
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY as u64) {
+        return too_large();
+    }
+    // Read the body here, within the limit, so no handler ever meets an oversized one.
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
+        return too_large();
+    };
+    let req = Request::from_parts(parts, Body::from(bytes.clone()));
+
+    if path.starts_with("/api/") && is_write(&method) && !bytes.is_empty() && !is_json(&req) {
+        return ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Send the body as JSON, with Content-Type: application/json.",
+        )
+        .into_response();
+    }
+
+    let mut res = next.run(req).await;
+    if !path.starts_with("/pkg/") && !res.headers().contains_key(CACHE_CONTROL) {
+        res.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_limiter_allows_a_window_then_says_how_long_to_wait() {
+        let limiter = RateLimiter::new(2);
+        let ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        let t0 = Instant::now();
+        assert!(limiter.check(ip, t0).is_ok());
+        assert!(limiter.check(ip, t0).is_ok());
+        let wait = limiter.check(ip, t0 + Duration::from_secs(20)).expect_err("limited");
+        assert_eq!(wait, 40);
+        assert!(limiter.check(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)), t0).is_ok());
+        assert!(limiter.check(ip, t0 + Duration::from_secs(61)).is_ok());
+    }
+}

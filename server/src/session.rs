@@ -1,0 +1,117 @@
+//! The learner session: a random cookie set on the first response to a client that has
+//! none. The learner is known by a digest of it, so the cookie is never stored.
+
+use axum::extract::{Request, State};
+use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
+use base64::Engine;
+use sha2::{Digest, Sha256};
+
+use app::services::LearnerId;
+
+pub const COOKIE_NAME: &str = "oauthlab_session";
+const ONE_YEAR: u32 = 365 * 24 * 3600;
+
+/// How the cookie is set.
+#[derive(Clone, Debug)]
+pub struct SessionSettings {
+    /// `Secure` when the public URL is https.
+    pub secure: bool,
+}
+
+/// The value of cookie `name`, when the request has one.
+pub fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// A session token is 32 random bytes in base64url: 43 characters.
+fn is_session_token(value: &str) -> bool {
+    value.len() == 43 && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+pub fn new_token() -> String {
+    let bytes: [u8; 32] = rand::random();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The learner a session token stands for: the first 16 characters of its SHA-256
+/// digest in base64url (96 bits).
+pub fn learner_of(token: &str) -> LearnerId {
+    let digest = Sha256::digest(token.as_bytes());
+    let encoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest);
+    LearnerId(encoded.chars().take(16).collect())
+}
+
+pub fn set_cookie_value(token: &str, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{COOKIE_NAME}={token}; Path=/; Max-Age={ONE_YEAR}; HttpOnly; SameSite=Lax{secure}")
+}
+
+pub async fn learner_session(
+    State(settings): State<SessionSettings>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let existing = cookie_value(req.headers(), COOKIE_NAME)
+        .filter(|v| is_session_token(v))
+        .map(str::to_owned);
+    let (token, fresh) = match existing {
+        Some(token) => (token, false),
+        None => (new_token(), true),
+    };
+    req.extensions_mut().insert(learner_of(&token));
+    let mut res = next.run(req).await;
+    if fresh {
+        if let Ok(value) = HeaderValue::from_str(&set_cookie_value(&token, settings.secure)) {
+            res.headers_mut().append(SET_COOKIE, value);
+        }
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cookie_is_found_among_others() {
+        let mut headers = HeaderMap::new();
+        headers.insert(COOKIE, HeaderValue::from_static("a=1; oauthlab_session=abc; b=2"));
+        assert_eq!(cookie_value(&headers, COOKIE_NAME), Some("abc"));
+        assert_eq!(cookie_value(&headers, "c"), None);
+    }
+
+    #[test]
+    fn only_well_formed_tokens_are_sessions() {
+        assert!(is_session_token(&new_token()));
+        for bad in ["", "abc", &"x".repeat(44), &format!("{}=", "a".repeat(42))] {
+            assert!(!is_session_token(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_learner_id_is_a_digest_not_the_token() {
+        let token = new_token();
+        let id = learner_of(&token);
+        assert_eq!(id, learner_of(&token));
+        assert_eq!(id.as_str().len(), 16);
+        assert!(!token.contains(id.as_str()));
+        assert_ne!(id, learner_of(&new_token()));
+    }
+
+    #[test]
+    fn the_cookie_is_httponly_lax_and_secure_only_on_https() {
+        let plain = set_cookie_value("t", false);
+        assert!(plain.contains("HttpOnly") && plain.contains("SameSite=Lax") && !plain.contains("Secure"));
+        assert!(set_cookie_value("t", true).ends_with("; Secure"));
+    }
+}

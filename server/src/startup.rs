@@ -1,0 +1,120 @@
+//! Building the application: state, router, and serving.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::extract::FromRef;
+use axum::middleware;
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::trace::TraceLayer;
+
+use app::services::flash::Flash;
+use app::services::Services;
+use app::{shell, App};
+
+use crate::config::Settings;
+use crate::http::guard::{guard, GuardState, RateLimiter};
+use crate::session::{learner_session, SessionSettings};
+use crate::storage::{Db, ServerKey};
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub services: Services,
+    pub db: Db,
+    pub guard: GuardState,
+    pub session: SessionSettings,
+}
+
+impl AppState {
+    /// Open the database (migrating it) and the server key kept beside it.
+    pub async fn open(settings: &Settings) -> anyhow::Result<Self> {
+        let db = Db::open(&settings.database).await?;
+        let key = match Db::file_of(&settings.database) {
+            Some(file) => {
+                let mut path = file.into_os_string();
+                path.push(".key");
+                ServerKey::load_or_create(std::path::Path::new(&path))?
+            }
+            None => ServerKey::random(),
+        };
+        Ok(Self::new(settings, db, key))
+    }
+
+    pub fn new(settings: &Settings, db: Db, key: ServerKey) -> Self {
+        let services = Services {
+            progress: Arc::new(db.clone()),
+            apps: Arc::new(db.clone()),
+            secrets: Arc::new(key),
+            public_url: settings.public_url.clone(),
+            flash: Flash::default(),
+        };
+        let leptos_options = LeptosOptions::builder()
+            .output_name("oauthlab")
+            .site_root(settings.site_root.as_str())
+            .site_pkg_dir("pkg")
+            .site_addr(settings.addr)
+            .build();
+        let public_origin = url::Url::parse(&settings.public_url)
+            .map(|u| u.origin().ascii_serialization())
+            .unwrap_or_default();
+        Self {
+            leptos_options,
+            services,
+            db,
+            guard: GuardState { public_origin, limiter: RateLimiter::new(settings.rate_limit) },
+            session: SessionSettings { secure: settings.public_url.starts_with("https://") },
+        }
+    }
+}
+
+/// Log method and path only: queries may hold codes or state.
+fn span_for(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+}
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let services = state.services.clone();
+    let options = state.leptos_options.clone();
+    Router::new()
+        .nest("/api/v1", crate::http::api_v1::routes())
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(services.clone()),
+            move || shell(options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn_with_state(state.session.clone(), learner_session))
+        .layer(middleware::from_fn_with_state(state.guard.clone(), guard))
+        .layer(TraceLayer::new_for_http().make_span_with(span_for))
+        .with_state(state)
+}
+
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> anyhow::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown())
+        .await
+        .context("serving failed")
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

@@ -1,0 +1,98 @@
+//! The server key: 32 random bytes made at first start and kept in a file beside the
+//! database (mode 0600), never in it. Client secrets are HMAC-SHA256(key, client_id), so
+//! a copy of the database reveals none.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context;
+use app::services::store::ClientSecrets;
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+#[derive(Clone)]
+pub struct ServerKey([u8; 32]);
+
+impl std::fmt::Debug for ServerKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ServerKey(***)")
+    }
+}
+
+impl ServerKey {
+    pub fn random() -> Self {
+        Self(rand::random())
+    }
+
+    /// Read the key at `path`, or make and keep a new one.
+    pub fn load_or_create(path: &Path) -> anyhow::Result<Self> {
+        match std::fs::read(path) {
+            Ok(bytes) => {
+                let key: [u8; 32] = bytes
+                    .try_into()
+                    .map_err(|_| anyhow::anyhow!("server key {} is not 32 bytes", path.display()))?;
+                Ok(Self(key))
+            }
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                let key = Self::random();
+                let mut options = std::fs::OpenOptions::new();
+                options.write(true).create_new(true);
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::OpenOptionsExt;
+                    options.mode(0o600);
+                }
+                let mut file = options
+                    .open(path)
+                    .with_context(|| format!("cannot create server key {}", path.display()))?;
+                file.write_all(&key.0)
+                    .with_context(|| format!("cannot write server key {}", path.display()))?;
+                Ok(key)
+            }
+            Err(err) => Err(err).with_context(|| format!("cannot read server key {}", path.display())),
+        }
+    }
+
+    fn mac(&self, purpose: &str, value: &str) -> [u8; 32] {
+        let mut mac = match <Hmac<Sha256> as Mac>::new_from_slice(&self.0) {
+            Ok(mac) => mac,
+            Err(_) => unreachable!("HMAC takes a key of any length"),
+        };
+        mac.update(purpose.as_bytes());
+        mac.update(b"\0");
+        mac.update(value.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+}
+
+impl ClientSecrets for ServerKey {
+    fn secret_for(&self, client_id: &str) -> String {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(self.mac("client_secret", client_id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_is_kept_across_restarts_and_secrets_follow_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("k.key");
+        let first = ServerKey::load_or_create(&path).expect("create");
+        let again = ServerKey::load_or_create(&path).expect("load");
+        assert_eq!(first.secret_for("lab_a"), again.secret_for("lab_a"));
+        assert_ne!(first.secret_for("lab_a"), first.secret_for("lab_b"));
+        assert_ne!(first.secret_for("lab_a"), ServerKey::random().secret_for("lab_a"));
+        assert_eq!(format!("{first:?}"), "ServerKey(***)");
+    }
+
+    #[test]
+    fn a_damaged_key_file_is_an_error_not_a_new_key() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("k.key");
+        std::fs::write(&path, b"short").expect("write");
+        assert!(ServerKey::load_or_create(&path).is_err());
+    }
+}

@@ -1,0 +1,59 @@
+use std::process::Command;
+
+fn oauthlab(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_oauthlab"))
+        .args(args)
+        .env_remove("OAUTHLAB_ADDR")
+        .env_remove("OAUTHLAB_DATABASE")
+        .env_remove("OAUTHLAB_PUBLIC_URL")
+        .output()
+        .expect("run oauthlab");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+fn one_line_reason(stderr: &str) -> bool {
+    stderr.trim_end().lines().count() == 1 && stderr.starts_with("oauthlab: ")
+}
+
+#[test]
+fn a_bad_flag_exits_non_zero_with_the_reason() {
+    let (code, stderr) = oauthlab(&["serve", "--adr", "x"]);
+    assert_ne!(code, 0);
+    assert!(one_line_reason(&stderr) && stderr.contains("--adr"), "{stderr}");
+    let (code, stderr) = oauthlab(&["serve", "--addr", "not-an-address"]);
+    assert_ne!(code, 0);
+    assert!(one_line_reason(&stderr) && stderr.contains("not-an-address"), "{stderr}");
+}
+
+#[test]
+fn a_bad_public_url_exits_with_one_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = format!("sqlite:{}/x.db", dir.path().display());
+    let (code, stderr) = oauthlab(&["serve", "--addr", "127.0.0.1:0", "--database", &db, "--public-url", "nope"]);
+    assert_ne!(code, 0);
+    assert!(one_line_reason(&stderr), "{stderr}");
+}
+
+#[test]
+fn a_port_in_use_exits_with_one_line() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = taken.local_addr().expect("addr").to_string();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = format!("sqlite:{}/x.db", dir.path().display());
+    let (code, stderr) = oauthlab(&["serve", "--addr", &addr, "--database", &db]);
+    assert_ne!(code, 0);
+    assert!(one_line_reason(&stderr), "{stderr}");
+    assert!(stderr.contains(&addr), "{stderr}");
+}
+
+#[test]
+fn a_database_that_cannot_be_opened_exits_with_one_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let blocker = dir.path().join("file");
+    std::fs::write(&blocker, b"x").expect("write");
+    let db = format!("sqlite:{}/x.db", blocker.display());
+    let (code, stderr) = oauthlab(&["serve", "--addr", "127.0.0.1:0", "--database", &db]);
+    assert_ne!(code, 0);
+    assert!(one_line_reason(&stderr), "{stderr}");
+    assert!(stderr.contains("cannot open database"), "{stderr}");
+}

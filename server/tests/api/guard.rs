@@ -1,0 +1,151 @@
+use serde_json::{json, Value};
+
+use crate::helpers::{headers, TestApp};
+
+#[tokio::test]
+async fn the_first_response_sets_an_httponly_lax_session_cookie_once() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/api/v1/exercises").await;
+    let cookie = res.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    assert!(cookie.starts_with("oauthlab_session="), "{cookie}");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "http public URL: no Secure");
+    let again = app.get("/api/v1/exercises").await;
+    assert!(again.headers().get("set-cookie").is_none());
+}
+
+#[tokio::test]
+async fn the_cookie_is_secure_when_the_public_url_is_https() {
+    let app = TestApp::spawn_with(|s| s.public_url = "https://lab.example".into()).await;
+    let res = app.get("/").await;
+    let cookie = res.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    assert!(cookie.contains("; Secure"), "{cookie}");
+}
+
+#[tokio::test]
+async fn a_body_over_64_kib_gets_413() {
+    let app = TestApp::spawn().await;
+    let big = "x".repeat(64 * 1024 + 1);
+    let res = app.check("verifier", &big).await;
+    assert_eq!(res.status(), 413);
+    assert_eq!(res.json::<Value>().await.expect("json")["error"], "payload_too_large");
+    // Chunked, with no Content-Length, too.
+    let stream = futures_stream(big.into_bytes());
+    let res = app
+        .client
+        .post(app.url("/api/v1/exercises/refresh/steps/verifier/check"))
+        .header("content-type", "application/json")
+        .body(reqwest::Body::wrap_stream(stream))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 413);
+}
+
+fn futures_stream(bytes: Vec<u8>) -> impl futures_core::Stream<Item = Result<Vec<u8>, std::io::Error>> {
+    struct Once(Option<Vec<u8>>);
+    impl futures_core::Stream for Once {
+        type Item = Result<Vec<u8>, std::io::Error>;
+        fn poll_next(
+            mut self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Self::Item>> {
+            std::task::Poll::Ready(self.0.take().map(Ok))
+        }
+    }
+    Once(Some(bytes))
+}
+
+#[tokio::test]
+async fn a_post_body_that_is_not_json_gets_415() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .client
+        .post(app.url("/api/v1/pkce/challenge"))
+        .header("content-type", "text/plain")
+        .body("verifier=abc")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 415);
+    assert_eq!(res.json::<Value>().await.expect("json")["error"], "unsupported_media_type");
+}
+
+#[tokio::test]
+async fn a_cross_site_post_gets_403_on_the_api_and_the_forms() {
+    let app = TestApp::spawn().await;
+    for (path, body) in [("/api/v1/exercises/refresh/reset", "{}"), ("/fn/generate_verifier", "")] {
+        for h in [
+            headers(&[("origin", "https://evil.example")]),
+            headers(&[("sec-fetch-site", "cross-site")]),
+            headers(&[("origin", "null")]),
+        ] {
+            let res = app
+                .client
+                .post(app.url(path))
+                .headers(h.clone())
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .expect("post");
+            assert_eq!(res.status(), 403, "{path} {h:?}");
+        }
+    }
+    // The site's own origin is fine.
+    let res = app
+        .client
+        .post(app.url("/api/v1/exercises/refresh/reset"))
+        .header("origin", app.base.clone())
+        .header("sec-fetch-site", "same-origin")
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 204);
+}
+
+#[tokio::test]
+async fn invalid_json_bodies_get_400_with_the_error_shape() {
+    let app = TestApp::spawn().await;
+    let deep = "[".repeat(10_000);
+    for body in ["{", "\u{feff}{}", "[1,2]", deep.as_str(), "{\"input\": 5}"] {
+        let res = app
+            .client
+            .post(app.url("/api/v1/exercises/refresh/steps/verifier/check"))
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(res.status(), 400, "{body:.20}");
+        let err: Value = res.json().await.expect("json");
+        assert!(err["error"].is_string() && err["message"].is_string(), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn too_many_requests_get_429_with_retry_after() {
+    let app = TestApp::spawn_with(|s| s.rate_limit = 3).await;
+    for _ in 0..3 {
+        assert_eq!(app.get("/api/v1/exercises").await.status(), 200);
+    }
+    let res = app.get("/api/v1/exercises").await;
+    assert_eq!(res.status(), 429);
+    let wait: u64 = res
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After");
+    assert!((1..=60).contains(&wait));
+    // Pages are not API calls and stay available.
+    assert_eq!(app.get("/").await.status(), 200);
+}
+
+#[tokio::test]
+async fn api_answers_are_not_cached() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/api/v1/practice/app").await;
+    assert_eq!(res.headers().get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"));
+}

@@ -1,0 +1,160 @@
+use std::net::SocketAddr;
+
+use reqwest::header::{HeaderMap, HeaderValue};
+use serde_json::{json, Value};
+use server::config::Settings;
+use server::startup::{serve, AppState};
+
+/// A running server on a fresh database, and a client that keeps cookies.
+pub struct TestApp {
+
+    pub base: String,
+    pub client: reqwest::Client,
+    pub dir: tempfile::TempDir,
+    pub database: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(tweak: impl FnOnce(&mut Settings)) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let database = format!("sqlite:{}", dir.path().join("lab.db").display());
+        Self::spawn_on(dir, database, tweak).await
+    }
+
+    pub async fn spawn_on(
+        dir: tempfile::TempDir,
+        database: String,
+        tweak: impl FnOnce(&mut Settings),
+    ) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let base = format!("http://{addr}");
+        let mut settings = Settings {
+            addr,
+            database: database.clone(),
+            public_url: base.clone(),
+            site_root: "target/site".into(),
+            rate_limit: 10_000,
+        };
+        tweak(&mut settings);
+        let state = AppState::open(&settings).await.expect("open state");
+        let task = tokio::spawn(async move {
+            let _ = serve(listener, state).await;
+        });
+        Self { addr, base, client: client(), dir, database, task }
+    }
+
+    /// Stop the server, keeping its database, and start a new one on it.
+    pub async fn restart(self) -> Self {
+        self.task.abort();
+        let _ = self.task.await;
+        let client = self.client.clone();
+        let mut app = Self::spawn_on(self.dir, self.database, |_| {}).await;
+        app.client = client;
+        app
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("get")
+    }
+
+    pub async fn get_json(&self, path: &str) -> Value {
+        let res = self.get(path).await;
+        assert_eq!(res.status(), 200, "GET {path}");
+        res.json().await.expect("json")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.client.post(self.url(path)).json(body).send().await.expect("post")
+    }
+
+    pub async fn check(&self, step: &str, input: &str) -> reqwest::Response {
+        self.post_json(&format!("/api/v1/exercises/refresh/steps/{step}/check"), &json!({"input": input}))
+            .await
+    }
+
+    pub async fn check_json(&self, step: &str, input: &str) -> Value {
+        let res = self.check(step, input).await;
+        assert_eq!(res.status(), 200, "check {step}");
+        res.json().await.expect("verdict json")
+    }
+
+    pub async fn practice_app(&self) -> Value {
+        self.get_json("/api/v1/practice/app").await
+    }
+
+    /// Pass steps 1-3 through the API; returns (verifier, challenge, authorization URL).
+    pub async fn pass_first_three_steps(&self) -> (String, String, String) {
+        let pkce: Value = self
+            .post_json("/api/v1/pkce/generate", &json!({}))
+            .await
+            .json()
+            .await
+            .expect("pkce");
+        let verifier = pkce["verifier"].as_str().expect("verifier").to_owned();
+        let challenge = pkce["challenge"].as_str().expect("challenge").to_owned();
+        assert_eq!(self.check_json("verifier", &verifier).await["passed"], true);
+        assert_eq!(self.check_json("challenge", &challenge).await["passed"], true);
+        let url = self.authorization_url(&challenge, "offline_access").await;
+        let verdict = self.check_json("authorization-url", &url).await;
+        assert_eq!(verdict["passed"], true, "{verdict}");
+        (verifier, challenge, url)
+    }
+
+    pub async fn authorization_url(&self, challenge: &str, scope: &str) -> String {
+        let app = self.practice_app().await;
+        let mut url = url::Url::parse(&self.url("/oauth2/authorize")).expect("url");
+        url.query_pairs_mut()
+            .append_pair("response_type", "code")
+            .append_pair("client_id", app["client_id"].as_str().expect("client_id"))
+            .append_pair("state", "Xq3v9LwP2sTa")
+            .append_pair("scope", scope)
+            .append_pair("redirect_uri", &self.url("/redirect"))
+            .append_pair("code_challenge", challenge)
+            .append_pair("code_challenge_method", "S256");
+        url.to_string()
+    }
+
+    pub fn database_file(&self) -> std::path::PathBuf {
+        self.dir.path().join("lab.db")
+    }
+}
+
+pub fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+    let mut map = HeaderMap::new();
+    for (k, v) in pairs {
+        map.insert(*k, HeaderValue::from_str(v).expect("header"));
+    }
+    map
+}
+
+/// Step ids and statuses of an exercise object.
+pub fn statuses(exercise: &Value) -> Vec<(String, String)> {
+    exercise["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|s| (s["id"].as_str().unwrap_or_default().to_owned(), s["status"].as_str().unwrap_or_default().to_owned()))
+        .collect()
+}
+
+pub fn finding<'a>(verdict: &'a Value, id: &str) -> Option<&'a Value> {
+    verdict["findings"].as_array()?.iter().find(|f| f["id"] == id)
+}

@@ -1,0 +1,11 @@
+//! The server's integration tests: one binary, a real listener on loopback and a fresh
+//! SQLite file per test.
+
+mod helpers;
+
+mod cli;
+mod exercise;
+mod guard;
+mod pages;
+mod practice;
+mod storage;

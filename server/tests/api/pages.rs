@@ -1,0 +1,83 @@
+use crate::helpers::TestApp;
+
+async fn html(app: &TestApp, path: &str) -> (u16, String) {
+    let res = app.client.get(app.url(path)).header("accept", "text/html").send().await.expect("get");
+    let status = res.status().as_u16();
+    (status, res.text().await.expect("text"))
+}
+
+#[tokio::test]
+async fn the_home_page_lists_the_refresh_exercise() {
+    let app = TestApp::spawn().await;
+    let (status, body) = html(&app, "/").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("href=\"/exercises/refresh\""), "{body}");
+    assert!(body.contains("Refresh Tokens"));
+}
+
+#[tokio::test]
+async fn the_exercise_page_is_rendered_complete_on_the_server() {
+    let app = TestApp::spawn().await;
+    let (status, body) = html(&app, "/exercises/refresh").await;
+    assert_eq!(status, 200);
+    for text in ["Generate Random String", "Calculate Hash", "Check Your URL", "data-status=\"current\"", "Reset"] {
+        assert!(body.contains(text), "missing {text}");
+    }
+    assert!(!body.contains("Loading the exercise"), "rendered without JavaScript");
+}
+
+#[tokio::test]
+async fn a_plain_form_post_redirects_to_the_page_that_shows_the_result() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .client
+        .post(app.url("/fn/check_step"))
+        .header("accept", "text/html")
+        .header("referer", app.url("/exercises/refresh"))
+        .form(&[("step", "verifier"), ("input", "abc+def")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 302);
+    let location = res.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    assert_eq!(location, "/exercises/refresh#step-verifier");
+    let (_, body) = html(&app, "/exercises/refresh").await;
+    assert!(body.contains("data-testid=\"verdict-verifier\""), "the verdict is shown");
+    assert!(body.contains("not allowed"), "the message names the bad character");
+}
+
+#[tokio::test]
+async fn pasted_text_is_shown_back_escaped() {
+    let app = TestApp::spawn().await;
+    app.pass_first_three_steps().await;
+    app.check_json("token-response", "<img src=x onerror=alert(1)>").await;
+    let (_, body) = html(&app, "/exercises/refresh").await;
+    assert!(!body.contains("<img src=x"), "pasted markup must not become HTML");
+}
+
+#[tokio::test]
+async fn the_practice_app_page_shows_the_client_and_the_toggle() {
+    let app = TestApp::spawn().await;
+    let practice = app.practice_app().await;
+    let (status, body) = html(&app, "/practice/app").await;
+    assert_eq!(status, 200);
+    assert!(body.contains(practice["client_id"].as_str().expect("id")));
+    assert!(body.contains("Allow refresh tokens"));
+    let res = app
+        .client
+        .post(app.url("/fn/set_refresh_tokens"))
+        .header("accept", "text/html")
+        .form(&[("enabled", "true")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 302);
+    assert_eq!(app.practice_app().await["refresh_tokens_enabled"], true);
+}
+
+#[tokio::test]
+async fn an_unknown_page_is_404() {
+    let app = TestApp::spawn().await;
+    let (status, _) = html(&app, "/no/such/page").await;
+    assert_eq!(status, 404);
+}

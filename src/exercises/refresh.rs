@@ -1,0 +1,704 @@
+//! The Refresh Tokens exercise: its five steps and their checks.
+//!
+//! INTERFACE (fixed; the web layer is written against it): the types and `statuses`,
+//! `completed`, `check`. The checks themselves live in this file (steps 1 and 2) and in
+//! `refresh/authorization_url.rs` (step 3) and `refresh/response.rs` (steps 4 and 5),
+//! each with table-driven tests next to it.
+//!
+//! Finding ids, by step:
+//! 1. `verifier.format`, `verifier.randomness` (warning), `verifier.secret` (info)
+//! 2. `challenge.match`
+//! 3. `url.parse`, `url.endpoint`, `url.fragment`, `url.duplicates`, `url.placeholders`,
+//!    `url.response_type`, `url.client_id`, `url.redirect_uri`, `url.state` (may warn),
+//!    `url.offline_access`, `url.code_challenge`, `url.code_challenge_method`
+//! 4. `token.json`, `token.object`, `token.error`, `token.token_type`, `token.access_token`,
+//!    `token.expires_in`, `token.refresh_token`, `token.scope`, `token.jwt` (info),
+//!    `token.expired` (warning)
+//! 5. the ids of step 4, and `refresh.new_access_token`, `refresh.rotation` (info),
+//!    `refresh.sub`, `refresh.iat` (may warn), `refresh.completed` (info)
+
+mod authorization_url;
+mod response;
+
+use serde::{Deserialize, Serialize};
+
+use crate::pkce::{diagnose_challenge, ChallengeDiagnosis, Verifier};
+use crate::verdict::{Finding, Verdict};
+
+pub const SLUG: &str = "refresh";
+pub const TITLE: &str = "Refresh Tokens";
+
+/// The five steps, in the order they must pass.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Step {
+    Verifier,
+    Challenge,
+    AuthorizationUrl,
+    TokenResponse,
+    RefreshResponse,
+}
+
+impl Step {
+    pub const ALL: [Step; 5] = [
+        Step::Verifier,
+        Step::Challenge,
+        Step::AuthorizationUrl,
+        Step::TokenResponse,
+        Step::RefreshResponse,
+    ];
+    /// The id used in URLs and the API: `verifier`, `challenge`, `authorization-url`,
+    /// `token-response`, `refresh-response`.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Step::Verifier => "verifier",
+            Step::Challenge => "challenge",
+            Step::AuthorizationUrl => "authorization-url",
+            Step::TokenResponse => "token-response",
+            Step::RefreshResponse => "refresh-response",
+        }
+    }
+    pub fn from_slug(slug: &str) -> Option<Step> {
+        Step::ALL.into_iter().find(|s| s.slug() == slug)
+    }
+    pub fn title(self) -> &'static str {
+        match self {
+            Step::Verifier => "Code verifier",
+            Step::Challenge => "Code challenge",
+            Step::AuthorizationUrl => "Authorization request",
+            Step::TokenResponse => "Token response",
+            Step::RefreshResponse => "Refresh token response",
+        }
+    }
+    /// 0-based position.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+    /// 1-based number, as the page shows it.
+    pub fn number(self) -> usize {
+        self.index() + 1
+    }
+}
+
+pub fn info() -> super::ExerciseInfo {
+    super::ExerciseInfo {
+        slug: SLUG,
+        title: TITLE,
+        summary: "Get a refresh token with PKCE and offline_access, then use it to get a new access token.",
+        minutes: 15,
+        steps: Step::ALL
+            .into_iter()
+            .map(|s| super::StepInfo { id: s.slug(), title: s.title() })
+            .collect(),
+    }
+}
+
+/// How a step looks on the page and in the API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StepStatus {
+    Locked,
+    Current,
+    Passed,
+}
+
+/// The authorization server the learner works against. For the built-in practice
+/// server the web layer fills in the learner's own application.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provider {
+    /// `true` for the built-in practice server: plain `http` is accepted on loopback
+    /// hosts, and `client_id` / `redirect_uris` must match the practice application.
+    pub builtin: bool,
+    /// Absolute URL of the authorization endpoint.
+    pub authorization_endpoint: String,
+    /// Absolute URL of the token endpoint (for the curl command).
+    pub token_endpoint: String,
+    /// The expected `client_id`, when known.
+    pub client_id: Option<String>,
+    /// The registered redirect URIs, when known (compared byte for byte).
+    pub redirect_uris: Vec<String>,
+}
+
+/// What grading keeps between steps. No secrets: only the code challenge (never the
+/// verifier) and SHA-256 digests of tokens (base64url, no padding).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    /// How many steps have passed, in order (0..=5).
+    pub steps_passed: usize,
+    /// S256 challenge of the verifier that passed step 1.
+    pub challenge: Option<String>,
+    /// The authorization URL that passed step 3 (it holds no secret).
+    pub authorization_url: Option<String>,
+    /// What step 4's token response was.
+    pub token: Option<TokenRecord>,
+    /// What step 5's refresh response was.
+    pub refreshed: Option<TokenRecord>,
+}
+
+/// Digests and facts of a token response that passed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRecord {
+    pub access_token_sha256: String,
+    pub refresh_token_sha256: Option<String>,
+    pub scope: Option<String>,
+    /// `sub` and `iat` of the access token when it is a JWT.
+    pub sub: Option<String>,
+    pub iat: Option<i64>,
+}
+
+/// What a check may need to know besides the input.
+#[derive(Clone, Debug)]
+pub struct Facts<'a> {
+    pub provider: &'a Provider,
+    pub progress: &'a Progress,
+    /// Unix seconds, passed in (checks never read a clock).
+    pub now: i64,
+}
+
+/// The decoded (not verified) parts of a JWT access token, to show the learner.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DecodedJwt {
+    pub header: serde_json::Value,
+    pub claims: serde_json::Value,
+}
+
+/// The result of checking one step.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Outcome {
+    pub verdict: Verdict,
+    /// The new progress when the check passed (later steps are cleared: they depended
+    /// on this one); `None` when it failed, so nothing is lost.
+    pub progress: Option<Progress>,
+    /// The access token's decoded JWT header and claims, for steps 4 and 5.
+    pub jwt: Option<DecodedJwt>,
+}
+
+/// A step was checked before its predecessor passed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("Complete step {} first.", .needed.number())]
+pub struct StepLocked {
+    pub needed: Step,
+}
+
+/// The status of every step for a given progress.
+pub fn statuses(progress: &Progress) -> [StepStatus; 5] {
+    Step::ALL.map(|step| match step.index().cmp(&progress.steps_passed) {
+        std::cmp::Ordering::Less => StepStatus::Passed,
+        std::cmp::Ordering::Equal => StepStatus::Current,
+        std::cmp::Ordering::Greater => StepStatus::Locked,
+    })
+}
+
+/// True when all five steps have passed.
+pub fn completed(progress: &Progress) -> bool {
+    progress.steps_passed >= Step::ALL.len()
+}
+
+/// Check `input` for `step`. Outer whitespace of the input is trimmed.
+///
+/// A step may be checked again after it passed; passing it again clears what the later
+/// steps recorded (they depended on it) and makes the next step current.
+pub fn check(step: Step, input: &str, facts: &Facts<'_>) -> Result<Outcome, StepLocked> {
+    let progress = facts.progress;
+    if step.index() > progress.steps_passed {
+        let needed = Step::ALL.get(progress.steps_passed).copied().unwrap_or(Step::Verifier);
+        return Err(StepLocked { needed });
+    }
+    let input = input.trim();
+    Ok(match step {
+        Step::Verifier => check_verifier(input, progress),
+        Step::Challenge => check_challenge(input, progress),
+        Step::AuthorizationUrl => {
+            let findings = authorization_url::check(input, facts);
+            finish(step, findings, progress, None, |p| {
+                p.authorization_url = Some(input.to_owned());
+            })
+        }
+        Step::TokenResponse | Step::RefreshResponse => {
+            let checked = response::check(step, input, facts);
+            finish(step, checked.findings, progress, checked.jwt, |p| {
+                if step == Step::TokenResponse {
+                    p.token = checked.record;
+                } else {
+                    p.refreshed = checked.record;
+                }
+            })
+        }
+    })
+}
+
+/// The SHA-256 digest of a token as [`TokenRecord`] keeps it: base64url, no padding.
+pub fn token_sha256(token: &str) -> String {
+    // Same construction as an S256 challenge.
+    crate::pkce::challenge_s256(token)
+}
+
+/// Build the outcome: on a pass, the new progress has `step` as the last passed step,
+/// the later steps' records cleared, and `update` applied.
+fn finish(
+    step: Step,
+    findings: Vec<Finding>,
+    progress: &Progress,
+    jwt: Option<DecodedJwt>,
+    update: impl FnOnce(&mut Progress),
+) -> Outcome {
+    let verdict = Verdict::new(findings);
+    let progress = verdict.passed().then(|| {
+        let mut p = progress.clone();
+        p.steps_passed = step.number();
+        if step.index() < Step::AuthorizationUrl.index() {
+            p.authorization_url = None;
+        }
+        if step.index() < Step::TokenResponse.index() {
+            p.token = None;
+        }
+        if step.index() < Step::RefreshResponse.index() {
+            p.refreshed = None;
+        }
+        update(&mut p);
+        p
+    });
+    Outcome { verdict, progress, jwt }
+}
+
+/// Fewer distinct characters than this in a verifier earns a warning. A random
+/// 43-character verifier has about 32; a hex or all-digit one (fine) up to 16 or 10.
+const MIN_DISTINCT_VERIFIER_CHARS: usize = 8;
+
+fn check_verifier(input: &str, progress: &Progress) -> Outcome {
+    let mut findings = Vec::new();
+    let mut challenge = None;
+    match Verifier::parse(input) {
+        Ok(verifier) => {
+            findings.push(Finding::pass(
+                "verifier.format",
+                format!(
+                    "The code verifier is {} characters of A-Z a-z 0-9 - . _ ~, as RFC 7636 §4.1 \
+                     asks.",
+                    input.len()
+                ),
+            ));
+            let mut distinct: Vec<char> = input.chars().collect();
+            distinct.sort_unstable();
+            distinct.dedup();
+            if distinct.len() < MIN_DISTINCT_VERIFIER_CHARS {
+                findings.push(Finding::warn(
+                    "verifier.randomness",
+                    format!(
+                        "The code verifier uses only {} different characters, so it is easy to \
+                         guess, and PKCE protects the code only if nobody can guess the verifier \
+                         (RFC 7636 §7.1). Generate it from 32 cryptographically random bytes \
+                         encoded as base64url (Generate Random String does this).",
+                        distinct.len()
+                    ),
+                ));
+            }
+            findings.push(Finding::info(
+                "verifier.secret",
+                "Keep the verifier secret: you'll need it for the token request at the end, and \
+                 only there. Only its challenge goes into the authorization URL; this site keeps \
+                 the challenge, never the verifier.",
+            ));
+            challenge = Some(verifier.challenge());
+        }
+        Err(e) => findings.push(Finding::fail("verifier.format", e.to_string())),
+    }
+    finish(Step::Verifier, findings, progress, None, |p| p.challenge = challenge)
+}
+
+fn check_challenge(input: &str, progress: &Progress) -> Outcome {
+    const ID: &str = "challenge.match";
+    let finding = match &progress.challenge {
+        None => Finding::fail(
+            ID,
+            "There is no code verifier from step 1 on record to compare with: check your \
+             verifier in step 1 again, then come back to this step.",
+        ),
+        Some(_) if input.is_empty() => Finding::fail(
+            ID,
+            "Nothing was pasted: paste the code challenge you computed, or click Calculate Hash \
+             to compute BASE64URL(SHA256(verifier)) from your verifier.",
+        ),
+        Some(expected) => match diagnose_challenge(input, expected) {
+            ChallengeDiagnosis::Matches => Finding::pass(
+                ID,
+                "The code challenge is BASE64URL(SHA256(verifier)) of your verifier from step 1, \
+                 without padding (RFC 7636 §4.2).",
+            ),
+            ChallengeDiagnosis::Malformed => Finding::fail(
+                ID,
+                format!(
+                    "{} What you pasted is {} long.",
+                    ChallengeDiagnosis::Malformed.message(),
+                    characters(input.chars().count())
+                ),
+            ),
+            ChallengeDiagnosis::OtherString => Finding::fail(
+                ID,
+                "That is a well-formed S256 challenge, but of a different string than your \
+                 verifier from step 1. Hash exactly that verifier, with nothing around it (no \
+                 quotes, and no line break: `echo` without -n adds one), or click Calculate Hash.",
+            ),
+            other => Finding::fail(ID, other.message()),
+        },
+    };
+    finish(Step::Challenge, vec![finding], progress, None, |_| {})
+}
+
+fn characters(n: usize) -> String {
+    if n == 1 {
+        "1 character".to_owned()
+    } else {
+        format!("{n} characters")
+    }
+}
+
+/// Pasted (non-secret) text to show back inside a message: at most `max` characters,
+/// control characters escaped.
+fn show(s: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i == max {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Fixtures shared by the tests of this file and its submodules.
+#[cfg(test)]
+mod test_support {
+    use super::*;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
+
+    pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    pub const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+    pub const NOW: i64 = 1_700_000_000;
+
+    /// The built-in practice server in development.
+    pub fn builtin() -> Provider {
+        Provider {
+            builtin: true,
+            authorization_endpoint: "http://127.0.0.1:3000/authorize".into(),
+            token_endpoint: "http://127.0.0.1:3000/token".into(),
+            client_id: Some("lab-client-1".into()),
+            redirect_uris: vec!["http://127.0.0.1:3000/redirect".into()],
+        }
+    }
+
+    /// A learner's own Okta server.
+    pub fn okta() -> Provider {
+        Provider {
+            builtin: false,
+            authorization_endpoint: "https://dev-1.okta.com/oauth2/default/v1/authorize".into(),
+            token_endpoint: "https://dev-1.okta.com/oauth2/default/v1/token".into(),
+            client_id: None,
+            redirect_uris: vec![],
+        }
+    }
+
+    pub fn record(access_token: &str, refresh_token: Option<&str>) -> TokenRecord {
+        TokenRecord {
+            access_token_sha256: token_sha256(access_token),
+            refresh_token_sha256: refresh_token.map(token_sha256),
+            scope: Some("openid offline_access".into()),
+            sub: None,
+            iat: None,
+        }
+    }
+
+    /// Progress with `steps_passed` steps passed and their records filled in.
+    pub fn progress(steps_passed: usize) -> Progress {
+        Progress {
+            steps_passed,
+            challenge: (steps_passed >= 1).then(|| CHALLENGE.to_owned()),
+            authorization_url: (steps_passed >= 3).then(good_url),
+            token: (steps_passed >= 4)
+                .then(|| record("access-one-aaaaaaaaaaaa", Some("refresh-one"))),
+            refreshed: (steps_passed >= 5).then(|| record("access-two-bbbbbbbbbbbb", None)),
+        }
+    }
+
+    pub fn good_url() -> String {
+        format!(
+            "http://127.0.0.1:3000/authorize?response_type=code&client_id=lab-client-1\
+             &redirect_uri=http%3A%2F%2F127.0.0.1%3A3000%2Fredirect&state=Zq8xW2kLp0aBt\
+             &scope=openid+offline_access&code_challenge={CHALLENGE}&code_challenge_method=S256"
+        )
+    }
+
+    pub fn run(step: Step, input: &str, provider: &Provider, progress: &Progress) -> Outcome {
+        let facts = Facts { provider, progress, now: NOW };
+        check(step, input, &facts).expect("the step is not locked")
+    }
+
+    /// Ids of the findings that fail the check.
+    pub fn blocking(outcome: &Outcome) -> Vec<&str> {
+        outcome.verdict.findings.iter().filter(|f| f.is_blocking()).map(|f| f.id.as_str()).collect()
+    }
+
+    pub fn finding<'a>(outcome: &'a Outcome, id: &str) -> &'a Finding {
+        outcome
+            .verdict
+            .find(id)
+            .unwrap_or_else(|| panic!("no finding {id} in {:#?}", outcome.verdict.findings))
+    }
+
+    pub fn jwt(header: &str, claims: &str) -> String {
+        format!("{}.{}.c2ln", URL_SAFE_NO_PAD.encode(header), URL_SAFE_NO_PAD.encode(claims))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::*;
+    use super::*;
+
+    #[test]
+    fn statuses_follow_steps_passed() {
+        use StepStatus::*;
+        let cases = [
+            (0, [Current, Locked, Locked, Locked, Locked]),
+            (2, [Passed, Passed, Current, Locked, Locked]),
+            (5, [Passed, Passed, Passed, Passed, Passed]),
+        ];
+        for (passed, want) in cases {
+            assert_eq!(statuses(&progress(passed)), want, "{passed}");
+            assert_eq!(completed(&progress(passed)), passed == 5);
+        }
+    }
+
+    #[test]
+    fn a_step_whose_predecessor_has_not_passed_is_locked() {
+        let provider = builtin();
+        let cases = [
+            (0, Step::Challenge, Step::Verifier),
+            (0, Step::RefreshResponse, Step::Verifier),
+            (2, Step::TokenResponse, Step::AuthorizationUrl),
+            (3, Step::RefreshResponse, Step::TokenResponse),
+        ];
+        for (passed, step, needed) in cases {
+            let p = progress(passed);
+            let facts = Facts { provider: &provider, progress: &p, now: NOW };
+            let err = check(step, "anything", &facts).err();
+            assert_eq!(err, Some(StepLocked { needed }), "{step:?} after {passed}");
+        }
+        assert_eq!(
+            StepLocked { needed: Step::AuthorizationUrl }.to_string(),
+            "Complete step 3 first."
+        );
+    }
+
+    #[test]
+    fn the_current_step_and_passed_steps_can_be_checked() {
+        let provider = builtin();
+        for passed in 0..=5 {
+            let p = progress(passed);
+            let facts = Facts { provider: &provider, progress: &p, now: NOW };
+            for step in Step::ALL.iter().take(passed + 1) {
+                assert!(check(*step, "", &facts).is_ok(), "{step:?} after {passed}");
+            }
+        }
+    }
+
+    #[test]
+    fn passing_step_1_records_the_challenge_not_the_verifier() {
+        let out = run(Step::Verifier, &format!("  {VERIFIER}\n"), &builtin(), &progress(0));
+        assert!(out.verdict.passed(), "{:#?}", out.verdict);
+        let p = out.progress.clone().expect("passed");
+        assert_eq!(p.steps_passed, 1);
+        assert_eq!(p.challenge.as_deref(), Some(CHALLENGE));
+        assert!(!serde_json::to_string(&p).unwrap_or_default().contains(VERIFIER));
+        assert!(finding(&out, "verifier.secret").message.starts_with("Keep the verifier secret"));
+        assert_eq!(out.jwt, None);
+    }
+
+    #[test]
+    fn re_passing_a_step_clears_the_later_steps() {
+        let provider = builtin();
+        let other_verifier = crate::pkce::verifier_from_bytes(&[7; 32]);
+        let cases: Vec<(Step, String, Progress)> = vec![
+            (
+                Step::Verifier,
+                other_verifier.clone(),
+                Progress {
+                    steps_passed: 1,
+                    challenge: Some(crate::pkce::challenge_s256(&other_verifier)),
+                    ..Progress::default()
+                },
+            ),
+            (
+                Step::Challenge,
+                CHALLENGE.into(),
+                Progress {
+                    steps_passed: 2,
+                    challenge: Some(CHALLENGE.into()),
+                    ..Progress::default()
+                },
+            ),
+            (
+                Step::AuthorizationUrl,
+                good_url(),
+                Progress {
+                    steps_passed: 3,
+                    challenge: Some(CHALLENGE.into()),
+                    authorization_url: Some(good_url()),
+                    ..Progress::default()
+                },
+            ),
+        ];
+        for (step, input, want) in cases {
+            let out = run(step, &input, &provider, &progress(5));
+            assert_eq!(out.progress, Some(want), "{step:?}");
+        }
+    }
+
+    #[test]
+    fn a_failed_check_changes_no_progress() {
+        let out = run(Step::Verifier, "too-short", &builtin(), &progress(5));
+        assert!(!out.verdict.passed());
+        assert_eq!(out.progress, None);
+    }
+
+    #[test]
+    fn step_1_reports_bad_verifiers_precisely() {
+        let with_plus = format!("{}+{}", &VERIFIER[..16], &VERIFIER[17..]);
+        let cases: &[(&str, &str)] = &[
+            ("", "The code verifier is empty"),
+            (
+                "abcdefghijkl",
+                "The code verifier is 12 characters long; RFC 7636 §4.1 needs 43 to 128.",
+            ),
+            (&with_plus, "Character 17 ('+') is not allowed in a code verifier"),
+        ];
+        for (input, want) in cases {
+            let out = run(Step::Verifier, input, &builtin(), &progress(0));
+            assert_eq!(blocking(&out), ["verifier.format"], "{input:?}");
+            let message = &finding(&out, "verifier.format").message;
+            assert!(message.starts_with(want), "{message}");
+            assert_eq!(out.progress, None);
+        }
+    }
+
+    #[test]
+    fn step_1_warns_about_a_verifier_anyone_could_guess() {
+        let out = run(Step::Verifier, &"ab".repeat(22), &builtin(), &progress(0));
+        assert!(out.verdict.passed());
+        assert_eq!(finding(&out, "verifier.randomness").level, crate::verdict::Level::Warning);
+        let hex = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+        let out = run(Step::Verifier, hex, &builtin(), &progress(0));
+        assert_eq!(out.verdict.find("verifier.randomness"), None);
+    }
+
+    #[test]
+    fn step_2_names_each_challenge_mistake() {
+        use sha2::Digest as _;
+        let hex: String =
+            sha2::Sha256::digest(VERIFIER).iter().map(|b| format!("{b:02x}")).collect();
+        let cases: Vec<(String, bool, &str)> = vec![
+            (CHALLENGE.into(), true, "BASE64URL(SHA256(verifier))"),
+            (format!("{CHALLENGE}="), false, "remove the trailing ="),
+            (format!("{}=", CHALLENGE.replace('-', "+")), false, "standard base64"),
+            (hex, false, "hex"),
+            (VERIFIER.into(), false, "the code verifier itself"),
+            (
+                crate::pkce::challenge_s256("another string"),
+                false,
+                "different string than your verifier from step 1",
+            ),
+            ("not a challenge".into(), false, "What you pasted is 15 characters long."),
+            (String::new(), false, "Nothing was pasted"),
+        ];
+        for (input, passes, want) in cases {
+            let out = run(Step::Challenge, &input, &builtin(), &progress(1));
+            assert_eq!(out.verdict.passed(), passes, "{input:?}");
+            let f = finding(&out, "challenge.match");
+            assert!(f.message.contains(want), "{input:?}: {}", f.message);
+            if !passes {
+                assert!(!f.message.contains(VERIFIER), "the verifier is never echoed");
+            }
+        }
+        let ok = run(Step::Challenge, CHALLENGE, &builtin(), &progress(1));
+        assert_eq!(ok.progress.map(|p| p.steps_passed), Some(2));
+    }
+
+    #[test]
+    fn step_2_without_a_recorded_challenge_asks_to_redo_step_1() {
+        let p = Progress { steps_passed: 1, ..Progress::default() };
+        let out = run(Step::Challenge, CHALLENGE, &builtin(), &p);
+        assert!(finding(&out, "challenge.match").message.contains("step 1"));
+        assert!(!out.verdict.passed());
+    }
+
+    #[test]
+    fn no_input_makes_any_step_panic() {
+        let provider = builtin();
+        let p = progress(5);
+        let facts = Facts { provider: &provider, progress: &p, now: NOW };
+        let mut inputs: Vec<String> = [
+            "",
+            " ",
+            "\u{FEFF}",
+            "é",
+            "{",
+            "}",
+            "{}",
+            "[]",
+            "null",
+            "\"\"",
+            "=",
+            "==",
+            "https://",
+            "http://[::1",
+            "http://127.0.0.1:3000/authorize?é=é&{=}&YOUR_é=éYOUR_",
+            "http://127.0.0.1:3000/authorize?state=é{&scope=%FF%FE&code_challenge=%00",
+            "{\"error\":null}",
+            "{\"access_token\":\"a.b.c\",\"token_type\":1}",
+            "{\"access_token\":\"eyJ.eyJ.x\",\"expires_in\":1e999}",
+            "{\"expires_in\":-0.0,\"scope\":\"\\u0000\"}",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        inputs.push("[".repeat(10_000));
+        inputs.push("{\"a\":".repeat(10_000));
+        inputs.push(format!("{}{}", "\u{1F600}".repeat(200), "=".repeat(3)));
+        for input in &inputs {
+            for step in Step::ALL {
+                let out = check(step, input, &facts);
+                assert!(out.is_ok(), "{step:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_failure_message_says_how_to_fix_it() {
+        // A smoke test over many failing inputs: messages are non-trivial sentences.
+        let provider = builtin();
+        let inputs = [
+            (Step::Verifier, "x"),
+            (Step::Challenge, "x"),
+            (Step::AuthorizationUrl, "https://evil.example/authorize?response_type=token"),
+            (Step::TokenResponse, "{\"token_type\":\"mac\"}"),
+            (Step::RefreshResponse, "{\"error\":\"invalid_grant\"}"),
+        ];
+        for (step, input) in inputs {
+            let out = run(step, input, &provider, &progress(4));
+            for f in out.verdict.findings.iter().filter(|f| !f.ok) {
+                assert!(
+                    f.message.len() > 40 && f.message.ends_with('.'),
+                    "{}: {}",
+                    f.id,
+                    f.message
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,942 @@
+//! Step 3: the authorization request URL.
+
+use url::{Host, Url};
+
+use super::{show, Facts, Provider};
+use crate::oauth::{ClientId, RedirectUri, Scope};
+use crate::pkce::{diagnose_challenge, ChallengeDiagnosis};
+use crate::verdict::Finding;
+
+/// Every check of step 3. A URL that does not parse gets only `url.parse`.
+pub(super) fn check(input: &str, facts: &Facts<'_>) -> Vec<Finding> {
+    let provider = facts.provider;
+    let url = match parse(input, provider) {
+        Ok(url) => url,
+        Err(finding) => return vec![finding],
+    };
+    let params: Vec<(String, String)> =
+        url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    // The first value of a parameter, when present and not empty.
+    let get = |name: &str| {
+        params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
+    };
+
+    let mut findings = vec![
+        Finding::pass("url.parse", "The URL is a complete, absolute URL."),
+        endpoint(&url, provider),
+    ];
+    if url.fragment().is_some() {
+        findings.push(Finding::fail(
+            "url.fragment",
+            "The URL ends with a #fragment: remove the # and everything after it. An \
+             authorization request carries its parameters in the query, after the ? \
+             (RFC 6749 §3.1).",
+        ));
+    }
+    findings.push(duplicates(&params));
+    findings.push(placeholders(&params));
+    findings.push(response_type(get("response_type")));
+    findings.push(client_id(get("client_id"), provider));
+    findings.push(redirect_uri(get("redirect_uri"), provider));
+    findings.push(state(get("state")));
+    findings.push(offline_access(get("scope")));
+    findings.push(code_challenge(get("code_challenge"), facts.progress.challenge.as_deref()));
+    findings.push(code_challenge_method(get("code_challenge_method")));
+    findings
+}
+
+fn parse(input: &str, provider: &Provider) -> Result<Url, Finding> {
+    const ID: &str = "url.parse";
+    let endpoint = show(&provider.authorization_endpoint, 200);
+    if input.is_empty() {
+        return Err(Finding::fail(
+            ID,
+            format!(
+                "Nothing was pasted: paste the authorization URL you built, starting with \
+                 {endpoint}?response_type=code&…"
+            ),
+        ));
+    }
+    if let Some((i, ch)) = input.chars().enumerate().find(|(_, c)| c.is_whitespace()) {
+        let what = if ch == '\n' || ch == '\r' { "a line break" } else { "a space" };
+        return Err(Finding::fail(
+            ID,
+            format!(
+                "The URL contains {what} (character {}): examples are split over several lines \
+                 only to be readable. Join the URL into one line with no spaces; inside a value, \
+                 write a space as + or %20.",
+                i + 1
+            ),
+        ));
+    }
+    match Url::parse(input) {
+        Err(url::ParseError::RelativeUrlWithoutBase) => Err(Finding::fail(
+            ID,
+            format!(
+                "That is not an absolute URL: it must start with the scheme and host of the \
+                 authorization endpoint, {endpoint}, followed by ? and the parameters."
+            ),
+        )),
+        Err(e) => Err(Finding::fail(
+            ID,
+            format!(
+                "That is not a valid URL ({e}): start it with the authorization endpoint, \
+                 {endpoint}, followed by ? and the parameters, each value URL-encoded."
+            ),
+        )),
+        Ok(url) if !matches!(url.scheme(), "https" | "http") => Err(Finding::fail(
+            ID,
+            format!(
+                "The URL starts with `{}:` instead of https://: start it with the authorization \
+                 endpoint, {endpoint}, followed by ? and the parameters.",
+                show(url.scheme(), 30)
+            ),
+        )),
+        Ok(url) => Ok(url),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+fn endpoint(url: &Url, provider: &Provider) -> Finding {
+    const ID: &str = "url.endpoint";
+    let endpoint = show(&provider.authorization_endpoint, 200);
+    let Ok(expected) = Url::parse(&provider.authorization_endpoint) else {
+        return Finding::fail(
+            ID,
+            format!(
+                "The authorization endpoint set for this server ({endpoint}) is not a valid URL, \
+                 so the URL can't be checked against it: correct the server's issuer URL in \
+                 your settings, then check again."
+            ),
+        );
+    };
+    let mut problems = Vec::new();
+    if url.scheme() == "http" && !(provider.builtin && is_loopback(url)) {
+        problems.push(if provider.builtin {
+            "it uses http, but the authorization endpoint needs https (RFC 6749 §3.1 requires \
+             TLS; plain http is accepted only on a loopback host such as 127.0.0.1 or \
+             localhost)"
+                .to_owned()
+        } else {
+            "it uses http, but the authorization endpoint needs https (RFC 6749 §3.1 requires \
+             TLS)"
+                .to_owned()
+        });
+    } else if url.scheme() != expected.scheme() {
+        problems.push(format!(
+            "its scheme is {} but the endpoint's is {}",
+            url.scheme(),
+            expected.scheme()
+        ));
+    }
+    let (host, expected_host) = (url.host_str().unwrap_or(""), expected.host_str().unwrap_or(""));
+    if host != expected_host {
+        problems.push(format!(
+            "its host is `{}` but the authorization server's host is `{}`",
+            show(host, 80),
+            show(expected_host, 80)
+        ));
+    } else {
+        let (port, expected_port) = if url.scheme() == expected.scheme() {
+            (url.port_or_known_default(), expected.port_or_known_default())
+        } else {
+            (url.port(), expected.port())
+        };
+        if port != expected_port {
+            let name =
+                |p: Option<u16>| p.map_or_else(|| "the default".to_owned(), |p| p.to_string());
+            problems.push(format!(
+                "its port is {} but the endpoint's is {}",
+                name(port),
+                name(expected_port)
+            ));
+        }
+    }
+    if url.path() != expected.path() {
+        let hint = if url.path().trim_end_matches('/') == expected.path().trim_end_matches('/') {
+            " (only a trailing slash differs)"
+        } else if url.path().eq_ignore_ascii_case(expected.path()) {
+            " (paths are case-sensitive)"
+        } else {
+            ""
+        };
+        problems.push(format!(
+            "its path is `{}` but the endpoint's path is `{}`{hint}",
+            show(url.path(), 80),
+            show(expected.path(), 80)
+        ));
+    }
+    if problems.is_empty() {
+        Finding::pass(ID, format!("The URL goes to the authorization endpoint, {endpoint}."))
+    } else {
+        Finding::fail(
+            ID,
+            format!(
+                "The URL does not go to the authorization endpoint, {endpoint}: {}. Start the \
+                 URL with exactly {endpoint} and put the parameters after the ?.",
+                problems.join("; ")
+            ),
+        )
+    }
+}
+
+fn duplicates(params: &[(String, String)]) -> Finding {
+    const ID: &str = "url.duplicates";
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for (name, _) in params.iter().filter(|(name, _)| !name.is_empty()) {
+        match counts.iter_mut().find(|(n, _)| n == name) {
+            Some((_, count)) => *count += 1,
+            None => counts.push((name, 1)),
+        }
+    }
+    let repeated: Vec<_> = counts.into_iter().filter(|&(_, count)| count > 1).collect();
+    if repeated.is_empty() {
+        return Finding::pass(ID, "No parameter appears twice.");
+    }
+    let list: Vec<String> = repeated
+        .iter()
+        .map(|(name, count)| format!("`{}` ({count} times)", show(name, 40)))
+        .collect();
+    let scope_hint = if repeated.iter().any(|(name, _)| *name == "scope") {
+        " To ask for several scopes, put them in one scope value separated by spaces (+ or %20), \
+         e.g. scope=openid+offline_access."
+    } else {
+        ""
+    };
+    Finding::fail(
+        ID,
+        format!(
+            "{} {} more than once: send each parameter only once (RFC 6749 §3.1 says request \
+             parameters must not be included more than once); remove the extra copies.{scope_hint}",
+            list.join(", "),
+            if list.len() == 1 { "appears" } else { "appear" }
+        ),
+    )
+}
+
+/// The placeholder text in `value`: a `{...}` or a word containing `YOUR_`.
+fn placeholder(value: &str) -> Option<&str> {
+    if let Some(start) = value.find('{') {
+        if let Some(len) = value[start..].find('}') {
+            return Some(&value[start..=start + len]);
+        }
+    }
+    let at = value.find("YOUR_")?;
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let start = value[..at]
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !is_word(c))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    let end = value[at..].find(|c| !is_word(c)).map_or(value.len(), |i| at + i);
+    Some(&value[start..end])
+}
+
+fn placeholders(params: &[(String, String)]) -> Finding {
+    const ID: &str = "url.placeholders";
+    let found: Vec<String> = params
+        .iter()
+        .filter_map(|(name, value)| {
+            let text = placeholder(value)?;
+            let with = match name.as_str() {
+                "client_id" => "your application's client ID",
+                "state" => "a random string you make up (and check when the user comes back)",
+                "code_challenge" => "the code challenge from step 2",
+                "redirect_uri" => "your application's registered redirect URI",
+                "scope" => "the scopes you need, such as openid offline_access",
+                _ => "the real value",
+            };
+            Some(format!(
+                "`{}` still holds the placeholder `{}`: replace it with {with}",
+                show(name, 40),
+                show(text, 40)
+            ))
+        })
+        .collect();
+    if found.is_empty() {
+        Finding::pass(ID, "No value still holds a placeholder such as {YOUR_CLIENT_ID}.")
+    } else {
+        Finding::fail(ID, format!("{}.", found.join("; ")))
+    }
+}
+
+fn response_type(value: Option<&str>) -> Finding {
+    const ID: &str = "url.response_type";
+    match value {
+        Some("code") => Finding::pass(ID, "response_type=code asks for an authorization code."),
+        None => Finding::fail(
+            ID,
+            "response_type is missing: add response_type=code to ask for an authorization code \
+             (RFC 6749 §4.1.1).",
+        ),
+        Some(v) => {
+            let why = if v.eq_ignore_ascii_case("code") {
+                "values are case-sensitive"
+            } else {
+                "this exercise uses the authorization code flow"
+            };
+            Finding::fail(
+                ID,
+                format!(
+                    "response_type is `{}`, but {why}: use response_type=code (RFC 6749 §4.1.1).",
+                    show(v, 40)
+                ),
+            )
+        }
+    }
+}
+
+fn client_id(value: Option<&str>, provider: &Provider) -> Finding {
+    const ID: &str = "url.client_id";
+    let Some(v) = value else {
+        let from = if provider.builtin {
+            " (it is shown in the practice dashboard)"
+        } else {
+            " (it is in your application's settings)"
+        };
+        return Finding::fail(
+            ID,
+            format!(
+                "client_id is missing or empty: add client_id=<your application's client ID>{from} \
+                 (RFC 6749 §4.1.1)."
+            ),
+        );
+    };
+    if let Err(e) = ClientId::parse(v) {
+        return Finding::fail(ID, e.to_string());
+    }
+    match &provider.client_id {
+        Some(expected) if expected != v => {
+            let (whose, where_) = if provider.builtin {
+                ("your practice application's client ID", "shown in the practice dashboard")
+            } else {
+                ("the client ID set for your server in OAuth Lab", "or correct that setting")
+            };
+            let what = if placeholder(v).is_some() {
+                "client_id is still a placeholder".to_owned()
+            } else {
+                format!("client_id `{}` is not {whose}", show(v, 60))
+            };
+            Finding::fail(ID, format!("{what}: use `{}` ({where_}).", show(expected, 100)))
+        }
+        Some(_) => Finding::pass(ID, "client_id is your application's client ID."),
+        None => Finding::pass(ID, "client_id is present."),
+    }
+}
+
+fn redirect_uri(value: Option<&str>, provider: &Provider) -> Finding {
+    const ID: &str = "url.redirect_uri";
+    let registered = &provider.redirect_uris;
+    let list =
+        registered.iter().map(|r| format!("`{}`", show(r, 200))).collect::<Vec<_>>().join(" or ");
+    let Some(v) = value else {
+        let example = if registered.is_empty() {
+            "your application's registered redirect URI".to_owned()
+        } else {
+            list
+        };
+        return Finding::fail(
+            ID,
+            format!(
+                "redirect_uri is missing or empty: add redirect_uri= with {example}, URL-encoded \
+                 (RFC 6749 §4.1.1): the server sends the code there, and the token request must \
+                 repeat it."
+            ),
+        );
+    };
+    let uri = match RedirectUri::parse(v) {
+        Ok(uri) => uri,
+        Err(e) => return Finding::fail(ID, e.to_string()),
+    };
+    if registered.is_empty() || uri.is_one_of(registered) {
+        return Finding::pass(
+            ID,
+            "redirect_uri is a redirect URI registered for your application.",
+        );
+    }
+    let near = |f: &dyn Fn(&str, &str) -> bool| registered.iter().any(|r| f(r, v));
+    let hint = if near(&|r, v| r.trim_end_matches('/') == v.trim_end_matches('/')) {
+        " Here only a trailing slash differs."
+    } else if near(&|r, v| r.eq_ignore_ascii_case(v)) {
+        " Here only upper and lower case differ."
+    } else if near(&|r, v| r.strip_prefix("https://") == v.strip_prefix("http://")) {
+        " Here http is used where https is registered."
+    } else if near(&|r, v| r.strip_prefix("http://") == v.strip_prefix("https://")) {
+        " Here https is used where http is registered."
+    } else {
+        ""
+    };
+    Finding::fail(
+        ID,
+        format!(
+            "redirect_uri `{}` is not registered for your application: use exactly {list}. \
+             Redirect URIs are compared character for character (RFC 6749 §3.1.2.3).{hint}",
+            show(v, 120)
+        ),
+    )
+}
+
+const GUESSABLE_STATES: &[&str] = &[
+    "state",
+    "mystate",
+    "random",
+    "randomstring",
+    "random_string",
+    "random-string",
+    "xyz",
+    "abc",
+    "abcdefgh",
+    "test",
+    "teststate",
+    "foo",
+    "foobar",
+    "none",
+    "null",
+    "undefined",
+    "csrf",
+    "nonce",
+    "value",
+    "example",
+    "your_state",
+    "random_state",
+];
+
+fn state(value: Option<&str>) -> Finding {
+    const ID: &str = "url.state";
+    let Some(v) = value else {
+        return Finding::fail(
+            ID,
+            "state is missing or empty: add state=<a random string> and check that the same \
+             value comes back with the code; it protects the redirect against CSRF \
+             (RFC 6749 §10.12).",
+        );
+    };
+    let len = v.chars().count();
+    let mut distinct: Vec<char> = v.chars().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let reason = if GUESSABLE_STATES.contains(&v.to_ascii_lowercase().as_str()) {
+        Some("a common example value".to_owned())
+    } else if len < 8 {
+        Some(format!("only {}", super::characters(len)))
+    } else if distinct.len() == 1 {
+        Some("one character repeated".to_owned())
+    } else if len < 16 && v.chars().all(|c| c.is_ascii_digit()) {
+        Some("a short run of digits".to_owned())
+    } else {
+        None
+    };
+    match reason {
+        Some(reason) => Finding::warn(
+            ID,
+            format!(
+                "state `{}` is {reason}, so an attacker could guess it: use at least 8 random \
+                 characters (Generate Random String makes some) and check them when the user \
+                 comes back (RFC 6749 §10.12).",
+                show(v, 20)
+            ),
+        ),
+        None => Finding::pass(
+            ID,
+            "state is present; check that the same value comes back with the code \
+             (RFC 6749 §10.12).",
+        ),
+    }
+}
+
+fn offline_access(value: Option<&str>) -> Finding {
+    const ID: &str = "url.offline_access";
+    let Some(v) = value else {
+        return Finding::fail(
+            ID,
+            "scope is missing or empty: add scope=offline_access, with any other scopes you need \
+             (e.g. scope=openid+offline_access), to ask for a refresh token.",
+        );
+    };
+    let scope = match Scope::parse(v) {
+        Ok(scope) => scope,
+        Err(e) => return Finding::fail(ID, e.to_string()),
+    };
+    if scope.contains("offline_access") {
+        return Finding::pass(ID, "scope includes offline_access, which asks for a refresh token.");
+    }
+    let message = if v.contains("offline_access") {
+        "scope holds offline_access, but not as a scope of its own: separate scopes with \
+         spaces, written + or %20 in a URL (a %2B is a literal plus, and commas do not \
+         separate scopes), e.g. scope=openid+offline_access."
+    } else if v.to_ascii_lowercase().contains("offline_access") {
+        "scope holds offline_access in the wrong case: scopes are case-sensitive, so write \
+         exactly offline_access, separated from other scopes by + or %20."
+    } else {
+        "scope does not include offline_access, so the server will not issue a refresh token: \
+         add it, separated from other scopes by + or %20, e.g. scope=openid+offline_access."
+    };
+    Finding::fail(ID, message)
+}
+
+fn code_challenge(value: Option<&str>, expected: Option<&str>) -> Finding {
+    const ID: &str = "url.code_challenge";
+    let Some(v) = value else {
+        return Finding::fail(
+            ID,
+            "code_challenge is missing or empty: add code_challenge= with the challenge from \
+             step 2 (RFC 7636 §4.3).",
+        );
+    };
+    let Some(expected) = expected else {
+        return Finding::fail(
+            ID,
+            "There is no code challenge from step 1 on record to compare with: check steps 1 \
+             and 2 again, then come back to this step.",
+        );
+    };
+    match diagnose_challenge(v, expected) {
+        ChallengeDiagnosis::Matches => {
+            Finding::pass(ID, "code_challenge is the challenge of your verifier from step 1.")
+        }
+        ChallengeDiagnosis::OtherString => Finding::fail(
+            ID,
+            "code_challenge is a well-formed challenge, but this is the challenge of a different \
+             verifier than the one from step 1: use the challenge from step 2 (or redo steps 1 \
+             and 2 with the verifier you will send in the token request).",
+        ),
+        ChallengeDiagnosis::Plain => Finding::fail(
+            ID,
+            "code_challenge is your code verifier itself, and the verifier must never appear in \
+             the authorization URL: put its challenge from step 2 there. As this verifier has \
+             now been exposed, generate a new one in step 1.",
+        ),
+        ChallengeDiagnosis::Malformed => Finding::fail(
+            ID,
+            "code_challenge is not a well-formed S256 challenge (43 characters of base64url, \
+             RFC 7636 §4.2): use the challenge from step 2.",
+        ),
+        other => Finding::fail(ID, other.message()),
+    }
+}
+
+fn code_challenge_method(value: Option<&str>) -> Finding {
+    const ID: &str = "url.code_challenge_method";
+    match value {
+        Some("S256") => Finding::pass(
+            ID,
+            "code_challenge_method=S256: the server will hash the verifier to compare it \
+             (RFC 7636 §4.6).",
+        ),
+        None => Finding::fail(
+            ID,
+            "code_challenge_method is missing, so the server will assume plain (RFC 7636 §4.3) \
+             and expect the verifier itself as the challenge: add code_challenge_method=S256.",
+        ),
+        Some(v) if v.eq_ignore_ascii_case("S256") => Finding::fail(
+            ID,
+            format!(
+                "code_challenge_method `{}` is case-sensitive: use S256 (RFC 7636 §4.3).",
+                show(v, 10)
+            ),
+        ),
+        Some("plain") => Finding::fail(
+            ID,
+            "code_challenge_method=plain makes the challenge the verifier itself, so anyone who \
+             sees this URL could redeem the code; a client that can use S256 must use it \
+             (RFC 7636 §4.2): use code_challenge_method=S256.",
+        ),
+        Some(v) => Finding::fail(
+            ID,
+            format!(
+                "code_challenge_method `{}` is not a method RFC 7636 defines (§4.3): use S256.",
+                show(v, 30)
+            ),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use super::super::{Progress, Step};
+    use crate::verdict::Level;
+
+    fn check_url(
+        url: &str,
+        provider: &crate::exercises::refresh::Provider,
+    ) -> super::super::Outcome {
+        run(Step::AuthorizationUrl, url, provider, &progress(2))
+    }
+
+    #[test]
+    fn a_correct_url_passes_and_is_recorded_trimmed() {
+        let out = check_url(&format!("\n  {}  \t", good_url()), &builtin());
+        assert!(out.verdict.passed(), "{:#?}", out.verdict.findings);
+        assert!(out.verdict.findings.iter().all(|f| f.ok), "{:#?}", out.verdict.findings);
+        let p = out.progress.expect("passed");
+        assert_eq!(p.steps_passed, 3);
+        assert_eq!(p.authorization_url, Some(good_url()));
+    }
+
+    #[test]
+    fn plus_and_percent_20_both_separate_scopes() {
+        for scope in ["openid+offline_access", "openid%20offline_access", "offline_access"] {
+            let url = good_url().replace("openid+offline_access", scope);
+            let out = check_url(&url, &builtin());
+            assert!(finding(&out, "url.offline_access").ok, "{scope}");
+        }
+    }
+
+    /// Each bad URL fails exactly the listed finding, whose message contains the text.
+    #[test]
+    fn bad_urls_fail_the_right_check_with_a_precise_message() {
+        let good = good_url();
+        let cases: Vec<(&str, String, &str, &str)> = vec![
+            (
+                "no offline_access",
+                good.replace("openid+offline_access", "openid+profile"),
+                "url.offline_access",
+                "does not include offline_access",
+            ),
+            (
+                "offline_access glued with %2B",
+                good.replace("openid+offline_access", "openid%2Boffline_access"),
+                "url.offline_access",
+                "not as a scope of its own",
+            ),
+            (
+                "offline_access after a comma",
+                good.replace("openid+offline_access", "openid,offline_access"),
+                "url.offline_access",
+                "commas do not separate scopes",
+            ),
+            (
+                "offline_access in capitals",
+                good.replace("openid+offline_access", "OFFLINE_ACCESS"),
+                "url.offline_access",
+                "case-sensitive",
+            ),
+            (
+                "no scope",
+                good.replace("&scope=openid+offline_access", ""),
+                "url.offline_access",
+                "scope is missing",
+            ),
+            (
+                "s256 in lower case",
+                good.replace("method=S256", "method=s256"),
+                "url.code_challenge_method",
+                "is case-sensitive: use S256",
+            ),
+            (
+                "no method",
+                good.replace("&code_challenge_method=S256", ""),
+                "url.code_challenge_method",
+                "the server will assume plain (RFC 7636 §4.3)",
+            ),
+            (
+                "plain method",
+                good.replace("method=S256", "method=plain"),
+                "url.code_challenge_method",
+                "use code_challenge_method=S256",
+            ),
+            (
+                "unknown method",
+                good.replace("method=S256", "method=SHA256"),
+                "url.code_challenge_method",
+                "not a method RFC 7636 defines",
+            ),
+            (
+                "wrong host",
+                good.replacen("127.0.0.1", "evil.example", 1),
+                "url.endpoint",
+                "its host is `evil.example` but the authorization server's host is `127.0.0.1`",
+            ),
+            (
+                "wrong path",
+                good.replace("/authorize", "/oauth/authorize"),
+                "url.endpoint",
+                "its path is `/oauth/authorize` but the endpoint's path is `/authorize`",
+            ),
+            (
+                "trailing slash on the path",
+                good.replace("/authorize?", "/authorize/?"),
+                "url.endpoint",
+                "only a trailing slash differs",
+            ),
+            (
+                "wrong port",
+                good.replace(":3000/authorize", ":3001/authorize"),
+                "url.endpoint",
+                "its port is 3001 but the endpoint's is 3000",
+            ),
+            (
+                "https where the dev server is http",
+                good.replacen("http://", "https://", 1),
+                "url.endpoint",
+                "its scheme is https but the endpoint's is http",
+            ),
+            (
+                "a fragment",
+                format!("{good}#top"),
+                "url.fragment",
+                "remove the # and everything after it",
+            ),
+            (
+                "state twice",
+                format!("{good}&state=again"),
+                "url.duplicates",
+                "`state` (2 times) appears more than once",
+            ),
+            (
+                "scope twice",
+                format!("{good}&scope=profile"),
+                "url.duplicates",
+                "put them in one scope value",
+            ),
+            (
+                "response_type token",
+                good.replace("response_type=code", "response_type=token"),
+                "url.response_type",
+                "use response_type=code",
+            ),
+            (
+                "no response_type",
+                good.replace("response_type=code&", ""),
+                "url.response_type",
+                "response_type is missing",
+            ),
+            (
+                "someone else's client_id",
+                good.replace("client_id=lab-client-1", "client_id=lab-client-2"),
+                "url.client_id",
+                "client_id `lab-client-2` is not your practice application's client ID: use \
+                 `lab-client-1` (shown in the practice dashboard).",
+            ),
+            (
+                "no client_id",
+                good.replace("client_id=lab-client-1&", ""),
+                "url.client_id",
+                "client_id is missing",
+            ),
+            (
+                "redirect_uri with a trailing slash",
+                good.replace("%2Fredirect", "%2Fredirect%2F"),
+                "url.redirect_uri",
+                "only a trailing slash differs",
+            ),
+            (
+                "unregistered redirect_uri",
+                good.replace("127.0.0.1%3A3000%2Fredirect", "example-app.com%2Fredirect"),
+                "url.redirect_uri",
+                "use exactly `http://127.0.0.1:3000/redirect`",
+            ),
+            (
+                "relative redirect_uri",
+                good.replace("http%3A%2F%2F127.0.0.1%3A3000%2Fredirect", "%2Fredirect"),
+                "url.redirect_uri",
+                "not an absolute URI",
+            ),
+            (
+                "no redirect_uri",
+                good.replace("&redirect_uri=http%3A%2F%2F127.0.0.1%3A3000%2Fredirect", ""),
+                "url.redirect_uri",
+                "redirect_uri is missing",
+            ),
+            ("no state", good.replace("&state=Zq8xW2kLp0aBt", ""), "url.state", "state is missing"),
+            (
+                "empty state",
+                good.replace("state=Zq8xW2kLp0aBt", "state="),
+                "url.state",
+                "state is missing or empty",
+            ),
+            (
+                "no code_challenge",
+                good.replace(&format!("&code_challenge={CHALLENGE}"), ""),
+                "url.code_challenge",
+                "code_challenge is missing",
+            ),
+            (
+                "another verifier's challenge",
+                good.replace(CHALLENGE, &crate::pkce::challenge_s256("another verifier")),
+                "url.code_challenge",
+                "this is the challenge of a different verifier than the one from step 1",
+            ),
+            (
+                "the verifier instead of the challenge",
+                good.replace(CHALLENGE, VERIFIER),
+                "url.code_challenge",
+                "must never appear in the authorization URL",
+            ),
+            (
+                "a padded challenge",
+                good.replace(CHALLENGE, &format!("{CHALLENGE}%3D")),
+                "url.code_challenge",
+                "remove the trailing =",
+            ),
+        ];
+        for (what, url, id, text) in cases {
+            let out = check_url(&url, &builtin());
+            assert_eq!(blocking(&out), [id], "{what}: {:#?}", out.verdict.findings);
+            let message = &finding(&out, id).message;
+            assert!(message.contains(text), "{what}: {message}");
+            assert_eq!(out.progress, None, "{what}");
+        }
+    }
+
+    #[test]
+    fn a_placeholder_is_named_with_its_parameter() {
+        let url = good_url().replace("client_id=lab-client-1", "client_id={YOUR_CLIENT_ID}");
+        let out = check_url(&url, &builtin());
+        let message = &finding(&out, "url.placeholders").message;
+        assert!(
+            message.contains("`client_id` still holds the placeholder `{YOUR_CLIENT_ID}`"),
+            "{message}"
+        );
+        let message = &finding(&out, "url.client_id").message;
+        assert_eq!(
+            message,
+            "client_id is still a placeholder: use `lab-client-1` (shown in the practice dashboard)."
+        );
+        // Percent-encoded braces are placeholders too, and YOUR_ without braces.
+        let url = good_url()
+            .replace("state=Zq8xW2kLp0aBt", "state=%7BRANDOM_STRING%7D")
+            .replace("client_id=lab-client-1", "client_id=YOUR_CLIENT_ID");
+        let out = check_url(&url, &okta_like_builtin_endpoint());
+        let message = &finding(&out, "url.placeholders").message;
+        assert!(
+            message.contains("`state` still holds the placeholder `{RANDOM_STRING}`"),
+            "{message}"
+        );
+        assert!(
+            message.contains("`client_id` still holds the placeholder `YOUR_CLIENT_ID`"),
+            "{message}"
+        );
+        assert_eq!(blocking(&out), ["url.placeholders"]);
+    }
+
+    /// The built-in endpoint, but with no client_id known, so only placeholders fail.
+    fn okta_like_builtin_endpoint() -> crate::exercises::refresh::Provider {
+        crate::exercises::refresh::Provider { client_id: None, ..builtin() }
+    }
+
+    #[test]
+    fn placeholders_are_found_inside_longer_values() {
+        let cases = [
+            ("{YOUR_CLIENT_ID}", Some("{YOUR_CLIENT_ID}")),
+            ("abc{x}def", Some("{x}")),
+            ("éYOUR_IDé", Some("YOUR_ID")),
+            ("pre-YOUR_ID-post", Some("YOUR_ID")),
+            ("YOUR_", Some("YOUR_")),
+            ("your_client", None),
+            ("{unclosed", None),
+            ("", None),
+        ];
+        for (value, want) in cases {
+            assert_eq!(super::placeholder(value), want, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn http_is_refused_off_loopback_and_on_other_servers() {
+        let cases = [
+            // (provider endpoint, builtin, url prefix, passes)
+            ("http://127.0.0.1:3000/authorize", true, "http://127.0.0.1:3000/authorize", true),
+            ("http://localhost:3000/authorize", true, "http://localhost:3000/authorize", true),
+            ("http://[::1]:3000/authorize", true, "http://[::1]:3000/authorize", true),
+            ("https://lab.example/authorize", true, "https://lab.example/authorize", true),
+            ("https://lab.example/authorize", true, "http://lab.example/authorize", false),
+            ("http://lab.example/authorize", true, "http://lab.example/authorize", false),
+            ("http://localhost:8080/authorize", false, "http://localhost:8080/authorize", false),
+        ];
+        for (endpoint, is_builtin, prefix, passes) in cases {
+            let provider = crate::exercises::refresh::Provider {
+                builtin: is_builtin,
+                authorization_endpoint: endpoint.into(),
+                client_id: None,
+                redirect_uris: vec![],
+                ..builtin()
+            };
+            let url = good_url().replace("http://127.0.0.1:3000/authorize", prefix);
+            let out = check_url(&url, &provider);
+            let f = finding(&out, "url.endpoint");
+            assert_eq!(f.ok, passes, "{prefix} on {endpoint}: {}", f.message);
+            if !passes {
+                assert!(
+                    f.message.contains("it uses http, but the authorization endpoint needs https"),
+                    "{}",
+                    f.message
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_url_that_does_not_parse_gets_only_the_parse_finding() {
+        let cases = [
+            ("", "Nothing was pasted"),
+            ("/authorize?response_type=code", "not an absolute URL"),
+            ("response_type=code&client_id=x", "not an absolute URL"),
+            ("https://exa mple.com/authorize", "contains a space (character 12)"),
+            (
+                "http://127.0.0.1:3000/authorize?\n  response_type=code",
+                "contains a line break (character 33)",
+            ),
+            ("https://[::1/authorize", "not a valid URL (invalid IPv6 address)"),
+            ("localhost:3000/authorize?x=1", "starts with `localhost:` instead of https://"),
+            ("mailto:me@example.com", "starts with `mailto:`"),
+        ];
+        for (input, want) in cases {
+            let out = check_url(input, &builtin());
+            assert_eq!(out.verdict.findings.len(), 1, "{input:?}");
+            let f = finding(&out, "url.parse");
+            assert!(!f.ok && f.message.contains(want), "{input:?}: {}", f.message);
+        }
+    }
+
+    #[test]
+    fn a_short_or_guessable_state_is_a_warning_not_a_failure() {
+        for state in ["state", "1234", "abc", "12345678", "xxxxxxxxxxxx", "Random_String"] {
+            let url = good_url().replace("Zq8xW2kLp0aBt", state);
+            let out = check_url(&url, &builtin());
+            let f = finding(&out, "url.state");
+            assert_eq!((f.ok, f.level), (false, Level::Warning), "{state}");
+            assert!(f.message.contains("could guess it"), "{}", f.message);
+            assert!(out.verdict.passed(), "{state}");
+        }
+        for state in ["Zq8xW2kLp0aBt", "12345678901234567890"] {
+            let out = check_url(&good_url().replace("Zq8xW2kLp0aBt", state), &builtin());
+            assert!(finding(&out, "url.state").ok, "{state}");
+        }
+    }
+
+    #[test]
+    fn another_server_is_checked_against_its_own_endpoint() {
+        let url = format!(
+            "https://dev-1.okta.com/oauth2/default/v1/authorize?response_type=code\
+             &scope=offline_access+openid&client_id=0oa1fbKOxfzjGb5d6&state=Zq8xW2kLp0aBt\
+             &redirect_uri=https://example-app.com/redirect&code_challenge={CHALLENGE}\
+             &code_challenge_method=S256"
+        );
+        let out = check_url(&url, &okta());
+        assert!(out.verdict.passed(), "{:#?}", out.verdict.findings);
+        let out = check_url(&url.replace("dev-1.okta.com", "dev-xxxxxx.okta.com"), &okta());
+        assert_eq!(blocking(&out), ["url.endpoint"]);
+        let expected_id =
+            crate::exercises::refresh::Provider { client_id: Some("0oaOTHER".into()), ..okta() };
+        let out = check_url(&url, &expected_id);
+        let f = finding(&out, "url.client_id");
+        assert!(!f.ok && f.message.contains("use `0oaOTHER`"), "{}", f.message);
+    }
+
+    #[test]
+    fn without_a_recorded_challenge_the_url_cannot_pass() {
+        let p = Progress { steps_passed: 2, ..Progress::default() };
+        let out = run(Step::AuthorizationUrl, &good_url(), &builtin(), &p);
+        assert_eq!(blocking(&out), ["url.code_challenge"]);
+    }
+}

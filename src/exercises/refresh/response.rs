@@ -1,0 +1,923 @@
+//! Steps 4 and 5: a pasted token response, and what step 5 adds about the refresh.
+//!
+//! No message ever holds a token: only digests are kept, and only member names, short
+//! non-secret values (token_type, scope, expires_in) and the server's error text are
+//! shown back.
+
+use serde_json::{Map, Value};
+
+use super::{show, token_sha256, DecodedJwt, Facts, Step, TokenRecord};
+use crate::json::{parse_strict, JsonError};
+use crate::oauth::jwt::decode_unverified;
+use crate::oauth::{OAuthErrorCode, Scope};
+use crate::verdict::Finding;
+
+/// What checking a response found, and what to keep when it passes.
+#[derive(Default)]
+pub(super) struct Checked {
+    pub findings: Vec<Finding>,
+    /// Set when the response held a usable access token.
+    pub record: Option<TokenRecord>,
+    pub jwt: Option<DecodedJwt>,
+}
+
+const PASTE: &str =
+    "paste the entire JSON response from the token endpoint, from the opening { to the closing }";
+
+/// Check a response for step 4 or step 5 (which adds the `refresh.*` findings).
+pub(super) fn check(step: Step, input: &str, facts: &Facts<'_>) -> Checked {
+    let mut out = Checked::default();
+    let object = match parse_object(input) {
+        Ok(object) => object,
+        Err(finding) => {
+            out.findings.push(finding);
+            return out;
+        }
+    };
+    out.findings.push(Finding::pass("token.json", "The response is a JSON object."));
+    if let Some(error) = object.get("error") {
+        out.findings.push(error_response(step, error, object.get("error_description")));
+        return out;
+    }
+    let refreshing = step == Step::RefreshResponse;
+    out.findings.push(token_type(object.get("token_type")));
+    let (finding, access_token) = access_token(object.get("access_token"), refreshing);
+    out.findings.push(finding);
+    out.findings.push(expires_in(object.get("expires_in")));
+    let (finding, refresh_token) = refresh_token(object.get("refresh_token"), refreshing, facts);
+    out.findings.extend(finding);
+    out.findings.push(scope(object.get("scope"), refreshing));
+
+    let Some(access_token) = access_token else {
+        return out;
+    };
+    let jwt = decode_unverified(access_token);
+    out.findings.extend(jwt_findings(jwt.as_ref(), refreshing, facts.now));
+    out.record = Some(TokenRecord {
+        access_token_sha256: token_sha256(access_token),
+        refresh_token_sha256: refresh_token.map(token_sha256),
+        scope: object.get("scope").and_then(Value::as_str).map(str::to_owned),
+        sub: jwt.as_ref().and_then(|j| j.claim_str("sub")).map(str::to_owned),
+        iat: jwt.as_ref().and_then(|j| j.claim_seconds("iat")),
+    });
+    out.jwt = jwt
+        .map(|j| DecodedJwt { header: Value::Object(j.header), claims: Value::Object(j.claims) });
+
+    if refreshing {
+        if let Some(record) = &out.record {
+            out.findings.extend(refresh_findings(record, facts.progress.token.as_ref()));
+        }
+        if !out.findings.iter().any(Finding::is_blocking) {
+            out.findings.push(Finding::info("refresh.completed", "You've completed the exercise!"));
+        }
+    }
+    out
+}
+
+/// A bare token: no spaces or JSON punctuation, token characters only, with a letter.
+fn looks_like_a_bare_token(input: &str) -> bool {
+    input.len() >= 16
+        && input.chars().any(|c| c.is_ascii_alphabetic())
+        && input.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~' | '+' | '/' | '=')
+        })
+}
+
+fn parse_object(input: &str) -> Result<Map<String, Value>, Finding> {
+    const ID: &str = "token.json";
+    let fail = |message: String| Err(Finding::fail(ID, message));
+    if input.is_empty() {
+        return fail(format!("Nothing was pasted: {PASTE}."));
+    }
+    if input.starts_with('\u{FEFF}') {
+        return fail(
+            "The text starts with an invisible byte order mark (U+FEFF), which JSON must not \
+             have (RFC 8259 §8.1): remove it (paste the response as plain text, or save the file \
+             as UTF-8 without a BOM) and check again."
+                .to_owned(),
+        );
+    }
+    if input.starts_with("HTTP/") {
+        return fail(
+            "That starts with the HTTP status line and headers: paste only the JSON body, from \
+             the opening { to the closing }."
+                .to_owned(),
+        );
+    }
+    if input.starts_with("curl ") {
+        return fail(
+            "That is the curl command, not its output: run it and paste the JSON response it \
+             prints."
+                .to_owned(),
+        );
+    }
+    if input.starts_with("https://") || input.starts_with("http://") {
+        let what = if input.contains("code=") {
+            "the redirect with the authorization code, not a token response: exchange the code \
+             at the token endpoint (the curl command in step 3) and paste the JSON response it \
+             returns"
+        } else {
+            "a URL, not a token response"
+        };
+        return fail(format!("That is {what}; {PASTE}."));
+    }
+    if looks_like_a_bare_token(input) {
+        let what = if input.starts_with("eyJ") { "a JWT" } else { "a token" };
+        return fail(format!(
+            "That looks like just {what}: paste the whole response, not just the access token; \
+             {PASTE}, with token_type, expires_in and refresh_token as well."
+        ));
+    }
+    if !input.starts_with(['{', '[']) && input.contains("\"access_token\"") {
+        return fail(format!(
+            "That looks like part of the response: {PASTE}, including both braces."
+        ));
+    }
+    let value = match parse_strict(input) {
+        Ok(value) => value,
+        Err(JsonError::Empty) => return fail(format!("Nothing was pasted: {PASTE}.")),
+        Err(JsonError::Syntax { reason, line, column }) => {
+            return fail(format!(
+                "That is not valid JSON ({reason} at line {line}, column {column}): {PASTE}, \
+                 exactly as the server sent it."
+            ))
+        }
+        Err(JsonError::TooDeep { line, column }) => {
+            return fail(format!(
+                "That is not valid JSON that can be read: it is nested more than 128 levels deep \
+                 (at line {line}, column {column}). A token response is one flat JSON object: \
+                 {PASTE}."
+            ))
+        }
+        Err(JsonError::DuplicateKey { key, path }) => {
+            let inside = if path.is_empty() {
+                String::new()
+            } else {
+                format!(" inside `{}`", show(&path.join("."), 60))
+            };
+            return fail(format!(
+                "The member `{}` appears twice{inside}: a token response names each member once \
+                 (RFC 8259 §4 asks for unique names, and JSON readers disagree on which copy \
+                 counts). Paste the response exactly as the server sent it, without editing it.",
+                show(&key, 40)
+            ));
+        }
+        Err(e @ JsonError::ByteOrderMark) => return fail(format!("That is not valid JSON: {e}.")),
+    };
+    let kind = match value {
+        Value::Object(object) => return Ok(object),
+        Value::String(_) => {
+            return Err(Finding::fail(
+                "token.object",
+                format!(
+                    "That is a JSON string, not the response object: paste the whole response, \
+                     not just the access token; {PASTE}."
+                ),
+            ))
+        }
+        Value::Array(_) => "an array",
+        Value::Number(_) => "a number",
+        Value::Bool(_) => "a boolean",
+        Value::Null => "null",
+    };
+    Err(Finding::fail(
+        "token.object",
+        format!(
+            "That JSON is {kind}, but a token response is a JSON object (RFC 6749 §5.1): {PASTE}."
+        ),
+    ))
+}
+
+fn error_response(step: Step, error: &Value, description: Option<&Value>) -> Finding {
+    const ID: &str = "token.error";
+    let said = description
+        .and_then(Value::as_str)
+        .filter(|d| !d.is_empty())
+        .map(|d| {
+            let end = if d.ends_with(['.', '!', '?']) { "" } else { "." };
+            format!(" The server said: \"{}\"{end}", show(d, 200))
+        })
+        .unwrap_or_default();
+    let Some(code) = error.as_str() else {
+        return Finding::fail(
+            ID,
+            format!(
+                "The token endpoint returned an error response (its error member is not even a \
+                 string), not tokens.{said} Fix the request and paste the new response."
+            ),
+        );
+    };
+    let Some(known) = OAuthErrorCode::parse(code) else {
+        return Finding::fail(
+            ID,
+            format!(
+                "The token endpoint returned the error `{}` instead of tokens. It is not one of \
+                 the codes of RFC 6749 §5.2, so it is specific to this server: read its \
+                 description and documentation, fix the request, and paste the new response.{said}",
+                show(code, 60)
+            ),
+        );
+    };
+    let hint = match (step, known) {
+        (Step::RefreshResponse, OAuthErrorCode::InvalidGrant) => {
+            " In a refresh request this usually means the refresh token was already used (a \
+             server that rotates refresh tokens accepts each one once), revoked or expired: send \
+             the newest refresh_token with grant_type=refresh_token, or redo step 4 for a new one."
+        }
+        (Step::TokenResponse, OAuthErrorCode::InvalidGrant) => {
+            " Codes are single-use and short-lived: log in again with the Log In link of step 3 \
+             and exchange the new code right away, with the verifier from step 1 and the same \
+             redirect_uri."
+        }
+        (Step::RefreshResponse, OAuthErrorCode::UnauthorizedClient) => {
+            " For this step, the Refresh Token grant (offline access) must be enabled for the \
+             application."
+        }
+        (Step::RefreshResponse, OAuthErrorCode::UnsupportedGrantType) => {
+            " To refresh, send grant_type=refresh_token."
+        }
+        _ => "",
+    };
+    Finding::fail(
+        ID,
+        format!(
+            "The token endpoint returned an error instead of tokens. {}{hint}{said} Fix the \
+             request and paste the new response.",
+            known.explain()
+        ),
+    )
+}
+
+fn token_type(value: Option<&Value>) -> Finding {
+    const ID: &str = "token.token_type";
+    match value {
+        None => Finding::fail(
+            ID,
+            "The response has no token_type, which every token response includes \
+             (RFC 6749 §5.1): paste the whole response, unedited.",
+        ),
+        Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => {
+            Finding::pass(ID, "token_type is Bearer (compared case-insensitively, RFC 6749 §5.1).")
+        }
+        Some(Value::String(t)) => Finding::fail(
+            ID,
+            format!(
+                "token_type is `{}`, but this exercise uses Bearer tokens (RFC 6750): request an \
+                 ordinary access token, without DPoP or another proof-of-possession set-up, and \
+                 paste that response.",
+                show(t, 30)
+            ),
+        ),
+        Some(_) => Finding::fail(
+            ID,
+            "token_type must be a string, \"Bearer\" (RFC 6749 §5.1): paste the response \
+             exactly as the server sent it.",
+        ),
+    }
+}
+
+fn access_token(value: Option<&Value>, refreshing: bool) -> (Finding, Option<&str>) {
+    const ID: &str = "token.access_token";
+    let grant = if refreshing { "refresh_token" } else { "authorization_code" };
+    match value {
+        None => (
+            Finding::fail(
+                ID,
+                format!(
+                    "The response has no access_token: paste the whole response of the token \
+                     request with grant_type={grant} (RFC 6749 §5.1)."
+                ),
+            ),
+            None,
+        ),
+        Some(Value::String(t)) if t.is_empty() => (
+            Finding::fail(
+                ID,
+                "access_token is empty: paste the response exactly as the server sent it.",
+            ),
+            None,
+        ),
+        Some(Value::String(t)) => (
+            Finding::pass(
+                ID,
+                "access_token is present (this site keeps only its SHA-256 digest, not the token).",
+            ),
+            Some(t.as_str()),
+        ),
+        Some(_) => (
+            Finding::fail(
+                ID,
+                "access_token must be a string (RFC 6749 §5.1): paste the response exactly as \
+                 the server sent it.",
+            ),
+            None,
+        ),
+    }
+}
+
+fn expires_in(value: Option<&Value>) -> Finding {
+    const ID: &str = "token.expires_in";
+    match value {
+        None => Finding::info(
+            ID,
+            "The response has no expires_in. That is allowed (RFC 6749 §5.1), but then the \
+             client cannot tell when the access token expires.",
+        ),
+        Some(Value::Number(n)) if n.as_f64().is_some_and(|s| s > 0.0) => {
+            Finding::pass(ID, format!("expires_in is {n} seconds: the access token's lifetime."))
+        }
+        Some(Value::Number(n)) => Finding::fail(
+            ID,
+            format!(
+                "expires_in is {n}, but it must be a positive number of seconds \
+                 (RFC 6749 §5.1): paste the response exactly as the server sent it."
+            ),
+        ),
+        Some(Value::String(s)) => {
+            let (shown, fix) =
+                if !s.is_empty() && s.len() <= 12 && s.chars().all(|c| c.is_ascii_digit()) {
+                    (format!("the string \"{s}\""), format!(", {s} without quotes"))
+                } else {
+                    ("a string".to_owned(), String::new())
+                };
+            Finding::fail(
+                ID,
+                format!(
+                    "expires_in is {shown}, but it must be a JSON number of seconds{fix} \
+                     (RFC 6749 §5.1). If you edited the response, paste it again unedited; if \
+                     the server really sends a string, it does not follow RFC 6749."
+                ),
+            )
+        }
+        Some(_) => Finding::fail(
+            ID,
+            "expires_in must be a positive JSON number of seconds (RFC 6749 §5.1), or left out: \
+             paste the response exactly as the server sent it.",
+        ),
+    }
+}
+
+fn refresh_token<'a>(
+    value: Option<&'a Value>,
+    refreshing: bool,
+    facts: &Facts<'_>,
+) -> (Option<Finding>, Option<&'a str>) {
+    const ID: &str = "token.refresh_token";
+    match value {
+        // Step 5: a new refresh token is optional; `refresh.rotation` says what happened.
+        None if refreshing => (None, None),
+        None => {
+            let where_ = if facts.provider.builtin {
+                "the Refresh Token grant in the practice dashboard"
+            } else {
+                "Okta: the application's Refresh Token grant type; Auth0: Allow Offline Access \
+                 on the API"
+            };
+            (
+                Some(Finding::fail(
+                    ID,
+                    format!(
+                        "The response has no refresh_token. Enable refresh tokens / offline \
+                         access for the application ({where_}) and request the offline_access \
+                         scope in the authorization URL (step 3), then log in again and \
+                         exchange the new code."
+                    ),
+                )),
+                None,
+            )
+        }
+        Some(Value::String(t)) if !t.is_empty() => (
+            Some(Finding::pass(
+                ID,
+                "refresh_token is present (this site keeps only its SHA-256 digest, not the token).",
+            )),
+            Some(t.as_str()),
+        ),
+        Some(_) => (
+            Some(Finding::fail(
+                ID,
+                "refresh_token must be a non-empty string (RFC 6749 §5.1): paste the response \
+                 exactly as the server sent it.",
+            )),
+            None,
+        ),
+    }
+}
+
+fn scope(value: Option<&Value>, refreshing: bool) -> Finding {
+    const ID: &str = "token.scope";
+    let whose = if refreshing { "The refreshed token's" } else { "The granted" };
+    match value {
+        None => Finding::info(
+            ID,
+            "The response has no scope, which means the granted scope is the one requested \
+             (RFC 6749 §5.1).",
+        ),
+        Some(Value::String(s)) => match Scope::parse(s) {
+            Ok(scope) if scope.contains("offline_access") => {
+                Finding::pass(ID, format!("{whose} scope includes offline_access."))
+            }
+            Ok(scope) => Finding::fail(
+                ID,
+                format!(
+                    "{whose} scope (`{}`) does not include offline_access: request it in the \
+                     authorization URL (step 3) and allow offline access for the application, \
+                     then log in again.",
+                    show(&scope.to_string(), 120)
+                ),
+            ),
+            Err(e) => Finding::fail(ID, e.to_string()),
+        },
+        Some(_) => Finding::fail(
+            ID,
+            "scope must be a string of scopes separated by spaces (RFC 6749 §5.1): paste the \
+             response exactly as the server sent it.",
+        ),
+    }
+}
+
+fn duration(secs: i64) -> String {
+    let (n, unit) = match secs {
+        s if s < 120 => (s, "second"),
+        s if s < 2 * 3600 => (s / 60, "minute"),
+        s if s < 2 * 86_400 => (s / 3600, "hour"),
+        s => (s / 86_400, "day"),
+    };
+    if n == 1 {
+        format!("1 {unit}")
+    } else {
+        format!("{n} {unit}s")
+    }
+}
+
+fn jwt_findings(
+    jwt: Option<&crate::oauth::jwt::UnverifiedJwt>,
+    refreshing: bool,
+    now: i64,
+) -> Vec<Finding> {
+    let Some(jwt) = jwt else {
+        return vec![Finding::info(
+            "token.jwt",
+            "The access token is opaque (not a JWT): only the authorization server can read it, \
+             which is fine; OAuth does not say what an access token looks like.",
+        )];
+    };
+    let alg = jwt.alg().map(|a| format!(" (alg {})", show(a, 20))).unwrap_or_default();
+    let mut findings = vec![Finding::info(
+        "token.jwt",
+        format!(
+            "The access token is a JWT{alg}: its header and claims are shown decoded, but not \
+             verified. Anyone holding the token can read them; the API that receives it must \
+             check the signature, iss, aud and exp."
+        ),
+    )];
+    if let Some(exp) = jwt.claim_seconds("exp").filter(|&exp| exp < now) {
+        let ago = duration(now.saturating_sub(exp));
+        let advice = if refreshing {
+            "refresh again and paste the new response right away"
+        } else {
+            "that is what the refresh token is for: step 5 gets a new one"
+        };
+        findings.push(Finding::warn(
+            "token.expired",
+            format!("The access token expired {ago} ago (its exp is in the past): {advice}."),
+        ));
+    }
+    findings
+}
+
+/// Step 5: compare with step 4's token.
+fn refresh_findings(new: &TokenRecord, old: Option<&TokenRecord>) -> Vec<Finding> {
+    let Some(old) = old else {
+        return vec![Finding::fail(
+            "refresh.new_access_token",
+            "There is no token response from step 4 on record to compare with: check step 4 \
+             again, then come back to this step.",
+        )];
+    };
+    let mut findings = Vec::new();
+    findings.push(if new.access_token_sha256 == old.access_token_sha256 {
+        Finding::fail(
+            "refresh.new_access_token",
+            "That looks like the same access token as before: use the refresh_token grant to get \
+             a new one. POST grant_type=refresh_token and the refresh_token from step 4 (with \
+             your client credentials) to the token endpoint, and paste that response.",
+        )
+    } else {
+        Finding::pass("refresh.new_access_token", "This is a new access token, not step 4's.")
+    });
+    findings.push(Finding::info(
+        "refresh.rotation",
+        match (&new.refresh_token_sha256, &old.refresh_token_sha256) {
+            (None, _) => {
+                "The server did not send a new refresh token, so it does not rotate them: keep \
+                 using the one from step 4 for the next refresh."
+            }
+            (Some(n), Some(o)) if n == o => {
+                "The server sent back the same refresh token (it was not rotated): keep using it \
+                 for the next refresh."
+            }
+            (Some(_), _) => {
+                "The server rotated the refresh token: this response holds a new one. Use it for \
+                 the next refresh and discard the old one, which the server may have revoked \
+                 (RFC 6749 §6)."
+            }
+        },
+    ));
+    if let (Some(n), Some(o)) = (&new.sub, &old.sub) {
+        findings.push(if n == o {
+            Finding::pass(
+                "refresh.sub",
+                "The new access token is for the same user (sub) as step 4's.",
+            )
+        } else {
+            Finding::fail(
+                "refresh.sub",
+                "The new access token is for a different user than step 4's (its sub differs): \
+                 use the refresh token from step 4 instead of logging in again as someone else.",
+            )
+        });
+    }
+    if let (Some(n), Some(o)) = (new.iat, old.iat) {
+        findings.push(if n > o {
+            Finding::pass("refresh.iat", "The new access token was issued after step 4's (iat).")
+        } else {
+            Finding::warn(
+                "refresh.iat",
+                "The new access token's iat is not later than step 4's, but a refreshed token is \
+                 issued after the first one: make sure you pasted the response of the refresh \
+                 request, not an older one.",
+            )
+        });
+    }
+    findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use super::super::{Outcome, Progress, Provider, Step, TokenRecord};
+    use crate::verdict::Level;
+
+    const ACCESS: &str = "opaque-access-token-value-1234567890";
+    const REFRESH: &str = "opaque-refresh-token-value-0987654321";
+
+    fn response(access: &str, refresh: Option<&str>) -> String {
+        let refresh = refresh.map(|r| format!(r#","refresh_token":"{r}""#)).unwrap_or_default();
+        format!(
+            r#"{{"token_type":"Bearer","expires_in":3600,"access_token":"{access}","scope":"openid offline_access"{refresh}}}"#
+        )
+    }
+
+    fn step4(input: &str) -> Outcome {
+        run(Step::TokenResponse, input, &builtin(), &progress(3))
+    }
+
+    fn step5(input: &str) -> Outcome {
+        run(Step::RefreshResponse, input, &builtin(), &progress(4))
+    }
+
+    /// No message may hold a token from the input.
+    fn assert_no_secrets(out: &Outcome, secrets: &[&str]) {
+        for f in &out.verdict.findings {
+            for s in secrets {
+                assert!(!f.message.contains(s), "{} repeats a secret: {}", f.id, f.message);
+            }
+        }
+    }
+
+    #[test]
+    fn a_complete_token_response_passes_and_keeps_only_digests() {
+        let out = step4(&format!("\n{}\n", response(ACCESS, Some(REFRESH))));
+        assert!(out.verdict.passed(), "{:#?}", out.verdict.findings);
+        let p = out.progress.clone().expect("passed");
+        assert_eq!(p.steps_passed, 4);
+        assert_eq!(
+            p.token,
+            Some(TokenRecord {
+                access_token_sha256: super::token_sha256(ACCESS),
+                refresh_token_sha256: Some(super::token_sha256(REFRESH)),
+                scope: Some("openid offline_access".into()),
+                sub: None,
+                iat: None,
+            })
+        );
+        assert_eq!(p.refreshed, None);
+        let stored = serde_json::to_string(&p).unwrap_or_default();
+        assert!(!stored.contains(ACCESS) && !stored.contains(REFRESH));
+        assert!(finding(&out, "token.jwt").message.contains("opaque"));
+        assert_eq!(out.jwt, None);
+        assert_no_secrets(&out, &[ACCESS, REFRESH]);
+    }
+
+    #[test]
+    fn token_type_is_compared_case_insensitively() {
+        for t in ["bearer", "BEARER", "Bearer"] {
+            let out = step4(&response(ACCESS, Some(REFRESH)).replace("Bearer", t));
+            assert!(out.verdict.passed(), "{t}");
+        }
+    }
+
+    /// Each bad response fails exactly one finding, whose message contains the text.
+    #[test]
+    fn bad_token_responses_fail_with_a_message_that_names_the_fix() {
+        let good = response(ACCESS, Some(REFRESH));
+        let deep = "[".repeat(10_000);
+        let cases: Vec<(&str, String, &str, &str)> = vec![
+            ("nothing", String::new(), "token.json", "Nothing was pasted"),
+            (
+                "missing refresh_token",
+                response(ACCESS, None),
+                "token.refresh_token",
+                "Enable refresh tokens / offline access for the application (the Refresh Token \
+                 grant in the practice dashboard) and request the offline_access scope",
+            ),
+            (
+                "only the access token",
+                ACCESS.into(),
+                "token.json",
+                "paste the whole response, not just the access token",
+            ),
+            (
+                "only a JWT access token",
+                jwt(r#"{"alg":"RS256"}"#, r#"{"sub":"u"}"#),
+                "token.json",
+                "That looks like just a JWT: paste the whole response, not just the access token",
+            ),
+            (
+                "the access token as a JSON string",
+                format!("\"{ACCESS}\""),
+                "token.object",
+                "paste the whole response, not just the access token",
+            ),
+            (
+                "a fragment without braces",
+                format!(r#""access_token": "{ACCESS}", "token_type": "Bearer""#),
+                "token.json",
+                "including both braces",
+            ),
+            (
+                "an error response",
+                r#"{"error":"invalid_grant","error_description":"The code has expired."}"#.into(),
+                "token.error",
+                "already used",
+            ),
+            (
+                "an unknown error",
+                r#"{"error":"login_required"}"#.into(),
+                "token.error",
+                "The token endpoint returned the error `login_required`",
+            ),
+            (
+                "expires_in as a string",
+                good.replace("3600", "\"3600\""),
+                "token.expires_in",
+                "expires_in is the string \"3600\", but it must be a JSON number of seconds, \
+                 3600 without quotes (RFC 6749 §5.1)",
+            ),
+            ("expires_in zero", good.replace("3600", "0"), "token.expires_in", "positive"),
+            ("expires_in negative", good.replace("3600", "-5"), "token.expires_in", "positive"),
+            ("a byte order mark", format!("\u{FEFF}{good}"), "token.json", "remove it"),
+            (
+                "a duplicate key",
+                good.replace(r#""scope""#, r#""access_token":"x","scope""#),
+                "token.json",
+                "The member `access_token` appears twice",
+            ),
+            (
+                "10 000 levels of nesting",
+                deep.clone(),
+                "token.json",
+                "That is not valid JSON that can be read: it is nested more than 128 levels deep",
+            ),
+            (
+                "10 000 levels of nested objects",
+                "{\"a\":".repeat(10_000),
+                "token.json",
+                "nested more than 128 levels deep",
+            ),
+            (
+                "truncated JSON",
+                good[..good.len() - 1].to_owned(),
+                "token.json",
+                "That is not valid JSON (EOF while parsing an object at line 1, column",
+            ),
+            ("an array", format!("[{good}]"), "token.object", "That JSON is an array"),
+            ("a number", "42".into(), "token.object", "That JSON is a number"),
+            (
+                "HTTP headers",
+                format!("HTTP/1.1 200 OK\nContent-Type: application/json\n\n{good}"),
+                "token.json",
+                "paste only the JSON body",
+            ),
+            (
+                "the redirect URL",
+                "http://127.0.0.1:3000/redirect?code=abc&state=xyz".into(),
+                "token.json",
+                "exchange the code at the token endpoint",
+            ),
+            (
+                "the curl command",
+                "curl -X POST http://127.0.0.1:3000/token -d grant_type=authorization_code".into(),
+                "token.json",
+                "run it and paste the JSON response",
+            ),
+            (
+                "a MAC token",
+                good.replace("Bearer", "mac"),
+                "token.token_type",
+                "token_type is `mac`, but this exercise uses Bearer tokens",
+            ),
+            (
+                "no token_type",
+                good.replace(r#""token_type":"Bearer","#, ""),
+                "token.token_type",
+                "has no token_type",
+            ),
+            (
+                "no access_token",
+                good.replace(&format!(r#""access_token":"{ACCESS}","#), ""),
+                "token.access_token",
+                "has no access_token",
+            ),
+            (
+                "an empty access_token",
+                good.replace(ACCESS, ""),
+                "token.access_token",
+                "access_token is empty",
+            ),
+            (
+                "a numeric access_token",
+                good.replace(&format!("\"{ACCESS}\""), "12"),
+                "token.access_token",
+                "must be a string",
+            ),
+            (
+                "a scope without offline_access",
+                good.replace("openid offline_access", "openid profile"),
+                "token.scope",
+                "The granted scope (`openid profile`) does not include offline_access",
+            ),
+            (
+                "an empty refresh_token",
+                good.replace(REFRESH, ""),
+                "token.refresh_token",
+                "non-empty string",
+            ),
+        ];
+        for (what, input, id, text) in cases {
+            let out = step4(&input);
+            assert_eq!(blocking(&out), [id], "{what}: {:#?}", out.verdict.findings);
+            let message = &finding(&out, id).message;
+            assert!(message.contains(text), "{what}: {message}");
+            assert_eq!(out.progress, None, "{what}");
+            assert_no_secrets(&out, &[ACCESS, REFRESH]);
+        }
+    }
+
+    #[test]
+    fn every_oauth_error_is_explained_in_step_4_and_step_5() {
+        for code in crate::oauth::OAuthErrorCode::ALL {
+            let input = format!(r#"{{"error":"{code}"}}"#);
+            for out in [step4(&input), step5(&input)] {
+                assert_eq!(blocking(&out), ["token.error"]);
+                assert!(finding(&out, "token.error").message.contains(code.explain()));
+            }
+        }
+        let out = step5(r#"{"error":"invalid_grant"}"#);
+        assert!(
+            finding(&out, "token.error").message.contains("use the newest refresh_token")
+                || finding(&out, "token.error").message.contains("send the newest refresh_token")
+        );
+        let out = step4(r#"{"error":{"code":1}}"#);
+        assert!(finding(&out, "token.error").message.contains("not even a string"));
+    }
+
+    #[test]
+    fn a_jwt_access_token_is_decoded_and_its_claims_recorded() {
+        let token = jwt(
+            r#"{"alg":"RS256","kid":"k1"}"#,
+            &format!(r#"{{"sub":"user-1","iat":{},"exp":{}}}"#, NOW - 60, NOW + 3540),
+        );
+        let out = step4(&response(&token, Some(REFRESH)));
+        assert!(out.verdict.passed(), "{:#?}", out.verdict.findings);
+        let jwt = out.jwt.clone().expect("decoded");
+        assert_eq!(jwt.header["kid"], "k1");
+        assert_eq!(jwt.claims["sub"], "user-1");
+        let f = finding(&out, "token.jwt");
+        assert!(f.ok && f.level == Level::Info && f.message.contains("a JWT (alg RS256)"));
+        assert_eq!(out.verdict.find("token.expired"), None);
+        let record = out.progress.and_then(|p| p.token).expect("recorded");
+        assert_eq!((record.sub.as_deref(), record.iat), (Some("user-1"), Some(NOW - 60)));
+        assert_no_secrets(&step4(&response(&token, Some(REFRESH))), &[&token]);
+    }
+
+    #[test]
+    fn an_expired_jwt_is_a_warning() {
+        let token = jwt(r#"{"alg":"RS256"}"#, &format!(r#"{{"exp":{}}}"#, NOW - 7200));
+        let out = step4(&response(&token, Some(REFRESH)));
+        assert!(out.verdict.passed());
+        let f = finding(&out, "token.expired");
+        assert_eq!(f.level, Level::Warning);
+        assert!(f.message.contains("expired 2 hours ago"), "{}", f.message);
+    }
+
+    #[test]
+    fn re_passing_step_4_clears_step_5() {
+        let out =
+            run(Step::TokenResponse, &response(ACCESS, Some(REFRESH)), &builtin(), &progress(5));
+        let p = out.progress.expect("passed");
+        assert_eq!((p.steps_passed, p.refreshed), (4, None));
+        assert!(p.authorization_url.is_some() && p.challenge.is_some());
+    }
+
+    #[test]
+    fn a_refresh_response_completes_the_exercise() {
+        let out = step5(&response("access-two-new-000000000000", None));
+        assert!(out.verdict.passed(), "{:#?}", out.verdict.findings);
+        assert_eq!(finding(&out, "refresh.completed").message, "You've completed the exercise!");
+        assert!(finding(&out, "refresh.rotation")
+            .message
+            .contains("did not send a new refresh token"));
+        assert_eq!(out.verdict.find("token.refresh_token"), None, "optional in step 5");
+        let p = out.progress.expect("passed");
+        assert_eq!(p.steps_passed, 5);
+        assert_eq!(p.token, progress(4).token, "step 4's record stays");
+        assert_eq!(
+            p.refreshed.map(|r| r.access_token_sha256),
+            Some(super::token_sha256("access-two-new-000000000000"))
+        );
+    }
+
+    #[test]
+    fn step_5_says_whether_the_refresh_token_was_rotated() {
+        let cases = [
+            (None, "did not send a new refresh token"),
+            (Some("refresh-one"), "same refresh token"),
+            (Some("refresh-two"), "rotated the refresh token"),
+        ];
+        for (refresh, want) in cases {
+            let out = step5(&response("access-two-new-000000000000", refresh));
+            let f = finding(&out, "refresh.rotation");
+            assert!(f.ok && f.level == Level::Info && f.message.contains(want), "{}", f.message);
+        }
+    }
+
+    #[test]
+    fn the_same_access_token_in_step_5_fails() {
+        let out = step5(&response("access-one-aaaaaaaaaaaa", Some("refresh-two")));
+        assert_eq!(blocking(&out), ["refresh.new_access_token"]);
+        assert!(finding(&out, "refresh.new_access_token")
+            .message
+            .starts_with("That looks like the same access token as before: use the refresh_token grant to get a new one"));
+        assert_eq!(out.verdict.find("refresh.completed"), None);
+        assert_eq!(out.progress, None);
+    }
+
+    #[test]
+    fn step_5_compares_sub_and_iat_of_jwts() {
+        let token = |sub: &str, iat: i64| {
+            jwt(r#"{"alg":"RS256"}"#, &format!(r#"{{"sub":"{sub}","iat":{iat}}}"#))
+        };
+        let mut p = progress(4);
+        if let Some(t) = p.token.as_mut() {
+            t.sub = Some("user-1".into());
+            t.iat = Some(NOW - 600);
+        }
+        let check = |input: String| run(Step::RefreshResponse, &input, &builtin(), &p);
+
+        let out = check(response(&token("user-1", NOW), None));
+        assert!(out.verdict.passed(), "{:#?}", out.verdict.findings);
+        assert!(finding(&out, "refresh.sub").ok && finding(&out, "refresh.iat").ok);
+
+        let out = check(response(&token("user-2", NOW), None));
+        assert_eq!(blocking(&out), ["refresh.sub"]);
+        assert!(!finding(&out, "refresh.sub").message.contains("user-2"));
+
+        let out = check(response(&token("user-1", NOW - 600), None));
+        assert!(out.verdict.passed());
+        assert_eq!(finding(&out, "refresh.iat").level, Level::Warning);
+        assert!(out.verdict.find("refresh.completed").is_some());
+    }
+
+    #[test]
+    fn step_5_without_a_step_4_record_asks_to_redo_step_4() {
+        let p = Progress { token: None, ..progress(4) };
+        let out =
+            run(Step::RefreshResponse, &response("new-access-token-0000", None), &builtin(), &p);
+        assert_eq!(blocking(&out), ["refresh.new_access_token"]);
+        assert!(finding(&out, "refresh.new_access_token").message.contains("step 4"));
+    }
+
+    #[test]
+    fn a_missing_refresh_token_on_another_server_names_its_setting() {
+        let provider = Provider { builtin: false, ..okta() };
+        let out = run(Step::TokenResponse, &response(ACCESS, None), &provider, &progress(3));
+        let message = &finding(&out, "token.refresh_token").message;
+        assert!(
+            message.contains("Refresh Token grant type")
+                && message.contains("Allow Offline Access")
+        );
+        assert!(message.contains("request the offline_access scope"));
+    }
+}

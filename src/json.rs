@@ -1,0 +1,202 @@
+//! Strict JSON for pasted text: no byte order mark, no duplicate member names (at any
+//! depth), nesting bounded by serde_json's limit of 128 levels.
+//!
+//! serde_json keeps the last of two equal member names silently; a grader must not, so
+//! a second pass walks the same text and records the first repeated name.
+
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+
+/// Why pasted text is not strict JSON. Messages never quote the text itself, except a
+/// repeated member name.
+#[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
+pub enum JsonError {
+    #[error("it is empty")]
+    Empty,
+    #[error(
+        "it starts with a byte order mark (U+FEFF), which JSON text must not have (RFC 8259 §8.1)"
+    )]
+    ByteOrderMark,
+    /// `reason` is serde_json's fixed description (never pasted text).
+    #[error("{reason} at line {line}, column {column}")]
+    Syntax { reason: String, line: usize, column: usize },
+    #[error("it is nested more than 128 levels deep (at line {line}, column {column})")]
+    TooDeep { line: usize, column: usize },
+    /// `path` holds the names of the enclosing members, outermost first (array levels
+    /// are left out).
+    #[error("the member name {key:?} appears twice in the same object")]
+    DuplicateKey { key: String, path: Vec<String> },
+}
+
+/// Parse `input` strictly (see the module docs). `input` is not trimmed.
+pub fn parse_strict(input: &str) -> Result<Value, JsonError> {
+    if input.starts_with('\u{FEFF}') {
+        return Err(JsonError::ByteOrderMark);
+    }
+    if input.trim().is_empty() {
+        return Err(JsonError::Empty);
+    }
+    let value: Value = serde_json::from_str(input).map_err(|e| syntax_error(&e))?;
+    let found = RefCell::new(None);
+    let mut de = serde_json::Deserializer::from_str(input);
+    // The first pass succeeded, so this one fails only on a duplicate it recorded.
+    let seed = DupSeed { found: &found, path: Vec::new() };
+    if seed.deserialize(&mut de).is_err() {
+        if let Some((key, path)) = found.into_inner() {
+            return Err(JsonError::DuplicateKey { key, path });
+        }
+    }
+    Ok(value)
+}
+
+fn syntax_error(e: &serde_json::Error) -> JsonError {
+    let (line, column) = (e.line(), e.column());
+    let text = e.to_string();
+    let reason =
+        text.strip_suffix(&format!(" at line {line} column {column}")).unwrap_or(&text).to_owned();
+    if reason == "recursion limit exceeded" {
+        JsonError::TooDeep { line, column }
+    } else {
+        JsonError::Syntax { reason, line, column }
+    }
+}
+
+type Found = RefCell<Option<(String, Vec<String>)>>;
+
+/// Walks any JSON value, recording the first member name repeated within one object.
+struct DupSeed<'a> {
+    found: &'a Found,
+    path: Vec<String>,
+}
+
+impl<'de> DeserializeSeed<'de> for DupSeed<'_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for DupSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i128<E>(self, _: i128) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u128<E>(self, _: u128) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_none<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq
+            .next_element_seed(DupSeed { found: self.found, path: self.path.clone() })?
+            .is_some()
+        {}
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if seen.contains(&key) {
+                *self.found.borrow_mut() = Some((key, self.path));
+                return Err(de::Error::custom("duplicate member name"));
+            }
+            let mut path = self.path.clone();
+            path.push(key.clone());
+            map.next_value_seed(DupSeed { found: self.found, path })?;
+            seen.insert(key);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strict_parsing_accepts_ordinary_json() {
+        let v = parse_strict(r#" {"a": [1, -2, 3.5, true, null, "x"], "b": {"c": {}}} "#);
+        assert_eq!(v, Ok(serde_json::json!({"a": [1, -2, 3.5, true, null, "x"], "b": {"c": {}}})));
+        // The same name in different objects is fine.
+        assert!(parse_strict(r#"[{"a":1},{"a":2}]"#).is_ok());
+    }
+
+    #[test]
+    fn strict_parsing_rejects_what_it_should() {
+        let deep = "[".repeat(10_000);
+        let cases: &[(&str, JsonError)] = &[
+            ("", JsonError::Empty),
+            (" \n", JsonError::Empty),
+            ("\u{FEFF}{}", JsonError::ByteOrderMark),
+            (r#"{"a":1,"a":2}"#, JsonError::DuplicateKey { key: "a".into(), path: vec![] }),
+            (
+                r#"{"x":{"y":[{"k":1,"k\u0000":2,"k":3}]}}"#,
+                JsonError::DuplicateKey { key: "k".into(), path: vec!["x".into(), "y".into()] },
+            ),
+            (r#"{"a\u0062":1,"ab":2}"#, JsonError::DuplicateKey { key: "ab".into(), path: vec![] }),
+            (&deep, JsonError::TooDeep { line: 1, column: 128 }),
+            (
+                "{\"a\":1} x",
+                JsonError::Syntax { reason: "trailing characters".into(), line: 1, column: 9 },
+            ),
+            (
+                "{'a':1}",
+                JsonError::Syntax { reason: "key must be a string".into(), line: 1, column: 2 },
+            ),
+        ];
+        for (input, want) in cases {
+            assert_eq!(
+                parse_strict(input).as_ref(),
+                Err(want),
+                "{:?}",
+                &input[..input.len().min(40)]
+            );
+        }
+    }
+
+    #[test]
+    fn deeply_nested_objects_do_not_overflow_the_stack() {
+        let deep = "{\"a\":".repeat(100_000);
+        assert!(matches!(parse_strict(&deep), Err(JsonError::TooDeep { .. })));
+    }
+
+    #[test]
+    fn syntax_errors_do_not_quote_the_input() {
+        for input in
+            ["{\"secret-token\" 1}", "\"secret-token", "secret-token", "[\"secret-token\",]"]
+        {
+            let msg = parse_strict(input).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(!msg.is_empty() && !msg.contains("secret"), "{msg}");
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! What every check returns: a list of findings.
+
+use serde::{Deserialize, Serialize};
+
+/// How much a failed finding matters. Only a failed `Error` fails a check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Error,
+    Warning,
+    Info,
+}
+
+/// One thing a check looked at: a stable id (`url.offline_access`), whether it held,
+/// and a message that says what is wrong and how to fix it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub id: String,
+    pub level: Level,
+    pub ok: bool,
+    pub message: String,
+}
+
+impl Finding {
+    pub fn pass(id: &str, message: impl Into<String>) -> Self {
+        Self { id: id.to_owned(), level: Level::Error, ok: true, message: message.into() }
+    }
+    pub fn fail(id: &str, message: impl Into<String>) -> Self {
+        Self { id: id.to_owned(), level: Level::Error, ok: false, message: message.into() }
+    }
+    pub fn warn(id: &str, message: impl Into<String>) -> Self {
+        Self { id: id.to_owned(), level: Level::Warning, ok: false, message: message.into() }
+    }
+    pub fn info(id: &str, message: impl Into<String>) -> Self {
+        Self { id: id.to_owned(), level: Level::Info, ok: true, message: message.into() }
+    }
+    /// A failed finding of level `Error`: the only kind that fails a check.
+    pub fn is_blocking(&self) -> bool {
+        !self.ok && self.level == Level::Error
+    }
+}
+
+/// The result of one check.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verdict {
+    pub findings: Vec<Finding>,
+}
+
+impl Verdict {
+    pub fn new(findings: Vec<Finding>) -> Self {
+        let mut v = Self { findings };
+        v.sort();
+        v
+    }
+    /// True when no finding of level `Error` failed.
+    pub fn passed(&self) -> bool {
+        !self.findings.iter().any(Finding::is_blocking)
+    }
+    /// Failed errors first, then warnings, then what passed; stable otherwise.
+    pub fn sort(&mut self) {
+        self.findings.sort_by_key(|f| match (f.ok, f.level) {
+            (false, Level::Error) => 0,
+            (false, _) => 1,
+            (true, Level::Info) => 3,
+            (true, _) => 2,
+        });
+    }
+    pub fn find(&self, id: &str) -> Option<&Finding> {
+        self.findings.iter().find(|f| f.id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_verdict_passes_unless_an_error_failed() {
+        let cases: &[(Vec<Finding>, bool)] = &[
+            (vec![], true),
+            (vec![Finding::pass("a", "")], true),
+            (vec![Finding::warn("a", "")], true),
+            (vec![Finding::pass("a", ""), Finding::fail("b", "")], false),
+        ];
+        for (findings, passed) in cases {
+            assert_eq!(Verdict::new(findings.clone()).passed(), *passed, "{findings:?}");
+        }
+    }
+
+    #[test]
+    fn failed_findings_come_first() {
+        let v = Verdict::new(vec![
+            Finding::info("i", ""),
+            Finding::pass("p", ""),
+            Finding::warn("w", ""),
+            Finding::fail("f", ""),
+        ]);
+        let ids: Vec<_> = v.findings.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(ids, ["f", "w", "p", "i"]);
+    }
+
+    #[test]
+    fn levels_serialize_as_the_contract_says() {
+        let json = serde_json::to_value(Finding::warn("x", "m")).unwrap_or_default();
+        assert_eq!(json["level"], "warning");
+        assert_eq!(json["ok"], false);
+    }
+}
