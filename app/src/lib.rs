@@ -12,7 +12,7 @@ pub mod services;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 use pages::{home::HomePage, not_found::NotFoundPage, practice_app::PracticeAppPage,
     refresh::RefreshExercisePage};
@@ -54,10 +54,11 @@ pub fn App() -> impl IntoView {
                 </nav>
             </header>
             <main class="site-main">
+                // Async: every page is sent complete, so it works with JavaScript off.
                 <Routes fallback=NotFoundPage>
-                    <Route path=path!("/") view=HomePage/>
-                    <Route path=path!("/exercises/refresh") view=RefreshExercisePage/>
-                    <Route path=path!("/practice/app") view=PracticeAppPage/>
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/exercises/refresh") view=RefreshExercisePage ssr=SsrMode::Async/>
+                    <Route path=path!("/practice/app") view=PracticeAppPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <footer class="site-footer">

@@ -1,5 +1,3 @@
-use std::net::SocketAddr;
-
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::{json, Value};
 use server::config::Settings;
@@ -54,7 +52,7 @@ impl TestApp {
         let task = tokio::spawn(async move {
             let _ = serve(listener, state).await;
         });
-        Self { addr, base, client: client(), dir, database, task }
+        Self { base, client: client(), dir, database, task }
     }
 
     /// Stop the server, keeping its database, and start a new one on it.
