@@ -1,0 +1,65 @@
+import { test, expect } from './fixtures/test';
+
+test.describe('with JavaScript on, the page answers in place', () => {
+  test('a learner completes steps 1-3', async ({ exercise, page }) => {
+    await exercise.open();
+    await exercise.waitForHydration();
+    await exercise.expectStatus('verifier', 'current');
+    await exercise.expectStatus('challenge', 'locked');
+
+    await exercise.generateVerifier();
+    await exercise.expectStatus('challenge', 'current');
+    const challenge = await exercise.calculateHash();
+    expect(challenge).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    await exercise.expectStatus('authorization-url', 'current');
+
+    const url = await exercise.buildUrl(challenge);
+    await exercise.checkUrl(url);
+    await exercise.expectStatus('authorization-url', 'passed');
+    await expect(exercise.verdict('authorization-url')).toContainText('Correct!');
+    await expect(page.getByTestId('login-link')).toHaveAttribute('href', url);
+    const curl = page.getByTestId('token-command');
+    await expect(curl).toContainText('grant_type=authorization_code');
+    await expect(curl).toContainText(await exercise.clientId());
+    await expect(curl.locator('pre').first()).toContainText('client_secret=••••••••');
+    await exercise.expectStatus('token-response', 'current');
+    // Answered in place: no form post sent the browser to a #step anchor.
+    expect(new URL(page.url()).hash).toBe('');
+  });
+
+  test('a wrong challenge and a URL without offline_access get their messages', async ({ exercise }) => {
+    await exercise.open();
+    await exercise.waitForHydration();
+    const verifier = await exercise.generateVerifier();
+
+    await exercise.pasteChallenge(verifier);
+    await expect(exercise.finding('challenge', 'challenge.match')).toContainText('plain');
+    await exercise.expectStatus('challenge', 'current');
+
+    const challenge = await exercise.calculateHash();
+    await exercise.pasteChallenge(`${challenge}=`);
+    await expect(exercise.finding('challenge', 'challenge.match')).toContainText('=');
+    await exercise.calculateHash();
+
+    await exercise.checkUrl(await exercise.buildUrl(challenge, 'openid profile'));
+    await expect(exercise.finding('authorization-url', 'url.offline_access')).toContainText('offline_access');
+    await expect(exercise.verdict('authorization-url')).toContainText('Not yet');
+    await exercise.expectStatus('authorization-url', 'current');
+    // Failed findings come first.
+    await expect(exercise.verdict('authorization-url').locator('li').first()).toHaveClass(/finding--error/);
+  });
+
+  test('Reset clears the progress after a confirmation', async ({ exercise }) => {
+    await exercise.open();
+    await exercise.waitForHydration();
+    await exercise.generateVerifier();
+    await exercise.calculateHash();
+    await exercise.reset();
+    await exercise.expectStatus('verifier', 'current');
+    await exercise.expectStatus('challenge', 'locked');
+    await expect(exercise.page.getByRole('textbox', { name: 'Code Verifier', exact: true })).toHaveValue('');
+    await exercise.page.reload();
+    await exercise.expectStatus('verifier', 'current');
+    await exercise.expectStatus('challenge', 'locked');
+  });
+});
