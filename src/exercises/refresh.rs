@@ -146,6 +146,30 @@ pub struct TokenRecord {
     pub iat: Option<i64>,
 }
 
+/// How the built-in practice server issued an access token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IssuedGrant {
+    AuthorizationCode,
+    RefreshToken,
+}
+
+/// What the built-in practice server knows about an access token it issued: looked up
+/// by the token's digest, so a pasted response can be told real or made up.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Issued {
+    pub client_id: String,
+    pub grant: IssuedGrant,
+    /// The code challenge of the authorization request the token family started from.
+    pub code_challenge: String,
+    /// The scope granted.
+    pub scope: String,
+    /// Whether the application allowed refresh tokens when the token was issued.
+    pub refresh_tokens_enabled: bool,
+    /// Digests of the refresh tokens redeemed on the way to this token, newest first.
+    pub refresh_ancestors: Vec<String>,
+}
+
 /// What a check may need to know besides the input.
 #[derive(Clone, Debug)]
 pub struct Facts<'a> {
@@ -153,6 +177,15 @@ pub struct Facts<'a> {
     pub progress: &'a Progress,
     /// Unix seconds, passed in (checks never read a clock).
     pub now: i64,
+    /// On the built-in server: what it issued as the pasted access token (`None` when it
+    /// never issued it). Unused for other servers.
+    pub issued: Option<&'a Issued>,
+}
+
+/// The access token of a pasted token response, when there is one to look up.
+pub fn pasted_access_token(input: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(input.trim()).ok()?;
+    value.get("access_token")?.as_str().filter(|t| !t.is_empty()).map(str::to_owned)
 }
 
 /// The decoded (not verified) parts of a JWT access token, to show the learner.
@@ -435,7 +468,7 @@ mod test_support {
     }
 
     pub fn run(step: Step, input: &str, provider: &Provider, progress: &Progress) -> Outcome {
-        let facts = Facts { provider, progress, now: NOW };
+        let facts = Facts { provider, progress, now: NOW, issued: None };
         check(step, input, &facts).expect("the step is not locked")
     }
 
@@ -486,7 +519,7 @@ mod tests {
         ];
         for (passed, step, needed) in cases {
             let p = progress(passed);
-            let facts = Facts { provider: &provider, progress: &p, now: NOW };
+            let facts = Facts { provider: &provider, progress: &p, now: NOW, issued: None };
             let err = check(step, "anything", &facts).err();
             assert_eq!(err, Some(StepLocked { needed }), "{step:?} after {passed}");
         }
@@ -501,7 +534,7 @@ mod tests {
         let provider = builtin();
         for passed in 0..=5 {
             let p = progress(passed);
-            let facts = Facts { provider: &provider, progress: &p, now: NOW };
+            let facts = Facts { provider: &provider, progress: &p, now: NOW, issued: None };
             for step in Step::ALL.iter().take(passed + 1) {
                 assert!(check(*step, "", &facts).is_ok(), "{step:?} after {passed}");
             }
@@ -641,7 +674,7 @@ mod tests {
     fn no_input_makes_any_step_panic() {
         let provider = builtin();
         let p = progress(5);
-        let facts = Facts { provider: &provider, progress: &p, now: NOW };
+        let facts = Facts { provider: &provider, progress: &p, now: NOW, issued: None };
         let mut inputs: Vec<String> = [
             "",
             " ",

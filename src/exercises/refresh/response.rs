@@ -6,7 +6,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{show, token_sha256, DecodedJwt, Facts, Step, TokenRecord};
+use super::{show, token_sha256, DecodedJwt, Facts, Issued, IssuedGrant, Step, TokenRecord};
 use crate::json::{parse_strict, JsonError};
 use crate::oauth::jwt::decode_unverified;
 use crate::oauth::{OAuthErrorCode, Scope};
@@ -62,6 +62,9 @@ pub(super) fn check(step: Step, input: &str, facts: &Facts<'_>) -> Checked {
     });
     out.jwt = jwt
         .map(|j| DecodedJwt { header: Value::Object(j.header), claims: Value::Object(j.claims) });
+    if facts.provider.builtin {
+        out.findings.extend(issued_findings(step, facts));
+    }
 
     if refreshing {
         if let Some(record) = &out.record {
@@ -366,6 +369,9 @@ fn refresh_token<'a>(
     match value {
         // Step 5: a new refresh token is optional; `refresh.rotation` says what happened.
         None if refreshing => (None, None),
+        None if facts.provider.builtin && facts.issued.is_some() => {
+            (Some(missing_refresh_token_on_the_practice_server(facts.issued)), None)
+        }
         None => {
             let where_ = if facts.provider.builtin {
                 "the Refresh Token grant in the practice dashboard"
@@ -486,6 +492,102 @@ fn jwt_findings(
     findings
 }
 
+/// Why the practice server sent no refresh token: it knows which of the two causes.
+fn missing_refresh_token_on_the_practice_server(issued: Option<&Issued>) -> Finding {
+    const ID: &str = "token.refresh_token";
+    let offline = issued.is_some_and(|i| i.scope.split(' ').any(|s| s == "offline_access"));
+    let enabled = issued.is_some_and(|i| i.refresh_tokens_enabled);
+    let message = match (offline, enabled) {
+        (false, false) => "The response has no refresh_token, for two reasons: refresh tokens are \
+             off for your practice application (tick the Refresh Token grant on the Practice app \
+             page), and the authorization request did not ask for the offline_access scope. Fix \
+             both, log in again with the new URL and exchange the new code.",
+        (false, true) => "The response has no refresh_token because the authorization request did \
+             not ask for the offline_access scope. Add offline_access to the scope in step 3, log \
+             in again and exchange the new code.",
+        (true, false) => "The response has no refresh_token because refresh tokens are off for your \
+             practice application: tick the Refresh Token grant on the Practice app page, then \
+             log in again and exchange a new code.",
+        (true, true) => "The response has no refresh_token: log in again with the URL from step 3 \
+             and exchange the new code.",
+    };
+    Finding::fail(ID, message)
+}
+
+/// On the built-in server: was the pasted token really issued, to this learner's
+/// application, in the way this step asks for?
+fn issued_findings(step: Step, facts: &Facts<'_>) -> Vec<Finding> {
+    const ID: &str = "token.issued";
+    let Some(issued) = facts.issued else {
+        return vec![Finding::fail(
+            ID,
+            "The practice server never issued this access token (or it has been revoked): paste \
+             the response exactly as the practice server's token endpoint sent it.",
+        )];
+    };
+    if facts.provider.client_id.as_deref() != Some(issued.client_id.as_str()) {
+        return vec![Finding::fail(
+            ID,
+            "This token was issued to another application: use your own client_id and \
+             client_secret (Practice app page) in the token request.",
+        )];
+    }
+    let mut findings = Vec::new();
+    match step {
+        Step::TokenResponse => {
+            if issued.grant != IssuedGrant::AuthorizationCode {
+                findings.push(Finding::fail(
+                    ID,
+                    "This response came from a refresh, not from the authorization code \
+                     exchange: paste the response of the grant_type=authorization_code request.",
+                ));
+            } else if facts.progress.challenge.as_deref() != Some(issued.code_challenge.as_str()) {
+                findings.push(Finding::fail(
+                    ID,
+                    "This token comes from an authorization request whose code_challenge is not \
+                     the one from your verifier in step 1: log in with the URL from step 3 and \
+                     exchange that code, with that verifier.",
+                ));
+            } else {
+                findings.push(Finding::pass(
+                    ID,
+                    "The practice server issued this token to your application, from a code \
+                     whose challenge matches your verifier.",
+                ));
+            }
+        }
+        Step::RefreshResponse => {
+            let step4_refresh =
+                facts.progress.token.as_ref().and_then(|t| t.refresh_token_sha256.as_deref());
+            if issued.grant != IssuedGrant::RefreshToken {
+                findings.push(Finding::fail(
+                    "refresh.grant",
+                    "This token came from another authorization code exchange, not from the \
+                     refresh token: POST grant_type=refresh_token with the refresh_token from \
+                     step 4 and paste that response.",
+                ));
+            } else if !step4_refresh
+                .is_some_and(|r| issued.refresh_ancestors.iter().any(|a| a == r))
+            {
+                findings.push(Finding::fail(
+                    "refresh.grant",
+                    "This token was refreshed from a refresh token that is not the one from \
+                     step 4: use step 4's refresh_token (or check step 4 again with the \
+                     response you are refreshing from).",
+                ));
+            } else {
+                findings.push(Finding::pass(
+                    "refresh.grant",
+                    "The practice server issued this token from the refresh_token grant with \
+                     step 4's refresh token.",
+                ));
+            }
+        }
+        _ => {}
+    }
+    findings
+}
+
 /// Step 5: compare with step 4's token.
 fn refresh_findings(new: &TokenRecord, old: Option<&TokenRecord>) -> Vec<Finding> {
     let Some(old) = old else {
@@ -569,12 +671,14 @@ mod tests {
         )
     }
 
+    // The response checks every server gets; the built-in server's extra checks on
+    // what it issued are tested in `issued_tests`.
     fn step4(input: &str) -> Outcome {
-        run(Step::TokenResponse, input, &builtin(), &progress(3))
+        run(Step::TokenResponse, input, &okta(), &progress(3))
     }
 
     fn step5(input: &str) -> Outcome {
-        run(Step::RefreshResponse, input, &builtin(), &progress(4))
+        run(Step::RefreshResponse, input, &okta(), &progress(4))
     }
 
     /// No message may hold a token from the input.
@@ -629,8 +733,8 @@ mod tests {
                 "missing refresh_token",
                 response(ACCESS, None),
                 "token.refresh_token",
-                "Enable refresh tokens / offline access for the application (the Refresh Token \
-                 grant in the practice dashboard) and request the offline_access scope",
+                "Enable refresh tokens / offline access for the application (Okta: the \
+                 application's Refresh Token grant type",
             ),
             (
                 "only the access token",
@@ -825,7 +929,7 @@ mod tests {
     #[test]
     fn re_passing_step_4_clears_step_5() {
         let out =
-            run(Step::TokenResponse, &response(ACCESS, Some(REFRESH)), &builtin(), &progress(5));
+            run(Step::TokenResponse, &response(ACCESS, Some(REFRESH)), &okta(), &progress(5));
         let p = out.progress.expect("passed");
         assert_eq!((p.steps_passed, p.refreshed), (4, None));
         assert!(p.authorization_url.is_some() && p.challenge.is_some());
@@ -884,7 +988,7 @@ mod tests {
             t.sub = Some("user-1".into());
             t.iat = Some(NOW - 600);
         }
-        let check = |input: String| run(Step::RefreshResponse, &input, &builtin(), &p);
+        let check = |input: String| run(Step::RefreshResponse, &input, &okta(), &p);
 
         let out = check(response(&token("user-1", NOW), None));
         assert!(out.verdict.passed(), "{:#?}", out.verdict.findings);
@@ -904,7 +1008,7 @@ mod tests {
     fn step_5_without_a_step_4_record_asks_to_redo_step_4() {
         let p = Progress { token: None, ..progress(4) };
         let out =
-            run(Step::RefreshResponse, &response("new-access-token-0000", None), &builtin(), &p);
+            run(Step::RefreshResponse, &response("new-access-token-0000", None), &okta(), &p);
         assert_eq!(blocking(&out), ["refresh.new_access_token"]);
         assert!(finding(&out, "refresh.new_access_token").message.contains("step 4"));
     }
@@ -919,5 +1023,109 @@ mod tests {
                 && message.contains("Allow Offline Access")
         );
         assert!(message.contains("request the offline_access scope"));
+    }
+}
+
+#[cfg(test)]
+mod issued_tests {
+    use super::super::test_support::*;
+    use super::super::{check, token_sha256, Facts, Issued, IssuedGrant, Outcome, Progress, Step};
+
+    const RESPONSE: &str = r#"{"token_type":"Bearer","expires_in":900,"access_token":"at-1","refresh_token":"rt-1","scope":"offline_access"}"#;
+    const REFRESHED: &str = r#"{"token_type":"Bearer","expires_in":900,"access_token":"at-2","refresh_token":"rt-2","scope":"offline_access"}"#;
+
+    fn issued(grant: IssuedGrant) -> Issued {
+        Issued {
+            client_id: builtin().client_id.unwrap_or_default(),
+            grant,
+            code_challenge: progress(3).challenge.unwrap_or_default(),
+            scope: "openid offline_access".into(),
+            refresh_tokens_enabled: true,
+            refresh_ancestors: vec![],
+        }
+    }
+
+    fn run_with(step: Step, input: &str, progress: &Progress, issued: Option<&Issued>) -> Outcome {
+        let provider = builtin();
+        let facts = Facts { provider: &provider, progress, now: NOW, issued };
+        check(step, input, &facts).expect("unlocked")
+    }
+
+    fn step5_progress() -> Progress {
+        let mut p = progress(4);
+        p.token = Some(record("at-1", Some("rt-1")));
+        p
+    }
+
+    #[test]
+    fn step_4_passes_only_for_a_token_the_practice_server_issued_from_this_challenge() {
+        let ok = issued(IssuedGrant::AuthorizationCode);
+        let mut other_client = ok.clone();
+        other_client.client_id = "someone-else".into();
+        let mut other_challenge = ok.clone();
+        other_challenge.code_challenge = crate::pkce::challenge_s256("another-verifier-another-verifier-0123456789");
+        let refreshed = issued(IssuedGrant::RefreshToken);
+        let cases: [(Option<&Issued>, bool, &str); 5] = [
+            (Some(&ok), true, "to your application"),
+            (None, false, "never issued"),
+            (Some(&other_client), false, "another application"),
+            (Some(&other_challenge), false, "code_challenge"),
+            (Some(&refreshed), false, "from a refresh"),
+        ];
+        for (issued, passes, says) in cases {
+            let out = run_with(Step::TokenResponse, RESPONSE, &progress(3), issued);
+            assert_eq!(out.verdict.passed(), passes, "{issued:?}");
+            let f = out.verdict.find("token.issued").expect("token.issued");
+            assert!(f.message.contains(says), "{}", f.message);
+        }
+    }
+
+    #[test]
+    fn a_missing_refresh_token_names_which_of_the_two_causes_it_is() {
+        let no_rt = r#"{"token_type":"Bearer","expires_in":900,"access_token":"at-1","scope":"openid"}"#;
+        let cases = [
+            ("openid", true, "did not ask for the offline_access scope"),
+            ("openid offline_access", false, "refresh tokens are off"),
+            ("openid", false, "two reasons"),
+        ];
+        for (scope, enabled, says) in cases {
+            let mut i = issued(IssuedGrant::AuthorizationCode);
+            i.scope = scope.into();
+            i.refresh_tokens_enabled = enabled;
+            let out = run_with(Step::TokenResponse, no_rt, &progress(3), Some(&i));
+            let f = out.verdict.find("token.refresh_token").expect("finding");
+            assert!(!f.ok && f.message.contains(says), "{scope} {enabled}: {}", f.message);
+        }
+    }
+
+    #[test]
+    fn step_5_passes_only_for_the_refresh_grant_of_step_4s_refresh_token() {
+        let mut ok = issued(IssuedGrant::RefreshToken);
+        ok.refresh_ancestors = vec![token_sha256("rt-1")];
+        let mut later = ok.clone();
+        later.refresh_ancestors = vec![token_sha256("rt-2"), token_sha256("rt-1")];
+        let mut unrelated = ok.clone();
+        unrelated.refresh_ancestors = vec![token_sha256("rt-other")];
+        let code = issued(IssuedGrant::AuthorizationCode);
+        let cases: [(&Issued, bool, &str); 4] = [
+            (&ok, true, "step 4's refresh token"),
+            (&later, true, "step 4's refresh token"),
+            (&unrelated, false, "not the one from step 4"),
+            (&code, false, "another authorization code exchange"),
+        ];
+        for (issued, passes, says) in cases {
+            let out = run_with(Step::RefreshResponse, REFRESHED, &step5_progress(), Some(issued));
+            assert_eq!(out.verdict.passed(), passes, "{issued:?}");
+            let f = out.verdict.find("refresh.grant").expect("refresh.grant");
+            assert!(f.message.contains(says), "{}", f.message);
+        }
+    }
+
+    #[test]
+    fn pasted_access_token_finds_the_token_to_look_up() {
+        assert_eq!(super::super::pasted_access_token(RESPONSE).as_deref(), Some("at-1"));
+        for bad in ["", "nope", "{}", r#"{"access_token": 5}"#, r#"{"access_token": ""}"#] {
+            assert_eq!(super::super::pasted_access_token(bad), None, "{bad}");
+        }
     }
 }
