@@ -41,8 +41,8 @@ serve: build
 test: build test-rust test-e2e
 
 test-rust:
-	cargo test --workspace --exclude app
-	cargo test -p app --features ssr --lib
+	cargo nextest run --workspace --exclude app --no-fail-fast
+	cargo nextest run -p app --features ssr --lib
 
 test-e2e: build
 	npx playwright test --config end2end/playwright.config.ts

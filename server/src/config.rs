@@ -46,6 +46,8 @@ pub struct Settings {
     pub public_url: String,
     pub site_root: String,
     pub rate_limit: u32,
+    /// Lifetimes of the practice server's codes and tokens.
+    pub lifetimes: crate::practice::Lifetimes,
 }
 
 impl ServeArgs {
@@ -60,6 +62,7 @@ impl ServeArgs {
             public_url,
             site_root: self.site_root.clone(),
             rate_limit: self.rate_limit.max(1),
+            lifetimes: crate::practice::Lifetimes::default(),
         })
     }
 }

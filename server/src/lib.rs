@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod http;
+pub mod practice;
 pub mod session;
 pub mod startup;
 pub mod storage;

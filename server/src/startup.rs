@@ -17,6 +17,8 @@ use app::services::Services;
 use app::{shell, App};
 
 use crate::config::Settings;
+use crate::practice::keys::KeyRing;
+use crate::practice::Practice;
 use crate::http::guard::{guard, GuardState, RateLimiter};
 use crate::session::{learner_session, SessionSettings};
 use crate::storage::{Db, ServerKey};
@@ -28,6 +30,7 @@ pub struct AppState {
     pub db: Db,
     pub guard: GuardState,
     pub session: SessionSettings,
+    pub practice: Practice,
 }
 
 impl AppState {
@@ -46,10 +49,22 @@ impl AppState {
     }
 
     pub fn new(settings: &Settings, db: Db, key: ServerKey) -> Self {
+        let secrets: Arc<ServerKey> = Arc::new(key.clone());
+        let practice = Practice {
+            issuer: settings.public_url.clone(),
+            apps: Arc::new(db.clone()),
+            secrets: secrets.clone(),
+            codes: Arc::new(db.clone()),
+            tokens: Arc::new(db.clone()),
+            consents: Arc::new(db.clone()),
+            keys: KeyRing::new(Arc::new(db.clone()), key, settings.lifetimes.access_token),
+            lifetimes: settings.lifetimes,
+        };
         let services = Services {
             progress: Arc::new(db.clone()),
             apps: Arc::new(db.clone()),
-            secrets: Arc::new(key),
+            secrets,
+            issued: Arc::new(db.clone()),
             public_url: settings.public_url.clone(),
             flash: Flash::default(),
         };
@@ -68,6 +83,7 @@ impl AppState {
             db,
             guard: GuardState { public_origin, limiter: RateLimiter::new(settings.rate_limit) },
             session: SessionSettings { secure: settings.public_url.starts_with("https://") },
+            practice,
         }
     }
 }
@@ -83,6 +99,7 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     Router::new()
         .nest("/api/v1", crate::http::api_v1::routes())
+        .merge(crate::practice::routes())
         .leptos_routes_with_context(
             &state,
             routes,

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use super::store::{
-    ClientSecrets, PracticeAppRecord, PracticeAppStore, ProgressStore, StoreError, StoredProgress,
+    ClientSecrets, IssuedTokens, PracticeAppRecord, PracticeAppStore, ProgressStore, StoreError, StoredProgress,
 };
 use super::LearnerId;
 
@@ -68,6 +68,25 @@ impl PracticeAppStore for MemoryStore {
             .ok_or_else(|| StoreError("no practice application".into()))?;
         app.refresh_tokens_enabled = enabled;
         Ok(app.clone())
+    }
+    async fn find_by_client_id(
+        &self,
+        client_id: &str,
+    ) -> Result<Option<(LearnerId, PracticeAppRecord)>, StoreError> {
+        Ok(lock(&self.apps)
+            .iter()
+            .find(|(_, app)| app.client_id == client_id)
+            .map(|(learner, app)| (learner.clone(), app.clone())))
+    }
+}
+
+/// No token was ever issued: for tests that grade pasted responses on their own.
+pub struct NothingIssued;
+
+#[async_trait]
+impl IssuedTokens for NothingIssued {
+    async fn issued(&self, _: &str) -> Result<Option<oauthlab::exercises::refresh::Issued>, StoreError> {
+        Ok(None)
     }
 }
 

@@ -18,7 +18,9 @@ use crate::model::{
     Command, ExerciseData, ExerciseState, LastCheck, PracticeApp, StepState, StepView,
 };
 use flash::Flash;
-use store::{ClientSecrets, PracticeAppStore, ProgressStore, StoreError, StoredProgress};
+use store::{
+    ClientSecrets, IssuedTokens, PracticeAppStore, ProgressStore, StoreError, StoredProgress,
+};
 
 /// Who is asking: derived from the learner's session cookie (a digest of it, so the
 /// cookie itself is never stored). The server's middleware puts it in the request.
@@ -59,6 +61,7 @@ pub struct Services {
     pub progress: Arc<dyn ProgressStore>,
     pub apps: Arc<dyn PracticeAppStore>,
     pub secrets: Arc<dyn ClientSecrets>,
+    pub issued: Arc<dyn IssuedTokens>,
     /// The site's public URL without a trailing slash; the practice server's issuer.
     pub public_url: String,
     pub flash: Flash,
@@ -143,7 +146,19 @@ impl Services {
     ) -> Result<Checked, ServiceError> {
         let mut stored = self.progress.load(learner, refresh::SLUG).await?;
         let provider = self.provider(learner).await?;
-        let facts = Facts { provider: &provider, progress: &stored.progress, now: now_unix() };
+        let issued = match step {
+            Step::TokenResponse | Step::RefreshResponse => match refresh::pasted_access_token(input) {
+                Some(token) => self.issued.issued(&refresh::token_sha256(&token)).await?,
+                None => None,
+            },
+            _ => None,
+        };
+        let facts = Facts {
+            provider: &provider,
+            progress: &stored.progress,
+            now: now_unix(),
+            issued: issued.as_ref(),
+        };
         let outcome = match refresh::check(step, input, &facts) {
             Ok(outcome) => outcome,
             Err(locked) => {

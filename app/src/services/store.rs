@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use oauthlab::exercises::refresh::Progress;
+use oauthlab::exercises::refresh::{Issued, Progress};
 use serde::{Deserialize, Serialize};
 
 use super::LearnerId;
@@ -51,6 +51,18 @@ pub trait PracticeAppStore: Send + Sync {
         learner: &LearnerId,
         enabled: bool,
     ) -> Result<PracticeAppRecord, StoreError>;
+    /// The application with this client id, and its learner.
+    async fn find_by_client_id(
+        &self,
+        client_id: &str,
+    ) -> Result<Option<(LearnerId, PracticeAppRecord)>, StoreError>;
+}
+
+/// What the practice server issued as an access token, looked up by its digest, so the
+/// grader can tell a real token from a made-up one.
+#[async_trait]
+pub trait IssuedTokens: Send + Sync {
+    async fn issued(&self, access_token_sha256: &str) -> Result<Option<Issued>, StoreError>;
 }
 
 /// Client secrets are derived from the client id with a server key, so the database

@@ -1,1 +1,456 @@
-// tests written below
+//! The learner actions against in-memory storage: what each one records, forgets and
+//! shows, and the commands the exercise page offers.
+
+use std::process::Command as Process;
+use std::sync::Arc;
+
+use oauthlab::exercises::refresh::{Step, StepLocked, StepStatus};
+use oauthlab::pkce;
+
+use super::flash::Flash;
+use super::memory::{FixedSecrets, MemoryStore, NothingIssued};
+use super::*;
+
+const PUBLIC_URL: &str = "http://127.0.0.1:3000";
+const TOKEN_ENDPOINT: &str = "http://127.0.0.1:3000/oauth2/token";
+/// A well-formed verifier from RFC 7636 appendix B, standing for one a learner pasted.
+const PASTED_VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+
+fn services() -> Services {
+    let store = Arc::new(MemoryStore::default());
+    Services {
+        progress: store.clone(),
+        apps: store,
+        secrets: Arc::new(FixedSecrets),
+        issued: Arc::new(NothingIssued),
+        public_url: PUBLIC_URL.to_owned(),
+        flash: Flash::default(),
+    }
+}
+
+fn learner(name: &str) -> LearnerId {
+    LearnerId(name.to_owned())
+}
+
+fn statuses(exercise: &ExerciseState) -> Vec<StepStatus> {
+    exercise.steps.iter().map(|s| s.status).collect()
+}
+
+/// The statuses after `passed` steps passed.
+fn after(passed: usize) -> Vec<StepStatus> {
+    (0..5)
+        .map(|i| match i.cmp(&passed) {
+            std::cmp::Ordering::Less => StepStatus::Passed,
+            std::cmp::Ordering::Equal => StepStatus::Current,
+            std::cmp::Ordering::Greater => StepStatus::Locked,
+        })
+        .collect()
+}
+
+/// The last check the page shows for `step`.
+fn last_check(page: &ExerciseData, step: Step) -> Option<&LastCheck> {
+    page.steps.iter().find(|s| s.step == step).and_then(|s| s.last.as_ref())
+}
+
+/// An authorization URL for the learner's practice app that passes step 3.
+async fn authorization_url(services: &Services, learner: &LearnerId, challenge: &str) -> String {
+    let app = services.practice_app(learner).await.expect("practice app");
+    let mut url = url::Url::parse("http://127.0.0.1:3000/oauth2/authorize").expect("authorization endpoint");
+    url.query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", &app.client_id)
+        .append_pair("redirect_uri", "http://127.0.0.1:3000/redirect")
+        .append_pair("scope", "offline_access")
+        .append_pair("state", "Xq3v9LwP2sTa")
+        .append_pair("code_challenge", challenge)
+        .append_pair("code_challenge_method", "S256");
+    url.to_string()
+}
+
+/// Pass steps 1 to `n` (at most 3) with a generated verifier; returns it.
+async fn pass_steps(services: &Services, learner: &LearnerId, n: usize) -> String {
+    let (verifier, checked) = services.generate_verifier(learner).await.expect("generate");
+    assert!(checked.verdict.passed(), "{:#?}", checked.verdict);
+    if n >= 2 {
+        let checked = services.calculate_hash(learner).await.expect("calculate hash");
+        assert!(checked.verdict.passed(), "{:#?}", checked.verdict);
+    }
+    if n >= 3 {
+        let url = authorization_url(services, learner, &pkce::challenge_s256(&verifier)).await;
+        let checked = services.check_step(learner, Step::AuthorizationUrl, &url).await.expect("step 3");
+        assert!(checked.verdict.passed(), "{:#?}", checked.verdict);
+    }
+    verifier
+}
+
+// --- shell_quote -----------------------------------------------------------------------
+
+#[test]
+fn shell_quote_leaves_safe_values_unchanged() {
+    let cases = [
+        "authorization_code",
+        "client-0",
+        "http://127.0.0.1:3000/oauth2/token",
+        "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+        "a.b~c%20d@e+f=g,h",
+    ];
+    for value in cases {
+        assert_eq!(shell_quote(value), value, "{value:?}");
+    }
+}
+
+#[test]
+fn shell_quote_quotes_spaces_quotes_ampersands_and_empty_values() {
+    let cases = [
+        ("two words", "'two words'"),
+        ("a&b", "'a&b'"),
+        ("http://x/cb?a=1&b=2", "'http://x/cb?a=1&b=2'"),
+        ("say \"hi\"", "'say \"hi\"'"),
+        ("it's", r"'it'\''s'"),
+        ("$HOME", "'$HOME'"),
+        ("`id`", "'`id`'"),
+        ("", "''"),
+    ];
+    for (value, want) in cases {
+        assert_eq!(shell_quote(value), want, "{value:?}");
+    }
+}
+
+#[test]
+fn a_quoted_value_reaches_the_shell_exactly_as_it_was() {
+    let cases = [
+        "it's",
+        "'",
+        "''",
+        "a'b'c",
+        "two words",
+        "a&b;c|d",
+        "$HOME and $(id) and `id`",
+        "back\\slash",
+        "say \"hi\"",
+        "new\nline",
+        "* ? [a]",
+        "",
+        "plain",
+    ];
+    for value in cases {
+        let script = format!("printf %s {}", shell_quote(value));
+        let out = Process::new("sh").arg("-c").arg(&script).output().expect("run sh");
+        assert!(out.status.success(), "{script}");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), value, "{script}");
+    }
+}
+
+// --- the commands ----------------------------------------------------------------------
+
+#[test]
+fn the_token_command_masks_the_secret_and_fills_in_the_learners_values() {
+    struct Case {
+        name: &'static str,
+        redirect_uri: &'static str,
+        secret: &'static str,
+        verifier: Option<&'static str>,
+        want: &'static [&'static str],
+    }
+    let cases = [
+        Case {
+            name: "a generated verifier is filled in",
+            redirect_uri: "http://127.0.0.1:3000/redirect",
+            secret: "secret-of-client-0",
+            verifier: Some(PASTED_VERIFIER),
+            want: &[
+                "curl -X POST http://127.0.0.1:3000/oauth2/token",
+                "-d grant_type=authorization_code",
+                "-d redirect_uri=http://127.0.0.1:3000/redirect",
+                "-d client_id=client-0",
+                "-d code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+                "-d code=YOUR_AUTHORIZATION_CODE",
+            ],
+        },
+        Case {
+            name: "without a verifier there is a placeholder",
+            redirect_uri: "http://127.0.0.1:3000/redirect",
+            secret: "secret-of-client-0",
+            verifier: None,
+            want: &["-d code_verifier=YOUR_CODE_VERIFIER"],
+        },
+        Case {
+            name: "a redirect URI with & is quoted",
+            redirect_uri: "http://127.0.0.1:3000/redirect?a=1&b=2",
+            secret: "secret-of-client-0",
+            verifier: None,
+            want: &["-d redirect_uri='http://127.0.0.1:3000/redirect?a=1&b=2'"],
+        },
+        Case {
+            name: "a secret with a quote is quoted in full",
+            redirect_uri: "http://127.0.0.1:3000/redirect",
+            secret: "it's secret",
+            verifier: None,
+            want: &[],
+        },
+    ];
+    for case in cases {
+        let command =
+            token_command(TOKEN_ENDPOINT, case.redirect_uri, "client-0", case.secret, case.verifier);
+        let name = case.name;
+        assert!(command.masked.contains(&format!("-d client_secret={MASK}")), "{name}");
+        assert!(!command.masked.contains(case.secret), "{name}: the masked command hides it");
+        let secret = format!("-d client_secret={}", shell_quote(case.secret));
+        assert!(command.full.contains(&secret), "{name}: {}", command.full);
+        assert!(!command.full.contains(MASK), "{name}");
+        for want in case.want {
+            assert!(command.masked.contains(want), "{name}: {want} in {}", command.masked);
+            assert!(command.full.contains(want), "{name}: {want} in {}", command.full);
+        }
+        assert_eq!(
+            command.masked.replace(MASK, &shell_quote(case.secret)),
+            command.full,
+            "{name}: the two differ only in the secret"
+        );
+    }
+}
+
+#[test]
+fn the_refresh_command_masks_the_secret_and_asks_for_the_refresh_token() {
+    let cases = [("client-0", "secret-of-client-0"), ("client 1", "it's & secret")];
+    for (client_id, secret) in cases {
+        let command = refresh_command(TOKEN_ENDPOINT, client_id, secret);
+        for text in [&command.masked, &command.full] {
+            assert!(text.starts_with("curl -X POST http://127.0.0.1:3000/oauth2/token"), "{text}");
+            assert!(text.contains("-d grant_type=refresh_token"), "{text}");
+            assert!(text.contains(&format!("-d client_id={}", shell_quote(client_id))), "{text}");
+            assert!(text.contains("-d refresh_token=YOUR_REFRESH_TOKEN"), "{text}");
+        }
+        assert!(command.masked.contains(MASK) && !command.masked.contains(secret), "{secret}");
+        assert!(
+            command.full.contains(&format!("-d client_secret={}", shell_quote(secret))),
+            "{}",
+            command.full
+        );
+        assert!(!command.full.contains(MASK));
+    }
+}
+
+// --- the learner actions ---------------------------------------------------------------
+
+#[tokio::test]
+async fn generating_a_verifier_passes_step_1_and_the_page_shows_it() {
+    let services = services();
+    let me = learner("a");
+    let (verifier, checked) = services.generate_verifier(&me).await.expect("generate");
+    assert!(pkce::Verifier::parse(&verifier).is_ok(), "{verifier}");
+    assert!(checked.verdict.passed(), "{:#?}", checked.verdict);
+    assert_eq!(statuses(&checked.exercise), after(1));
+
+    let page = services.exercise_page(&me).await.expect("page");
+    assert_eq!(page.generated_verifier.as_deref(), Some(verifier.as_str()));
+    assert_eq!(page.challenge, Some(pkce::challenge_s256(&verifier)));
+    assert_eq!(statuses(&page.exercise), after(1));
+    assert!(last_check(&page, Step::Verifier).is_some_and(LastCheck::passed));
+
+    let other = services.exercise_page(&learner("b")).await.expect("other page");
+    assert_eq!(other.generated_verifier, None, "another learner never sees it");
+    assert_eq!(statuses(&other.exercise), after(0));
+}
+
+#[tokio::test]
+async fn reset_forgets_the_generated_verifier_and_the_progress() {
+    for passed in [1, 2, 3] {
+        let services = services();
+        let me = learner("a");
+        pass_steps(&services, &me, passed).await;
+
+        let state = services.reset(&me).await.expect("reset");
+        assert_eq!(statuses(&state), after(0), "after {passed}");
+
+        let page = services.exercise_page(&me).await.expect("page");
+        assert_eq!(page.generated_verifier, None, "after {passed}");
+        assert_eq!(page.challenge, None, "after {passed}");
+        assert_eq!(page.login_url, None, "after {passed}");
+        assert_eq!(page.token_command, None, "after {passed}");
+        assert_eq!(statuses(&page.exercise), after(0), "after {passed}");
+        assert!(page.steps.iter().all(|s| s.last.is_none()), "after {passed}");
+    }
+}
+
+#[tokio::test]
+async fn checking_a_pasted_verifier_forgets_a_generated_one_only_when_it_passes() {
+    // (pasted, passes, the generated verifier is still shown)
+    let cases = [(PASTED_VERIFIER, true, false), ("too-short", false, true)];
+    for (pasted, passes, kept) in cases {
+        let services = services();
+        let me = learner("a");
+        let generated = pass_steps(&services, &me, 1).await;
+
+        let checked = services.check_step(&me, Step::Verifier, pasted).await.expect("check");
+        assert_eq!(checked.verdict.passed(), passes, "{pasted}");
+
+        let page = services.exercise_page(&me).await.expect("page");
+        let want = kept.then(|| generated.clone());
+        assert_eq!(page.generated_verifier, want, "{pasted}");
+        let challenge = if passes { pkce::challenge_s256(pasted) } else { pkce::challenge_s256(&generated) };
+        assert_eq!(page.challenge, Some(challenge), "{pasted}");
+        assert_eq!(statuses(&page.exercise), after(1), "{pasted}");
+    }
+}
+
+#[tokio::test]
+async fn calculate_hash_before_step_1_is_locked() {
+    let services = services();
+    let me = learner("a");
+    let err = services.calculate_hash(&me).await.expect_err("locked");
+    assert!(matches!(err, ServiceError::Locked(StepLocked { needed: Step::Verifier })), "{err:?}");
+    let page = services.exercise_page(&me).await.expect("page");
+    assert_eq!(statuses(&page.exercise), after(0));
+}
+
+#[tokio::test]
+async fn calculate_hash_after_step_1_passes_step_2_with_the_learners_challenge() {
+    let services = services();
+    let me = learner("a");
+    pass_steps(&services, &me, 1).await;
+    let checked = services.calculate_hash(&me).await.expect("calculate hash");
+    assert!(checked.verdict.passed(), "{:#?}", checked.verdict);
+    assert_eq!(statuses(&checked.exercise), after(2));
+}
+
+#[tokio::test]
+async fn a_locked_check_is_kept_as_the_steps_failed_step_locked_finding() {
+    // (steps passed first, step checked, the step still needed)
+    let cases = [
+        (0, Step::Challenge, Step::Verifier),
+        (0, Step::AuthorizationUrl, Step::Verifier),
+        (1, Step::AuthorizationUrl, Step::Challenge),
+        (2, Step::RefreshResponse, Step::AuthorizationUrl),
+        (3, Step::RefreshResponse, Step::TokenResponse),
+    ];
+    for (passed, step, needed) in cases {
+        let services = services();
+        let me = learner("a");
+        if passed > 0 {
+            pass_steps(&services, &me, passed).await;
+        }
+        let err = services.check_step(&me, step, "anything").await.expect_err("locked");
+        assert!(
+            matches!(err, ServiceError::Locked(StepLocked { needed: n }) if n == needed),
+            "{step:?} after {passed}: {err:?}"
+        );
+
+        let page = services.exercise_page(&me).await.expect("page");
+        let last = last_check(&page, step).expect("the locked check is kept");
+        assert!(!last.passed(), "{step:?} after {passed}");
+        let finding = last.verdict.find("step.locked").expect("step.locked finding");
+        assert!(!finding.ok);
+        assert_eq!(finding.level, oauthlab::verdict::Level::Error);
+        assert_eq!(finding.message, format!("Complete step {} first.", needed.number()));
+        assert_eq!(last.jwt, None);
+        assert_eq!(statuses(&page.exercise), after(passed), "nothing else changed");
+    }
+}
+
+#[tokio::test]
+async fn passing_step_1_again_clears_the_later_steps_last_checks() {
+    let services = services();
+    let me = learner("a");
+    pass_steps(&services, &me, 3).await;
+    let page = services.exercise_page(&me).await.expect("page");
+    for step in [Step::Verifier, Step::Challenge, Step::AuthorizationUrl] {
+        assert!(last_check(&page, step).is_some_and(LastCheck::passed), "{step:?}");
+    }
+
+    // A failed check of step 1 changes nothing but step 1's own last check.
+    let checked = services.check_step(&me, Step::Verifier, "too-short").await.expect("check");
+    assert!(!checked.verdict.passed());
+    let page = services.exercise_page(&me).await.expect("page");
+    assert_eq!(statuses(&page.exercise), after(3));
+    assert!(last_check(&page, Step::Verifier).is_some_and(|l| !l.passed()));
+    assert!(last_check(&page, Step::AuthorizationUrl).is_some_and(LastCheck::passed));
+
+    // Passing it again starts over from step 2.
+    let checked = services.check_step(&me, Step::Verifier, PASTED_VERIFIER).await.expect("check");
+    assert!(checked.verdict.passed());
+    let page = services.exercise_page(&me).await.expect("page");
+    assert_eq!(statuses(&page.exercise), after(1));
+    assert!(last_check(&page, Step::Verifier).is_some_and(LastCheck::passed));
+    for step in [Step::Challenge, Step::AuthorizationUrl, Step::TokenResponse, Step::RefreshResponse] {
+        assert_eq!(last_check(&page, step), None, "{step:?}");
+    }
+    assert_eq!(page.login_url, None);
+    assert_eq!(page.token_command, None);
+}
+
+#[tokio::test]
+async fn the_practice_app_starts_with_refresh_tokens_off_and_the_toggle_changes_its_grants() {
+    let services = services();
+    let me = learner("a");
+    let app = services.practice_app(&me).await.expect("practice app");
+    assert!(!app.refresh_tokens_enabled);
+    assert_eq!(app.grant_types, ["authorization_code"]);
+    assert_eq!(app.redirect_uris, ["http://127.0.0.1:3000/redirect"]);
+    assert_eq!(app.client_secret, format!("secret-of-{}", app.client_id));
+
+    let cases: [(bool, &[&str]); 3] = [
+        (true, &["authorization_code", "refresh_token"]),
+        (false, &["authorization_code"]),
+        (true, &["authorization_code", "refresh_token"]),
+    ];
+    for (enabled, grants) in cases {
+        let changed = services.set_refresh_tokens(&me, enabled).await.expect("toggle");
+        assert_eq!(changed.refresh_tokens_enabled, enabled);
+        assert_eq!(changed.grant_types, grants, "{enabled}");
+        assert_eq!(changed.client_id, app.client_id, "the same application");
+        assert_eq!(services.practice_app(&me).await.expect("practice app"), changed, "kept");
+    }
+
+    let other = services.practice_app(&learner("b")).await.expect("other app");
+    assert!(!other.refresh_tokens_enabled, "another learner's app is their own");
+    assert_ne!(other.client_id, app.client_id);
+}
+
+#[tokio::test]
+async fn the_toggle_works_before_the_practice_app_was_ever_shown() {
+    let services = services();
+    let me = learner("a");
+    let app = services.set_refresh_tokens(&me, true).await.expect("toggle");
+    assert!(app.refresh_tokens_enabled);
+    assert_eq!(app.grant_types, ["authorization_code", "refresh_token"]);
+}
+
+#[tokio::test]
+async fn the_token_command_appears_only_once_step_3_passed() {
+    for passed in 0..=3 {
+        let services = services();
+        let me = learner("a");
+        let verifier = if passed > 0 { Some(pass_steps(&services, &me, passed).await) } else { None };
+        let page = services.exercise_page(&me).await.expect("page");
+        assert_eq!(page.refresh_command, None, "after {passed}: step 4 has not passed");
+        if passed < 3 {
+            assert_eq!(page.token_command, None, "after {passed}");
+            assert_eq!(page.login_url, None, "after {passed}");
+            continue;
+        }
+        let app = services.practice_app(&me).await.expect("practice app");
+        let command = page.token_command.expect("the token command after step 3");
+        let verifier = verifier.expect("a generated verifier");
+        assert!(command.masked.contains(&format!("-d code_verifier={verifier}")));
+        assert!(command.masked.contains(&format!("-d client_id={}", app.client_id)));
+        assert!(command.masked.contains("-d redirect_uri=http://127.0.0.1:3000/redirect"));
+        assert!(command.masked.contains(MASK) && !command.masked.contains(&app.client_secret));
+        assert!(command.full.contains(&format!("-d client_secret={}", app.client_secret)));
+        assert_eq!(
+            page.login_url,
+            Some(authorization_url(&services, &me, &pkce::challenge_s256(&verifier)).await)
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_token_command_has_a_placeholder_once_the_generated_verifier_is_gone() {
+    let services = services();
+    let me = learner("a");
+    pass_steps(&services, &me, 3).await;
+    services.flash.take_verifier(&me);
+    let page = services.exercise_page(&me).await.expect("page");
+    let command = page.token_command.expect("the token command after step 3");
+    assert!(command.full.contains("-d code_verifier=YOUR_CODE_VERIFIER"), "{}", command.full);
+}

@@ -54,7 +54,8 @@ impl ServerKey {
         }
     }
 
-    fn mac(&self, purpose: &str, value: &str) -> [u8; 32] {
+    /// HMAC-SHA256 of `value` for `purpose`: secrets derived from the server key.
+    pub fn mac(&self, purpose: &str, value: &str) -> [u8; 32] {
         let mut mac = match <Hmac<Sha256> as Mac>::new_from_slice(&self.0) {
             Ok(mac) => mac,
             Err(_) => unreachable!("HMAC takes a key of any length"),

@@ -168,4 +168,24 @@ impl PracticeAppStore for Db {
         .ok_or_else(|| StoreError("no practice application to update".into()))?;
         app_record(&row)
     }
+
+    async fn find_by_client_id(
+        &self,
+        client_id: &str,
+    ) -> Result<Option<(LearnerId, PracticeAppRecord)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT learner_id, client_id, refresh_tokens_enabled FROM practice_apps WHERE client_id = ?",
+        )
+        .bind(client_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?;
+        match row {
+            None => Ok(None),
+            Some(row) => {
+                let learner: String = row.try_get("learner_id").map_err(store_error)?;
+                Ok(Some((LearnerId(learner), app_record(&row)?)))
+            }
+        }
+    }
 }

@@ -10,6 +10,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub dir: tempfile::TempDir,
     pub database: String,
+    pub state: AppState,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -46,13 +47,15 @@ impl TestApp {
             public_url: base.clone(),
             site_root: "target/site".into(),
             rate_limit: 10_000,
+            lifetimes: Default::default(),
         };
         tweak(&mut settings);
         let state = AppState::open(&settings).await.expect("open state");
+        let served = state.clone();
         let task = tokio::spawn(async move {
-            let _ = serve(listener, state).await;
+            let _ = serve(listener, served).await;
         });
-        Self { base, client: client(), dir, database, task }
+        Self { base, client: client(), dir, database, state, task }
     }
 
     /// Stop the server, keeping its database, and start a new one on it.
@@ -155,4 +158,90 @@ pub fn statuses(exercise: &Value) -> Vec<(String, String)> {
 
 pub fn finding<'a>(verdict: &'a Value, id: &str) -> Option<&'a Value> {
     verdict["findings"].as_array()?.iter().find(|f| f["id"] == id)
+}
+
+/// What a login at the practice server gave back.
+pub struct Login {
+    pub code: String,
+    pub state: Option<String>,
+    pub iss: Option<String>,
+}
+
+impl TestApp {
+    pub async fn enable_refresh_tokens(&self, enabled: bool) {
+        let res = self
+            .client
+            .put(self.url("/api/v1/practice/app"))
+            .json(&json!({"refresh_tokens_enabled": enabled}))
+            .send()
+            .await
+            .expect("put");
+        assert_eq!(res.status(), 200);
+    }
+
+    /// Open `authorize_url` as the learner's browser would: consent if asked, and return
+    /// the query of the redirect back.
+    pub async fn follow_login(&self, authorize_url: &str) -> url::Url {
+        let res = self.client.get(authorize_url).send().await.expect("authorize");
+        let res = if res.status() == 200 {
+            let page = res.text().await.expect("consent page");
+            assert!(page.contains("data-testid=\"consent\""), "{page}");
+            let mut form: Vec<(String, String)> = page
+                .split("<input type=\"hidden\" ")
+                .skip(1)
+                .filter_map(|chunk| {
+                    let name = chunk.split("name=\"").nth(1)?.split('"').next()?;
+                    let value = chunk.split("value=\"").nth(1)?.split('"').next()?;
+                    Some((unescape(name), unescape(value)))
+                })
+                .collect();
+            form.push(("decision".into(), "allow".into()));
+            self.client
+                .post(self.url("/oauth2/authorize"))
+                .header("origin", self.base.clone())
+                .form(&form)
+                .send()
+                .await
+                .expect("consent")
+        } else {
+            res
+        };
+        assert!(res.status().is_redirection(), "{}", res.status());
+        let location = res.headers().get("location").and_then(|v| v.to_str().ok()).expect("location");
+        url::Url::parse(location).expect("redirect url")
+    }
+
+    pub async fn login(&self, authorize_url: &str) -> Login {
+        let back = self.follow_login(authorize_url).await;
+        let get = |k: &str| back.query_pairs().find(|(n, _)| n == k).map(|(_, v)| v.into_owned());
+        Login { code: get("code").unwrap_or_else(|| panic!("no code in {back}")), state: get("state"), iss: get("iss") }
+    }
+
+    /// A real OAuth client library, configured with this learner's practice application.
+    pub async fn oauth_client(&self, auth: oauth2::AuthType) -> OAuthClient {
+        let app = self.practice_app().await;
+        oauth2::basic::BasicClient::new(oauth2::ClientId::new(app["client_id"].as_str().expect("id").into()))
+            .set_client_secret(oauth2::ClientSecret::new(app["client_secret"].as_str().expect("secret").into()))
+            .set_auth_uri(oauth2::AuthUrl::new(self.url("/oauth2/authorize")).expect("auth url"))
+            .set_token_uri(oauth2::TokenUrl::new(self.url("/oauth2/token")).expect("token url"))
+            .set_redirect_uri(oauth2::RedirectUrl::new(self.url("/redirect")).expect("redirect"))
+            .set_auth_type(auth)
+    }
+}
+
+pub type OAuthClient = oauth2::basic::BasicClient<
+    oauth2::EndpointSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointSet,
+>;
+
+/// An HTTP client for the OAuth library: no redirects (RFC 9700 §4.11).
+pub fn oauth_http() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("http")
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">").replace("&#39;", "'").replace("&amp;", "&")
 }

@@ -521,7 +521,7 @@ fn issued_findings(step: Step, facts: &Facts<'_>) -> Vec<Finding> {
     let Some(issued) = facts.issued else {
         return vec![Finding::fail(
             ID,
-            "The practice server never issued this access token (or it has been revoked): paste \
+            "The practice server never issued this access token: paste \
              the response exactly as the practice server's token endpoint sent it.",
         )];
     };

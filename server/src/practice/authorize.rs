@@ -1,0 +1,374 @@
+//! The authorization endpoint (RFC 6749 §4.1.1–4.1.2, RFC 7636 §4.3–4.4): a plain HTML
+//! consent form for the signed-in learner, or a redirect once consent was given.
+
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::header::LOCATION;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::Extension;
+use oauthlab::exercises::refresh::token_sha256;
+use oauthlab::oauth::OAuthErrorCode;
+use oauthlab::pkce::is_well_formed_challenge;
+
+use super::error::OAuthError;
+use super::params::Params;
+use super::store::CodeRecord;
+use super::{random_secret, Practice, SCOPES};
+use app::services::{now_unix, LearnerId};
+
+/// A valid authorization request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthRequest {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub scope: String,
+    pub state: Option<String>,
+    pub code_challenge: String,
+}
+
+/// Why a request is refused: on a page when the client or redirect URI can't be trusted,
+/// else by redirecting back with `error` (RFC 6749 §4.1.2.1).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Rejection {
+    Page(String),
+    Redirect { redirect_uri: String, state: Option<String>, code: OAuthErrorCode, description: String },
+}
+
+/// Check an authorization request. `registered` is the client's redirect URIs, `None`
+/// when the client is unknown.
+pub fn validate(params: &Params, registered: Option<&[String]>) -> Result<AuthRequest, Rejection> {
+    let page = |m: &str| Rejection::Page(m.to_owned());
+    let client_id = match params.get("client_id") {
+        Err(_) => return Err(page("client_id appears more than once in the request.")),
+        Ok(None) => return Err(page("The request has no client_id.")),
+        Ok(Some(id)) => id.to_owned(),
+    };
+    let Some(registered) = registered else {
+        return Err(page("There is no application with this client_id on the practice server: copy it from the Practice app page."));
+    };
+    let redirect_uri = match params.get("redirect_uri") {
+        Err(_) => return Err(page("redirect_uri appears more than once in the request.")),
+        Ok(None) => return Err(page("The request has no redirect_uri.")),
+        Ok(Some(uri)) if !registered.iter().any(|r| r == uri) => {
+            return Err(Rejection::Page(format!(
+                "This redirect_uri is not registered for the application. It must equal one of these, byte for byte: {}",
+                registered.join(", ")
+            )))
+        }
+        Ok(Some(uri)) => uri.to_owned(),
+    };
+    let state = params.get("state").ok().flatten().map(str::to_owned);
+    let back = |code, description: String| Rejection::Redirect {
+        redirect_uri: redirect_uri.clone(),
+        state: state.clone(),
+        code,
+        description,
+    };
+    if let Some(name) = params.repeated() {
+        return Err(back(
+            OAuthErrorCode::InvalidRequest,
+            format!("The {name} parameter appears more than once (RFC 6749 §3.1)."),
+        ));
+    }
+    match params.get("response_type").ok().flatten() {
+        Some("code") => {}
+        None => return Err(back(OAuthErrorCode::InvalidRequest, "response_type is missing: use response_type=code.".into())),
+        Some(_) => {
+            return Err(back(
+                OAuthErrorCode::UnsupportedResponseType,
+                "Only response_type=code is supported.".into(),
+            ))
+        }
+    }
+    let code_challenge = match params.get("code_challenge").ok().flatten() {
+        None => {
+            return Err(back(
+                OAuthErrorCode::InvalidRequest,
+                "code_challenge is missing: this server requires PKCE (RFC 7636 §4.4.1).".into(),
+            ))
+        }
+        Some(c) if !is_well_formed_challenge(c) => {
+            return Err(back(
+                OAuthErrorCode::InvalidRequest,
+                "code_challenge is not a base64url SHA-256 hash (43 characters, no padding).".into(),
+            ))
+        }
+        Some(c) => c.to_owned(),
+    };
+    match params.get("code_challenge_method").ok().flatten() {
+        Some("S256") => {}
+        None => {
+            return Err(back(
+                OAuthErrorCode::InvalidRequest,
+                "code_challenge_method is missing, which means plain; this server supports only S256.".into(),
+            ))
+        }
+        Some(_) => {
+            return Err(back(
+                OAuthErrorCode::InvalidRequest,
+                "Transform algorithm not supported: code_challenge_method must be S256.".into(),
+            ))
+        }
+    }
+    let scope = params.get("scope").ok().flatten().unwrap_or("openid");
+    let scopes: Vec<&str> = scope.split(' ').filter(|s| !s.is_empty()).collect();
+    if let Some(unknown) = scopes.iter().find(|s| !SCOPES.contains(s)) {
+        return Err(back(
+            OAuthErrorCode::InvalidScope,
+            format!("Unknown scope {unknown:?}; this server knows {}.", SCOPES.join(", ")),
+        ));
+    }
+    Ok(AuthRequest { client_id, redirect_uri, scope: scopes.join(" "), state, code_challenge })
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+}
+
+fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{} · OAuth Lab practice server</title><link rel=\"stylesheet\" href=\"/pkg/oauthlab.css\"></head>\
+         <body><header class=\"site-header\"><nav class=\"site-nav\"><a class=\"brand\" href=\"/\">OAuth Lab</a>\
+         <span>Practice authorization server</span></nav></header><main class=\"site-main\">{body}</main></body></html>",
+        escape(title)
+    )
+}
+
+impl Rejection {
+    fn into_response(self, issuer: &str) -> Response {
+        match self {
+            Rejection::Page(message) => (
+                StatusCode::BAD_REQUEST,
+                Html(page(
+                    "Invalid request",
+                    &format!(
+                        "<section class=\"panel\" data-testid=\"authorize-error\"><h1>This authorization request cannot be trusted</h1>\
+                         <p class=\"error-box\">{}</p><p>The practice server does not redirect back when the client or \
+                         redirect URI is wrong, so nobody can be sent to an unregistered address.</p>\
+                         <p><a href=\"/exercises/refresh\">Back to the exercise</a></p></section>",
+                        escape(&message)
+                    ),
+                )),
+            )
+                .into_response(),
+            Rejection::Redirect { redirect_uri, state, code, description } => {
+                let mut pairs = vec![("error", code.as_str().to_owned()), ("error_description", description)];
+                pairs.extend(state.map(|s| ("state", s)));
+                pairs.push(("iss", issuer.to_owned()));
+                redirect(&redirect_uri, &pairs, StatusCode::FOUND)
+            }
+        }
+    }
+}
+
+fn redirect(uri: &str, pairs: &[(&str, String)], status: StatusCode) -> Response {
+    let Ok(mut url) = url::Url::parse(uri) else {
+        return OAuthError::server_error().into_response();
+    };
+    {
+        let mut q = url.query_pairs_mut();
+        for (k, v) in pairs {
+            q.append_pair(k, v);
+        }
+    }
+    let mut res = status.into_response();
+    if let Ok(v) = HeaderValue::from_str(url.as_str()) {
+        res.headers_mut().insert(LOCATION, v);
+    }
+    res
+}
+
+impl Practice {
+    async fn check(&self, params: &Params) -> Result<AuthRequest, Response> {
+        let client_id = params.get("client_id").ok().flatten().unwrap_or_default();
+        let app = self.apps.find_by_client_id(client_id).await.map_err(|e| OAuthError::from(e).into_response())?;
+        let registered = self.redirect_uris();
+        validate(params, app.map(|_| registered.as_slice())).map_err(|r| r.into_response(&self.issuer))
+    }
+
+    /// Make a code and send the browser back with it.
+    async fn grant(&self, learner: &LearnerId, req: &AuthRequest, status: StatusCode) -> Response {
+        let code = random_secret();
+        let now = now_unix();
+        let record = CodeRecord {
+            code_sha256: token_sha256(&code),
+            client_id: req.client_id.clone(),
+            learner_id: learner.as_str().to_owned(),
+            redirect_uri: req.redirect_uri.clone(),
+            scope: req.scope.clone(),
+            code_challenge: req.code_challenge.clone(),
+            expires_at: now + self.lifetimes.code,
+        };
+        if let Err(err) = self.codes.insert_code(&record, now).await {
+            return OAuthError::from(err).into_response();
+        }
+        let mut pairs = vec![("code", code)];
+        pairs.extend(req.state.clone().map(|s| ("state", s)));
+        pairs.push(("iss", self.issuer.clone()));
+        redirect(&req.redirect_uri, &pairs, status)
+    }
+}
+
+fn covers(granted: &str, asked: &str) -> bool {
+    asked.split(' ').all(|s| granted.split(' ').any(|g| g == s))
+}
+
+pub async fn authorize_get(
+    State(p): State<Practice>,
+    Extension(learner): Extension<LearnerId>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let params = Params::parse(query.unwrap_or_default().as_bytes());
+    let req = match p.check(&params).await {
+        Ok(req) => req,
+        Err(res) => return res,
+    };
+    match p.consents.consent(learner.as_str(), &req.client_id).await {
+        Ok(Some(granted)) if covers(&granted, &req.scope) => p.grant(&learner, &req, StatusCode::FOUND).await,
+        Ok(_) => consent_page(&params, &req),
+        Err(err) => OAuthError::from(err).into_response(),
+    }
+}
+
+fn consent_page(params: &Params, req: &AuthRequest) -> Response {
+    let hidden: String = params
+        .pairs()
+        .filter(|(k, _)| *k != "decision")
+        .map(|(k, v)| format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">", escape(k), escape(v)))
+        .collect();
+    let scopes: String = req
+        .scope
+        .split(' ')
+        .map(|s| {
+            let what = match s {
+                "openid" => "know who you are",
+                "profile" => "see your profile",
+                "email" => "see your email address",
+                "offline_access" => "keep access while you are away (a refresh token)",
+                _ => "",
+            };
+            format!("<li><code>{}</code>: {}</li>", escape(s), what)
+        })
+        .collect();
+    let body = format!(
+        "<section class=\"panel\" data-testid=\"consent\"><p class=\"eyebrow\">Practice authorization server</p>\
+         <h1>My Web App wants to access your account</h1>\
+         <p>Application <code>{}</code> asks to:</p><ul>{scopes}</ul>\
+         <form method=\"post\" action=\"/oauth2/authorize\">{hidden}\
+         <button class=\"button\" type=\"submit\" name=\"decision\" value=\"allow\">Allow</button> \
+         <button class=\"button button--secondary\" type=\"submit\" name=\"decision\" value=\"deny\">Deny</button>\
+         </form><p class=\"hint\">You are signed in to OAuth Lab as this browser's learner. Once you allow, \
+         the next login with these scopes sends you back at once.</p></section>",
+        escape(&req.client_id)
+    );
+    Html(page("Allow access", &body)).into_response()
+}
+
+pub async fn authorize_post(
+    State(p): State<Practice>,
+    Extension(learner): Extension<LearnerId>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if !super::token::is_form(&headers) {
+        return Rejection::Page("The consent form must be posted as a form.".into()).into_response(&p.issuer);
+    }
+    let params = Params::parse(&body);
+    let req = match p.check(&params).await {
+        Ok(req) => req,
+        Err(res) => return res,
+    };
+    match params.get("decision").ok().flatten() {
+        Some("allow") => {
+            if let Err(err) = p.consents.save_consent(learner.as_str(), &req.client_id, &req.scope, now_unix()).await {
+                return OAuthError::from(err).into_response();
+            }
+            p.grant(&learner, &req, StatusCode::SEE_OTHER).await
+        }
+        _ => Rejection::Redirect {
+            redirect_uri: req.redirect_uri,
+            state: req.state,
+            code: OAuthErrorCode::AccessDenied,
+            description: "The user denied the request.".into(),
+        }
+        .into_response(&p.issuer),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REDIRECT: &str = "http://127.0.0.1:3000/redirect";
+    const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+    fn good() -> String {
+        format!(
+            "response_type=code&client_id=lab_a&redirect_uri={}&scope=openid+offline_access&state=xyzxyzxyz\
+             &code_challenge={CHALLENGE}&code_challenge_method=S256",
+            url::form_urlencoded::byte_serialize(REDIRECT.as_bytes()).collect::<String>()
+        )
+    }
+
+    fn run(query: &str) -> Result<AuthRequest, Rejection> {
+        validate(&Params::parse(query.as_bytes()), Some(&[REDIRECT.to_owned()]))
+    }
+
+    fn redirect_code(r: Result<AuthRequest, Rejection>) -> Option<OAuthErrorCode> {
+        match r {
+            Err(Rejection::Redirect { code, state, .. }) => {
+                assert_eq!(state.as_deref(), Some("xyzxyzxyz"), "state goes back");
+                Some(code)
+            }
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_good_request_is_accepted() {
+        let req = run(&good()).expect("valid");
+        assert_eq!(req.scope, "openid offline_access");
+        assert_eq!(req.code_challenge, CHALLENGE);
+    }
+
+    #[test]
+    fn an_untrusted_client_or_redirect_uri_gets_a_page_never_a_redirect() {
+        assert!(matches!(validate(&Params::parse(good().as_bytes()), None), Err(Rejection::Page(_))));
+        for query in [
+            good().replace("client_id=lab_a", ""),
+            good().replace("redirect_uri=", "redirect_uri=x"),
+            good().replace("%2Fredirect", "%2Fredirect%2F"),
+            format!("{}&redirect_uri=x", good()),
+            format!("{}&client_id=lab_b", good()),
+        ] {
+            assert!(matches!(run(&query), Err(Rejection::Page(_))), "{query}");
+        }
+    }
+
+    #[test]
+    fn other_errors_redirect_back_with_the_rfc_code() {
+        use OAuthErrorCode::*;
+        let cases = [
+            (good().replace("&code_challenge_method=S256", ""), InvalidRequest),
+            (good().replace("method=S256", "method=plain"), InvalidRequest),
+            (good().replace("method=S256", "method=s256"), InvalidRequest),
+            (good().replace(&format!("&code_challenge={CHALLENGE}"), ""), InvalidRequest),
+            (good().replace(CHALLENGE, "short"), InvalidRequest),
+            (good().replace("response_type=code", "response_type=token"), UnsupportedResponseType),
+            (good().replace("response_type=code&", ""), InvalidRequest),
+            (format!("{}&scope=openid", good()), InvalidRequest),
+            (good().replace("scope=openid", "scope=admin"), InvalidScope),
+        ];
+        for (query, code) in cases {
+            assert_eq!(redirect_code(run(&query)), Some(code), "{query}");
+        }
+    }
+
+    #[test]
+    fn markup_is_escaped_in_the_consent_page() {
+        assert_eq!(escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+    }
+}

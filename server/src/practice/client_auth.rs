@@ -1,0 +1,130 @@
+//! Client authentication at the token, revocation and introspection endpoints:
+//! `client_secret_basic` or `client_secret_post`, secrets compared in constant time.
+
+use axum::http::header::AUTHORIZATION;
+use axum::http::HeaderMap;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use subtle::ConstantTimeEq;
+
+use super::error::OAuthError;
+use super::params::Params;
+use super::Practice;
+use app::services::store::PracticeAppRecord;
+use app::services::LearnerId;
+
+/// An authenticated client.
+pub struct Client {
+    pub client_id: String,
+    pub learner: LearnerId,
+    pub app: PracticeAppRecord,
+}
+
+/// The credentials a request carries, and how.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Credentials {
+    pub client_id: String,
+    pub secret: String,
+    pub basic: bool,
+}
+
+fn form_decode(part: &str) -> String {
+    form_urlencoded::parse(format!("v={part}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+/// Read the credentials: one method only (RFC 6749 §2.3).
+pub fn credentials(headers: &HeaderMap, params: &Params) -> Result<Credentials, OAuthError> {
+    let repeated = |r: super::params::Repeated| {
+        OAuthError::invalid_request(format!("The {} parameter appears more than once.", r.0))
+    };
+    let body_id = params.get("client_id").map_err(repeated)?;
+    let body_secret = params.get("client_secret").map_err(repeated)?;
+    if let Some(header) = headers.get(AUTHORIZATION) {
+        let basic = header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Basic ").or_else(|| h.strip_prefix("basic ")))
+            .and_then(|b64| STANDARD.decode(b64.trim()).ok())
+            .and_then(|bytes| String::from_utf8(bytes).ok());
+        let Some(decoded) = basic else {
+            return Err(OAuthError::invalid_client(
+                "The Authorization header is not HTTP Basic with base64 of client_id:client_secret.",
+                true,
+            ));
+        };
+        if body_secret.is_some() {
+            return Err(OAuthError::invalid_request(
+                "Use one client authentication method: HTTP Basic or client_secret in the body, not both.",
+            ));
+        }
+        let Some((id, secret)) = decoded.split_once(':') else {
+            return Err(OAuthError::invalid_client("HTTP Basic credentials need client_id:client_secret.", true));
+        };
+        let client_id = form_decode(id);
+        if body_id.is_some_and(|b| b != client_id) {
+            return Err(OAuthError::invalid_request("client_id in the body differs from the one in HTTP Basic."));
+        }
+        return Ok(Credentials { client_id, secret: form_decode(secret), basic: true });
+    }
+    match (body_id, body_secret) {
+        (Some(id), Some(secret)) => {
+            Ok(Credentials { client_id: id.to_owned(), secret: secret.to_owned(), basic: false })
+        }
+        (_, None) => Err(OAuthError::invalid_client(
+            "Client authentication is required: send client_id and client_secret (HTTP Basic or in the body).",
+            false,
+        )),
+        (None, Some(_)) => Err(OAuthError::invalid_client("client_id is missing.", false)),
+    }
+}
+
+impl Practice {
+    /// Authenticate the client a request speaks for.
+    pub async fn authenticate(&self, headers: &HeaderMap, params: &Params) -> Result<Client, OAuthError> {
+        let creds = credentials(headers, params)?;
+        let found = self.apps.find_by_client_id(&creds.client_id).await?;
+        // Compare against something even for an unknown client, so timing says nothing.
+        let expected = self.secrets.secret_for(&creds.client_id);
+        let matches: bool = expected.as_bytes().ct_eq(creds.secret.as_bytes()).into();
+        match found {
+            Some((learner, app)) if matches => Ok(Client { client_id: creds.client_id, learner, app }),
+            _ => Err(OAuthError::invalid_client(
+                "Client authentication failed: check client_id and client_secret on the Practice app page.",
+                creds.basic,
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn basic(id: &str, secret: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        let v = format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")));
+        h.insert(AUTHORIZATION, HeaderValue::from_str(&v).expect("header"));
+        h
+    }
+
+    #[test]
+    fn credentials_come_from_basic_or_the_body_but_not_both() {
+        let none = Params::parse(b"");
+        assert_eq!(
+            credentials(&basic("lab_a", "s%3Acret"), &none).ok(),
+            Some(Credentials { client_id: "lab_a".into(), secret: "s:cret".into(), basic: true })
+        );
+        let body = Params::parse(b"client_id=lab_a&client_secret=x");
+        assert_eq!(credentials(&HeaderMap::new(), &body).map(|c| c.basic).ok(), Some(false));
+        assert!(credentials(&basic("lab_a", "x"), &body).is_err());
+        let missing = credentials(&HeaderMap::new(), &Params::parse(b"client_id=lab_a")).err();
+        assert_eq!(missing.map(|e| e.code), Some(oauthlab::oauth::OAuthErrorCode::InvalidClient));
+        let mut garbage = HeaderMap::new();
+        garbage.insert(AUTHORIZATION, HeaderValue::from_static("Basic !!!"));
+        assert!(credentials(&garbage, &none).err().is_some_and(|e| e.basic));
+    }
+}

@@ -1,0 +1,81 @@
+//! Token revocation (RFC 7009) and introspection (RFC 7662), both for authenticated
+//! clients and only about their own tokens.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use oauthlab::exercises::refresh::token_sha256;
+use serde_json::{json, Value};
+use tracing::instrument;
+
+use super::error::{no_store, OAuthError};
+use super::store::TokenKind;
+use super::token::{form, repeated};
+use super::Practice;
+use app::services::now_unix;
+
+#[instrument(skip_all)]
+pub async fn revoke_post(State(p): State<Practice>, headers: HeaderMap, body: Bytes) -> Response {
+    let res = match revoke(&p, &headers, &body).await {
+        Ok(()) => StatusCode::OK.into_response(),
+        Err(err) => err.into_response(),
+    };
+    no_store(res)
+}
+
+async fn revoke(p: &Practice, headers: &HeaderMap, body: &[u8]) -> Result<(), OAuthError> {
+    let params = form(headers, body)?;
+    let client = p.authenticate(headers, &params).await?;
+    let token = params.get("token").map_err(repeated)?.ok_or_else(|| OAuthError::invalid_request("token is missing."))?;
+    let now = now_unix();
+    // Unknown tokens and other clients' tokens get the same 200 (RFC 7009 §2.2).
+    if let Some(record) = p.tokens.find_token(&token_sha256(token)).await? {
+        if record.client_id == client.client_id {
+            match record.kind {
+                // A revoked refresh token takes its whole grant with it.
+                TokenKind::Refresh => p.tokens.revoke_family(&record.family, now).await?,
+                TokenKind::Access => p.tokens.revoke_token(&record.token_sha256, now).await?,
+            }
+        }
+    }
+    Ok(())
+}
+
+#[instrument(skip_all)]
+pub async fn introspect_post(State(p): State<Practice>, headers: HeaderMap, body: Bytes) -> Response {
+    let res = match introspect(&p, &headers, &body).await {
+        Ok(value) => Json(value).into_response(),
+        Err(err) => err.into_response(),
+    };
+    no_store(res)
+}
+
+async fn introspect(p: &Practice, headers: &HeaderMap, body: &[u8]) -> Result<Value, OAuthError> {
+    let params = form(headers, body)?;
+    let client = p.authenticate(headers, &params).await?;
+    let token = params.get("token").map_err(repeated)?.ok_or_else(|| OAuthError::invalid_request("token is missing."))?;
+    let now = now_unix();
+    let Some(t) = p.tokens.find_token(&token_sha256(token)).await? else {
+        return Ok(json!({"active": false}));
+    };
+    if t.client_id != client.client_id || !t.is_active(now) {
+        return Ok(json!({"active": false}));
+    }
+    let mut answer = json!({
+        "active": true,
+        "scope": t.scope,
+        "client_id": t.client_id,
+        "sub": t.learner_id,
+        "iss": p.issuer,
+        "iat": t.issued_at,
+        "exp": t.expires_at.min(t.absolute_expires_at),
+        "token_type": if t.kind == TokenKind::Access { "Bearer" } else { "refresh_token" },
+    });
+    if let Some(jti) = t.jti {
+        answer["jti"] = json!(jti);
+        answer["aud"] = json!(format!("{}/practice-api", p.issuer));
+    }
+    Ok(answer)
+}

@@ -1,0 +1,44 @@
+//! What the grader asks the practice server: did it issue this access token, and how?
+
+use async_trait::async_trait;
+use app::services::store::{IssuedTokens, StoreError};
+use oauthlab::exercises::refresh::{Issued, IssuedGrant};
+
+use super::store::{TokenKind, TokenStore};
+use crate::storage::Db;
+
+/// Refresh chains longer than this are not followed.
+const MAX_CHAIN: usize = 1000;
+
+#[async_trait]
+impl IssuedTokens for Db {
+    async fn issued(&self, access_token_sha256: &str) -> Result<Option<Issued>, StoreError> {
+        let Some(token) = self.find_token(access_token_sha256).await? else {
+            return Ok(None);
+        };
+        if token.kind != TokenKind::Access {
+            return Ok(None);
+        }
+        let mut ancestors = Vec::new();
+        let mut parent = token.parent_sha256.clone();
+        while let Some(digest) = parent.take() {
+            if ancestors.len() >= MAX_CHAIN || ancestors.contains(&digest) {
+                break;
+            }
+            parent = self.find_token(&digest).await?.and_then(|t| t.parent_sha256);
+            ancestors.push(digest);
+        }
+        Ok(Some(Issued {
+            client_id: token.client_id,
+            grant: if token.grant_type == "refresh_token" {
+                IssuedGrant::RefreshToken
+            } else {
+                IssuedGrant::AuthorizationCode
+            },
+            code_challenge: token.code_challenge,
+            scope: token.scope,
+            refresh_tokens_enabled: token.refresh_enabled,
+            refresh_ancestors: ancestors,
+        }))
+    }
+}

@@ -1,0 +1,81 @@
+//! The built-in practice authorization server: plain axum routes, as strict as a
+//! production server. RFC 6749, 7636 (PKCE, S256 only), 7009, 7662, 8414, 9068, 9700.
+
+mod authorize;
+pub mod client_auth;
+pub mod error;
+mod introspect;
+mod issued;
+pub mod keys;
+mod metadata;
+pub mod params;
+pub mod store;
+mod token;
+
+use std::sync::Arc;
+
+use app::services::store::{ClientSecrets, PracticeAppStore};
+use axum::routing::{get, post};
+use axum::Router;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+
+use crate::startup::AppState;
+use keys::KeyRing;
+use store::{CodeStore, ConsentStore, TokenStore};
+
+/// How long things live, in seconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lifetimes {
+    pub code: i64,
+    pub access_token: i64,
+    /// A refresh token unused this long expires (each rotation starts a new one).
+    pub refresh_idle: i64,
+    /// No refresh token of a family lives past this, counted from the code exchange.
+    pub refresh_absolute: i64,
+}
+
+impl Default for Lifetimes {
+    fn default() -> Self {
+        Self { code: 300, access_token: 900, refresh_idle: 24 * 3600, refresh_absolute: 7 * 24 * 3600 }
+    }
+}
+
+/// Scopes the practice server grants.
+pub const SCOPES: [&str; 4] = ["openid", "profile", "email", "offline_access"];
+
+/// The practice server's parts.
+#[derive(Clone)]
+pub struct Practice {
+    pub issuer: String,
+    pub apps: Arc<dyn PracticeAppStore>,
+    pub secrets: Arc<dyn ClientSecrets>,
+    pub codes: Arc<dyn CodeStore>,
+    pub tokens: Arc<dyn TokenStore>,
+    pub consents: Arc<dyn ConsentStore>,
+    pub keys: KeyRing,
+    pub lifetimes: Lifetimes,
+}
+
+impl Practice {
+    pub fn redirect_uris(&self) -> Vec<String> {
+        vec![format!("{}/redirect", self.issuer)]
+    }
+}
+
+/// A new opaque secret: 32 random bytes (256 bits) in base64url.
+pub fn random_secret() -> String {
+    let bytes: [u8; 32] = rand::random();
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/.well-known/openid-configuration", get(metadata::metadata_get))
+        .route("/.well-known/oauth-authorization-server", get(metadata::metadata_get))
+        .route("/oauth2/jwks", get(metadata::jwks_get))
+        .route("/oauth2/authorize", get(authorize::authorize_get).post(authorize::authorize_post))
+        .route("/oauth2/token", post(token::token_post))
+        .route("/oauth2/revoke", post(introspect::revoke_post))
+        .route("/oauth2/introspect", post(introspect::introspect_post))
+}

@@ -1,0 +1,386 @@
+//! The practice server's storage, as small traits, with the SQLite versions on [`Db`].
+//! Redeeming a code or a refresh token is one conditional `UPDATE`, so of two concurrent
+//! redemptions exactly one wins.
+
+use async_trait::async_trait;
+use app::services::store::StoreError;
+use sqlx::sqlite::SqliteRow;
+use sqlx::Row;
+
+use crate::storage::Db;
+
+fn store_error(err: sqlx::Error) -> StoreError {
+    StoreError(err.to_string())
+}
+
+/// An authorization code as stored (by digest).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CodeRecord {
+    pub code_sha256: String,
+    pub client_id: String,
+    pub learner_id: String,
+    pub redirect_uri: String,
+    pub scope: String,
+    pub code_challenge: String,
+    pub expires_at: i64,
+}
+
+/// What redeeming a single-use secret found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Redeemed<T> {
+    /// It was unused: it is now used, and this is what it was.
+    Fresh(T),
+    /// It had been used already: a replay.
+    Reused(T),
+    Unknown,
+}
+
+#[async_trait]
+pub trait CodeStore: Send + Sync {
+    async fn insert_code(&self, code: &CodeRecord, now: i64) -> Result<(), StoreError>;
+    async fn redeem_code(&self, code_sha256: &str, now: i64) -> Result<Redeemed<CodeRecord>, StoreError>;
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenKind {
+    Access,
+    Refresh,
+}
+
+impl TokenKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Access => "access",
+            TokenKind::Refresh => "refresh",
+        }
+    }
+}
+
+/// A token as stored (by digest), with how it was issued.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenRecord {
+    pub token_sha256: String,
+    pub kind: TokenKind,
+    /// The digest of the code the family started from.
+    pub family: String,
+    pub client_id: String,
+    pub learner_id: String,
+    pub scope: String,
+    /// `authorization_code` or `refresh_token`.
+    pub grant_type: String,
+    pub code_challenge: String,
+    /// The refresh token redeemed to get this one.
+    pub parent_sha256: Option<String>,
+    pub refresh_enabled: bool,
+    pub jti: Option<String>,
+    pub issued_at: i64,
+    /// Access: its `exp`. Refresh: the end of its idle lifetime.
+    pub expires_at: i64,
+    /// Refresh: the end of the family's absolute lifetime.
+    pub absolute_expires_at: i64,
+    pub used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+impl TokenRecord {
+    /// Neither used, revoked nor expired.
+    pub fn is_active(&self, now: i64) -> bool {
+        self.used_at.is_none()
+            && self.revoked_at.is_none()
+            && now < self.expires_at
+            && now < self.absolute_expires_at
+    }
+}
+
+#[async_trait]
+pub trait TokenStore: Send + Sync {
+    async fn insert_token(&self, token: &TokenRecord) -> Result<(), StoreError>;
+    async fn find_token(&self, token_sha256: &str) -> Result<Option<TokenRecord>, StoreError>;
+    /// Mark an unused, unrevoked refresh token of `client_id` used.
+    async fn redeem_refresh(
+        &self,
+        token_sha256: &str,
+        client_id: &str,
+        now: i64,
+    ) -> Result<Redeemed<TokenRecord>, StoreError>;
+    async fn revoke_token(&self, token_sha256: &str, now: i64) -> Result<(), StoreError>;
+    async fn revoke_family(&self, family: &str, now: i64) -> Result<(), StoreError>;
+}
+
+#[async_trait]
+pub trait ConsentStore: Send + Sync {
+    /// The scope the learner granted the client, if they did.
+    async fn consent(&self, learner_id: &str, client_id: &str) -> Result<Option<String>, StoreError>;
+    async fn save_consent(&self, learner_id: &str, client_id: &str, scope: &str, now: i64)
+        -> Result<(), StoreError>;
+}
+
+/// A signing key generation: the key itself is derived, never stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyRecord {
+    pub generation: i64,
+    pub kid: String,
+    pub created_at: i64,
+    pub retired_at: Option<i64>,
+}
+
+#[async_trait]
+pub trait KeyStore: Send + Sync {
+    /// All generations, newest first.
+    async fn keys(&self) -> Result<Vec<KeyRecord>, StoreError>;
+    async fn insert_key(&self, key: &KeyRecord) -> Result<(), StoreError>;
+    async fn retire_key(&self, generation: i64, now: i64) -> Result<(), StoreError>;
+}
+
+fn code_of(row: &SqliteRow) -> Result<CodeRecord, sqlx::Error> {
+    Ok(CodeRecord {
+        code_sha256: row.try_get("code_sha256")?,
+        client_id: row.try_get("client_id")?,
+        learner_id: row.try_get("learner_id")?,
+        redirect_uri: row.try_get("redirect_uri")?,
+        scope: row.try_get("scope")?,
+        code_challenge: row.try_get("code_challenge")?,
+        expires_at: row.try_get("expires_at")?,
+    })
+}
+
+const CODE_COLUMNS: &str =
+    "code_sha256, client_id, learner_id, redirect_uri, scope, code_challenge, expires_at";
+
+#[async_trait]
+impl CodeStore for Db {
+    async fn insert_code(&self, code: &CodeRecord, now: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO auth_codes (code_sha256, client_id, learner_id, redirect_uri, scope,
+             code_challenge, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&code.code_sha256)
+        .bind(&code.client_id)
+        .bind(&code.learner_id)
+        .bind(&code.redirect_uri)
+        .bind(&code.scope)
+        .bind(&code.code_challenge)
+        .bind(now)
+        .bind(code.expires_at)
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn redeem_code(&self, code_sha256: &str, now: i64) -> Result<Redeemed<CodeRecord>, StoreError> {
+        let fresh = sqlx::query(&format!(
+            "UPDATE auth_codes SET used_at = ? WHERE code_sha256 = ? AND used_at IS NULL
+             RETURNING {CODE_COLUMNS}"
+        ))
+        .bind(now)
+        .bind(code_sha256)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?;
+        if let Some(row) = fresh {
+            return code_of(&row).map(Redeemed::Fresh).map_err(store_error);
+        }
+        let used = sqlx::query(&format!("SELECT {CODE_COLUMNS} FROM auth_codes WHERE code_sha256 = ?"))
+            .bind(code_sha256)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(store_error)?;
+        match used {
+            Some(row) => code_of(&row).map(Redeemed::Reused).map_err(store_error),
+            None => Ok(Redeemed::Unknown),
+        }
+    }
+}
+
+const TOKEN_COLUMNS: &str = "token_sha256, kind, family, client_id, learner_id, scope, grant_type,
+    code_challenge, parent_sha256, refresh_enabled, jti, issued_at, expires_at,
+    absolute_expires_at, used_at, revoked_at";
+
+fn token_of(row: &SqliteRow) -> Result<TokenRecord, sqlx::Error> {
+    let kind: String = row.try_get("kind")?;
+    Ok(TokenRecord {
+        token_sha256: row.try_get("token_sha256")?,
+        kind: if kind == "refresh" { TokenKind::Refresh } else { TokenKind::Access },
+        family: row.try_get("family")?,
+        client_id: row.try_get("client_id")?,
+        learner_id: row.try_get("learner_id")?,
+        scope: row.try_get("scope")?,
+        grant_type: row.try_get("grant_type")?,
+        code_challenge: row.try_get("code_challenge")?,
+        parent_sha256: row.try_get("parent_sha256")?,
+        refresh_enabled: row.try_get("refresh_enabled")?,
+        jti: row.try_get("jti")?,
+        issued_at: row.try_get("issued_at")?,
+        expires_at: row.try_get("expires_at")?,
+        absolute_expires_at: row.try_get("absolute_expires_at")?,
+        used_at: row.try_get("used_at")?,
+        revoked_at: row.try_get("revoked_at")?,
+    })
+}
+
+#[async_trait]
+impl TokenStore for Db {
+    async fn insert_token(&self, t: &TokenRecord) -> Result<(), StoreError> {
+        sqlx::query(&format!(
+            "INSERT INTO tokens ({TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ))
+        .bind(&t.token_sha256)
+        .bind(t.kind.as_str())
+        .bind(&t.family)
+        .bind(&t.client_id)
+        .bind(&t.learner_id)
+        .bind(&t.scope)
+        .bind(&t.grant_type)
+        .bind(&t.code_challenge)
+        .bind(&t.parent_sha256)
+        .bind(t.refresh_enabled)
+        .bind(&t.jti)
+        .bind(t.issued_at)
+        .bind(t.expires_at)
+        .bind(t.absolute_expires_at)
+        .bind(t.used_at)
+        .bind(t.revoked_at)
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn find_token(&self, token_sha256: &str) -> Result<Option<TokenRecord>, StoreError> {
+        let row = sqlx::query(&format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE token_sha256 = ?"))
+            .bind(token_sha256)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(store_error)?;
+        row.as_ref().map(token_of).transpose().map_err(store_error)
+    }
+
+    async fn redeem_refresh(
+        &self,
+        token_sha256: &str,
+        client_id: &str,
+        now: i64,
+    ) -> Result<Redeemed<TokenRecord>, StoreError> {
+        let fresh = sqlx::query(&format!(
+            "UPDATE tokens SET used_at = ? WHERE token_sha256 = ? AND kind = 'refresh'
+             AND client_id = ? AND used_at IS NULL AND revoked_at IS NULL RETURNING {TOKEN_COLUMNS}"
+        ))
+        .bind(now)
+        .bind(token_sha256)
+        .bind(client_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?;
+        if let Some(row) = fresh {
+            return token_of(&row).map(Redeemed::Fresh).map_err(store_error);
+        }
+        match self.find_token(token_sha256).await? {
+            Some(t) if t.kind == TokenKind::Refresh && t.client_id == client_id => Ok(Redeemed::Reused(t)),
+            _ => Ok(Redeemed::Unknown),
+        }
+    }
+
+    async fn revoke_token(&self, token_sha256: &str, now: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE tokens SET revoked_at = ? WHERE token_sha256 = ? AND revoked_at IS NULL")
+            .bind(now)
+            .bind(token_sha256)
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn revoke_family(&self, family: &str, now: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE tokens SET revoked_at = ? WHERE family = ? AND revoked_at IS NULL")
+            .bind(now)
+            .bind(family)
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ConsentStore for Db {
+    async fn consent(&self, learner_id: &str, client_id: &str) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT scope FROM consents WHERE learner_id = ? AND client_id = ?")
+            .bind(learner_id)
+            .bind(client_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(store_error)?;
+        row.map(|r| r.try_get("scope")).transpose().map_err(store_error)
+    }
+
+    async fn save_consent(
+        &self,
+        learner_id: &str,
+        client_id: &str,
+        scope: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO consents (learner_id, client_id, scope, created_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT (learner_id, client_id) DO UPDATE SET scope = excluded.scope,
+             created_at = excluded.created_at",
+        )
+        .bind(learner_id)
+        .bind(client_id)
+        .bind(scope)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl KeyStore for Db {
+    async fn keys(&self) -> Result<Vec<KeyRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT generation, kid, created_at, retired_at FROM signing_keys ORDER BY generation DESC",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        rows.iter()
+            .map(|r| {
+                Ok(KeyRecord {
+                    generation: r.try_get("generation")?,
+                    kid: r.try_get("kid")?,
+                    created_at: r.try_get("created_at")?,
+                    retired_at: r.try_get("retired_at")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(store_error)
+    }
+
+    async fn insert_key(&self, key: &KeyRecord) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO signing_keys (generation, kid, created_at, retired_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT (generation) DO NOTHING",
+        )
+        .bind(key.generation)
+        .bind(&key.kid)
+        .bind(key.created_at)
+        .bind(key.retired_at)
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn retire_key(&self, generation: i64, now: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE signing_keys SET retired_at = ? WHERE generation = ? AND retired_at IS NULL")
+            .bind(now)
+            .bind(generation)
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+}

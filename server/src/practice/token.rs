@@ -1,0 +1,273 @@
+//! The token endpoint (RFC 6749 §3.2, §4.1.3, §6; RFC 7636 §4.5–4.6; RFC 9700 §4.14).
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use jsonwebtoken::{Algorithm, Header};
+use oauthlab::exercises::refresh::token_sha256;
+use oauthlab::oauth::OAuthErrorCode;
+use oauthlab::pkce::{challenge_s256, Verifier};
+use serde::Serialize;
+use serde_json::{json, Value};
+use tracing::instrument;
+
+use super::client_auth::Client;
+use super::error::{no_store, OAuthError};
+use super::params::{Params, Repeated};
+use super::store::{Redeemed, TokenKind, TokenRecord};
+use super::{random_secret, Practice};
+use app::services::now_unix;
+
+/// RFC 9068 access token claims.
+#[derive(Serialize)]
+struct AccessClaims<'a> {
+    iss: &'a str,
+    sub: &'a str,
+    aud: String,
+    exp: i64,
+    iat: i64,
+    nbf: i64,
+    jti: &'a str,
+    client_id: &'a str,
+    scope: &'a str,
+}
+
+pub async fn token_post(State(p): State<Practice>, headers: HeaderMap, body: Bytes) -> Response {
+    let res = match token(&p, &headers, &body).await {
+        Ok(json) => Json(json).into_response(),
+        Err(err) => err.into_response(),
+    };
+    no_store(res)
+}
+
+pub fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
+}
+
+pub fn repeated(r: Repeated) -> OAuthError {
+    OAuthError::invalid_request(format!("The {} parameter appears more than once (RFC 6749 §3.2).", r.0))
+}
+
+/// Read a form body, refusing any other kind and repeated parameters.
+pub fn form(headers: &HeaderMap, body: &[u8]) -> Result<Params, OAuthError> {
+    if !is_form(headers) {
+        return Err(OAuthError::invalid_request(
+            "Send the parameters as a form: Content-Type: application/x-www-form-urlencoded.",
+        ));
+    }
+    let params = Params::parse(body);
+    if let Some(name) = params.repeated() {
+        return Err(repeated(Repeated(name.to_owned())));
+    }
+    Ok(params)
+}
+
+fn required<'a>(params: &'a Params, name: &str) -> Result<&'a str, OAuthError> {
+    params.get(name).map_err(repeated)?.ok_or_else(|| OAuthError::invalid_request(format!("{name} is missing.")))
+}
+
+#[instrument(skip_all)]
+async fn token(p: &Practice, headers: &HeaderMap, body: &[u8]) -> Result<Value, OAuthError> {
+    let params = form(headers, body)?;
+    let client = p.authenticate(headers, &params).await?;
+    match params.get("grant_type").map_err(repeated)? {
+        Some("authorization_code") => code_grant(p, &client, &params).await,
+        Some("refresh_token") => refresh_grant(p, &client, &params).await,
+        None => Err(OAuthError::invalid_request("grant_type is missing.")),
+        Some(other) => Err(OAuthError::new(
+            OAuthErrorCode::UnsupportedGrantType,
+            format!(
+                "grant_type {:?} is not supported here: use authorization_code or refresh_token.",
+                other.chars().take(40).collect::<String>()
+            ),
+        )),
+    }
+}
+
+async fn code_grant(p: &Practice, client: &Client, params: &Params) -> Result<Value, OAuthError> {
+    let code = required(params, "code")?;
+    let redirect_uri = required(params, "redirect_uri")?;
+    let verifier = params.get("code_verifier").map_err(repeated)?.ok_or_else(|| {
+        OAuthError::invalid_request("code_verifier is missing: this server requires PKCE (RFC 7636 §4.5).")
+    })?;
+    let verifier = Verifier::parse(verifier).map_err(|e| OAuthError::invalid_request(e.to_string()))?;
+    let now = now_unix();
+    let record = match p.codes.redeem_code(&token_sha256(code), now).await? {
+        Redeemed::Unknown => {
+            return Err(OAuthError::invalid_grant(
+                "The authorization code is not valid: copy the code from the redirect exactly.",
+            ))
+        }
+        Redeemed::Reused(record) => {
+            p.tokens.revoke_family(&record.code_sha256, now).await?;
+            tracing::warn!(client_id = %record.client_id, "authorization code reused; its tokens are revoked");
+            return Err(OAuthError::invalid_grant(
+                "The authorization code was already used. Codes are single-use, and the tokens \
+                 issued from this one are now revoked (RFC 9700): log in again for a new code.",
+            ));
+        }
+        Redeemed::Fresh(record) => record,
+    };
+    if record.client_id != client.client_id {
+        return Err(OAuthError::invalid_grant("The authorization code was issued to another client."));
+    }
+    if now >= record.expires_at {
+        return Err(OAuthError::invalid_grant(format!(
+            "The authorization code expired ({} seconds after it was issued): log in again for a new one.",
+            p.lifetimes.code
+        )));
+    }
+    if record.redirect_uri != redirect_uri {
+        return Err(OAuthError::invalid_grant(
+            "redirect_uri does not match the one in the authorization request (RFC 6749 §4.1.3).",
+        ));
+    }
+    if challenge_s256(verifier.as_str()) != record.code_challenge {
+        return Err(OAuthError::invalid_grant(
+            "code_verifier does not match the code_challenge of the authorization request (RFC 7636 §4.6).",
+        ));
+    }
+    let grant = Grant {
+        family: &record.code_sha256,
+        learner_id: &record.learner_id,
+        scope: &record.scope,
+        code_challenge: &record.code_challenge,
+        grant_type: "authorization_code",
+        parent: None,
+        absolute_expires_at: now + p.lifetimes.refresh_absolute,
+    };
+    issue(p, client, &grant, now).await
+}
+
+async fn refresh_grant(p: &Practice, client: &Client, params: &Params) -> Result<Value, OAuthError> {
+    let refresh_token = required(params, "refresh_token")?;
+    if !client.app.refresh_tokens_enabled {
+        return Err(OAuthError::new(
+            OAuthErrorCode::UnauthorizedClient,
+            "Refresh tokens are off for this application: tick the Refresh Token grant on the Practice app page.",
+        ));
+    }
+    let now = now_unix();
+    let old = match p.tokens.redeem_refresh(&token_sha256(refresh_token), &client.client_id, now).await? {
+        Redeemed::Unknown => {
+            return Err(OAuthError::invalid_grant("The refresh token is not valid for this client."))
+        }
+        Redeemed::Reused(old) if old.revoked_at.is_some() => {
+            return Err(OAuthError::invalid_grant(
+                "The refresh token was revoked: log in again for a new one.",
+            ))
+        }
+        Redeemed::Reused(old) => {
+            p.tokens.revoke_family(&old.family, now).await?;
+            tracing::warn!(client_id = %old.client_id, "refresh token reused; its family is revoked");
+            return Err(OAuthError::invalid_grant(
+                "The refresh token was already used. This server rotates refresh tokens: each \
+                 refresh returns a new one. Using an old one again looks like theft, so every \
+                 token from that login is now revoked: log in again.",
+            ));
+        }
+        Redeemed::Fresh(old) => old,
+    };
+    if now >= old.expires_at || now >= old.absolute_expires_at {
+        return Err(OAuthError::invalid_grant("The refresh token expired: log in again for a new one."));
+    }
+    let granted: Vec<&str> = old.scope.split(' ').collect();
+    let scope = match params.get("scope").map_err(repeated)? {
+        None => old.scope.clone(),
+        Some(asked) => {
+            if let Some(extra) = asked.split(' ').find(|s| !s.is_empty() && !granted.contains(s)) {
+                return Err(OAuthError::new(
+                    OAuthErrorCode::InvalidScope,
+                    format!("A refresh cannot add scope {extra:?}: ask only for scopes granted at login."),
+                ));
+            }
+            asked.split(' ').filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ")
+        }
+    };
+    let grant = Grant {
+        family: &old.family,
+        learner_id: &old.learner_id,
+        scope: &scope,
+        code_challenge: &old.code_challenge,
+        grant_type: "refresh_token",
+        parent: Some(&old.token_sha256),
+        absolute_expires_at: old.absolute_expires_at,
+    };
+    issue(p, client, &grant, now).await
+}
+
+struct Grant<'a> {
+    family: &'a str,
+    learner_id: &'a str,
+    scope: &'a str,
+    code_challenge: &'a str,
+    grant_type: &'static str,
+    parent: Option<&'a str>,
+    absolute_expires_at: i64,
+}
+
+/// Sign an access token, and make a refresh token when `offline_access` was granted and
+/// the application allows refresh tokens.
+async fn issue(p: &Practice, client: &Client, g: &Grant<'_>, now: i64) -> Result<Value, OAuthError> {
+    let key = p.keys.current(now).await?;
+    let jti = random_secret();
+    let exp = now + p.lifetimes.access_token;
+    let claims = AccessClaims {
+        iss: &p.issuer,
+        sub: g.learner_id,
+        aud: format!("{}/practice-api", p.issuer),
+        exp,
+        iat: now,
+        nbf: now,
+        jti: &jti,
+        client_id: &client.client_id,
+        scope: g.scope,
+    };
+    let mut header = Header::new(Algorithm::ES256);
+    header.typ = Some("at+jwt".into());
+    header.kid = Some(key.kid.clone());
+    let access_token = jsonwebtoken::encode(&header, &claims, &key.encoding).map_err(|e| {
+        tracing::error!(error = %e, "signing failed");
+        OAuthError::server_error()
+    })?;
+    let record = |token: &str, kind, expires_at| TokenRecord {
+        token_sha256: token_sha256(token),
+        kind,
+        family: g.family.to_owned(),
+        client_id: client.client_id.clone(),
+        learner_id: g.learner_id.to_owned(),
+        scope: g.scope.to_owned(),
+        grant_type: g.grant_type.to_owned(),
+        code_challenge: g.code_challenge.to_owned(),
+        parent_sha256: g.parent.map(str::to_owned),
+        refresh_enabled: client.app.refresh_tokens_enabled,
+        jti: (kind == TokenKind::Access).then(|| jti.clone()),
+        issued_at: now,
+        expires_at,
+        absolute_expires_at: if kind == TokenKind::Access { exp } else { g.absolute_expires_at },
+        used_at: None,
+        revoked_at: None,
+    };
+    p.tokens.insert_token(&record(&access_token, TokenKind::Access, exp)).await?;
+    let mut body = json!({
+        "access_token": access_token,
+        "token_type": "Bearer",
+        "expires_in": p.lifetimes.access_token,
+        "scope": g.scope,
+    });
+    let offline = g.scope.split(' ').any(|s| s == "offline_access");
+    if offline && client.app.refresh_tokens_enabled {
+        let refresh_token = random_secret();
+        let idle_end = (now + p.lifetimes.refresh_idle).min(g.absolute_expires_at);
+        p.tokens.insert_token(&record(&refresh_token, TokenKind::Refresh, idle_end)).await?;
+        body["refresh_token"] = json!(refresh_token);
+    }
+    Ok(body)
+}

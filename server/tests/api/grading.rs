@@ -1,0 +1,123 @@
+//! The grader against the practice server: only real tokens, got the right way, pass.
+
+use serde_json::Value;
+
+use crate::helpers::{finding, TestApp};
+
+/// Exchange a code from a login with the step 3 URL, as the page's curl command does.
+async fn exchange(app: &TestApp, url: &str, verifier: &str) -> String {
+    let login = app.login(url).await;
+    let practice = app.practice_app().await;
+    let res = reqwest::Client::new()
+        .post(app.url("/oauth2/token"))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("redirect_uri", &app.url("/redirect")),
+            ("client_id", practice["client_id"].as_str().expect("id")),
+            ("client_secret", practice["client_secret"].as_str().expect("secret")),
+            ("code_verifier", verifier),
+            ("code", &login.code),
+        ])
+        .send()
+        .await
+        .expect("token");
+    assert_eq!(res.status(), 200);
+    res.text().await.expect("body")
+}
+
+async fn refresh(app: &TestApp, refresh_token: &str) -> String {
+    let practice = app.practice_app().await;
+    let res = reqwest::Client::new()
+        .post(app.url("/oauth2/token"))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", practice["client_id"].as_str().expect("id")),
+            ("client_secret", practice["client_secret"].as_str().expect("secret")),
+            ("refresh_token", refresh_token),
+        ])
+        .send()
+        .await
+        .expect("refresh");
+    assert_eq!(res.status(), 200);
+    res.text().await.expect("body")
+}
+
+fn field(json: &str, name: &str) -> String {
+    serde_json::from_str::<Value>(json).expect("json")[name].as_str().expect(name).to_owned()
+}
+
+#[tokio::test]
+async fn the_whole_exercise_passes_with_real_tokens_from_the_practice_server() {
+    let app = TestApp::spawn().await;
+    app.enable_refresh_tokens(true).await;
+    let (verifier, _, url) = app.pass_first_three_steps().await;
+    let response = exchange(&app, &url, &verifier).await;
+    let verdict = app.check_json("token-response", &response).await;
+    assert_eq!(verdict["passed"], true, "{verdict}");
+    assert_eq!(finding(&verdict, "token.issued").map(|f| f["ok"].clone()), Some(Value::Bool(true)));
+    let refreshed = refresh(&app, &field(&response, "refresh_token")).await;
+    let verdict = app.check_json("refresh-response", &refreshed).await;
+    assert_eq!(verdict["passed"], true, "{verdict}");
+    assert_eq!(verdict["exercise"]["completed"], true);
+    assert!(verdict.to_string().contains("You've completed the exercise!"));
+}
+
+#[tokio::test]
+async fn a_made_up_token_response_does_not_pass_step_four() {
+    let app = TestApp::spawn().await;
+    app.pass_first_three_steps().await;
+    let fake = r#"{"token_type":"Bearer","access_token":"made-up","refresh_token":"also-made-up","expires_in":900,"scope":"offline_access"}"#;
+    let verdict = app.check_json("token-response", fake).await;
+    assert_eq!(verdict["passed"], false);
+    assert!(finding(&verdict, "token.issued").is_some_and(|f| f["message"].as_str().unwrap_or_default().contains("never issued")));
+}
+
+#[tokio::test]
+async fn a_token_from_a_login_with_another_challenge_does_not_pass_step_four() {
+    let app = TestApp::spawn().await;
+    app.enable_refresh_tokens(true).await;
+    app.pass_first_three_steps().await;
+    let other_verifier = "another-verifier-another-verifier-0123456789";
+    let other_url = app.authorization_url(&oauthlab::pkce::challenge_s256(other_verifier), "openid offline_access").await;
+    let response = exchange(&app, &other_url, other_verifier).await;
+    let verdict = app.check_json("token-response", &response).await;
+    assert_eq!(verdict["passed"], false);
+    let f = finding(&verdict, "token.issued").expect("finding");
+    assert!(f["message"].as_str().unwrap_or_default().contains("code_challenge"), "{f}");
+}
+
+#[tokio::test]
+async fn a_missing_refresh_token_says_the_application_has_refresh_tokens_off() {
+    let app = TestApp::spawn().await;
+    let (verifier, _, url) = app.pass_first_three_steps().await;
+    let response = exchange(&app, &url, &verifier).await;
+    let verdict = app.check_json("token-response", &response).await;
+    let f = finding(&verdict, "token.refresh_token").expect("finding");
+    assert!(f["message"].as_str().unwrap_or_default().contains("refresh tokens are off"), "{f}");
+}
+
+#[tokio::test]
+async fn a_missing_refresh_token_says_offline_access_was_not_requested() {
+    let app = TestApp::spawn().await;
+    app.enable_refresh_tokens(true).await;
+    let (verifier, challenge, _) = app.pass_first_three_steps().await;
+    let url = app.authorization_url(&challenge, "openid").await;
+    let response = exchange(&app, &url, &verifier).await;
+    let verdict = app.check_json("token-response", &response).await;
+    let f = finding(&verdict, "token.refresh_token").expect("finding");
+    assert!(f["message"].as_str().unwrap_or_default().contains("did not ask for the offline_access scope"), "{f}");
+}
+
+#[tokio::test]
+async fn a_second_code_exchange_does_not_count_as_a_refresh() {
+    let app = TestApp::spawn().await;
+    app.enable_refresh_tokens(true).await;
+    let (verifier, _, url) = app.pass_first_three_steps().await;
+    let first = exchange(&app, &url, &verifier).await;
+    assert_eq!(app.check_json("token-response", &first).await["passed"], true);
+    let second = exchange(&app, &url, &verifier).await;
+    let verdict = app.check_json("refresh-response", &second).await;
+    assert_eq!(verdict["passed"], false);
+    let f = finding(&verdict, "refresh.grant").expect("finding");
+    assert!(f["message"].as_str().unwrap_or_default().contains("not from the refresh token"), "{f}");
+}

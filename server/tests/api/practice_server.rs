@@ -1,0 +1,474 @@
+//! The practice authorization server, driven by a real OAuth client library (`oauth2`).
+
+use oauth2::basic::BasicTokenResponse;
+use oauth2::{
+    AuthType, AuthorizationCode, CsrfToken, PkceCodeChallenge, PkceCodeVerifier, RefreshToken, Scope,
+    TokenResponse,
+};
+use serde_json::Value;
+
+use crate::helpers::{oauth_http, OAuthClient, TestApp};
+
+/// The start of a flow: a client, the PKCE verifier and the authorization URL.
+async fn start(app: &TestApp, scopes: &[&str], auth: AuthType) -> (OAuthClient, PkceCodeVerifier, String, CsrfToken) {
+    let client = app.oauth_client(auth).await;
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let mut req = client.authorize_url(CsrfToken::new_random).set_pkce_challenge(challenge);
+    for s in scopes {
+        req = req.add_scope(Scope::new((*s).to_owned()));
+    }
+    let (url, state) = req.url();
+    (client, verifier, url.to_string(), state)
+}
+
+/// A whole code flow; returns the token response.
+async fn tokens(app: &TestApp, scopes: &[&str]) -> BasicTokenResponse {
+    let (client, verifier, url, _) = start(app, scopes, AuthType::BasicAuth).await;
+    let login = app.login(&url).await;
+    client
+        .exchange_code(AuthorizationCode::new(login.code))
+        .set_pkce_verifier(verifier)
+        .request_async(&oauth_http())
+        .await
+        .expect("token response")
+}
+
+/// POST a form to the token endpoint by hand (for what the library will not send).
+async fn post_form(app: &TestApp, path: &str, form: &[(&str, &str)], basic: Option<(&str, &str)>) -> reqwest::Response {
+    let mut req = reqwest::Client::new().post(app.url(path)).form(form);
+    if let Some((id, secret)) = basic {
+        req = req.basic_auth(id, Some(secret));
+    }
+    req.send().await.expect("post")
+}
+
+async fn creds(app: &TestApp) -> (String, String) {
+    let a = app.practice_app().await;
+    (a["client_id"].as_str().expect("id").to_owned(), a["client_secret"].as_str().expect("secret").to_owned())
+}
+
+fn error_of(err: oauth2::RequestTokenError<oauth2::HttpClientError<reqwest::Error>, oauth2::basic::BasicErrorResponse>) -> String {
+    match err {
+        oauth2::RequestTokenError::ServerResponse(r) => r.error().as_ref().to_owned(),
+        other => format!("{other:?}"),
+    }
+}
+
+async fn introspect(app: &TestApp, token: &str) -> Value {
+    let (id, secret) = creds(app).await;
+    post_form(app, "/oauth2/introspect", &[("token", token)], Some((&id, &secret))).await.json().await.expect("json")
+}
+
+#[tokio::test]
+async fn metadata_names_the_issuer_and_only_s256() {
+    let app = TestApp::spawn().await;
+    for path in ["/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"] {
+        let meta = app.get_json(path).await;
+        assert_eq!(meta["issuer"], app.base);
+        assert_eq!(meta["code_challenge_methods_supported"], serde_json::json!(["S256"]));
+        assert_eq!(meta["token_endpoint"], app.url("/oauth2/token"));
+        assert_eq!(meta["jwks_uri"], app.url("/oauth2/jwks"));
+    }
+}
+
+#[tokio::test]
+async fn authorize_asks_for_consent_once_then_redirects_at_once() {
+    let app = TestApp::spawn().await;
+    let (_, _, url, state) = start(&app, &["openid", "offline_access"], AuthType::BasicAuth).await;
+    let first = app.client.get(&url).send().await.expect("get");
+    assert_eq!(first.status(), 200, "a consent page the first time");
+    let login = app.login(&url).await;
+    assert_eq!(login.state.as_deref(), Some(state.secret().as_str()));
+    assert_eq!(login.iss.as_deref(), Some(app.base.as_str()));
+    let again = app.client.get(&url).send().await.expect("get");
+    assert_eq!(again.status(), 302, "consent given: straight back");
+}
+
+#[tokio::test]
+async fn authorize_shows_a_page_and_never_redirects_for_an_unknown_client() {
+    let app = TestApp::spawn().await;
+    let (_, _, url, _) = start(&app, &["openid"], AuthType::BasicAuth).await;
+    let (id, _) = creds(&app).await;
+    let res = app.client.get(url.replace(&id, "lab_nobody")).send().await.expect("get");
+    assert_eq!(res.status(), 400);
+    assert!(res.headers().get("location").is_none());
+    assert!(res.text().await.expect("text").contains("no application with this client_id"));
+}
+
+#[tokio::test]
+async fn authorize_shows_a_page_for_a_redirect_uri_not_registered_byte_for_byte() {
+    let app = TestApp::spawn().await;
+    let (_, _, url, _) = start(&app, &["openid"], AuthType::BasicAuth).await;
+    for bad in ["%2Fredirect%2F", "%2FREDIRECT", "%2Fredirect%3Fx%3D1"] {
+        let res = app.client.get(url.replace("%2Fredirect", bad)).send().await.expect("get");
+        assert_eq!(res.status(), 400, "{bad}");
+        assert!(res.headers().get("location").is_none(), "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn authorize_redirects_other_errors_back_with_error_description_and_state() {
+    let app = TestApp::spawn().await;
+    let (_, _, url, state) = start(&app, &["openid"], AuthType::BasicAuth).await;
+    let challenge = url::Url::parse(&url)
+        .expect("url")
+        .query_pairs()
+        .find(|(k, _)| k == "code_challenge")
+        .map(|(_, v)| v.into_owned())
+        .expect("challenge");
+    let cases = [
+        (url.replace("&code_challenge_method=S256", ""), "invalid_request"),
+        (url.replace("code_challenge_method=S256", "code_challenge_method=plain"), "invalid_request"),
+        (url.replace(&format!("code_challenge={challenge}"), "code_challenge=abc"), "invalid_request"),
+        (url.replace(&format!("&code_challenge={challenge}"), ""), "invalid_request"),
+        (format!("{url}&scope=openid"), "invalid_request"),
+        (url.replace("response_type=code", "response_type=token"), "unsupported_response_type"),
+    ];
+    for (bad, error) in cases {
+        let res = app.client.get(&bad).send().await.expect("get");
+        assert_eq!(res.status(), 302, "{bad}");
+        let back = url::Url::parse(res.headers().get("location").and_then(|v| v.to_str().ok()).expect("loc")).expect("url");
+        let get = |k: &str| back.query_pairs().find(|(n, _)| n == k).map(|(_, v)| v.into_owned());
+        assert_eq!(get("error").as_deref(), Some(error), "{bad}");
+        assert!(get("error_description").is_some());
+        assert_eq!(get("state").as_deref(), Some(state.secret().as_str()));
+        assert!(get("code").is_none());
+    }
+}
+
+#[tokio::test]
+async fn a_denied_consent_redirects_with_access_denied() {
+    let app = TestApp::spawn().await;
+    let (_, _, url, _) = start(&app, &["openid"], AuthType::BasicAuth).await;
+    let query: Vec<(String, String)> = url::Url::parse(&url).expect("url").query_pairs().into_owned().collect();
+    let mut form = query.clone();
+    form.push(("decision".into(), "deny".into()));
+    let res = app.client.post(app.url("/oauth2/authorize")).form(&form).send().await.expect("post");
+    let location = res.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    assert!(location.contains("error=access_denied"), "{location}");
+}
+
+#[tokio::test]
+async fn the_code_exchange_with_pkce_gives_a_signed_rfc_9068_access_token() {
+    let app = TestApp::spawn().await;
+    app.enable_refresh_tokens(true).await;
+    let tokens = tokens(&app, &["openid", "offline_access"]).await;
+    assert!(tokens.refresh_token().is_some());
+    assert_eq!(tokens.expires_in().map(|d| d.as_secs()), Some(900));
+    let jwt = tokens.access_token().secret();
+    let header = jsonwebtoken::decode_header(jwt).expect("header");
+    assert_eq!(header.typ.as_deref(), Some("at+jwt"));
+    assert_eq!(header.alg, jsonwebtoken::Algorithm::ES256);
+    let jwks = app.get_json("/oauth2/jwks").await;
+    let jwk = jwks["keys"].as_array().expect("keys").iter().find(|k| k["kid"] == header.kid.clone().unwrap_or_default()).expect("kid published");
+    assert!(jwk.get("d").is_none(), "no private key in the JWKS");
+    let key = jsonwebtoken::DecodingKey::from_ec_components(jwk["x"].as_str().expect("x"), jwk["y"].as_str().expect("y")).expect("key");
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+    validation.set_issuer(&[app.base.as_str()]);
+    validation.set_audience(&[app.url("/practice-api")]);
+    let claims = jsonwebtoken::decode::<Value>(jwt, &key, &validation).expect("valid signature").claims;
+    let (id, _) = creds(&app).await;
+    assert_eq!(claims["client_id"], id);
+    assert_eq!(claims["scope"], "openid offline_access");
+    for claim in ["sub", "exp", "iat", "jti"] {
+        assert!(claims.get(claim).is_some(), "{claim}");
+    }
+}
+
+#[tokio::test]
+async fn client_secret_post_works_as_well_as_basic() {
+    let app = TestApp::spawn().await;
+    let (client, verifier, url, _) = start(&app, &["openid"], AuthType::RequestBody).await;
+    let login = app.login(&url).await;
+    let tokens = client
+        .exchange_code(AuthorizationCode::new(login.code))
+        .set_pkce_verifier(verifier)
+        .request_async(&oauth_http())
+        .await
+        .expect("tokens");
+    assert!(!tokens.access_token().secret().is_empty());
+}
+
+#[tokio::test]
+async fn a_wrong_code_verifier_is_invalid_grant() {
+    let app = TestApp::spawn().await;
+    let (client, _, url, _) = start(&app, &["openid"], AuthType::BasicAuth).await;
+    let login = app.login(&url).await;
+    let err = client
+        .exchange_code(AuthorizationCode::new(login.code))
+        .set_pkce_verifier(PkceCodeVerifier::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into()))
+        .request_async(&oauth_http())
+        .await
+        .expect_err("refused");
+    assert_eq!(error_of(err), "invalid_grant");
+}
+
+#[tokio::test]
+async fn a_code_exchange_without_a_verifier_is_refused() {
+    let app = TestApp::spawn().await;
+    let (client, _, url, _) = start(&app, &["openid"], AuthType::BasicAuth).await;
+    let login = app.login(&url).await;
+    let err = client
+        .exchange_code(AuthorizationCode::new(login.code))
+        .request_async(&oauth_http())
+        .await
+        .expect_err("refused");
+    assert_eq!(error_of(err), "invalid_request");
+}
+
+#[tokio::test]
+async fn a_reused_code_is_refused_and_its_tokens_are_revoked() {
+    let app = TestApp::spawn().await;
+    let (client, verifier, url, _) = start(&app, &["openid"], AuthType::BasicAuth).await;
+    let login = app.login(&url).await;
+    let secret = verifier.secret().clone();
+    let first = client
+        .exchange_code(AuthorizationCode::new(login.code.clone()))
+        .set_pkce_verifier(verifier)
+        .request_async(&oauth_http())
+        .await
+        .expect("first");
+    assert_eq!(introspect(&app, first.access_token().secret()).await["active"], true);
+    let err = client
+        .exchange_code(AuthorizationCode::new(login.code))
+        .set_pkce_verifier(PkceCodeVerifier::new(secret))
+        .request_async(&oauth_http())
+        .await
+        .expect_err("reused");
+    assert_eq!(error_of(err), "invalid_grant");
+    assert_eq!(introspect(&app, first.access_token().secret()).await["active"], false);
+}
+
+#[tokio::test]
+async fn an_expired_code_is_refused() {
+    let app = TestApp::spawn_with(|s| s.lifetimes.code = 0).await;
+    let (client, verifier, url, _) = start(&app, &["openid"], AuthType::BasicAuth).await;
+    let login = app.login(&url).await;
+    let err = client
+        .exchange_code(AuthorizationCode::new(login.code))
+        .set_pkce_verifier(verifier)
+        .request_async(&oauth_http())
+        .await
+        .expect_err("expired");
+    assert_eq!(error_of(err), "invalid_grant");
+}
+
+#[tokio::test]
+async fn a_code_is_bound_to_its_redirect_uri() {
+    let app = TestApp::spawn().await;
+    let (client, verifier, url, _) = start(&app, &["openid"], AuthType::BasicAuth).await;
+    let login = app.login(&url).await;
+    let err = client
+        .exchange_code(AuthorizationCode::new(login.code))
+        .set_pkce_verifier(verifier)
+        .set_redirect_uri(std::borrow::Cow::Owned(oauth2::RedirectUrl::new(app.url("/elsewhere")).expect("url")))
+        .request_async(&oauth_http())
+        .await
+        .expect_err("mismatch");
+    assert_eq!(error_of(err), "invalid_grant");
+}
+
+#[tokio::test]
+async fn a_code_is_bound_to_its_client() {
+    let app = TestApp::spawn().await;
+    let (_, verifier, url, _) = start(&app, &["openid"], AuthType::BasicAuth).await;
+    let login = app.login(&url).await;
+    // Another learner's application tries to redeem it.
+    let other = crate::helpers::client();
+    let theirs: Value = other.get(app.url("/api/v1/practice/app")).send().await.expect("get").json().await.expect("json");
+    let res = post_form(
+        &app,
+        "/oauth2/token",
+        &[("grant_type", "authorization_code"), ("code", &login.code), ("redirect_uri", &app.url("/redirect")),
+          ("code_verifier", verifier.secret())],
+        Some((theirs["client_id"].as_str().expect("id"), theirs["client_secret"].as_str().expect("secret"))),
+    )
+    .await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(res.json::<Value>().await.expect("json")["error"], "invalid_grant");
+}
+
+#[tokio::test]
+async fn a_bad_client_secret_through_basic_is_401_with_www_authenticate() {
+    let app = TestApp::spawn().await;
+    let (id, _) = creds(&app).await;
+    let res = post_form(&app, "/oauth2/token", &[("grant_type", "refresh_token"), ("refresh_token", "x")], Some((&id, "wrong"))).await;
+    assert_eq!(res.status(), 401);
+    assert!(res.headers().get("www-authenticate").and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("Basic")));
+    assert_eq!(res.json::<Value>().await.expect("json")["error"], "invalid_client");
+    let res = post_form(&app, "/oauth2/token", &[("grant_type", "refresh_token"), ("refresh_token", "x"),
+        ("client_id", &id), ("client_secret", "wrong")], None).await;
+    assert_eq!(res.status(), 401);
+    assert_eq!(res.json::<Value>().await.expect("json")["error"], "invalid_client");
+}
+
+#[tokio::test]
+async fn every_token_endpoint_answer_is_no_store() {
+    let app = TestApp::spawn().await;
+    let bad = post_form(&app, "/oauth2/token", &[("grant_type", "password")], None).await;
+    assert_eq!(bad.headers().get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"));
+    let (id, secret) = creds(&app).await;
+    let unsupported = post_form(&app, "/oauth2/token", &[("grant_type", "password")], Some((&id, &secret))).await;
+    assert_eq!(unsupported.json::<Value>().await.expect("json")["error"], "unsupported_grant_type");
+    let (client, verifier, url, _) = start(&app, &["openid"], AuthType::BasicAuth).await;
+    let login = app.login(&url).await;
+    let _ = client;
+    let ok = post_form(&app, "/oauth2/token", &[("grant_type", "authorization_code"), ("code", &login.code),
+        ("redirect_uri", &app.url("/redirect")), ("code_verifier", verifier.secret())], Some((&id, &secret))).await;
+    assert_eq!(ok.status(), 200);
+    assert_eq!(ok.headers().get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"));
+}
+
+#[tokio::test]
+async fn a_repeated_parameter_at_the_token_endpoint_is_invalid_request() {
+    let app = TestApp::spawn().await;
+    let (id, secret) = creds(&app).await;
+    let res = post_form(&app, "/oauth2/token", &[("grant_type", "authorization_code"), ("code", "a"), ("code", "b")], Some((&id, &secret))).await;
+    assert_eq!(res.json::<Value>().await.expect("json")["error"], "invalid_request");
+}
+
+#[tokio::test]
+async fn no_refresh_token_without_offline_access() {
+    let app = TestApp::spawn().await;
+    app.enable_refresh_tokens(true).await;
+    assert!(tokens(&app, &["openid"]).await.refresh_token().is_none());
+}
+
+#[tokio::test]
+async fn no_refresh_token_while_the_applications_toggle_is_off() {
+    let app = TestApp::spawn().await;
+    assert!(tokens(&app, &["openid", "offline_access"]).await.refresh_token().is_none());
+}
+
+#[tokio::test]
+async fn a_refresh_rotates_the_refresh_token_and_a_reused_one_revokes_the_family() {
+    let app = TestApp::spawn().await;
+    app.enable_refresh_tokens(true).await;
+    let first = tokens(&app, &["openid", "offline_access"]).await;
+    let client = app.oauth_client(AuthType::BasicAuth).await;
+    let rt1 = first.refresh_token().expect("rt1").clone();
+    let second = client.exchange_refresh_token(&rt1).request_async(&oauth_http()).await.expect("refresh");
+    let rt2 = second.refresh_token().expect("rotated").clone();
+    assert_ne!(rt1.secret(), rt2.secret());
+    assert_ne!(first.access_token().secret(), second.access_token().secret());
+    let err = client.exchange_refresh_token(&rt1).request_async(&oauth_http()).await.expect_err("reuse");
+    assert_eq!(error_of(err), "invalid_grant");
+    // The whole family is gone: the rotated token too.
+    let err = client.exchange_refresh_token(&rt2).request_async(&oauth_http()).await.expect_err("family revoked");
+    assert_eq!(error_of(err), "invalid_grant");
+    assert_eq!(introspect(&app, second.access_token().secret()).await["active"], false);
+}
+
+#[tokio::test]
+async fn an_idle_refresh_token_expires() {
+    let app = TestApp::spawn_with(|s| s.lifetimes.refresh_idle = 0).await;
+    app.enable_refresh_tokens(true).await;
+    let first = tokens(&app, &["offline_access"]).await;
+    let client = app.oauth_client(AuthType::BasicAuth).await;
+    let err = client.exchange_refresh_token(first.refresh_token().expect("rt")).request_async(&oauth_http()).await.expect_err("idle");
+    assert_eq!(error_of(err), "invalid_grant");
+}
+
+#[tokio::test]
+async fn a_refresh_token_past_its_absolute_lifetime_expires() {
+    let app = TestApp::spawn_with(|s| s.lifetimes.refresh_absolute = 0).await;
+    app.enable_refresh_tokens(true).await;
+    let first = tokens(&app, &["offline_access"]).await;
+    let client = app.oauth_client(AuthType::BasicAuth).await;
+    let err = client.exchange_refresh_token(first.refresh_token().expect("rt")).request_async(&oauth_http()).await.expect_err("absolute");
+    assert_eq!(error_of(err), "invalid_grant");
+}
+
+#[tokio::test]
+async fn two_concurrent_redemptions_of_one_code_succeed_exactly_once() {
+    let app = TestApp::spawn().await;
+    let (_, verifier, url, _) = start(&app, &["openid"], AuthType::BasicAuth).await;
+    let login = app.login(&url).await;
+    let (id, secret) = creds(&app).await;
+    let redirect = app.url("/redirect");
+    let form = [("grant_type", "authorization_code"), ("code", login.code.as_str()),
+        ("redirect_uri", redirect.as_str()), ("code_verifier", verifier.secret().as_str())];
+    let (a, b) = tokio::join!(
+        post_form(&app, "/oauth2/token", &form, Some((&id, &secret))),
+        post_form(&app, "/oauth2/token", &form, Some((&id, &secret)))
+    );
+    let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 400]);
+}
+
+#[tokio::test]
+async fn two_concurrent_redemptions_of_one_refresh_token_succeed_exactly_once() {
+    let app = TestApp::spawn().await;
+    app.enable_refresh_tokens(true).await;
+    let first = tokens(&app, &["offline_access"]).await;
+    let rt = first.refresh_token().expect("rt").secret().clone();
+    let (id, secret) = creds(&app).await;
+    let form = [("grant_type", "refresh_token"), ("refresh_token", rt.as_str())];
+    let (a, b) = tokio::join!(
+        post_form(&app, "/oauth2/token", &form, Some((&id, &secret))),
+        post_form(&app, "/oauth2/token", &form, Some((&id, &secret)))
+    );
+    let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 400]);
+}
+
+#[tokio::test]
+async fn a_refresh_while_the_toggle_is_off_is_unauthorized_client() {
+    let app = TestApp::spawn().await;
+    app.enable_refresh_tokens(true).await;
+    let first = tokens(&app, &["offline_access"]).await;
+    app.enable_refresh_tokens(false).await;
+    let client = app.oauth_client(AuthType::BasicAuth).await;
+    let err = client.exchange_refresh_token(first.refresh_token().expect("rt")).request_async(&oauth_http()).await.expect_err("off");
+    assert_eq!(error_of(err), "unauthorized_client");
+}
+
+#[tokio::test]
+async fn introspection_needs_client_authentication_and_says_inactive_for_unknown_tokens() {
+    let app = TestApp::spawn().await;
+    let res = post_form(&app, "/oauth2/introspect", &[("token", "anything")], None).await;
+    assert_eq!(res.status(), 401);
+    assert_eq!(introspect(&app, "never-issued").await, serde_json::json!({"active": false}));
+    let tokens = tokens(&app, &["openid"]).await;
+    let active = introspect(&app, tokens.access_token().secret()).await;
+    assert_eq!(active["active"], true);
+    assert_eq!(active["scope"], "openid");
+}
+
+#[tokio::test]
+async fn a_revoked_refresh_token_is_inactive_and_cannot_refresh() {
+    let app = TestApp::spawn().await;
+    app.enable_refresh_tokens(true).await;
+    let first = tokens(&app, &["offline_access"]).await;
+    let rt = first.refresh_token().expect("rt").secret().clone();
+    let (id, secret) = creds(&app).await;
+    let res = post_form(&app, "/oauth2/revoke", &[("token", &rt), ("token_type_hint", "refresh_token")], Some((&id, &secret))).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(introspect(&app, &rt).await["active"], false);
+    assert_eq!(introspect(&app, first.access_token().secret()).await["active"], false, "revoked with its grant");
+    let client = app.oauth_client(AuthType::BasicAuth).await;
+    let err = client.exchange_refresh_token(&RefreshToken::new(rt)).request_async(&oauth_http()).await.expect_err("revoked");
+    assert_eq!(error_of(err), "invalid_grant");
+    let unknown = post_form(&app, "/oauth2/revoke", &[("token", "never-issued")], Some((&id, &secret))).await;
+    assert_eq!(unknown.status(), 200, "RFC 7009: unknown tokens are not an error");
+}
+
+#[tokio::test]
+async fn a_rotated_signing_key_stays_published_while_its_tokens_live() {
+    let app = TestApp::spawn().await;
+    let before = tokens(&app, &["openid"]).await;
+    let old_kid = jsonwebtoken::decode_header(before.access_token().secret()).expect("header").kid.expect("kid");
+    let now = app::services::now_unix();
+    let new = app.state.practice.keys.rotate(now).await.expect("rotate");
+    assert_ne!(new.kid, old_kid);
+    let kids: Vec<String> = app.get_json("/oauth2/jwks").await["keys"].as_array().expect("keys").iter()
+        .filter_map(|k| k["kid"].as_str().map(str::to_owned)).collect();
+    assert!(kids.contains(&old_kid) && kids.contains(&new.kid), "{kids:?}");
+    let after = tokens(&app, &["openid"]).await;
+    assert_eq!(jsonwebtoken::decode_header(after.access_token().secret()).expect("h").kid, Some(new.kid.clone()));
+    // Once the old key's tokens have all expired, it is no longer published.
+    let later = app.state.practice.keys.published(now + 901).await.expect("published");
+    assert!(later.iter().all(|k| k.kid != old_kid));
+}
