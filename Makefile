@@ -19,6 +19,7 @@ tools:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	@cargo leptos --version 2>/dev/null | grep -q '$(LEPTOS_VERSION)' || \
 		CARGO_PROFILE_RELEASE_LTO=off cargo install cargo-leptos --locked --version $(LEPTOS_VERSION)
+	@command -v cargo-nextest >/dev/null || cargo install cargo-nextest --locked
 	@wasm-bindgen --version 2>/dev/null | grep -q '$(WASM_BINDGEN_VERSION)' || \
 		cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
 	@command -v chromium >/dev/null || { \

@@ -14,8 +14,10 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::{path, SsrMode};
 
-use pages::{home::HomePage, not_found::NotFoundPage, practice_app::PracticeAppPage,
-    refresh::RefreshExercisePage};
+use pages::{
+    home::HomePage, not_found::NotFoundPage, practice_app::PracticeAppPage, redirect::RedirectPage,
+    refresh::RefreshExercisePage,
+};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -59,6 +61,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/exercises/refresh") view=RefreshExercisePage ssr=SsrMode::Async/>
                     <Route path=path!("/practice/app") view=PracticeAppPage ssr=SsrMode::Async/>
+                    <Route path=path!("/redirect") view=RedirectPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <footer class="site-footer">

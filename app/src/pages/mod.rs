@@ -3,4 +3,5 @@
 pub mod home;
 pub mod not_found;
 pub mod practice_app;
+pub mod redirect;
 pub mod refresh;

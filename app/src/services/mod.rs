@@ -201,9 +201,8 @@ impl Services {
     /// *Calculate Hash*: step 2 with the challenge of the learner's verifier.
     pub async fn calculate_hash(&self, learner: &LearnerId) -> Result<Checked, ServiceError> {
         let stored = self.progress.load(learner, refresh::SLUG).await?;
-        let Some(challenge) = stored.progress.challenge else {
-            return Err(StepLocked { needed: Step::Verifier }.into());
-        };
+        // Before step 1 there is no challenge: the check is refused as locked, and says so.
+        let challenge = stored.progress.challenge.unwrap_or_default();
         self.check_step(learner, Step::Challenge, &challenge).await
     }
 
@@ -289,6 +288,7 @@ fn redirect_uri_of(authorization_url: &str) -> Option<String> {
 /// Quote a value for a POSIX shell when it holds anything but safe characters.
 pub fn shell_quote(value: &str) -> String {
     let safe = !value.is_empty()
+        && !value.starts_with('~')
         && value
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "-._~:/%@+=,".contains(c));
@@ -301,23 +301,30 @@ pub fn shell_quote(value: &str) -> String {
 
 const MASK: &str = "••••••••";
 
-fn curl(endpoint: &str, fields: &[(&str, String)]) -> String {
+/// `-d name=value` as the seeds show it, or `--data-urlencode` when the value holds a
+/// character that a form body would read differently (`&`, `+`, `%`, ...). With `mask`,
+/// the client secret is shown as dots.
+fn curl(endpoint: &str, fields: &[(&str, String)], mask: bool) -> String {
     let mut out = format!("curl -X POST {}", shell_quote(endpoint));
     for (name, value) in fields {
-        out.push_str(&format!(" \\\n  -d {name}={value}"));
+        let plain = value.chars().all(|c| c.is_ascii_alphanumeric() || "-._~:/".contains(c));
+        let flag = if plain { "-d" } else { "--data-urlencode" };
+        let field = if mask && *name == "client_secret" {
+            format!("{name}={MASK}")
+        } else {
+            shell_quote(&format!("{name}={value}"))
+        };
+        out.push_str(&format!(" \\\n  {flag} {field}"));
     }
     out
 }
 
 fn command(endpoint: &str, fields: Vec<(&str, String)>, secret: &str) -> Command {
-    let with = |secret: String| {
-        let fields: Vec<_> = fields
-            .iter()
-            .map(|(k, v)| (*k, if *k == "client_secret" { secret.clone() } else { v.clone() }))
-            .collect();
-        curl(endpoint, &fields)
-    };
-    Command { masked: with(MASK.to_owned()), full: with(shell_quote(secret)) }
+    let fields: Vec<_> = fields
+        .into_iter()
+        .map(|(k, v)| (k, if k == "client_secret" { secret.to_owned() } else { v }))
+        .collect();
+    Command { masked: curl(endpoint, &fields, true), full: curl(endpoint, &fields, false) }
 }
 
 /// The token request of step 4, filled in with the learner's values.
@@ -330,10 +337,10 @@ pub fn token_command(
 ) -> Command {
     let fields = vec![
         ("grant_type", "authorization_code".to_owned()),
-        ("redirect_uri", shell_quote(redirect_uri)),
-        ("client_id", shell_quote(client_id)),
+        ("redirect_uri", redirect_uri.to_owned()),
+        ("client_id", client_id.to_owned()),
         ("client_secret", String::new()),
-        ("code_verifier", verifier.map(shell_quote).unwrap_or_else(|| "YOUR_CODE_VERIFIER".into())),
+        ("code_verifier", verifier.unwrap_or("YOUR_CODE_VERIFIER").to_owned()),
         ("code", "YOUR_AUTHORIZATION_CODE".to_owned()),
     ];
     command(endpoint, fields, client_secret)
@@ -343,7 +350,7 @@ pub fn token_command(
 pub fn refresh_command(endpoint: &str, client_id: &str, client_secret: &str) -> Command {
     let fields = vec![
         ("grant_type", "refresh_token".to_owned()),
-        ("client_id", shell_quote(client_id)),
+        ("client_id", client_id.to_owned()),
         ("client_secret", String::new()),
         ("refresh_token", "YOUR_REFRESH_TOKEN".to_owned()),
     ];

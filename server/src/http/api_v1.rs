@@ -30,6 +30,32 @@ pub fn routes() -> Router<AppState> {
         .route("/practice/app", get(practice_app_get).put(practice_app_put))
         .route("/openapi.json", get(openapi_get))
         .fallback(not_found)
+        .layer(axum::middleware::map_response(json_errors))
+}
+
+/// Errors made by axum itself (405, a path that does not decode) get the API's JSON shape.
+async fn json_errors(res: Response) -> Response {
+    let status = res.status();
+    let is_json = res
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return res;
+    }
+    let (code, message) = match status {
+        StatusCode::METHOD_NOT_ALLOWED => {
+            ("method_not_allowed", "This endpoint does not take that method; see /api/v1/openapi.json.")
+        }
+        s if s.is_server_error() => ("server_error", "Something went wrong on the server. Try again in a moment."),
+        _ => ("invalid_request", "The request could not be read: check the path and the body."),
+    };
+    let mut out = ApiError::new(status, code, message).into_response();
+    if let Some(allow) = res.headers().get(axum::http::header::ALLOW) {
+        out.headers_mut().insert(axum::http::header::ALLOW, allow.clone());
+    }
+    out
 }
 
 async fn not_found() -> ApiError {

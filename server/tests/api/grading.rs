@@ -60,6 +60,17 @@ async fn the_whole_exercise_passes_with_real_tokens_from_the_practice_server() {
     assert_eq!(verdict["passed"], true, "{verdict}");
     assert_eq!(verdict["exercise"]["completed"], true);
     assert!(verdict.to_string().contains("You've completed the exercise!"));
+    // Neither the practice server nor the grader kept a token in clear.
+    let db = app.database_text().await;
+    for secret in [
+        field(&response, "access_token"),
+        field(&response, "refresh_token"),
+        field(&refreshed, "access_token"),
+        field(&refreshed, "refresh_token"),
+        verifier,
+    ] {
+        assert!(!db.contains(&secret), "a secret is in the database");
+    }
 }
 
 #[tokio::test]

@@ -149,3 +149,16 @@ async fn api_answers_are_not_cached() {
     let res = app.get("/api/v1/practice/app").await;
     assert_eq!(res.headers().get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"));
 }
+
+#[tokio::test]
+async fn errors_axum_makes_itself_have_the_json_shape_too() {
+    let app = TestApp::spawn().await;
+    let wrong_method = app.get("/api/v1/pkce/generate").await;
+    assert_eq!(wrong_method.status(), 405);
+    let body: Value = wrong_method.json().await.expect("json");
+    assert_eq!(body["error"], "method_not_allowed");
+    let bad_path = app.get("/api/v1/exercises/%FF").await;
+    assert_eq!(bad_path.status(), 400);
+    let body: Value = bad_path.json().await.expect("json");
+    assert_eq!(body["error"], "invalid_request");
+}

@@ -136,6 +136,18 @@ impl TestApp {
     pub fn database_file(&self) -> std::path::PathBuf {
         self.dir.path().join("lab.db")
     }
+
+    /// Every byte of the database (and its write-ahead log), as text to search.
+    pub async fn database_text(&self) -> String {
+        let pool = sqlx::SqlitePool::connect(&self.database).await.expect("db");
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&pool).await.expect("checkpoint");
+        pool.close().await;
+        let mut bytes = std::fs::read(self.database_file()).expect("db file");
+        if let Ok(wal) = std::fs::read(self.database_file().with_extension("db-wal")) {
+            bytes.extend(wal);
+        }
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
 }
 
 pub fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {

@@ -81,3 +81,15 @@ async fn an_unknown_page_is_404() {
     let (status, _) = html(&app, "/no/such/page").await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn the_redirect_page_shows_code_and_state_and_the_reminder() {
+    let app = TestApp::spawn().await;
+    let (status, body) = html(&app, "/redirect?code=abc123&state=%3Cb%3Ex").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("abc123"));
+    assert!(body.contains("&lt;b&gt;x"), "state is shown escaped");
+    assert!(body.contains("matches the one you set"));
+    let (_, body) = html(&app, "/redirect?error=invalid_request&error_description=PKCE+required&state=s").await;
+    assert!(body.contains("error=invalid_request") && body.contains("PKCE required"));
+}

@@ -28,14 +28,7 @@ async fn no_pasted_secret_reaches_the_database() {
     let failing = json!({"token_type": "Bearer", "access_token": "at-FAILED-SECRET-xyz"});
     app.check_json("token-response", &failing.to_string()).await;
     let secret = app.practice_app().await["client_secret"].as_str().expect("secret").to_owned();
-    let pool = sqlx::SqlitePool::connect(&app.database).await.expect("db");
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&pool).await.expect("checkpoint");
-    pool.close().await;
-    let mut bytes = std::fs::read(app.database_file()).expect("db file");
-    if let Ok(wal) = std::fs::read(app.database_file().with_extension("db-wal")) {
-        bytes.extend(wal);
-    }
-    let text = String::from_utf8_lossy(&bytes);
+    let text = app.database_text().await;
     for secret in [access, refresh, "at-FAILED-SECRET-xyz", verifier.as_str(), secret.as_str()] {
         assert!(!text.contains(secret), "{secret} is in the database");
     }
