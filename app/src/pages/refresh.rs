@@ -218,7 +218,7 @@ fn Exercise(initial: ExerciseData) -> impl IntoView {
                 {move || data.with(|d| d.login_url.clone()).map(|url| view! {
                     <div class="next">
                         <p>"Your URL is right. Log in, and you'll be sent back to the redirect URI with an authorization code."</p>
-                        <a class="button button--primary" href=url data-testid="login-link">"Log In"</a>
+                        <a class="button button--primary" href=url rel="external" data-testid="login-link">"Log In"</a>
                         <p>"Then exchange the code at the token endpoint:"</p>
                     </div>
                 })}
