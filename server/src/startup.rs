@@ -65,6 +65,7 @@ impl AppState {
             apps: Arc::new(db.clone()),
             secrets,
             issued: Arc::new(db.clone()),
+            verifier: Arc::new(practice.keys.clone()),
             public_url: settings.public_url.clone(),
             flash: Flash::default(),
         };

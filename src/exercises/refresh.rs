@@ -117,6 +117,8 @@ pub struct Provider {
     pub client_id: Option<String>,
     /// The registered redirect URIs, when known (compared byte for byte).
     pub redirect_uris: Vec<String>,
+    /// The issuer, when known: a JWT access token's `iss` must equal it.
+    pub issuer: Option<String>,
 }
 
 /// What grading keeps between steps. No secrets: only the code challenge (never the
@@ -180,6 +182,19 @@ pub struct Facts<'a> {
     /// On the built-in server: what it issued as the pasted access token (`None` when it
     /// never issued it). Unused for other servers.
     pub issued: Option<&'a Issued>,
+    /// The access token's signature checked against the provider's JWKS, when it is a
+    /// JWT and the keys are known.
+    pub signature: Option<&'a SignatureCheck>,
+}
+
+/// What checking a JWT access token's signature against the provider's JWKS found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "result")]
+pub enum SignatureCheck {
+    Verified { kid: String },
+    /// No published key has the token's `kid`.
+    UnknownKey,
+    Invalid,
 }
 
 /// The access token of a pasted token response, when there is one to look up.
@@ -423,6 +438,7 @@ mod test_support {
             token_endpoint: "http://127.0.0.1:3000/token".into(),
             client_id: Some("lab-client-1".into()),
             redirect_uris: vec!["http://127.0.0.1:3000/redirect".into()],
+            issuer: Some("http://127.0.0.1:3000".into()),
         }
     }
 
@@ -434,6 +450,7 @@ mod test_support {
             token_endpoint: "https://dev-1.okta.com/oauth2/default/v1/token".into(),
             client_id: None,
             redirect_uris: vec![],
+            issuer: Some("https://dev-1.okta.com/oauth2/default".into()),
         }
     }
 
@@ -468,7 +485,7 @@ mod test_support {
     }
 
     pub fn run(step: Step, input: &str, provider: &Provider, progress: &Progress) -> Outcome {
-        let facts = Facts { provider, progress, now: NOW, issued: None };
+        let facts = Facts { provider, progress, now: NOW, issued: None, signature: None };
         check(step, input, &facts).expect("the step is not locked")
     }
 
@@ -519,7 +536,7 @@ mod tests {
         ];
         for (passed, step, needed) in cases {
             let p = progress(passed);
-            let facts = Facts { provider: &provider, progress: &p, now: NOW, issued: None };
+            let facts = Facts { provider: &provider, progress: &p, now: NOW, issued: None, signature: None };
             let err = check(step, "anything", &facts).err();
             assert_eq!(err, Some(StepLocked { needed }), "{step:?} after {passed}");
         }
@@ -534,7 +551,7 @@ mod tests {
         let provider = builtin();
         for passed in 0..=5 {
             let p = progress(passed);
-            let facts = Facts { provider: &provider, progress: &p, now: NOW, issued: None };
+            let facts = Facts { provider: &provider, progress: &p, now: NOW, issued: None, signature: None };
             for step in Step::ALL.iter().take(passed + 1) {
                 assert!(check(*step, "", &facts).is_ok(), "{step:?} after {passed}");
             }
@@ -674,7 +691,7 @@ mod tests {
     fn no_input_makes_any_step_panic() {
         let provider = builtin();
         let p = progress(5);
-        let facts = Facts { provider: &provider, progress: &p, now: NOW, issued: None };
+        let facts = Facts { provider: &provider, progress: &p, now: NOW, issued: None, signature: None };
         let mut inputs: Vec<String> = [
             "",
             " ",

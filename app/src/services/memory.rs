@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use super::store::{
-    ClientSecrets, IssuedTokens, PracticeAppRecord, PracticeAppStore, ProgressStore, StoreError, StoredProgress,
+    ClientSecrets, IssuedTokens, JwtVerifier, PracticeAppRecord, PracticeAppStore, ProgressStore, StoreError, StoredProgress,
 };
 use super::LearnerId;
 
@@ -96,5 +96,18 @@ pub struct FixedSecrets;
 impl ClientSecrets for FixedSecrets {
     fn secret_for(&self, client_id: &str) -> String {
         format!("secret-of-{client_id}")
+    }
+}
+
+/// No keys known: no signature is checked.
+pub struct NoKeys;
+
+#[async_trait]
+impl JwtVerifier for NoKeys {
+    async fn verify(
+        &self,
+        _: &str,
+    ) -> Result<Option<oauthlab::exercises::refresh::SignatureCheck>, StoreError> {
+        Ok(None)
     }
 }

@@ -19,7 +19,7 @@ use crate::model::{
 };
 use flash::Flash;
 use store::{
-    ClientSecrets, IssuedTokens, PracticeAppStore, ProgressStore, StoreError, StoredProgress,
+    ClientSecrets, IssuedTokens, JwtVerifier, PracticeAppStore, ProgressStore, StoreError, StoredProgress,
 };
 
 /// Who is asking: derived from the learner's session cookie (a digest of it, so the
@@ -62,6 +62,7 @@ pub struct Services {
     pub apps: Arc<dyn PracticeAppStore>,
     pub secrets: Arc<dyn ClientSecrets>,
     pub issued: Arc<dyn IssuedTokens>,
+    pub verifier: Arc<dyn JwtVerifier>,
     /// The site's public URL without a trailing slash; the practice server's issuer.
     pub public_url: String,
     pub flash: Flash,
@@ -129,6 +130,7 @@ impl Services {
             token_endpoint: self.token_endpoint(),
             client_id: Some(app.client_id),
             redirect_uris: vec![self.redirect_uri()],
+            issuer: Some(self.public_url.clone()),
         })
     }
 
@@ -146,18 +148,23 @@ impl Services {
     ) -> Result<Checked, ServiceError> {
         let mut stored = self.progress.load(learner, refresh::SLUG).await?;
         let provider = self.provider(learner).await?;
-        let issued = match step {
-            Step::TokenResponse | Step::RefreshResponse => match refresh::pasted_access_token(input) {
-                Some(token) => self.issued.issued(&refresh::token_sha256(&token)).await?,
-                None => None,
-            },
+        let pasted = match step {
+            Step::TokenResponse | Step::RefreshResponse => refresh::pasted_access_token(input),
             _ => None,
+        };
+        let (issued, signature) = match &pasted {
+            Some(token) => (
+                self.issued.issued(&refresh::token_sha256(token)).await?,
+                self.verifier.verify(token).await?,
+            ),
+            None => (None, None),
         };
         let facts = Facts {
             provider: &provider,
             progress: &stored.progress,
             now: now_unix(),
             issued: issued.as_ref(),
+            signature: signature.as_ref(),
         };
         let outcome = match refresh::check(step, input, &facts) {
             Ok(outcome) => outcome,

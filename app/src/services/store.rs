@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use oauthlab::exercises::refresh::{Issued, Progress};
+use oauthlab::exercises::refresh::{Issued, Progress, SignatureCheck};
 use serde::{Deserialize, Serialize};
 
 use super::LearnerId;
@@ -69,4 +69,11 @@ pub trait IssuedTokens: Send + Sync {
 /// never holds one.
 pub trait ClientSecrets: Send + Sync {
     fn secret_for(&self, client_id: &str) -> String;
+}
+
+/// Checks a JWT access token's signature against the authorization server's JWKS.
+#[async_trait]
+pub trait JwtVerifier: Send + Sync {
+    /// `None` when the token is not a JWT.
+    async fn verify(&self, token: &str) -> Result<Option<SignatureCheck>, StoreError>;
 }

@@ -8,7 +8,7 @@ use oauthlab::exercises::refresh::{Step, StepLocked, StepStatus};
 use oauthlab::pkce;
 
 use super::flash::Flash;
-use super::memory::{FixedSecrets, MemoryStore, NothingIssued};
+use super::memory::{FixedSecrets, MemoryStore, NothingIssued, NoKeys};
 use super::*;
 
 const PUBLIC_URL: &str = "http://127.0.0.1:3000";
@@ -23,6 +23,7 @@ fn services() -> Services {
         apps: store,
         secrets: Arc::new(FixedSecrets),
         issued: Arc::new(NothingIssued),
+        verifier: Arc::new(NoKeys),
         public_url: PUBLIC_URL.to_owned(),
         flash: Flash::default(),
     }

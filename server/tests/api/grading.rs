@@ -132,3 +132,24 @@ async fn a_second_code_exchange_does_not_count_as_a_refresh() {
     let f = finding(&verdict, "refresh.grant").expect("finding");
     assert!(f["message"].as_str().unwrap_or_default().contains("not from the refresh token"), "{f}");
 }
+
+#[tokio::test]
+async fn a_tampered_jwt_fails_its_signature_check() {
+    let app = TestApp::spawn().await;
+    app.enable_refresh_tokens(true).await;
+    let (verifier, _, url) = app.pass_first_three_steps().await;
+    let response = exchange(&app, &url, &verifier).await;
+    let verdict = app.check_json("token-response", &response).await;
+    let f = finding(&verdict, "token.signature").expect("signature finding");
+    assert_eq!(f["ok"], true, "{f}");
+    assert_eq!(finding(&verdict, "token.iss").map(|f| f["ok"].clone()), Some(Value::Bool(true)));
+    // Flip a character of the signature: the digest no longer matches either.
+    let mut value: Value = serde_json::from_str(&response).expect("json");
+    let token = value["access_token"].as_str().expect("token").to_owned();
+    let last = token.chars().last().expect("char");
+    let tampered = format!("{}{}", &token[..token.len() - 1], if last == 'A' { 'B' } else { 'A' });
+    value["access_token"] = Value::String(tampered);
+    let verdict = app.check_json("token-response", &value.to_string()).await;
+    assert_eq!(verdict["passed"], false);
+    assert_eq!(finding(&verdict, "token.signature").map(|f| f["ok"].clone()), Some(Value::Bool(false)), "{verdict}");
+}

@@ -6,7 +6,9 @@
 
 use serde_json::{Map, Value};
 
-use super::{show, token_sha256, DecodedJwt, Facts, Issued, IssuedGrant, Step, TokenRecord};
+use super::{
+    show, token_sha256, DecodedJwt, Facts, Issued, IssuedGrant, SignatureCheck, Step, TokenRecord,
+};
 use crate::json::{parse_strict, JsonError};
 use crate::oauth::jwt::decode_unverified;
 use crate::oauth::{OAuthErrorCode, Scope};
@@ -52,7 +54,7 @@ pub(super) fn check(step: Step, input: &str, facts: &Facts<'_>) -> Checked {
         return out;
     };
     let jwt = decode_unverified(access_token);
-    out.findings.extend(jwt_findings(jwt.as_ref(), refreshing, facts.now));
+    out.findings.extend(jwt_findings(jwt.as_ref(), refreshing, facts));
     out.record = Some(TokenRecord {
         access_token_sha256: token_sha256(access_token),
         refresh_token_sha256: refresh_token.map(token_sha256),
@@ -459,8 +461,9 @@ fn duration(secs: i64) -> String {
 fn jwt_findings(
     jwt: Option<&crate::oauth::jwt::UnverifiedJwt>,
     refreshing: bool,
-    now: i64,
+    facts: &Facts<'_>,
 ) -> Vec<Finding> {
+    let now = facts.now;
     let Some(jwt) = jwt else {
         return vec![Finding::info(
             "token.jwt",
@@ -477,6 +480,27 @@ fn jwt_findings(
              check the signature, iss, aud and exp."
         ),
     )];
+    findings.extend(facts.signature.map(signature_finding));
+    if let Some(issuer) = &facts.provider.issuer {
+        findings.push(match jwt.claim_str("iss") {
+            Some(iss) if iss == issuer => {
+                Finding::pass("token.iss", "iss names the authorization server you logged in with.")
+            }
+            Some(iss) => Finding::fail(
+                "token.iss",
+                format!(
+                    "iss is {} but the authorization server is {}: this token comes from another \
+                     server; use the one from the exchange at this server's token endpoint.",
+                    show(iss, 80),
+                    show(issuer, 80)
+                ),
+            ),
+            None => Finding::warn(
+                "token.iss",
+                "The JWT has no iss claim, so an API cannot tell which server issued it.",
+            ),
+        });
+    }
     if let Some(exp) = jwt.claim_seconds("exp").filter(|&exp| exp < now) {
         let ago = duration(now.saturating_sub(exp));
         let advice = if refreshing {
@@ -490,6 +514,26 @@ fn jwt_findings(
         ));
     }
     findings
+}
+
+fn signature_finding(check: &SignatureCheck) -> Finding {
+    const ID: &str = "token.signature";
+    match check {
+        SignatureCheck::Verified { kid } => Finding::pass(
+            ID,
+            format!("The signature verifies with key {} from the server's JWKS.", show(kid, 40)),
+        ),
+        SignatureCheck::UnknownKey => Finding::fail(
+            ID,
+            "The JWT's kid is not among the server's published keys: paste a token this server \
+             issued, unchanged.",
+        ),
+        SignatureCheck::Invalid => Finding::fail(
+            ID,
+            "The signature does not verify with the server's keys: the token was changed after \
+             it was issued. Paste the response exactly as the token endpoint sent it.",
+        ),
+    }
 }
 
 /// Why the practice server sent no refresh token: it knows which of the two causes.
@@ -1047,7 +1091,7 @@ mod issued_tests {
 
     fn run_with(step: Step, input: &str, progress: &Progress, issued: Option<&Issued>) -> Outcome {
         let provider = builtin();
-        let facts = Facts { provider: &provider, progress, now: NOW, issued };
+        let facts = Facts { provider: &provider, progress, now: NOW, issued, signature: None };
         check(step, input, &facts).expect("unlocked")
     }
 
@@ -1118,6 +1162,34 @@ mod issued_tests {
             assert_eq!(out.verdict.passed(), passes, "{issued:?}");
             let f = out.verdict.find("refresh.grant").expect("refresh.grant");
             assert!(f.message.contains(says), "{}", f.message);
+        }
+    }
+
+    #[test]
+    fn a_jwt_is_checked_for_its_signature_and_issuer() {
+        use super::super::SignatureCheck;
+        let token = jwt(r#"{"alg":"ES256","typ":"at+jwt","kid":"k1"}"#, r#"{"iss":"http://127.0.0.1:3000","sub":"s"}"#);
+        let foreign = jwt(r#"{"alg":"ES256","kid":"k1"}"#, r#"{"iss":"https://evil.example","sub":"s"}"#);
+        let body = |t: &str| {
+            format!(r#"{{"token_type":"Bearer","expires_in":900,"access_token":"{t}","refresh_token":"rt-1","scope":"offline_access"}}"#)
+        };
+        let ok = issued(IssuedGrant::AuthorizationCode);
+        let verified = SignatureCheck::Verified { kid: "k1".into() };
+        let cases: [(&str, Option<&SignatureCheck>, &str, bool); 5] = [
+            (&token, Some(&verified), "token.signature", true),
+            (&token, Some(&SignatureCheck::Invalid), "token.signature", false),
+            (&token, Some(&SignatureCheck::UnknownKey), "token.signature", false),
+            (&token, None, "token.iss", true),
+            (&foreign, None, "token.iss", false),
+        ];
+        for (t, signature, id, ok_expected) in cases {
+            let provider = builtin();
+            let p = progress(3);
+            let facts = Facts { provider: &provider, progress: &p, now: NOW, issued: Some(&ok), signature };
+            let out = check(Step::TokenResponse, &body(t), &facts).expect("unlocked");
+            let f = out.verdict.find(id).unwrap_or_else(|| panic!("{id} missing"));
+            assert_eq!(f.ok, ok_expected, "{id}: {}", f.message);
+            assert_eq!(out.verdict.passed(), ok_expected, "{id}");
         }
     }
 
