@@ -17,9 +17,7 @@ use serde_json::Value;
 pub enum JsonError {
     #[error("it is empty")]
     Empty,
-    #[error(
-        "it starts with a byte order mark (U+FEFF), which JSON text must not have (RFC 8259 §8.1)"
-    )]
+    #[error("it starts with a byte order mark (U+FEFF), which JSON text must not have (RFC 8259 §8.1)")]
     ByteOrderMark,
     /// `reason` is serde_json's fixed description (never pasted text).
     #[error("{reason} at line {line}, column {column}")]
@@ -56,8 +54,7 @@ pub fn parse_strict(input: &str) -> Result<Value, JsonError> {
 fn syntax_error(e: &serde_json::Error) -> JsonError {
     let (line, column) = (e.line(), e.column());
     let text = e.to_string();
-    let reason =
-        text.strip_suffix(&format!(" at line {line} column {column}")).unwrap_or(&text).to_owned();
+    let reason = text.strip_suffix(&format!(" at line {line} column {column}")).unwrap_or(&text).to_owned();
     if reason == "recursion limit exceeded" {
         JsonError::TooDeep { line, column }
     } else {
@@ -117,10 +114,7 @@ impl<'de> Visitor<'de> for DupSeed<'_> {
         d.deserialize_any(self)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq
-            .next_element_seed(DupSeed { found: self.found, path: self.path.clone() })?
-            .is_some()
-        {}
+        while seq.next_element_seed(DupSeed { found: self.found, path: self.path.clone() })?.is_some() {}
         Ok(())
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
@@ -165,22 +159,11 @@ mod tests {
             ),
             (r#"{"a\u0062":1,"ab":2}"#, JsonError::DuplicateKey { key: "ab".into(), path: vec![] }),
             (&deep, JsonError::TooDeep { line: 1, column: 128 }),
-            (
-                "{\"a\":1} x",
-                JsonError::Syntax { reason: "trailing characters".into(), line: 1, column: 9 },
-            ),
-            (
-                "{'a':1}",
-                JsonError::Syntax { reason: "key must be a string".into(), line: 1, column: 2 },
-            ),
+            ("{\"a\":1} x", JsonError::Syntax { reason: "trailing characters".into(), line: 1, column: 9 }),
+            ("{'a':1}", JsonError::Syntax { reason: "key must be a string".into(), line: 1, column: 2 }),
         ];
         for (input, want) in cases {
-            assert_eq!(
-                parse_strict(input).as_ref(),
-                Err(want),
-                "{:?}",
-                &input[..input.len().min(40)]
-            );
+            assert_eq!(parse_strict(input).as_ref(), Err(want), "{:?}", &input[..input.len().min(40)]);
         }
     }
 
@@ -192,9 +175,7 @@ mod tests {
 
     #[test]
     fn syntax_errors_do_not_quote_the_input() {
-        for input in
-            ["{\"secret-token\" 1}", "\"secret-token", "secret-token", "[\"secret-token\",]"]
-        {
+        for input in ["{\"secret-token\" 1}", "\"secret-token", "secret-token", "[\"secret-token\",]"] {
             let msg = parse_strict(input).err().map(|e| e.to_string()).unwrap_or_default();
             assert!(!msg.is_empty() && !msg.contains("secret"), "{msg}");
         }

@@ -12,8 +12,7 @@ use sha2::{Digest as _, Sha256};
 
 /// The characters RFC 7636 §4.1 allows in a code verifier (its `unreserved` set):
 /// `A-Z a-z 0-9 - . _ ~`.
-pub const VERIFIER_ALPHABET: &str =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
+pub const VERIFIER_ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
 
 /// Shortest code verifier RFC 7636 §4.1 allows.
 pub const VERIFIER_MIN_LEN: usize = 43;
@@ -42,8 +41,7 @@ pub fn challenge_s256(verifier: &str) -> String {
 /// True when `challenge` could be an S256 challenge: base64url without padding that
 /// decodes to exactly 32 bytes (so 43 characters, with no stray bits in the last one).
 pub fn is_well_formed_challenge(challenge: &str) -> bool {
-    challenge.len() == CHALLENGE_LEN
-        && URL_SAFE_NO_PAD.decode(challenge).is_ok_and(|bytes| bytes.len() == 32)
+    challenge.len() == CHALLENGE_LEN && URL_SAFE_NO_PAD.decode(challenge).is_ok_and(|bytes| bytes.len() == 32)
 }
 
 /// A code verifier that satisfies RFC 7636 §4.1. It is a secret: `Debug` redacts it.
@@ -124,12 +122,8 @@ fn characters(n: usize) -> String {
 
 fn bad_character_message(ch: char, position: usize) -> String {
     let hint = match ch {
-        '+' | '/' | '=' => {
-            " If you used standard base64, replace + with - and / with _ and drop = padding."
-        }
-        c if c.is_whitespace() => {
-            " Remove spaces and line breaks: the verifier is one unbroken string."
-        }
+        '+' | '/' | '=' => " If you used standard base64, replace + with - and / with _ and drop = padding.",
+        c if c.is_whitespace() => " Remove spaces and line breaks: the verifier is one unbroken string.",
         c if !c.is_ascii() => {
             " It is not an ASCII character (copying through a word processor can turn - into a \
              dash): copy the verifier again as plain text, or generate a new one."
@@ -261,8 +255,8 @@ mod tests {
     const RFC_VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
     const RFC_CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
     const RFC_OCTETS: [u8; 32] = [
-        116, 24, 223, 180, 151, 153, 224, 37, 79, 250, 96, 125, 216, 173, 187, 186, 22, 212, 37,
-        77, 105, 214, 191, 240, 91, 88, 5, 88, 83, 132, 141, 121,
+        116, 24, 223, 180, 151, 153, 224, 37, 79, 250, 96, 125, 216, 173, 187, 186, 22, 212, 37, 77, 105,
+        214, 191, 240, 91, 88, 5, 88, 83, 132, 141, 121,
     ];
 
     fn hex(bytes: &[u8]) -> String {
@@ -380,18 +374,10 @@ mod tests {
             (format!("{std_b64}="), &slashy, ChallengeDiagnosis::StandardBase64),
             (std_b64.clone(), &slashy, ChallengeDiagnosis::StandardBase64),
             (hex(&Sha256::digest(RFC_VERIFIER)), expected, ChallengeDiagnosis::HexDigest),
-            (
-                hex(&Sha256::digest(RFC_VERIFIER)).to_uppercase(),
-                expected,
-                ChallengeDiagnosis::HexDigest,
-            ),
+            (hex(&Sha256::digest(RFC_VERIFIER)).to_uppercase(), expected, ChallengeDiagnosis::HexDigest),
             (RFC_VERIFIER.to_owned(), expected, ChallengeDiagnosis::Plain),
             (challenge_s256("some other string"), expected, ChallengeDiagnosis::OtherString),
-            (
-                challenge_s256(&format!("{RFC_VERIFIER}\n")),
-                expected,
-                ChallengeDiagnosis::OtherString,
-            ),
+            (challenge_s256(&format!("{RFC_VERIFIER}\n")), expected, ChallengeDiagnosis::OtherString),
             (String::new(), expected, ChallengeDiagnosis::Malformed),
             ("{YOUR_CODE_CHALLENGE}".to_owned(), expected, ChallengeDiagnosis::Malformed),
             (expected[..42].to_owned(), expected, ChallengeDiagnosis::Malformed),

@@ -87,7 +87,10 @@ mod tests {
     #[test]
     fn public_url_is_normalised_without_trailing_slash() {
         assert_eq!(parse_public_url("http://127.0.0.1:3000/").ok().as_deref(), Some("http://127.0.0.1:3000"));
-        assert_eq!(parse_public_url("https://lab.example/sub/").ok().as_deref(), Some("https://lab.example/sub"));
+        assert_eq!(
+            parse_public_url("https://lab.example/sub/").ok().as_deref(),
+            Some("https://lab.example/sub")
+        );
     }
 
     #[test]

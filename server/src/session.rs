@@ -61,9 +61,8 @@ pub async fn learner_session(
     mut req: Request,
     next: Next,
 ) -> Response {
-    let existing = cookie_value(req.headers(), COOKIE_NAME)
-        .filter(|v| is_session_token(v))
-        .map(str::to_owned);
+    let existing =
+        cookie_value(req.headers(), COOKIE_NAME).filter(|v| is_session_token(v)).map(str::to_owned);
     let (token, fresh) = match existing {
         Some(token) => (token, false),
         None => (new_token(), true),

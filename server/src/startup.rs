@@ -17,9 +17,9 @@ use app::services::Services;
 use app::{shell, App};
 
 use crate::config::Settings;
+use crate::http::guard::{guard, GuardState, RateLimiter};
 use crate::practice::keys::KeyRing;
 use crate::practice::Practice;
-use crate::http::guard::{guard, GuardState, RateLimiter};
 use crate::session::{learner_session, SessionSettings};
 use crate::storage::{Db, ServerKey};
 
@@ -116,10 +116,7 @@ pub fn router(state: AppState) -> Router {
 
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> anyhow::Result<()> {
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown())
-        .await
-        .context("serving failed")
+    axum::serve(listener, app).with_graceful_shutdown(shutdown()).await.context("serving failed")
 }
 
 async fn shutdown() {

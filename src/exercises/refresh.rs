@@ -40,13 +40,8 @@ pub enum Step {
 }
 
 impl Step {
-    pub const ALL: [Step; 5] = [
-        Step::Verifier,
-        Step::Challenge,
-        Step::AuthorizationUrl,
-        Step::TokenResponse,
-        Step::RefreshResponse,
-    ];
+    pub const ALL: [Step; 5] =
+        [Step::Verifier, Step::Challenge, Step::AuthorizationUrl, Step::TokenResponse, Step::RefreshResponse];
     /// The id used in URLs and the API: `verifier`, `challenge`, `authorization-url`,
     /// `token-response`, `refresh-response`.
     pub fn slug(self) -> &'static str {
@@ -86,10 +81,7 @@ pub fn info() -> super::ExerciseInfo {
         title: TITLE,
         summary: "Get a refresh token with PKCE and offline_access, then use it to get a new access token.",
         minutes: 15,
-        steps: Step::ALL
-            .into_iter()
-            .map(|s| super::StepInfo { id: s.slug(), title: s.title() })
-            .collect(),
+        steps: Step::ALL.into_iter().map(|s| super::StepInfo { id: s.slug(), title: s.title() }).collect(),
     }
 }
 
@@ -191,7 +183,9 @@ pub struct Facts<'a> {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "result")]
 pub enum SignatureCheck {
-    Verified { kid: String },
+    Verified {
+        kid: String,
+    },
     /// No published key has the token's `kid`.
     UnknownKey,
     Invalid,
@@ -470,8 +464,7 @@ mod test_support {
             steps_passed,
             challenge: (steps_passed >= 1).then(|| CHALLENGE.to_owned()),
             authorization_url: (steps_passed >= 3).then(good_url),
-            token: (steps_passed >= 4)
-                .then(|| record("access-one-aaaaaaaaaaaa", Some("refresh-one"))),
+            token: (steps_passed >= 4).then(|| record("access-one-aaaaaaaaaaaa", Some("refresh-one"))),
             refreshed: (steps_passed >= 5).then(|| record("access-two-bbbbbbbbbbbb", None)),
         }
     }
@@ -540,10 +533,7 @@ mod tests {
             let err = check(step, "anything", &facts).err();
             assert_eq!(err, Some(StepLocked { needed }), "{step:?} after {passed}");
         }
-        assert_eq!(
-            StepLocked { needed: Step::AuthorizationUrl }.to_string(),
-            "Complete step 3 first."
-        );
+        assert_eq!(StepLocked { needed: Step::AuthorizationUrl }.to_string(), "Complete step 3 first.");
     }
 
     #[test]
@@ -587,11 +577,7 @@ mod tests {
             (
                 Step::Challenge,
                 CHALLENGE.into(),
-                Progress {
-                    steps_passed: 2,
-                    challenge: Some(CHALLENGE.into()),
-                    ..Progress::default()
-                },
+                Progress { steps_passed: 2, challenge: Some(CHALLENGE.into()), ..Progress::default() },
             ),
             (
                 Step::AuthorizationUrl,
@@ -622,10 +608,7 @@ mod tests {
         let with_plus = format!("{}+{}", &VERIFIER[..16], &VERIFIER[17..]);
         let cases: &[(&str, &str)] = &[
             ("", "The code verifier is empty"),
-            (
-                "abcdefghijkl",
-                "The code verifier is 12 characters long; RFC 7636 §4.1 needs 43 to 128.",
-            ),
+            ("abcdefghijkl", "The code verifier is 12 characters long; RFC 7636 §4.1 needs 43 to 128."),
             (&with_plus, "Character 17 ('+') is not allowed in a code verifier"),
         ];
         for (input, want) in cases {
@@ -650,8 +633,7 @@ mod tests {
     #[test]
     fn step_2_names_each_challenge_mistake() {
         use sha2::Digest as _;
-        let hex: String =
-            sha2::Sha256::digest(VERIFIER).iter().map(|b| format!("{b:02x}")).collect();
+        let hex: String = sha2::Sha256::digest(VERIFIER).iter().map(|b| format!("{b:02x}")).collect();
         let cases: Vec<(String, bool, &str)> = vec![
             (CHALLENGE.into(), true, "BASE64URL(SHA256(verifier))"),
             (format!("{CHALLENGE}="), false, "remove the trailing ="),
@@ -742,12 +724,7 @@ mod tests {
         for (step, input) in inputs {
             let out = run(step, input, &provider, &progress(4));
             for f in out.verdict.findings.iter().filter(|f| !f.ok) {
-                assert!(
-                    f.message.len() > 40 && f.message.ends_with('.'),
-                    "{}: {}",
-                    f.id,
-                    f.message
-                );
+                assert!(f.message.len() > 40 && f.message.ends_with('.'), "{}: {}", f.id, f.message);
             }
         }
     }

@@ -44,9 +44,7 @@ impl Scope {
     /// any other character outside the scope-token set is an error (its position is
     /// 1-based, in characters).
     pub fn parse(s: &str) -> Result<Scope, ScopeError> {
-        if let Some((i, ch)) =
-            s.chars().enumerate().find(|&(_, ch)| ch != ' ' && !is_scope_token_char(ch))
-        {
+        if let Some((i, ch)) = s.chars().enumerate().find(|&(_, ch)| ch != ' ' && !is_scope_token_char(ch)) {
             return Err(ScopeError::BadCharacter { ch, position: i + 1 });
         }
         let mut scopes: Vec<String> = Vec::new();
@@ -125,8 +123,7 @@ impl ClientId {
         if s.is_empty() {
             return Err(ClientIdError::Empty);
         }
-        if let Some((i, ch)) = s.chars().enumerate().find(|&(_, ch)| !matches!(ch, '\x20'..='\x7E'))
-        {
+        if let Some((i, ch)) = s.chars().enumerate().find(|&(_, ch)| !matches!(ch, '\x20'..='\x7E')) {
             return Err(ClientIdError::BadCharacter { ch, position: i + 1 });
         }
         Ok(ClientId(s.to_owned()))
@@ -252,8 +249,8 @@ mod tests {
 
     #[test]
     fn percent_2b_is_a_literal_plus_not_a_separator() {
-        let raw = query_value("https://a.example/a?scope=openid%2Boffline_access", "scope")
-            .expect("scope present");
+        let raw =
+            query_value("https://a.example/a?scope=openid%2Boffline_access", "scope").expect("scope present");
         let scope = Scope::parse(&raw).expect("a + is a scope-token character");
         assert!(!scope.contains("offline_access"));
         assert_eq!(scope.iter().collect::<Vec<_>>(), ["openid+offline_access"]);
@@ -286,24 +283,15 @@ mod tests {
     fn a_scope_displays_and_serializes_space_separated() {
         let scope = Scope::parse("openid  offline_access").expect("valid");
         assert_eq!(scope.to_string(), "openid offline_access");
-        assert_eq!(
-            serde_json::to_value(&scope).ok(),
-            Some(serde_json::json!("openid offline_access"))
-        );
+        assert_eq!(serde_json::to_value(&scope).ok(), Some(serde_json::json!("openid offline_access")));
         assert!(serde_json::from_value::<Scope>(serde_json::json!("")).is_err());
     }
 
     #[test]
     fn client_ids_are_non_empty_printable_ascii() {
-        assert_eq!(
-            ClientId::parse("0oa1-fbK").map(|c| c.as_str().to_owned()),
-            Ok("0oa1-fbK".into())
-        );
+        assert_eq!(ClientId::parse("0oa1-fbK").map(|c| c.as_str().to_owned()), Ok("0oa1-fbK".into()));
         assert_eq!(ClientId::parse(""), Err(ClientIdError::Empty));
-        assert_eq!(
-            ClientId::parse("abc\ndef"),
-            Err(ClientIdError::BadCharacter { ch: '\n', position: 4 })
-        );
+        assert_eq!(ClientId::parse("abc\ndef"), Err(ClientIdError::BadCharacter { ch: '\n', position: 4 }));
     }
 
     #[test]
@@ -319,10 +307,7 @@ mod tests {
         for (input, want) in cases {
             assert_eq!(&RedirectUri::parse(input).map(|_| ()), want, "{input:?}");
         }
-        assert!(matches!(
-            RedirectUri::parse("https://exa mple.com/"),
-            Err(RedirectUriError::Invalid(_))
-        ));
+        assert!(matches!(RedirectUri::parse("https://exa mple.com/"), Err(RedirectUriError::Invalid(_))));
         // Kept byte for byte: no normalisation of the host's case or a trailing slash.
         let r = RedirectUri::parse("HTTPS://Example-App.com").expect("valid");
         assert_eq!(r.as_str(), "HTTPS://Example-App.com");

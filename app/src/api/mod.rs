@@ -15,8 +15,8 @@ pub(crate) mod ssr {
 
     /// The services and the learner behind this request.
     pub fn context() -> Result<(Services, LearnerId), ServerFnError> {
-        let services = use_context::<Services>()
-            .ok_or_else(|| ServerFnError::new("The server is not set up."))?;
+        let services =
+            use_context::<Services>().ok_or_else(|| ServerFnError::new("The server is not set up."))?;
         let learner = use_context::<http::request::Parts>()
             .as_ref()
             .and_then(learner_from_parts)

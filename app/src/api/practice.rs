@@ -20,11 +20,7 @@ pub async fn set_refresh_tokens(enabled: String) -> Result<PracticeApp, ServerFn
     let enabled = match enabled.as_str() {
         "true" | "on" => true,
         "false" | "off" => false,
-        other => {
-            return Err(ServerFnError::new(format!(
-                "`enabled` must be true or false, not {other:?}."
-            )))
-        }
+        other => return Err(ServerFnError::new(format!("`enabled` must be true or false, not {other:?}."))),
     };
     back_to("/practice/app");
     services.set_refresh_tokens(&learner, enabled).await.map_err(store_error)

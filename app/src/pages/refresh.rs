@@ -75,10 +75,7 @@ fn Exercise(initial: ExerciseData) -> impl IntoView {
     let findings = move |step: Step| {
         Signal::derive(move || {
             data.with(|d| {
-                d.steps
-                    .get(step.index())
-                    .and_then(|s| s.last.as_ref())
-                    .map(|l| l.verdict.findings.clone())
+                d.steps.get(step.index()).and_then(|s| s.last.as_ref()).map(|l| l.verdict.findings.clone())
             })
         })
     };

@@ -6,7 +6,8 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use super::store::{
-    ClientSecrets, IssuedTokens, JwtVerifier, PracticeAppRecord, PracticeAppStore, ProgressStore, StoreError, StoredProgress,
+    ClientSecrets, IssuedTokens, JwtVerifier, PracticeAppRecord, PracticeAppStore, ProgressStore, StoreError,
+    StoredProgress,
 };
 use super::LearnerId;
 
@@ -63,9 +64,7 @@ impl PracticeAppStore for MemoryStore {
         enabled: bool,
     ) -> Result<PracticeAppRecord, StoreError> {
         let mut apps = lock(&self.apps);
-        let app = apps
-            .get_mut(learner)
-            .ok_or_else(|| StoreError("no practice application".into()))?;
+        let app = apps.get_mut(learner).ok_or_else(|| StoreError("no practice application".into()))?;
         app.refresh_tokens_enabled = enabled;
         Ok(app.clone())
     }

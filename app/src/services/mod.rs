@@ -14,9 +14,7 @@ use oauthlab::exercises::refresh::{self, Facts, Provider, Step, StepLocked};
 use oauthlab::pkce;
 use oauthlab::verdict::{Finding, Verdict};
 
-use crate::model::{
-    Command, ExerciseData, ExerciseState, LastCheck, PracticeApp, StepState, StepView,
-};
+use crate::model::{Command, ExerciseData, ExerciseState, LastCheck, PracticeApp, StepState, StepView};
 use flash::Flash;
 use store::{
     ClientSecrets, IssuedTokens, JwtVerifier, PracticeAppStore, ProgressStore, StoreError, StoredProgress,
@@ -77,6 +75,12 @@ fn grant_types(refresh_tokens_enabled: bool) -> Vec<String> {
     grants
 }
 
+/// The one redirect URI every practice application has registered: the example app's
+/// landing page.
+pub fn practice_redirect_uri(public_url: &str) -> String {
+    format!("{public_url}/redirect")
+}
+
 pub fn now_unix() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -92,7 +96,7 @@ impl Services {
         format!("{}/oauth2/token", self.public_url)
     }
     pub fn redirect_uri(&self) -> String {
-        format!("{}/redirect", self.public_url)
+        practice_redirect_uri(&self.public_url)
     }
 
     /// This learner's practice application, made on first use.
@@ -153,10 +157,9 @@ impl Services {
             _ => None,
         };
         let (issued, signature) = match &pasted {
-            Some(token) => (
-                self.issued.issued(&refresh::token_sha256(token)).await?,
-                self.verifier.verify(token).await?,
-            ),
+            Some(token) => {
+                (self.issued.issued(&refresh::token_sha256(token)).await?, self.verifier.verify(token).await?)
+            }
             None => (None, None),
         };
         let facts = Facts {
@@ -180,9 +183,7 @@ impl Services {
         if let Some(progress) = outcome.progress {
             stored.progress = progress;
             // Later steps' verdicts belong to the progress that was just cleared.
-            stored.last.retain(|slug, _| {
-                Step::from_slug(slug).is_some_and(|s| s.index() <= step.index())
-            });
+            stored.last.retain(|slug, _| Step::from_slug(slug).is_some_and(|s| s.index() <= step.index()));
             if step == Step::Verifier {
                 // A pasted verifier replaces a generated one, which is no longer valid.
                 self.flash.take_verifier(learner);
@@ -195,10 +196,7 @@ impl Services {
 
     /// *Generate Random String*: a fresh verifier from 32 random bytes, checked as step 1.
     /// It is held in memory for a while so the page can show it; never stored.
-    pub async fn generate_verifier(
-        &self,
-        learner: &LearnerId,
-    ) -> Result<(String, Checked), ServiceError> {
+    pub async fn generate_verifier(&self, learner: &LearnerId) -> Result<(String, Checked), ServiceError> {
         let verifier = random_verifier();
         let checked = self.check_step(learner, Step::Verifier, &verifier).await?;
         self.flash.put_verifier(learner, verifier.clone());
@@ -228,18 +226,12 @@ impl Services {
         let steps = Step::ALL
             .into_iter()
             .zip(statuses)
-            .map(|(step, status)| StepView {
-                step,
-                status,
-                last: stored.last.get(step.slug()).cloned(),
-            })
+            .map(|(step, status)| StepView { step, status, last: stored.last.get(step.slug()).cloned() })
             .collect();
         let verifier = self.flash.peek_verifier(learner);
         let login_url = stored.progress.authorization_url.clone();
-        let redirect_uri = login_url
-            .as_deref()
-            .and_then(redirect_uri_of)
-            .unwrap_or_else(|| self.redirect_uri());
+        let redirect_uri =
+            login_url.as_deref().and_then(redirect_uri_of).unwrap_or_else(|| self.redirect_uri());
         let token_command = login_url.as_ref().map(|_| {
             token_command(
                 &self.token_endpoint(),
@@ -296,9 +288,7 @@ fn redirect_uri_of(authorization_url: &str) -> Option<String> {
 pub fn shell_quote(value: &str) -> String {
     let safe = !value.is_empty()
         && !value.starts_with('~')
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-._~:/%@+=,".contains(c));
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || "-._~:/%@+=,".contains(c));
     if safe {
         value.to_owned()
     } else {

@@ -8,7 +8,7 @@ use oauthlab::exercises::refresh::{Step, StepLocked, StepStatus};
 use oauthlab::pkce;
 
 use super::flash::Flash;
-use super::memory::{FixedSecrets, MemoryStore, NothingIssued, NoKeys};
+use super::memory::{FixedSecrets, MemoryStore, NoKeys, NothingIssued};
 use super::*;
 
 const PUBLIC_URL: &str = "http://127.0.0.1:3000";
@@ -224,11 +224,7 @@ fn the_refresh_command_masks_the_secret_and_asks_for_the_refresh_token() {
             assert!(text.contains("-d refresh_token=YOUR_REFRESH_TOKEN"), "{text}");
         }
         assert!(command.masked.contains(MASK) && !command.masked.contains(secret), "{secret}");
-        assert!(
-            command.full.contains(&shell_quote(&format!("client_secret={secret}"))),
-            "{}",
-            command.full
-        );
+        assert!(command.full.contains(&shell_quote(&format!("client_secret={secret}"))), "{}", command.full);
         assert!(!command.full.contains(MASK));
     }
 }

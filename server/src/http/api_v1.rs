@@ -48,7 +48,9 @@ async fn json_errors(res: Response) -> Response {
         StatusCode::METHOD_NOT_ALLOWED => {
             ("method_not_allowed", "This endpoint does not take that method; see /api/v1/openapi.json.")
         }
-        s if s.is_server_error() => ("server_error", "Something went wrong on the server. Try again in a moment."),
+        s if s.is_server_error() => {
+            ("server_error", "Something went wrong on the server. Try again in a moment.")
+        }
         _ => ("invalid_request", "The request could not be read: check the path and the body."),
     };
     let mut out = ApiError::new(status, code, message).into_response();
@@ -59,7 +61,11 @@ async fn json_errors(res: Response) -> Response {
 }
 
 async fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found", "There is no API endpoint here; see /api/v1/openapi.json.")
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "There is no API endpoint here; see /api/v1/openapi.json.",
+    )
 }
 
 /// Parse a JSON body; an empty body counts as `{}`.
@@ -67,7 +73,11 @@ fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
     let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { bytes };
     serde_json::from_slice(text).map_err(|e| {
         let code = if e.is_data() { "invalid_request" } else { "invalid_json" };
-        ApiError::new(StatusCode::BAD_REQUEST, code, format!("The request body is not what this endpoint takes: {e}."))
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            code,
+            format!("The request body is not what this endpoint takes: {e}."),
+        )
     })
 }
 
@@ -75,7 +85,11 @@ fn known_exercise(slug: &str) -> Result<(), ApiError> {
     if slug == refresh::SLUG {
         Ok(())
     } else {
-        Err(ApiError::new(StatusCode::NOT_FOUND, "unknown_exercise", format!("There is no exercise called {slug:?}.")))
+        Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_exercise",
+            format!("There is no exercise called {slug:?}."),
+        ))
     }
 }
 
@@ -186,8 +200,5 @@ async fn practice_app_put(
 
 /// The API described as OpenAPI 3.1.
 async fn openapi_get() -> impl IntoResponse {
-    (
-        [(axum::http::header::CONTENT_TYPE, "application/json")],
-        include_str!("../../../docs/openapi.json"),
-    )
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], include_str!("../../../docs/openapi.json"))
 }

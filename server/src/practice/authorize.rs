@@ -73,7 +73,12 @@ pub fn validate(params: &Params, registered: Option<&[String]>) -> Result<AuthRe
     }
     match params.get("response_type").ok().flatten() {
         Some("code") => {}
-        None => return Err(back(OAuthErrorCode::InvalidRequest, "response_type is missing: use response_type=code.".into())),
+        None => {
+            return Err(back(
+                OAuthErrorCode::InvalidRequest,
+                "response_type is missing: use response_type=code.".into(),
+            ))
+        }
         Some(_) => {
             return Err(back(
                 OAuthErrorCode::UnsupportedResponseType,
@@ -123,7 +128,11 @@ pub fn validate(params: &Params, registered: Option<&[String]>) -> Result<AuthRe
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 fn page(title: &str, body: &str) -> String {
@@ -184,7 +193,8 @@ fn redirect(uri: &str, pairs: &[(&str, String)], status: StatusCode) -> Response
 impl Practice {
     async fn check(&self, params: &Params) -> Result<AuthRequest, Response> {
         let client_id = params.get("client_id").ok().flatten().unwrap_or_default();
-        let app = self.apps.find_by_client_id(client_id).await.map_err(|e| OAuthError::from(e).into_response())?;
+        let app =
+            self.apps.find_by_client_id(client_id).await.map_err(|e| OAuthError::from(e).into_response())?;
         let registered = self.redirect_uris();
         validate(params, app.map(|_| registered.as_slice())).map_err(|r| r.into_response(&self.issuer))
     }
@@ -283,7 +293,9 @@ pub async fn authorize_post(
     };
     match params.get("decision").ok().flatten() {
         Some("allow") => {
-            if let Err(err) = p.consents.save_consent(learner.as_str(), &req.client_id, &req.scope, now_unix()).await {
+            if let Err(err) =
+                p.consents.save_consent(learner.as_str(), &req.client_id, &req.scope, now_unix()).await
+            {
                 return OAuthError::from(err).into_response();
             }
             p.grant(&learner, &req, StatusCode::SEE_OTHER).await

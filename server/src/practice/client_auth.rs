@@ -61,11 +61,16 @@ pub fn credentials(headers: &HeaderMap, params: &Params) -> Result<Credentials, 
             ));
         }
         let Some((id, secret)) = decoded.split_once(':') else {
-            return Err(OAuthError::invalid_client("HTTP Basic credentials need client_id:client_secret.", true));
+            return Err(OAuthError::invalid_client(
+                "HTTP Basic credentials need client_id:client_secret.",
+                true,
+            ));
         };
         let client_id = form_decode(id);
         if body_id.is_some_and(|b| b != client_id) {
-            return Err(OAuthError::invalid_request("client_id in the body differs from the one in HTTP Basic."));
+            return Err(OAuthError::invalid_request(
+                "client_id in the body differs from the one in HTTP Basic.",
+            ));
         }
         return Ok(Credentials { client_id, secret: form_decode(secret), basic: true });
     }

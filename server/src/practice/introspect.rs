@@ -28,7 +28,10 @@ pub async fn revoke_post(State(p): State<Practice>, headers: HeaderMap, body: By
 async fn revoke(p: &Practice, headers: &HeaderMap, body: &[u8]) -> Result<(), OAuthError> {
     let params = form(headers, body)?;
     let client = p.authenticate(headers, &params).await?;
-    let token = params.get("token").map_err(repeated)?.ok_or_else(|| OAuthError::invalid_request("token is missing."))?;
+    let token = params
+        .get("token")
+        .map_err(repeated)?
+        .ok_or_else(|| OAuthError::invalid_request("token is missing."))?;
     let now = now_unix();
     // Unknown tokens and other clients' tokens get the same 200 (RFC 7009 §2.2).
     if let Some(record) = p.tokens.find_token(&token_sha256(token)).await? {
@@ -55,7 +58,10 @@ pub async fn introspect_post(State(p): State<Practice>, headers: HeaderMap, body
 async fn introspect(p: &Practice, headers: &HeaderMap, body: &[u8]) -> Result<Value, OAuthError> {
     let params = form(headers, body)?;
     let client = p.authenticate(headers, &params).await?;
-    let token = params.get("token").map_err(repeated)?.ok_or_else(|| OAuthError::invalid_request("token is missing."))?;
+    let token = params
+        .get("token")
+        .map_err(repeated)?
+        .ok_or_else(|| OAuthError::invalid_request("token is missing."))?;
     let now = now_unix();
     let Some(t) = p.tokens.find_token(&token_sha256(token)).await? else {
         return Ok(json!({"active": false}));

@@ -1,7 +1,7 @@
 //! What the grader asks the practice server: did it issue this access token, and how?
 
-use async_trait::async_trait;
 use app::services::store::{IssuedTokens, StoreError};
+use async_trait::async_trait;
 use oauthlab::exercises::refresh::{Issued, IssuedGrant};
 
 use super::store::{TokenKind, TokenStore};

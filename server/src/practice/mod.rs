@@ -59,7 +59,7 @@ pub struct Practice {
 
 impl Practice {
     pub fn redirect_uris(&self) -> Vec<String> {
-        vec![format!("{}/redirect", self.issuer)]
+        vec![app::services::practice_redirect_uri(&self.issuer)]
     }
 }
 

@@ -2,8 +2,8 @@
 //! Redeeming a code or a refresh token is one conditional `UPDATE`, so of two concurrent
 //! redemptions exactly one wins.
 
-use async_trait::async_trait;
 use app::services::store::StoreError;
+use async_trait::async_trait;
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
@@ -111,8 +111,13 @@ pub trait TokenStore: Send + Sync {
 pub trait ConsentStore: Send + Sync {
     /// The scope the learner granted the client, if they did.
     async fn consent(&self, learner_id: &str, client_id: &str) -> Result<Option<String>, StoreError>;
-    async fn save_consent(&self, learner_id: &str, client_id: &str, scope: &str, now: i64)
-        -> Result<(), StoreError>;
+    async fn save_consent(
+        &self,
+        learner_id: &str,
+        client_id: &str,
+        scope: &str,
+        now: i64,
+    ) -> Result<(), StoreError>;
 }
 
 /// A signing key generation: the key itself is derived, never stored.

@@ -70,7 +70,10 @@ pub fn form(headers: &HeaderMap, body: &[u8]) -> Result<Params, OAuthError> {
 }
 
 fn required<'a>(params: &'a Params, name: &str) -> Result<&'a str, OAuthError> {
-    params.get(name).map_err(repeated)?.ok_or_else(|| OAuthError::invalid_request(format!("{name} is missing.")))
+    params
+        .get(name)
+        .map_err(repeated)?
+        .ok_or_else(|| OAuthError::invalid_request(format!("{name} is missing.")))
 }
 
 #[instrument(skip_all)]

@@ -2,9 +2,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Context;
-use app::services::store::{
-    PracticeAppRecord, PracticeAppStore, ProgressStore, StoreError, StoredProgress,
-};
+use app::services::store::{PracticeAppRecord, PracticeAppStore, ProgressStore, StoreError, StoredProgress};
 use app::services::{now_unix, LearnerId};
 use async_trait::async_trait;
 use base64::Engine;
@@ -142,11 +140,12 @@ impl PracticeAppStore for Db {
         .execute(&self.pool)
         .await
         .map_err(store_error)?;
-        let row = sqlx::query("SELECT client_id, refresh_tokens_enabled FROM practice_apps WHERE learner_id = ?")
-            .bind(learner.as_str())
-            .fetch_one(&self.pool)
-            .await
-            .map_err(store_error)?;
+        let row =
+            sqlx::query("SELECT client_id, refresh_tokens_enabled FROM practice_apps WHERE learner_id = ?")
+                .bind(learner.as_str())
+                .fetch_one(&self.pool)
+                .await
+                .map_err(store_error)?;
         app_record(&row)
     }
 

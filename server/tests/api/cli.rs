@@ -29,7 +29,8 @@ fn a_bad_flag_exits_non_zero_with_the_reason() {
 fn a_bad_public_url_exits_with_one_line() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = format!("sqlite:{}/x.db", dir.path().display());
-    let (code, stderr) = oauthlab(&["serve", "--addr", "127.0.0.1:0", "--database", &db, "--public-url", "nope"]);
+    let (code, stderr) =
+        oauthlab(&["serve", "--addr", "127.0.0.1:0", "--database", &db, "--public-url", "nope"]);
     assert_ne!(code, 0);
     assert!(one_line_reason(&stderr), "{stderr}");
 }

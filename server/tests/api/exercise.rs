@@ -12,7 +12,8 @@ async fn exercises_lists_the_refresh_exercise_with_its_five_steps() {
     let list = app.get_json("/api/v1/exercises").await;
     assert_eq!(list[0]["slug"], "refresh");
     assert_eq!(list[0]["title"], "Refresh Tokens");
-    let ids: Vec<&str> = list[0]["steps"].as_array().expect("steps").iter().filter_map(|s| s["id"].as_str()).collect();
+    let ids: Vec<&str> =
+        list[0]["steps"].as_array().expect("steps").iter().filter_map(|s| s["id"].as_str()).collect();
     assert_eq!(ids, ["verifier", "challenge", "authorization-url", "token-response", "refresh-response"]);
     assert!(list[0]["steps"][0]["title"].is_string());
 }
@@ -202,10 +203,16 @@ async fn unknown_exercises_and_steps_are_404_with_a_json_error() {
 async fn pkce_challenge_computes_rfc_7636_appendix_b() {
     let app = TestApp::spawn().await;
     let res = app
-        .post_json("/api/v1/pkce/challenge", &json!({"verifier": "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"}))
+        .post_json(
+            "/api/v1/pkce/challenge",
+            &json!({"verifier": "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"}),
+        )
         .await;
     assert_eq!(res.status(), 200);
-    assert_eq!(res.json::<Value>().await.expect("json")["challenge"], "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+    assert_eq!(
+        res.json::<Value>().await.expect("json")["challenge"],
+        "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    );
 }
 
 #[tokio::test]
@@ -226,6 +233,11 @@ async fn pkce_generate_gives_a_fresh_valid_pair_each_time() {
     assert_ne!(a["verifier"], b["verifier"]);
     let verifier = a["verifier"].as_str().expect("verifier");
     assert_eq!(verifier.len(), 43);
-    let check: Value = app.post_json("/api/v1/pkce/challenge", &json!({"verifier": verifier})).await.json().await.expect("json");
+    let check: Value = app
+        .post_json("/api/v1/pkce/challenge", &json!({"verifier": verifier}))
+        .await
+        .json()
+        .await
+        .expect("json");
     assert_eq!(check["challenge"], a["challenge"]);
 }

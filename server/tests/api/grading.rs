@@ -80,7 +80,8 @@ async fn a_made_up_token_response_does_not_pass_step_four() {
     let fake = r#"{"token_type":"Bearer","access_token":"made-up","refresh_token":"also-made-up","expires_in":900,"scope":"offline_access"}"#;
     let verdict = app.check_json("token-response", fake).await;
     assert_eq!(verdict["passed"], false);
-    assert!(finding(&verdict, "token.issued").is_some_and(|f| f["message"].as_str().unwrap_or_default().contains("never issued")));
+    assert!(finding(&verdict, "token.issued")
+        .is_some_and(|f| f["message"].as_str().unwrap_or_default().contains("never issued")));
 }
 
 #[tokio::test]
@@ -89,7 +90,8 @@ async fn a_token_from_a_login_with_another_challenge_does_not_pass_step_four() {
     app.enable_refresh_tokens(true).await;
     app.pass_first_three_steps().await;
     let other_verifier = "another-verifier-another-verifier-0123456789";
-    let other_url = app.authorization_url(&oauthlab::pkce::challenge_s256(other_verifier), "openid offline_access").await;
+    let other_url =
+        app.authorization_url(&oauthlab::pkce::challenge_s256(other_verifier), "openid offline_access").await;
     let response = exchange(&app, &other_url, other_verifier).await;
     let verdict = app.check_json("token-response", &response).await;
     assert_eq!(verdict["passed"], false);
@@ -116,7 +118,10 @@ async fn a_missing_refresh_token_says_offline_access_was_not_requested() {
     let response = exchange(&app, &url, &verifier).await;
     let verdict = app.check_json("token-response", &response).await;
     let f = finding(&verdict, "token.refresh_token").expect("finding");
-    assert!(f["message"].as_str().unwrap_or_default().contains("did not ask for the offline_access scope"), "{f}");
+    assert!(
+        f["message"].as_str().unwrap_or_default().contains("did not ask for the offline_access scope"),
+        "{f}"
+    );
 }
 
 #[tokio::test]
@@ -151,5 +156,9 @@ async fn a_tampered_jwt_fails_its_signature_check() {
     value["access_token"] = Value::String(tampered);
     let verdict = app.check_json("token-response", &value.to_string()).await;
     assert_eq!(verdict["passed"], false);
-    assert_eq!(finding(&verdict, "token.signature").map(|f| f["ok"].clone()), Some(Value::Bool(false)), "{verdict}");
+    assert_eq!(
+        finding(&verdict, "token.signature").map(|f| f["ok"].clone()),
+        Some(Value::Bool(false)),
+        "{verdict}"
+    );
 }

@@ -5,7 +5,6 @@ use server::startup::{serve, AppState};
 
 /// A running server on a fresh database, and a client that keeps cookies.
 pub struct TestApp {
-
     pub base: String,
     pub client: reqwest::Client,
     pub dir: tempfile::TempDir,
@@ -103,12 +102,8 @@ impl TestApp {
 
     /// Pass steps 1-3 through the API; returns (verifier, challenge, authorization URL).
     pub async fn pass_first_three_steps(&self) -> (String, String, String) {
-        let pkce: Value = self
-            .post_json("/api/v1/pkce/generate", &json!({}))
-            .await
-            .json()
-            .await
-            .expect("pkce");
+        let pkce: Value =
+            self.post_json("/api/v1/pkce/generate", &json!({})).await.json().await.expect("pkce");
         let verifier = pkce["verifier"].as_str().expect("verifier").to_owned();
         let challenge = pkce["challenge"].as_str().expect("challenge").to_owned();
         assert_eq!(self.check_json("verifier", &verifier).await["passed"], true);
@@ -164,7 +159,12 @@ pub fn statuses(exercise: &Value) -> Vec<(String, String)> {
         .as_array()
         .expect("steps")
         .iter()
-        .map(|s| (s["id"].as_str().unwrap_or_default().to_owned(), s["status"].as_str().unwrap_or_default().to_owned()))
+        .map(|s| {
+            (
+                s["id"].as_str().unwrap_or_default().to_owned(),
+                s["status"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
         .collect()
 }
 
@@ -226,14 +226,20 @@ impl TestApp {
     pub async fn login(&self, authorize_url: &str) -> Login {
         let back = self.follow_login(authorize_url).await;
         let get = |k: &str| back.query_pairs().find(|(n, _)| n == k).map(|(_, v)| v.into_owned());
-        Login { code: get("code").unwrap_or_else(|| panic!("no code in {back}")), state: get("state"), iss: get("iss") }
+        Login {
+            code: get("code").unwrap_or_else(|| panic!("no code in {back}")),
+            state: get("state"),
+            iss: get("iss"),
+        }
     }
 
     /// A real OAuth client library, configured with this learner's practice application.
     pub async fn oauth_client(&self, auth: oauth2::AuthType) -> OAuthClient {
         let app = self.practice_app().await;
         oauth2::basic::BasicClient::new(oauth2::ClientId::new(app["client_id"].as_str().expect("id").into()))
-            .set_client_secret(oauth2::ClientSecret::new(app["client_secret"].as_str().expect("secret").into()))
+            .set_client_secret(oauth2::ClientSecret::new(
+                app["client_secret"].as_str().expect("secret").into(),
+            ))
             .set_auth_uri(oauth2::AuthUrl::new(self.url("/oauth2/authorize")).expect("auth url"))
             .set_token_uri(oauth2::TokenUrl::new(self.url("/oauth2/token")).expect("token url"))
             .set_redirect_uri(oauth2::RedirectUrl::new(self.url("/redirect")).expect("redirect"))
@@ -255,5 +261,9 @@ pub fn oauth_http() -> reqwest::Client {
 }
 
 fn unescape(s: &str) -> String {
-    s.replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">").replace("&#39;", "'").replace("&amp;", "&")
+    s.replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
 }

@@ -5,10 +5,10 @@ mod helpers;
 
 mod cli;
 mod exercise;
+mod grading;
 mod guard;
 mod openapi;
 mod pages;
 mod practice;
 mod practice_server;
-mod grading;
 mod storage;

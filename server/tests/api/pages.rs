@@ -20,7 +20,9 @@ async fn the_exercise_page_is_rendered_complete_on_the_server() {
     let app = TestApp::spawn().await;
     let (status, body) = html(&app, "/exercises/refresh").await;
     assert_eq!(status, 200);
-    for text in ["Generate Random String", "Calculate Hash", "Check Your URL", "data-status=\"current\"", "Reset"] {
+    for text in
+        ["Generate Random String", "Calculate Hash", "Check Your URL", "data-status=\"current\"", "Reset"]
+    {
         assert!(body.contains(text), "missing {text}");
     }
     assert!(!body.contains("Loading the exercise"), "rendered without JavaScript");
@@ -90,6 +92,7 @@ async fn the_redirect_page_shows_code_and_state_and_the_reminder() {
     assert!(body.contains("abc123"));
     assert!(body.contains("&lt;b&gt;x"), "state is shown escaped");
     assert!(body.contains("matches the one you set"));
-    let (_, body) = html(&app, "/redirect?error=invalid_request&error_description=PKCE+required&state=s").await;
+    let (_, body) =
+        html(&app, "/redirect?error=invalid_request&error_description=PKCE+required&state=s").await;
     assert!(body.contains("error=invalid_request") && body.contains("PKCE required"));
 }

@@ -10,7 +10,11 @@ use serde_json::Value;
 use crate::helpers::{oauth_http, OAuthClient, TestApp};
 
 /// The start of a flow: a client, the PKCE verifier and the authorization URL.
-async fn start(app: &TestApp, scopes: &[&str], auth: AuthType) -> (OAuthClient, PkceCodeVerifier, String, CsrfToken) {
+async fn start(
+    app: &TestApp,
+    scopes: &[&str],
+    auth: AuthType,
+) -> (OAuthClient, PkceCodeVerifier, String, CsrfToken) {
     let client = app.oauth_client(auth).await;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let mut req = client.authorize_url(CsrfToken::new_random).set_pkce_challenge(challenge);
@@ -34,7 +38,12 @@ async fn tokens(app: &TestApp, scopes: &[&str]) -> BasicTokenResponse {
 }
 
 /// POST a form to the token endpoint by hand (for what the library will not send).
-async fn post_form(app: &TestApp, path: &str, form: &[(&str, &str)], basic: Option<(&str, &str)>) -> reqwest::Response {
+async fn post_form(
+    app: &TestApp,
+    path: &str,
+    form: &[(&str, &str)],
+    basic: Option<(&str, &str)>,
+) -> reqwest::Response {
     let mut req = reqwest::Client::new().post(app.url(path)).form(form);
     if let Some((id, secret)) = basic {
         req = req.basic_auth(id, Some(secret));
@@ -47,7 +56,12 @@ async fn creds(app: &TestApp) -> (String, String) {
     (a["client_id"].as_str().expect("id").to_owned(), a["client_secret"].as_str().expect("secret").to_owned())
 }
 
-fn error_of(err: oauth2::RequestTokenError<oauth2::HttpClientError<reqwest::Error>, oauth2::basic::BasicErrorResponse>) -> String {
+fn error_of(
+    err: oauth2::RequestTokenError<
+        oauth2::HttpClientError<reqwest::Error>,
+        oauth2::basic::BasicErrorResponse,
+    >,
+) -> String {
     match err {
         oauth2::RequestTokenError::ServerResponse(r) => r.error().as_ref().to_owned(),
         other => format!("{other:?}"),
@@ -56,7 +70,11 @@ fn error_of(err: oauth2::RequestTokenError<oauth2::HttpClientError<reqwest::Erro
 
 async fn introspect(app: &TestApp, token: &str) -> Value {
     let (id, secret) = creds(app).await;
-    post_form(app, "/oauth2/introspect", &[("token", token)], Some((&id, &secret))).await.json().await.expect("json")
+    post_form(app, "/oauth2/introspect", &[("token", token)], Some((&id, &secret)))
+        .await
+        .json()
+        .await
+        .expect("json")
 }
 
 #[tokio::test]
@@ -127,7 +145,8 @@ async fn authorize_redirects_other_errors_back_with_error_description_and_state(
     for (bad, error) in cases {
         let res = app.client.get(&bad).send().await.expect("get");
         assert_eq!(res.status(), 302, "{bad}");
-        let back = url::Url::parse(res.headers().get("location").and_then(|v| v.to_str().ok()).expect("loc")).expect("url");
+        let back = url::Url::parse(res.headers().get("location").and_then(|v| v.to_str().ok()).expect("loc"))
+            .expect("url");
         let get = |k: &str| back.query_pairs().find(|(n, _)| n == k).map(|(_, v)| v.into_owned());
         assert_eq!(get("error").as_deref(), Some(error), "{bad}");
         assert!(get("error_description").is_some());
@@ -140,7 +159,8 @@ async fn authorize_redirects_other_errors_back_with_error_description_and_state(
 async fn a_denied_consent_redirects_with_access_denied() {
     let app = TestApp::spawn().await;
     let (_, _, url, _) = start(&app, &["openid"], AuthType::BasicAuth).await;
-    let query: Vec<(String, String)> = url::Url::parse(&url).expect("url").query_pairs().into_owned().collect();
+    let query: Vec<(String, String)> =
+        url::Url::parse(&url).expect("url").query_pairs().into_owned().collect();
     let mut form = query.clone();
     form.push(("decision".into(), "deny".into()));
     let res = app.client.post(app.url("/oauth2/authorize")).form(&form).send().await.expect("post");
@@ -160,9 +180,18 @@ async fn the_code_exchange_with_pkce_gives_a_signed_rfc_9068_access_token() {
     assert_eq!(header.typ.as_deref(), Some("at+jwt"));
     assert_eq!(header.alg, jsonwebtoken::Algorithm::ES256);
     let jwks = app.get_json("/oauth2/jwks").await;
-    let jwk = jwks["keys"].as_array().expect("keys").iter().find(|k| k["kid"] == header.kid.clone().unwrap_or_default()).expect("kid published");
+    let jwk = jwks["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .find(|k| k["kid"] == header.kid.clone().unwrap_or_default())
+        .expect("kid published");
     assert!(jwk.get("d").is_none(), "no private key in the JWKS");
-    let key = jsonwebtoken::DecodingKey::from_ec_components(jwk["x"].as_str().expect("x"), jwk["y"].as_str().expect("y")).expect("key");
+    let key = jsonwebtoken::DecodingKey::from_ec_components(
+        jwk["x"].as_str().expect("x"),
+        jwk["y"].as_str().expect("y"),
+    )
+    .expect("key");
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
     validation.set_issuer(&[app.base.as_str()]);
     validation.set_audience(&[app.url("/practice-api")]);
@@ -261,7 +290,9 @@ async fn a_code_is_bound_to_its_redirect_uri() {
     let err = client
         .exchange_code(AuthorizationCode::new(login.code))
         .set_pkce_verifier(verifier)
-        .set_redirect_uri(std::borrow::Cow::Owned(oauth2::RedirectUrl::new(app.url("/elsewhere")).expect("url")))
+        .set_redirect_uri(std::borrow::Cow::Owned(
+            oauth2::RedirectUrl::new(app.url("/elsewhere")).expect("url"),
+        ))
         .request_async(&oauth_http())
         .await
         .expect_err("mismatch");
@@ -275,12 +306,17 @@ async fn a_code_is_bound_to_its_client() {
     let login = app.login(&url).await;
     // Another learner's application tries to redeem it.
     let other = crate::helpers::client();
-    let theirs: Value = other.get(app.url("/api/v1/practice/app")).send().await.expect("get").json().await.expect("json");
+    let theirs: Value =
+        other.get(app.url("/api/v1/practice/app")).send().await.expect("get").json().await.expect("json");
     let res = post_form(
         &app,
         "/oauth2/token",
-        &[("grant_type", "authorization_code"), ("code", &login.code), ("redirect_uri", &app.url("/redirect")),
-          ("code_verifier", verifier.secret())],
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &login.code),
+            ("redirect_uri", &app.url("/redirect")),
+            ("code_verifier", verifier.secret()),
+        ],
         Some((theirs["client_id"].as_str().expect("id"), theirs["client_secret"].as_str().expect("secret"))),
     )
     .await;
@@ -292,12 +328,32 @@ async fn a_code_is_bound_to_its_client() {
 async fn a_bad_client_secret_through_basic_is_401_with_www_authenticate() {
     let app = TestApp::spawn().await;
     let (id, _) = creds(&app).await;
-    let res = post_form(&app, "/oauth2/token", &[("grant_type", "refresh_token"), ("refresh_token", "x")], Some((&id, "wrong"))).await;
+    let res = post_form(
+        &app,
+        "/oauth2/token",
+        &[("grant_type", "refresh_token"), ("refresh_token", "x")],
+        Some((&id, "wrong")),
+    )
+    .await;
     assert_eq!(res.status(), 401);
-    assert!(res.headers().get("www-authenticate").and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("Basic")));
+    assert!(res
+        .headers()
+        .get("www-authenticate")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("Basic")));
     assert_eq!(res.json::<Value>().await.expect("json")["error"], "invalid_client");
-    let res = post_form(&app, "/oauth2/token", &[("grant_type", "refresh_token"), ("refresh_token", "x"),
-        ("client_id", &id), ("client_secret", "wrong")], None).await;
+    let res = post_form(
+        &app,
+        "/oauth2/token",
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", "x"),
+            ("client_id", &id),
+            ("client_secret", "wrong"),
+        ],
+        None,
+    )
+    .await;
     assert_eq!(res.status(), 401);
     assert_eq!(res.json::<Value>().await.expect("json")["error"], "invalid_client");
 }
@@ -308,13 +364,24 @@ async fn every_token_endpoint_answer_is_no_store() {
     let bad = post_form(&app, "/oauth2/token", &[("grant_type", "password")], None).await;
     assert_eq!(bad.headers().get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"));
     let (id, secret) = creds(&app).await;
-    let unsupported = post_form(&app, "/oauth2/token", &[("grant_type", "password")], Some((&id, &secret))).await;
+    let unsupported =
+        post_form(&app, "/oauth2/token", &[("grant_type", "password")], Some((&id, &secret))).await;
     assert_eq!(unsupported.json::<Value>().await.expect("json")["error"], "unsupported_grant_type");
     let (client, verifier, url, _) = start(&app, &["openid"], AuthType::BasicAuth).await;
     let login = app.login(&url).await;
     let _ = client;
-    let ok = post_form(&app, "/oauth2/token", &[("grant_type", "authorization_code"), ("code", &login.code),
-        ("redirect_uri", &app.url("/redirect")), ("code_verifier", verifier.secret())], Some((&id, &secret))).await;
+    let ok = post_form(
+        &app,
+        "/oauth2/token",
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &login.code),
+            ("redirect_uri", &app.url("/redirect")),
+            ("code_verifier", verifier.secret()),
+        ],
+        Some((&id, &secret)),
+    )
+    .await;
     assert_eq!(ok.status(), 200);
     assert_eq!(ok.headers().get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"));
 }
@@ -323,7 +390,13 @@ async fn every_token_endpoint_answer_is_no_store() {
 async fn a_repeated_parameter_at_the_token_endpoint_is_invalid_request() {
     let app = TestApp::spawn().await;
     let (id, secret) = creds(&app).await;
-    let res = post_form(&app, "/oauth2/token", &[("grant_type", "authorization_code"), ("code", "a"), ("code", "b")], Some((&id, &secret))).await;
+    let res = post_form(
+        &app,
+        "/oauth2/token",
+        &[("grant_type", "authorization_code"), ("code", "a"), ("code", "b")],
+        Some((&id, &secret)),
+    )
+    .await;
     assert_eq!(res.json::<Value>().await.expect("json")["error"], "invalid_request");
 }
 
@@ -354,7 +427,8 @@ async fn a_refresh_rotates_the_refresh_token_and_a_reused_one_revokes_the_family
     let err = client.exchange_refresh_token(&rt1).request_async(&oauth_http()).await.expect_err("reuse");
     assert_eq!(error_of(err), "invalid_grant");
     // The whole family is gone: the rotated token too.
-    let err = client.exchange_refresh_token(&rt2).request_async(&oauth_http()).await.expect_err("family revoked");
+    let err =
+        client.exchange_refresh_token(&rt2).request_async(&oauth_http()).await.expect_err("family revoked");
     assert_eq!(error_of(err), "invalid_grant");
     assert_eq!(introspect(&app, second.access_token().secret()).await["active"], false);
 }
@@ -365,7 +439,11 @@ async fn an_idle_refresh_token_expires() {
     app.enable_refresh_tokens(true).await;
     let first = tokens(&app, &["offline_access"]).await;
     let client = app.oauth_client(AuthType::BasicAuth).await;
-    let err = client.exchange_refresh_token(first.refresh_token().expect("rt")).request_async(&oauth_http()).await.expect_err("idle");
+    let err = client
+        .exchange_refresh_token(first.refresh_token().expect("rt"))
+        .request_async(&oauth_http())
+        .await
+        .expect_err("idle");
     assert_eq!(error_of(err), "invalid_grant");
 }
 
@@ -375,8 +453,23 @@ async fn a_refresh_token_past_its_absolute_lifetime_expires() {
     app.enable_refresh_tokens(true).await;
     let first = tokens(&app, &["offline_access"]).await;
     let client = app.oauth_client(AuthType::BasicAuth).await;
-    let err = client.exchange_refresh_token(first.refresh_token().expect("rt")).request_async(&oauth_http()).await.expect_err("absolute");
+    let err = client
+        .exchange_refresh_token(first.refresh_token().expect("rt"))
+        .request_async(&oauth_http())
+        .await
+        .expect_err("absolute");
     assert_eq!(error_of(err), "invalid_grant");
+}
+
+/// Send the same token request twice at once; the two statuses, sorted.
+async fn race(app: &TestApp, form: &[(&str, &str)], client: (&str, &str)) -> [u16; 2] {
+    let (a, b) = tokio::join!(
+        post_form(app, "/oauth2/token", form, Some(client)),
+        post_form(app, "/oauth2/token", form, Some(client))
+    );
+    let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+    statuses.sort_unstable();
+    statuses
 }
 
 #[tokio::test]
@@ -386,15 +479,13 @@ async fn two_concurrent_redemptions_of_one_code_succeed_exactly_once() {
     let login = app.login(&url).await;
     let (id, secret) = creds(&app).await;
     let redirect = app.url("/redirect");
-    let form = [("grant_type", "authorization_code"), ("code", login.code.as_str()),
-        ("redirect_uri", redirect.as_str()), ("code_verifier", verifier.secret().as_str())];
-    let (a, b) = tokio::join!(
-        post_form(&app, "/oauth2/token", &form, Some((&id, &secret))),
-        post_form(&app, "/oauth2/token", &form, Some((&id, &secret)))
-    );
-    let mut statuses = [a.status().as_u16(), b.status().as_u16()];
-    statuses.sort_unstable();
-    assert_eq!(statuses, [200, 400]);
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", login.code.as_str()),
+        ("redirect_uri", redirect.as_str()),
+        ("code_verifier", verifier.secret().as_str()),
+    ];
+    assert_eq!(race(&app, &form, (&id, &secret)).await, [200, 400]);
 }
 
 #[tokio::test]
@@ -405,13 +496,7 @@ async fn two_concurrent_redemptions_of_one_refresh_token_succeed_exactly_once() 
     let rt = first.refresh_token().expect("rt").secret().clone();
     let (id, secret) = creds(&app).await;
     let form = [("grant_type", "refresh_token"), ("refresh_token", rt.as_str())];
-    let (a, b) = tokio::join!(
-        post_form(&app, "/oauth2/token", &form, Some((&id, &secret))),
-        post_form(&app, "/oauth2/token", &form, Some((&id, &secret)))
-    );
-    let mut statuses = [a.status().as_u16(), b.status().as_u16()];
-    statuses.sort_unstable();
-    assert_eq!(statuses, [200, 400]);
+    assert_eq!(race(&app, &form, (&id, &secret)).await, [200, 400]);
 }
 
 #[tokio::test]
@@ -421,7 +506,11 @@ async fn a_refresh_while_the_toggle_is_off_is_unauthorized_client() {
     let first = tokens(&app, &["offline_access"]).await;
     app.enable_refresh_tokens(false).await;
     let client = app.oauth_client(AuthType::BasicAuth).await;
-    let err = client.exchange_refresh_token(first.refresh_token().expect("rt")).request_async(&oauth_http()).await.expect_err("off");
+    let err = client
+        .exchange_refresh_token(first.refresh_token().expect("rt"))
+        .request_async(&oauth_http())
+        .await
+        .expect_err("off");
     assert_eq!(error_of(err), "unauthorized_client");
 }
 
@@ -444,12 +533,26 @@ async fn a_revoked_refresh_token_is_inactive_and_cannot_refresh() {
     let first = tokens(&app, &["offline_access"]).await;
     let rt = first.refresh_token().expect("rt").secret().clone();
     let (id, secret) = creds(&app).await;
-    let res = post_form(&app, "/oauth2/revoke", &[("token", &rt), ("token_type_hint", "refresh_token")], Some((&id, &secret))).await;
+    let res = post_form(
+        &app,
+        "/oauth2/revoke",
+        &[("token", &rt), ("token_type_hint", "refresh_token")],
+        Some((&id, &secret)),
+    )
+    .await;
     assert_eq!(res.status(), 200);
     assert_eq!(introspect(&app, &rt).await["active"], false);
-    assert_eq!(introspect(&app, first.access_token().secret()).await["active"], false, "revoked with its grant");
+    assert_eq!(
+        introspect(&app, first.access_token().secret()).await["active"],
+        false,
+        "revoked with its grant"
+    );
     let client = app.oauth_client(AuthType::BasicAuth).await;
-    let err = client.exchange_refresh_token(&RefreshToken::new(rt)).request_async(&oauth_http()).await.expect_err("revoked");
+    let err = client
+        .exchange_refresh_token(&RefreshToken::new(rt))
+        .request_async(&oauth_http())
+        .await
+        .expect_err("revoked");
     assert_eq!(error_of(err), "invalid_grant");
     let unknown = post_form(&app, "/oauth2/revoke", &[("token", "never-issued")], Some((&id, &secret))).await;
     assert_eq!(unknown.status(), 200, "RFC 7009: unknown tokens are not an error");
@@ -459,15 +562,23 @@ async fn a_revoked_refresh_token_is_inactive_and_cannot_refresh() {
 async fn a_rotated_signing_key_stays_published_while_its_tokens_live() {
     let app = TestApp::spawn().await;
     let before = tokens(&app, &["openid"]).await;
-    let old_kid = jsonwebtoken::decode_header(before.access_token().secret()).expect("header").kid.expect("kid");
+    let old_kid =
+        jsonwebtoken::decode_header(before.access_token().secret()).expect("header").kid.expect("kid");
     let now = app::services::now_unix();
     let new = app.state.practice.keys.rotate(now).await.expect("rotate");
     assert_ne!(new.kid, old_kid);
-    let kids: Vec<String> = app.get_json("/oauth2/jwks").await["keys"].as_array().expect("keys").iter()
-        .filter_map(|k| k["kid"].as_str().map(str::to_owned)).collect();
+    let kids: Vec<String> = app.get_json("/oauth2/jwks").await["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .filter_map(|k| k["kid"].as_str().map(str::to_owned))
+        .collect();
     assert!(kids.contains(&old_kid) && kids.contains(&new.kid), "{kids:?}");
     let after = tokens(&app, &["openid"]).await;
-    assert_eq!(jsonwebtoken::decode_header(after.access_token().secret()).expect("h").kid, Some(new.kid.clone()));
+    assert_eq!(
+        jsonwebtoken::decode_header(after.access_token().secret()).expect("h").kid,
+        Some(new.kid.clone())
+    );
     // Once the old key's tokens have all expired, it is no longer published.
     let later = app.state.practice.keys.published(now + 901).await.expect("published");
     assert!(later.iter().all(|k| k.kid != old_kid));

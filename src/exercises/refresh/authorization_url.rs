@@ -21,10 +21,8 @@ pub(super) fn check(input: &str, facts: &Facts<'_>) -> Vec<Finding> {
         params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
     };
 
-    let mut findings = vec![
-        Finding::pass("url.parse", "The URL is a complete, absolute URL."),
-        endpoint(&url, provider),
-    ];
+    let mut findings =
+        vec![Finding::pass("url.parse", "The URL is a complete, absolute URL."), endpoint(&url, provider)];
     if url.fragment().is_some() {
         findings.push(Finding::fail(
             "url.fragment",
@@ -131,11 +129,7 @@ fn endpoint(url: &Url, provider: &Provider) -> Finding {
                 .to_owned()
         });
     } else if url.scheme() != expected.scheme() {
-        problems.push(format!(
-            "its scheme is {} but the endpoint's is {}",
-            url.scheme(),
-            expected.scheme()
-        ));
+        problems.push(format!("its scheme is {} but the endpoint's is {}", url.scheme(), expected.scheme()));
     }
     let (host, expected_host) = (url.host_str().unwrap_or(""), expected.host_str().unwrap_or(""));
     if host != expected_host {
@@ -151,8 +145,7 @@ fn endpoint(url: &Url, provider: &Provider) -> Finding {
             (url.port(), expected.port())
         };
         if port != expected_port {
-            let name =
-                |p: Option<u16>| p.map_or_else(|| "the default".to_owned(), |p| p.to_string());
+            let name = |p: Option<u16>| p.map_or_else(|| "the default".to_owned(), |p| p.to_string());
             problems.push(format!(
                 "its port is {} but the endpoint's is {}",
                 name(port),
@@ -201,10 +194,8 @@ fn duplicates(params: &[(String, String)]) -> Finding {
     if repeated.is_empty() {
         return Finding::pass(ID, "No parameter appears twice.");
     }
-    let list: Vec<String> = repeated
-        .iter()
-        .map(|(name, count)| format!("`{}` ({count} times)", show(name, 40)))
-        .collect();
+    let list: Vec<String> =
+        repeated.iter().map(|(name, count)| format!("`{}` ({count} times)", show(name, 40))).collect();
     let scope_hint = if repeated.iter().any(|(name, _)| *name == "scope") {
         " To ask for several scopes, put them in one scope value separated by spaces (+ or %20), \
          e.g. scope=openid+offline_access."
@@ -231,11 +222,8 @@ fn placeholder(value: &str) -> Option<&str> {
     }
     let at = value.find("YOUR_")?;
     let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    let start = value[..at]
-        .char_indices()
-        .rev()
-        .find(|&(_, c)| !is_word(c))
-        .map_or(0, |(i, c)| i + c.len_utf8());
+    let start =
+        value[..at].char_indices().rev().find(|&(_, c)| !is_word(c)).map_or(0, |(i, c)| i + c.len_utf8());
     let end = value[at..].find(|c| !is_word(c)).map_or(value.len(), |i| at + i);
     Some(&value[start..end])
 }
@@ -335,8 +323,7 @@ fn client_id(value: Option<&str>, provider: &Provider) -> Finding {
 fn redirect_uri(value: Option<&str>, provider: &Provider) -> Finding {
     const ID: &str = "url.redirect_uri";
     let registered = &provider.redirect_uris;
-    let list =
-        registered.iter().map(|r| format!("`{}`", show(r, 200))).collect::<Vec<_>>().join(" or ");
+    let list = registered.iter().map(|r| format!("`{}`", show(r, 200))).collect::<Vec<_>>().join(" or ");
     let Some(v) = value else {
         let example = if registered.is_empty() {
             "your application's registered redirect URI".to_owned()
@@ -357,10 +344,7 @@ fn redirect_uri(value: Option<&str>, provider: &Provider) -> Finding {
         Err(e) => return Finding::fail(ID, e.to_string()),
     };
     if registered.is_empty() || uri.is_one_of(registered) {
-        return Finding::pass(
-            ID,
-            "redirect_uri is a redirect URI registered for your application.",
-        );
+        return Finding::pass(ID, "redirect_uri is a redirect URI registered for your application.");
     }
     let near = |f: &dyn Fn(&str, &str) -> bool| registered.iter().any(|r| f(r, v));
     let hint = if near(&|r, v| r.trim_end_matches('/') == v.trim_end_matches('/')) {
@@ -538,10 +522,7 @@ fn code_challenge_method(value: Option<&str>) -> Finding {
         ),
         Some(v) if v.eq_ignore_ascii_case("S256") => Finding::fail(
             ID,
-            format!(
-                "code_challenge_method `{}` is case-sensitive: use S256 (RFC 7636 §4.3).",
-                show(v, 10)
-            ),
+            format!("code_challenge_method `{}` is case-sensitive: use S256 (RFC 7636 §4.3).", show(v, 10)),
         ),
         Some("plain") => Finding::fail(
             ID,
@@ -565,10 +546,7 @@ mod tests {
     use super::super::{Progress, Step};
     use crate::verdict::Level;
 
-    fn check_url(
-        url: &str,
-        provider: &crate::exercises::refresh::Provider,
-    ) -> super::super::Outcome {
+    fn check_url(url: &str, provider: &crate::exercises::refresh::Provider) -> super::super::Outcome {
         run(Step::AuthorizationUrl, url, provider, &progress(2))
     }
 
@@ -680,24 +658,14 @@ mod tests {
                 "url.endpoint",
                 "its scheme is https but the endpoint's is http",
             ),
-            (
-                "a fragment",
-                format!("{good}#top"),
-                "url.fragment",
-                "remove the # and everything after it",
-            ),
+            ("a fragment", format!("{good}#top"), "url.fragment", "remove the # and everything after it"),
             (
                 "state twice",
                 format!("{good}&state=again"),
                 "url.duplicates",
                 "`state` (2 times) appears more than once",
             ),
-            (
-                "scope twice",
-                format!("{good}&scope=profile"),
-                "url.duplicates",
-                "put them in one scope value",
-            ),
+            ("scope twice", format!("{good}&scope=profile"), "url.duplicates", "put them in one scope value"),
             (
                 "response_type token",
                 good.replace("response_type=code", "response_type=token"),
@@ -793,10 +761,7 @@ mod tests {
         let url = good_url().replace("client_id=lab-client-1", "client_id={YOUR_CLIENT_ID}");
         let out = check_url(&url, &builtin());
         let message = &finding(&out, "url.placeholders").message;
-        assert!(
-            message.contains("`client_id` still holds the placeholder `{YOUR_CLIENT_ID}`"),
-            "{message}"
-        );
+        assert!(message.contains("`client_id` still holds the placeholder `{YOUR_CLIENT_ID}`"), "{message}");
         let message = &finding(&out, "url.client_id").message;
         assert_eq!(
             message,
@@ -808,14 +773,8 @@ mod tests {
             .replace("client_id=lab-client-1", "client_id=YOUR_CLIENT_ID");
         let out = check_url(&url, &okta_like_builtin_endpoint());
         let message = &finding(&out, "url.placeholders").message;
-        assert!(
-            message.contains("`state` still holds the placeholder `{RANDOM_STRING}`"),
-            "{message}"
-        );
-        assert!(
-            message.contains("`client_id` still holds the placeholder `YOUR_CLIENT_ID`"),
-            "{message}"
-        );
+        assert!(message.contains("`state` still holds the placeholder `{RANDOM_STRING}`"), "{message}");
+        assert!(message.contains("`client_id` still holds the placeholder `YOUR_CLIENT_ID`"), "{message}");
         assert_eq!(blocking(&out), ["url.placeholders"]);
     }
 

@@ -6,9 +6,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{
-    show, token_sha256, DecodedJwt, Facts, Issued, IssuedGrant, SignatureCheck, Step, TokenRecord,
-};
+use super::{show, token_sha256, DecodedJwt, Facts, Issued, IssuedGrant, SignatureCheck, Step, TokenRecord};
 use crate::json::{parse_strict, JsonError};
 use crate::oauth::jwt::decode_unverified;
 use crate::oauth::{OAuthErrorCode, Scope};
@@ -62,8 +60,7 @@ pub(super) fn check(step: Step, input: &str, facts: &Facts<'_>) -> Checked {
         sub: jwt.as_ref().and_then(|j| j.claim_str("sub")).map(str::to_owned),
         iat: jwt.as_ref().and_then(|j| j.claim_seconds("iat")),
     });
-    out.jwt = jwt
-        .map(|j| DecodedJwt { header: Value::Object(j.header), claims: Value::Object(j.claims) });
+    out.jwt = jwt.map(|j| DecodedJwt { header: Value::Object(j.header), claims: Value::Object(j.claims) });
     if facts.provider.builtin {
         out.findings.extend(issued_findings(step, facts));
     }
@@ -83,9 +80,9 @@ pub(super) fn check(step: Step, input: &str, facts: &Facts<'_>) -> Checked {
 fn looks_like_a_bare_token(input: &str) -> bool {
     input.len() >= 16
         && input.chars().any(|c| c.is_ascii_alphabetic())
-        && input.chars().all(|c| {
-            c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~' | '+' | '/' | '=')
-        })
+        && input
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~' | '+' | '/' | '='))
 }
 
 fn parse_object(input: &str) -> Result<Map<String, Value>, Finding> {
@@ -134,9 +131,7 @@ fn parse_object(input: &str) -> Result<Map<String, Value>, Finding> {
         ));
     }
     if !input.starts_with(['{', '[']) && input.contains("\"access_token\"") {
-        return fail(format!(
-            "That looks like part of the response: {PASTE}, including both braces."
-        ));
+        return fail(format!("That looks like part of the response: {PASTE}, including both braces."));
     }
     let value = match parse_strict(input) {
         Ok(value) => value,
@@ -187,9 +182,7 @@ fn parse_object(input: &str) -> Result<Map<String, Value>, Finding> {
     };
     Err(Finding::fail(
         "token.object",
-        format!(
-            "That JSON is {kind}, but a token response is a JSON object (RFC 6749 §5.1): {PASTE}."
-        ),
+        format!("That JSON is {kind}, but a token response is a JSON object (RFC 6749 §5.1): {PASTE}."),
     ))
 }
 
@@ -296,10 +289,7 @@ fn access_token(value: Option<&Value>, refreshing: bool) -> (Finding, Option<&st
             None,
         ),
         Some(Value::String(t)) if t.is_empty() => (
-            Finding::fail(
-                ID,
-                "access_token is empty: paste the response exactly as the server sent it.",
-            ),
+            Finding::fail(ID, "access_token is empty: paste the response exactly as the server sent it."),
             None,
         ),
         Some(Value::String(t)) => (
@@ -339,12 +329,11 @@ fn expires_in(value: Option<&Value>) -> Finding {
             ),
         ),
         Some(Value::String(s)) => {
-            let (shown, fix) =
-                if !s.is_empty() && s.len() <= 12 && s.chars().all(|c| c.is_ascii_digit()) {
-                    (format!("the string \"{s}\""), format!(", {s} without quotes"))
-                } else {
-                    ("a string".to_owned(), String::new())
-                };
+            let (shown, fix) = if !s.is_empty() && s.len() <= 12 && s.chars().all(|c| c.is_ascii_digit()) {
+                (format!("the string \"{s}\""), format!(", {s} without quotes"))
+            } else {
+                ("a string".to_owned(), String::new())
+            };
             Finding::fail(
                 ID,
                 format!(
@@ -542,18 +531,26 @@ fn missing_refresh_token_on_the_practice_server(issued: Option<&Issued>) -> Find
     let offline = issued.is_some_and(|i| i.scope.split(' ').any(|s| s == "offline_access"));
     let enabled = issued.is_some_and(|i| i.refresh_tokens_enabled);
     let message = match (offline, enabled) {
-        (false, false) => "The response has no refresh_token, for two reasons: refresh tokens are \
+        (false, false) => {
+            "The response has no refresh_token, for two reasons: refresh tokens are \
              off for your practice application (tick the Refresh Token grant on the Practice app \
              page), and the authorization request did not ask for the offline_access scope. Fix \
-             both, log in again with the new URL and exchange the new code.",
-        (false, true) => "The response has no refresh_token because the authorization request did \
+             both, log in again with the new URL and exchange the new code."
+        }
+        (false, true) => {
+            "The response has no refresh_token because the authorization request did \
              not ask for the offline_access scope. Add offline_access to the scope in step 3, log \
-             in again and exchange the new code.",
-        (true, false) => "The response has no refresh_token because refresh tokens are off for your \
+             in again and exchange the new code."
+        }
+        (true, false) => {
+            "The response has no refresh_token because refresh tokens are off for your \
              practice application: tick the Refresh Token grant on the Practice app page, then \
-             log in again and exchange a new code.",
-        (true, true) => "The response has no refresh_token: log in again with the URL from step 3 \
-             and exchange the new code.",
+             log in again and exchange a new code."
+        }
+        (true, true) => {
+            "The response has no refresh_token: log in again with the URL from step 3 \
+             and exchange the new code."
+        }
     };
     Finding::fail(ID, message)
 }
@@ -601,8 +598,7 @@ fn issued_findings(step: Step, facts: &Facts<'_>) -> Vec<Finding> {
             }
         }
         Step::RefreshResponse => {
-            let step4_refresh =
-                facts.progress.token.as_ref().and_then(|t| t.refresh_token_sha256.as_deref());
+            let step4_refresh = facts.progress.token.as_ref().and_then(|t| t.refresh_token_sha256.as_deref());
             if issued.grant != IssuedGrant::RefreshToken {
                 findings.push(Finding::fail(
                     "refresh.grant",
@@ -610,9 +606,7 @@ fn issued_findings(step: Step, facts: &Facts<'_>) -> Vec<Finding> {
                      refresh token: POST grant_type=refresh_token with the refresh_token from \
                      step 4 and paste that response.",
                 ));
-            } else if !step4_refresh
-                .is_some_and(|r| issued.refresh_ancestors.iter().any(|a| a == r))
-            {
+            } else if !step4_refresh.is_some_and(|r| issued.refresh_ancestors.iter().any(|a| a == r)) {
                 findings.push(Finding::fail(
                     "refresh.grant",
                     "This token was refreshed from a refresh token that is not the one from \
@@ -672,10 +666,7 @@ fn refresh_findings(new: &TokenRecord, old: Option<&TokenRecord>) -> Vec<Finding
     ));
     if let (Some(n), Some(o)) = (&new.sub, &old.sub) {
         findings.push(if n == o {
-            Finding::pass(
-                "refresh.sub",
-                "The new access token is for the same user (sub) as step 4's.",
-            )
+            Finding::pass("refresh.sub", "The new access token is for the same user (sub) as step 4's.")
         } else {
             Finding::fail(
                 "refresh.sub",
@@ -906,12 +897,7 @@ mod tests {
                 "token.scope",
                 "The granted scope (`openid profile`) does not include offline_access",
             ),
-            (
-                "an empty refresh_token",
-                good.replace(REFRESH, ""),
-                "token.refresh_token",
-                "non-empty string",
-            ),
+            ("an empty refresh_token", good.replace(REFRESH, ""), "token.refresh_token", "non-empty string"),
         ];
         for (what, input, id, text) in cases {
             let out = step4(&input);
@@ -972,8 +958,7 @@ mod tests {
 
     #[test]
     fn re_passing_step_4_clears_step_5() {
-        let out =
-            run(Step::TokenResponse, &response(ACCESS, Some(REFRESH)), &okta(), &progress(5));
+        let out = run(Step::TokenResponse, &response(ACCESS, Some(REFRESH)), &okta(), &progress(5));
         let p = out.progress.expect("passed");
         assert_eq!((p.steps_passed, p.refreshed), (4, None));
         assert!(p.authorization_url.is_some() && p.challenge.is_some());
@@ -984,9 +969,7 @@ mod tests {
         let out = step5(&response("access-two-new-000000000000", None));
         assert!(out.verdict.passed(), "{:#?}", out.verdict.findings);
         assert_eq!(finding(&out, "refresh.completed").message, "You've completed the exercise!");
-        assert!(finding(&out, "refresh.rotation")
-            .message
-            .contains("did not send a new refresh token"));
+        assert!(finding(&out, "refresh.rotation").message.contains("did not send a new refresh token"));
         assert_eq!(out.verdict.find("token.refresh_token"), None, "optional in step 5");
         let p = out.progress.expect("passed");
         assert_eq!(p.steps_passed, 5);
@@ -1015,18 +998,17 @@ mod tests {
     fn the_same_access_token_in_step_5_fails() {
         let out = step5(&response("access-one-aaaaaaaaaaaa", Some("refresh-two")));
         assert_eq!(blocking(&out), ["refresh.new_access_token"]);
-        assert!(finding(&out, "refresh.new_access_token")
-            .message
-            .starts_with("That looks like the same access token as before: use the refresh_token grant to get a new one"));
+        assert!(finding(&out, "refresh.new_access_token").message.starts_with(
+            "That looks like the same access token as before: use the refresh_token grant to get a new one"
+        ));
         assert_eq!(out.verdict.find("refresh.completed"), None);
         assert_eq!(out.progress, None);
     }
 
     #[test]
     fn step_5_compares_sub_and_iat_of_jwts() {
-        let token = |sub: &str, iat: i64| {
-            jwt(r#"{"alg":"RS256"}"#, &format!(r#"{{"sub":"{sub}","iat":{iat}}}"#))
-        };
+        let token =
+            |sub: &str, iat: i64| jwt(r#"{"alg":"RS256"}"#, &format!(r#"{{"sub":"{sub}","iat":{iat}}}"#));
         let mut p = progress(4);
         if let Some(t) = p.token.as_mut() {
             t.sub = Some("user-1".into());
@@ -1051,8 +1033,7 @@ mod tests {
     #[test]
     fn step_5_without_a_step_4_record_asks_to_redo_step_4() {
         let p = Progress { token: None, ..progress(4) };
-        let out =
-            run(Step::RefreshResponse, &response("new-access-token-0000", None), &okta(), &p);
+        let out = run(Step::RefreshResponse, &response("new-access-token-0000", None), &okta(), &p);
         assert_eq!(blocking(&out), ["refresh.new_access_token"]);
         assert!(finding(&out, "refresh.new_access_token").message.contains("step 4"));
     }
@@ -1062,10 +1043,7 @@ mod tests {
         let provider = Provider { builtin: false, ..okta() };
         let out = run(Step::TokenResponse, &response(ACCESS, None), &provider, &progress(3));
         let message = &finding(&out, "token.refresh_token").message;
-        assert!(
-            message.contains("Refresh Token grant type")
-                && message.contains("Allow Offline Access")
-        );
+        assert!(message.contains("Refresh Token grant type") && message.contains("Allow Offline Access"));
         assert!(message.contains("request the offline_access scope"));
     }
 }
@@ -1107,7 +1085,8 @@ mod issued_tests {
         let mut other_client = ok.clone();
         other_client.client_id = "someone-else".into();
         let mut other_challenge = ok.clone();
-        other_challenge.code_challenge = crate::pkce::challenge_s256("another-verifier-another-verifier-0123456789");
+        other_challenge.code_challenge =
+            crate::pkce::challenge_s256("another-verifier-another-verifier-0123456789");
         let refreshed = issued(IssuedGrant::RefreshToken);
         let cases: [(Option<&Issued>, bool, &str); 5] = [
             (Some(&ok), true, "to your application"),
@@ -1168,10 +1147,15 @@ mod issued_tests {
     #[test]
     fn a_jwt_is_checked_for_its_signature_and_issuer() {
         use super::super::SignatureCheck;
-        let token = jwt(r#"{"alg":"ES256","typ":"at+jwt","kid":"k1"}"#, r#"{"iss":"http://127.0.0.1:3000","sub":"s"}"#);
+        let token = jwt(
+            r#"{"alg":"ES256","typ":"at+jwt","kid":"k1"}"#,
+            r#"{"iss":"http://127.0.0.1:3000","sub":"s"}"#,
+        );
         let foreign = jwt(r#"{"alg":"ES256","kid":"k1"}"#, r#"{"iss":"https://evil.example","sub":"s"}"#);
         let body = |t: &str| {
-            format!(r#"{{"token_type":"Bearer","expires_in":900,"access_token":"{t}","refresh_token":"rt-1","scope":"offline_access"}}"#)
+            format!(
+                r#"{{"token_type":"Bearer","expires_in":900,"access_token":"{t}","refresh_token":"rt-1","scope":"offline_access"}}"#
+            )
         };
         let ok = issued(IssuedGrant::AuthorizationCode);
         let verified = SignatureCheck::Verified { kid: "k1".into() };
