@@ -15,6 +15,22 @@ pub struct Cli {
 pub enum Command {
     /// Serve the site, the JSON API and the practice authorization server.
     Serve(ServeArgs),
+    /// Manage instructor accounts.
+    #[command(subcommand)]
+    Instructor(InstructorCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InstructorCommand {
+    /// Add an instructor, or set a new password for one; the password is read from
+    /// standard input. Works while the server runs.
+    Add {
+        /// The instructor's email address (their login).
+        email: String,
+        /// SQLite database URL.
+        #[arg(long, env = "OAUTHLAB_DATABASE", default_value = "sqlite:data/oauthlab.db")]
+        database: String,
+    },
 }
 
 #[derive(Debug, Args, Clone)]

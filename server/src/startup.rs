@@ -13,6 +13,7 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::trace::TraceLayer;
 
 use app::services::flash::Flash;
+use app::services::instructor::{Instructors, LoginThrottle};
 use app::services::Services;
 use app::{shell, App};
 
@@ -31,6 +32,7 @@ pub struct AppState {
     pub guard: GuardState,
     pub session: SessionSettings,
     pub practice: Practice,
+    pub instructors: Instructors,
 }
 
 impl AppState {
@@ -81,10 +83,15 @@ impl AppState {
         Self {
             leptos_options,
             services,
-            db,
+            db: db.clone(),
             guard: GuardState { public_origin, limiter: RateLimiter::new(settings.rate_limit) },
             session: SessionSettings { secure: settings.public_url.starts_with("https://") },
             practice,
+            instructors: Instructors {
+                store: Arc::new(db.clone()),
+                throttle: LoginThrottle::default(),
+                public_url: settings.public_url.clone(),
+            },
         }
     }
 }
@@ -97,6 +104,7 @@ fn span_for(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let services = state.services.clone();
+    let instructors = state.instructors.clone();
     let options = state.leptos_options.clone();
     Router::new()
         .nest("/api/v1", crate::http::api_v1::routes())
@@ -104,7 +112,10 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(services.clone()),
+            move || {
+                provide_context(services.clone());
+                provide_context(instructors.clone());
+            },
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

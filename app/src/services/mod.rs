@@ -4,6 +4,7 @@
 //! the SQLite versions, and [`memory`] the in-memory ones used by tests.
 
 pub mod flash;
+pub mod instructor;
 pub mod memory;
 pub mod store;
 

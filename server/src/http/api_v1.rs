@@ -29,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/pkce/challenge", post(pkce_challenge_post))
         .route("/practice/app", get(practice_app_get).put(practice_app_put))
         .route("/openapi.json", get(openapi_get))
+        .merge(super::instructor_api::routes())
         .fallback(not_found)
         .layer(axum::middleware::map_response(json_errors))
 }
@@ -69,7 +70,7 @@ async fn not_found() -> ApiError {
 }
 
 /// Parse a JSON body; an empty body counts as `{}`.
-fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
+pub(crate) fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
     let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { bytes };
     serde_json::from_slice(text).map_err(|e| {
         let code = if e.is_data() { "invalid_request" } else { "invalid_json" };

@@ -1,6 +1,7 @@
 //! SQLite storage through sqlx: the database is opened and migrated at start-up, and
 //! implements the small store traits the app's services use.
 
+mod instructors;
 mod keys;
 mod sqlite;
 

@@ -7,6 +7,7 @@ mod cli;
 mod exercise;
 mod grading;
 mod guard;
+mod instructors;
 mod openapi;
 mod pages;
 mod practice;

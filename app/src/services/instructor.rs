@@ -1,0 +1,328 @@
+//! Instructors: accounts (argon2id), sessions, classes, and what they see and reset.
+//! An instructor sees only the learners of their own classes.
+
+use async_trait::async_trait;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::store::StoreError;
+use super::{now_unix, LearnerId};
+
+pub const COOKIE_NAME: &str = "oauthlab_instructor";
+/// An instructor session lasts a working day.
+pub const SESSION_SECONDS: i64 = 12 * 3600;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstructorId(pub i64);
+
+/// A class as its instructor sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClassSummary {
+    pub class_id: String,
+    pub name: String,
+    pub join_url: String,
+    pub learners: i64,
+}
+
+/// One learner's progress in the refresh exercise.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExerciseProgress {
+    pub steps_passed: i64,
+    pub completed: bool,
+    /// Unix seconds of the last change, or `None` before the first.
+    pub updated_at: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LearnerExercises {
+    pub refresh: ExerciseProgress,
+}
+
+/// A learner of one of the instructor's classes, as the API lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LearnerRow {
+    pub learner_id: String,
+    pub display_name: Option<String>,
+    pub class_id: String,
+    pub exercises: LearnerExercises,
+}
+
+/// A class row as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClassRecord {
+    pub class_id: String,
+    pub name: String,
+    pub join_code: String,
+    pub learners: i64,
+}
+
+#[async_trait]
+pub trait InstructorStore: Send + Sync {
+    async fn instructor_by_email(&self, email: &str) -> Result<Option<(InstructorId, String)>, StoreError>;
+    async fn upsert_instructor(&self, email: &str, password_hash: &str) -> Result<InstructorId, StoreError>;
+    async fn create_session(
+        &self,
+        token_sha256: &str,
+        who: InstructorId,
+        expires_at: i64,
+    ) -> Result<(), StoreError>;
+    async fn session(&self, token_sha256: &str, now: i64) -> Result<Option<InstructorId>, StoreError>;
+    async fn delete_session(&self, token_sha256: &str) -> Result<(), StoreError>;
+    async fn create_class(&self, who: InstructorId, class: &ClassRecord) -> Result<(), StoreError>;
+    async fn classes(&self, who: InstructorId) -> Result<Vec<ClassRecord>, StoreError>;
+    async fn class_by_code(&self, join_code: &str) -> Result<Option<String>, StoreError>;
+    async fn join_class(
+        &self,
+        learner: &LearnerId,
+        class_id: &str,
+        display_name: Option<&str>,
+    ) -> Result<(), StoreError>;
+    /// Learners of `who`'s classes (one class when `class_id` is given).
+    async fn learners(
+        &self,
+        who: InstructorId,
+        class_id: Option<&str>,
+    ) -> Result<Vec<LearnerRow>, StoreError>;
+    async fn owns_class(&self, who: InstructorId, class_id: &str) -> Result<bool, StoreError>;
+}
+
+pub fn digest(token: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes()))
+}
+
+fn random_token(bytes: usize) -> String {
+    let raw: Vec<u8> = (0..bytes).map(|_| rand::random::<u8>()).collect();
+    URL_SAFE_NO_PAD.encode(raw)
+}
+
+/// An argon2id hash (PHC string) of `password`.
+pub fn hash_password(password: &str) -> Result<String, StoreError> {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let salt: [u8; 16] = rand::random();
+    let salt = SaltString::encode_b64(&salt).map_err(|e| StoreError(e.to_string()))?;
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| StoreError(e.to_string()))
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    PasswordHash::new(hash)
+        .is_ok_and(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// Compared against when the email is unknown, so a wrong email costs as long as a
+/// wrong password and timing tells nothing.
+fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password("not a real password").unwrap_or_default())
+}
+
+/// Why an instructor action did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum InstructorError {
+    #[error("Wrong email or password.")]
+    BadCredentials,
+    #[error("Too many failed logins: wait {0} seconds and try again.")]
+    TooManyAttempts(u64),
+    #[error("Sign in as an instructor first.")]
+    NotSignedIn,
+    #[error("{0}")]
+    Invalid(String),
+    #[error("There is no such class or learner among yours.")]
+    NotFound,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Failed logins per email and per client, in a sliding window.
+#[derive(Clone, Default)]
+pub struct LoginThrottle {
+    failures: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Vec<i64>>>>,
+}
+
+impl LoginThrottle {
+    pub const MAX_FAILURES: usize = 5;
+    pub const WINDOW: i64 = 15 * 60;
+
+    fn with<T>(&self, f: impl FnOnce(&mut std::collections::HashMap<String, Vec<i64>>) -> T) -> T {
+        let mut map = match self.failures.lock() {
+            Ok(m) => m,
+            Err(p) => p.into_inner(),
+        };
+        f(&mut map)
+    }
+
+    /// `Err(seconds)` while `key` has too many recent failures.
+    pub fn check(&self, key: &str, now: i64) -> Result<(), u64> {
+        self.with(|map| {
+            let list = map.entry(key.to_owned()).or_default();
+            list.retain(|t| now - t < Self::WINDOW);
+            if list.len() >= Self::MAX_FAILURES {
+                let wait = list.first().map_or(Self::WINDOW, |first| Self::WINDOW - (now - first));
+                return Err(u64::try_from(wait.max(1)).unwrap_or(1));
+            }
+            Ok(())
+        })
+    }
+
+    pub fn fail(&self, key: &str, now: i64) {
+        self.with(|map| map.entry(key.to_owned()).or_default().push(now));
+    }
+
+    pub fn clear(&self, key: &str) {
+        self.with(|map| map.remove(key));
+    }
+}
+
+/// The instructor side of the site.
+#[derive(Clone)]
+pub struct Instructors {
+    pub store: std::sync::Arc<dyn InstructorStore>,
+    pub throttle: LoginThrottle,
+    pub public_url: String,
+}
+
+impl Instructors {
+    /// Check email and password; on success a new session token (the cookie value).
+    pub async fn login(&self, email: &str, password: &str) -> Result<String, InstructorError> {
+        let now = now_unix();
+        let key = email.trim().to_lowercase();
+        self.throttle.check(&key, now).map_err(InstructorError::TooManyAttempts)?;
+        let found = self.store.instructor_by_email(&key).await?;
+        let hash = found.as_ref().map_or(dummy_hash(), |(_, h)| h.as_str()).to_owned();
+        let password = password.to_owned();
+        let ok =
+            tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false);
+        match found {
+            Some((who, _)) if ok => {
+                self.throttle.clear(&key);
+                let token = random_token(32);
+                self.store.create_session(&digest(&token), who, now + SESSION_SECONDS).await?;
+                Ok(token)
+            }
+            _ => {
+                self.throttle.fail(&key, now);
+                Err(InstructorError::BadCredentials)
+            }
+        }
+    }
+
+    pub async fn logout(&self, token: &str) -> Result<(), InstructorError> {
+        Ok(self.store.delete_session(&digest(token)).await?)
+    }
+
+    /// The instructor a session cookie stands for.
+    pub async fn signed_in(&self, token: Option<&str>) -> Result<InstructorId, InstructorError> {
+        let token = token.ok_or(InstructorError::NotSignedIn)?;
+        self.store.session(&digest(token), now_unix()).await?.ok_or(InstructorError::NotSignedIn)
+    }
+
+    pub fn join_url(&self, code: &str) -> String {
+        format!("{}/join/{code}", self.public_url)
+    }
+
+    fn summary(&self, c: ClassRecord) -> ClassSummary {
+        ClassSummary {
+            join_url: self.join_url(&c.join_code),
+            class_id: c.class_id,
+            name: c.name,
+            learners: c.learners,
+        }
+    }
+
+    pub async fn create_class(&self, who: InstructorId, name: &str) -> Result<ClassSummary, InstructorError> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(InstructorError::Invalid("A class needs a name of 1 to 100 characters.".into()));
+        }
+        let class = ClassRecord {
+            class_id: format!("cls_{}", random_token(9)),
+            name: name.to_owned(),
+            join_code: random_token(9),
+            learners: 0,
+        };
+        self.store.create_class(who, &class).await?;
+        Ok(self.summary(class))
+    }
+
+    pub async fn classes(&self, who: InstructorId) -> Result<Vec<ClassSummary>, InstructorError> {
+        Ok(self.store.classes(who).await?.into_iter().map(|c| self.summary(c)).collect())
+    }
+
+    pub async fn learners(
+        &self,
+        who: InstructorId,
+        class_id: Option<&str>,
+    ) -> Result<Vec<LearnerRow>, InstructorError> {
+        if let Some(class_id) = class_id {
+            if !self.store.owns_class(who, class_id).await? {
+                return Err(InstructorError::NotFound);
+            }
+        }
+        Ok(self.store.learners(who, class_id).await?)
+    }
+
+    /// The learner, if they are in one of `who`'s classes.
+    pub async fn learner(&self, who: InstructorId, learner_id: &str) -> Result<LearnerRow, InstructorError> {
+        self.store
+            .learners(who, None)
+            .await?
+            .into_iter()
+            .find(|l| l.learner_id == learner_id)
+            .ok_or(InstructorError::NotFound)
+    }
+
+    pub async fn join(
+        &self,
+        learner: &LearnerId,
+        code: &str,
+        display_name: Option<&str>,
+    ) -> Result<(), InstructorError> {
+        let display_name = display_name.map(str::trim).filter(|n| !n.is_empty());
+        if display_name.is_some_and(|n| n.chars().count() > 60) {
+            return Err(InstructorError::Invalid("A display name has at most 60 characters.".into()));
+        }
+        let class_id = self.store.class_by_code(code.trim()).await?.ok_or(InstructorError::NotFound)?;
+        Ok(self.store.join_class(learner, &class_id, display_name).await?)
+    }
+}
+
+/// `exercise` must name an exercise the site has.
+pub fn known_exercise(exercise: &str) -> Result<(), InstructorError> {
+    if exercise == oauthlab::exercises::refresh::SLUG {
+        Ok(())
+    } else {
+        Err(InstructorError::Invalid(format!("There is no exercise called {exercise:?}.")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_hashed_with_argon2id_and_verified() {
+        let hash = hash_password("correct horse").expect("hash");
+        assert!(hash.starts_with("$argon2id$"), "{hash}");
+        assert!(verify_password("correct horse", &hash));
+        assert!(!verify_password("wrong", &hash));
+        assert!(!verify_password("correct horse", "not a hash"));
+        assert_ne!(hash, hash_password("correct horse").expect("hash"), "salted");
+    }
+
+    #[test]
+    fn the_throttle_stops_after_five_failures_for_fifteen_minutes() {
+        let t = LoginThrottle::default();
+        for i in 0..5 {
+            assert!(t.check("a@x", 100 + i).is_ok());
+            t.fail("a@x", 100 + i);
+        }
+        assert_eq!(t.check("a@x", 110), Err(900 - 10));
+        assert!(t.check("b@x", 110).is_ok(), "per email");
+        assert!(t.check("a@x", 100 + 900).is_ok(), "the window slides");
+    }
+}

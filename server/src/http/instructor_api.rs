@@ -1,0 +1,277 @@
+//! The instructors' JSON API (`../shared/spec/http-api.md`, "Instructors") and the
+//! learners' class join. Instructor endpoints need the instructor session cookie: a
+//! learner's cookie alone gets 401.
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::header::{RETRY_AFTER, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use serde::Deserialize;
+use tracing::instrument;
+
+use app::services::instructor::{
+    known_exercise, InstructorError, InstructorId, Instructors, COOKIE_NAME, SESSION_SECONDS,
+};
+use app::services::{LearnerId, Services};
+
+use super::api_v1::body;
+use super::ApiError;
+use crate::session::{cookie_value, SessionSettings};
+use crate::startup::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/instructor/login", post(login_post))
+        .route("/instructor/logout", post(logout_post))
+        .route("/instructor/classes", get(classes_get).post(classes_post))
+        .route("/instructor/classes/{class_id}/reset", post(class_reset_post))
+        .route("/instructor/classes/{class_id}/progress.csv", get(class_csv_get))
+        .route("/instructor/learners", get(learners_get))
+        .route("/instructor/learners/{learner_id}/reset", post(learner_reset_post))
+        .route("/classes/join", post(join_post))
+}
+
+impl From<InstructorError> for ApiError {
+    fn from(err: InstructorError) -> Self {
+        match err {
+            InstructorError::BadCredentials => {
+                Self::new(StatusCode::UNAUTHORIZED, "invalid_credentials", err.to_string())
+            }
+            InstructorError::NotSignedIn => {
+                Self::new(StatusCode::UNAUTHORIZED, "unauthorized", err.to_string())
+            }
+            InstructorError::TooManyAttempts(_) => {
+                Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", err.to_string())
+            }
+            InstructorError::Invalid(m) => Self::new(StatusCode::BAD_REQUEST, "invalid_request", m),
+            InstructorError::NotFound => Self::new(StatusCode::NOT_FOUND, "not_found", err.to_string()),
+            InstructorError::Store(e) => e.into(),
+        }
+    }
+}
+
+fn error_response(err: InstructorError) -> Response {
+    let wait = match &err {
+        InstructorError::TooManyAttempts(wait) => Some(*wait),
+        _ => None,
+    };
+    let mut res = ApiError::from(err).into_response();
+    if let Some(wait) = wait {
+        res.headers_mut().insert(RETRY_AFTER, HeaderValue::from(wait));
+    }
+    res
+}
+
+/// The signed-in instructor, from their cookie.
+async fn instructor(i: &Instructors, headers: &HeaderMap) -> Result<InstructorId, ApiError> {
+    Ok(i.signed_in(cookie_value(headers, COOKIE_NAME)).await?)
+}
+
+pub fn instructor_cookie(token: &str, max_age: i64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{COOKIE_NAME}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}")
+}
+
+#[derive(Deserialize)]
+struct LoginBody {
+    email: String,
+    password: String,
+}
+
+#[instrument(skip_all)]
+async fn login_post(
+    State(i): State<Instructors>,
+    State(session): State<SessionSettings>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Response {
+    let LoginBody { email, password } = match body(&bytes) {
+        Ok(b) => b,
+        Err(e) => return e.into_response(),
+    };
+    // A new session at every login; the one this browser had ends.
+    if let Some(old) = cookie_value(&headers, COOKIE_NAME) {
+        let _ = i.logout(old).await;
+    }
+    match i.login(&email, &password).await {
+        Ok(token) => {
+            let mut res = StatusCode::NO_CONTENT.into_response();
+            if let Ok(v) = HeaderValue::from_str(&instructor_cookie(&token, SESSION_SECONDS, session.secure))
+            {
+                res.headers_mut().insert(SET_COOKIE, v);
+            }
+            res
+        }
+        Err(err) => error_response(err),
+    }
+}
+
+async fn logout_post(
+    State(i): State<Instructors>,
+    State(session): State<SessionSettings>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(token) = cookie_value(&headers, COOKIE_NAME) {
+        if let Err(err) = i.logout(token).await {
+            return error_response(err);
+        }
+    }
+    let mut res = StatusCode::NO_CONTENT.into_response();
+    if let Ok(v) = HeaderValue::from_str(&instructor_cookie("", 0, session.secure)) {
+        res.headers_mut().insert(SET_COOKIE, v);
+    }
+    res
+}
+
+#[derive(Deserialize)]
+struct ClassBody {
+    name: String,
+}
+
+async fn classes_post(
+    State(i): State<Instructors>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    let who = instructor(&i, &headers).await?;
+    let ClassBody { name } = body(&bytes)?;
+    let class = i.create_class(who, &name).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({
+            "class_id": class.class_id, "name": class.name, "join_url": class.join_url,
+        })),
+    )
+        .into_response())
+}
+
+async fn classes_get(State(i): State<Instructors>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let who = instructor(&i, &headers).await?;
+    Ok(Json(i.classes(who).await?).into_response())
+}
+
+#[derive(Deserialize)]
+struct LearnersQuery {
+    class_id: Option<String>,
+}
+
+async fn learners_get(
+    State(i): State<Instructors>,
+    headers: HeaderMap,
+    query: Result<Query<LearnersQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let who = instructor(&i, &headers).await?;
+    let Query(q) =
+        query.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", e.body_text()))?;
+    Ok(Json(i.learners(who, q.class_id.as_deref()).await?).into_response())
+}
+
+#[derive(Deserialize)]
+struct ResetBody {
+    exercise: String,
+}
+
+async fn learner_reset_post(
+    State(i): State<Instructors>,
+    State(services): State<Services>,
+    headers: HeaderMap,
+    Path(learner_id): Path<String>,
+    bytes: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let who = instructor(&i, &headers).await?;
+    let ResetBody { exercise } = body(&bytes)?;
+    known_exercise(&exercise)?;
+    let learner = i.learner(who, &learner_id).await?;
+    services.reset(&LearnerId(learner.learner_id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn class_reset_post(
+    State(i): State<Instructors>,
+    State(services): State<Services>,
+    headers: HeaderMap,
+    Path(class_id): Path<String>,
+    bytes: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let who = instructor(&i, &headers).await?;
+    let ResetBody { exercise } = body(&bytes)?;
+    known_exercise(&exercise)?;
+    for learner in i.learners(who, Some(&class_id)).await? {
+        services.reset(&LearnerId(learner.learner_id)).await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A CSV field, quoted when needed, with formula characters defused for spreadsheets.
+fn csv_field(value: &str) -> String {
+    let value = if value.starts_with(['=', '+', '-', '@']) { format!("'{value}") } else { value.to_owned() };
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
+}
+
+async fn class_csv_get(
+    State(i): State<Instructors>,
+    headers: HeaderMap,
+    Path(class_id): Path<String>,
+) -> Result<Response, ApiError> {
+    let who = instructor(&i, &headers).await?;
+    let learners = i.learners(who, Some(&class_id)).await?;
+    let mut csv = String::from("learner_id,display_name,exercise,steps_passed,completed,updated_at\r\n");
+    for l in learners {
+        let p = &l.exercises.refresh;
+        csv.push_str(&format!(
+            "{},{},refresh,{},{},{}\r\n",
+            csv_field(&l.learner_id),
+            csv_field(l.display_name.as_deref().unwrap_or("")),
+            p.steps_passed,
+            p.completed,
+            p.updated_at.map(|t| t.to_string()).unwrap_or_default()
+        ));
+    }
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{class_id}-progress.csv\""),
+            ),
+        ],
+        csv,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct JoinBody {
+    code: String,
+    display_name: Option<String>,
+}
+
+async fn join_post(
+    State(i): State<Instructors>,
+    Extension(learner): Extension<LearnerId>,
+    bytes: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let JoinBody { code, display_name } = body(&bytes)?;
+    i.join(&learner, &code, display_name.as_deref()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn csv_fields_are_quoted_and_formulas_defused() {
+        assert_eq!(csv_field("Ada"), "Ada");
+        assert_eq!(csv_field("Lovelace, Ada"), "\"Lovelace, Ada\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=SUM(A1)"), "'=SUM(A1)");
+    }
+}

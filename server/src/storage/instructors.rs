@@ -1,0 +1,198 @@
+use app::services::instructor::{
+    ClassRecord, ExerciseProgress, InstructorId, InstructorStore, LearnerExercises, LearnerRow,
+};
+use app::services::store::StoreError;
+use app::services::{now_unix, LearnerId};
+use async_trait::async_trait;
+use sqlx::Row;
+
+use super::Db;
+
+fn store_error(err: sqlx::Error) -> StoreError {
+    StoreError(err.to_string())
+}
+
+#[async_trait]
+impl InstructorStore for Db {
+    async fn instructor_by_email(&self, email: &str) -> Result<Option<(InstructorId, String)>, StoreError> {
+        let row = sqlx::query("SELECT id, password_hash FROM instructors WHERE email = ?")
+            .bind(email)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(store_error)?;
+        row.map(|r| Ok((InstructorId(r.try_get("id")?), r.try_get("password_hash")?)))
+            .transpose()
+            .map_err(store_error)
+    }
+
+    async fn upsert_instructor(&self, email: &str, password_hash: &str) -> Result<InstructorId, StoreError> {
+        let row = sqlx::query(
+            "INSERT INTO instructors (email, password_hash, created_at) VALUES (?, ?, ?)
+             ON CONFLICT (email) DO UPDATE SET password_hash = excluded.password_hash RETURNING id",
+        )
+        .bind(email)
+        .bind(password_hash)
+        .bind(now_unix())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(InstructorId(row.try_get("id").map_err(store_error)?))
+    }
+
+    async fn create_session(
+        &self,
+        token_sha256: &str,
+        who: InstructorId,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM instructor_sessions WHERE expires_at <= ?")
+            .bind(now_unix())
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
+        sqlx::query(
+            "INSERT INTO instructor_sessions (token_sha256, instructor_id, expires_at) VALUES (?, ?, ?)",
+        )
+        .bind(token_sha256)
+        .bind(who.0)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn session(&self, token_sha256: &str, now: i64) -> Result<Option<InstructorId>, StoreError> {
+        let row = sqlx::query(
+            "SELECT instructor_id FROM instructor_sessions WHERE token_sha256 = ? AND expires_at > ?",
+        )
+        .bind(token_sha256)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?;
+        row.map(|r| r.try_get("instructor_id").map(InstructorId)).transpose().map_err(store_error)
+    }
+
+    async fn delete_session(&self, token_sha256: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM instructor_sessions WHERE token_sha256 = ?")
+            .bind(token_sha256)
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn create_class(&self, who: InstructorId, class: &ClassRecord) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO classes (class_id, instructor_id, name, join_code, created_at) VALUES (?, ?, ?, ?, ?)")
+            .bind(&class.class_id)
+            .bind(who.0)
+            .bind(&class.name)
+            .bind(&class.join_code)
+            .bind(now_unix())
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn classes(&self, who: InstructorId) -> Result<Vec<ClassRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT c.class_id, c.name, c.join_code, COUNT(m.learner_id) AS learners
+             FROM classes c LEFT JOIN class_members m ON m.class_id = c.class_id
+             WHERE c.instructor_id = ? GROUP BY c.class_id ORDER BY c.created_at, c.class_id",
+        )
+        .bind(who.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        rows.iter()
+            .map(|r| {
+                Ok(ClassRecord {
+                    class_id: r.try_get("class_id")?,
+                    name: r.try_get("name")?,
+                    join_code: r.try_get("join_code")?,
+                    learners: r.try_get("learners")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(store_error)
+    }
+
+    async fn class_by_code(&self, join_code: &str) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT class_id FROM classes WHERE join_code = ?")
+            .bind(join_code)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(store_error)?;
+        row.map(|r| r.try_get("class_id")).transpose().map_err(store_error)
+    }
+
+    async fn join_class(
+        &self,
+        learner: &LearnerId,
+        class_id: &str,
+        display_name: Option<&str>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO class_members (learner_id, class_id, display_name, joined_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT (learner_id) DO UPDATE SET class_id = excluded.class_id,
+             display_name = COALESCE(excluded.display_name, class_members.display_name)",
+        )
+        .bind(learner.as_str())
+        .bind(class_id)
+        .bind(display_name)
+        .bind(now_unix())
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn learners(
+        &self,
+        who: InstructorId,
+        class_id: Option<&str>,
+    ) -> Result<Vec<LearnerRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT m.learner_id, m.display_name, m.class_id, p.steps_passed, p.completed, p.updated_at
+             FROM class_members m JOIN classes c ON c.class_id = m.class_id
+             LEFT JOIN progress p ON p.learner_id = m.learner_id AND p.exercise = 'refresh'
+             WHERE c.instructor_id = ? AND (? IS NULL OR m.class_id = ?)
+             ORDER BY m.joined_at, m.learner_id",
+        )
+        .bind(who.0)
+        .bind(class_id)
+        .bind(class_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        rows.iter()
+            .map(|r| {
+                Ok(LearnerRow {
+                    learner_id: r.try_get("learner_id")?,
+                    display_name: r.try_get("display_name")?,
+                    class_id: r.try_get("class_id")?,
+                    exercises: LearnerExercises {
+                        refresh: ExerciseProgress {
+                            steps_passed: r.try_get::<Option<i64>, _>("steps_passed")?.unwrap_or(0),
+                            completed: r.try_get::<Option<bool>, _>("completed")?.unwrap_or(false),
+                            updated_at: r.try_get("updated_at")?,
+                        },
+                    },
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(store_error)
+    }
+
+    async fn owns_class(&self, who: InstructorId, class_id: &str) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT 1 FROM classes WHERE class_id = ? AND instructor_id = ?")
+            .bind(class_id)
+            .bind(who.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(store_error)?;
+        Ok(row.is_some())
+    }
+}

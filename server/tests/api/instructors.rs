@@ -1,0 +1,331 @@
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use serde_json::{json, Value};
+
+use crate::helpers::{client, statuses, TestApp};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// Add an instructor through the command line, as an operator would, while the server runs.
+fn add_instructor(app: &TestApp, email: &str, password: &str) -> (i32, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_oauthlab"))
+        .args(["instructor", "add", email, "--database", &app.database])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child.stdin.take().expect("stdin").write_all(format!("{password}\n").as_bytes()).expect("write");
+    let out = child.wait_with_output().expect("wait");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// A browser of an instructor, signed in.
+async fn instructor(app: &TestApp, email: &str) -> reqwest::Client {
+    let (code, stderr) = add_instructor(app, email, PASSWORD);
+    assert_eq!(code, 0, "{stderr}");
+    let c = client();
+    let res = c
+        .post(app.url("/api/v1/instructor/login"))
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(res.status(), 204);
+    c
+}
+
+async fn create_class(app: &TestApp, c: &reqwest::Client, name: &str) -> Value {
+    let res = c
+        .post(app.url("/api/v1/instructor/classes"))
+        .json(&json!({"name": name}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 201);
+    res.json().await.expect("json")
+}
+
+fn join_code(class: &Value) -> String {
+    class["join_url"].as_str().expect("join_url").rsplit('/').next().expect("code").to_owned()
+}
+
+async fn join(app: &TestApp, code: &str, name: &str) {
+    let res = app.post_json("/api/v1/classes/join", &json!({"code": code, "display_name": name})).await;
+    assert_eq!(res.status(), 204);
+}
+
+async fn learners(app: &TestApp, c: &reqwest::Client, query: &str) -> reqwest::Response {
+    c.get(app.url(&format!("/api/v1/instructor/learners{query}"))).send().await.expect("get")
+}
+
+#[tokio::test]
+async fn instructor_add_reads_the_password_from_stdin_and_the_instructor_can_sign_in() {
+    let app = TestApp::spawn().await;
+    let c = instructor(&app, "Ada@Example.org").await;
+    assert_eq!(c.get(app.url("/api/v1/instructor/classes")).send().await.expect("get").status(), 200);
+    let (code, stderr) = add_instructor(&app, "ada@example.org", "short");
+    assert_ne!(code, 0);
+    assert!(stderr.starts_with("oauthlab: ") && stderr.trim_end().lines().count() == 1, "{stderr}");
+}
+
+#[tokio::test]
+async fn the_password_is_stored_as_an_argon2id_hash() {
+    let app = TestApp::spawn().await;
+    instructor(&app, "ada@example.org").await;
+    let db = app.database_text().await;
+    assert!(!db.contains(PASSWORD));
+    assert!(db.contains("$argon2id$"));
+}
+
+#[tokio::test]
+async fn bad_credentials_get_401_without_saying_whether_the_email_exists() {
+    let app = TestApp::spawn().await;
+    instructor(&app, "ada@example.org").await;
+    let mut messages = Vec::new();
+    for (email, password) in [("ada@example.org", "wrong password!"), ("nobody@example.org", PASSWORD)] {
+        let res = client()
+            .post(app.url("/api/v1/instructor/login"))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(res.status(), 401);
+        assert!(res
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .is_none_or(|c| !c.contains("oauthlab_instructor=")));
+        messages.push(res.json::<Value>().await.expect("json"));
+    }
+    assert_eq!(messages[0], messages[1]);
+}
+
+#[tokio::test]
+async fn failed_logins_are_rate_limited() {
+    let app = TestApp::spawn().await;
+    instructor(&app, "ada@example.org").await;
+    for _ in 0..5 {
+        let res = client()
+            .post(app.url("/api/v1/instructor/login"))
+            .json(&json!({"email": "ada@example.org", "password": "nope nope nope"}))
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(res.status(), 401);
+    }
+    let res = client()
+        .post(app.url("/api/v1/instructor/login"))
+        .json(&json!({"email": "ada@example.org", "password": PASSWORD}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 429, "even the right password waits");
+    assert!(res.headers().get("retry-after").is_some());
+}
+
+#[tokio::test]
+async fn a_login_renews_the_session_and_logout_ends_it() {
+    let app = TestApp::spawn().await;
+    let c = instructor(&app, "ada@example.org").await;
+    let first = c
+        .post(app.url("/api/v1/instructor/login"))
+        .json(&json!({"email": "ada@example.org", "password": PASSWORD}))
+        .send()
+        .await
+        .expect("login");
+    let cookie =
+        first.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    let token = cookie.split(';').next().unwrap_or_default().to_owned();
+    let res = c
+        .post(app.url("/api/v1/instructor/login"))
+        .json(&json!({"email": "ada@example.org", "password": PASSWORD}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(res.status(), 204);
+    let old = client()
+        .get(app.url("/api/v1/instructor/classes"))
+        .header("cookie", token)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(old.status(), 401, "the earlier session ended at the new login");
+    assert_eq!(c.post(app.url("/api/v1/instructor/logout")).send().await.expect("logout").status(), 204);
+    assert_eq!(c.get(app.url("/api/v1/instructor/classes")).send().await.expect("get").status(), 401);
+}
+
+#[tokio::test]
+async fn a_learners_cookie_gets_401_on_every_instructor_endpoint() {
+    let app = TestApp::spawn().await;
+    app.get("/").await;
+    let gets = [
+        "/api/v1/instructor/classes",
+        "/api/v1/instructor/learners",
+        "/api/v1/instructor/classes/x/progress.csv",
+    ];
+    for path in gets {
+        assert_eq!(app.get(path).await.status(), 401, "{path}");
+    }
+    let posts = [
+        "/api/v1/instructor/classes",
+        "/api/v1/instructor/learners/x/reset",
+        "/api/v1/instructor/classes/x/reset",
+    ];
+    for path in posts {
+        let res = app.post_json(path, &json!({"name": "x", "exercise": "refresh"})).await;
+        assert_eq!(res.status(), 401, "{path}");
+        assert_eq!(res.json::<Value>().await.expect("json")["error"], "unauthorized");
+    }
+}
+
+#[tokio::test]
+async fn a_class_gets_a_join_link_and_lists_its_learners_with_their_progress() {
+    let app = TestApp::spawn().await;
+    let c = instructor(&app, "ada@example.org").await;
+    let class = create_class(&app, &c, "OAuth workshop").await;
+    assert!(class["join_url"].as_str().expect("url").starts_with(&app.url("/join/")));
+    join(&app, &join_code(&class), "Grace").await;
+    app.pass_first_three_steps().await;
+    let classes: Value =
+        c.get(app.url("/api/v1/instructor/classes")).send().await.expect("get").json().await.expect("json");
+    assert_eq!(classes[0]["learners"], 1);
+    assert_eq!(classes[0]["name"], "OAuth workshop");
+    let list: Value = learners(&app, &c, &format!("?class_id={}", class["class_id"].as_str().expect("id")))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(list[0]["display_name"], "Grace");
+    assert_eq!(list[0]["class_id"], class["class_id"]);
+    assert_eq!(list[0]["exercises"]["refresh"]["steps_passed"], 3);
+    assert_eq!(list[0]["exercises"]["refresh"]["completed"], false);
+    assert!(list[0]["exercises"]["refresh"]["updated_at"].is_i64());
+}
+
+#[tokio::test]
+async fn an_instructor_resets_a_learner_and_a_class() {
+    let app = TestApp::spawn().await;
+    let c = instructor(&app, "ada@example.org").await;
+    let class = create_class(&app, &c, "Workshop").await;
+    join(&app, &join_code(&class), "Grace").await;
+    app.pass_first_three_steps().await;
+    let list: Value = learners(&app, &c, "").await.json().await.expect("json");
+    let learner_id = list[0]["learner_id"].as_str().expect("id").to_owned();
+    let res = c
+        .post(app.url(&format!("/api/v1/instructor/learners/{learner_id}/reset")))
+        .json(&json!({"exercise": "refresh"}))
+        .send()
+        .await
+        .expect("reset");
+    assert_eq!(res.status(), 204);
+    assert_eq!(statuses(&app.get_json("/api/v1/exercises/refresh").await)[0].1, "current");
+    app.pass_first_three_steps().await;
+    let res = c
+        .post(
+            app.url(&format!("/api/v1/instructor/classes/{}/reset", class["class_id"].as_str().expect("id"))),
+        )
+        .json(&json!({"exercise": "refresh"}))
+        .send()
+        .await
+        .expect("reset");
+    assert_eq!(res.status(), 204);
+    assert_eq!(statuses(&app.get_json("/api/v1/exercises/refresh").await)[1].1, "locked");
+    let bad = c
+        .post(app.url(&format!("/api/v1/instructor/learners/{learner_id}/reset")))
+        .json(&json!({"exercise": "implicit"}))
+        .send()
+        .await
+        .expect("reset");
+    assert_eq!(bad.status(), 400);
+}
+
+#[tokio::test]
+async fn an_instructor_sees_and_resets_only_their_own_classes() {
+    let app = TestApp::spawn().await;
+    let ada = instructor(&app, "ada@example.org").await;
+    let bob = instructor(&app, "bob@example.org").await;
+    let class = create_class(&app, &ada, "Ada's class").await;
+    join(&app, &join_code(&class), "Grace").await;
+    app.pass_first_three_steps().await;
+    let class_id = class["class_id"].as_str().expect("id");
+    let theirs: Value =
+        bob.get(app.url("/api/v1/instructor/classes")).send().await.expect("get").json().await.expect("json");
+    assert_eq!(theirs, json!([]));
+    assert_eq!(learners(&app, &bob, "").await.json::<Value>().await.expect("json"), json!([]));
+    assert_eq!(learners(&app, &bob, &format!("?class_id={class_id}")).await.status(), 404);
+    let list: Value = learners(&app, &ada, "").await.json().await.expect("json");
+    let learner_id = list[0]["learner_id"].as_str().expect("id");
+    for path in [
+        format!("/api/v1/instructor/learners/{learner_id}/reset"),
+        format!("/api/v1/instructor/classes/{class_id}/reset"),
+    ] {
+        let res = bob.post(app.url(&path)).json(&json!({"exercise": "refresh"})).send().await.expect("post");
+        assert_eq!(res.status(), 404, "{path}");
+    }
+    assert_eq!(
+        bob.get(app.url(&format!("/api/v1/instructor/classes/{class_id}/progress.csv")))
+            .send()
+            .await
+            .expect("get")
+            .status(),
+        404
+    );
+    assert_eq!(
+        statuses(&app.get_json("/api/v1/exercises/refresh").await)[2].1,
+        "passed",
+        "nothing was reset"
+    );
+}
+
+#[tokio::test]
+async fn the_class_progress_exports_as_csv() {
+    let app = TestApp::spawn().await;
+    let c = instructor(&app, "ada@example.org").await;
+    let class = create_class(&app, &c, "Workshop").await;
+    join(&app, &join_code(&class), "Lovelace, Ada").await;
+    app.pass_first_three_steps().await;
+    let res = c
+        .get(app.url(&format!(
+            "/api/v1/instructor/classes/{}/progress.csv",
+            class["class_id"].as_str().expect("id")
+        )))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.status(), 200);
+    assert!(res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/csv")));
+    let csv = res.text().await.expect("text");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "learner_id,display_name,exercise,steps_passed,completed,updated_at");
+    assert!(lines[1].contains(",\"Lovelace, Ada\",refresh,3,false,"), "{csv}");
+}
+
+#[tokio::test]
+async fn joining_needs_a_real_code_and_a_short_name() {
+    let app = TestApp::spawn().await;
+    let res = app.post_json("/api/v1/classes/join", &json!({"code": "nope"})).await;
+    assert_eq!(res.status(), 404);
+    let c = instructor(&app, "ada@example.org").await;
+    let class = create_class(&app, &c, "Workshop").await;
+    let res = app
+        .post_json(
+            "/api/v1/classes/join",
+            &json!({"code": join_code(&class), "display_name": "x".repeat(61)}),
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    let res = c
+        .post(app.url("/api/v1/instructor/classes"))
+        .json(&json!({"name": "  "}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 400);
+}
