@@ -15,8 +15,8 @@ use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::{path, SsrMode};
 
 use pages::{
-    home::HomePage, not_found::NotFoundPage, practice_app::PracticeAppPage, redirect::RedirectPage,
-    refresh::RefreshExercisePage,
+    home::HomePage, instructor::InstructorPage, join::JoinPage, not_found::NotFoundPage,
+    practice_app::PracticeAppPage, redirect::RedirectPage, refresh::RefreshExercisePage,
 };
 
 /// The HTML document around the app, rendered on the server.
@@ -53,6 +53,7 @@ pub fn App() -> impl IntoView {
                     <A href="/" attr:class="brand">"OAuth Lab"</A>
                     <A href="/exercises/refresh">"Refresh Tokens"</A>
                     <A href="/practice/app">"Practice app"</A>
+                    <A href="/instructor">"Instructors"</A>
                 </nav>
             </header>
             <main class="site-main">
@@ -62,6 +63,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/exercises/refresh") view=RefreshExercisePage ssr=SsrMode::Async/>
                     <Route path=path!("/practice/app") view=PracticeAppPage ssr=SsrMode::Async/>
                     <Route path=path!("/redirect") view=RedirectPage ssr=SsrMode::Async/>
+                    <Route path=path!("/instructor") view=InstructorPage ssr=SsrMode::Async/>
+                    <Route path=path!("/join/:code") view=JoinPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <footer class="site-footer">

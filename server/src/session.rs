@@ -2,13 +2,14 @@
 //! none. The learner is known by a digest of it, so the cookie is never stored.
 
 use axum::extract::{Request, State};
-use axum::http::header::{COOKIE, SET_COOKIE};
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::header::SET_COOKIE;
+use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
+pub use app::services::cookie_value;
 use app::services::LearnerId;
 
 pub const COOKIE_NAME: &str = "oauthlab_session";
@@ -19,18 +20,6 @@ const ONE_YEAR: u32 = 365 * 24 * 3600;
 pub struct SessionSettings {
     /// `Secure` when the public URL is https.
     pub secure: bool,
-}
-
-/// The value of cookie `name`, when the request has one.
-pub fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
 }
 
 /// A session token is 32 random bytes in base64url: 43 characters.
@@ -80,6 +69,8 @@ pub async fn learner_session(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::header::COOKIE;
+    use axum::http::HeaderMap;
 
     #[test]
     fn a_cookie_is_found_among_others() {

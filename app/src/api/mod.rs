@@ -2,6 +2,7 @@
 //! [`crate::services::Services`]; the same services back the JSON API.
 
 pub mod exercise;
+pub mod instructor;
 pub mod practice;
 
 /// Where server functions are mounted.

@@ -1,6 +1,8 @@
 //! One file per page; page components end in `Page`.
 
 pub mod home;
+pub mod instructor;
+pub mod join;
 pub mod not_found;
 pub mod practice_app;
 pub mod redirect;

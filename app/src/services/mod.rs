@@ -32,6 +32,18 @@ impl LearnerId {
     }
 }
 
+/// The value of cookie `name`, when the request has one.
+pub fn cookie_value<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
 /// What a server function or handler reads from the request to find the learner.
 pub fn learner_from_parts(parts: &http::request::Parts) -> Option<LearnerId> {
     parts.extensions.get::<LearnerId>().cloned()

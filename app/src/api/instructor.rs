@@ -1,0 +1,225 @@
+//! The instructors' dashboard and the class join page.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use crate::services::instructor::{ClassSummary, LearnerRow};
+
+/// A class with its learners.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClassView {
+    pub class_id: String,
+    pub name: String,
+    pub join_url: String,
+    pub learners: Vec<LearnerView>,
+}
+
+/// A learner's row on the dashboard.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LearnerView {
+    pub learner_id: String,
+    pub display_name: Option<String>,
+    pub steps_passed: i64,
+    pub completed: bool,
+    pub updated_at: Option<i64>,
+    /// "3 min ago", as of when the server answered.
+    pub last_activity: String,
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use leptos::prelude::*;
+
+    use crate::services::instructor::{InstructorError, InstructorId, Instructors, COOKIE_NAME};
+    use crate::services::{cookie_value, Services};
+
+    pub fn instructors() -> Result<Instructors, ServerFnError> {
+        use_context::<Instructors>().ok_or_else(|| ServerFnError::new("The server is not set up."))
+    }
+
+    pub fn cookie() -> Option<String> {
+        use_context::<http::request::Parts>()
+            .and_then(|p| cookie_value(&p.headers, COOKIE_NAME).map(str::to_owned))
+    }
+
+    /// The signed-in instructor, or `None`.
+    pub async fn who(i: &Instructors) -> Result<Option<InstructorId>, ServerFnError> {
+        match i.signed_in(cookie().as_deref()).await {
+            Ok(who) => Ok(Some(who)),
+            Err(InstructorError::NotSignedIn) => Ok(None),
+            Err(err) => Err(error(err)),
+        }
+    }
+
+    pub async fn signed_in(i: &Instructors) -> Result<InstructorId, ServerFnError> {
+        who(i).await?.ok_or_else(|| error(InstructorError::NotSignedIn))
+    }
+
+    pub fn error(err: InstructorError) -> ServerFnError {
+        if let InstructorError::Store(e) = &err {
+            tracing::error!(error = %e, "storage failed");
+            return ServerFnError::new("The server could not do that. Try again in a moment.");
+        }
+        ServerFnError::new(err.to_string())
+    }
+
+    pub fn services() -> Result<Services, ServerFnError> {
+        use_context::<Services>().ok_or_else(|| ServerFnError::new("The server is not set up."))
+    }
+
+    pub fn set_cookie(value: &str) {
+        if let (Some(res), Ok(v)) =
+            (use_context::<leptos_axum::ResponseOptions>(), http::HeaderValue::from_str(value))
+        {
+            res.append_header(http::header::SET_COOKIE, v);
+        }
+    }
+
+    pub fn secure() -> bool {
+        use_context::<Services>().is_some_and(|s| s.public_url.starts_with("https://"))
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn view_of(class: ClassSummary, learners: &[LearnerRow]) -> ClassView {
+    ClassView {
+        learners: learners
+            .iter()
+            .filter(|l| l.class_id == class.class_id)
+            .map(|l| LearnerView {
+                learner_id: l.learner_id.clone(),
+                display_name: l.display_name.clone(),
+                steps_passed: l.exercises.refresh.steps_passed,
+                completed: l.exercises.refresh.completed,
+                updated_at: l.exercises.refresh.updated_at,
+                last_activity: ago(l.exercises.refresh.updated_at, crate::services::now_unix()),
+            })
+            .collect(),
+        class_id: class.class_id,
+        name: class.name,
+        join_url: class.join_url,
+    }
+}
+
+/// How long ago `at` was, for people.
+pub fn ago(at: Option<i64>, now: i64) -> String {
+    let Some(at) = at else { return "no activity yet".into() };
+    match (now - at).max(0) {
+        s @ 0..=59 => {
+            if s < 10 {
+                "just now".into()
+            } else {
+                format!("{s} s ago")
+            }
+        }
+        s @ 60..=3599 => format!("{} min ago", s / 60),
+        s @ 3600..=86_399 => format!("{} h ago", s / 3600),
+        s => format!("{} days ago", s / 86_400),
+    }
+}
+
+/// The signed-in instructor's classes and learners; `None` when nobody is signed in.
+#[server(prefix = "/fn", endpoint = "instructor_dashboard")]
+pub async fn get_dashboard() -> Result<Option<Vec<ClassView>>, ServerFnError> {
+    use ssr::*;
+    let i = instructors()?;
+    let Some(who) = who(&i).await? else { return Ok(None) };
+    let learners = i.learners(who, None).await.map_err(error)?;
+    let classes = i.classes(who).await.map_err(error)?;
+    Ok(Some(classes.into_iter().map(|c| view_of(c, &learners)).collect()))
+}
+
+#[server(prefix = "/fn", endpoint = "instructor_login")]
+pub async fn instructor_login(email: String, password: String) -> Result<(), ServerFnError> {
+    use crate::services::instructor::{InstructorError, COOKIE_NAME, SESSION_SECONDS};
+    use ssr::*;
+    let i = instructors()?;
+    if let Some(old) = cookie() {
+        let _ = i.logout(&old).await;
+    }
+    match i.login(&email, &password).await {
+        Ok(token) => {
+            let secure = if secure() { "; Secure" } else { "" };
+            set_cookie(&format!(
+                "{COOKIE_NAME}={token}; Path=/; Max-Age={SESSION_SECONDS}; HttpOnly; SameSite=Strict{secure}"
+            ));
+            super::ssr::back_to("/instructor");
+            Ok(())
+        }
+        Err(err @ (InstructorError::BadCredentials | InstructorError::TooManyAttempts(_))) => {
+            let code =
+                if matches!(err, InstructorError::BadCredentials) { "credentials" } else { "throttled" };
+            super::ssr::back_to(&format!("/instructor?login_error={code}"));
+            Err(ServerFnError::new(err.to_string()))
+        }
+        Err(err) => Err(error(err)),
+    }
+}
+
+#[server(prefix = "/fn", endpoint = "instructor_logout")]
+pub async fn instructor_logout() -> Result<(), ServerFnError> {
+    use crate::services::instructor::COOKIE_NAME;
+    use ssr::*;
+    if let Some(token) = cookie() {
+        instructors()?.logout(&token).await.map_err(error)?;
+    }
+    set_cookie(&format!("{COOKIE_NAME}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"));
+    super::ssr::back_to("/instructor");
+    Ok(())
+}
+
+#[server(prefix = "/fn", endpoint = "create_class")]
+pub async fn create_class(name: String) -> Result<(), ServerFnError> {
+    use ssr::*;
+    let i = instructors()?;
+    let who = signed_in(&i).await?;
+    super::ssr::back_to("/instructor");
+    i.create_class(who, &name).await.map_err(error)?;
+    Ok(())
+}
+
+/// Reset one learner's progress in the exercise.
+#[server(prefix = "/fn", endpoint = "reset_learner")]
+pub async fn reset_learner(learner_id: String) -> Result<(), ServerFnError> {
+    use crate::services::LearnerId;
+    use ssr::*;
+    let i = instructors()?;
+    let who = signed_in(&i).await?;
+    super::ssr::back_to("/instructor");
+    let learner = i.learner(who, &learner_id).await.map_err(error)?;
+    services()?.reset(&LearnerId(learner.learner_id)).await.map_err(super::ssr::store_error)?;
+    Ok(())
+}
+
+/// Reset every learner of a class.
+#[server(prefix = "/fn", endpoint = "reset_class")]
+pub async fn reset_class(class_id: String) -> Result<(), ServerFnError> {
+    use crate::services::LearnerId;
+    use ssr::*;
+    let i = instructors()?;
+    let who = signed_in(&i).await?;
+    super::ssr::back_to("/instructor");
+    let services = services()?;
+    for learner in i.learners(who, Some(&class_id)).await.map_err(error)? {
+        services.reset(&LearnerId(learner.learner_id)).await.map_err(super::ssr::store_error)?;
+    }
+    Ok(())
+}
+
+/// Opening a join link joins the class; returns the class's name.
+#[server(prefix = "/fn", endpoint = "join_class")]
+pub async fn join_class(code: String, display_name: Option<String>) -> Result<bool, ServerFnError> {
+    use crate::services::instructor::InstructorError;
+    use ssr::*;
+    let (_, learner) = super::ssr::context()?;
+    let joined = instructors()?.join(&learner, &code, display_name.as_deref()).await;
+    if display_name.is_some() {
+        super::ssr::back_to("/exercises/refresh");
+    }
+    match joined {
+        Ok(()) => Ok(true),
+        Err(InstructorError::NotFound) => Ok(false),
+        Err(err) => Err(error(err)),
+    }
+}
