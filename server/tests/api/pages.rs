@@ -96,3 +96,33 @@ async fn the_redirect_page_shows_code_and_state_and_the_reminder() {
         html(&app, "/redirect?error=invalid_request&error_description=PKCE+required&state=s").await;
     assert!(body.contains("error=invalid_request") && body.contains("PKCE required"));
 }
+
+#[tokio::test]
+async fn the_instructor_page_asks_for_a_sign_in_first() {
+    let app = TestApp::spawn().await;
+    let (status, body) = html(&app, "/instructor").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Instructor sign-in") && body.contains("name=\"password\""));
+    assert!(!body.contains("Your classes"));
+}
+
+#[tokio::test]
+async fn opening_a_join_link_joins_the_class() {
+    let app = TestApp::spawn().await;
+    let who = app
+        .state
+        .instructors
+        .store
+        .upsert_instructor("ada@example.org", "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaA")
+        .await
+        .expect("instructor");
+    let class = app.state.instructors.create_class(who, "Workshop").await.expect("class");
+    let path = class.join_url.trim_start_matches(&app.base).to_owned();
+    let (status, body) = html(&app, &path).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("You joined the class"), "{body}");
+    let learners = app.state.instructors.learners(who, None).await.expect("learners");
+    assert_eq!(learners.len(), 1);
+    let (_, body) = html(&app, "/join/not-a-code").await;
+    assert!(body.contains("not valid"));
+}
