@@ -65,7 +65,13 @@ pub fn InstructorPage() -> impl IntoView {
                     Err(err) => Either::Left(view! {
                         <p class="error-box" role="alert">{format!("The dashboard could not load: {err}")}</p>
                     }.into_any()),
-                    Ok(None) => Either::Left(view! {
+                    Ok(None) => Either::Left({
+                        // Not signed in as an instructor: the page says so with 401.
+                        #[cfg(feature = "ssr")]
+                        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+                            res.set_status(http::StatusCode::UNAUTHORIZED);
+                        }
+                        view! {
                         <section class="panel login" data-testid="instructor-login">
                             <h1>"Instructor sign-in"</h1>
                             {login_error().map(|e| view! { <p class="error-box" role="alert">{e}</p> })}
@@ -78,7 +84,8 @@ pub fn InstructorPage() -> impl IntoView {
                             </ActionForm>
                             <p class="hint">"Accounts are made by the operator: "<code>"oauthlab instructor add EMAIL"</code>"."</p>
                         </section>
-                    }.into_any()),
+                        }.into_any()
+                    }),
                     Ok(Some(classes)) => Either::Right(view! {
                         <Dashboard classes create logout reset_learner reset_class/>
                         {action_error().map(|e| view! { <p class="error-box" role="alert">{e}</p> })}

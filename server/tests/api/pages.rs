@@ -101,7 +101,7 @@ async fn the_redirect_page_shows_code_and_state_and_the_reminder() {
 async fn the_instructor_page_asks_for_a_sign_in_first() {
     let app = TestApp::spawn().await;
     let (status, body) = html(&app, "/instructor").await;
-    assert_eq!(status, 200);
+    assert_eq!(status, 401, "a learner's cookie is not an instructor's");
     assert!(body.contains("Instructor sign-in") && body.contains("name=\"password\""));
     assert!(!body.contains("Your classes"));
 }
