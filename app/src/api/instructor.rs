@@ -182,29 +182,21 @@ pub async fn create_class(name: String) -> Result<(), ServerFnError> {
 /// Reset one learner's progress in the exercise.
 #[server(prefix = "/fn", endpoint = "reset_learner")]
 pub async fn reset_learner(learner_id: String) -> Result<(), ServerFnError> {
-    use crate::services::LearnerId;
     use ssr::*;
     let i = instructors()?;
     let who = signed_in(&i).await?;
     super::ssr::back_to("/instructor");
-    let learner = i.learner(who, &learner_id).await.map_err(error)?;
-    services()?.reset(&LearnerId(learner.learner_id)).await.map_err(super::ssr::store_error)?;
-    Ok(())
+    i.reset_learner(&services()?, who, &learner_id, oauthlab::exercises::refresh::SLUG).await.map_err(error)
 }
 
 /// Reset every learner of a class.
 #[server(prefix = "/fn", endpoint = "reset_class")]
 pub async fn reset_class(class_id: String) -> Result<(), ServerFnError> {
-    use crate::services::LearnerId;
     use ssr::*;
     let i = instructors()?;
     let who = signed_in(&i).await?;
     super::ssr::back_to("/instructor");
-    let services = services()?;
-    for learner in i.learners(who, Some(&class_id)).await.map_err(error)? {
-        services.reset(&LearnerId(learner.learner_id)).await.map_err(super::ssr::store_error)?;
-    }
-    Ok(())
+    i.reset_class(&services()?, who, &class_id, oauthlab::exercises::refresh::SLUG).await.map_err(error)
 }
 
 /// Opening a join link joins the class; returns the class's name.

@@ -276,6 +276,34 @@ impl Instructors {
             .ok_or(InstructorError::NotFound)
     }
 
+    /// Reset one of `who`'s learners in `exercise`.
+    pub async fn reset_learner(
+        &self,
+        services: &super::Services,
+        who: InstructorId,
+        learner_id: &str,
+        exercise: &str,
+    ) -> Result<(), InstructorError> {
+        known_exercise(exercise)?;
+        let learner = self.learner(who, learner_id).await?;
+        Ok(services.reset(&LearnerId(learner.learner_id)).await.map(|_| ())?)
+    }
+
+    /// Reset every learner of one of `who`'s classes in `exercise`.
+    pub async fn reset_class(
+        &self,
+        services: &super::Services,
+        who: InstructorId,
+        class_id: &str,
+        exercise: &str,
+    ) -> Result<(), InstructorError> {
+        known_exercise(exercise)?;
+        for learner in self.learners(who, Some(class_id)).await? {
+            services.reset(&LearnerId(learner.learner_id)).await?;
+        }
+        Ok(())
+    }
+
     pub async fn join(
         &self,
         learner: &LearnerId,

@@ -12,9 +12,7 @@ use axum::{Extension, Json, Router};
 use serde::Deserialize;
 use tracing::instrument;
 
-use app::services::instructor::{
-    known_exercise, InstructorError, InstructorId, Instructors, COOKIE_NAME, SESSION_SECONDS,
-};
+use app::services::instructor::{InstructorError, InstructorId, Instructors, COOKIE_NAME, SESSION_SECONDS};
 use app::services::{LearnerId, Services};
 
 use super::api_v1::body;
@@ -183,9 +181,7 @@ async fn learner_reset_post(
 ) -> Result<StatusCode, ApiError> {
     let who = instructor(&i, &headers).await?;
     let ResetBody { exercise } = body(&bytes)?;
-    known_exercise(&exercise)?;
-    let learner = i.learner(who, &learner_id).await?;
-    services.reset(&LearnerId(learner.learner_id)).await?;
+    i.reset_learner(&services, who, &learner_id, &exercise).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -198,10 +194,7 @@ async fn class_reset_post(
 ) -> Result<StatusCode, ApiError> {
     let who = instructor(&i, &headers).await?;
     let ResetBody { exercise } = body(&bytes)?;
-    known_exercise(&exercise)?;
-    for learner in i.learners(who, Some(&class_id)).await? {
-        services.reset(&LearnerId(learner.learner_id)).await?;
-    }
+    i.reset_class(&services, who, &class_id, &exercise).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

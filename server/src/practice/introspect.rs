@@ -16,6 +16,21 @@ use super::token::{form, repeated};
 use super::Practice;
 use app::services::now_unix;
 
+/// Both endpoints take an authenticated client and a `token`.
+async fn client_and_token(
+    p: &Practice,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(super::client_auth::Client, String), OAuthError> {
+    let params = form(headers, body)?;
+    let client = p.authenticate(headers, &params).await?;
+    let token = params
+        .get("token")
+        .map_err(repeated)?
+        .ok_or_else(|| OAuthError::invalid_request("token is missing."))?;
+    Ok((client, token.to_owned()))
+}
+
 #[instrument(skip_all)]
 pub async fn revoke_post(State(p): State<Practice>, headers: HeaderMap, body: Bytes) -> Response {
     let res = match revoke(&p, &headers, &body).await {
@@ -26,15 +41,10 @@ pub async fn revoke_post(State(p): State<Practice>, headers: HeaderMap, body: By
 }
 
 async fn revoke(p: &Practice, headers: &HeaderMap, body: &[u8]) -> Result<(), OAuthError> {
-    let params = form(headers, body)?;
-    let client = p.authenticate(headers, &params).await?;
-    let token = params
-        .get("token")
-        .map_err(repeated)?
-        .ok_or_else(|| OAuthError::invalid_request("token is missing."))?;
+    let (client, token) = client_and_token(p, headers, body).await?;
     let now = now_unix();
     // Unknown tokens and other clients' tokens get the same 200 (RFC 7009 §2.2).
-    if let Some(record) = p.tokens.find_token(&token_sha256(token)).await? {
+    if let Some(record) = p.tokens.find_token(&token_sha256(&token)).await? {
         if record.client_id == client.client_id {
             match record.kind {
                 // A revoked refresh token takes its whole grant with it.
@@ -56,14 +66,9 @@ pub async fn introspect_post(State(p): State<Practice>, headers: HeaderMap, body
 }
 
 async fn introspect(p: &Practice, headers: &HeaderMap, body: &[u8]) -> Result<Value, OAuthError> {
-    let params = form(headers, body)?;
-    let client = p.authenticate(headers, &params).await?;
-    let token = params
-        .get("token")
-        .map_err(repeated)?
-        .ok_or_else(|| OAuthError::invalid_request("token is missing."))?;
+    let (client, token) = client_and_token(p, headers, body).await?;
     let now = now_unix();
-    let Some(t) = p.tokens.find_token(&token_sha256(token)).await? else {
+    let Some(t) = p.tokens.find_token(&token_sha256(&token)).await? else {
         return Ok(json!({"active": false}));
     };
     if t.client_id != client.client_id || !t.is_active(now) {
