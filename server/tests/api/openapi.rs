@@ -30,12 +30,24 @@ async fn openapi_json_is_served_and_lists_every_api_route() {
         ("/api/v1/practice/app", "get"),
         ("/api/v1/practice/app", "put"),
         ("/api/v1/openapi.json", "get"),
+        ("/api/v1/instructor/login", "post"),
+        ("/api/v1/instructor/logout", "post"),
+        ("/api/v1/instructor/classes", "get"),
+        ("/api/v1/instructor/classes", "post"),
+        ("/api/v1/instructor/learners", "get"),
+        ("/api/v1/instructor/learners/{learner_id}/reset", "post"),
+        ("/api/v1/instructor/classes/{class_id}/reset", "post"),
+        ("/api/v1/instructor/classes/{class_id}/progress.csv", "get"),
+        ("/api/v1/classes/join", "post"),
     ];
     for (path, method) in routes {
         let operation = &doc["paths"][path][method];
         assert!(operation.is_object(), "{method} {path} is documented");
         assert!(operation["responses"].is_object(), "{method} {path} has responses");
     }
+    let instructor_cookie = &doc["components"]["securitySchemes"]["instructorSession"];
+    assert_eq!(instructor_cookie["in"], "cookie");
+    assert_eq!(instructor_cookie["name"], "oauthlab_instructor");
 }
 
 #[tokio::test]
