@@ -7,11 +7,8 @@ use async_trait::async_trait;
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
+use crate::storage::store_error;
 use crate::storage::Db;
-
-fn store_error(err: sqlx::Error) -> StoreError {
-    StoreError(err.to_string())
-}
 
 /// An authorization code as stored (by digest).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -6,11 +6,8 @@ use app::services::{now_unix, LearnerId};
 use async_trait::async_trait;
 use sqlx::Row;
 
+use super::store_error;
 use super::Db;
-
-fn store_error(err: sqlx::Error) -> StoreError {
-    StoreError(err.to_string())
-}
 
 #[async_trait]
 impl InstructorStore for Db {

@@ -7,3 +7,8 @@ mod sqlite;
 
 pub use keys::ServerKey;
 pub use sqlite::Db;
+
+/// A database error, as the store traits report it (for the operator's log).
+pub(crate) fn store_error(err: sqlx::Error) -> app::services::store::StoreError {
+    app::services::store::StoreError(err.to_string())
+}

@@ -1,6 +1,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
+use super::store_error;
 use anyhow::Context;
 use app::services::store::{PracticeAppRecord, PracticeAppStore, ProgressStore, StoreError, StoredProgress};
 use app::services::{now_unix, LearnerId};
@@ -9,10 +10,6 @@ use base64::Engine;
 use oauthlab::exercises::refresh;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{Row, SqlitePool};
-
-fn store_error(err: sqlx::Error) -> StoreError {
-    StoreError(err.to_string())
-}
 
 /// The SQLite database.
 #[derive(Clone, Debug)]
