@@ -75,10 +75,6 @@ mod ssr {
             res.append_header(http::header::SET_COOKIE, v);
         }
     }
-
-    pub fn secure() -> bool {
-        use_context::<Services>().is_some_and(|s| s.public_url.starts_with("https://"))
-    }
 }
 
 #[cfg(feature = "ssr")]
@@ -132,18 +128,12 @@ pub async fn get_dashboard() -> Result<Option<Vec<ClassView>>, ServerFnError> {
 
 #[server(prefix = "/fn", endpoint = "instructor_login")]
 pub async fn instructor_login(email: String, password: String) -> Result<(), ServerFnError> {
-    use crate::services::instructor::{InstructorError, COOKIE_NAME, SESSION_SECONDS};
+    use crate::services::instructor::{InstructorError, SESSION_SECONDS};
     use ssr::*;
     let i = instructors()?;
-    if let Some(old) = cookie() {
-        let _ = i.logout(&old).await;
-    }
-    match i.login(&email, &password).await {
+    match i.login(&email, &password, cookie().as_deref()).await {
         Ok(token) => {
-            let secure = if secure() { "; Secure" } else { "" };
-            set_cookie(&format!(
-                "{COOKIE_NAME}={token}; Path=/; Max-Age={SESSION_SECONDS}; HttpOnly; SameSite=Strict{secure}"
-            ));
+            set_cookie(&i.cookie(&token, SESSION_SECONDS));
             super::ssr::back_to("/instructor");
             Ok(())
         }
@@ -159,12 +149,12 @@ pub async fn instructor_login(email: String, password: String) -> Result<(), Ser
 
 #[server(prefix = "/fn", endpoint = "instructor_logout")]
 pub async fn instructor_logout() -> Result<(), ServerFnError> {
-    use crate::services::instructor::COOKIE_NAME;
     use ssr::*;
+    let i = instructors()?;
     if let Some(token) = cookie() {
-        instructors()?.logout(&token).await.map_err(error)?;
+        i.logout(&token).await.map_err(error)?;
     }
-    set_cookie(&format!("{COOKIE_NAME}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"));
+    set_cookie(&i.cookie("", 0));
     super::ssr::back_to("/instructor");
     Ok(())
 }

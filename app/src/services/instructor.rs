@@ -188,7 +188,16 @@ pub struct Instructors {
 
 impl Instructors {
     /// Check email and password; on success a new session token (the cookie value).
-    pub async fn login(&self, email: &str, password: &str) -> Result<String, InstructorError> {
+    /// Every login starts a new session: the one this browser had (`previous`) ends.
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &str,
+        previous: Option<&str>,
+    ) -> Result<String, InstructorError> {
+        if let Some(old) = previous {
+            self.store.delete_session(&digest(old)).await?;
+        }
         let now = now_unix();
         let key = email.trim().to_lowercase();
         self.throttle.check(&key, now).map_err(InstructorError::TooManyAttempts)?;
@@ -209,6 +218,13 @@ impl Instructors {
                 Err(InstructorError::BadCredentials)
             }
         }
+    }
+
+    /// The `Set-Cookie` value for a session token (`Secure` when the site is https); an
+    /// empty token with `max_age` 0 ends the cookie.
+    pub fn cookie(&self, token: &str, max_age: i64) -> String {
+        let secure = if self.public_url.starts_with("https://") { "; Secure" } else { "" };
+        format!("{COOKIE_NAME}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}")
     }
 
     pub async fn logout(&self, token: &str) -> Result<(), InstructorError> {

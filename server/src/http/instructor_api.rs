@@ -17,7 +17,7 @@ use app::services::{LearnerId, Services};
 
 use super::api_v1::body;
 use super::ApiError;
-use crate::session::{cookie_value, SessionSettings};
+use crate::session::cookie_value;
 use crate::startup::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -68,11 +68,6 @@ async fn instructor(i: &Instructors, headers: &HeaderMap) -> Result<InstructorId
     Ok(i.signed_in(cookie_value(headers, COOKIE_NAME)).await?)
 }
 
-pub fn instructor_cookie(token: &str, max_age: i64, secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    format!("{COOKIE_NAME}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}")
-}
-
 #[derive(Deserialize)]
 struct LoginBody {
     email: String,
@@ -80,25 +75,15 @@ struct LoginBody {
 }
 
 #[instrument(skip_all)]
-async fn login_post(
-    State(i): State<Instructors>,
-    State(session): State<SessionSettings>,
-    headers: HeaderMap,
-    bytes: Bytes,
-) -> Response {
+async fn login_post(State(i): State<Instructors>, headers: HeaderMap, bytes: Bytes) -> Response {
     let LoginBody { email, password } = match body(&bytes) {
         Ok(b) => b,
         Err(e) => return e.into_response(),
     };
-    // A new session at every login; the one this browser had ends.
-    if let Some(old) = cookie_value(&headers, COOKIE_NAME) {
-        let _ = i.logout(old).await;
-    }
-    match i.login(&email, &password).await {
+    match i.login(&email, &password, cookie_value(&headers, COOKIE_NAME)).await {
         Ok(token) => {
             let mut res = StatusCode::NO_CONTENT.into_response();
-            if let Ok(v) = HeaderValue::from_str(&instructor_cookie(&token, SESSION_SECONDS, session.secure))
-            {
+            if let Ok(v) = HeaderValue::from_str(&i.cookie(&token, SESSION_SECONDS)) {
                 res.headers_mut().insert(SET_COOKIE, v);
             }
             res
@@ -107,18 +92,14 @@ async fn login_post(
     }
 }
 
-async fn logout_post(
-    State(i): State<Instructors>,
-    State(session): State<SessionSettings>,
-    headers: HeaderMap,
-) -> Response {
+async fn logout_post(State(i): State<Instructors>, headers: HeaderMap) -> Response {
     if let Some(token) = cookie_value(&headers, COOKIE_NAME) {
         if let Err(err) = i.logout(token).await {
             return error_response(err);
         }
     }
     let mut res = StatusCode::NO_CONTENT.into_response();
-    if let Ok(v) = HeaderValue::from_str(&instructor_cookie("", 0, session.secure)) {
+    if let Ok(v) = HeaderValue::from_str(&i.cookie("", 0)) {
         res.headers_mut().insert(SET_COOKIE, v);
     }
     res
