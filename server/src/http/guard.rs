@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, HOST, ORIGIN, RETRY_AFTER};
+use axum::http::header::{CACHE_CONTROL, CONTENT_LENGTH, HOST, ORIGIN, RETRY_AFTER};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -84,15 +84,6 @@ fn is_cross_site(req: &Request, public_origin: &str) -> bool {
     !(origin == format!("http://{host}") || origin == format!("https://{host}"))
 }
 
-fn is_json(req: &Request) -> bool {
-    req.headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|v| v.trim().eq_ignore_ascii_case("application/json"))
-        .unwrap_or(false)
-}
-
 fn too_large() -> Response {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
@@ -145,7 +136,11 @@ pub async fn guard(State(state): State<GuardState>, req: Request, next: Next) ->
     };
     let req = Request::from_parts(parts, Body::from(bytes.clone()));
 
-    if path.starts_with("/api/") && is_write(&method) && !bytes.is_empty() && !is_json(&req) {
+    if path.starts_with("/api/")
+        && is_write(&method)
+        && !bytes.is_empty()
+        && !super::content_type_is(req.headers(), "application/json")
+    {
         return ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",

@@ -9,6 +9,15 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
+/// The request's media type is `mime` (parameters such as `charset` aside).
+pub fn content_type_is(headers: &axum::http::HeaderMap, mime: &str) -> bool {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case(mime))
+}
+
 /// Every JSON error: `{"error": "<code>", "message": "<for a person>"}`.
 #[derive(Debug)]
 pub struct ApiError {

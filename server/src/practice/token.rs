@@ -2,7 +2,6 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::header::CONTENT_TYPE;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -44,11 +43,7 @@ pub async fn token_post(State(p): State<Practice>, headers: HeaderMap, body: Byt
 }
 
 pub fn is_form(headers: &HeaderMap) -> bool {
-    headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
+    crate::http::content_type_is(headers, "application/x-www-form-urlencoded")
 }
 
 pub fn repeated(r: Repeated) -> OAuthError {
