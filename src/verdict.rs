@@ -70,6 +70,24 @@ impl Verdict {
     }
 }
 
+/// Pasted (non-secret) text to show back inside a message: at most `max` characters,
+/// control characters escaped.
+pub fn show(s: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i == max {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

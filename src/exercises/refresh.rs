@@ -23,7 +23,7 @@ mod response;
 use serde::{Deserialize, Serialize};
 
 use crate::pkce::{diagnose_challenge, ChallengeDiagnosis, Verifier};
-use crate::verdict::{Finding, Verdict};
+use crate::verdict::{show, Finding, Verdict};
 
 pub const SLUG: &str = "refresh";
 pub const TITLE: &str = "Refresh Tokens";
@@ -189,6 +189,11 @@ pub enum SignatureCheck {
     /// No published key has the token's `kid`.
     UnknownKey,
     Invalid,
+    /// The server's JWKS could not be read (another server's, fetched over the network):
+    /// why, for the learner.
+    Unavailable {
+        reason: String,
+    },
 }
 
 /// The access token of a pasted token response, when there is one to look up.
@@ -393,24 +398,6 @@ fn characters(n: usize) -> String {
     } else {
         format!("{n} characters")
     }
-}
-
-/// Pasted (non-secret) text to show back inside a message: at most `max` characters,
-/// control characters escaped.
-fn show(s: &str, max: usize) -> String {
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i == max {
-            out.push('…');
-            break;
-        }
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// Fixtures shared by the tests of this file and its submodules.

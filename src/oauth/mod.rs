@@ -1,6 +1,7 @@
 //! OAuth 2.0 vocabulary as types that parse: scopes, client ids, redirect URIs, and the
 //! error codes of RFC 6749 with explanations for learners.
 
+pub mod discovery;
 mod error;
 pub mod jwt;
 

@@ -117,7 +117,10 @@ fn endpoint(url: &Url, provider: &Provider) -> Finding {
         );
     };
     let mut problems = Vec::new();
-    if url.scheme() == "http" && !(provider.builtin && is_loopback(url)) {
+    // Plain http only on a loopback host, for the built-in server in development or a
+    // server of the learner's own on the same machine (a local Keycloak).
+    let loopback_ok = is_loopback(url) && (provider.builtin || expected.scheme() == "http");
+    if url.scheme() == "http" && !loopback_ok {
         problems.push(if provider.builtin {
             "it uses http, but the authorization endpoint needs https (RFC 6749 §3.1 requires \
              TLS; plain http is accepted only on a loopback host such as 127.0.0.1 or \
@@ -801,7 +804,7 @@ mod tests {
     }
 
     #[test]
-    fn http_is_refused_off_loopback_and_on_other_servers() {
+    fn http_is_refused_off_loopback_and_where_the_server_itself_uses_https() {
         let cases = [
             // (provider endpoint, builtin, url prefix, passes)
             ("http://127.0.0.1:3000/authorize", true, "http://127.0.0.1:3000/authorize", true),
@@ -810,7 +813,9 @@ mod tests {
             ("https://lab.example/authorize", true, "https://lab.example/authorize", true),
             ("https://lab.example/authorize", true, "http://lab.example/authorize", false),
             ("http://lab.example/authorize", true, "http://lab.example/authorize", false),
-            ("http://localhost:8080/authorize", false, "http://localhost:8080/authorize", false),
+            ("http://localhost:8080/authorize", false, "http://localhost:8080/authorize", true),
+            ("https://localhost:8443/authorize", false, "http://localhost:8443/authorize", false),
+            ("http://kc.example/authorize", false, "http://kc.example/authorize", false),
         ];
         for (endpoint, is_builtin, prefix, passes) in cases {
             let provider = crate::exercises::refresh::Provider {

@@ -522,6 +522,14 @@ fn signature_finding(check: &SignatureCheck) -> Finding {
             "The signature does not verify with the server's keys: the token was changed after \
              it was issued. Paste the response exactly as the token endpoint sent it.",
         ),
+        SignatureCheck::Unavailable { reason } => Finding::warn(
+            ID,
+            format!(
+                "The signature was not checked: the server's JWKS could not be read ({}). Check \
+                 again in a moment; if it persists, check the server's jwks_uri.",
+                show(reason, 200)
+            ),
+        ),
     }
 }
 
@@ -1052,6 +1060,7 @@ mod tests {
 mod issued_tests {
     use super::super::test_support::*;
     use super::super::{check, token_sha256, Facts, Issued, IssuedGrant, Outcome, Progress, Step};
+    use crate::verdict::Level;
 
     const RESPONSE: &str = r#"{"token_type":"Bearer","expires_in":900,"access_token":"at-1","refresh_token":"rt-1","scope":"offline_access"}"#;
     const REFRESHED: &str = r#"{"token_type":"Bearer","expires_in":900,"access_token":"at-2","refresh_token":"rt-2","scope":"offline_access"}"#;
@@ -1175,6 +1184,16 @@ mod issued_tests {
             assert_eq!(f.ok, ok_expected, "{id}: {}", f.message);
             assert_eq!(out.verdict.passed(), ok_expected, "{id}");
         }
+        // Keys that can't be fetched are a warning: the check still passes, and says why.
+        let provider = builtin();
+        let p = progress(3);
+        let unavailable = SignatureCheck::Unavailable { reason: "HTTP 503".into() };
+        let facts =
+            Facts { provider: &provider, progress: &p, now: NOW, issued: Some(&ok), signature: Some(&unavailable) };
+        let out = check(Step::TokenResponse, &body(&token), &facts).expect("unlocked");
+        let f = out.verdict.find("token.signature").expect("token.signature");
+        assert!(out.verdict.passed() && !f.ok && f.level == Level::Warning, "{f:?}");
+        assert!(f.message.contains("HTTP 503") && f.message.contains("not checked"), "{}", f.message);
     }
 
     #[test]
