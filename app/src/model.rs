@@ -76,4 +76,33 @@ pub struct ExerciseData {
     pub client_id: String,
     pub redirect_uri: String,
     pub refresh_tokens_enabled: bool,
+    /// The authorization server the exercise runs against.
+    pub server: ServerData,
+}
+
+/// The authorization server a learner works against: the built-in practice server, or
+/// their own (Okta, Auth0, Keycloak...) found from its issuer URL. Holds no secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerData {
+    pub builtin: bool,
+    pub issuer: String,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    pub jwks_uri: Option<String>,
+    /// Where the metadata was read (the learner's own server only).
+    pub discovered_at: Option<String>,
+    /// The client id given for the learner's own server (step 3 checks it).
+    pub client_id: Option<String>,
+    pub redirect_uri: Option<String>,
+    /// The last attempt to set up a server of their own, with its findings.
+    pub last_attempt: Option<SetupAttempt>,
+}
+
+/// What the learner entered to set up their own server, and what was found.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetupAttempt {
+    pub issuer: String,
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub verdict: Verdict,
 }

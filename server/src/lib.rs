@@ -4,6 +4,7 @@
 pub mod config;
 pub mod http;
 pub mod practice;
+pub mod remote;
 pub mod session;
 pub mod startup;
 pub mod storage;

@@ -14,6 +14,7 @@ use tower_http::trace::TraceLayer;
 
 use app::services::flash::Flash;
 use app::services::instructor::{Instructors, LoginThrottle};
+use app::services::store::Fetcher;
 use app::services::Services;
 use app::{shell, App};
 
@@ -21,6 +22,7 @@ use crate::config::Settings;
 use crate::http::guard::{guard, GuardState, RateLimiter};
 use crate::practice::keys::KeyRing;
 use crate::practice::Practice;
+use crate::remote::{HttpFetcher, TokenVerifier};
 use crate::session::{learner_session, SessionSettings};
 use crate::storage::{Db, ServerKey};
 
@@ -62,12 +64,15 @@ impl AppState {
             keys: KeyRing::new(Arc::new(db.clone()), key, settings.lifetimes.access_token),
             lifetimes: settings.lifetimes,
         };
+        let fetcher: Arc<dyn Fetcher> = Arc::new(HttpFetcher::new());
         let services = Services {
             progress: Arc::new(db.clone()),
             apps: Arc::new(db.clone()),
             secrets,
             issued: Arc::new(db.clone()),
-            verifier: Arc::new(practice.keys.clone()),
+            verifier: Arc::new(TokenVerifier::new(practice.keys.clone(), fetcher.clone())),
+            servers: Arc::new(db.clone()),
+            fetcher,
             public_url: settings.public_url.clone(),
             flash: Flash::default(),
         };

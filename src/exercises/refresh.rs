@@ -129,6 +129,21 @@ pub struct Progress {
     pub refreshed: Option<TokenRecord>,
 }
 
+impl Progress {
+    /// This progress with `step` and everything after it undone, as when the learner
+    /// switches to another authorization server: what came before is kept.
+    pub fn rewound_to(self, step: Step) -> Progress {
+        let keep = self.steps_passed.min(step.index());
+        Progress {
+            steps_passed: keep,
+            challenge: self.challenge.filter(|_| keep > Step::Verifier.index()),
+            authorization_url: self.authorization_url.filter(|_| keep > Step::AuthorizationUrl.index()),
+            token: self.token.filter(|_| keep > Step::TokenResponse.index()),
+            refreshed: self.refreshed.filter(|_| keep > Step::RefreshResponse.index()),
+        }
+    }
+}
+
 /// Digests and facts of a token response that passed.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenRecord {
@@ -490,6 +505,16 @@ mod test_support {
 mod tests {
     use super::test_support::*;
     use super::*;
+
+    #[test]
+    fn rewinding_undoes_a_step_and_what_follows_and_keeps_what_came_before() {
+        for passed in 0..=5 {
+            for step in Step::ALL {
+                let want = progress(passed.min(step.index()));
+                assert_eq!(progress(passed).rewound_to(step), want, "{passed} passed, rewound to {step:?}");
+            }
+        }
+    }
 
     #[test]
     fn statuses_follow_steps_passed() {

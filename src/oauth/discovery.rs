@@ -17,6 +17,7 @@ use serde_json::Value;
 use url::{Host, Url};
 
 use crate::json::parse_strict;
+use crate::oauth::{ClientId, RedirectUri};
 use crate::verdict::{show, Finding, Verdict};
 
 /// An issuer URL that may be asked for its metadata: absolute, `https` (or `http` on a
@@ -139,7 +140,9 @@ fn is_private_address(url: &Url) -> bool {
     match ip {
         IpAddr::V4(ip) => ip.is_private() || ip.is_link_local() || ip.is_unspecified() || ip.is_broadcast(),
         IpAddr::V6(ip) => {
-            ip.is_unspecified() || (ip.segments()[0] & 0xfe00) == 0xfc00 || (ip.segments()[0] & 0xffc0) == 0xfe80
+            ip.is_unspecified()
+                || (ip.segments()[0] & 0xfe00) == 0xfc00
+                || (ip.segments()[0] & 0xffc0) == 0xfe80
         }
     }
 }
@@ -203,7 +206,8 @@ pub fn review(issuer: &Issuer, attempts: &[(String, Fetched)], reach: Reach) -> 
     let endpoint = |name: &str| -> Result<String, String> {
         let value = document.get(name).and_then(Value::as_str).ok_or_else(|| format!("{name} is missing"))?;
         let url = Url::parse(value).map_err(|_| format!("{name} ({}) is not a URL", show(value, 100)))?;
-        let secure = url.scheme() == "https" || (url.scheme() == "http" && reach == Reach::Loopback && is_loopback(&url));
+        let secure = url.scheme() == "https"
+            || (url.scheme() == "http" && reach == Reach::Loopback && is_loopback(&url));
         if !secure {
             return Err(format!("{name} ({}) does not use https", show(value, 100)));
         }
@@ -249,7 +253,10 @@ pub fn review(issuer: &Issuer, attempts: &[(String, Fetched)], reach: Reach) -> 
          tokens another way; check its documentation.",
     ));
     findings.push(match &jwks_uri {
-        Some(_) => Finding::pass("provider.jwks", "Access tokens that are JWTs will have their signature checked against the server's JWKS."),
+        Some(_) => Finding::pass(
+            "provider.jwks",
+            "Access tokens that are JWTs will have their signature checked against the server's JWKS.",
+        ),
         None => Finding::warn(
             "provider.jwks",
             "The metadata has no jwks_uri, so the signature of a JWT access token can't be checked.",
@@ -268,6 +275,51 @@ pub fn review(issuer: &Issuer, attempts: &[(String, Fetched)], reach: Reach) -> 
         _ => None,
     };
     (verdict, metadata)
+}
+
+/// The verdict for an issuer URL that [`Issuer::parse`] refused.
+pub fn refused(reason: String) -> Verdict {
+    Verdict::new(vec![Finding::fail("provider.issuer", reason)])
+}
+
+/// Whether a fetched body is a metadata document: the first one ends the search.
+pub fn is_metadata_document(body: &str) -> bool {
+    read_document(body).is_ok()
+}
+
+/// The learner's application at their server: a client id and a registered redirect URI,
+/// each optional (blank), checked in step 3 when given. Ids `provider.client_id`,
+/// `provider.redirect_uri`, present only for what was given.
+pub fn application(client_id: &str, redirect_uri: &str) -> (Vec<Finding>, Option<String>, Option<String>) {
+    let mut findings = Vec::new();
+    let (client_id, redirect_uri) = (client_id.trim(), redirect_uri.trim());
+    let client_id = (!client_id.is_empty()).then(|| match ClientId::parse(client_id) {
+        Ok(id) => {
+            findings.push(Finding::pass(
+                "provider.client_id",
+                "Step 3 will check your URL's client_id against it.",
+            ));
+            Some(id.to_string())
+        }
+        Err(e) => {
+            findings.push(Finding::fail("provider.client_id", e.to_string()));
+            None
+        }
+    });
+    let redirect_uri = (!redirect_uri.is_empty()).then(|| match RedirectUri::parse(redirect_uri) {
+        Ok(uri) => {
+            findings.push(Finding::pass(
+                "provider.redirect_uri",
+                "Step 3 will check your URL's redirect_uri against it.",
+            ));
+            Some(uri.as_str().to_owned())
+        }
+        Err(e) => {
+            findings.push(Finding::fail("provider.redirect_uri", e.to_string()));
+            None
+        }
+    });
+    (findings, client_id.flatten(), redirect_uri.flatten())
 }
 
 /// A JSON object that looks like server metadata (it names an issuer).
@@ -308,7 +360,9 @@ fn strings<'a>(document: &'a serde_json::Map<String, Value>, name: &str) -> Opti
 fn pkce(document: &serde_json::Map<String, Value>) -> Finding {
     const ID: &str = "provider.pkce";
     match strings(document, "code_challenge_methods_supported") {
-        Some(methods) if methods.contains(&"S256") => Finding::pass(ID, "The server supports PKCE with S256."),
+        Some(methods) if methods.contains(&"S256") => {
+            Finding::pass(ID, "The server supports PKCE with S256.")
+        }
         Some(methods) => Finding::fail(
             ID,
             format!(
@@ -325,7 +379,13 @@ fn pkce(document: &serde_json::Map<String, Value>) -> Finding {
     }
 }
 
-fn listed(document: &serde_json::Map<String, Value>, list: &str, item: &str, id: &str, missing: &str) -> Finding {
+fn listed(
+    document: &serde_json::Map<String, Value>,
+    list: &str,
+    item: &str,
+    id: &str,
+    missing: &str,
+) -> Finding {
     match strings(document, list) {
         Some(items) if !items.contains(&item) => Finding::warn(id, missing),
         Some(_) => Finding::pass(id, format!("The server lists {item} in {list}.")),
@@ -443,7 +503,11 @@ mod tests {
         // (what was fetched, the failed ids, part of the message of the first)
         let cases: Vec<(Vec<Fetched>, Vec<&str>, &str)> = vec![
             (
-                vec![Fetched::Status(404), Fetched::Failed("connection refused".into()), Fetched::Status(302)],
+                vec![
+                    Fetched::Status(404),
+                    Fetched::Failed("connection refused".into()),
+                    Fetched::Status(302),
+                ],
                 vec!["provider.metadata"],
                 "HTTP 404",
             ),
@@ -461,7 +525,10 @@ mod tests {
                 "authorization_endpoint is missing",
             ),
             (
-                vec![Fetched::Document(document(good, "").replace("https://dev-1.okta.com/oauth2/default/token", "http://dev-1.okta.com/t"))],
+                vec![Fetched::Document(
+                    document(good, "")
+                        .replace("https://dev-1.okta.com/oauth2/default/token", "http://dev-1.okta.com/t"),
+                )],
                 vec!["provider.endpoints"],
                 "token_endpoint (http://dev-1.okta.com/t) does not use https",
             ),
@@ -472,8 +539,7 @@ mod tests {
             ),
         ];
         for (fetched, ids, message) in cases {
-            let attempts: Vec<(String, Fetched)> =
-                iss.metadata_urls().into_iter().zip(fetched).collect();
+            let attempts: Vec<(String, Fetched)> = iss.metadata_urls().into_iter().zip(fetched).collect();
             let (verdict, metadata) = review(&iss, &attempts, Reach::Public);
             assert!(!verdict.passed() && metadata.is_none(), "{attempts:?}");
             assert_eq!(failed(&verdict), ids, "{attempts:?}");
@@ -492,6 +558,22 @@ mod tests {
         assert!(verdict.passed() && metadata.is_some());
         assert_eq!(failed(&verdict), ["provider.refresh_token", "provider.offline_access"]);
         assert!(verdict.findings[0].message.contains("Allow Offline Access"));
+    }
+
+    #[test]
+    fn the_application_is_optional_but_what_is_given_must_be_well_formed() {
+        let (findings, id, uri) = application("  ", "");
+        assert!(findings.is_empty() && id.is_none() && uri.is_none());
+        let (findings, id, uri) = application(" 0oa1b2c3 ", "https://app.example/callback");
+        assert!(findings.iter().all(|f| f.ok), "{findings:?}");
+        assert_eq!((id.as_deref(), uri.as_deref()), (Some("0oa1b2c3"), Some("https://app.example/callback")));
+        let (findings, id, uri) = application("0oa\u{7f}", "/callback");
+        assert_eq!(findings.iter().filter(|f| f.is_blocking()).count(), 2, "{findings:?}");
+        assert!(id.is_none() && uri.is_none());
+        assert!(findings[1].message.contains("absolute"), "{}", findings[1].message);
+        assert!(refused("no".into()).find("provider.issuer").is_some_and(|f| f.is_blocking()));
+        assert!(is_metadata_document(r#"{"issuer": "https://a.example"}"#));
+        assert!(!is_metadata_document(r#"{"issuer": "https://a.example", "issuer": "x"}"#));
     }
 
     #[test]

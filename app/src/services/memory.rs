@@ -5,9 +5,11 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
+use oauthlab::oauth::discovery::Fetched;
+
 use super::store::{
-    ClientSecrets, IssuedTokens, JwtVerifier, PracticeAppRecord, PracticeAppStore, ProgressStore, StoreError,
-    StoredProgress,
+    ClientSecrets, Fetcher, IssuedTokens, JwtVerifier, Keys, PracticeAppRecord, PracticeAppStore,
+    ProgressStore, ServerChoice, ServerChoiceStore, StoreError, StoredProgress,
 };
 use super::LearnerId;
 
@@ -15,6 +17,7 @@ use super::LearnerId;
 pub struct MemoryStore {
     progress: Mutex<HashMap<(LearnerId, String), StoredProgress>>,
     apps: Mutex<HashMap<LearnerId, PracticeAppRecord>>,
+    servers: Mutex<HashMap<LearnerId, ServerChoice>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -79,6 +82,34 @@ impl PracticeAppStore for MemoryStore {
     }
 }
 
+#[async_trait]
+impl ServerChoiceStore for MemoryStore {
+    async fn load(&self, learner: &LearnerId) -> Result<ServerChoice, StoreError> {
+        Ok(lock(&self.servers).get(learner).cloned().unwrap_or_default())
+    }
+    async fn save(&self, learner: &LearnerId, choice: &ServerChoice) -> Result<(), StoreError> {
+        lock(&self.servers).insert(learner.clone(), choice.clone());
+        Ok(())
+    }
+}
+
+/// Other servers' documents, by URL; any other URL is a 404.
+#[derive(Default)]
+pub struct Documents(pub Mutex<HashMap<String, Fetched>>);
+
+impl Documents {
+    pub fn put(&self, url: &str, fetched: Fetched) {
+        lock(&self.0).insert(url.to_owned(), fetched);
+    }
+}
+
+#[async_trait]
+impl Fetcher for Documents {
+    async fn get(&self, url: &str) -> Fetched {
+        lock(&self.0).get(url).cloned().unwrap_or(Fetched::Status(404))
+    }
+}
+
 /// No token was ever issued: for tests that grade pasted responses on their own.
 pub struct NothingIssued;
 
@@ -106,6 +137,7 @@ impl JwtVerifier for NoKeys {
     async fn verify(
         &self,
         _: &str,
+        _: Keys<'_>,
     ) -> Result<Option<oauthlab::exercises::refresh::SignatureCheck>, StoreError> {
         Ok(None)
     }

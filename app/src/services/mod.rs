@@ -12,13 +12,18 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use oauthlab::exercises::refresh::{self, Facts, Provider, Step, StepLocked};
+use oauthlab::oauth::discovery::{self, Fetched, Issuer, Reach};
 use oauthlab::pkce;
 use oauthlab::verdict::{Finding, Verdict};
 
-use crate::model::{Command, ExerciseData, ExerciseState, LastCheck, PracticeApp, StepState, StepView};
+use crate::model::{
+    Command, ExerciseData, ExerciseState, LastCheck, PracticeApp, ServerData, SetupAttempt, StepState,
+    StepView,
+};
 use flash::Flash;
 use store::{
-    ClientSecrets, IssuedTokens, JwtVerifier, PracticeAppStore, ProgressStore, StoreError, StoredProgress,
+    ClientSecrets, Fetcher, IssuedTokens, JwtVerifier, Keys, OwnServer, PracticeAppStore, ProgressStore,
+    ServerChoice, ServerChoiceStore, StoreError, StoredProgress,
 };
 
 /// Who is asking: derived from the learner's session cookie (a digest of it, so the
@@ -74,6 +79,10 @@ pub struct Services {
     pub secrets: Arc<dyn ClientSecrets>,
     pub issued: Arc<dyn IssuedTokens>,
     pub verifier: Arc<dyn JwtVerifier>,
+    /// Which server each learner works against.
+    pub servers: Arc<dyn ServerChoiceStore>,
+    /// Reads other servers' metadata.
+    pub fetcher: Arc<dyn Fetcher>,
     /// The site's public URL without a trailing slash; the practice server's issuer.
     pub public_url: String,
     pub flash: Flash,
@@ -139,16 +148,160 @@ impl Services {
         Ok(self.practice_app_view(record))
     }
 
-    async fn provider(&self, learner: &LearnerId) -> Result<Provider, StoreError> {
+    /// The server the learner works against, as the checks see it, and the learner's
+    /// own server when that is the one.
+    async fn provider(&self, learner: &LearnerId) -> Result<(Provider, Option<OwnServer>), StoreError> {
+        if let Some(own) = self.servers.load(learner).await?.own {
+            let provider = Provider {
+                builtin: false,
+                authorization_endpoint: own.metadata.authorization_endpoint.clone(),
+                token_endpoint: own.metadata.token_endpoint.clone(),
+                client_id: own.client_id.clone(),
+                redirect_uris: own.redirect_uri.iter().cloned().collect(),
+                issuer: Some(own.metadata.issuer.clone()),
+            };
+            return Ok((provider, Some(own)));
+        }
         let app = self.apps.get_or_create(learner).await?;
-        Ok(Provider {
+        let provider = Provider {
             builtin: true,
             authorization_endpoint: self.authorization_endpoint(),
             token_endpoint: self.token_endpoint(),
             client_id: Some(app.client_id),
             redirect_uris: vec![self.redirect_uri()],
             issuer: Some(self.public_url.clone()),
-        })
+        };
+        Ok((provider, None))
+    }
+
+    /// Which servers a learner may set up: loopback ones only when this site itself
+    /// runs on a loopback address (a learner's own machine).
+    pub fn reach(&self) -> Reach {
+        let loopback = url::Url::parse(&self.public_url).is_ok_and(|u| match u.host() {
+            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        });
+        if loopback {
+            Reach::Loopback
+        } else {
+            Reach::Public
+        }
+    }
+
+    /// The server the learner works against, and their last attempt to set one up.
+    pub async fn server(&self, learner: &LearnerId) -> Result<ServerData, StoreError> {
+        let choice = self.servers.load(learner).await?;
+        Ok(self.server_view(choice))
+    }
+
+    fn server_view(&self, choice: ServerChoice) -> ServerData {
+        let last_attempt = choice.last_attempt;
+        match choice.own {
+            Some(own) => ServerData {
+                builtin: false,
+                issuer: own.metadata.issuer,
+                authorization_endpoint: own.metadata.authorization_endpoint,
+                token_endpoint: own.metadata.token_endpoint,
+                jwks_uri: own.metadata.jwks_uri,
+                discovered_at: Some(own.metadata.discovered_at),
+                client_id: own.client_id,
+                redirect_uri: own.redirect_uri,
+                last_attempt,
+            },
+            None => ServerData {
+                builtin: true,
+                issuer: self.public_url.clone(),
+                authorization_endpoint: self.authorization_endpoint(),
+                token_endpoint: self.token_endpoint(),
+                jwks_uri: Some(format!("{}/oauth2/jwks", self.public_url)),
+                discovered_at: None,
+                client_id: None,
+                redirect_uri: Some(self.redirect_uri()),
+                last_attempt,
+            },
+        }
+    }
+
+    /// Set up the learner's own server from its issuer URL: read its metadata and judge
+    /// it. Only a server that passes replaces the current one; either way the attempt is
+    /// kept for the page to show. Switching servers starts steps 3-5 over.
+    pub async fn set_own_server(
+        &self,
+        learner: &LearnerId,
+        issuer: &str,
+        client_id: &str,
+        redirect_uri: &str,
+    ) -> Result<ServerData, StoreError> {
+        let (mut verdict, metadata) = match Issuer::parse(issuer, self.reach()) {
+            Err(reason) => (discovery::refused(reason), None),
+            Ok(parsed) => {
+                let mut attempts = Vec::new();
+                for url in parsed.metadata_urls() {
+                    let fetched = self.fetcher.get(&url).await;
+                    let found =
+                        matches!(&fetched, Fetched::Document(body) if discovery::is_metadata_document(body));
+                    attempts.push((url, fetched));
+                    if found {
+                        break;
+                    }
+                }
+                discovery::review(&parsed, &attempts, self.reach())
+            }
+        };
+        let (app_findings, client, redirect) = discovery::application(client_id, redirect_uri);
+        verdict.findings.extend(app_findings);
+        verdict.sort();
+        let mut choice = self.servers.load(learner).await?;
+        if let (true, Some(metadata)) = (verdict.passed(), metadata) {
+            let own = OwnServer { metadata, client_id: client, redirect_uri: redirect };
+            if choice.own.as_ref() != Some(&own) {
+                if let Some(note) = self.rewind(learner).await? {
+                    verdict.findings.push(note);
+                }
+            }
+            choice.own = Some(own);
+        }
+        choice.last_attempt = Some(SetupAttempt {
+            issuer: issuer.to_owned(),
+            client_id: client_id.to_owned(),
+            redirect_uri: redirect_uri.to_owned(),
+            verdict,
+        });
+        self.servers.save(learner, &choice).await?;
+        Ok(self.server_view(choice))
+    }
+
+    /// Back to the built-in practice server.
+    pub async fn use_builtin_server(&self, learner: &LearnerId) -> Result<ServerData, StoreError> {
+        let choice = self.servers.load(learner).await?;
+        if choice.own.is_some() {
+            self.rewind(learner).await?;
+        }
+        let choice = ServerChoice::default();
+        self.servers.save(learner, &choice).await?;
+        Ok(self.server_view(choice))
+    }
+
+    /// Steps 3-5 were graded against another server: undo them, keep steps 1 and 2.
+    async fn rewind(&self, learner: &LearnerId) -> Result<Option<Finding>, StoreError> {
+        let mut stored = self.progress.load(learner, refresh::SLUG).await?;
+        if stored.progress.steps_passed <= Step::AuthorizationUrl.index() && stored.last.is_empty() {
+            return Ok(None);
+        }
+        let undone = stored.progress.steps_passed > Step::AuthorizationUrl.index();
+        stored.progress = std::mem::take(&mut stored.progress).rewound_to(Step::AuthorizationUrl);
+        stored.last.retain(|slug, _| {
+            Step::from_slug(slug).is_some_and(|s| s.index() < Step::AuthorizationUrl.index())
+        });
+        self.progress.save(learner, refresh::SLUG, &stored).await?;
+        Ok(undone.then(|| {
+            Finding::info(
+                "provider.progress",
+                "Steps 3 to 5 start over against this server; your code verifier and challenge are kept.",
+            )
+        }))
     }
 
     pub async fn exercise_state(&self, learner: &LearnerId) -> Result<ExerciseState, StoreError> {
@@ -164,16 +317,24 @@ impl Services {
         input: &str,
     ) -> Result<Checked, ServiceError> {
         let mut stored = self.progress.load(learner, refresh::SLUG).await?;
-        let provider = self.provider(learner).await?;
+        let (provider, own) = self.provider(learner).await?;
         let pasted = match step {
             Step::TokenResponse | Step::RefreshResponse => refresh::pasted_access_token(input),
             _ => None,
         };
-        let (issued, signature) = match &pasted {
-            Some(token) => {
-                (self.issued.issued(&refresh::token_sha256(token)).await?, self.verifier.verify(token).await?)
+        let keys = match &own {
+            None => Some(Keys::Builtin),
+            Some(own) => own.metadata.jwks_uri.as_deref().map(Keys::Published),
+        };
+        let (issued, signature) = match (&pasted, keys) {
+            (Some(token), Some(keys)) => {
+                let issued = match keys {
+                    Keys::Builtin => self.issued.issued(&refresh::token_sha256(token)).await?,
+                    Keys::Published(_) => None,
+                };
+                (issued, self.verifier.verify(token, keys).await?)
             }
-            None => (None, None),
+            _ => (None, None),
         };
         let facts = Facts {
             provider: &provider,
@@ -235,6 +396,7 @@ impl Services {
     pub async fn exercise_page(&self, learner: &LearnerId) -> Result<ExerciseData, StoreError> {
         let stored = self.progress.load(learner, refresh::SLUG).await?;
         let app = self.practice_app(learner).await?;
+        let choice = self.servers.load(learner).await?;
         let statuses = refresh::statuses(&stored.progress);
         let steps = Step::ALL
             .into_iter()
@@ -243,19 +405,27 @@ impl Services {
             .collect();
         let verifier = self.flash.peek_verifier(learner);
         let login_url = stored.progress.authorization_url.clone();
-        let redirect_uri =
-            login_url.as_deref().and_then(redirect_uri_of).unwrap_or_else(|| self.redirect_uri());
-        let token_command = login_url.as_ref().map(|_| {
-            token_command(
-                &self.token_endpoint(),
-                &redirect_uri,
-                &app.client_id,
-                &app.client_secret,
-                verifier.as_deref(),
+        let server = self.server_view(choice);
+        // On the learner's own server the client id and redirect URI are those of the URL
+        // that passed step 3, and the secret is theirs to fill in.
+        let from_url = |name| login_url.as_deref().and_then(|u| query_value(u, name));
+        let (client_id, redirect_uri, secret) = if server.builtin {
+            let redirect_uri = from_url("redirect_uri").unwrap_or_else(|| self.redirect_uri());
+            (app.client_id.clone(), redirect_uri, Some(app.client_secret.as_str()))
+        } else {
+            let client_id = from_url("client_id").or_else(|| server.client_id.clone());
+            let redirect_uri = from_url("redirect_uri").or_else(|| server.redirect_uri.clone());
+            (
+                client_id.unwrap_or_else(|| "YOUR_CLIENT_ID".to_owned()),
+                redirect_uri.unwrap_or_else(|| "YOUR_REDIRECT_URI".to_owned()),
+                None,
             )
+        };
+        let token_command = login_url.as_ref().map(|_| {
+            token_command(&server.token_endpoint, &redirect_uri, &client_id, secret, verifier.as_deref())
         });
         let refresh_command = (stored.progress.steps_passed > Step::TokenResponse.index())
-            .then(|| refresh_command(&self.token_endpoint(), &app.client_id, &app.client_secret));
+            .then(|| refresh_command(&server.token_endpoint, &client_id, secret));
         Ok(ExerciseData {
             exercise: exercise_state(&stored),
             steps,
@@ -264,10 +434,11 @@ impl Services {
             login_url,
             token_command,
             refresh_command,
-            authorization_endpoint: self.authorization_endpoint(),
-            client_id: app.client_id,
-            redirect_uri: self.redirect_uri(),
+            authorization_endpoint: server.authorization_endpoint.clone(),
+            client_id,
+            redirect_uri,
             refresh_tokens_enabled: app.refresh_tokens_enabled,
+            server,
         })
     }
 }
@@ -291,10 +462,11 @@ pub fn exercise_state(stored: &StoredProgress) -> ExerciseState {
     }
 }
 
-fn redirect_uri_of(authorization_url: &str) -> Option<String> {
+/// The value of query parameter `name` in an authorization URL that passed step 3.
+fn query_value(authorization_url: &str, name: &str) -> Option<String> {
     let url = url::Url::parse(authorization_url).ok()?;
-    let uri = url.query_pairs().find(|(k, _)| k == "redirect_uri")?.1.into_owned();
-    Some(uri)
+    let value = url.query_pairs().find(|(k, _)| k == name)?.1.into_owned();
+    Some(value)
 }
 
 /// Quote a value for a POSIX shell when it holds anything but safe characters.
@@ -329,20 +501,27 @@ fn curl(endpoint: &str, fields: &[(&str, String)], mask: bool) -> String {
     out
 }
 
-fn command(endpoint: &str, fields: Vec<(&str, String)>, secret: &str) -> Command {
+/// With `secret` (the practice application's), the command is shown masked and in full;
+/// without (another server's application), it holds a placeholder and nothing to mask.
+fn command(endpoint: &str, fields: Vec<(&str, String)>, secret: Option<&str>) -> Command {
     let fields: Vec<_> = fields
         .into_iter()
-        .map(|(k, v)| (k, if k == "client_secret" { secret.to_owned() } else { v }))
+        .map(|(k, v)| {
+            (k, if k == "client_secret" { secret.unwrap_or(SECRET_PLACEHOLDER).to_owned() } else { v })
+        })
         .collect();
-    Command { masked: curl(endpoint, &fields, true), full: curl(endpoint, &fields, false) }
+    let full = curl(endpoint, &fields, false);
+    Command { masked: if secret.is_some() { curl(endpoint, &fields, true) } else { full.clone() }, full }
 }
+
+const SECRET_PLACEHOLDER: &str = "YOUR_CLIENT_SECRET";
 
 /// The token request of step 4, filled in with the learner's values.
 pub fn token_command(
     endpoint: &str,
     redirect_uri: &str,
     client_id: &str,
-    client_secret: &str,
+    client_secret: Option<&str>,
     verifier: Option<&str>,
 ) -> Command {
     let fields = vec![
@@ -357,7 +536,7 @@ pub fn token_command(
 }
 
 /// The refresh request of step 5.
-pub fn refresh_command(endpoint: &str, client_id: &str, client_secret: &str) -> Command {
+pub fn refresh_command(endpoint: &str, client_id: &str, client_secret: Option<&str>) -> Command {
     let fields = vec![
         ("grant_type", "refresh_token".to_owned()),
         ("client_id", client_id.to_owned()),

@@ -4,10 +4,11 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use oauthlab::exercises::refresh::{Issued, Progress, SignatureCheck};
+use oauthlab::oauth::discovery::{Fetched, Metadata};
 use serde::{Deserialize, Serialize};
 
 use super::LearnerId;
-use crate::model::LastCheck;
+use crate::model::{LastCheck, SetupAttempt};
 
 /// Storage failed; the message is for the operator's log, never for the learner.
 #[derive(Debug, thiserror::Error)]
@@ -71,9 +72,50 @@ pub trait ClientSecrets: Send + Sync {
     fn secret_for(&self, client_id: &str) -> String;
 }
 
+/// Whose keys sign the access tokens being checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Keys<'a> {
+    /// The built-in practice server's.
+    Builtin,
+    /// Another server's, published at this JWKS URL.
+    Published(&'a str),
+}
+
 /// Checks a JWT access token's signature against the authorization server's JWKS.
 #[async_trait]
 pub trait JwtVerifier: Send + Sync {
-    /// `None` when the token is not a JWT.
-    async fn verify(&self, token: &str) -> Result<Option<SignatureCheck>, StoreError>;
+    /// `None` when the token is not a JWT (or the server publishes no keys).
+    async fn verify(&self, token: &str, keys: Keys<'_>) -> Result<Option<SignatureCheck>, StoreError>;
+}
+
+/// Reads a JSON document from another server (its metadata): a bounded GET that follows
+/// no redirect.
+#[async_trait]
+pub trait Fetcher: Send + Sync {
+    async fn get(&self, url: &str) -> Fetched;
+}
+
+/// The authorization server a learner set up instead of the built-in one. No secret:
+/// the learner's client secret for it is never asked for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnServer {
+    pub metadata: Metadata,
+    /// The application's client id there, when the learner gave it (step 3 then
+    /// checks it).
+    pub client_id: Option<String>,
+    /// A redirect URI registered for the application, when given.
+    pub redirect_uri: Option<String>,
+}
+
+/// Which server a learner works against: the built-in one unless `own` is set.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerChoice {
+    pub own: Option<OwnServer>,
+    pub last_attempt: Option<SetupAttempt>,
+}
+
+#[async_trait]
+pub trait ServerChoiceStore: Send + Sync {
+    async fn load(&self, learner: &LearnerId) -> Result<ServerChoice, StoreError>;
+    async fn save(&self, learner: &LearnerId, choice: &ServerChoice) -> Result<(), StoreError>;
 }

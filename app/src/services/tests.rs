@@ -8,7 +8,7 @@ use oauthlab::exercises::refresh::{Step, StepLocked, StepStatus};
 use oauthlab::pkce;
 
 use super::flash::Flash;
-use super::memory::{FixedSecrets, MemoryStore, NoKeys, NothingIssued};
+use super::memory::{Documents, FixedSecrets, MemoryStore, NoKeys, NothingIssued};
 use super::*;
 
 const PUBLIC_URL: &str = "http://127.0.0.1:3000";
@@ -20,10 +20,12 @@ fn services() -> Services {
     let store = Arc::new(MemoryStore::default());
     Services {
         progress: store.clone(),
-        apps: store,
+        apps: store.clone(),
         secrets: Arc::new(FixedSecrets),
         issued: Arc::new(NothingIssued),
         verifier: Arc::new(NoKeys),
+        servers: store,
+        fetcher: Arc::new(Documents::default()),
         public_url: PUBLIC_URL.to_owned(),
         flash: Flash::default(),
     }
@@ -192,7 +194,7 @@ fn the_token_command_masks_the_secret_and_fills_in_the_learners_values() {
     ];
     for case in cases {
         let command =
-            token_command(TOKEN_ENDPOINT, case.redirect_uri, "client-0", case.secret, case.verifier);
+            token_command(TOKEN_ENDPOINT, case.redirect_uri, "client-0", Some(case.secret), case.verifier);
         let name = case.name;
         assert!(command.masked.contains(&format!(" client_secret={MASK}")), "{name}");
         assert!(!command.masked.contains(case.secret), "{name}: the masked command hides it");
@@ -214,7 +216,7 @@ fn the_token_command_masks_the_secret_and_fills_in_the_learners_values() {
 fn the_refresh_command_masks_the_secret_and_asks_for_the_refresh_token() {
     let cases = [("client-0", "secret-of-client-0"), ("client 1", "it's & secret")];
     for (client_id, secret) in cases {
-        let command = refresh_command(TOKEN_ENDPOINT, client_id, secret);
+        let command = refresh_command(TOKEN_ENDPOINT, client_id, Some(secret));
         for text in [&command.masked, &command.full] {
             assert!(text.starts_with("curl -X POST http://127.0.0.1:3000/oauth2/token"), "{text}");
             assert!(text.contains("-d grant_type=refresh_token"), "{text}");

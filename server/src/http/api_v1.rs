@@ -25,6 +25,10 @@ pub fn routes() -> Router<AppState> {
         .route("/exercises/{slug}", get(exercise_get))
         .route("/exercises/{slug}/steps/{step}/check", post(step_check_post))
         .route("/exercises/{slug}/reset", post(exercise_reset_post))
+        .route(
+            "/exercises/{slug}/provider",
+            get(exercise_provider_get).put(exercise_provider_put).delete(exercise_provider_delete),
+        )
         .route("/pkce/generate", post(pkce_generate_post))
         .route("/pkce/challenge", post(pkce_challenge_post))
         .route("/practice/app", get(practice_app_get).put(practice_app_put))
@@ -155,6 +159,57 @@ async fn exercise_reset_post(
     known_exercise(&slug)?;
     let _: serde_json::Map<String, serde_json::Value> = body(&bytes)?;
     services.reset(&learner).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The authorization server this learner works against (built-in, or their own).
+async fn exercise_provider_get(
+    State(services): State<Services>,
+    Extension(learner): Extension<LearnerId>,
+    Path(slug): Path<String>,
+) -> Result<Json<app::model::ServerData>, ApiError> {
+    known_exercise(&slug)?;
+    Ok(Json(services.server(&learner).await?))
+}
+
+#[derive(Deserialize)]
+struct ProviderBody {
+    issuer: String,
+    #[serde(default)]
+    client_id: String,
+    #[serde(default)]
+    redirect_uri: String,
+}
+
+/// Use the learner's own server, found from its issuer URL: the verdict says what was
+/// found; only a server that passes replaces the current one.
+#[instrument(skip_all)]
+async fn exercise_provider_put(
+    State(services): State<Services>,
+    Extension(learner): Extension<LearnerId>,
+    Path(slug): Path<String>,
+    bytes: Bytes,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    known_exercise(&slug)?;
+    let ProviderBody { issuer, client_id, redirect_uri } = body(&bytes)?;
+    let mut server = services.set_own_server(&learner, &issuer, &client_id, &redirect_uri).await?;
+    let verdict = server.last_attempt.take().map(|a| a.verdict).unwrap_or_default();
+    Ok(Json(json!({
+        "passed": verdict.passed(),
+        "findings": verdict.findings,
+        "provider": server,
+        "exercise": services.exercise_state(&learner).await?,
+    })))
+}
+
+/// Back to the built-in practice server.
+async fn exercise_provider_delete(
+    State(services): State<Services>,
+    Extension(learner): Extension<LearnerId>,
+    Path(slug): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    known_exercise(&slug)?;
+    services.use_builtin_server(&learner).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -3,6 +3,7 @@
 
 mod instructors;
 mod keys;
+mod servers;
 mod sqlite;
 
 pub use keys::ServerKey;

@@ -2,60 +2,18 @@
 
 use serde_json::Value;
 
-use crate::helpers::{finding, TestApp};
-
-/// Exchange a code from a login with the step 3 URL, as the page's curl command does.
-async fn exchange(app: &TestApp, url: &str, verifier: &str) -> String {
-    let login = app.login(url).await;
-    let practice = app.practice_app().await;
-    let res = reqwest::Client::new()
-        .post(app.url("/oauth2/token"))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("redirect_uri", &app.url("/redirect")),
-            ("client_id", practice["client_id"].as_str().expect("id")),
-            ("client_secret", practice["client_secret"].as_str().expect("secret")),
-            ("code_verifier", verifier),
-            ("code", &login.code),
-        ])
-        .send()
-        .await
-        .expect("token");
-    assert_eq!(res.status(), 200);
-    res.text().await.expect("body")
-}
-
-async fn refresh(app: &TestApp, refresh_token: &str) -> String {
-    let practice = app.practice_app().await;
-    let res = reqwest::Client::new()
-        .post(app.url("/oauth2/token"))
-        .form(&[
-            ("grant_type", "refresh_token"),
-            ("client_id", practice["client_id"].as_str().expect("id")),
-            ("client_secret", practice["client_secret"].as_str().expect("secret")),
-            ("refresh_token", refresh_token),
-        ])
-        .send()
-        .await
-        .expect("refresh");
-    assert_eq!(res.status(), 200);
-    res.text().await.expect("body")
-}
-
-fn field(json: &str, name: &str) -> String {
-    serde_json::from_str::<Value>(json).expect("json")[name].as_str().expect(name).to_owned()
-}
+use crate::helpers::{field, finding, TestApp};
 
 #[tokio::test]
 async fn the_whole_exercise_passes_with_real_tokens_from_the_practice_server() {
     let app = TestApp::spawn().await;
     app.enable_refresh_tokens(true).await;
     let (verifier, _, url) = app.pass_first_three_steps().await;
-    let response = exchange(&app, &url, &verifier).await;
+    let response = app.exchange(&url, &verifier).await;
     let verdict = app.check_json("token-response", &response).await;
     assert_eq!(verdict["passed"], true, "{verdict}");
     assert_eq!(finding(&verdict, "token.issued").map(|f| f["ok"].clone()), Some(Value::Bool(true)));
-    let refreshed = refresh(&app, &field(&response, "refresh_token")).await;
+    let refreshed = app.refresh(&field(&response, "refresh_token")).await;
     let verdict = app.check_json("refresh-response", &refreshed).await;
     assert_eq!(verdict["passed"], true, "{verdict}");
     assert_eq!(verdict["exercise"]["completed"], true);
@@ -92,7 +50,7 @@ async fn a_token_from_a_login_with_another_challenge_does_not_pass_step_four() {
     let other_verifier = "another-verifier-another-verifier-0123456789";
     let other_url =
         app.authorization_url(&oauthlab::pkce::challenge_s256(other_verifier), "openid offline_access").await;
-    let response = exchange(&app, &other_url, other_verifier).await;
+    let response = app.exchange(&other_url, other_verifier).await;
     let verdict = app.check_json("token-response", &response).await;
     assert_eq!(verdict["passed"], false);
     let f = finding(&verdict, "token.issued").expect("finding");
@@ -103,7 +61,7 @@ async fn a_token_from_a_login_with_another_challenge_does_not_pass_step_four() {
 async fn a_missing_refresh_token_says_the_application_has_refresh_tokens_off() {
     let app = TestApp::spawn().await;
     let (verifier, _, url) = app.pass_first_three_steps().await;
-    let response = exchange(&app, &url, &verifier).await;
+    let response = app.exchange(&url, &verifier).await;
     let verdict = app.check_json("token-response", &response).await;
     let f = finding(&verdict, "token.refresh_token").expect("finding");
     assert!(f["message"].as_str().unwrap_or_default().contains("refresh tokens are off"), "{f}");
@@ -115,7 +73,7 @@ async fn a_missing_refresh_token_says_offline_access_was_not_requested() {
     app.enable_refresh_tokens(true).await;
     let (verifier, challenge, _) = app.pass_first_three_steps().await;
     let url = app.authorization_url(&challenge, "openid").await;
-    let response = exchange(&app, &url, &verifier).await;
+    let response = app.exchange(&url, &verifier).await;
     let verdict = app.check_json("token-response", &response).await;
     let f = finding(&verdict, "token.refresh_token").expect("finding");
     assert!(
@@ -129,9 +87,9 @@ async fn a_second_code_exchange_does_not_count_as_a_refresh() {
     let app = TestApp::spawn().await;
     app.enable_refresh_tokens(true).await;
     let (verifier, _, url) = app.pass_first_three_steps().await;
-    let first = exchange(&app, &url, &verifier).await;
+    let first = app.exchange(&url, &verifier).await;
     assert_eq!(app.check_json("token-response", &first).await["passed"], true);
-    let second = exchange(&app, &url, &verifier).await;
+    let second = app.exchange(&url, &verifier).await;
     let verdict = app.check_json("refresh-response", &second).await;
     assert_eq!(verdict["passed"], false);
     let f = finding(&verdict, "refresh.grant").expect("finding");
@@ -143,7 +101,7 @@ async fn a_tampered_jwt_fails_its_signature_check() {
     let app = TestApp::spawn().await;
     app.enable_refresh_tokens(true).await;
     let (verifier, _, url) = app.pass_first_three_steps().await;
-    let response = exchange(&app, &url, &verifier).await;
+    let response = app.exchange(&url, &verifier).await;
     let verdict = app.check_json("token-response", &response).await;
     let f = finding(&verdict, "token.signature").expect("signature finding");
     assert_eq!(f["ok"], true, "{f}");

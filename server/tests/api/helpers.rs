@@ -57,6 +57,12 @@ impl TestApp {
         Self { base, client: client(), dir, database, state, task }
     }
 
+    /// Stop the server for good.
+    pub async fn stop(self) {
+        self.task.abort();
+        let _ = self.task.await;
+    }
+
     /// Stop the server, keeping its database, and start a new one on it.
     pub async fn restart(self) -> Self {
         self.task.abort();
@@ -168,6 +174,11 @@ pub fn statuses(exercise: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A string member of a JSON text.
+pub fn field(json: &str, name: &str) -> String {
+    serde_json::from_str::<Value>(json).expect("json")[name].as_str().expect(name).to_owned()
+}
+
 pub fn finding<'a>(verdict: &'a Value, id: &str) -> Option<&'a Value> {
     verdict["findings"].as_array()?.iter().find(|f| f["id"] == id)
 }
@@ -221,6 +232,46 @@ impl TestApp {
         assert!(res.status().is_redirection(), "{}", res.status());
         let location = res.headers().get("location").and_then(|v| v.to_str().ok()).expect("location");
         url::Url::parse(location).expect("redirect url")
+    }
+
+    /// Log in with the step 3 URL and exchange the code, as the page's curl command does;
+    /// the token endpoint's answer, as text.
+    pub async fn exchange(&self, url: &str, verifier: &str) -> String {
+        let login = self.login(url).await;
+        let practice = self.practice_app().await;
+        let res = reqwest::Client::new()
+            .post(self.url("/oauth2/token"))
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("redirect_uri", &self.url("/redirect")),
+                ("client_id", practice["client_id"].as_str().expect("id")),
+                ("client_secret", practice["client_secret"].as_str().expect("secret")),
+                ("code_verifier", verifier),
+                ("code", &login.code),
+            ])
+            .send()
+            .await
+            .expect("token");
+        assert_eq!(res.status(), 200);
+        res.text().await.expect("body")
+    }
+
+    /// The refresh request of step 5; the token endpoint's answer, as text.
+    pub async fn refresh(&self, refresh_token: &str) -> String {
+        let practice = self.practice_app().await;
+        let res = reqwest::Client::new()
+            .post(self.url("/oauth2/token"))
+            .form(&[
+                ("grant_type", "refresh_token"),
+                ("client_id", practice["client_id"].as_str().expect("id")),
+                ("client_secret", practice["client_secret"].as_str().expect("secret")),
+                ("refresh_token", refresh_token),
+            ])
+            .send()
+            .await
+            .expect("refresh");
+        assert_eq!(res.status(), 200);
+        res.text().await.expect("body")
     }
 
     pub async fn login(&self, authorize_url: &str) -> Login {

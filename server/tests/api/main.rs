@@ -9,6 +9,7 @@ mod grading;
 mod guard;
 mod instructors;
 mod openapi;
+mod own_server;
 mod pages;
 mod practice;
 mod practice_server;

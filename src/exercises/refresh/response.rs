@@ -1188,8 +1188,13 @@ mod issued_tests {
         let provider = builtin();
         let p = progress(3);
         let unavailable = SignatureCheck::Unavailable { reason: "HTTP 503".into() };
-        let facts =
-            Facts { provider: &provider, progress: &p, now: NOW, issued: Some(&ok), signature: Some(&unavailable) };
+        let facts = Facts {
+            provider: &provider,
+            progress: &p,
+            now: NOW,
+            issued: Some(&ok),
+            signature: Some(&unavailable),
+        };
         let out = check(Step::TokenResponse, &body(&token), &facts).expect("unlocked");
         let f = out.verdict.find("token.signature").expect("token.signature");
         assert!(out.verdict.passed() && !f.ok && f.level == Level::Warning, "{f:?}");

@@ -1,0 +1,193 @@
+//! Talking to the learner's own authorization server: reading its metadata and its
+//! JWKS over HTTP, and checking access-token signatures with either server's keys.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use app::services::store::{Fetcher, JwtVerifier, Keys, StoreError};
+use async_trait::async_trait;
+use jsonwebtoken::jwk::Jwk;
+use jsonwebtoken::{DecodingKey, Header};
+use oauthlab::exercises::refresh::SignatureCheck;
+use oauthlab::oauth::discovery::Fetched;
+
+use crate::practice::keys::{signature_check, KeyRing};
+
+/// The most a metadata document or JWKS may weigh.
+const MAX_DOCUMENT: usize = 256 * 1024;
+const TIMEOUT: Duration = Duration::from_secs(5);
+
+/// GETs JSON documents from other servers: no redirect followed, a few seconds at most,
+/// 256 KiB at most. Nothing it fetches is a secret, and nothing is logged.
+#[derive(Clone)]
+pub struct HttpFetcher {
+    client: reqwest::Client,
+}
+
+impl HttpFetcher {
+    pub fn new() -> Self {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(TIMEOUT)
+            .connect_timeout(Duration::from_secs(3))
+            // Learners' servers are asked rarely: keep no connection to them open.
+            .pool_max_idle_per_host(0)
+            .user_agent(concat!("OAuthLab/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .unwrap_or_default();
+        Self { client }
+    }
+}
+
+impl Default for HttpFetcher {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Why a request got no answer, in words for the learner.
+fn describe(err: &reqwest::Error) -> String {
+    if err.is_timeout() {
+        return format!("no answer within {} seconds", TIMEOUT.as_secs());
+    }
+    let mut source: &dyn std::error::Error = err;
+    while let Some(inner) = source.source() {
+        source = inner;
+    }
+    if err.is_connect() {
+        format!("could not connect: {source}")
+    } else {
+        format!("the request failed: {source}")
+    }
+}
+
+#[async_trait]
+impl Fetcher for HttpFetcher {
+    async fn get(&self, url: &str) -> Fetched {
+        let request = self.client.get(url).header(reqwest::header::ACCEPT, "application/json");
+        let mut response = match request.send().await {
+            Ok(response) => response,
+            Err(err) => return Fetched::Failed(describe(&err)),
+        };
+        if response.status() != reqwest::StatusCode::OK {
+            return Fetched::Status(response.status().as_u16());
+        }
+        let mut body = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) if body.len() + chunk.len() > MAX_DOCUMENT => {
+                    return Fetched::Failed(format!(
+                        "the document is larger than {} KiB",
+                        MAX_DOCUMENT / 1024
+                    ))
+                }
+                Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                Ok(None) => break,
+                Err(err) => return Fetched::Failed(describe(&err)),
+            }
+        }
+        match String::from_utf8(body) {
+            Ok(text) => Fetched::Document(text),
+            Err(_) => Fetched::Failed("the document is not UTF-8 text".to_owned()),
+        }
+    }
+}
+
+/// How long another server's JWKS is trusted before it is read again.
+const JWKS_TTL: Duration = Duration::from_secs(300);
+/// A token with an unknown `kid` makes the JWKS be read again, at most this often.
+const JWKS_REFETCH: Duration = Duration::from_secs(30);
+const JWKS_CACHE_ENTRIES: usize = 256;
+
+/// Checks signatures with the practice server's keys, or with another server's JWKS
+/// (fetched and kept for a few minutes).
+pub struct TokenVerifier {
+    ring: KeyRing,
+    fetcher: Arc<dyn Fetcher>,
+    cache: Mutex<HashMap<String, (Vec<Jwk>, Instant)>>,
+}
+
+impl TokenVerifier {
+    pub fn new(ring: KeyRing, fetcher: Arc<dyn Fetcher>) -> Self {
+        Self { ring, fetcher, cache: Mutex::default() }
+    }
+
+    fn cached(&self, jwks_uri: &str) -> Option<(Vec<Jwk>, Duration)> {
+        let cache = self.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        cache.get(jwks_uri).map(|(keys, at)| (keys.clone(), at.elapsed())).filter(|(_, age)| *age < JWKS_TTL)
+    }
+
+    async fn fetch(&self, jwks_uri: &str) -> Result<Vec<Jwk>, String> {
+        let keys = match self.fetcher.get(jwks_uri).await {
+            Fetched::Document(body) => parse_jwks(&body)?,
+            Fetched::Status(code) => return Err(format!("HTTP {code} from {jwks_uri}")),
+            Fetched::Failed(reason) => return Err(reason),
+        };
+        let mut cache = self.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if cache.len() >= JWKS_CACHE_ENTRIES {
+            cache.clear();
+        }
+        cache.insert(jwks_uri.to_owned(), (keys.clone(), Instant::now()));
+        Ok(keys)
+    }
+
+    async fn published(&self, jwks_uri: &str, token: &str, header: &Header) -> SignatureCheck {
+        let keys = match self.cached(jwks_uri) {
+            Some((keys, age)) if find(&keys, header).is_some() || age < JWKS_REFETCH => keys,
+            _ => match self.fetch(jwks_uri).await {
+                Ok(keys) => keys,
+                Err(reason) => return SignatureCheck::Unavailable { reason },
+            },
+        };
+        let Some(jwk) = find(&keys, header) else {
+            return SignatureCheck::UnknownKey;
+        };
+        let kid = jwk.common.key_id.clone().unwrap_or_else(|| "(no kid)".to_owned());
+        match DecodingKey::from_jwk(jwk) {
+            Ok(key) => signature_check(token, &key, header.alg, kid),
+            Err(_) => SignatureCheck::Invalid,
+        }
+    }
+}
+
+/// The usable keys of a JWK Set: a key this library can't read (an encryption key of
+/// another kind, say) is skipped, not an error.
+fn parse_jwks(body: &str) -> Result<Vec<Jwk>, String> {
+    let value: serde_json::Value =
+        serde_json::from_str(body).map_err(|_| "the jwks_uri document is not JSON".to_owned())?;
+    let keys = value
+        .get("keys")
+        .and_then(serde_json::Value::as_array)
+        .ok_or_else(|| "the jwks_uri document is not a JWK Set (no \"keys\" array)".to_owned())?;
+    Ok(keys.iter().filter_map(|k| serde_json::from_value(k.clone()).ok()).collect())
+}
+
+/// The key the token names by `kid`; without a `kid`, the one signing key there is.
+fn find<'a>(keys: &'a [Jwk], header: &Header) -> Option<&'a Jwk> {
+    let signing = |k: &&Jwk| k.common.public_key_use != Some(jsonwebtoken::jwk::PublicKeyUse::Encryption);
+    match &header.kid {
+        Some(kid) => keys.iter().find(|k| k.common.key_id.as_ref() == Some(kid)),
+        None => {
+            let mut candidates = keys.iter().filter(signing);
+            match (candidates.next(), candidates.next()) {
+                (Some(only), None) => Some(only),
+                _ => None,
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl JwtVerifier for TokenVerifier {
+    /// The signature only: the grader checks `iss` and `exp` itself, and says so.
+    async fn verify(&self, token: &str, keys: Keys<'_>) -> Result<Option<SignatureCheck>, StoreError> {
+        let Ok(header) = jsonwebtoken::decode_header(token) else {
+            return Ok(None);
+        };
+        Ok(Some(match keys {
+            Keys::Builtin => self.ring.check(token, &header).await?,
+            Keys::Published(jwks_uri) => self.published(jwks_uri, token, &header).await,
+        }))
+    }
+}

@@ -1,0 +1,174 @@
+//! The exercise against the learner's own authorization server: found from its issuer
+//! URL over real HTTP, its JWKS read to check signatures. A second OAuth Lab on
+//! loopback plays the learner's Keycloak, with a learner of its own there.
+
+use serde_json::{json, Value};
+
+use crate::helpers::{field, finding, statuses, TestApp};
+
+const PROVIDER: &str = "/api/v1/exercises/refresh/provider";
+
+async fn put_provider(app: &TestApp, body: Value) -> Value {
+    let res = app.client.put(app.url(PROVIDER)).json(&body).send().await.expect("put");
+    assert_eq!(res.status(), 200);
+    res.json().await.expect("json")
+}
+
+/// The learner's server, with refresh tokens on for their application there.
+async fn learners_server() -> TestApp {
+    let idp = TestApp::spawn().await;
+    idp.enable_refresh_tokens(true).await;
+    idp
+}
+
+async fn use_server(lab: &TestApp, idp: &TestApp) -> Value {
+    let app = idp.practice_app().await;
+    put_provider(
+        lab,
+        json!({"issuer": idp.base, "client_id": app["client_id"], "redirect_uri": idp.url("/redirect")}),
+    )
+    .await
+}
+
+fn ok(verdict: &Value, id: &str) -> Option<bool> {
+    finding(verdict, id).and_then(|f| f["ok"].as_bool())
+}
+
+async fn pass_steps_one_and_two(lab: &TestApp) -> (String, String) {
+    let pkce: Value = lab.post_json("/api/v1/pkce/generate", &json!({})).await.json().await.expect("pkce");
+    let (verifier, challenge) = (field(&pkce.to_string(), "verifier"), field(&pkce.to_string(), "challenge"));
+    assert_eq!(lab.check_json("verifier", &verifier).await["passed"], true);
+    assert_eq!(lab.check_json("challenge", &challenge).await["passed"], true);
+    (verifier, challenge)
+}
+
+#[tokio::test]
+async fn a_learner_completes_the_exercise_against_their_own_server() {
+    let (lab, idp) = (TestApp::spawn().await, learners_server().await);
+    let setup = use_server(&lab, &idp).await;
+    assert_eq!(setup["passed"], true, "{setup}");
+    assert_eq!(setup["provider"]["builtin"], false);
+    assert_eq!(setup["provider"]["authorization_endpoint"], idp.url("/oauth2/authorize"));
+    assert_eq!(setup["provider"]["jwks_uri"], idp.url("/oauth2/jwks"));
+    assert_eq!(
+        setup["provider"]["discovered_at"],
+        idp.url("/.well-known/oauth-authorization-server"),
+        "RFC 8414 first"
+    );
+    assert_eq!(lab.get_json(PROVIDER).await["issuer"], idp.base);
+
+    let (verifier, challenge) = pass_steps_one_and_two(&lab).await;
+    // The built-in server's URL is now the wrong one.
+    let builtin_url = lab.authorization_url(&challenge, "offline_access").await;
+    let verdict = lab.check_json("authorization-url", &builtin_url).await;
+    assert_eq!(ok(&verdict, "url.endpoint"), Some(false), "{verdict}");
+    let url = idp.authorization_url(&challenge, "offline_access").await;
+    let verdict = lab.check_json("authorization-url", &url).await;
+    assert_eq!(verdict["passed"], true, "{verdict}");
+
+    // The page's token command points at the learner's server and asks for their secret.
+    let page = lab.get("/exercises/refresh").await.text().await.expect("page");
+    assert!(page.contains(&idp.url("/oauth2/token")), "token endpoint on the page");
+    assert!(page.contains("client_secret=YOUR_CLIENT_SECRET"), "secret placeholder on the page");
+
+    let response = idp.exchange(&url, &verifier).await;
+    // A token changed after it was issued fails against the server's published keys.
+    let access = field(&response, "access_token");
+    let mut parts: Vec<String> = access.split('.').map(str::to_owned).collect();
+    parts[2] = parts[2].chars().rev().collect();
+    let tampered = response.replace(&access, &parts.join("."));
+    let verdict = lab.check_json("token-response", &tampered).await;
+    assert_eq!(ok(&verdict, "token.signature"), Some(false), "{verdict}");
+
+    let verdict = lab.check_json("token-response", &response).await;
+    assert_eq!(verdict["passed"], true, "{verdict}");
+    assert_eq!(ok(&verdict, "token.signature"), Some(true), "{verdict}");
+    assert_eq!(ok(&verdict, "token.iss"), Some(true), "{verdict}");
+    assert!(finding(&verdict, "token.issued").is_none(), "only the built-in server knows what it issued");
+
+    let refreshed = idp.refresh(&field(&response, "refresh_token")).await;
+    let verdict = lab.check_json("refresh-response", &refreshed).await;
+    assert_eq!(verdict["passed"], true, "{verdict}");
+    assert_eq!(ok(&verdict, "refresh.sub"), Some(true), "{verdict}");
+    assert_eq!(verdict["exercise"]["completed"], true);
+    // Nothing secret from the learner's server was kept.
+    let db = lab.database_text().await;
+    for secret in [access, field(&response, "refresh_token"), field(&refreshed, "access_token"), verifier] {
+        assert!(!db.contains(&secret), "a secret is in the database");
+    }
+}
+
+#[tokio::test]
+async fn a_server_whose_keys_cannot_be_read_is_a_warning_that_says_why() {
+    let (lab, idp) = (TestApp::spawn().await, learners_server().await);
+    assert_eq!(use_server(&lab, &idp).await["passed"], true);
+    let (verifier, challenge) = pass_steps_one_and_two(&lab).await;
+    let url = idp.authorization_url(&challenge, "offline_access").await;
+    assert_eq!(lab.check_json("authorization-url", &url).await["passed"], true);
+    let response = idp.exchange(&url, &verifier).await;
+    idp.stop().await;
+    let verdict = lab.check_json("token-response", &response).await;
+    assert_eq!(verdict["passed"], true, "{verdict}");
+    let signature = finding(&verdict, "token.signature").expect("token.signature");
+    assert_eq!((signature["ok"].as_bool(), signature["level"].as_str()), (Some(false), Some("warning")));
+    assert!(signature["message"].as_str().is_some_and(|m| m.contains("could not connect")), "{signature}");
+}
+
+#[tokio::test]
+async fn an_issuer_without_metadata_keeps_the_current_server_and_says_what_was_tried() {
+    let lab = TestApp::spawn().await;
+    let cases = [
+        (lab.url("/nowhere"), "provider.metadata", "HTTP 404"),
+        ("not a url".to_owned(), "provider.issuer", "not an absolute URL"),
+        ("http://lab.example/realms/x".to_owned(), "provider.issuer", "must use TLS"),
+    ];
+    for (issuer, id, message) in cases {
+        let verdict = put_provider(&lab, json!({"issuer": issuer})).await;
+        assert_eq!(verdict["passed"], false, "{verdict}");
+        let failed = finding(&verdict, id).expect(id);
+        assert_eq!(failed["ok"], false);
+        assert!(failed["message"].as_str().is_some_and(|m| m.contains(message)), "{failed}");
+        assert_eq!(verdict["provider"]["builtin"], true, "the built-in server stays");
+    }
+    // The failed attempt is kept, with what was typed, for the page to show.
+    let provider = lab.get_json(PROVIDER).await;
+    assert_eq!(provider["last_attempt"]["issuer"], "http://lab.example/realms/x");
+    // A body that is not what the endpoint takes is a 400, not a change.
+    let res = lab.client.put(lab.url(PROVIDER)).json(&json!({"issuer": 7})).send().await.expect("put");
+    assert_eq!(res.status(), 400);
+}
+
+#[tokio::test]
+async fn switching_servers_starts_steps_three_to_five_over_and_keeps_the_verifier() {
+    let (lab, idp) = (TestApp::spawn().await, learners_server().await);
+    lab.pass_first_three_steps().await;
+    let setup = use_server(&lab, &idp).await;
+    assert_eq!(ok(&setup, "provider.progress"), Some(true), "{setup}");
+    let expect = |third: &str| {
+        vec![
+            ("verifier".to_owned(), "passed".to_owned()),
+            ("challenge".to_owned(), "passed".to_owned()),
+            ("authorization-url".to_owned(), third.to_owned()),
+            ("token-response".to_owned(), "locked".to_owned()),
+            ("refresh-response".to_owned(), "locked".to_owned()),
+        ]
+    };
+    assert_eq!(statuses(&setup["exercise"]), expect("current"));
+    // Setting up the same server again changes nothing.
+    let again = use_server(&lab, &idp).await;
+    assert!(finding(&again, "provider.progress").is_none(), "{again}");
+
+    let res = lab.client.delete(lab.url(PROVIDER)).send().await.expect("delete");
+    assert_eq!(res.status(), 204);
+    assert_eq!(lab.get_json(PROVIDER).await["builtin"], true);
+    assert_eq!(statuses(&lab.get_json("/api/v1/exercises/refresh").await), expect("current"));
+}
+
+#[tokio::test]
+async fn a_site_on_a_public_address_refuses_servers_on_loopback() {
+    let lab = TestApp::spawn_with(|s| s.public_url = "https://lab.example".into()).await;
+    let verdict = put_provider(&lab, json!({"issuer": "http://127.0.0.1:8080/realms/lab"})).await;
+    let failed = finding(&verdict, "provider.issuer").expect("provider.issuer");
+    assert_eq!(failed["ok"], false);
+    assert!(failed["message"].as_str().is_some_and(|m| m.contains("same machine")), "{failed}");
+}
