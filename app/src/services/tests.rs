@@ -5,6 +5,7 @@ use std::process::Command as Process;
 use std::sync::Arc;
 
 use oauthlab::exercises::refresh::{Step, StepLocked, StepStatus};
+use oauthlab::oauth::discovery::Fetched;
 use oauthlab::pkce;
 
 use super::flash::Flash;
@@ -17,6 +18,11 @@ const TOKEN_ENDPOINT: &str = "http://127.0.0.1:3000/oauth2/token";
 const PASTED_VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 
 fn services() -> Services {
+    services_with(Arc::new(Documents::default()))
+}
+
+/// Services whose view of other servers is `documents`.
+fn services_with(documents: Arc<Documents>) -> Services {
     let store = Arc::new(MemoryStore::default());
     Services {
         progress: store.clone(),
@@ -25,7 +31,7 @@ fn services() -> Services {
         issued: Arc::new(NothingIssued),
         verifier: Arc::new(NoKeys),
         servers: store,
-        fetcher: Arc::new(Documents::default()),
+        fetcher: documents,
         public_url: PUBLIC_URL.to_owned(),
         flash: Flash::default(),
     }
@@ -453,4 +459,94 @@ async fn the_token_command_has_a_placeholder_once_the_generated_verifier_is_gone
     let page = services.exercise_page(&me).await.expect("page");
     let command = page.token_command.expect("the token command after step 3");
     assert!(command.full.contains("-d code_verifier=YOUR_CODE_VERIFIER"), "{}", command.full);
+}
+
+// --- the learner's own server ------------------------------------------------------------
+
+const KEYCLOAK: &str = "https://kc.example/realms/lab";
+
+fn keycloak() -> Arc<Documents> {
+    let documents = Documents::default();
+    documents.put(
+        &format!("{KEYCLOAK}/.well-known/openid-configuration"),
+        Fetched::Document(format!(
+            r#"{{"issuer": "{KEYCLOAK}",
+                "authorization_endpoint": "{KEYCLOAK}/protocol/openid-connect/auth",
+                "token_endpoint": "{KEYCLOAK}/protocol/openid-connect/token",
+                "jwks_uri": "{KEYCLOAK}/protocol/openid-connect/certs",
+                "code_challenge_methods_supported": ["plain", "S256"]}}"#
+        )),
+    );
+    Arc::new(documents)
+}
+
+#[tokio::test]
+async fn on_the_learners_own_server_the_commands_point_there_and_ask_for_their_secret() {
+    let services = services_with(keycloak());
+    let me = learner("a");
+    let server = services.set_own_server(&me, KEYCLOAK, "lab-app", "").await.expect("set up");
+    let verdict = &server.last_attempt.as_ref().expect("attempt").verdict;
+    assert!(verdict.passed() && !server.builtin, "{verdict:#?}");
+    assert_eq!(server.discovered_at.as_deref(), Some(&*format!("{KEYCLOAK}/.well-known/openid-configuration")));
+
+    let verifier = pass_steps(&services, &me, 2).await;
+    let mut url = url::Url::parse(&format!("{KEYCLOAK}/protocol/openid-connect/auth")).expect("url");
+    url.query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", "lab-app")
+        .append_pair("redirect_uri", "https://app.example/cb")
+        .append_pair("scope", "openid offline_access")
+        .append_pair("state", "Xq3v9LwP2sTa")
+        .append_pair("code_challenge", &pkce::challenge_s256(&verifier))
+        .append_pair("code_challenge_method", "S256");
+    let checked = services.check_step(&me, Step::AuthorizationUrl, url.as_str()).await.expect("step 3");
+    assert!(checked.verdict.passed(), "{:#?}", checked.verdict);
+
+    let page = services.exercise_page(&me).await.expect("page");
+    assert!(!page.server.builtin);
+    assert_eq!(page.authorization_endpoint, format!("{KEYCLOAK}/protocol/openid-connect/auth"));
+    let command = page.token_command.expect("token command");
+    for want in [
+        &*format!("curl -X POST {KEYCLOAK}/protocol/openid-connect/token"),
+        "-d client_id=lab-app",
+        "-d redirect_uri=https://app.example/cb",
+        "-d client_secret=YOUR_CLIENT_SECRET",
+        &*format!("-d code_verifier={verifier}"),
+    ] {
+        assert!(command.full.contains(want), "{want} in {}", command.full);
+    }
+    assert_eq!(command.masked, command.full, "nothing of theirs to mask");
+    assert!(!command.full.contains("secret-of-"), "no practice secret on another server");
+}
+
+#[tokio::test]
+async fn a_client_id_given_for_the_own_server_is_what_step_3_checks() {
+    let services = services_with(keycloak());
+    let me = learner("a");
+    services.set_own_server(&me, KEYCLOAK, "lab-app", "").await.expect("set up");
+    let verifier = pass_steps(&services, &me, 2).await;
+    let url = format!(
+        "{KEYCLOAK}/protocol/openid-connect/auth?response_type=code&client_id=other-app&state=Xq3v9LwP2sTa\
+         &scope=offline_access&redirect_uri=https://app.example/cb&code_challenge={}&code_challenge_method=S256",
+        pkce::challenge_s256(&verifier)
+    );
+    let checked = services.check_step(&me, Step::AuthorizationUrl, &url).await.expect("step 3");
+    let finding = checked.verdict.find("url.client_id").expect("url.client_id");
+    assert!(!finding.ok && finding.message.contains("lab-app"), "{finding:?}");
+}
+
+#[tokio::test]
+async fn a_failed_set_up_keeps_what_was_typed_and_the_server_in_use() {
+    let services = services_with(keycloak());
+    let me = learner("a");
+    let server =
+        services.set_own_server(&me, "https://kc.example/realms/typo", " lab-app ", "").await.expect("set up");
+    assert!(server.builtin, "the built-in server stays");
+    let attempt = server.last_attempt.expect("attempt");
+    assert_eq!((attempt.issuer.as_str(), attempt.client_id.as_str()), ("https://kc.example/realms/typo", " lab-app "));
+    let failed = attempt.verdict.find("provider.metadata").expect("provider.metadata");
+    assert!(!failed.ok && failed.message.contains("HTTP 404"), "{failed:?}");
+    // Going back to the built-in server forgets the attempt.
+    let server = services.use_builtin_server(&me).await.expect("builtin");
+    assert!(server.builtin && server.last_attempt.is_none());
 }
