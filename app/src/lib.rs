@@ -16,7 +16,7 @@ use leptos_router::{path, SsrMode};
 
 use pages::{
     home::HomePage, instructor::InstructorPage, join::JoinPage, not_found::NotFoundPage,
-    practice_app::PracticeAppPage, redirect::RedirectPage, refresh::RefreshExercisePage,
+    practice_app::PracticeAppPage, provider::ProviderPage, redirect::RedirectPage, refresh::RefreshExercisePage,
 };
 
 /// The HTML document around the app, rendered on the server.
@@ -61,6 +61,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/exercises/refresh") view=RefreshExercisePage ssr=SsrMode::Async/>
+                    <Route path=path!("/exercises/refresh/provider") view=ProviderPage ssr=SsrMode::Async/>
                     <Route path=path!("/practice/app") view=PracticeAppPage ssr=SsrMode::Async/>
                     <Route path=path!("/redirect") view=RedirectPage ssr=SsrMode::Async/>
                     <Route path=path!("/instructor") view=InstructorPage ssr=SsrMode::Async/>

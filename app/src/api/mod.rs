@@ -4,6 +4,7 @@
 pub mod exercise;
 pub mod instructor;
 pub mod practice;
+pub mod provider;
 
 /// Where server functions are mounted.
 pub const PREFIX: &str = "/fn";

@@ -5,5 +5,6 @@ pub mod instructor;
 pub mod join;
 pub mod not_found;
 pub mod practice_app;
+pub mod provider;
 pub mod redirect;
 pub mod refresh;

@@ -119,20 +119,40 @@ fn Exercise(initial: ExerciseData) -> impl IntoView {
             })}
 
             <section class="panel setup">
-                <h2>"Before you start: allow refresh tokens"</h2>
-                <p>
-                    "Before your application can get a refresh token, the authorization server has to "
-                    "allow it. Open your "<a href="/practice/app">"practice application"</a>
-                    " and tick the "<strong>"Refresh Token"</strong>" grant type (Okta calls it that; "
-                    "in Auth0 it is the "<strong>"Allow Offline Access"</strong>" toggle)."
-                </p>
-                <p class="setup-state" data-testid="refresh-toggle-state">
-                    {move || if data.with(|d| d.refresh_tokens_enabled) {
-                        "✓ Refresh tokens are on for your practice application."
-                    } else {
-                        "Refresh tokens are off for your practice application."
-                    }}
-                </p>
+                {move || if data.with(|d| d.server.builtin) {
+                    Either::Left(view! {
+                        <h2>"Before you start: allow refresh tokens"</h2>
+                        <p>
+                            "Before your application can get a refresh token, the authorization server has to "
+                            "allow it. Open your "<a href="/practice/app">"practice application"</a>
+                            " and tick the "<strong>"Refresh Token"</strong>" grant type (Okta calls it that; "
+                            "in Auth0 it is the "<strong>"Allow Offline Access"</strong>" toggle)."
+                        </p>
+                        <p class="setup-state" data-testid="refresh-toggle-state">
+                            {move || if data.with(|d| d.refresh_tokens_enabled) {
+                                "✓ Refresh tokens are on for your practice application."
+                            } else {
+                                "Refresh tokens are off for your practice application."
+                            }}
+                        </p>
+                        <p class="hint" data-testid="server-choice">
+                            "You are using OAuth Lab's built-in practice server. "
+                            <a href="/exercises/refresh/provider">"Use your own Okta, Auth0 or Keycloak instead"</a>
+                        </p>
+                    })
+                } else {
+                    Either::Right(view! {
+                        <h2>"Before you start: allow refresh tokens on your server"</h2>
+                        <p data-testid="server-choice">
+                            "You are using your own authorization server, "
+                            <code data-testid="server-issuer">{move || data.with(|d| d.server.issuer.clone())}</code>
+                            ". In its admin console, allow refresh tokens for your application (Okta: the "
+                            <strong>"Refresh Token"</strong>" grant type; Auth0: "<strong>"Allow Offline Access"</strong>
+                            "; Keycloak: the "<code>"offline_access"</code>" scope). "
+                            <a href="/exercises/refresh/provider">"Change server"</a>
+                        </p>
+                    })
+                }}
             </section>
 
             <StepCard step=Step::Verifier status=status(Step::Verifier)>
@@ -287,16 +307,19 @@ fn url_template(endpoint: &str) -> String {
     )
 }
 
-/// A curl command with the secret masked, and the full command on demand.
+/// A curl command with the secret masked, and the full command on demand (when there is
+/// a secret of the learner's in it).
 #[component]
 fn CommandBlock(command: Command, name: &'static str) -> impl IntoView {
     view! {
         <div class="command" data-testid=format!("{name}-command")>
-            <pre class="code">{command.masked}</pre>
-            <details>
-                <summary>"Show the command with your client secret"</summary>
-                <pre class="code" data-testid=format!("{name}-command-full")>{command.full}</pre>
-            </details>
+            <pre class="code">{command.masked.clone()}</pre>
+            {(command.masked != command.full).then(|| view! {
+                <details>
+                    <summary>"Show the command with your client secret"</summary>
+                    <pre class="code" data-testid=format!("{name}-command-full")>{command.full.clone()}</pre>
+                </details>
+            })}
         </div>
     }
 }

@@ -126,3 +126,44 @@ async fn opening_a_join_link_joins_the_class() {
     let (_, body) = html(&app, "/join/not-a-code").await;
     assert!(body.contains("not valid"));
 }
+
+#[tokio::test]
+async fn the_server_page_sets_up_the_learners_own_server_with_plain_form_posts() {
+    let (app, idp) = (TestApp::spawn().await, TestApp::spawn().await);
+    let (status, body) = html(&app, "/exercises/refresh/provider").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("In use: the built-in practice server") && body.contains("name=\"issuer\""));
+    let post = |issuer: String| {
+        app.client
+            .post(app.url("/fn/set_own_server"))
+            .header("accept", "text/html")
+            .form(&[("issuer", issuer.as_str()), ("client_id", "my-app"), ("redirect_uri", "")])
+            .send()
+    };
+    // A wrong issuer: the page shows why, and keeps what was typed.
+    let res = post(idp.url("/typo")).await.expect("post");
+    assert_eq!(res.status(), 302);
+    assert_eq!(res.headers().get("location").and_then(|v| v.to_str().ok()), Some("/exercises/refresh/provider"));
+    let (_, body) = html(&app, "/exercises/refresh/provider").await;
+    assert!(body.contains("data-testid=\"verdict-provider\"") && body.contains("HTTP 404"), "{body}");
+    assert!(body.contains(&format!("value=\"{}\"", idp.url("/typo"))), "the issuer typed is kept");
+    assert!(body.contains("In use: the built-in practice server"));
+    // The right one: the exercise page now names it.
+    assert_eq!(post(idp.base.clone()).await.expect("post").status(), 302);
+    let (_, body) = html(&app, "/exercises/refresh/provider").await;
+    assert!(body.contains("In use: your own server") && body.contains("use-builtin"), "{body}");
+    let (_, body) = html(&app, "/exercises/refresh").await;
+    assert!(body.contains(&idp.url("/oauth2/authorize")), "step 3 shows the learner's endpoint");
+    assert!(body.contains("You are using your own authorization server"));
+    // And back.
+    let res = app
+        .client
+        .post(app.url("/fn/use_builtin_server"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 302);
+    let (_, body) = html(&app, "/exercises/refresh").await;
+    assert!(body.contains("You are using OAuth Lab's built-in practice server"));
+}
