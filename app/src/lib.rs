@@ -16,7 +16,8 @@ use leptos_router::{path, SsrMode};
 
 use pages::{
     home::HomePage, instructor::InstructorPage, join::JoinPage, not_found::NotFoundPage,
-    practice_app::PracticeAppPage, provider::ProviderPage, redirect::RedirectPage, refresh::RefreshExercisePage,
+    practice_app::PracticeAppPage, provider::ProviderPage, redirect::RedirectPage,
+    refresh::RefreshExercisePage,
 };
 
 /// The HTML document around the app, rendered on the server.

@@ -59,9 +59,8 @@ fn ServerChoice(initial: ServerData) -> impl IntoView {
         (None, false) => s.redirect_uri.clone().unwrap_or_default(),
         (None, true) => String::new(),
     });
-    let findings = Signal::derive(move || {
-        server.with(|s| s.last_attempt.as_ref().map(|a| a.verdict.findings.clone()))
-    });
+    let findings =
+        Signal::derive(move || server.with(|s| s.last_attempt.as_ref().map(|a| a.verdict.findings.clone())));
     let pending = move || set_own.pending().get() || use_builtin.pending().get();
 
     view! {

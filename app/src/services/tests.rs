@@ -487,7 +487,10 @@ async fn on_the_learners_own_server_the_commands_point_there_and_ask_for_their_s
     let server = services.set_own_server(&me, KEYCLOAK, "lab-app", "").await.expect("set up");
     let verdict = &server.last_attempt.as_ref().expect("attempt").verdict;
     assert!(verdict.passed() && !server.builtin, "{verdict:#?}");
-    assert_eq!(server.discovered_at.as_deref(), Some(&*format!("{KEYCLOAK}/.well-known/openid-configuration")));
+    assert_eq!(
+        server.discovered_at.as_deref(),
+        Some(&*format!("{KEYCLOAK}/.well-known/openid-configuration"))
+    );
 
     let verifier = pass_steps(&services, &me, 2).await;
     let mut url = url::Url::parse(&format!("{KEYCLOAK}/protocol/openid-connect/auth")).expect("url");
@@ -539,11 +542,16 @@ async fn a_client_id_given_for_the_own_server_is_what_step_3_checks() {
 async fn a_failed_set_up_keeps_what_was_typed_and_the_server_in_use() {
     let services = services_with(keycloak());
     let me = learner("a");
-    let server =
-        services.set_own_server(&me, "https://kc.example/realms/typo", " lab-app ", "").await.expect("set up");
+    let server = services
+        .set_own_server(&me, "https://kc.example/realms/typo", " lab-app ", "")
+        .await
+        .expect("set up");
     assert!(server.builtin, "the built-in server stays");
     let attempt = server.last_attempt.expect("attempt");
-    assert_eq!((attempt.issuer.as_str(), attempt.client_id.as_str()), ("https://kc.example/realms/typo", " lab-app "));
+    assert_eq!(
+        (attempt.issuer.as_str(), attempt.client_id.as_str()),
+        ("https://kc.example/realms/typo", " lab-app ")
+    );
     let failed = attempt.verdict.find("provider.metadata").expect("provider.metadata");
     assert!(!failed.ok && failed.message.contains("HTTP 404"), "{failed:?}");
     // Going back to the built-in server forgets the attempt.

@@ -143,7 +143,10 @@ async fn the_server_page_sets_up_the_learners_own_server_with_plain_form_posts()
     // A wrong issuer: the page shows why, and keeps what was typed.
     let res = post(idp.url("/typo")).await.expect("post");
     assert_eq!(res.status(), 302);
-    assert_eq!(res.headers().get("location").and_then(|v| v.to_str().ok()), Some("/exercises/refresh/provider"));
+    assert_eq!(
+        res.headers().get("location").and_then(|v| v.to_str().ok()),
+        Some("/exercises/refresh/provider")
+    );
     let (_, body) = html(&app, "/exercises/refresh/provider").await;
     assert!(body.contains("data-testid=\"verdict-provider\"") && body.contains("HTTP 404"), "{body}");
     assert!(body.contains(&format!("value=\"{}\"", idp.url("/typo"))), "the issuer typed is kept");
