@@ -106,6 +106,19 @@ fn span_for(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
     tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
 }
 
+/// Server functions answer every error with 500, including arguments they could not
+/// decode. Every error the functions raise themselves sets its own status (see
+/// `app::api`), so a 500 left here is a request that did not decode: the client's.
+async fn server_fn_errors(req: axum::extract::Request, next: middleware::Next) -> axum::response::Response {
+    let is_server_fn =
+        req.uri().path().strip_prefix(app::api::PREFIX).is_some_and(|rest| rest.starts_with('/'));
+    let mut res = next.run(req).await;
+    if is_server_fn && res.status() == axum::http::StatusCode::INTERNAL_SERVER_ERROR {
+        *res.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+    }
+    res
+}
+
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let services = state.services.clone();
@@ -124,6 +137,7 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn(server_fn_errors))
         .layer(middleware::from_fn_with_state(state.session.clone(), learner_session))
         .layer(middleware::from_fn_with_state(state.guard.clone(), guard))
         .layer(TraceLayer::new_for_http().make_span_with(span_for))

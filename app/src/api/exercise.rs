@@ -18,11 +18,11 @@ pub async fn get_exercise() -> Result<ExerciseData, ServerFnError> {
 /// Check what the learner pasted for a step (`step` is the step's id).
 #[server(prefix = "/fn", endpoint = "check_step")]
 pub async fn check_step(step: String, input: String) -> Result<ExerciseData, ServerFnError> {
-    use super::ssr::{back_to, context, service_error, store_error};
+    use super::ssr::{back_to, context, fail, service_error, store_error};
     use oauthlab::exercises::refresh::Step;
     let (services, learner) = context()?;
     let step = Step::from_slug(&step)
-        .ok_or_else(|| ServerFnError::new(format!("There is no step called {step:?}.")))?;
+        .ok_or_else(|| fail(http::StatusCode::NOT_FOUND, format!("There is no step called {step:?}.")))?;
     back_to(&format!("{PAGE}#step-{}", step.slug()));
     match services.check_step(&learner, step, &input).await {
         Ok(_) | Err(crate::services::ServiceError::Locked(_)) => {}

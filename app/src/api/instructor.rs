@@ -35,7 +35,7 @@ mod ssr {
     use crate::services::{cookie_value, Services};
 
     pub fn instructors() -> Result<Instructors, ServerFnError> {
-        use_context::<Instructors>().ok_or_else(|| ServerFnError::new("The server is not set up."))
+        use_context::<Instructors>().ok_or_else(super::super::ssr::not_set_up)
     }
 
     pub fn cookie() -> Option<String> {
@@ -56,16 +56,25 @@ mod ssr {
         who(i).await?.ok_or_else(|| error(InstructorError::NotSignedIn))
     }
 
+    /// An instructor action's error, with its HTTP status.
     pub fn error(err: InstructorError) -> ServerFnError {
-        if let InstructorError::Store(e) = &err {
-            tracing::error!(error = %e, "storage failed");
-            return ServerFnError::new("The server could not do that. Try again in a moment.");
-        }
-        ServerFnError::new(err.to_string())
+        use http::StatusCode;
+        let status = match &err {
+            InstructorError::BadCredentials | InstructorError::NotSignedIn => StatusCode::UNAUTHORIZED,
+            InstructorError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+            InstructorError::Invalid(_) => StatusCode::BAD_REQUEST,
+            InstructorError::NotFound => StatusCode::NOT_FOUND,
+            InstructorError::Store(e) => {
+                tracing::error!(error = %e, "storage failed");
+                let message = "The server could not do that. Try again in a moment.";
+                return super::super::ssr::fail(StatusCode::SERVICE_UNAVAILABLE, message);
+            }
+        };
+        super::super::ssr::fail(status, err.to_string())
     }
 
     pub fn services() -> Result<Services, ServerFnError> {
-        use_context::<Services>().ok_or_else(|| ServerFnError::new("The server is not set up."))
+        use_context::<Services>().ok_or_else(super::super::ssr::not_set_up)
     }
 
     pub fn set_cookie(value: &str) {
@@ -120,7 +129,13 @@ pub fn ago(at: Option<i64>, now: i64) -> String {
 pub async fn get_dashboard() -> Result<Option<Vec<ClassView>>, ServerFnError> {
     use ssr::*;
     let i = instructors()?;
-    let Some(who) = who(&i).await? else { return Ok(None) };
+    let Some(who) = who(&i).await? else {
+        // Not an instructor: the page shows the sign-in form, and the answer says 401.
+        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+            res.set_status(http::StatusCode::UNAUTHORIZED);
+        }
+        return Ok(None);
+    };
     let learners = i.learners(who, None).await.map_err(error)?;
     let classes = i.classes(who).await.map_err(error)?;
     Ok(Some(classes.into_iter().map(|c| view_of(c, &learners)).collect()))
@@ -141,7 +156,7 @@ pub async fn instructor_login(email: String, password: String) -> Result<(), Ser
             let code =
                 if matches!(err, InstructorError::BadCredentials) { "credentials" } else { "throttled" };
             super::ssr::back_to(&format!("/instructor?login_error={code}"));
-            Err(ServerFnError::new(err.to_string()))
+            Err(error(err))
         }
         Err(err) => Err(error(err)),
     }

@@ -15,41 +15,65 @@ pub(crate) mod ssr {
 
     use crate::services::{learner_from_parts, LearnerId, ServiceError, Services};
 
+    use http::StatusCode;
+
     /// The services and the learner behind this request.
     pub fn context() -> Result<(Services, LearnerId), ServerFnError> {
-        let services =
-            use_context::<Services>().ok_or_else(|| ServerFnError::new("The server is not set up."))?;
-        let learner = use_context::<http::request::Parts>()
-            .as_ref()
-            .and_then(learner_from_parts)
-            .ok_or_else(|| ServerFnError::new("No learner session: enable cookies for this site."))?;
+        let services = use_context::<Services>().ok_or_else(not_set_up)?;
+        let learner =
+            use_context::<http::request::Parts>().as_ref().and_then(learner_from_parts).ok_or_else(|| {
+                fail(StatusCode::BAD_REQUEST, "No learner session: enable cookies for this site.")
+            })?;
         Ok((services, learner))
     }
 
-    /// After a plain form post (JavaScript off), send the browser to the page that shows
-    /// the result. A hydrated page gets the result in place and is not redirected.
-    pub fn back_to(path: &str) {
-        let is_form_post = use_context::<http::request::Parts>().is_some_and(|parts| {
+    /// A plain form post from a page with JavaScript off (it accepts HTML).
+    fn is_form_post() -> bool {
+        use_context::<http::request::Parts>().is_some_and(|parts| {
             parts
                 .headers
                 .get(http::header::ACCEPT)
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|v| v.contains("text/html"))
-        });
-        if is_form_post {
+        })
+    }
+
+    /// After a plain form post (JavaScript off), send the browser to the page that shows
+    /// the result. A hydrated page gets the result in place and is not redirected.
+    pub fn back_to(path: &str) {
+        if is_form_post() {
             leptos_axum::redirect(path);
         }
     }
 
+    /// An error with the HTTP status it deserves (server functions otherwise answer every
+    /// error with 500). A plain form post keeps its redirect to the page that explains.
+    pub fn fail(status: StatusCode, message: impl Into<String>) -> ServerFnError {
+        if !is_form_post() {
+            if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+                res.set_status(status);
+            }
+        }
+        ServerFnError::new(message.into())
+    }
+
+    pub fn not_set_up() -> ServerFnError {
+        fail(StatusCode::SERVICE_UNAVAILABLE, "The server is not set up.")
+    }
+
     pub fn service_error(err: ServiceError) -> ServerFnError {
         match err {
-            ServiceError::Locked(locked) => ServerFnError::new(locked.to_string()),
+            ServiceError::Locked(locked) => fail(StatusCode::CONFLICT, locked.to_string()),
             ServiceError::Store(err) => store_error(err),
         }
     }
 
+    /// Storage failed: logged here, once; the learner is told to try again.
     pub fn store_error(err: crate::services::store::StoreError) -> ServerFnError {
         tracing::error!(error = %err, "storage failed");
-        ServerFnError::new("The server could not save your progress. Try again in a moment.")
+        fail(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The server could not save your progress. Try again in a moment.",
+        )
     }
 }

@@ -15,12 +15,15 @@ pub async fn get_practice_app() -> Result<PracticeApp, ServerFnError> {
 /// The refresh-token toggle: `enabled` is `"true"` or `"false"`.
 #[server(prefix = "/fn", endpoint = "set_refresh_tokens")]
 pub async fn set_refresh_tokens(enabled: String) -> Result<PracticeApp, ServerFnError> {
-    use super::ssr::{back_to, context, store_error};
+    use super::ssr::{back_to, context, fail, store_error};
     let (services, learner) = context()?;
     let enabled = match enabled.as_str() {
         "true" | "on" => true,
         "false" | "off" => false,
-        other => return Err(ServerFnError::new(format!("`enabled` must be true or false, not {other:?}."))),
+        other => {
+            let message = format!("`enabled` must be true or false, not {other:?}.");
+            return Err(fail(http::StatusCode::BAD_REQUEST, message));
+        }
     };
     back_to("/practice/app");
     services.set_refresh_tokens(&learner, enabled).await.map_err(store_error)

@@ -170,3 +170,36 @@ async fn the_server_page_sets_up_the_learners_own_server_with_plain_form_posts()
     let (_, body) = html(&app, "/exercises/refresh").await;
     assert!(body.contains("You are using OAuth Lab's built-in practice server"));
 }
+
+#[tokio::test]
+async fn server_functions_answer_bad_input_and_strangers_with_a_4xx_never_a_5xx() {
+    let app = TestApp::spawn().await;
+    // (server function, form body, status), as a hydrated page's fetch sends it.
+    let cases: [(&str, &[(&str, &str)], u16); 11] = [
+        ("check_step", &[("step", "bogus"), ("input", "x")], 404),
+        ("check_step", &[], 400),
+        ("check_step", &[("step", "token-response")], 400),
+        ("set_refresh_tokens", &[("enabled", "maybe")], 400),
+        ("set_own_server", &[("client_id", "x")], 400),
+        // A learner's cookie is not an instructor's.
+        ("instructor_dashboard", &[], 401),
+        ("create_class", &[("name", "Mine now")], 401),
+        ("reset_learner", &[("learner_id", "someone")], 401),
+        ("reset_class", &[("class_id", "1")], 401),
+        ("instructor_login", &[("email", "ada@example.org"), ("password", "wrong password")], 401),
+        ("no_such_function", &[], 404),
+    ];
+    for (function, form, status) in cases {
+        let res = app.client.post(app.url(&format!("/fn/{function}"))).form(form).send().await.expect("post");
+        assert_eq!(res.status().as_u16(), status, "{function} {form:?}");
+    }
+    let res = app
+        .client
+        .post(app.url("/fn/check_step"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("%%%&&&=")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 400, "a body that does not decode");
+}
