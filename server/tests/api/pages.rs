@@ -175,7 +175,8 @@ async fn the_server_page_sets_up_the_learners_own_server_with_plain_form_posts()
 async fn server_functions_answer_bad_input_and_strangers_with_a_4xx_never_a_5xx() {
     let app = TestApp::spawn().await;
     // (server function, form body, status), as a hydrated page's fetch sends it.
-    let cases: [(&str, &[(&str, &str)], u16); 11] = [
+    type Form<'a> = &'a [(&'a str, &'a str)];
+    let cases: [(&str, Form, u16); 11] = [
         ("check_step", &[("step", "bogus"), ("input", "x")], 404),
         ("check_step", &[], 400),
         ("check_step", &[("step", "token-response")], 400),
