@@ -18,6 +18,20 @@ pub enum Command {
     /// Manage instructor accounts.
     #[command(subcommand)]
     Instructor(InstructorCommand),
+    /// Manage the practice server's signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Sign new access tokens with a new key. The old key stays published in the JWKS
+    /// while tokens signed with it can live. Works while the server runs.
+    Rotate {
+        /// SQLite database URL.
+        #[arg(long, env = "OAUTHLAB_DATABASE", default_value = "sqlite:data/oauthlab.db")]
+        database: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -12,7 +12,7 @@ pub mod telemetry;
 
 use anyhow::Context;
 
-use config::{Cli, Command, InstructorCommand};
+use config::{Cli, Command, InstructorCommand, KeysCommand};
 
 /// Run what the command line asks for.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -44,6 +44,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             use app::services::instructor::InstructorStore;
             db.upsert_instructor(&email, &hash).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("instructor {email} can now sign in");
+            Ok(())
+        }
+        Command::Keys(KeysCommand::Rotate { database }) => {
+            let ring = startup::key_ring(&database).await?;
+            let key = ring.rotate(app::services::now_unix()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "new access tokens are signed with key {}; the old key stays published for {} seconds",
+                key.kid,
+                practice::Lifetimes::default().access_token
+            );
             Ok(())
         }
     }

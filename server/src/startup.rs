@@ -39,17 +39,18 @@ pub struct AppState {
 
 impl AppState {
     /// Open the database (migrating it) and the server key kept beside it.
+    /// Open the database and the server key; the first signing key is made here, at the
+    /// first start.
     pub async fn open(settings: &Settings) -> anyhow::Result<Self> {
-        let db = Db::open(&settings.database).await?;
-        let key = match Db::file_of(&settings.database) {
-            Some(file) => {
-                let mut path = file.into_os_string();
-                path.push(".key");
-                ServerKey::load_or_create(std::path::Path::new(&path))?
-            }
-            None => ServerKey::random(),
-        };
-        Ok(Self::new(settings, db, key))
+        let (db, key) = open_storage(&settings.database).await?;
+        let state = Self::new(settings, db, key);
+        state
+            .practice
+            .keys
+            .current(app::services::now_unix())
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot make the signing key: {e}"))?;
+        Ok(state)
     }
 
     pub fn new(settings: &Settings, db: Db, key: ServerKey) -> Self {
@@ -99,6 +100,26 @@ impl AppState {
             },
         }
     }
+}
+
+/// The database and the server key kept next to it (`<file>.key`).
+async fn open_storage(database: &str) -> anyhow::Result<(Db, ServerKey)> {
+    let db = Db::open(database).await?;
+    let key = match Db::file_of(database) {
+        Some(file) => {
+            let mut path = file.into_os_string();
+            path.push(".key");
+            ServerKey::load_or_create(std::path::Path::new(&path))?
+        }
+        None => ServerKey::random(),
+    };
+    Ok((db, key))
+}
+
+/// The practice server's signing keys in `database`, for the command line.
+pub async fn key_ring(database: &str) -> anyhow::Result<KeyRing> {
+    let (db, key) = open_storage(database).await?;
+    Ok(KeyRing::new(Arc::new(db), key, crate::practice::Lifetimes::default().access_token))
 }
 
 /// Log method and path only: queries may hold codes or state.

@@ -583,3 +583,75 @@ async fn a_rotated_signing_key_stays_published_while_its_tokens_live() {
     let later = app.state.practice.keys.published(now + 901).await.expect("published");
     assert!(later.iter().all(|k| k.kid != old_kid));
 }
+
+#[tokio::test]
+async fn the_signing_key_is_made_at_first_start_and_rotated_from_the_command_line_while_serving() {
+    let app = TestApp::spawn().await;
+    // Made at start: the JWKS has a key before any token was issued.
+    let first: Vec<Value> = app.get_json("/oauth2/jwks").await["keys"].as_array().expect("keys").clone();
+    assert_eq!(first.len(), 1);
+    let old_kid = first[0]["kid"].as_str().expect("kid").to_owned();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_oauthlab"))
+        .args(["keys", "rotate", "--database", &app.database])
+        .env_remove("OAUTHLAB_DATABASE")
+        .output()
+        .expect("run oauthlab");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let token = tokens(&app, &["openid"]).await;
+    let new_kid =
+        jsonwebtoken::decode_header(token.access_token().secret()).expect("header").kid.expect("kid");
+    assert_ne!(new_kid, old_kid, "the running server signs with the new key");
+    assert!(stdout.contains(&new_kid), "{stdout}");
+    let kids = app.get_json("/oauth2/jwks").await.to_string();
+    assert!(kids.contains(&old_kid) && kids.contains(&new_kid), "{kids}");
+}
+
+#[tokio::test]
+async fn the_consent_page_names_the_application_and_each_scope() {
+    let app = TestApp::spawn().await;
+    let (id, _) = creds(&app).await;
+    let (_, _, url, _) = start(&app, &["openid", "offline_access"], AuthType::BasicAuth).await;
+    let page = app.client.get(&url).send().await.expect("get").text().await.expect("page");
+    assert!(page.contains("My Web App wants to access your account"), "{page}");
+    assert!(page.contains(&format!("Application <code>{id}</code>")), "{page}");
+    assert!(page.contains("<code>openid</code>: know who you are"), "{page}");
+    assert!(page.contains("<code>offline_access</code>: keep access while you are away"), "{page}");
+}
+
+#[tokio::test]
+async fn an_expired_access_token_is_inactive() {
+    let app = TestApp::spawn_with(|s| s.lifetimes.access_token = 0).await;
+    let tokens = tokens(&app, &["openid"]).await;
+    assert_eq!(introspect(&app, tokens.access_token().secret()).await, serde_json::json!({"active": false}));
+}
+
+#[tokio::test]
+async fn a_revoked_access_token_is_inactive() {
+    let app = TestApp::spawn().await;
+    let tokens = tokens(&app, &["openid"]).await;
+    let access = tokens.access_token().secret();
+    assert_eq!(introspect(&app, access).await["active"], true);
+    let (id, secret) = creds(&app).await;
+    let res = post_form(&app, "/oauth2/revoke", &[("token", access)], Some((&id, &secret))).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(introspect(&app, access).await, serde_json::json!({"active": false}));
+}
+
+#[tokio::test]
+async fn a_bad_client_secret_at_revoke_and_introspect_is_401_with_www_authenticate() {
+    let app = TestApp::spawn().await;
+    let tokens = tokens(&app, &["openid"]).await;
+    let (id, _) = creds(&app).await;
+    for path in ["/oauth2/revoke", "/oauth2/introspect"] {
+        let res =
+            post_form(&app, path, &[("token", tokens.access_token().secret())], Some((&id, "wrong"))).await;
+        assert_eq!(res.status(), 401, "{path}");
+        let challenge = res.headers().get("www-authenticate").and_then(|v| v.to_str().ok()).unwrap_or("");
+        assert!(challenge.starts_with("Basic"), "{path}: {challenge}");
+        let body: Value = res.json().await.expect("json");
+        assert_eq!(body["error"], "invalid_client", "{path}");
+    }
+    // Nothing was revoked by the failed attempt.
+    assert_eq!(introspect(&app, tokens.access_token().secret()).await["active"], true);
+}
