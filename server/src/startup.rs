@@ -140,6 +140,22 @@ async fn server_fn_errors(req: axum::extract::Request, next: middleware::Next) -
     res
 }
 
+/// Headers every answer carries: no page of the site (the consent page above all) may be
+/// framed by another site, and a URL holding a code or state is never sent to another
+/// site as a Referer.
+async fn security_headers(req: axum::extract::Request, next: middleware::Next) -> axum::response::Response {
+    use axum::http::header::{
+        HeaderValue, CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+    };
+    let mut res = next.run(req).await;
+    let headers = res.headers_mut();
+    headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.entry(CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static("frame-ancestors 'none'"));
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    res
+}
+
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let services = state.services.clone();
@@ -159,8 +175,11 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(server_fn_errors))
-        .layer(middleware::from_fn_with_state(state.session.clone(), learner_session))
         .layer(middleware::from_fn_with_state(state.guard.clone(), guard))
+        // Outside the guard, so a first response that turns a request away sets the
+        // learner's cookie too.
+        .layer(middleware::from_fn_with_state(state.session.clone(), learner_session))
+        .layer(middleware::from_fn(security_headers))
         .layer(TraceLayer::new_for_http().make_span_with(span_for))
         .with_state(state)
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_LENGTH, HOST, ORIGIN, RETRY_AFTER};
+use axum::http::header::{CACHE_CONTROL, CONTENT_LENGTH, HOST, ORIGIN, PRAGMA, RETRY_AFTER};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -84,16 +84,61 @@ fn is_cross_site(req: &Request, public_origin: &str) -> bool {
     !(origin == format!("http://{host}") || origin == format!("https://{host}"))
 }
 
-fn too_large() -> Response {
-    ApiError::new(
+fn too_large() -> Rejection {
+    Rejection::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         "payload_too_large",
         format!("The request body is larger than {} KiB.", MAX_BODY / 1024),
     )
-    .into_response()
+}
+
+/// Why the guard turned a request away.
+struct Rejection {
+    error: ApiError,
+    retry_after: Option<u64>,
+}
+
+impl Rejection {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self { error: ApiError::new(status, code, message), retry_after: None }
+    }
+
+    /// The API's error shape, or RFC 6749 §5.2's on the practice server's endpoints, so
+    /// an OAuth client reads it as it reads the server's own errors.
+    fn into_response_for(self, path: &str) -> Response {
+        let mut res = if path.starts_with("/oauth2/") {
+            let code = match self.error.status {
+                StatusCode::TOO_MANY_REQUESTS => "temporarily_unavailable",
+                _ => "invalid_request",
+            };
+            let body = serde_json::json!({"error": code, "error_description": self.error.message});
+            let mut res = (self.error.status, axum::Json(body)).into_response();
+            res.headers_mut().insert(PRAGMA, HeaderValue::from_static("no-cache"));
+            res
+        } else {
+            self.error.into_response()
+        };
+        if let Some(wait) = self.retry_after {
+            res.headers_mut().insert(RETRY_AFTER, HeaderValue::from(wait));
+        }
+        res
+    }
 }
 
 pub async fn guard(State(state): State<GuardState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    let mut res = match admit(&state, req).await {
+        Ok(req) => next.run(req).await,
+        Err(rejection) => rejection.into_response_for(&path),
+    };
+    if !path.starts_with("/pkg/") && !res.headers().contains_key(CACHE_CONTROL) {
+        res.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+/// The request, its body read within the limit, unless a rule turns it away.
+async fn admit(state: &GuardState, req: Request) -> Result<Request, Rejection> {
     let path = req.uri().path().to_owned();
     let method = req.method().clone();
 
@@ -104,35 +149,33 @@ pub async fn guard(State(state): State<GuardState>, req: Request, next: Next) ->
             .map(|c| c.0.ip())
             .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
         if let Err(wait) = state.limiter.check(ip, Instant::now()) {
-            let mut res = ApiError::new(
+            let mut rejection = Rejection::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate_limited",
                 format!("Too many requests: wait {wait} seconds and try again."),
-            )
-            .into_response();
-            res.headers_mut().insert(RETRY_AFTER, HeaderValue::from(wait));
-            return res;
+            );
+            rejection.retry_after = Some(wait);
+            return Err(rejection);
         }
     }
 
     if is_write(&method) && is_cross_site(&req, &state.public_origin) {
-        return ApiError::new(
+        return Err(Rejection::new(
             StatusCode::FORBIDDEN,
             "cross_site",
             "Requests that change something must come from OAuth Lab's own pages.",
-        )
-        .into_response();
+        ));
     }
 
     let declared =
         req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > MAX_BODY as u64) {
-        return too_large();
+        return Err(too_large());
     }
     // Read the body here, within the limit, so no handler ever meets an oversized one.
     let (parts, body) = req.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
-        return too_large();
+        return Err(too_large());
     };
     let req = Request::from_parts(parts, Body::from(bytes.clone()));
 
@@ -141,19 +184,13 @@ pub async fn guard(State(state): State<GuardState>, req: Request, next: Next) ->
         && !bytes.is_empty()
         && !super::content_type_is(req.headers(), "application/json")
     {
-        return ApiError::new(
+        return Err(Rejection::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
             "Send the body as JSON, with Content-Type: application/json.",
-        )
-        .into_response();
+        ));
     }
-
-    let mut res = next.run(req).await;
-    if !path.starts_with("/pkg/") && !res.headers().contains_key(CACHE_CONTROL) {
-        res.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
-    res
+    Ok(req)
 }
 
 #[cfg(test)]

@@ -162,3 +162,70 @@ async fn errors_axum_makes_itself_have_the_json_shape_too() {
     let body: Value = bad_path.json().await.expect("json");
     assert_eq!(body["error"], "invalid_request");
 }
+
+#[tokio::test]
+async fn a_turned_away_first_request_still_gets_the_session_cookie() {
+    let app = TestApp::spawn().await;
+    let res = reqwest::Client::new()
+        .post(app.url("/api/v1/exercises/refresh/reset"))
+        .header("origin", "https://evil.example")
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 403);
+    let cookie = res.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    assert!(cookie.starts_with("oauthlab_session="), "{cookie}");
+}
+
+#[tokio::test]
+async fn the_practice_servers_endpoints_turn_requests_away_in_the_oauth_error_shape() {
+    let app = TestApp::spawn_with(|s| s.rate_limit = 2).await;
+    let client = reqwest::Client::new();
+    let post = || client.post(app.url("/oauth2/token"));
+    let too_large = post().form(&[("grant_type", "x".repeat(70 * 1024))]).send().await.expect("post");
+    let cross_site = post()
+        .header("origin", "https://evil.example")
+        .form(&[("grant_type", "x")])
+        .send()
+        .await
+        .expect("post");
+    let limited = post().form(&[("grant_type", "x")]).send().await.expect("post");
+    for (res, status, error) in [
+        (too_large, 413, "invalid_request"),
+        (cross_site, 403, "invalid_request"),
+        (limited, 429, "temporarily_unavailable"),
+    ] {
+        assert_eq!(res.status(), status);
+        let header = |name: &str| res.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        assert_eq!(header("cache-control").as_deref(), Some("no-store"), "{status}");
+        assert_eq!(header("pragma").as_deref(), Some("no-cache"), "{status}");
+        if status == 429 {
+            assert!(header("retry-after").is_some());
+        }
+        let body: serde_json::Value = res.json().await.expect("json");
+        assert_eq!(body["error"], error, "{status}");
+        assert!(body["error_description"].is_string(), "{status}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn no_page_can_be_framed_by_another_site_or_leak_its_url_as_a_referer() {
+    let app = TestApp::spawn().await;
+    for path in [
+        "/",
+        "/exercises/refresh",
+        "/oauth2/authorize?client_id=x",
+        "/redirect?code=abc",
+        "/api/v1/exercises",
+    ] {
+        let res = app.get(path).await;
+        let header = |name: &str| res.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        assert_eq!(header("x-frame-options").as_deref(), Some("DENY"), "{path}");
+        assert!(
+            header("content-security-policy").is_some_and(|v| v.contains("frame-ancestors 'none'")),
+            "{path}"
+        );
+        assert_eq!(header("referrer-policy").as_deref(), Some("same-origin"), "{path}");
+    }
+}
