@@ -6,6 +6,28 @@ use oauthlab::exercises::refresh::{DecodedJwt, Step, StepStatus};
 use oauthlab::verdict::Verdict;
 use serde::{Deserialize, Serialize};
 
+/// A secret shown to its owner (their client secret, a verifier just generated, a
+/// command holding one): serialized as the plain string, but `Debug` prints none of it,
+/// so a stray `{:?}` can't put it in a log.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(redacted)")
+    }
+}
+
 /// `{"id", "status"}` as the API returns it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepState {
@@ -42,18 +64,25 @@ pub struct StepView {
     pub last: Option<LastCheck>,
 }
 
-/// A command shown with the secret masked, and in full on demand.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// A command shown with the secret masked, and in full on demand. Even masked it holds
+/// the learner's code verifier, so `Debug` shows neither.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Command {
     pub masked: String,
-    pub full: String,
+    pub full: Secret,
+}
+
+impl std::fmt::Debug for Command {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Command(redacted)")
+    }
 }
 
 /// The learner's practice application, as the dashboard shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PracticeApp {
     pub client_id: String,
-    pub client_secret: String,
+    pub client_secret: Secret,
     pub redirect_uris: Vec<String>,
     pub grant_types: Vec<String>,
     pub refresh_tokens_enabled: bool,
@@ -65,7 +94,7 @@ pub struct ExerciseData {
     pub exercise: ExerciseState,
     pub steps: Vec<StepView>,
     /// A verifier generated for this learner, shown once (never stored).
-    pub generated_verifier: Option<String>,
+    pub generated_verifier: Option<Secret>,
     /// The learner's code challenge, once step 1 passed (not a secret).
     pub challenge: Option<String>,
     /// Step 3's URL once it passed: the *Log In* link.

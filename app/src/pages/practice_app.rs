@@ -62,7 +62,7 @@ fn Dashboard(initial: PracticeApp) -> impl IntoView {
                     <dd>
                         <details class="secret" data-testid="client-secret">
                             <summary>"•••••••••••• "<span class="reveal">"Reveal"</span></summary>
-                            <code data-testid="client-secret-value">{move || app.with(|a| a.client_secret.clone())}</code>
+                            <code data-testid="client-secret-value">{move || app.with(|a| a.client_secret.expose().to_owned())}</code>
                         </details>
                         <p class="hint">
                             "Secret used by the client to exchange an authorization code for a token. "

@@ -28,7 +28,7 @@ pub fn RefreshExercisePage() -> impl IntoView {
 
 #[component]
 fn Exercise(initial: ExerciseData) -> impl IntoView {
-    let generated = initial.generated_verifier.clone().unwrap_or_default();
+    let generated = initial.generated_verifier.as_ref().map(|v| v.expose().to_owned()).unwrap_or_default();
     let data = RwSignal::new(initial);
     let error = RwSignal::new(None::<String>);
     // Text put into the boxes by the page (a generated verifier, a reset); typing is
@@ -54,7 +54,8 @@ fn Exercise(initial: ExerciseData) -> impl IntoView {
     Effect::new(move |_| {
         let value = generate.value().get();
         if let Some(Ok(next)) = &value {
-            verifier_box.set(next.generated_verifier.clone().unwrap_or_default());
+            verifier_box
+                .set(next.generated_verifier.as_ref().map(|v| v.expose().to_owned()).unwrap_or_default());
         }
         apply(value);
     });
@@ -314,10 +315,10 @@ fn CommandBlock(command: Command, name: &'static str) -> impl IntoView {
     view! {
         <div class="command" data-testid=format!("{name}-command")>
             <pre class="code">{command.masked.clone()}</pre>
-            {(command.masked != command.full).then(|| view! {
+            {(command.masked != command.full.expose()).then(|| view! {
                 <details>
                     <summary>"Show the command with your client secret"</summary>
-                    <pre class="code" data-testid=format!("{name}-command-full")>{command.full.clone()}</pre>
+                    <pre class="code" data-testid=format!("{name}-command-full")>{command.full.expose().to_owned()}</pre>
                 </details>
             })}
         </div>

@@ -17,8 +17,8 @@ use oauthlab::pkce;
 use oauthlab::verdict::{Finding, Verdict};
 
 use crate::model::{
-    Command, ExerciseData, ExerciseState, LastCheck, PracticeApp, ServerData, SetupAttempt, StepState,
-    StepView,
+    Command, ExerciseData, ExerciseState, LastCheck, PracticeApp, Secret, ServerData, SetupAttempt,
+    StepState, StepView,
 };
 use flash::Flash;
 use store::{
@@ -129,7 +129,7 @@ impl Services {
 
     fn practice_app_view(&self, record: store::PracticeAppRecord) -> PracticeApp {
         PracticeApp {
-            client_secret: self.secrets.secret_for(&record.client_id),
+            client_secret: Secret::new(self.secrets.secret_for(&record.client_id)),
             client_id: record.client_id,
             redirect_uris: vec![self.redirect_uri()],
             grant_types: grant_types(record.refresh_tokens_enabled),
@@ -411,7 +411,7 @@ impl Services {
         let from_url = |name| login_url.as_deref().and_then(|u| query_value(u, name));
         let (client_id, redirect_uri, secret) = if server.builtin {
             let redirect_uri = from_url("redirect_uri").unwrap_or_else(|| self.redirect_uri());
-            (app.client_id.clone(), redirect_uri, Some(app.client_secret.as_str()))
+            (app.client_id.clone(), redirect_uri, Some(app.client_secret.expose()))
         } else {
             let client_id = from_url("client_id").or_else(|| server.client_id.clone());
             let redirect_uri = from_url("redirect_uri").or_else(|| server.redirect_uri.clone());
@@ -429,7 +429,7 @@ impl Services {
         Ok(ExerciseData {
             exercise: exercise_state(&stored),
             steps,
-            generated_verifier: verifier,
+            generated_verifier: verifier.map(Secret::new),
             challenge: stored.progress.challenge.clone(),
             login_url,
             token_command,
@@ -511,7 +511,8 @@ fn command(endpoint: &str, fields: Vec<(&str, String)>, secret: Option<&str>) ->
         })
         .collect();
     let full = curl(endpoint, &fields, false);
-    Command { masked: if secret.is_some() { curl(endpoint, &fields, true) } else { full.clone() }, full }
+    let masked = if secret.is_some() { curl(endpoint, &fields, true) } else { full.clone() };
+    Command { masked, full: Secret::new(full) }
 }
 
 const SECRET_PLACEHOLDER: &str = "YOUR_CLIENT_SECRET";

@@ -205,17 +205,34 @@ fn the_token_command_masks_the_secret_and_fills_in_the_learners_values() {
         assert!(command.masked.contains(&format!(" client_secret={MASK}")), "{name}");
         assert!(!command.masked.contains(case.secret), "{name}: the masked command hides it");
         let secret = shell_quote(&format!("client_secret={}", case.secret));
-        assert!(command.full.contains(&secret), "{name}: {}", command.full);
-        assert!(!command.full.contains(MASK), "{name}");
+        assert!(command.full.expose().contains(&secret), "{name}: {}", command.full.expose());
+        assert!(!command.full.expose().contains(MASK), "{name}");
         for want in case.want {
             assert!(command.masked.contains(want), "{name}: {want} in {}", command.masked);
-            assert!(command.full.contains(want), "{name}: {want} in {}", command.full);
+            assert!(command.full.expose().contains(want), "{name}: {want} in {}", command.full.expose());
         }
         let differing: Vec<_> =
-            command.masked.lines().zip(command.full.lines()).filter(|(m, f)| m != f).collect();
+            command.masked.lines().zip(command.full.expose().lines()).filter(|(m, f)| m != f).collect();
         assert_eq!(differing.len(), 1, "{name}: the two differ only in the secret");
         assert!(differing[0].0.contains("client_secret"), "{name}");
     }
+}
+
+#[test]
+fn secrets_never_show_in_debug_output() {
+    let command =
+        token_command(TOKEN_ENDPOINT, "http://x/cb", "client-0", Some("s3cr3t-value"), Some(PASTED_VERIFIER));
+    let app = PracticeApp {
+        client_id: "client-0".into(),
+        client_secret: Secret::new("s3cr3t-value"),
+        redirect_uris: vec![],
+        grant_types: vec![],
+        refresh_tokens_enabled: false,
+    };
+    for debug in [format!("{command:?}"), format!("{app:?}")] {
+        assert!(!debug.contains("s3cr3t-value") && !debug.contains(PASTED_VERIFIER), "{debug}");
+    }
+    assert!(command.full.expose().contains("s3cr3t-value"), "the owner still sees it");
 }
 
 #[test]
@@ -223,7 +240,7 @@ fn the_refresh_command_masks_the_secret_and_asks_for_the_refresh_token() {
     let cases = [("client-0", "secret-of-client-0"), ("client 1", "it's & secret")];
     for (client_id, secret) in cases {
         let command = refresh_command(TOKEN_ENDPOINT, client_id, Some(secret));
-        for text in [&command.masked, &command.full] {
+        for text in [command.masked.as_str(), command.full.expose()] {
             assert!(text.starts_with("curl -X POST http://127.0.0.1:3000/oauth2/token"), "{text}");
             assert!(text.contains("-d grant_type=refresh_token"), "{text}");
             let flag = if client_id.contains(' ') { "--data-urlencode" } else { "-d" };
@@ -232,8 +249,12 @@ fn the_refresh_command_masks_the_secret_and_asks_for_the_refresh_token() {
             assert!(text.contains("-d refresh_token=YOUR_REFRESH_TOKEN"), "{text}");
         }
         assert!(command.masked.contains(MASK) && !command.masked.contains(secret), "{secret}");
-        assert!(command.full.contains(&shell_quote(&format!("client_secret={secret}"))), "{}", command.full);
-        assert!(!command.full.contains(MASK));
+        assert!(
+            command.full.expose().contains(&shell_quote(&format!("client_secret={secret}"))),
+            "{}",
+            command.full.expose()
+        );
+        assert!(!command.full.expose().contains(MASK));
     }
 }
 
@@ -249,7 +270,7 @@ async fn generating_a_verifier_passes_step_1_and_the_page_shows_it() {
     assert_eq!(statuses(&checked.exercise), after(1));
 
     let page = services.exercise_page(&me).await.expect("page");
-    assert_eq!(page.generated_verifier.as_deref(), Some(verifier.as_str()));
+    assert_eq!(page.generated_verifier.as_ref().map(|v| v.expose()), Some(verifier.as_str()));
     assert_eq!(page.challenge, Some(pkce::challenge_s256(&verifier)));
     assert_eq!(statuses(&page.exercise), after(1));
     assert!(last_check(&page, Step::Verifier).is_some_and(LastCheck::passed));
@@ -293,7 +314,7 @@ async fn checking_a_pasted_verifier_forgets_a_generated_one_only_when_it_passes(
 
         let page = services.exercise_page(&me).await.expect("page");
         let want = kept.then(|| generated.clone());
-        assert_eq!(page.generated_verifier, want, "{pasted}");
+        assert_eq!(page.generated_verifier.as_ref().map(|v| v.expose().to_owned()), want, "{pasted}");
         let challenge = if passes { pkce::challenge_s256(pasted) } else { pkce::challenge_s256(&generated) };
         assert_eq!(page.challenge, Some(challenge), "{pasted}");
         assert_eq!(statuses(&page.exercise), after(1), "{pasted}");
@@ -393,7 +414,7 @@ async fn the_practice_app_starts_with_refresh_tokens_off_and_the_toggle_changes_
     assert!(!app.refresh_tokens_enabled);
     assert_eq!(app.grant_types, ["authorization_code"]);
     assert_eq!(app.redirect_uris, ["http://127.0.0.1:3000/redirect"]);
-    assert_eq!(app.client_secret, format!("secret-of-{}", app.client_id));
+    assert_eq!(app.client_secret.expose(), format!("secret-of-{}", app.client_id));
 
     let cases: [(bool, &[&str]); 3] = [
         (true, &["authorization_code", "refresh_token"]),
@@ -441,8 +462,8 @@ async fn the_token_command_appears_only_once_step_3_passed() {
         assert!(command.masked.contains(&format!("-d code_verifier={verifier}")));
         assert!(command.masked.contains(&format!("-d client_id={}", app.client_id)));
         assert!(command.masked.contains("-d redirect_uri=http://127.0.0.1:3000/redirect"));
-        assert!(command.masked.contains(MASK) && !command.masked.contains(&app.client_secret));
-        assert!(command.full.contains(&format!("-d client_secret={}", app.client_secret)));
+        assert!(command.masked.contains(MASK) && !command.masked.contains(app.client_secret.expose()));
+        assert!(command.full.expose().contains(&format!("-d client_secret={}", app.client_secret.expose())));
         assert_eq!(
             page.login_url,
             Some(authorization_url(&services, &me, &pkce::challenge_s256(&verifier)).await)
@@ -458,7 +479,11 @@ async fn the_token_command_has_a_placeholder_once_the_generated_verifier_is_gone
     services.flash.take_verifier(&me);
     let page = services.exercise_page(&me).await.expect("page");
     let command = page.token_command.expect("the token command after step 3");
-    assert!(command.full.contains("-d code_verifier=YOUR_CODE_VERIFIER"), "{}", command.full);
+    assert!(
+        command.full.expose().contains("-d code_verifier=YOUR_CODE_VERIFIER"),
+        "{}",
+        command.full.expose()
+    );
 }
 
 // --- the learner's own server ------------------------------------------------------------
@@ -516,10 +541,10 @@ async fn on_the_learners_own_server_the_commands_point_there_and_ask_for_their_s
         "-d client_secret=YOUR_CLIENT_SECRET",
         &*format!("-d code_verifier={verifier}"),
     ] {
-        assert!(command.full.contains(want), "{want} in {}", command.full);
+        assert!(command.full.expose().contains(want), "{want} in {}", command.full.expose());
     }
-    assert_eq!(command.masked, command.full, "nothing of theirs to mask");
-    assert!(!command.full.contains("secret-of-"), "no practice secret on another server");
+    assert_eq!(command.masked, command.full.expose(), "nothing of theirs to mask");
+    assert!(!command.full.expose().contains("secret-of-"), "no practice secret on another server");
 }
 
 #[tokio::test]

@@ -20,12 +20,22 @@ pub struct Client {
     pub app: PracticeAppRecord,
 }
 
-/// The credentials a request carries, and how.
-#[derive(Debug, PartialEq, Eq)]
+/// The credentials a request carries, and how. `Debug` leaves the secret out.
+#[derive(PartialEq, Eq)]
 pub struct Credentials {
     pub client_id: String,
     pub secret: String,
     pub basic: bool,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("client_id", &self.client_id)
+            .field("secret", &"(redacted)")
+            .field("basic", &self.basic)
+            .finish()
+    }
 }
 
 fn form_decode(part: &str) -> String {
