@@ -184,24 +184,24 @@ pub async fn create_class(name: String) -> Result<(), ServerFnError> {
     Ok(())
 }
 
-/// Reset one learner's progress in the exercise.
+/// Reset one learner's progress in one exercise (its slug) or in `all`.
 #[server(prefix = "/fn", endpoint = "reset_learner")]
-pub async fn reset_learner(learner_id: String) -> Result<(), ServerFnError> {
+pub async fn reset_learner(learner_id: String, exercise: String) -> Result<(), ServerFnError> {
     use ssr::*;
     let i = instructors()?;
     let who = signed_in(&i).await?;
     super::ssr::back_to("/instructor");
-    i.reset_learner(&services()?, who, &learner_id, oauthlab::exercises::refresh::SLUG).await.map_err(error)
+    i.reset_learner(&services()?, who, &learner_id, &exercise).await.map_err(error)
 }
 
-/// Reset every learner of a class.
+/// Reset every learner of a class, in one exercise or in `all`.
 #[server(prefix = "/fn", endpoint = "reset_class")]
-pub async fn reset_class(class_id: String) -> Result<(), ServerFnError> {
+pub async fn reset_class(class_id: String, exercise: String) -> Result<(), ServerFnError> {
     use ssr::*;
     let i = instructors()?;
     let who = signed_in(&i).await?;
     super::ssr::back_to("/instructor");
-    i.reset_class(&services()?, who, &class_id, oauthlab::exercises::refresh::SLUG).await.map_err(error)
+    i.reset_class(&services()?, who, &class_id, &exercise).await.map_err(error)
 }
 
 /// Opening a join link joins the class; returns the class's name.

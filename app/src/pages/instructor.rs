@@ -155,9 +155,10 @@ fn ClassPanel(
             </table>
             <details class="reset">
                 <summary>"Reset class"</summary>
-                <p>"This clears the Refresh Tokens progress of every learner in this class."</p>
+                <p>"This clears the progress of every learner in this class."</p>
                 <ActionForm action=reset_class>
                     <input type="hidden" name="class_id" value=class_id/>
+                    <ExerciseChoice/>
                     <button class="button button--danger" type="submit">"Yes, reset the whole class"</button>
                 </ActionForm>
             </details>
@@ -194,10 +195,28 @@ fn LearnerRowView(learner: LearnerView, reset_learner: ServerAction<ResetLearner
                     <summary>"Reset"</summary>
                     <ActionForm action=reset_learner>
                         <input type="hidden" name="learner_id" value=id/>
+                        <ExerciseChoice/>
                         <button class="button button--danger" type="submit">{format!("Yes, reset {name}")}</button>
                     </ActionForm>
                 </details>
             </td>
         </tr>
+    }
+}
+
+/// Which exercise a reset clears: one, or all of them.
+#[component]
+fn ExerciseChoice() -> impl IntoView {
+    view! {
+        <label class="reset-choice">
+            "Exercise "
+            <select name="exercise">
+                {oauthlab::exercises::catalog()
+                    .into_iter()
+                    .map(|e| view! { <option value=e.slug>{e.title}</option> })
+                    .collect_view()}
+                <option value="all">"All exercises"</option>
+            </select>
+        </label>
     }
 }

@@ -300,9 +300,12 @@ impl Instructors {
         learner_id: &str,
         exercise: &str,
     ) -> Result<(), InstructorError> {
-        known_exercise(exercise)?;
-        let learner = self.learner(who, learner_id).await?;
-        Ok(services.reset(&LearnerId(learner.learner_id)).await.map(|_| ())?)
+        let exercises = exercises_named(exercise)?;
+        let learner = LearnerId(self.learner(who, learner_id).await?.learner_id);
+        for exercise in exercises {
+            services.reset_exercise(&learner, exercise).await?;
+        }
+        Ok(())
     }
 
     /// Reset every learner of one of `who`'s classes in `exercise`.
@@ -313,9 +316,11 @@ impl Instructors {
         class_id: &str,
         exercise: &str,
     ) -> Result<(), InstructorError> {
-        known_exercise(exercise)?;
+        let exercises = exercises_named(exercise)?;
         for learner in self.learners(who, Some(class_id)).await? {
-            services.reset(&LearnerId(learner.learner_id)).await?;
+            for exercise in &exercises {
+                services.reset_exercise(&LearnerId(learner.learner_id.clone()), exercise).await?;
+            }
         }
         Ok(())
     }
@@ -336,13 +341,22 @@ impl Instructors {
 }
 
 /// `exercise` must name an exercise the site has.
-pub fn known_exercise(exercise: &str) -> Result<(), InstructorError> {
-    if exercise == oauthlab::exercises::refresh::SLUG {
-        Ok(())
-    } else {
-        Err(InstructorError::Invalid(format!("There is no exercise called {exercise:?}.")))
+/// What a reset names: one exercise by its slug, or `all` of them.
+pub fn exercises_named(exercise: &str) -> Result<Vec<&'static str>, InstructorError> {
+    let catalog = oauthlab::exercises::catalog();
+    if exercise == ALL_EXERCISES {
+        return Ok(catalog.iter().map(|e| e.slug).collect());
     }
+    catalog.iter().find(|e| e.slug == exercise).map(|e| vec![e.slug]).ok_or_else(|| {
+        InstructorError::Invalid(format!(
+            "There is no exercise called {exercise:?}: name one ({}) or \"all\".",
+            catalog.iter().map(|e| e.slug).collect::<Vec<_>>().join(", ")
+        ))
+    })
 }
+
+/// The reset that names every exercise.
+pub const ALL_EXERCISES: &str = "all";
 
 #[cfg(test)]
 mod tests {

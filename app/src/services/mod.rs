@@ -392,6 +392,16 @@ impl Services {
         Ok(exercise_state(&StoredProgress::default()))
     }
 
+    /// Forget this learner's progress in the exercise called `slug`.
+    pub async fn reset_exercise(&self, learner: &LearnerId, slug: &str) -> Result<(), StoreError> {
+        if slug == refresh::SLUG {
+            self.reset(learner).await?;
+        } else {
+            self.progress.reset(learner, slug).await?;
+        }
+        Ok(())
+    }
+
     /// Everything the exercise page shows.
     pub async fn exercise_page(&self, learner: &LearnerId) -> Result<ExerciseData, StoreError> {
         let stored = self.progress.load(learner, refresh::SLUG).await?;

@@ -240,6 +240,16 @@ async fn an_instructor_resets_a_learner_and_a_class() {
         .await
         .expect("reset");
     assert_eq!(bad.status(), 400);
+    // "all" resets every exercise, for a learner and for a class.
+    for path in [
+        format!("/api/v1/instructor/learners/{learner_id}/reset"),
+        format!("/api/v1/instructor/classes/{}/reset", class["class_id"].as_str().expect("id")),
+    ] {
+        app.pass_first_three_steps().await;
+        let res = c.post(app.url(&path)).json(&json!({"exercise": "all"})).send().await.expect("reset");
+        assert_eq!(res.status(), 204, "{path}");
+        assert_eq!(statuses(&app.get_json("/api/v1/exercises/refresh").await)[0].1, "current", "{path}");
+    }
 }
 
 #[tokio::test]

@@ -185,8 +185,8 @@ async fn server_functions_answer_bad_input_and_strangers_with_a_4xx_never_a_5xx(
         // A learner's cookie is not an instructor's.
         ("instructor_dashboard", &[], 401),
         ("create_class", &[("name", "Mine now")], 401),
-        ("reset_learner", &[("learner_id", "someone")], 401),
-        ("reset_class", &[("class_id", "1")], 401),
+        ("reset_learner", &[("learner_id", "someone"), ("exercise", "refresh")], 401),
+        ("reset_class", &[("class_id", "1"), ("exercise", "all")], 401),
         ("instructor_login", &[("email", "ada@example.org"), ("password", "wrong password")], 401),
         ("no_such_function", &[], 404),
     ];
