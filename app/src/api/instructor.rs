@@ -146,7 +146,10 @@ pub async fn instructor_login(email: String, password: String) -> Result<(), Ser
     use crate::services::instructor::{InstructorError, SESSION_SECONDS};
     use ssr::*;
     let i = instructors()?;
-    match i.login(&email, &password, cookie().as_deref()).await {
+    let client = use_context::<http::request::Parts>().and_then(|p| {
+        p.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip())
+    });
+    match i.login(&email, &password, cookie().as_deref(), client).await {
         Ok(token) => {
             set_cookie(&i.cookie(&token, SESSION_SECONDS));
             super::ssr::back_to("/instructor");

@@ -138,7 +138,9 @@ pub enum InstructorError {
     Store(#[from] StoreError),
 }
 
-/// Failed logins per email and per client, in a sliding window.
+/// Failed logins per email and per client address, in a sliding window. Five failures
+/// for one email lock that email out for a while (whoever tries: the price of stopping
+/// password guessing); twenty from one address stop that address trying other emails.
 #[derive(Clone, Default)]
 pub struct LoginThrottle {
     failures: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Vec<i64>>>>,
@@ -146,7 +148,10 @@ pub struct LoginThrottle {
 
 impl LoginThrottle {
     pub const MAX_FAILURES: usize = 5;
+    pub const MAX_CLIENT_FAILURES: usize = 20;
     pub const WINDOW: i64 = 15 * 60;
+    /// The most emails and addresses remembered at once.
+    pub const MAX_KEYS: usize = 10_000;
 
     fn with<T>(&self, f: impl FnOnce(&mut std::collections::HashMap<String, Vec<i64>>) -> T) -> T {
         let mut map = match self.failures.lock() {
@@ -156,12 +161,12 @@ impl LoginThrottle {
         f(&mut map)
     }
 
-    /// `Err(seconds)` while `key` has too many recent failures.
-    pub fn check(&self, key: &str, now: i64) -> Result<(), u64> {
+    /// `Err(seconds)` while `key` has `max` or more recent failures.
+    pub fn check(&self, key: &str, max: usize, now: i64) -> Result<(), u64> {
         self.with(|map| {
-            let list = map.entry(key.to_owned()).or_default();
+            let Some(list) = map.get_mut(key) else { return Ok(()) };
             list.retain(|t| now - t < Self::WINDOW);
-            if list.len() >= Self::MAX_FAILURES {
+            if list.len() >= max {
                 let wait = list.first().map_or(Self::WINDOW, |first| Self::WINDOW - (now - first));
                 return Err(u64::try_from(wait.max(1)).unwrap_or(1));
             }
@@ -170,7 +175,25 @@ impl LoginThrottle {
     }
 
     pub fn fail(&self, key: &str, now: i64) {
-        self.with(|map| map.entry(key.to_owned()).or_default().push(now));
+        self.with(|map| {
+            if map.len() >= Self::MAX_KEYS && !map.contains_key(key) {
+                map.retain(|_, list| list.last().is_some_and(|t| now - t < Self::WINDOW));
+                if map.len() >= Self::MAX_KEYS {
+                    // Full of recent failures: forget the key whose last one is oldest.
+                    let oldest =
+                        map.iter().min_by_key(|(_, list)| list.last().copied()).map(|(k, _)| k.clone());
+                    if let Some(oldest) = oldest {
+                        map.remove(&oldest);
+                    }
+                }
+            }
+            map.entry(key.to_owned()).or_default().push(now);
+        });
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.with(|map| map.len())
     }
 
     pub fn clear(&self, key: &str) {
@@ -189,18 +212,28 @@ pub struct Instructors {
 impl Instructors {
     /// Check email and password; on success a new session token (the cookie value).
     /// Every login starts a new session: the one this browser had (`previous`) ends.
+    /// `client` is the address the attempt came from, when known.
     pub async fn login(
         &self,
         email: &str,
         password: &str,
         previous: Option<&str>,
+        client: Option<std::net::IpAddr>,
     ) -> Result<String, InstructorError> {
         if let Some(old) = previous {
             self.store.delete_session(&digest(old)).await?;
         }
         let now = now_unix();
         let key = email.trim().to_lowercase();
-        self.throttle.check(&key, now).map_err(InstructorError::TooManyAttempts)?;
+        let client_key = client.map(|ip| format!("client {ip}"));
+        self.throttle
+            .check(&key, LoginThrottle::MAX_FAILURES, now)
+            .map_err(InstructorError::TooManyAttempts)?;
+        if let Some(client_key) = &client_key {
+            self.throttle
+                .check(client_key, LoginThrottle::MAX_CLIENT_FAILURES, now)
+                .map_err(InstructorError::TooManyAttempts)?;
+        }
         let found = self.store.instructor_by_email(&key).await?;
         let hash = found.as_ref().map_or(dummy_hash(), |(_, h)| h.as_str()).to_owned();
         let password = password.to_owned();
@@ -215,6 +248,9 @@ impl Instructors {
             }
             _ => {
                 self.throttle.fail(&key, now);
+                if let Some(client_key) = &client_key {
+                    self.throttle.fail(client_key, now);
+                }
                 Err(InstructorError::BadCredentials)
             }
         }
@@ -376,11 +412,27 @@ mod tests {
     fn the_throttle_stops_after_five_failures_for_fifteen_minutes() {
         let t = LoginThrottle::default();
         for i in 0..5 {
-            assert!(t.check("a@x", 100 + i).is_ok());
+            assert!(t.check("a@x", 5, 100 + i).is_ok());
             t.fail("a@x", 100 + i);
         }
-        assert_eq!(t.check("a@x", 110), Err(900 - 10));
-        assert!(t.check("b@x", 110).is_ok(), "per email");
-        assert!(t.check("a@x", 100 + 900).is_ok(), "the window slides");
+        assert_eq!(t.check("a@x", 5, 110), Err(900 - 10));
+        assert!(t.check("b@x", 5, 110).is_ok(), "per email");
+        assert!(t.check("a@x", 5, 100 + 900).is_ok(), "the window slides");
+    }
+
+    #[test]
+    fn the_throttle_remembers_a_bounded_number_of_keys_and_keeps_the_newest() {
+        let t = LoginThrottle::default();
+        for i in 0..LoginThrottle::MAX_KEYS {
+            t.fail(&format!("k{i}"), 100);
+        }
+        // Full of recent failures: a new key pushes out one of the oldest.
+        t.fail("newest", 200);
+        t.fail("newest", 200);
+        assert_eq!(t.len(), LoginThrottle::MAX_KEYS);
+        assert_eq!(t.check("newest", 2, 201), Err(900 - 1));
+        // Once their window is over, the old keys are forgotten.
+        t.fail("later", 100 + 900);
+        assert_eq!(t.len(), 2);
     }
 }

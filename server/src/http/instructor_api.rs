@@ -75,12 +75,18 @@ struct LoginBody {
 }
 
 #[instrument(skip_all)]
-async fn login_post(State(i): State<Instructors>, headers: HeaderMap, bytes: Bytes) -> Response {
+async fn login_post(
+    State(i): State<Instructors>,
+    headers: HeaderMap,
+    extensions: axum::http::Extensions,
+    bytes: Bytes,
+) -> Response {
     let LoginBody { email, password } = match body(&bytes) {
         Ok(b) => b,
         Err(e) => return e.into_response(),
     };
-    match i.login(&email, &password, cookie_value(&headers, COOKIE_NAME)).await {
+    let client = extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+    match i.login(&email, &password, cookie_value(&headers, COOKIE_NAME), client).await {
         Ok(token) => {
             let mut res = StatusCode::NO_CONTENT.into_response();
             if let Ok(v) = HeaderValue::from_str(&i.cookie(&token, SESSION_SECONDS)) {

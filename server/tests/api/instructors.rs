@@ -126,6 +126,24 @@ async fn failed_logins_are_rate_limited() {
 }
 
 #[tokio::test]
+async fn one_client_trying_many_emails_is_rate_limited_too() {
+    let app = TestApp::spawn().await;
+    instructor(&app, "ada@example.org").await;
+    let login = |email: String, password: &'static str| {
+        client()
+            .post(app.url("/api/v1/instructor/login"))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+    };
+    for n in 0..20 {
+        let res = login(format!("guess{n}@example.org"), "nope nope nope").await.expect("post");
+        assert_eq!(res.status(), 401, "attempt {n}");
+    }
+    let res = login("ada@example.org".into(), PASSWORD).await.expect("post");
+    assert_eq!(res.status(), 429, "this client waits, whatever the email");
+}
+
+#[tokio::test]
 async fn a_login_renews_the_session_and_logout_ends_it() {
     let app = TestApp::spawn().await;
     let c = instructor(&app, "ada@example.org").await;
