@@ -292,9 +292,9 @@ impl Services {
         }
         let undone = stored.progress.steps_passed > Step::AuthorizationUrl.index();
         stored.progress = std::mem::take(&mut stored.progress).rewound_to(Step::AuthorizationUrl);
-        stored.last.retain(|slug, _| {
-            Step::from_slug(slug).is_some_and(|s| s.index() < Step::AuthorizationUrl.index())
-        });
+        let kept = |s: Step| s.index() < Step::AuthorizationUrl.index();
+        stored.last.retain(|slug, _| Step::from_slug(slug).is_some_and(kept));
+        self.flash.forget_tokens(learner, kept);
         self.progress.save(learner, refresh::SLUG, &stored).await?;
         Ok(undone.then(|| {
             Finding::info(
@@ -358,12 +358,15 @@ impl Services {
             stored.progress = progress;
             // Later steps' verdicts belong to the progress that was just cleared.
             stored.last.retain(|slug, _| Step::from_slug(slug).is_some_and(|s| s.index() <= step.index()));
+            self.flash.forget_tokens(learner, |s| s.index() <= step.index());
             if step == Step::Verifier {
                 // A pasted verifier replaces a generated one, which is no longer valid.
                 self.flash.take_verifier(learner);
             }
         }
-        stored.last.insert(step.slug().to_owned(), last.clone());
+        // The decoded token is pasted content: kept in memory for the page, not stored.
+        self.flash.put_token(learner, step, last.jwt.clone());
+        stored.last.insert(step.slug().to_owned(), LastCheck { jwt: None, ..last.clone() });
         self.progress.save(learner, refresh::SLUG, &stored).await?;
         Ok(Checked { verdict: outcome.verdict, last, exercise: exercise_state(&stored) })
     }
@@ -389,6 +392,7 @@ impl Services {
     pub async fn reset(&self, learner: &LearnerId) -> Result<ExerciseState, StoreError> {
         self.progress.reset(learner, refresh::SLUG).await?;
         self.flash.take_verifier(learner);
+        self.flash.forget_tokens(learner, |_| false);
         Ok(exercise_state(&StoredProgress::default()))
     }
 
@@ -411,7 +415,13 @@ impl Services {
         let steps = Step::ALL
             .into_iter()
             .zip(statuses)
-            .map(|(step, status)| StepView { step, status, last: stored.last.get(step.slug()).cloned() })
+            .map(|(step, status)| {
+                let last = stored
+                    .last
+                    .get(step.slug())
+                    .map(|last| LastCheck { jwt: self.flash.peek_token(learner, step), ..last.clone() });
+                StepView { step, status, last }
+            })
             .collect();
         let verifier = self.flash.peek_verifier(learner);
         let login_url = stored.progress.authorization_url.clone();

@@ -29,6 +29,12 @@ async fn the_whole_exercise_passes_with_real_tokens_from_the_practice_server() {
     ] {
         assert!(!db.contains(&secret), "a secret is in the database");
     }
+    // The decoded claims are pasted content too: the page shows them (from memory), the
+    // database does not hold them.
+    let jti = verdict["jwt"]["claims"]["jti"].as_str().expect("jti").to_owned();
+    assert!(!db.contains("\"claims\""), "decoded claims are in the database");
+    let page = app.get("/exercises/refresh").await.text().await.expect("page");
+    assert!(page.contains(&jti), "the page shows the decoded token");
 }
 
 #[tokio::test]
