@@ -37,6 +37,18 @@ pub enum Reach {
     Loopback,
 }
 
+impl Reach {
+    /// What a site at `public_url` may reach: loopback servers too when it runs on a
+    /// loopback address itself (a learner's own machine).
+    pub fn for_site(public_url: &str) -> Reach {
+        if Url::parse(public_url).is_ok_and(|u| is_loopback(&u)) {
+            Reach::Loopback
+        } else {
+            Reach::Public
+        }
+    }
+}
+
 impl Issuer {
     /// Parse what the learner typed (outer whitespace trimmed).
     pub fn parse(input: &str, reach: Reach) -> Result<Issuer, String> {
@@ -122,7 +134,8 @@ impl Issuer {
     }
 }
 
-fn is_loopback(url: &Url) -> bool {
+/// A URL on this machine: `localhost` or a loopback address.
+pub fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         Some(Host::Ipv4(ip)) => ip.is_loopback(),
@@ -430,6 +443,20 @@ mod tests {
                     assert!(m.contains(message), "{input:?}: {m}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn a_site_on_loopback_reaches_loopback_servers_and_others_do_not() {
+        for (site, reach) in [
+            ("http://127.0.0.1:3000", Reach::Loopback),
+            ("http://localhost:3000", Reach::Loopback),
+            ("http://[::1]:3000", Reach::Loopback),
+            ("https://lab.example", Reach::Public),
+            ("http://10.0.0.2:3000", Reach::Public),
+            ("not a url", Reach::Public),
+        ] {
+            assert_eq!(Reach::for_site(site), reach, "{site}");
         }
     }
 

@@ -177,17 +177,7 @@ impl Services {
     /// Which servers a learner may set up: loopback ones only when this site itself
     /// runs on a loopback address (a learner's own machine).
     pub fn reach(&self) -> Reach {
-        let loopback = url::Url::parse(&self.public_url).is_ok_and(|u| match u.host() {
-            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-            None => false,
-        });
-        if loopback {
-            Reach::Loopback
-        } else {
-            Reach::Public
-        }
+        Reach::for_site(&self.public_url)
     }
 
     /// The server the learner works against, and their last attempt to set one up.

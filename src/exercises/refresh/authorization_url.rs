@@ -1,8 +1,9 @@
 //! Step 3: the authorization request URL.
 
-use url::{Host, Url};
+use url::Url;
 
 use super::{show, Facts, Provider};
+use crate::oauth::discovery::is_loopback;
 use crate::oauth::{ClientId, RedirectUri, Scope};
 use crate::pkce::{diagnose_challenge, ChallengeDiagnosis};
 use crate::verdict::Finding;
@@ -91,15 +92,6 @@ fn parse(input: &str, provider: &Provider) -> Result<Url, Finding> {
             ),
         )),
         Ok(url) => Ok(url),
-    }
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
     }
 }
 
