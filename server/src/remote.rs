@@ -183,7 +183,10 @@ impl JwtVerifier for TokenVerifier {
     /// The signature only: the grader checks `iss` and `exp` itself, and says so.
     async fn verify(&self, token: &str, keys: Keys<'_>) -> Result<Option<SignatureCheck>, StoreError> {
         let Ok(header) = jsonwebtoken::decode_header(token) else {
-            return Ok(None);
+            // A JWT whose header names no algorithm a key can verify (`"alg": "none"`,
+            // say) is not signed by the server, whoever's keys are asked.
+            let is_jwt = oauthlab::oauth::jwt::decode_unverified(token).is_some();
+            return Ok(is_jwt.then_some(SignatureCheck::Invalid));
         };
         Ok(Some(match keys {
             Keys::Builtin => self.ring.check(token, &header).await?,

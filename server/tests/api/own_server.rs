@@ -2,6 +2,8 @@
 //! URL over real HTTP, its JWKS read to check signatures. A second OAuth Lab on
 //! loopback plays the learner's Keycloak, with a learner of its own there.
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use serde_json::{json, Value};
 
 use crate::helpers::{field, finding, statuses, TestApp};
@@ -79,6 +81,11 @@ async fn a_learner_completes_the_exercise_against_their_own_server() {
     let tampered = response.replace(&access, &parts.join("."));
     let verdict = lab.check_json("token-response", &tampered).await;
     assert_eq!(ok(&verdict, "token.signature"), Some(false), "{verdict}");
+    // So does an unsigned one with the same claims.
+    let none = format!("{}.{}.", URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"at+jwt"}"#), parts[1]);
+    let verdict = lab.check_json("token-response", &response.replace(&access, &none)).await;
+    assert_eq!(ok(&verdict, "token.signature"), Some(false), "{verdict}");
+    assert_eq!(verdict["passed"], false);
 
     let verdict = lab.check_json("token-response", &response).await;
     assert_eq!(verdict["passed"], true, "{verdict}");
