@@ -194,3 +194,41 @@ impl JwtVerifier for TokenVerifier {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EC: &str = r#"{"kty":"EC","crv":"P-256","kid":"sig-1","use":"sig","alg":"ES256",
+        "x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}"#;
+    const ENC: &str = r#"{"kty":"EC","crv":"P-256","kid":"enc-1","use":"enc",
+        "x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}"#;
+
+    fn header(kid: Option<&str>) -> Header {
+        Header { kid: kid.map(str::to_owned), ..Header::new(jsonwebtoken::Algorithm::ES256) }
+    }
+
+    #[test]
+    fn a_jwk_set_keeps_the_keys_it_can_read_and_skips_the_rest() {
+        let body = format!(r#"{{"keys": [{EC}, {{"kty":"weird"}}, {ENC}]}}"#);
+        let keys = parse_jwks(&body).expect("jwks");
+        let kids: Vec<_> = keys.iter().filter_map(|k| k.common.key_id.clone()).collect();
+        assert_eq!(kids, ["sig-1", "enc-1"]);
+        for (bad, why) in [("nope", "not JSON"), (r#"{"keys": 1}"#, "not a JWK Set"), ("[]", "not a JWK Set")]
+        {
+            assert!(parse_jwks(bad).is_err_and(|e| e.contains(why)), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_key_is_found_by_kid_or_as_the_one_signing_key() {
+        let keys = parse_jwks(&format!(r#"{{"keys": [{EC}, {ENC}]}}"#)).expect("jwks");
+        let kid = |k: Option<&Jwk>| k.and_then(|k| k.common.key_id.clone());
+        assert_eq!(kid(find(&keys, &header(Some("sig-1")))).as_deref(), Some("sig-1"));
+        assert_eq!(kid(find(&keys, &header(Some("other")))), None);
+        assert_eq!(kid(find(&keys, &header(None))).as_deref(), Some("sig-1"), "the one signing key");
+        let two =
+            parse_jwks(&format!(r#"{{"keys": [{EC}, {}]}}"#, EC.replace("sig-1", "sig-2"))).expect("jwks");
+        assert_eq!(kid(find(&two, &header(None))), None, "no kid and two signing keys: which?");
+    }
+}
