@@ -25,6 +25,8 @@ pub struct AuthRequest {
     pub scope: String,
     pub state: Option<String>,
     pub code_challenge: String,
+    /// OpenID Connect's `nonce`, echoed in the ID token.
+    pub nonce: Option<String>,
 }
 
 /// Why a request is refused: on a page when the client or redirect URI can't be trusted,
@@ -124,7 +126,11 @@ pub fn validate(params: &Params, registered: Option<&[String]>) -> Result<AuthRe
             format!("Unknown scope {unknown:?}; this server knows {}.", SCOPES.join(", ")),
         ));
     }
-    Ok(AuthRequest { client_id, redirect_uri, scope: scopes.join(" "), state, code_challenge })
+    let nonce = match params.get("nonce") {
+        Ok(nonce) => nonce.map(str::to_owned),
+        Err(_) => return Err(back(OAuthErrorCode::InvalidRequest, "nonce appears more than once.".into())),
+    };
+    Ok(AuthRequest { client_id, redirect_uri, scope: scopes.join(" "), state, code_challenge, nonce })
 }
 
 fn escape(s: &str) -> String {
@@ -210,6 +216,7 @@ impl Practice {
             redirect_uri: req.redirect_uri.clone(),
             scope: req.scope.clone(),
             code_challenge: req.code_challenge.clone(),
+            nonce: req.nonce.clone(),
             expires_at: now + self.lifetimes.code,
         };
         if let Err(err) = self.codes.insert_code(&record, now).await {

@@ -19,6 +19,8 @@ pub struct CodeRecord {
     pub redirect_uri: String,
     pub scope: String,
     pub code_challenge: String,
+    /// The OpenID Connect `nonce` of the request, for the ID token.
+    pub nonce: Option<String>,
     pub expires_at: i64,
 }
 
@@ -142,19 +144,20 @@ fn code_of(row: &SqliteRow) -> Result<CodeRecord, sqlx::Error> {
         redirect_uri: row.try_get("redirect_uri")?,
         scope: row.try_get("scope")?,
         code_challenge: row.try_get("code_challenge")?,
+        nonce: row.try_get("nonce")?,
         expires_at: row.try_get("expires_at")?,
     })
 }
 
 const CODE_COLUMNS: &str =
-    "code_sha256, client_id, learner_id, redirect_uri, scope, code_challenge, expires_at";
+    "code_sha256, client_id, learner_id, redirect_uri, scope, code_challenge, nonce, expires_at";
 
 #[async_trait]
 impl CodeStore for Db {
     async fn insert_code(&self, code: &CodeRecord, now: i64) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO auth_codes (code_sha256, client_id, learner_id, redirect_uri, scope,
-             code_challenge, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+             code_challenge, nonce, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&code.code_sha256)
         .bind(&code.client_id)
@@ -162,6 +165,7 @@ impl CodeStore for Db {
         .bind(&code.redirect_uri)
         .bind(&code.scope)
         .bind(&code.code_challenge)
+        .bind(&code.nonce)
         .bind(now)
         .bind(code.expires_at)
         .execute(&self.pool)

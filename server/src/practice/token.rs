@@ -34,6 +34,18 @@ struct AccessClaims<'a> {
     scope: &'a str,
 }
 
+/// OpenID Connect ID token claims (Core §2), for a request with the `openid` scope.
+#[derive(Serialize)]
+struct IdClaims<'a> {
+    iss: &'a str,
+    sub: &'a str,
+    aud: &'a str,
+    exp: i64,
+    iat: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nonce: Option<&'a str>,
+}
+
 pub async fn token_post(State(p): State<Practice>, headers: HeaderMap, body: Bytes) -> Response {
     let res = match token(&p, &headers, &body).await {
         Ok(json) => Json(json).into_response(),
@@ -140,6 +152,7 @@ async fn code_grant(p: &Practice, client: &Client, params: &Params) -> Result<Va
         grant_type: "authorization_code",
         parent: None,
         absolute_expires_at: now + p.lifetimes.refresh_absolute,
+        nonce: record.nonce.as_deref(),
     };
     issue(p, client, &grant, now).await
 }
@@ -197,6 +210,7 @@ async fn refresh_grant(p: &Practice, client: &Client, params: &Params) -> Result
         grant_type: "refresh_token",
         parent: Some(&old.token_sha256),
         absolute_expires_at: old.absolute_expires_at,
+        nonce: None,
     };
     issue(p, client, &grant, now).await
 }
@@ -209,6 +223,8 @@ struct Grant<'a> {
     grant_type: &'static str,
     parent: Option<&'a str>,
     absolute_expires_at: i64,
+    /// The authorization request's nonce (the code exchange only).
+    nonce: Option<&'a str>,
 }
 
 /// Sign an access token, and make a refresh token when `offline_access` was granted and
@@ -260,6 +276,23 @@ async fn issue(p: &Practice, client: &Client, g: &Grant<'_>, now: i64) -> Result
         "expires_in": p.lifetimes.access_token,
         "scope": g.scope,
     });
+    if g.scope.split(' ').any(|s| s == "openid") {
+        let claims = IdClaims {
+            iss: &p.issuer,
+            sub: g.learner_id,
+            aud: &client.client_id,
+            exp,
+            iat: now,
+            nonce: g.nonce,
+        };
+        let mut header = Header::new(Algorithm::ES256);
+        header.kid = Some(key.kid.clone());
+        let id_token = jsonwebtoken::encode(&header, &claims, &key.encoding).map_err(|e| {
+            tracing::error!(error = %e, "signing failed");
+            OAuthError::server_error()
+        })?;
+        body["id_token"] = json!(id_token);
+    }
     let offline = g.scope.split(' ').any(|s| s == "offline_access");
     if offline && client.app.refresh_tokens_enabled {
         let refresh_token = random_secret();

@@ -655,3 +655,53 @@ async fn a_bad_client_secret_at_revoke_and_introspect_is_401_with_www_authentica
     // Nothing was revoked by the failed attempt.
     assert_eq!(introspect(&app, tokens.access_token().secret()).await["active"], true);
 }
+
+/// The published key a JWT names by `kid`.
+async fn published_key(app: &TestApp, jwt: &str) -> jsonwebtoken::DecodingKey {
+    let kid = jsonwebtoken::decode_header(jwt).expect("header").kid.expect("kid");
+    let jwks = app.get_json("/oauth2/jwks").await;
+    let jwk = jwks["keys"].as_array().expect("keys").iter().find(|k| k["kid"] == kid).expect("kid published");
+    jsonwebtoken::DecodingKey::from_ec_components(
+        jwk["x"].as_str().expect("x"),
+        jwk["y"].as_str().expect("y"),
+    )
+    .expect("key")
+}
+
+/// A code flow with the token request posted by hand: the whole JSON answer, extra
+/// members included.
+async fn raw_tokens(app: &TestApp, scopes: &[&str], extra: &str) -> Value {
+    let (_, verifier, url, _) = start(app, scopes, AuthType::BasicAuth).await;
+    let login = app.login(&format!("{url}{extra}")).await;
+    let (id, secret) = creds(app).await;
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", login.code.as_str()),
+        ("redirect_uri", &app.url("/redirect")),
+        ("code_verifier", verifier.secret()),
+    ];
+    let res = post_form(app, "/oauth2/token", &form, Some((&id, &secret))).await;
+    assert_eq!(res.status(), 200);
+    res.json().await.expect("json")
+}
+
+#[tokio::test]
+async fn an_openid_login_gets_an_id_token_for_the_client_with_its_nonce() {
+    let app = TestApp::spawn().await;
+    let body = raw_tokens(&app, &["openid"], "&nonce=n-0S6_WzA2Mj").await;
+    let id_token = body["id_token"].as_str().expect("an id_token for openid");
+    let (id, _) = creds(&app).await;
+    let key = published_key(&app, id_token).await;
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+    validation.set_issuer(&[app.base.as_str()]);
+    validation.set_audience(&[id.as_str()]);
+    let claims = jsonwebtoken::decode::<Value>(id_token, &key, &validation).expect("a valid ID token").claims;
+    assert_eq!(claims["nonce"], "n-0S6_WzA2Mj");
+    validation.set_audience(&[app.url("/practice-api")]);
+    let access = body["access_token"].as_str().expect("access token");
+    let access = jsonwebtoken::decode::<Value>(access, &key, &validation).expect("access token").claims;
+    assert_eq!(claims["sub"], access["sub"], "the same user as the access token");
+
+    let plain = raw_tokens(&app, &["offline_access"], "").await;
+    assert!(plain.get("id_token").is_none(), "OAuth only, without openid: no ID token");
+}
