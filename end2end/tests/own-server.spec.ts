@@ -45,3 +45,24 @@ test.describe('a learner works against their own authorization server', () => {
     await exercise.expectStatus('authorization-url', 'current');
   });
 });
+
+test.describe('with JavaScript off', () => {
+  test.use({ javaScriptEnabled: false });
+
+  test('the server page works with plain form posts and keeps what was typed', async ({ page, baseURL }) => {
+    const issuer = String(baseURL);
+    await page.goto('/exercises/refresh/provider');
+    await expect(page.locator('html')).not.toHaveAttribute('data-hydrated', 'true');
+    const provider = new ProviderPage(page);
+
+    await provider.findServer(`${issuer}/typo`, 'my-app');
+    await expect(page).toHaveURL(/\/exercises\/refresh\/provider$/);
+    await expect(provider.verdict().locator('[data-finding="provider.metadata"]')).toContainText('HTTP 404');
+    await expect(page.getByLabel('Issuer URL')).toHaveValue(`${issuer}/typo`);
+    await expect(page.getByLabel('Client ID of your application there (optional)')).toHaveValue('my-app');
+
+    await provider.findServer(issuer);
+    await expect(provider.heading()).toHaveText('In use: your own server');
+    await provider.useBuiltin();
+  });
+});
