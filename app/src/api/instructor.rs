@@ -25,6 +25,8 @@ pub struct LearnerView {
     pub updated_at: Option<i64>,
     /// "3 min ago", as of when the server answered.
     pub last_activity: String,
+    /// The issuer of the learner's own server; `None` on the built-in one.
+    pub server: Option<String>,
 }
 
 #[cfg(feature = "ssr")]
@@ -99,6 +101,7 @@ fn view_of(class: ClassSummary, learners: &[LearnerRow]) -> ClassView {
                 completed: l.exercises.refresh.completed,
                 updated_at: l.exercises.refresh.updated_at,
                 last_activity: ago(l.exercises.refresh.updated_at, crate::services::now_unix()),
+                server: l.server.clone(),
             })
             .collect(),
         class_id: class.class_id,

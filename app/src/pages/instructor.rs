@@ -188,7 +188,12 @@ fn LearnerRowView(learner: LearnerView, reset_learner: ServerAction<ResetLearner
                     </ol>
                 </details>
             </td>
-            <td data-testid="learner-progress">{progress}</td>
+            <td data-testid="learner-progress">
+                {progress}
+                {learner.server.clone().map(|issuer| view! {
+                    <span class="hint learner-server" data-testid="learner-server">{format!(" on {issuer}")}</span>
+                })}
+            </td>
             <td>{learner.last_activity.clone()}</td>
             <td>
                 <details class="reset">

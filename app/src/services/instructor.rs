@@ -47,6 +47,8 @@ pub struct LearnerRow {
     pub display_name: Option<String>,
     pub class_id: String,
     pub exercises: LearnerExercises,
+    /// The issuer of the learner's own authorization server; `None` on the built-in one.
+    pub server: Option<String>,
 }
 
 /// A class row as stored.

@@ -152,9 +152,11 @@ impl InstructorStore for Db {
         class_id: Option<&str>,
     ) -> Result<Vec<LearnerRow>, StoreError> {
         let rows = sqlx::query(
-            "SELECT m.learner_id, m.display_name, m.class_id, p.steps_passed, p.completed, p.updated_at
+            "SELECT m.learner_id, m.display_name, m.class_id, p.steps_passed, p.completed, p.updated_at,
+                    json_extract(s.choice, '$.own.metadata.issuer') AS server
              FROM class_members m JOIN classes c ON c.class_id = m.class_id
              LEFT JOIN progress p ON p.learner_id = m.learner_id AND p.exercise = 'refresh'
+             LEFT JOIN learner_servers s ON s.learner_id = m.learner_id
              WHERE c.instructor_id = ? AND (? IS NULL OR m.class_id = ?)
              ORDER BY m.joined_at, m.learner_id",
         )
@@ -177,6 +179,7 @@ impl InstructorStore for Db {
                             updated_at: r.try_get("updated_at")?,
                         },
                     },
+                    server: r.try_get("server")?,
                 })
             })
             .collect::<Result<_, sqlx::Error>>()

@@ -357,3 +357,23 @@ async fn joining_needs_a_real_code_and_a_short_name() {
         .expect("post");
     assert_eq!(res.status(), 400);
 }
+
+#[tokio::test]
+async fn the_learners_list_names_a_learners_own_server() {
+    let (app, idp) = (TestApp::spawn().await, TestApp::spawn().await);
+    let c = instructor(&app, "ada@example.org").await;
+    let class = create_class(&app, &c, "Workshop").await;
+    join(&app, &join_code(&class), "Grace").await;
+    let list: Value = learners(&app, &c, "").await.json().await.expect("json");
+    assert_eq!(list[0]["server"], Value::Null, "the built-in server");
+    let res = app
+        .client
+        .put(app.url("/api/v1/exercises/refresh/provider"))
+        .json(&json!({"issuer": idp.base}))
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(res.json::<Value>().await.expect("json")["passed"], true);
+    let list: Value = learners(&app, &c, "").await.json().await.expect("json");
+    assert_eq!(list[0]["server"], idp.base);
+}
