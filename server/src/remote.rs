@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{DecodingKey, Header};
 use oauthlab::exercises::refresh::SignatureCheck;
-use oauthlab::oauth::discovery::Fetched;
+use oauthlab::oauth::discovery::{is_local_ip, Fetched, Reach};
 
 use crate::practice::keys::{signature_check, KeyRing};
 
@@ -26,8 +26,14 @@ pub struct HttpFetcher {
 }
 
 impl HttpFetcher {
-    pub fn new() -> Self {
-        let client = reqwest::Client::builder()
+    /// A fetcher for a site that reaches `reach`: on a public site, host names that
+    /// resolve only to local or private addresses are refused as well.
+    pub fn new(reach: Reach) -> Self {
+        let builder = match reach {
+            Reach::Public => reqwest::Client::builder().dns_resolver(Arc::new(PublicOnly)),
+            Reach::Loopback => reqwest::Client::builder(),
+        };
+        let client = builder
             .redirect(reqwest::redirect::Policy::none())
             .timeout(TIMEOUT)
             .connect_timeout(Duration::from_secs(3))
@@ -40,9 +46,25 @@ impl HttpFetcher {
     }
 }
 
-impl Default for HttpFetcher {
-    fn default() -> Self {
-        Self::new()
+/// Resolves host names to their public addresses only, so that a learner can't make
+/// a public site fetch from its own network by a name that points there.
+struct PublicOnly;
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let found: Vec<std::net::SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let public: Vec<_> = found.into_iter().filter(|a| !is_local_ip(a.ip())).collect();
+            if public.is_empty() {
+                let reason =
+                    format!("{host} has only local or private addresses, which this site does not reach");
+                return Err(reason.into());
+            }
+            let addrs: reqwest::dns::Addrs = Box::new(public.into_iter());
+            Ok(addrs)
+        })
     }
 }
 
@@ -206,6 +228,23 @@ mod tests {
 
     fn header(kid: Option<&str>) -> Header {
         Header { kid: kid.map(str::to_owned), ..Header::new(jsonwebtoken::Algorithm::ES256) }
+    }
+
+    #[tokio::test]
+    async fn a_public_site_refuses_names_that_point_into_its_own_network() {
+        use reqwest::dns::Resolve;
+        let name: reqwest::dns::Name = "localhost".parse().expect("name");
+        let err = PublicOnly.resolve(name).await.err().expect("refused");
+        assert!(err.to_string().contains("only local or private addresses"), "{err}");
+        // And through a real request: the reason reaches the learner.
+        let fetched =
+            HttpFetcher::new(Reach::Public).get("http://localhost:9/.well-known/openid-configuration").await;
+        match fetched {
+            Fetched::Failed(reason) => {
+                assert!(reason.contains("only local or private addresses"), "{reason}")
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -65,7 +65,8 @@ impl AppState {
             keys: KeyRing::new(Arc::new(db.clone()), key, settings.lifetimes.access_token),
             lifetimes: settings.lifetimes,
         };
-        let fetcher: Arc<dyn Fetcher> = Arc::new(HttpFetcher::new());
+        let reach = oauthlab::oauth::discovery::Reach::for_site(&settings.public_url);
+        let fetcher: Arc<dyn Fetcher> = Arc::new(HttpFetcher::new(reach));
         let services = Services {
             progress: Arc::new(db.clone()),
             apps: Arc::new(db.clone()),

@@ -145,18 +145,34 @@ pub fn is_loopback(url: &Url) -> bool {
 }
 
 fn is_private_address(url: &Url) -> bool {
-    let ip = match url.host() {
-        Some(Host::Ipv4(ip)) => IpAddr::V4(ip),
-        Some(Host::Ipv6(ip)) => IpAddr::V6(ip),
-        _ => return false,
-    };
+    match url.host() {
+        Some(Host::Ipv4(ip)) => is_local_ip(IpAddr::V4(ip)),
+        Some(Host::Ipv6(ip)) => is_local_ip(IpAddr::V6(ip)),
+        _ => false,
+    }
+}
+
+/// An address on this machine or a private network (loopback, RFC 1918, link-local,
+/// unique local, unspecified, broadcast): not one a site on the internet should fetch
+/// from for its users.
+pub fn is_local_ip(ip: IpAddr) -> bool {
     match ip {
-        IpAddr::V4(ip) => ip.is_private() || ip.is_link_local() || ip.is_unspecified() || ip.is_broadcast(),
-        IpAddr::V6(ip) => {
-            ip.is_unspecified()
-                || (ip.segments()[0] & 0xfe00) == 0xfc00
-                || (ip.segments()[0] & 0xffc0) == 0xfe80
+        IpAddr::V4(ip) => {
+            ip.is_loopback()
+                || ip.is_private()
+                || ip.is_link_local()
+                || ip.is_unspecified()
+                || ip.is_broadcast()
         }
+        IpAddr::V6(ip) => match ip.to_ipv4_mapped() {
+            Some(v4) => is_local_ip(IpAddr::V4(v4)),
+            None => {
+                ip.is_loopback()
+                    || ip.is_unspecified()
+                    || (ip.segments()[0] & 0xfe00) == 0xfc00
+                    || (ip.segments()[0] & 0xffc0) == 0xfe80
+            }
+        },
     }
 }
 
@@ -223,6 +239,9 @@ pub fn review(issuer: &Issuer, attempts: &[(String, Fetched)], reach: Reach) -> 
             || (url.scheme() == "http" && reach == Reach::Loopback && is_loopback(&url));
         if !secure {
             return Err(format!("{name} ({}) does not use https", show(value, 100)));
+        }
+        if reach == Reach::Public && (is_loopback(&url) || is_private_address(&url)) {
+            return Err(format!("{name} ({}) is a local or private address", show(value, 100)));
         }
         Ok(value.to_owned())
     };
@@ -447,6 +466,29 @@ mod tests {
     }
 
     #[test]
+    fn local_and_private_addresses_are_told_from_public_ones() {
+        let local = [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:10.0.0.1",
+        ];
+        let public = ["93.184.216.34", "8.8.8.8", "2606:4700::1111", "::ffff:8.8.8.8"];
+        for ip in local {
+            assert!(is_local_ip(ip.parse().expect("ip")), "{ip}");
+        }
+        for ip in public {
+            assert!(!is_local_ip(ip.parse().expect("ip")), "{ip}");
+        }
+    }
+
+    #[test]
     fn a_site_on_loopback_reaches_loopback_servers_and_others_do_not() {
         for (site, reach) in [
             ("http://127.0.0.1:3000", Reach::Loopback),
@@ -558,6 +600,16 @@ mod tests {
                 )],
                 vec!["provider.endpoints"],
                 "token_endpoint (http://dev-1.okta.com/t) does not use https",
+            ),
+            (
+                vec![Fetched::Document(
+                    document(good, "").replace(
+                        "https://dev-1.okta.com/oauth2/default/keys",
+                        "https://169.254.169.254/keys",
+                    ),
+                )],
+                vec!["provider.endpoints"],
+                "jwks_uri (https://169.254.169.254/keys) is a local or private address",
             ),
             (
                 vec![Fetched::Document(document(good, r#", "code_challenge_methods_supported": ["plain"]"#))],
