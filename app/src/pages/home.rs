@@ -12,7 +12,8 @@ pub fn HomePage() -> impl IntoView {
             <p class="lede">
                 "Each exercise walks you through a real flow, one step at a time, and checks your "
                 "work as you go. Every mistake gets a message that says how to fix it. "
-                "Work against the built-in practice authorization server, no account needed."
+                "Work against the built-in practice authorization server, no account needed, or "
+                <a href="/exercises/refresh/provider">"against your own Okta, Auth0 or Keycloak"</a>"."
             </p>
         </section>
         <section aria-labelledby="exercises-title">
