@@ -220,6 +220,8 @@ impl JwtVerifier for TokenVerifier {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as URL_SAFE_NO_PAD_ENGINE;
+    use base64::Engine;
 
     const EC: &str = r#"{"kty":"EC","crv":"P-256","kid":"sig-1","use":"sig","alg":"ES256",
         "x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}"#;
@@ -245,6 +247,54 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    /// An RS256 token and its key, as Okta, Auth0 and Keycloak sign (made once with
+    /// `openssl genrsa` and `openssl dgst -sha256 -sign`; the private key was discarded).
+    const RS256_TOKEN: &str = "eyJhbGciOiJSUzI1NiIsImtpZCI6InJzYS0xIiwidHlwIjoiSldUIn0.eyJpc3MiOiJodHRwczovL2tjLmV4YW1wbGUvcmVhbG1zL2xhYiIsInN1YiI6ImxlYXJuZXItNyIsImF1ZCI6ImFjY291bnQiLCJpYXQiOjE3NjcyMjU2MDAsImV4cCI6MTc2NzIyOTIwMCwic2NvcGUiOiJvcGVuaWQgb2ZmbGluZV9hY2Nlc3MifQ.DHhI48hwSc9ENw5xrnnhowvGghlo0VstQtW3PYon4jtBbP5qL14yWxOvr8HHb3akgR5rBtvvE4azq-fij7XHNukwl748aBrAqWKmcFl0Pq3wgGuOtk-kItd78GzZNCEpQH-INWFjXCyN744ObgDr5rJIanpCWDaz_C7pV5Pvb6VZl0ApI8B83Dq4iTd_Q-0DigyJuuNaLjLhvm5BW6TZukrwjFKCuXki96T-3E6gORNUtY6qpxp5N3xSxIdh1Z7RM031gDWm-KKyjQJg8YBvfVu5RHr3Mh1vPksltnxwK7aOgepjEwZONC3Pt2O_Ba93h4rRbQVeRIb9B8BSykMGSw";
+    const RS256_N: &str = "q0GeoNdAo5-XkfoCuZqhq44Wc9Vj-uB1mNdqx7tPDaNW7XWrQuhiHPj5H7q1C86hqRVl0HZCic8EGk-dUD1bqsP1T4DdTKTDm_wqFmddTSUXEJpLHHssDv_k2M1k7ClK4-GPMH3NDHneaFWBJ6ZKhjP7gXdlxa_3qD-vYthNvcE1cZAGZBLxkzknaPsJANO8rgKZ-VJm635-deq9eic_lPeMdGGJ4e1N5pIxynmaIiOG9KMXXlS9HwYcRpWuCdqIw0er8-53I_ONvwFvCv75FkMvsYmgbmy11mEdf2-4hFIDI-JrLRo4eLoEG_q2l_FQZrxjcLsTGqsszJB8SVZdRw";
+
+    #[tokio::test]
+    async fn another_servers_rs256_token_is_checked_against_its_published_jwks() {
+        use app::services::memory::Documents;
+        let db = crate::storage::Db::open("sqlite::memory:").await.expect("db");
+        let ring = KeyRing::new(Arc::new(db), crate::storage::ServerKey::random(), 900);
+        let documents = Arc::new(Documents::default());
+        let jwks = format!(
+            r#"{{"keys": [{ENC}, {{"kty":"RSA","kid":"rsa-1","use":"sig","alg":"RS256","n":"{RS256_N}","e":"AQAB"}}]}}"#
+        );
+        documents.put("https://kc.example/certs", Fetched::Document(jwks));
+        let verifier = TokenVerifier::new(ring, documents.clone());
+        let keys = Keys::Published("https://kc.example/certs");
+
+        let verdict = verifier.verify(RS256_TOKEN, keys).await.expect("verify");
+        assert_eq!(verdict, Some(SignatureCheck::Verified { kid: "rsa-1".into() }));
+        // A changed payload no longer verifies.
+        let mut parts: Vec<&str> = RS256_TOKEN.split('.').collect();
+        let forged =
+            URL_SAFE_NO_PAD_ENGINE.encode(r#"{"iss":"https://kc.example/realms/lab","sub":"admin"}"#);
+        parts[1] = &forged;
+        assert_eq!(
+            verifier.verify(&parts.join("."), keys).await.expect("verify"),
+            Some(SignatureCheck::Invalid)
+        );
+        // Keys are kept a while: the JWKS going away does not matter for a known kid...
+        documents.put("https://kc.example/certs", Fetched::Status(503));
+        assert!(matches!(
+            verifier.verify(RS256_TOKEN, keys).await,
+            Ok(Some(SignatureCheck::Verified { .. }))
+        ));
+        // ...and a JWKS that can't be read is said to be unavailable, with why.
+        let elsewhere = Keys::Published("https://kc.example/other-certs");
+        let unavailable = verifier.verify(RS256_TOKEN, elsewhere).await.expect("verify");
+        assert_eq!(
+            unavailable,
+            Some(SignatureCheck::Unavailable {
+                reason: "HTTP 404 from https://kc.example/other-certs".into()
+            })
+        );
+        // An opaque token is not checked at all.
+        assert_eq!(verifier.verify("opaque-token", keys).await.expect("verify"), None);
     }
 
     #[test]
