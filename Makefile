@@ -10,9 +10,9 @@ DATABASE ?= sqlite:data/oauthlab.db
 LEPTOS_VERSION := 0.3.10
 WASM_BINDGEN_VERSION := 0.2.130
 
-.PHONY: setup tools serve build test test-rust test-e2e lint clean
+.PHONY: setup tools browser serve build test test-rust test-e2e lint clean
 
-## Install what is missing: the wasm target, cargo-leptos, wasm-bindgen, Chromium, npm packages.
+## Install what is missing to build: the wasm target, cargo-leptos, wasm-bindgen, npm packages (wasm-opt).
 setup: tools node_modules/.installed
 
 tools:
@@ -22,6 +22,9 @@ tools:
 	@command -v cargo-nextest >/dev/null || cargo install cargo-nextest --locked
 	@wasm-bindgen --version 2>/dev/null | grep -q '$(WASM_BINDGEN_VERSION)' || \
 		cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+
+## Debian's Chromium for the browser tests (Playwright cannot download its own here).
+browser:
 	@command -v chromium >/dev/null || { \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium; }
@@ -41,11 +44,11 @@ serve: build
 ## Every test: the core, the server (API, storage, CLI), then the browser tests.
 test: build test-rust test-e2e
 
-test-rust:
+test-rust: tools
 	cargo nextest run --workspace --exclude app --no-fail-fast
 	cargo nextest run -p app --features ssr --lib
 
-test-e2e: build
+test-e2e: build browser
 	npx playwright test --config end2end/playwright.config.ts
 
 lint:
