@@ -19,7 +19,6 @@ tools:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	@cargo leptos --version 2>/dev/null | grep -q '$(LEPTOS_VERSION)' || \
 		CARGO_PROFILE_RELEASE_LTO=off cargo install cargo-leptos --locked --version $(LEPTOS_VERSION)
-	@command -v cargo-nextest >/dev/null || cargo install cargo-nextest --locked
 	@wasm-bindgen --version 2>/dev/null | grep -q '$(WASM_BINDGEN_VERSION)' || \
 		cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
 
@@ -45,6 +44,7 @@ serve: build
 test: build test-rust test-e2e
 
 test-rust: tools
+	@command -v cargo-nextest >/dev/null || cargo install cargo-nextest --locked
 	cargo nextest run --workspace --exclude app --no-fail-fast
 	cargo nextest run -p app --features ssr --lib
 
