@@ -9,7 +9,7 @@
 //! 1. `verifier.format`, `verifier.randomness` (warning), `verifier.secret` (info)
 //! 2. `challenge.match`
 //! 3. `url.parse`, `url.endpoint`, `url.fragment`, `url.duplicates`, `url.placeholders`,
-//!    `url.response_type`, `url.client_id`, `url.redirect_uri`, `url.state` (may warn),
+//!    `url.secrets`, `url.response_type`, `url.client_id`, `url.redirect_uri`, `url.state` (may warn),
 //!    `url.offline_access`, `url.code_challenge`, `url.code_challenge_method`
 //! 4. `token.json`, `token.object`, `token.error`, `token.token_type`, `token.access_token`,
 //!    `token.expires_in`, `token.refresh_token`, `token.scope`, `token.jwt` (info),

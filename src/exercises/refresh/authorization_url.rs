@@ -34,6 +34,7 @@ pub(super) fn check(input: &str, facts: &Facts<'_>) -> Vec<Finding> {
     }
     findings.push(duplicates(&params));
     findings.push(placeholders(&params));
+    findings.push(secrets(&params, facts.progress.challenge.as_deref()));
     findings.push(response_type(get("response_type")));
     findings.push(client_id(get("client_id"), provider));
     findings.push(redirect_uri(get("redirect_uri"), provider));
@@ -249,6 +250,62 @@ fn placeholders(params: &[(String, String)]) -> Finding {
     } else {
         Finding::fail(ID, format!("{}.", found.join("; ")))
     }
+}
+
+/// Parameters that carry a secret, and why each never belongs in the authorization URL.
+const SECRET_PARAMETERS: &[(&str, &str)] = &[
+    (
+        "client_secret",
+        "the client secret goes only to the token endpoint, from your application's back end \
+         (RFC 6749 §2.3.1)",
+    ),
+    (
+        "code_verifier",
+        "the code verifier stays with your application until the token request; the URL \
+         carries only its challenge (RFC 7636 §4.3)",
+    ),
+    ("password", "the user types their password at the authorization server, never into a URL"),
+    ("access_token", "tokens are never sent in an authorization request"),
+    ("refresh_token", "tokens are never sent in an authorization request"),
+];
+
+/// A secret in the URL: the authorization request travels through the browser, so its
+/// URL ends up in the history, in server logs and in `Referer` headers. A value whose
+/// S256 hash is this learner's challenge is the verifier, whatever its parameter's name
+/// (in `code_challenge` itself, `code_challenge` already says so).
+fn secrets(params: &[(String, String)], challenge: Option<&str>) -> Finding {
+    const ID: &str = "url.secrets";
+    let is_verifier = |value: &str| {
+        challenge.is_some_and(|c| crate::pkce::Verifier::parse(value).is_ok_and(|v| v.challenge() == c))
+    };
+    let mut found: Vec<String> = Vec::new();
+    for (name, value) in params {
+        let why = SECRET_PARAMETERS.iter().find(|(secret, _)| secret == name).map(|(_, why)| *why);
+        let line = match why {
+            Some(why) => format!("remove `{name}`: {why}"),
+            None if name != "code_challenge" && is_verifier(value) => format!(
+                "the value of `{}` is your code verifier from step 1: remove it, as the URL \
+                 carries only the challenge (RFC 7636 §4.3)",
+                show(name, 40)
+            ),
+            None => continue,
+        };
+        if !found.contains(&line) {
+            found.push(line);
+        }
+    }
+    if found.is_empty() {
+        return Finding::pass(ID, "The URL carries no secret: no client secret, verifier or token.");
+    }
+    Finding::fail(
+        ID,
+        format!(
+            "The URL carries a secret, and an authorization URL passes through the browser, its \
+             history and server logs: {}. As it has been exposed, replace it too (a new verifier \
+             in step 1, or a new client secret).",
+            found.join("; ")
+        ),
+    )
 }
 
 fn response_type(value: Option<&str>) -> Finding {
@@ -771,6 +828,31 @@ mod tests {
         assert!(message.contains("`state` still holds the placeholder `{RANDOM_STRING}`"), "{message}");
         assert!(message.contains("`client_id` still holds the placeholder `YOUR_CLIENT_ID`"), "{message}");
         assert_eq!(blocking(&out), ["url.placeholders"]);
+    }
+
+    #[test]
+    fn a_secret_in_the_url_fails_and_is_not_recorded() {
+        let cases = [
+            (
+                "&client_secret=s3cr3t-value".to_owned(),
+                "remove `client_secret`: the client secret goes only to the token endpoint",
+            ),
+            (format!("&code_verifier={VERIFIER}"), "remove `code_verifier`"),
+            ("&password=hunter2".to_owned(), "remove `password`"),
+            ("&refresh_token=abc".to_owned(), "remove `refresh_token`: tokens are never sent"),
+            (format!("&nonce={VERIFIER}"), "the value of `nonce` is your code verifier from step 1"),
+        ];
+        for (extra, want) in cases {
+            let out = check_url(&format!("{}{extra}", good_url()), &builtin());
+            assert_eq!(blocking(&out), ["url.secrets"], "{extra}");
+            let message = &finding(&out, "url.secrets").message;
+            assert!(message.contains(want), "{extra}: {message}");
+            assert!(!message.contains("s3cr3t") && !message.contains(VERIFIER), "{message}");
+            assert_eq!(out.progress, None, "{extra}");
+        }
+        // Another string of verifier shape is not this learner's verifier.
+        let other = format!("{}&nonce={}", good_url(), "x".repeat(43));
+        assert!(finding(&check_url(&other, &builtin()), "url.secrets").ok);
     }
 
     /// The built-in endpoint, but with no client_id known, so only placeholders fail.
