@@ -13,7 +13,7 @@
 //!    `url.offline_access`, `url.code_challenge`, `url.code_challenge_method`
 //! 4. `token.json`, `token.object`, `token.error`, `token.token_type`, `token.access_token`,
 //!    `token.expires_in`, `token.refresh_token`, `token.scope`, `token.jwt` (info),
-//!    `token.expired` (warning)
+//!    `token.expired` (a warning in step 4, a failure in step 5)
 //! 5. the ids of step 4, and `refresh.new_access_token`, `refresh.rotation` (info),
 //!    `refresh.sub`, `refresh.iat` (may warn), `refresh.completed` (info)
 

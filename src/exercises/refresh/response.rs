@@ -497,10 +497,14 @@ fn jwt_findings(
         } else {
             "that is what the refresh token is for: step 5 gets a new one"
         };
-        findings.push(Finding::warn(
-            "token.expired",
-            format!("The access token expired {ago} ago (its exp is in the past): {advice}."),
-        ));
+        let message = format!("The access token expired {ago} ago (its exp is in the past): {advice}.");
+        // Step 4's tokens may age while the learner reads on; a refresh just made must
+        // give a token that can still be used.
+        findings.push(if refreshing {
+            Finding::fail("token.expired", message)
+        } else {
+            Finding::warn("token.expired", message)
+        });
     }
     findings
 }
@@ -684,15 +688,24 @@ fn refresh_findings(new: &TokenRecord, old: Option<&TokenRecord>) -> Vec<Finding
         });
     }
     if let (Some(n), Some(o)) = (new.iat, old.iat) {
-        findings.push(if n > o {
-            Finding::pass("refresh.iat", "The new access token was issued after step 4's (iat).")
-        } else {
-            Finding::warn(
+        findings.push(match n.cmp(&o) {
+            std::cmp::Ordering::Greater => {
+                Finding::pass("refresh.iat", "The new access token was issued after step 4's (iat).")
+            }
+            // iat counts whole seconds: a refresh scripted right after the exchange may
+            // share its second.
+            std::cmp::Ordering::Equal => Finding::warn(
                 "refresh.iat",
-                "The new access token's iat is not later than step 4's, but a refreshed token is \
-                 issued after the first one: make sure you pasted the response of the refresh \
-                 request, not an older one.",
-            )
+                "The new access token's iat is the same second as step 4's. That happens when the \
+                 refresh runs right after the exchange; otherwise make sure you pasted the \
+                 response of the refresh request.",
+            ),
+            std::cmp::Ordering::Less => Finding::fail(
+                "refresh.iat",
+                "The new access token was issued before step 4's (its iat is earlier), so it is \
+                 not the result of refreshing step 4's token: send the refresh_token grant with \
+                 the refresh token from step 4 and paste that response.",
+            ),
         });
     }
     findings
@@ -965,6 +978,15 @@ mod tests {
     }
 
     #[test]
+    fn an_expired_jwt_fails_step_5() {
+        let token = jwt(r#"{"alg":"RS256"}"#, &format!(r#"{{"exp":{}}}"#, NOW - 90));
+        let out = step5(&response(&token, None));
+        assert_eq!(blocking(&out), ["token.expired"]);
+        let message = &finding(&out, "token.expired").message;
+        assert!(message.contains("refresh again and paste the new response right away"), "{message}");
+    }
+
+    #[test]
     fn re_passing_step_4_clears_step_5() {
         let out = run(Step::TokenResponse, &response(ACCESS, Some(REFRESH)), &okta(), &progress(5));
         let p = out.progress.expect("passed");
@@ -1035,7 +1057,13 @@ mod tests {
         let out = check(response(&token("user-1", NOW - 600), None));
         assert!(out.verdict.passed());
         assert_eq!(finding(&out, "refresh.iat").level, Level::Warning);
+        assert!(finding(&out, "refresh.iat").message.contains("same second"));
         assert!(out.verdict.find("refresh.completed").is_some());
+
+        let out = check(response(&token("user-1", NOW - 601), None));
+        assert_eq!(blocking(&out), ["refresh.iat"]);
+        assert!(finding(&out, "refresh.iat").message.contains("issued before step 4's"));
+        assert_eq!(out.progress, None);
     }
 
     #[test]
