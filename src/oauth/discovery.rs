@@ -291,7 +291,9 @@ pub fn review(issuer: &Issuer, attempts: &[(String, Fetched)], reach: Reach) -> 
         ),
         None => Finding::warn(
             "provider.jwks",
-            "The metadata has no jwks_uri, so the signature of a JWT access token can't be checked.",
+            "The metadata has no jwks_uri, so the signature of a JWT access token can't be checked: \
+             the exercise still works; to have signatures checked, publish the server's keys \
+             (jwks_uri, RFC 8414 §2) or use the built-in server.",
         ),
     });
 

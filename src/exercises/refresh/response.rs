@@ -486,7 +486,9 @@ fn jwt_findings(
             ),
             None => Finding::warn(
                 "token.iss",
-                "The JWT has no iss claim, so an API cannot tell which server issued it.",
+                "The JWT has no iss claim, so an API cannot tell which server issued it: \
+                 configure the server to include iss, which RFC 9068 §2.2 requires in JWT \
+                 access tokens.",
             ),
         });
     }
