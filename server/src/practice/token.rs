@@ -165,8 +165,22 @@ async fn refresh_grant(p: &Practice, client: &Client, params: &Params) -> Result
             "Refresh tokens are off for this application: tick the Refresh Token grant on the Practice app page.",
         ));
     }
+    let asked = params.get("scope").map_err(repeated)?;
+    let digest = token_sha256(refresh_token);
+    // A scope the token cannot have is refused before the token is spent, so that the
+    // corrected request does not look like a reuse.
+    if asked.is_some() {
+        if let Some(t) = p
+            .tokens
+            .find_token(&digest)
+            .await?
+            .filter(|t| t.kind == TokenKind::Refresh && t.client_id == client.client_id)
+        {
+            narrowed_scope(&t.scope, asked)?;
+        }
+    }
     let now = now_unix();
-    let old = match p.tokens.redeem_refresh(&token_sha256(refresh_token), &client.client_id, now).await? {
+    let old = match p.tokens.redeem_refresh(&digest, &client.client_id, now).await? {
         Redeemed::Unknown => {
             return Err(OAuthError::invalid_grant("The refresh token is not valid for this client."))
         }
@@ -189,19 +203,7 @@ async fn refresh_grant(p: &Practice, client: &Client, params: &Params) -> Result
     if now >= old.expires_at || now >= old.absolute_expires_at {
         return Err(OAuthError::invalid_grant("The refresh token expired: log in again for a new one."));
     }
-    let granted: Vec<&str> = old.scope.split(' ').collect();
-    let scope = match params.get("scope").map_err(repeated)? {
-        None => old.scope.clone(),
-        Some(asked) => {
-            if let Some(extra) = asked.split(' ').find(|s| !s.is_empty() && !granted.contains(s)) {
-                return Err(OAuthError::new(
-                    OAuthErrorCode::InvalidScope,
-                    format!("A refresh cannot add scope {extra:?}: ask only for scopes granted at login."),
-                ));
-            }
-            asked.split(' ').filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ")
-        }
-    };
+    let scope = narrowed_scope(&old.scope, asked)?;
     let grant = Grant {
         family: &old.family,
         learner_id: &old.learner_id,
@@ -213,6 +215,19 @@ async fn refresh_grant(p: &Practice, client: &Client, params: &Params) -> Result
         nonce: None,
     };
     issue(p, client, &grant, now).await
+}
+
+/// The scope of a refresh: the one granted, or the narrower one `asked` for (RFC 6749 §6).
+fn narrowed_scope(granted: &str, asked: Option<&str>) -> Result<String, OAuthError> {
+    let Some(asked) = asked else { return Ok(granted.to_owned()) };
+    let granted: Vec<&str> = granted.split(' ').collect();
+    if let Some(extra) = asked.split(' ').find(|s| !s.is_empty() && !granted.contains(s)) {
+        return Err(OAuthError::new(
+            OAuthErrorCode::InvalidScope,
+            format!("A refresh cannot add scope {extra:?}: ask only for scopes granted at login."),
+        ));
+    }
+    Ok(asked.split(' ').filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" "))
 }
 
 struct Grant<'a> {

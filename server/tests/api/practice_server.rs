@@ -124,8 +124,9 @@ async fn authorize_shows_a_page_for_a_redirect_uri_not_registered_byte_for_byte(
     }
 }
 
-#[tokio::test]
-async fn authorize_redirects_other_errors_back_with_error_description_and_state() {
+/// The authorization URL changed by `spoil` is redirected back to the client with `error`,
+/// an `error_description` and the request's `state`, and no code.
+async fn assert_redirected_with(spoil: impl FnOnce(&str, &str) -> String, error: &str) {
     let app = TestApp::spawn().await;
     let (_, _, url, state) = start(&app, &["openid"], AuthType::BasicAuth).await;
     let challenge = url::Url::parse(&url)
@@ -134,25 +135,64 @@ async fn authorize_redirects_other_errors_back_with_error_description_and_state(
         .find(|(k, _)| k == "code_challenge")
         .map(|(_, v)| v.into_owned())
         .expect("challenge");
-    let cases = [
-        (url.replace("&code_challenge_method=S256", ""), "invalid_request"),
-        (url.replace("code_challenge_method=S256", "code_challenge_method=plain"), "invalid_request"),
-        (url.replace(&format!("code_challenge={challenge}"), "code_challenge=abc"), "invalid_request"),
-        (url.replace(&format!("&code_challenge={challenge}"), ""), "invalid_request"),
-        (format!("{url}&scope=openid"), "invalid_request"),
-        (url.replace("response_type=code", "response_type=token"), "unsupported_response_type"),
-    ];
-    for (bad, error) in cases {
-        let res = app.client.get(&bad).send().await.expect("get");
-        assert_eq!(res.status(), 302, "{bad}");
-        let back = url::Url::parse(res.headers().get("location").and_then(|v| v.to_str().ok()).expect("loc"))
-            .expect("url");
-        let get = |k: &str| back.query_pairs().find(|(n, _)| n == k).map(|(_, v)| v.into_owned());
-        assert_eq!(get("error").as_deref(), Some(error), "{bad}");
-        assert!(get("error_description").is_some());
-        assert_eq!(get("state").as_deref(), Some(state.secret().as_str()));
-        assert!(get("code").is_none());
-    }
+    let bad = spoil(&url, &challenge);
+    assert_ne!(bad, url, "the URL was changed");
+    let res = app.client.get(&bad).send().await.expect("get");
+    assert_eq!(res.status(), 302, "{bad}");
+    let back = url::Url::parse(res.headers().get("location").and_then(|v| v.to_str().ok()).expect("loc"))
+        .expect("url");
+    assert!(back.as_str().starts_with(&app.url("/redirect?")), "{back}");
+    let get = |k: &str| back.query_pairs().find(|(n, _)| n == k).map(|(_, v)| v.into_owned());
+    assert_eq!(get("error").as_deref(), Some(error), "{bad}");
+    assert!(get("error_description").is_some_and(|d| !d.is_empty()));
+    assert_eq!(get("state").as_deref(), Some(state.secret().as_str()));
+    assert!(get("code").is_none());
+}
+
+#[tokio::test]
+async fn authorize_without_a_code_challenge_method_redirects_with_invalid_request() {
+    assert_redirected_with(|url, _| url.replace("&code_challenge_method=S256", ""), "invalid_request").await;
+}
+
+#[tokio::test]
+async fn authorize_with_the_plain_method_redirects_with_invalid_request() {
+    assert_redirected_with(
+        |url, _| url.replace("code_challenge_method=S256", "code_challenge_method=plain"),
+        "invalid_request",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn authorize_with_a_malformed_code_challenge_redirects_with_invalid_request() {
+    assert_redirected_with(
+        |url, challenge| url.replace(&format!("code_challenge={challenge}"), "code_challenge=abc"),
+        "invalid_request",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn authorize_without_a_code_challenge_redirects_with_invalid_request() {
+    assert_redirected_with(
+        |url, challenge| url.replace(&format!("&code_challenge={challenge}"), ""),
+        "invalid_request",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn authorize_with_a_repeated_parameter_redirects_with_invalid_request() {
+    assert_redirected_with(|url, _| format!("{url}&scope=openid"), "invalid_request").await;
+}
+
+#[tokio::test]
+async fn authorize_with_another_response_type_redirects_with_unsupported_response_type() {
+    assert_redirected_with(
+        |url, _| url.replace("response_type=code", "response_type=token"),
+        "unsupported_response_type",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -305,9 +345,7 @@ async fn a_code_is_bound_to_its_client() {
     let (_, verifier, url, _) = start(&app, &["openid"], AuthType::BasicAuth).await;
     let login = app.login(&url).await;
     // Another learner's application tries to redeem it.
-    let other = crate::helpers::client();
-    let theirs: Value =
-        other.get(app.url("/api/v1/practice/app")).send().await.expect("get").json().await.expect("json");
+    let (id, secret) = another_client(&app).await;
     let res = post_form(
         &app,
         "/oauth2/token",
@@ -317,7 +355,7 @@ async fn a_code_is_bound_to_its_client() {
             ("redirect_uri", &app.url("/redirect")),
             ("code_verifier", verifier.secret()),
         ],
-        Some((theirs["client_id"].as_str().expect("id"), theirs["client_secret"].as_str().expect("secret"))),
+        Some((&id, &secret)),
     )
     .await;
     assert_eq!(res.status(), 400);
@@ -459,6 +497,128 @@ async fn a_refresh_token_past_its_absolute_lifetime_expires() {
         .await
         .expect_err("absolute");
     assert_eq!(error_of(err), "invalid_grant");
+}
+
+#[tokio::test]
+async fn a_rotated_refresh_token_keeps_the_absolute_deadline_of_the_first_login() {
+    let app = TestApp::spawn_with(|s| {
+        s.lifetimes.refresh_idle = 3600;
+        s.lifetimes.refresh_absolute = 1000;
+    })
+    .await;
+    app.enable_refresh_tokens(true).await;
+    let first = tokens(&app, &["offline_access"]).await;
+    let rt1 = first.refresh_token().expect("rt1").clone();
+    let deadline = introspect(&app, rt1.secret()).await["exp"].as_i64().expect("exp");
+    // A later second, so that a deadline counted from the refresh would differ.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let client = app.oauth_client(AuthType::BasicAuth).await;
+    let second = client.exchange_refresh_token(&rt1).request_async(&oauth_http()).await.expect("refresh");
+    let rt2 = second.refresh_token().expect("rotated");
+    let answer = introspect(&app, rt2.secret()).await;
+    assert_eq!(answer["active"], true);
+    assert_eq!(answer["exp"].as_i64(), Some(deadline), "rotation does not extend the absolute lifetime");
+    assert!(answer["iat"].as_i64().expect("iat") > deadline - 1000, "issued after the first");
+}
+
+/// Another learner's practice application, with refresh tokens on: its client ID and secret.
+async fn another_client(app: &TestApp) -> (String, String) {
+    let other = crate::helpers::client();
+    let res = other
+        .put(app.url("/api/v1/practice/app"))
+        .json(&serde_json::json!({"refresh_tokens_enabled": true}))
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(res.status(), 200);
+    let theirs: Value =
+        other.get(app.url("/api/v1/practice/app")).send().await.expect("get").json().await.expect("json");
+    assert_eq!(theirs["refresh_tokens_enabled"], true);
+    (
+        theirs["client_id"].as_str().expect("id").to_owned(),
+        theirs["client_secret"].as_str().expect("secret").to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn a_refresh_token_is_bound_to_its_client_and_another_clients_attempt_does_not_spend_it() {
+    let app = TestApp::spawn().await;
+    app.enable_refresh_tokens(true).await;
+    let first = tokens(&app, &["offline_access"]).await;
+    let rt = first.refresh_token().expect("rt").clone();
+    let (id, secret) = another_client(&app).await;
+    let res = post_form(
+        &app,
+        "/oauth2/token",
+        &[("grant_type", "refresh_token"), ("refresh_token", rt.secret())],
+        Some((&id, &secret)),
+    )
+    .await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(res.json::<Value>().await.expect("json")["error"], "invalid_grant");
+    let client = app.oauth_client(AuthType::BasicAuth).await;
+    let refreshed = client.exchange_refresh_token(&rt).request_async(&oauth_http()).await;
+    assert!(refreshed.is_ok(), "the owner can still use it, and its family was not revoked: {refreshed:?}");
+}
+
+#[tokio::test]
+async fn another_client_can_neither_introspect_nor_revoke_a_token() {
+    let app = TestApp::spawn().await;
+    let tokens = tokens(&app, &["openid"]).await;
+    let access = tokens.access_token().secret();
+    let (id, secret) = another_client(&app).await;
+    let seen: Value = post_form(&app, "/oauth2/introspect", &[("token", access)], Some((&id, &secret)))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(seen, serde_json::json!({"active": false}), "nothing about another client's token");
+    let revoked = post_form(&app, "/oauth2/revoke", &[("token", access)], Some((&id, &secret))).await;
+    assert_eq!(revoked.status(), 200, "RFC 7009 §2.2: the same answer as for an unknown token");
+    assert_eq!(introspect(&app, access).await["active"], true, "and the token still works");
+}
+
+#[tokio::test]
+async fn a_refresh_may_narrow_the_scope_but_not_widen_it() {
+    let app = TestApp::spawn().await;
+    app.enable_refresh_tokens(true).await;
+    let first = tokens(&app, &["openid", "offline_access"]).await;
+    let rt = first.refresh_token().expect("rt").clone();
+    let client = app.oauth_client(AuthType::BasicAuth).await;
+    let err = client
+        .exchange_refresh_token(&rt)
+        .add_scope(Scope::new("offline_access".into()))
+        .add_scope(Scope::new("email".into()))
+        .request_async(&oauth_http())
+        .await
+        .expect_err("wider");
+    assert_eq!(error_of(err), "invalid_scope");
+    let narrower = client
+        .exchange_refresh_token(&rt)
+        .add_scope(Scope::new("offline_access".into()))
+        .request_async(&oauth_http())
+        .await
+        .expect("a refused scope does not spend the token; narrower is fine");
+    assert_eq!(introspect(&app, narrower.access_token().secret()).await["scope"], "offline_access");
+}
+
+#[tokio::test]
+async fn refresh_tokens_are_opaque_random_and_kept_only_as_digests() {
+    use base64::Engine;
+    let app = TestApp::spawn().await;
+    app.enable_refresh_tokens(true).await;
+    let a = tokens(&app, &["offline_access"]).await;
+    let b = tokens(&app, &["offline_access"]).await;
+    let (a, b) =
+        (a.refresh_token().expect("a").secret().clone(), b.refresh_token().expect("b").secret().clone());
+    assert_ne!(a, b);
+    for token in [&a, &b] {
+        assert!(jsonwebtoken::decode_header(token).is_err(), "not a JWT: {token}");
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token).expect("base64url");
+        assert!(bytes.len() * 8 >= 128, "{} bits", bytes.len() * 8);
+    }
+    let db = app.database_text().await;
+    assert!(!db.contains(&a) && !db.contains(&b), "refresh tokens are stored as digests");
 }
 
 /// Send the same token request twice at once; the two statuses, sorted.
