@@ -6,13 +6,17 @@ use crate::helpers::{statuses, TestApp};
 async fn progress_survives_a_restart() {
     let app = TestApp::spawn().await;
     app.pass_first_three_steps().await;
-    let client_id = app.practice_app().await["client_id"].clone();
+    let before = app.practice_app().await;
+    let keys = app.get_json("/oauth2/jwks").await;
     let app = app.restart().await;
     let state = app.get_json("/api/v1/exercises/refresh").await;
     assert_eq!(statuses(&state)[2].1, "passed");
     assert_eq!(statuses(&state)[3].1, "current");
     let practice = app.practice_app().await;
-    assert_eq!(practice["client_id"], client_id);
+    assert_eq!(practice["client_id"], before["client_id"]);
+    assert_eq!(practice["client_secret"], before["client_secret"], "the secret is derived from the kept key");
+    assert_eq!(app.get_json("/oauth2/jwks").await, keys, "the signing key was kept, not made again");
+    assert_eq!(keys["keys"].as_array().map(Vec::len), Some(1));
 }
 
 #[tokio::test]
