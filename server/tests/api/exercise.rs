@@ -120,32 +120,56 @@ async fn a_url_with_another_learners_client_id_fails() {
     assert_eq!(finding(&verdict, "url.client_id").map(|f| f["ok"].clone()), Some(json!(false)), "{verdict}");
 }
 
+/// Each bad paste gets a 200 verdict that fails the named finding with a message saying
+/// what is wrong, and the step stays current.
 #[tokio::test]
-async fn bad_pasted_input_gets_a_failing_verdict_never_an_error_status() {
+async fn bad_pasted_input_gets_a_failing_verdict_that_says_what_is_wrong() {
     let app = TestApp::spawn().await;
     app.pass_first_three_steps().await;
     let deep = "[".repeat(10_000) + &"]".repeat(10_000);
     let cases = [
-        "not json at all",
-        "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln",
-        "\u{feff}{\"token_type\":\"Bearer\",\"access_token\":\"a\",\"refresh_token\":\"r\"}",
-        "{\"access_token\":\"a\",\"access_token\":\"b\",\"token_type\":\"Bearer\",\"refresh_token\":\"r\"}",
-        deep.as_str(),
-        "{\"error\":\"invalid_grant\",\"error_description\":\"bad code\"}",
-        "",
-        "null",
-        "<script>alert(1)</script>",
+        ("not json at all", "token.json", "That is not valid JSON"),
+        ("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln", "token.json", "not just the access token"),
+        (
+            "\u{feff}{\"token_type\":\"Bearer\",\"access_token\":\"a\",\"refresh_token\":\"r\"}",
+            "token.json",
+            "byte order mark (U+FEFF)",
+        ),
+        (
+            "{\"access_token\":\"a\",\"access_token\":\"b\",\"token_type\":\"Bearer\",\"refresh_token\":\"r\"}",
+            "token.json",
+            "The member `access_token` appears twice",
+        ),
+        (deep.as_str(), "token.json", "nested more than 128 levels deep"),
+        ("{\"error\":\"invalid_grant\",\"error_description\":\"bad code\"}", "token.error", "invalid_grant"),
+        ("", "token.json", "Nothing was pasted"),
+        ("null", "token.object", "That JSON is null"),
+        ("<script>alert(1)</script>", "token.json", "That is not valid JSON"),
     ];
-    for input in cases {
+    for (input, id, says) in cases {
         let res = app.check("token-response", input).await;
         assert_eq!(res.status(), 200, "{input:.40}");
         let verdict: Value = res.json().await.expect("json");
         assert_eq!(verdict["passed"], false, "{input:.40}: {verdict}");
-        assert!(!verdict["findings"].as_array().expect("findings").is_empty());
+        let f = finding(&verdict, id).unwrap_or_else(|| panic!("{input:.40}: no {id} in {verdict}"));
+        assert_eq!(f["ok"], false, "{input:.40}");
+        let message = f["message"].as_str().unwrap_or_default();
+        assert!(message.contains(says), "{input:.40}: {message}");
+        assert!(!message.contains("<script>"), "pasted text is never echoed raw");
+        assert_eq!(statuses(&verdict["exercise"])[3].1, "current", "nothing lost");
     }
-    for input in ["not a url", "/relative/path", "https://", "javascript:alert(1)"] {
+    let urls = [
+        ("not a url", "contains a space (character 4)"),
+        ("not-a-url", "not an absolute URL"),
+        ("/relative/path", "not an absolute URL"),
+        ("https://", "not a valid URL"),
+        ("javascript:alert(1)", "starts with `javascript:` instead of https://"),
+    ];
+    for (input, says) in urls {
         let verdict = app.check_json("authorization-url", input).await;
         assert_eq!(verdict["passed"], false, "{input}");
+        let message = finding(&verdict, "url.parse").and_then(|f| f["message"].as_str()).unwrap_or_default();
+        assert!(message.contains(says), "{input}: {message}");
     }
 }
 

@@ -40,6 +40,9 @@ async fn a_body_over_64_kib_gets_413() {
         .await
         .expect("post");
     assert_eq!(res.status(), 413);
+    // A page's form post (a server function) too.
+    let form = app.client.post(app.url("/fn/generate_verifier")).form(&[("input", "x".repeat(70 * 1024))]);
+    assert_eq!(form.send().await.expect("post").status(), 413);
 }
 
 fn futures_stream(bytes: Vec<u8>) -> impl futures_core::Stream<Item = Result<Vec<u8>, std::io::Error>> {
@@ -69,6 +72,9 @@ async fn a_post_body_that_is_not_json_gets_415() {
         .expect("post");
     assert_eq!(res.status(), 415);
     assert_eq!(res.json::<Value>().await.expect("json")["error"], "unsupported_media_type");
+    // No Content-Type at all is not JSON either.
+    let res = app.client.post(app.url("/api/v1/pkce/challenge")).body("{}").send().await.expect("post");
+    assert_eq!(res.status(), 415);
 }
 
 #[tokio::test]
