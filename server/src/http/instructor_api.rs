@@ -187,7 +187,12 @@ async fn class_reset_post(
 
 /// A CSV field, quoted when needed, with formula characters defused for spreadsheets.
 fn csv_field(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@']) { format!("'{value}") } else { value.to_owned() };
+    // OWASP's list of characters a spreadsheet reads as the start of a formula.
+    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
     if value.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", value.replace('"', "\"\""))
     } else {
@@ -253,5 +258,7 @@ mod tests {
         assert_eq!(csv_field("Lovelace, Ada"), "\"Lovelace, Ada\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("=SUM(A1)"), "'=SUM(A1)");
+        assert_eq!(csv_field("\t=1+1"), "'\t=1+1");
+        assert_eq!(csv_field("\r=1"), "\"'\r=1\"");
     }
 }
