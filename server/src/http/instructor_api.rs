@@ -200,6 +200,23 @@ fn csv_field(value: &str) -> String {
     }
 }
 
+/// Unix seconds as an ISO 8601 UTC timestamp (`2023-11-14T22:13:20Z`), which
+/// spreadsheets read as a date.
+fn utc_timestamp(unix: i64) -> String {
+    let (days, secs) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60)
+}
+
 async fn class_csv_get(
     State(i): State<Instructors>,
     headers: HeaderMap,
@@ -216,7 +233,7 @@ async fn class_csv_get(
             csv_field(l.display_name.as_deref().unwrap_or("")),
             p.steps_passed,
             p.completed,
-            p.updated_at.map(|t| t.to_string()).unwrap_or_default()
+            p.updated_at.map(utc_timestamp).unwrap_or_default()
         ));
     }
     Ok((
@@ -251,6 +268,20 @@ async fn join_post(
 #[cfg(test)]
 mod tests {
     use super::csv_field;
+
+    #[test]
+    fn timestamps_are_iso_8601_utc() {
+        let cases = [
+            (0, "1970-01-01T00:00:00Z"),
+            (951_782_400, "2000-02-29T00:00:00Z"),
+            (1_700_000_000, "2023-11-14T22:13:20Z"),
+            (1_798_761_599, "2026-12-31T23:59:59Z"),
+            (-1, "1969-12-31T23:59:59Z"),
+        ];
+        for (unix, want) in cases {
+            assert_eq!(super::utc_timestamp(unix), want, "{unix}");
+        }
+    }
 
     #[test]
     fn csv_fields_are_quoted_and_formulas_defused() {

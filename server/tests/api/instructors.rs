@@ -332,7 +332,8 @@ async fn the_class_progress_exports_as_csv() {
     let csv = res.text().await.expect("text");
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines[0], "learner_id,display_name,exercise,steps_passed,completed,updated_at");
-    assert!(lines[1].contains(",\"Lovelace, Ada\",refresh,3,false,"), "{csv}");
+    assert!(lines[1].contains(",\"Lovelace, Ada\",refresh,3,false,20"), "{csv}");
+    assert!(lines[1].ends_with('Z'), "updated_at in ISO 8601 UTC: {csv}");
 }
 
 #[tokio::test]
