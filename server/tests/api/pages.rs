@@ -26,6 +26,7 @@ async fn the_exercise_page_is_rendered_complete_on_the_server() {
         assert!(body.contains(text), "missing {text}");
     }
     assert!(!body.contains("Loading the exercise"), "rendered without JavaScript");
+    assert!(body.contains("OAuth Lab keeps no copy of the tokens, codes or secrets you paste."));
 }
 
 #[tokio::test]
