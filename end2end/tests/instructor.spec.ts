@@ -1,22 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
 import { test, expect } from './fixtures/test';
 import { ExercisePage } from './fixtures/exercise-page';
-
-const root = path.resolve(__dirname, '../..');
-const password = 'correct horse battery staple';
-
-/** The operator adds an instructor with the command line, while the server runs. */
-function addInstructor(email: string) {
-  execFileSync('./target/release/oauthlab', ['instructor', 'add', email, '--database', 'sqlite:target/e2e/oauthlab.db'], {
-    cwd: root,
-    input: `${password}\n`,
-  });
-}
+import { addInstructor, password } from './fixtures/instructor';
 
 test('an instructor sees a learner\'s progress and resets it', async ({ browser }) => {
-  const email = `teacher-${Date.now()}@example.org`;
-  addInstructor(email);
+  const email = addInstructor('teacher');
   const learnerContext = await browser.newContext();
   const instructorContext = await browser.newContext();
   const errors: Error[] = [];
@@ -68,8 +55,7 @@ test('an instructor sees a learner\'s progress and resets it', async ({ browser 
 });
 
 test('a wrong password is refused without JavaScript too', async ({ browser }) => {
-  const email = `teacher-nojs-${Date.now()}@example.org`;
-  addInstructor(email);
+  const email = addInstructor('teacher-nojs');
   const context = await browser.newContext({ javaScriptEnabled: false });
   try {
     const page = await context.newPage();

@@ -123,7 +123,10 @@ pub fn ago(at: Option<i64>, now: i64) -> String {
         }
         s @ 60..=3599 => format!("{} min ago", s / 60),
         s @ 3600..=86_399 => format!("{} h ago", s / 3600),
-        s => format!("{} days ago", s / 86_400),
+        s => match s / 86_400 {
+            1 => "1 day ago".into(),
+            days => format!("{days} days ago"),
+        },
     }
 }
 
@@ -224,5 +227,32 @@ pub async fn join_class(code: String, display_name: Option<String>) -> Result<bo
         Ok(()) => Ok(true),
         Err(InstructorError::NotFound) => Ok(false),
         Err(err) => Err(error(err)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ago;
+
+    #[test]
+    fn last_activity_reads_as_people_say_it() {
+        let now = 1_700_000_000;
+        let cases = [
+            (None, "no activity yet"),
+            (Some(now), "just now"),
+            (Some(now + 30), "just now"),
+            (Some(now - 9), "just now"),
+            (Some(now - 10), "10 s ago"),
+            (Some(now - 59), "59 s ago"),
+            (Some(now - 60), "1 min ago"),
+            (Some(now - 3599), "59 min ago"),
+            (Some(now - 3600), "1 h ago"),
+            (Some(now - 86_399), "23 h ago"),
+            (Some(now - 86_400), "1 day ago"),
+            (Some(now - 3 * 86_400), "3 days ago"),
+        ];
+        for (at, want) in cases {
+            assert_eq!(ago(at, now), want, "{at:?}");
+        }
     }
 }

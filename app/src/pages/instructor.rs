@@ -22,11 +22,8 @@ pub fn InstructorPage() -> impl IntoView {
     let create = ServerAction::<CreateClass>::new();
     let reset_learner = ServerAction::<ResetLearner>::new();
     let reset_class = ServerAction::<ResetClass>::new();
-    let tick = RwSignal::new(0_u32);
-    // Only in the browser: effects do not run on the server.
-    Effect::new(move |_| {
-        let _ = set_interval_with_handle(move || tick.update(|t| *t += 1), REFRESH_EVERY);
-    });
+    // The page is rebuilt after an action; between actions, a signed-in dashboard keeps
+    // its rows up to date by itself (see `Dashboard`).
     let dashboard = Resource::new(
         move || {
             (
@@ -35,7 +32,6 @@ pub fn InstructorPage() -> impl IntoView {
                 create.version().get(),
                 reset_learner.version().get(),
                 reset_class.version().get(),
-                tick.get(),
             )
         },
         |_| get_dashboard(),
@@ -96,6 +92,9 @@ pub fn InstructorPage() -> impl IntoView {
     }
 }
 
+/// The signed-in dashboard. It renders once per action; in the browser it then polls
+/// and updates its rows in place, so an open confirmation or a half-typed class name
+/// is not lost.
 #[component]
 fn Dashboard(
     classes: Vec<ClassView>,
@@ -104,6 +103,21 @@ fn Dashboard(
     reset_learner: ServerAction<ResetLearner>,
     reset_class: ServerAction<ResetClass>,
 ) -> impl IntoView {
+    let data = RwSignal::new(classes);
+    // Only in the browser: effects do not run on the server.
+    Effect::new(move |_| {
+        let poll = move || {
+            leptos::task::spawn_local(async move {
+                if let Ok(Some(latest)) = get_dashboard().await {
+                    // The dashboard may have been replaced meanwhile.
+                    let _ = data.try_set(latest);
+                }
+            })
+        };
+        if let Ok(handle) = set_interval_with_handle(poll, REFRESH_EVERY) {
+            on_cleanup(move || handle.clear());
+        }
+    });
     view! {
         <header class="exercise-header">
             <p class="eyebrow">"Instructors"</p>
@@ -120,37 +134,48 @@ fn Dashboard(
                 <button class="button" type="submit">"Create class"</button>
             </ActionForm>
         </section>
-        {if classes.is_empty() {
-            Either::Left(view! { <p class="hint">"No classes yet: create one and share its join link."</p> })
-        } else {
-            Either::Right(classes
-                .into_iter()
-                .map(|class| view! { <ClassPanel class reset_learner reset_class/> })
-                .collect_view())
-        }}
+        <Show when=move || data.with(Vec::is_empty)>
+            <p class="hint">"No classes yet: create one and share its join link."</p>
+        </Show>
+        <For
+            each=move || data.get()
+            key=|class| class.class_id.clone()
+            children=move |class| view! { <ClassPanel class data reset_learner reset_class/> }
+        />
     }
 }
 
 #[component]
 fn ClassPanel(
     class: ClassView,
+    data: RwSignal<Vec<ClassView>>,
     reset_learner: ServerAction<ResetLearner>,
     reset_class: ServerAction<ResetClass>,
 ) -> impl IntoView {
-    let csv = format!("/api/v1/instructor/classes/{}/progress.csv", class.class_id);
-    let class_id = class.class_id.clone();
+    let ClassView { class_id, name, join_url, .. } = class;
+    let csv = format!("/api/v1/instructor/classes/{class_id}/progress.csv");
+    let (id, id_attribute) = (class_id.clone(), class_id.clone());
+    let learners = Memo::new(move |previous: Option<&Vec<LearnerView>>| {
+        data.with(|classes| classes.iter().find(|c| c.class_id == id).map(|c| c.learners.clone()))
+            .or_else(|| previous.cloned())
+            .unwrap_or_default()
+    });
     view! {
-        <section class="panel class" data-testid="class" data-class-id=class.class_id.clone()>
-            <h2>{class.name.clone()}</h2>
-            <p>"Join link: "<code data-testid="join-url">{class.join_url.clone()}</code></p>
+        <section class="panel class" data-testid="class" data-class-id=id_attribute>
+            <h2>{name}</h2>
+            <p>"Join link: "<code data-testid="join-url">{join_url}</code></p>
             <p class="meta">
-                {format!("{} learners · ", class.learners.len())}
+                {move || format!("{} learners · ", learners.with(Vec::len))}
                 <a href=csv rel="external" download="">"Export progress (CSV)"</a>
             </p>
             <table class="learners">
                 <thead><tr><th>"Learner"</th><th>"Refresh Tokens"</th><th>"Last activity"</th><th></th></tr></thead>
                 <tbody>
-                    {class.learners.into_iter().map(|l| view! { <LearnerRowView learner=l reset_learner/> }).collect_view()}
+                    <For
+                        each=move || learners.get()
+                        key=|learner| learner.learner_id.clone()
+                        children=move |learner| view! { <LearnerRowView learner learners reset_learner/> }
+                    />
                 </tbody>
             </table>
             <details class="reset">
@@ -166,42 +191,66 @@ fn ClassPanel(
     }
 }
 
-#[component]
-fn LearnerRowView(learner: LearnerView, reset_learner: ServerAction<ResetLearner>) -> impl IntoView {
-    let name = learner
+/// A learner's name on the dashboard: their display name, or the start of their id.
+fn name_of(learner: &LearnerView) -> String {
+    learner
         .display_name
         .clone()
-        .unwrap_or_else(|| format!("Learner {}", &learner.learner_id[..6.min(learner.learner_id.len())]));
-    let passed = usize::try_from(learner.steps_passed).unwrap_or(0);
+        .unwrap_or_else(|| format!("Learner {}", &learner.learner_id[..6.min(learner.learner_id.len())]))
+}
+
+#[component]
+fn LearnerRowView(
+    learner: LearnerView,
+    learners: Memo<Vec<LearnerView>>,
+    reset_learner: ServerAction<ResetLearner>,
+) -> impl IntoView {
     let id = learner.learner_id.clone();
-    let progress = if learner.completed { "Completed".to_owned() } else { format!("{passed} of 5 steps") };
+    // This row's latest data; the row itself stays in place while it changes.
+    let row = Memo::new(move |previous: Option<&LearnerView>| {
+        learners
+            .with(|all| all.iter().find(|l| l.learner_id == id).cloned())
+            .or_else(|| previous.cloned())
+            .unwrap_or_else(|| learner.clone())
+    });
+    let passed = move || row.with(|l| usize::try_from(l.steps_passed).unwrap_or(0));
     view! {
-        <tr data-testid="learner" data-learner-id=learner.learner_id.clone() data-steps-passed=learner.steps_passed.to_string()>
+        <tr
+            data-testid="learner"
+            data-learner-id=row.with_untracked(|l| l.learner_id.clone())
+            data-steps-passed=move || row.with(|l| l.steps_passed.to_string())
+        >
             <td>
                 <details>
-                    <summary>{name.clone()}</summary>
-                    <ol class="step-detail">
-                        {Step::ALL.into_iter().map(|s| {
-                            let state = if s.index() < passed { "passed" } else if s.index() == passed { "current" } else { "locked" };
+                    <summary>{move || row.with(name_of)}</summary>
+                    <ol class="step-detail" data-testid="learner-steps">
+                        {move || Step::ALL.into_iter().map(|s| {
+                            let state = match s.index().cmp(&passed()) {
+                                std::cmp::Ordering::Less => "passed",
+                                std::cmp::Ordering::Equal => "current",
+                                std::cmp::Ordering::Greater => "locked",
+                            };
                             view! { <li class=format!("progress-item--{state}")>{format!("{}: {state}", s.title())}</li> }
                         }).collect_view()}
                     </ol>
                 </details>
             </td>
             <td data-testid="learner-progress">
-                {progress}
-                {learner.server.clone().map(|issuer| view! {
+                {move || if row.with(|l| l.completed) { "Completed".to_owned() } else { format!("{} of 5 steps", passed()) }}
+                {move || row.with(|l| l.server.clone()).map(|issuer| view! {
                     <span class="hint learner-server" data-testid="learner-server">{format!(" on {issuer}")}</span>
                 })}
             </td>
-            <td>{learner.last_activity.clone()}</td>
+            <td data-testid="learner-activity">{move || row.with(|l| l.last_activity.clone())}</td>
             <td>
                 <details class="reset">
                     <summary>"Reset"</summary>
                     <ActionForm action=reset_learner>
-                        <input type="hidden" name="learner_id" value=id/>
+                        <input type="hidden" name="learner_id" value=row.with_untracked(|l| l.learner_id.clone())/>
                         <ExerciseChoice/>
-                        <button class="button button--danger" type="submit">{format!("Yes, reset {name}")}</button>
+                        <button class="button button--danger" type="submit">
+                            {move || format!("Yes, reset {}", row.with(name_of))}
+                        </button>
                     </ActionForm>
                 </details>
             </td>

@@ -1,0 +1,83 @@
+import { readFileSync } from 'node:fs';
+import { test, expect } from './fixtures/test';
+import { addInstructor, joinAs, passSteps, signInAndCreateClass } from './fixtures/instructor';
+
+test('the live dashboard updates rows in place: an open confirmation and a half-typed name stay', async ({ page, browser, pageErrors }) => {
+  void pageErrors;
+  const email = addInstructor('live');
+  const joinUrl = await signInAndCreateClass(page, email, 'Live class');
+  const learner = await browser.newContext();
+  try {
+    await joinAs(learner.request, joinUrl, 'Ada');
+    const row = page.getByTestId('learner').filter({ hasText: 'Ada' });
+    await expect(row, 'a learner who joins appears without a reload').toHaveAttribute('data-steps-passed', '0', {
+      timeout: 15_000,
+    });
+
+    // The instructor opens a confirmation and starts typing, then the learner progresses.
+    await row.locator('details.reset summary').click();
+    await page.getByLabel('Class name').fill('Half-typed');
+    await passSteps(learner.request, 1);
+    await expect(row).toHaveAttribute('data-steps-passed', '1', { timeout: 15_000 });
+    await expect(row.getByTestId('learner-progress')).toHaveText('1 of 5 steps');
+    await expect(row.locator('details.reset')).toHaveAttribute('open', '');
+    await expect(page.getByLabel('Class name')).toHaveValue('Half-typed');
+
+    // The learner's detail: each step's state.
+    await row.locator('summary').filter({ hasText: 'Ada' }).click();
+    await expect(row.getByTestId('learner-steps').locator('li')).toHaveText([
+      'Code verifier: passed',
+      'Code challenge: current',
+      'Authorization request: locked',
+      'Token response: locked',
+      'Refresh token response: locked',
+    ]);
+    await expect(row.getByTestId('learner-activity')).toHaveText(/just now|s ago/);
+
+    // The CSV export holds the class's progress.
+    const panel = page.getByTestId('class').filter({ hasText: 'Live class' });
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      panel.getByRole('link', { name: 'Export progress (CSV)' }).click(),
+    ]);
+    const csv = readFileSync((await download.path()) ?? '', 'utf8');
+    expect(csv.split('\r\n')[0]).toBe('learner_id,display_name,exercise,steps_passed,completed,updated_at');
+    expect(csv).toMatch(/,Ada,refresh,1,false,\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\r\n/);
+
+    // Reset the whole class, confirmed.
+    await panel.locator('details.reset > summary').filter({ hasText: 'Reset class' }).click();
+    await panel.getByRole('button', { name: 'Yes, reset the whole class' }).click();
+    await expect(row).toHaveAttribute('data-steps-passed', '0');
+    const state = await (await learner.request.get('/api/v1/exercises/refresh')).json();
+    expect(state.steps[0]).toEqual({ id: 'verifier', status: 'current' });
+  } finally {
+    await learner.close();
+  }
+});
+
+test('the dashboard works without JavaScript: sign in, create a class, a learner\'s detail, reset', async ({ browser }) => {
+  const email = addInstructor('nojs');
+  const teacher = await browser.newContext({ javaScriptEnabled: false });
+  const learner = await browser.newContext();
+  try {
+    const page = await teacher.newPage();
+    const joinUrl = await signInAndCreateClass(page, email, 'Plain class', { hydrated: false });
+    await joinAs(learner.request, joinUrl, 'Grace');
+    await passSteps(learner.request, 2);
+    await page.reload();
+    const row = page.getByTestId('learner').filter({ hasText: 'Grace' });
+    await expect(row.getByTestId('learner-progress')).toHaveText('2 of 5 steps');
+    await row.locator('summary').filter({ hasText: 'Grace' }).click();
+    await expect(row.getByTestId('learner-steps').locator('li').nth(2)).toHaveText('Authorization request: current');
+    await row.locator('details.reset summary').click();
+    await row.getByRole('button', { name: 'Yes, reset Grace' }).click();
+    await expect(page.getByTestId('learner').filter({ hasText: 'Grace' }).getByTestId('learner-progress')).toHaveText(
+      '0 of 5 steps',
+    );
+    const state = await (await learner.request.get('/api/v1/exercises/refresh')).json();
+    expect(state.steps[0]).toEqual({ id: 'verifier', status: 'current' });
+  } finally {
+    await teacher.close();
+    await learner.close();
+  }
+});
