@@ -167,15 +167,13 @@ async fn refresh_grant(p: &Practice, client: &Client, params: &Params) -> Result
     }
     let asked = params.get("scope").map_err(repeated)?;
     let digest = token_sha256(refresh_token);
-    // A scope the token cannot have is refused before the token is spent, so that the
-    // corrected request does not look like a reuse.
+    // A scope the token cannot have is refused before an unused token is spent, so that
+    // the corrected request does not look like a reuse. (A used one goes on to the reuse
+    // detection below.)
     if asked.is_some() {
-        if let Some(t) = p
-            .tokens
-            .find_token(&digest)
-            .await?
-            .filter(|t| t.kind == TokenKind::Refresh && t.client_id == client.client_id)
-        {
+        if let Some(t) = p.tokens.find_token(&digest).await?.filter(|t| {
+            t.kind == TokenKind::Refresh && t.client_id == client.client_id && t.used_at.is_none()
+        }) {
             narrowed_scope(&t.scope, asked)?;
         }
     }

@@ -600,6 +600,15 @@ async fn a_refresh_may_narrow_the_scope_but_not_widen_it() {
         .await
         .expect("a refused scope does not spend the token; narrower is fine");
     assert_eq!(introspect(&app, narrower.access_token().secret()).await["scope"], "offline_access");
+    // A spent token asking for a wider scope is still a reuse: the family goes.
+    let err = client
+        .exchange_refresh_token(&rt)
+        .add_scope(Scope::new("email".into()))
+        .request_async(&oauth_http())
+        .await
+        .expect_err("reused");
+    assert_eq!(error_of(err), "invalid_grant");
+    assert_eq!(introspect(&app, narrower.access_token().secret()).await["active"], false);
 }
 
 #[tokio::test]
