@@ -20,6 +20,7 @@ pub struct Db {
 impl Db {
     /// Open (making the file and its folder when missing) and migrate.
     pub async fn open(url: &str) -> anyhow::Result<Self> {
+        refuse_other_schemes(url)?;
         let options = SqliteConnectOptions::from_str(url)
             .with_context(|| format!("cannot open database {url}: not a SQLite URL"))?
             .create_if_missing(true)
@@ -51,6 +52,22 @@ impl Db {
         let path = options.get_filename();
         (path.as_os_str() != ":memory:" && !path.as_os_str().is_empty()).then(|| path.to_path_buf())
     }
+}
+
+/// SQLite takes `sqlite:PATH` or a bare path; an address with another scheme
+/// (`postgres://…`) would otherwise be taken for a file name.
+fn refuse_other_schemes(url: &str) -> anyhow::Result<()> {
+    let scheme = url.split_once(':').map(|(scheme, _)| scheme).unwrap_or_default();
+    let is_scheme = scheme.len() > 1
+        && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    if is_scheme && scheme != "sqlite" {
+        anyhow::bail!(
+            "cannot open database {url}: OAuth Lab stores its data in SQLite; give sqlite:PATH, \
+             such as sqlite:data/oauthlab.db"
+        );
+    }
+    Ok(())
 }
 
 #[async_trait]

@@ -58,3 +58,25 @@ fn a_database_that_cannot_be_opened_exits_with_one_line() {
     assert!(one_line_reason(&stderr), "{stderr}");
     assert!(stderr.contains("cannot open database"), "{stderr}");
 }
+
+#[test]
+fn a_database_address_that_is_not_sqlite_is_refused_and_makes_no_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for args in [
+        &["serve", "--addr", "127.0.0.1:0", "--database", "postgres://db.example/lab"][..],
+        &["keys", "rotate", "--database", "mysql://db.example/lab"][..],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_oauthlab"))
+            .args(args)
+            .current_dir(dir.path())
+            .env_remove("OAUTHLAB_DATABASE")
+            .output()
+            .expect("run oauthlab");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_ne!(out.status.code(), Some(0), "{args:?}");
+        assert!(one_line_reason(&stderr), "{stderr}");
+        assert!(stderr.contains("give sqlite:PATH"), "{stderr}");
+    }
+    let left: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").collect();
+    assert!(left.is_empty(), "nothing was created: {left:?}");
+}
