@@ -253,8 +253,18 @@ pub fn review(issuer: &Issuer, attempts: &[(String, Fetched)], reach: Reach) -> 
         .chain(jwks_uri.as_ref())
         .filter_map(|r| r.as_ref().err().cloned())
         .collect();
-    findings.push(if problems.is_empty() {
+    let all_https = [&authorization_endpoint, &token_endpoint]
+        .into_iter()
+        .chain(jwks_uri.as_ref())
+        .all(|r| r.as_ref().is_ok_and(|url| url.starts_with("https:")));
+    findings.push(if problems.is_empty() && all_https {
         Finding::pass("provider.endpoints", "The authorization, token and key endpoints are https URLs.")
+    } else if problems.is_empty() {
+        Finding::pass(
+            "provider.endpoints",
+            "The endpoints are https URLs, or plain http on this machine's loopback (fine for a \
+             server you run locally, never in production).",
+        )
     } else {
         Finding::fail(
             "provider.endpoints",
@@ -663,5 +673,7 @@ mod tests {
         let doc = document("http://127.0.0.1:8080", "");
         let (verdict, _) = review(&iss, &[("u".into(), Fetched::Document(doc))], Reach::Loopback);
         assert!(verdict.passed(), "{verdict:?}");
+        let said = &verdict.find("provider.endpoints").expect("endpoints").message;
+        assert!(said.contains("plain http on this machine's loopback"), "not called https: {said}");
     }
 }
