@@ -36,8 +36,8 @@ pub enum KeysCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum InstructorCommand {
-    /// Add an instructor, or set a new password for one; the password is read from
-    /// standard input. Works while the server runs.
+    /// Add an instructor, or set a new password for one (ending their sessions); the
+    /// password is read from standard input. Works while the server runs.
     Add {
         /// The instructor's email address (their login).
         email: String,

@@ -63,6 +63,7 @@ pub struct ClassRecord {
 #[async_trait]
 pub trait InstructorStore: Send + Sync {
     async fn instructor_by_email(&self, email: &str) -> Result<Option<(InstructorId, String)>, StoreError>;
+    /// Add an instructor, or give one a new password and end all their sessions.
     async fn upsert_instructor(&self, email: &str, password_hash: &str) -> Result<InstructorId, StoreError>;
     async fn create_session(
         &self,

@@ -33,7 +33,14 @@ impl InstructorStore for Db {
         .fetch_one(&self.pool)
         .await
         .map_err(store_error)?;
-        Ok(InstructorId(row.try_get("id").map_err(store_error)?))
+        let id: i64 = row.try_get("id").map_err(store_error)?;
+        // A new password signs the instructor out everywhere: the old one may have leaked.
+        sqlx::query("DELETE FROM instructor_sessions WHERE instructor_id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
+        Ok(InstructorId(id))
     }
 
     async fn create_session(

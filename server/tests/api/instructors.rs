@@ -71,6 +71,24 @@ async fn instructor_add_reads_the_password_from_stdin_and_the_instructor_can_sig
 }
 
 #[tokio::test]
+async fn adding_an_existing_instructor_sets_a_new_password_and_signs_them_out() {
+    let app = TestApp::spawn().await;
+    let c = instructor(&app, "ada@example.org").await;
+    let (code, stderr) = add_instructor(&app, "ada@example.org", "a brand new passphrase");
+    assert_eq!(code, 0, "{stderr}");
+    let status = c.get(app.url("/api/v1/instructor/classes")).send().await.expect("get").status();
+    assert_eq!(status, 401, "the old session ended");
+    let login = |password: &'static str| {
+        client()
+            .post(app.url("/api/v1/instructor/login"))
+            .json(&json!({"email": "ada@example.org", "password": password}))
+            .send()
+    };
+    assert_eq!(login(PASSWORD).await.expect("login").status(), 401);
+    assert_eq!(login("a brand new passphrase").await.expect("login").status(), 204);
+}
+
+#[tokio::test]
 async fn the_password_is_stored_as_an_argon2id_hash() {
     let app = TestApp::spawn().await;
     instructor(&app, "ada@example.org").await;
