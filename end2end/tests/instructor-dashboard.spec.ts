@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { test, expect } from './fixtures/test';
-import { addInstructor, joinAs, passSteps, signInAndCreateClass } from './fixtures/instructor';
+import { addInstructor, joinAs, passSteps, setPassword, signInAndCreateClass } from './fixtures/instructor';
 
 test('the live dashboard updates rows in place: an open confirmation and a half-typed name stay', async ({ page, browser, pageErrors }) => {
   void pageErrors;
@@ -50,6 +50,19 @@ test('the live dashboard updates rows in place: an open confirmation and a half-
     await expect(row).toHaveAttribute('data-steps-passed', '0');
     const state = await (await learner.request.get('/api/v1/exercises/refresh')).json();
     expect(state.steps[0]).toEqual({ id: 'verifier', status: 'current' });
+
+    // The operator gives the instructor a new password: the open dashboard signs out by itself.
+    setPassword(email, 'a brand new passphrase');
+    await expect(page.getByRole('heading', { name: 'Instructor sign-in' })).toBeVisible({ timeout: 15_000 });
+
+    // Signing in again and out, in place: the sign-in form comes back, not an error.
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill('a brand new passphrase');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('heading', { name: 'Your classes' })).toBeVisible();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect(page.getByRole('heading', { name: 'Instructor sign-in' })).toBeVisible();
+    await expect(page.getByRole('alert')).toHaveCount(0);
   } finally {
     await learner.close();
   }

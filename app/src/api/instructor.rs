@@ -130,21 +130,26 @@ pub fn ago(at: Option<i64>, now: i64) -> String {
     }
 }
 
-/// The signed-in instructor's classes and learners; `None` when nobody is signed in.
+/// What the dashboard's server function answers, with 401, when nobody is signed in as
+/// an instructor.
+pub const NOT_SIGNED_IN: &str = "Sign in as an instructor first.";
+
+/// True for the error of a dashboard request without an instructor's session: the page
+/// shows the sign-in form. (A 401 reaches a hydrated page as an error, never as `Ok`.)
+pub fn is_signed_out(err: &ServerFnError) -> bool {
+    matches!(err, ServerFnError::ServerError(message) if message == NOT_SIGNED_IN)
+}
+
+/// The signed-in instructor's classes and learners; [`NOT_SIGNED_IN`] (401) when nobody
+/// is signed in.
 #[server(prefix = "/fn", endpoint = "instructor_dashboard")]
-pub async fn get_dashboard() -> Result<Option<Vec<ClassView>>, ServerFnError> {
+pub async fn get_dashboard() -> Result<Vec<ClassView>, ServerFnError> {
     use ssr::*;
     let i = instructors()?;
-    let Some(who) = who(&i).await? else {
-        // Not an instructor: the page shows the sign-in form, and the answer says 401.
-        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-            res.set_status(http::StatusCode::UNAUTHORIZED);
-        }
-        return Ok(None);
-    };
+    let who = signed_in(&i).await?;
     let learners = i.learners(who, None).await.map_err(error)?;
     let classes = i.classes(who).await.map_err(error)?;
-    Ok(Some(classes.into_iter().map(|c| view_of(c, &learners)).collect()))
+    Ok(classes.into_iter().map(|c| view_of(c, &learners)).collect())
 }
 
 #[server(prefix = "/fn", endpoint = "instructor_login")]

@@ -7,8 +7,8 @@ use leptos_router::hooks::use_query_map;
 use oauthlab::exercises::refresh::Step;
 
 use crate::api::instructor::{
-    get_dashboard, ClassView, CreateClass, InstructorLogin, InstructorLogout, LearnerView, ResetClass,
-    ResetLearner,
+    get_dashboard, is_signed_out, ClassView, CreateClass, InstructorLogin, InstructorLogout, LearnerView,
+    ResetClass, ResetLearner,
 };
 
 /// How often a hydrated dashboard refreshes itself.
@@ -58,11 +58,8 @@ pub fn InstructorPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match dashboard.await {
-                    Err(err) => Either::Left(view! {
-                        <p class="error-box" role="alert">{format!("The dashboard could not load: {err}")}</p>
-                    }.into_any()),
-                    Ok(None) => Either::Left({
-                        // Not signed in as an instructor: the page says so with 401.
+                    // Not signed in as an instructor: the page says so with 401.
+                    Err(err) if is_signed_out(&err) => Either::Left({
                         #[cfg(feature = "ssr")]
                         if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
                             res.set_status(http::StatusCode::UNAUTHORIZED);
@@ -82,8 +79,11 @@ pub fn InstructorPage() -> impl IntoView {
                         </section>
                         }.into_any()
                     }),
-                    Ok(Some(classes)) => Either::Right(view! {
-                        <Dashboard classes create logout reset_learner reset_class/>
+                    Err(err) => Either::Left(view! {
+                        <p class="error-box" role="alert">{format!("The dashboard could not load: {err}")}</p>
+                    }.into_any()),
+                    Ok(classes) => Either::Right(view! {
+                        <Dashboard classes create logout reset_learner reset_class signed_out=Callback::new(move |()| dashboard.refetch())/>
                         {action_error().map(|e| view! { <p class="error-box" role="alert">{e}</p> })}
                     }),
                 }
@@ -102,15 +102,22 @@ fn Dashboard(
     logout: ServerAction<InstructorLogout>,
     reset_learner: ServerAction<ResetLearner>,
     reset_class: ServerAction<ResetClass>,
+    /// Called when polling finds the session over (signed out elsewhere, or a new password).
+    signed_out: Callback<()>,
 ) -> impl IntoView {
     let data = RwSignal::new(classes);
     // Only in the browser: effects do not run on the server.
     Effect::new(move |_| {
         let poll = move || {
             leptos::task::spawn_local(async move {
-                if let Ok(Some(latest)) = get_dashboard().await {
+                match get_dashboard().await {
                     // The dashboard may have been replaced meanwhile.
-                    let _ = data.try_set(latest);
+                    Ok(latest) => {
+                        let _ = data.try_set(latest);
+                    }
+                    Err(err) if is_signed_out(&err) => signed_out.run(()),
+                    // A network blip: the next round tries again.
+                    Err(_) => {}
                 }
             })
         };

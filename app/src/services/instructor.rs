@@ -131,7 +131,7 @@ pub enum InstructorError {
     BadCredentials,
     #[error("Too many failed logins: wait {0} seconds and try again.")]
     TooManyAttempts(u64),
-    #[error("Sign in as an instructor first.")]
+    #[error("{}", crate::api::instructor::NOT_SIGNED_IN)]
     NotSignedIn,
     #[error("{0}")]
     Invalid(String),
