@@ -125,6 +125,18 @@ fn dummy_hash() -> &'static str {
 }
 
 /// Why an instructor action did not happen.
+const UNPRINTABLE: &str = "can't contain control characters (such as line breaks or tabs) or \
+     text-direction marks: use plain text";
+
+/// A name others will read must not hold control characters, or bidirectional marks
+/// that make it display as something else (Trojan Source, CVE-2021-42574).
+fn is_unprintable(name: &str) -> bool {
+    name.chars().any(|c| {
+        c.is_control()
+            || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    })
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum InstructorError {
     #[error("Wrong email or password.")]
@@ -294,6 +306,9 @@ impl Instructors {
         if name.is_empty() || name.chars().count() > 100 {
             return Err(InstructorError::Invalid("A class needs a name of 1 to 100 characters.".into()));
         }
+        if is_unprintable(name) {
+            return Err(InstructorError::Invalid(format!("A class name {UNPRINTABLE}.")));
+        }
         let class = ClassRecord {
             class_id: format!("cls_{}", random_token(9)),
             name: name.to_owned(),
@@ -373,6 +388,9 @@ impl Instructors {
         let display_name = display_name.map(str::trim).filter(|n| !n.is_empty());
         if display_name.is_some_and(|n| n.chars().count() > 60) {
             return Err(InstructorError::Invalid("A display name has at most 60 characters.".into()));
+        }
+        if display_name.is_some_and(is_unprintable) {
+            return Err(InstructorError::Invalid(format!("A display name {UNPRINTABLE}.")));
         }
         let class_id = self.store.class_by_code(code.trim()).await?.ok_or(InstructorError::NotFound)?;
         Ok(self.store.join_class(learner, &class_id, display_name).await?)

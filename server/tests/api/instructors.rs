@@ -368,13 +368,23 @@ async fn joining_needs_a_real_code_and_a_short_name() {
         )
         .await;
     assert_eq!(res.status(), 400);
-    let res = c
-        .post(app.url("/api/v1/instructor/classes"))
-        .json(&json!({"name": "  "}))
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(res.status(), 400);
+    for name in ["Ada\nLovelace", "Ada\u{202E}ecalevoL", "tab\there", "nul\u{0}"] {
+        let res = app
+            .post_json("/api/v1/classes/join", &json!({"code": join_code(&class), "display_name": name}))
+            .await;
+        assert_eq!(res.status(), 400, "{name:?}");
+        let body: Value = res.json().await.expect("json");
+        assert!(body["message"].as_str().is_some_and(|m| m.contains("control characters")), "{body}");
+    }
+    for name in ["  ", "Class\u{2066}A"] {
+        let res = c
+            .post(app.url("/api/v1/instructor/classes"))
+            .json(&json!({"name": name}))
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(res.status(), 400, "{name:?}");
+    }
 }
 
 #[tokio::test]
