@@ -34,7 +34,7 @@ pub(super) fn check(input: &str, facts: &Facts<'_>) -> Vec<Finding> {
     }
     findings.push(duplicates(&params));
     findings.push(placeholders(&params));
-    findings.push(secrets(&params, facts.progress.challenge.as_deref()));
+    findings.push(secrets(&params, facts.progress.challenge.as_deref(), provider.builtin));
     findings.push(response_type(get("response_type")));
     findings.push(client_id(get("client_id"), provider));
     findings.push(redirect_uri(get("redirect_uri"), provider));
@@ -273,12 +273,12 @@ const SECRET_PARAMETERS: &[(&str, &str)] = &[
 /// URL ends up in the history, in server logs and in `Referer` headers. A value whose
 /// S256 hash is this learner's challenge is the verifier, whatever its parameter's name
 /// (in `code_challenge` itself, `code_challenge` already says so).
-fn secrets(params: &[(String, String)], challenge: Option<&str>) -> Finding {
+fn secrets(params: &[(String, String)], challenge: Option<&str>, builtin: bool) -> Finding {
     const ID: &str = "url.secrets";
     let is_verifier = |value: &str| {
         challenge.is_some_and(|c| crate::pkce::Verifier::parse(value).is_ok_and(|v| v.challenge() == c))
     };
-    let mut found: Vec<String> = Vec::new();
+    let (mut found, mut verifier, mut client_secret) = (Vec::<String>::new(), false, false);
     for (name, value) in params {
         let why = SECRET_PARAMETERS.iter().find(|(secret, _)| secret == name).map(|(_, why)| *why);
         let line = match why {
@@ -290,6 +290,8 @@ fn secrets(params: &[(String, String)], challenge: Option<&str>) -> Finding {
             ),
             None => continue,
         };
+        verifier |= name == "code_verifier" || why.is_none();
+        client_secret |= name == "client_secret";
         if !found.contains(&line) {
             found.push(line);
         }
@@ -297,12 +299,25 @@ fn secrets(params: &[(String, String)], challenge: Option<&str>) -> Finding {
     if found.is_empty() {
         return Finding::pass(ID, "The URL carries no secret: no client secret, verifier or token.");
     }
+    // What to do if the URL was already opened (the practice server's secret is only for
+    // practice, and cannot be changed).
+    let mut exposed = Vec::new();
+    if verifier {
+        exposed.push("generate a new verifier in step 1");
+    }
+    if client_secret && !builtin {
+        exposed.push("rotate the client secret at your authorization server");
+    }
+    let exposed = if exposed.is_empty() {
+        String::new()
+    } else {
+        format!(" If you already opened this URL, {}.", exposed.join(" and "))
+    };
     Finding::fail(
         ID,
         format!(
             "The URL carries a secret, and an authorization URL passes through the browser, its \
-             history and server logs: {}. As it has been exposed, replace it too (a new verifier \
-             in step 1, or a new client secret).",
+             history and server logs: {}.{exposed}",
             found.join("; ")
         ),
     )
@@ -850,6 +865,22 @@ mod tests {
             assert!(!message.contains("s3cr3t") && !message.contains(VERIFIER), "{message}");
             assert_eq!(out.progress, None, "{extra}");
         }
+        let out = check_url(&format!("{}&code_verifier={VERIFIER}", good_url()), &builtin());
+        let message = &finding(&out, "url.secrets").message;
+        assert!(
+            message.ends_with("If you already opened this URL, generate a new verifier in step 1."),
+            "{message}"
+        );
+        let with_secret = format!("{}&client_secret=s3cr3t", good_url());
+        let message = finding(&check_url(&with_secret, &builtin()), "url.secrets").message.clone();
+        assert!(
+            !message.contains("If you already opened"),
+            "nothing to rotate on the practice server: {message}"
+        );
+        let on_okta = with_secret
+            .replace("http://127.0.0.1:3000/authorize", "https://dev-1.okta.com/oauth2/default/v1/authorize");
+        let message = finding(&check_url(&on_okta, &okta()), "url.secrets").message.clone();
+        assert!(message.contains("rotate the client secret at your authorization server"), "{message}");
         // Another string of verifier shape is not this learner's verifier.
         let other = format!("{}&nonce={}", good_url(), "x".repeat(43));
         assert!(finding(&check_url(&other, &builtin()), "url.secrets").ok);
