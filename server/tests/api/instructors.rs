@@ -36,13 +36,12 @@ async fn instructor(app: &TestApp, email: &str) -> reqwest::Client {
     c
 }
 
+async fn post_class(app: &TestApp, c: &reqwest::Client, name: &str) -> reqwest::Response {
+    c.post(app.url("/api/v1/instructor/classes")).json(&json!({"name": name})).send().await.expect("post")
+}
+
 async fn create_class(app: &TestApp, c: &reqwest::Client, name: &str) -> Value {
-    let res = c
-        .post(app.url("/api/v1/instructor/classes"))
-        .json(&json!({"name": name}))
-        .send()
-        .await
-        .expect("post");
+    let res = post_class(app, c, name).await;
     assert_eq!(res.status(), 201);
     res.json().await.expect("json")
 }
@@ -377,13 +376,7 @@ async fn joining_needs_a_real_code_and_a_short_name() {
         assert!(body["message"].as_str().is_some_and(|m| m.contains("control characters")), "{body}");
     }
     for name in ["  ", "Class\u{2066}A"] {
-        let res = c
-            .post(app.url("/api/v1/instructor/classes"))
-            .json(&json!({"name": name}))
-            .send()
-            .await
-            .expect("post");
-        assert_eq!(res.status(), 400, "{name:?}");
+        assert_eq!(post_class(&app, &c, name).await.status(), 400, "{name:?}");
     }
 }
 
