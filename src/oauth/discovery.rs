@@ -248,15 +248,10 @@ pub fn review(issuer: &Issuer, attempts: &[(String, Fetched)], reach: Reach) -> 
     let authorization_endpoint = endpoint("authorization_endpoint");
     let token_endpoint = endpoint("token_endpoint");
     let jwks_uri = document.get("jwks_uri").map(|_| endpoint("jwks_uri"));
-    let problems: Vec<String> = [&authorization_endpoint, &token_endpoint]
-        .into_iter()
-        .chain(jwks_uri.as_ref())
-        .filter_map(|r| r.as_ref().err().cloned())
-        .collect();
-    let all_https = [&authorization_endpoint, &token_endpoint]
-        .into_iter()
-        .chain(jwks_uri.as_ref())
-        .all(|r| r.as_ref().is_ok_and(|url| url.starts_with("https:")));
+    let checked: Vec<&Result<String, String>> =
+        [&authorization_endpoint, &token_endpoint].into_iter().chain(jwks_uri.as_ref()).collect();
+    let problems: Vec<String> = checked.iter().filter_map(|r| r.as_ref().err().cloned()).collect();
+    let all_https = checked.iter().all(|r| r.as_ref().is_ok_and(|url| url.starts_with("https:")));
     findings.push(if problems.is_empty() && all_https {
         Finding::pass("provider.endpoints", "The authorization, token and key endpoints are https URLs.")
     } else if problems.is_empty() {

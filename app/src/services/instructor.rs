@@ -124,7 +124,6 @@ fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| hash_password("not a real password").unwrap_or_default())
 }
 
-/// Why an instructor action did not happen.
 const UNPRINTABLE: &str = "can't contain control characters (such as line breaks or tabs) or \
      text-direction marks: use plain text";
 
@@ -137,6 +136,7 @@ fn is_unprintable(name: &str) -> bool {
     })
 }
 
+/// Why an instructor action did not happen.
 #[derive(Debug, thiserror::Error)]
 pub enum InstructorError {
     #[error("Wrong email or password.")]
