@@ -171,8 +171,9 @@ pub struct Issued {
     pub grant: IssuedGrant,
     /// The code challenge of the authorization request the token family started from.
     pub code_challenge: String,
-    /// The scope granted.
-    pub scope: String,
+    /// The scope the authorization request asked for. (The practice server leaves
+    /// `offline_access` out of the scope it grants when refresh tokens are off.)
+    pub requested_scope: String,
     /// Whether the application allowed refresh tokens when the token was issued.
     pub refresh_tokens_enabled: bool,
     /// Digests of the refresh tokens redeemed on the way to this token, newest first.

@@ -76,7 +76,7 @@ async fn introspect(p: &Practice, headers: &HeaderMap, body: &[u8]) -> Result<Va
     }
     let mut answer = json!({
         "active": true,
-        "scope": t.scope,
+        "scope": t.granted_scope(),
         "client_id": t.client_id,
         "sub": t.learner_id,
         "iss": p.issuer,

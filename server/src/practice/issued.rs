@@ -36,7 +36,7 @@ impl IssuedTokens for Db {
                 IssuedGrant::AuthorizationCode
             },
             code_challenge: token.code_challenge,
-            scope: token.scope,
+            requested_scope: token.scope,
             refresh_tokens_enabled: token.refresh_enabled,
             refresh_ancestors: ancestors,
         }))

@@ -64,6 +64,7 @@ pub struct TokenRecord {
     pub family: String,
     pub client_id: String,
     pub learner_id: String,
+    /// The scope asked for; see [`TokenRecord::granted_scope`] for the one granted.
     pub scope: String,
     /// `authorization_code` or `refresh_token`.
     pub grant_type: String,
@@ -89,6 +90,22 @@ impl TokenRecord {
             && now < self.expires_at
             && now < self.absolute_expires_at
     }
+
+    /// The scope granted with this token.
+    pub fn granted_scope(&self) -> String {
+        granted_scope(&self.scope, self.refresh_enabled)
+    }
+}
+
+/// The scope granted for a request: the one asked for, less `offline_access` when the
+/// application does not allow refresh tokens, since then no refresh token is issued
+/// (RFC 6749 §3.3: the response names the scope when it differs from the request).
+pub fn granted_scope(asked: &str, refresh_enabled: bool) -> String {
+    asked
+        .split(' ')
+        .filter(|s| !s.is_empty() && (refresh_enabled || *s != "offline_access"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[async_trait]

@@ -16,7 +16,7 @@ use tracing::instrument;
 use super::client_auth::Client;
 use super::error::{no_store, OAuthError};
 use super::params::{Params, Repeated};
-use super::store::{Redeemed, TokenKind, TokenRecord};
+use super::store::{granted_scope, Redeemed, TokenKind, TokenRecord};
 use super::{random_secret, Practice};
 use app::services::now_unix;
 
@@ -240,11 +240,12 @@ struct Grant<'a> {
     nonce: Option<&'a str>,
 }
 
-/// Sign an access token, and make a refresh token when `offline_access` was granted and
-/// the application allows refresh tokens.
+/// Sign an access token, and make a refresh token when `offline_access` was granted (asked
+/// for, and the application allows refresh tokens).
 async fn issue(p: &Practice, client: &Client, g: &Grant<'_>, now: i64) -> Result<Value, OAuthError> {
     let key = p.keys.current(now).await?;
     let jti = random_secret();
+    let scope = granted_scope(g.scope, client.app.refresh_tokens_enabled);
     let exp = now + p.lifetimes.access_token;
     let claims = AccessClaims {
         iss: &p.issuer,
@@ -255,7 +256,7 @@ async fn issue(p: &Practice, client: &Client, g: &Grant<'_>, now: i64) -> Result
         nbf: now,
         jti: &jti,
         client_id: &client.client_id,
-        scope: g.scope,
+        scope: &scope,
     };
     let mut header = Header::new(Algorithm::ES256);
     header.typ = Some("at+jwt".into());
@@ -287,7 +288,7 @@ async fn issue(p: &Practice, client: &Client, g: &Grant<'_>, now: i64) -> Result
         "access_token": access_token,
         "token_type": "Bearer",
         "expires_in": p.lifetimes.access_token,
-        "scope": g.scope,
+        "scope": scope,
     });
     if g.scope.split(' ').any(|s| s == "openid") {
         let claims = IdClaims {
@@ -306,8 +307,7 @@ async fn issue(p: &Practice, client: &Client, g: &Grant<'_>, now: i64) -> Result
         })?;
         body["id_token"] = json!(id_token);
     }
-    let offline = g.scope.split(' ').any(|s| s == "offline_access");
-    if offline && client.app.refresh_tokens_enabled {
+    if scope.split(' ').any(|s| s == "offline_access") {
         let refresh_token = random_secret();
         let idle_end = (now + p.lifetimes.refresh_idle).min(g.absolute_expires_at);
         p.tokens.insert_token(&record(&refresh_token, TokenKind::Refresh, idle_end)).await?;

@@ -70,7 +70,12 @@ async fn a_missing_refresh_token_says_the_application_has_refresh_tokens_off() {
     let response = app.exchange(&url, &verifier).await;
     let verdict = app.check_json("token-response", &response).await;
     let f = finding(&verdict, "token.refresh_token").expect("finding");
-    assert!(f["message"].as_str().unwrap_or_default().contains("refresh tokens are off"), "{f}");
+    let message = f["message"].as_str().unwrap_or_default();
+    assert!(message.contains("refresh tokens are off"), "{f}");
+    assert!(!message.contains("did not ask"), "the URL did ask for offline_access: {f}");
+    // The server did not grant offline_access either, and the scope finding says so.
+    let scope = finding(&verdict, "token.scope").expect("scope finding");
+    assert_eq!(scope["ok"], false, "{scope}");
 }
 
 #[tokio::test]

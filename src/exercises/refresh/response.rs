@@ -542,7 +542,7 @@ fn signature_finding(check: &SignatureCheck) -> Finding {
 /// Why the practice server sent no refresh token: it knows which of the two causes.
 fn missing_refresh_token_on_the_practice_server(issued: Option<&Issued>) -> Finding {
     const ID: &str = "token.refresh_token";
-    let offline = issued.is_some_and(|i| i.scope.split(' ').any(|s| s == "offline_access"));
+    let offline = issued.is_some_and(|i| i.requested_scope.split(' ').any(|s| s == "offline_access"));
     let enabled = issued.is_some_and(|i| i.refresh_tokens_enabled);
     let message = match (offline, enabled) {
         (false, false) => {
@@ -1100,7 +1100,7 @@ mod issued_tests {
             client_id: builtin().client_id.unwrap_or_default(),
             grant,
             code_challenge: progress(3).challenge.unwrap_or_default(),
-            scope: "openid offline_access".into(),
+            requested_scope: "openid offline_access".into(),
             refresh_tokens_enabled: true,
             refresh_ancestors: vec![],
         }
@@ -1152,7 +1152,7 @@ mod issued_tests {
         ];
         for (scope, enabled, says) in cases {
             let mut i = issued(IssuedGrant::AuthorizationCode);
-            i.scope = scope.into();
+            i.requested_scope = scope.into();
             i.refresh_tokens_enabled = enabled;
             let out = run_with(Step::TokenResponse, no_rt, &progress(3), Some(&i));
             let f = out.verdict.find("token.refresh_token").expect("finding");
