@@ -120,6 +120,7 @@ pub trait TokenStore: Send + Sync {
         now: i64,
     ) -> Result<Redeemed<TokenRecord>, StoreError>;
     async fn revoke_token(&self, token_sha256: &str, now: i64) -> Result<(), StoreError>;
+    /// Revoke every token of the family, and any stored into it later.
     async fn revoke_family(&self, family: &str, now: i64) -> Result<(), StoreError>;
 }
 
@@ -245,8 +246,11 @@ fn token_of(row: &SqliteRow) -> Result<TokenRecord, sqlx::Error> {
 #[async_trait]
 impl TokenStore for Db {
     async fn insert_token(&self, t: &TokenRecord) -> Result<(), StoreError> {
+        // A family revoked before this token is stored (a replay that raced the redemption
+        // which issues it) gives the token its revocation.
         sqlx::query(&format!(
-            "INSERT INTO tokens ({TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            "INSERT INTO tokens ({TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+             COALESCE(?, (SELECT revoked_at FROM revoked_families WHERE family = ?)))"
         ))
         .bind(&t.token_sha256)
         .bind(t.kind.as_str())
@@ -264,6 +268,7 @@ impl TokenStore for Db {
         .bind(t.absolute_expires_at)
         .bind(t.used_at)
         .bind(t.revoked_at)
+        .bind(&t.family)
         .execute(&self.pool)
         .await
         .map_err(store_error)?;
@@ -315,13 +320,22 @@ impl TokenStore for Db {
     }
 
     async fn revoke_family(&self, family: &str, now: i64) -> Result<(), StoreError> {
+        // The mark first: a token stored after it is born revoked, one stored before it is
+        // revoked by the update.
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        sqlx::query("INSERT INTO revoked_families (family, revoked_at) VALUES (?, ?) ON CONFLICT DO NOTHING")
+            .bind(family)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
         sqlx::query("UPDATE tokens SET revoked_at = ? WHERE family = ? AND revoked_at IS NULL")
             .bind(now)
             .bind(family)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(store_error)?;
-        Ok(())
+        tx.commit().await.map_err(store_error)
     }
 }
 

@@ -640,42 +640,61 @@ async fn refresh_tokens_are_opaque_random_and_kept_only_as_digests() {
     assert!(!db.contains(&a) && !db.contains(&b), "refresh tokens are stored as digests");
 }
 
-/// Send the same token request twice at once; the two statuses, sorted.
-async fn race(app: &TestApp, form: &[(&str, &str)], client: (&str, &str)) -> [u16; 2] {
+/// Send the same token request twice at once: exactly one must succeed, and since the
+/// other is a replay, the tokens the winner got must be revoked whichever finished first
+/// (RFC 9700 §4.14). Returns the winner's response.
+async fn race(app: &TestApp, form: &[(&str, &str)], client: (&str, &str)) -> Value {
     let (a, b) = tokio::join!(
         post_form(app, "/oauth2/token", form, Some(client)),
         post_form(app, "/oauth2/token", form, Some(client))
     );
     let mut statuses = [a.status().as_u16(), b.status().as_u16()];
     statuses.sort_unstable();
-    statuses
+    assert_eq!(statuses, [200, 400]);
+    let winner = if a.status() == 200 { a } else { b };
+    let body: Value = winner.json().await.expect("token response");
+    for name in ["access_token", "refresh_token"] {
+        if let Some(token) = body[name].as_str() {
+            assert_eq!(introspect(app, token).await["active"], false, "the winner's {name} is revoked");
+        }
+    }
+    body
 }
 
-#[tokio::test]
-async fn two_concurrent_redemptions_of_one_code_succeed_exactly_once() {
-    let app = TestApp::spawn().await;
-    let (_, verifier, url, _) = start(&app, &["openid"], AuthType::BasicAuth).await;
-    let login = app.login(&url).await;
-    let (id, secret) = creds(&app).await;
-    let redirect = app.url("/redirect");
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", login.code.as_str()),
-        ("redirect_uri", redirect.as_str()),
-        ("code_verifier", verifier.secret().as_str()),
-    ];
-    assert_eq!(race(&app, &form, (&id, &secret)).await, [200, 400]);
-}
+/// Races are decided by timing: each is run this many times.
+const RACES: usize = 8;
 
 #[tokio::test]
-async fn two_concurrent_redemptions_of_one_refresh_token_succeed_exactly_once() {
+async fn two_concurrent_redemptions_of_one_code_succeed_once_and_revoke_what_the_winner_got() {
     let app = TestApp::spawn().await;
     app.enable_refresh_tokens(true).await;
-    let first = tokens(&app, &["offline_access"]).await;
-    let rt = first.refresh_token().expect("rt").secret().clone();
     let (id, secret) = creds(&app).await;
-    let form = [("grant_type", "refresh_token"), ("refresh_token", rt.as_str())];
-    assert_eq!(race(&app, &form, (&id, &secret)).await, [200, 400]);
+    let redirect = app.url("/redirect");
+    for _ in 0..RACES {
+        let (_, verifier, url, _) = start(&app, &["openid", "offline_access"], AuthType::BasicAuth).await;
+        let login = app.login(&url).await;
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("code", login.code.as_str()),
+            ("redirect_uri", redirect.as_str()),
+            ("code_verifier", verifier.secret().as_str()),
+        ];
+        race(&app, &form, (&id, &secret)).await;
+    }
+}
+
+#[tokio::test]
+async fn two_concurrent_redemptions_of_one_refresh_token_succeed_once_and_revoke_what_the_winner_got() {
+    let app = TestApp::spawn().await;
+    app.enable_refresh_tokens(true).await;
+    let (id, secret) = creds(&app).await;
+    for _ in 0..RACES {
+        let first = tokens(&app, &["offline_access"]).await;
+        let rt = first.refresh_token().expect("rt").secret().clone();
+        let form = [("grant_type", "refresh_token"), ("refresh_token", rt.as_str())];
+        let won = race(&app, &form, (&id, &secret)).await;
+        assert!(won["refresh_token"].is_string(), "the winner got a rotated refresh token: {won}");
+    }
 }
 
 #[tokio::test]
