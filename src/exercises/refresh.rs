@@ -176,6 +176,8 @@ pub struct Issued {
     pub requested_scope: String,
     /// Whether the application allowed refresh tokens when the token was issued.
     pub refresh_tokens_enabled: bool,
+    /// The digest of the refresh token issued in the same response, if one was.
+    pub refresh_token_sha256: Option<String>,
     /// Digests of the refresh tokens redeemed on the way to this token, newest first.
     pub refresh_ancestors: Vec<String>,
 }

@@ -19,6 +19,7 @@ impl IssuedTokens for Db {
         if token.kind != TokenKind::Access {
             return Ok(None);
         }
+        let refresh_token_sha256 = self.refresh_issued_with(&token).await?;
         let mut ancestors = Vec::new();
         let mut parent = token.parent_sha256.clone();
         while let Some(digest) = parent.take() {
@@ -38,6 +39,7 @@ impl IssuedTokens for Db {
             code_challenge: token.code_challenge,
             requested_scope: token.scope,
             refresh_tokens_enabled: token.refresh_enabled,
+            refresh_token_sha256,
             refresh_ancestors: ancestors,
         }))
     }

@@ -112,6 +112,8 @@ pub fn granted_scope(asked: &str, refresh_enabled: bool) -> String {
 pub trait TokenStore: Send + Sync {
     async fn insert_token(&self, token: &TokenRecord) -> Result<(), StoreError>;
     async fn find_token(&self, token_sha256: &str) -> Result<Option<TokenRecord>, StoreError>;
+    /// The digest of the refresh token issued in the same response as `access`, if any.
+    async fn refresh_issued_with(&self, access: &TokenRecord) -> Result<Option<String>, StoreError>;
     /// Mark an unused, unrevoked refresh token of `client_id` used.
     async fn redeem_refresh(
         &self,
@@ -282,6 +284,22 @@ impl TokenStore for Db {
             .await
             .map_err(store_error)?;
         row.as_ref().map(token_of).transpose().map_err(store_error)
+    }
+
+    async fn refresh_issued_with(&self, access: &TokenRecord) -> Result<Option<String>, StoreError> {
+        // One response's tokens share family, parent and issue time; a code or a refresh
+        // token is redeemed once, so no other response shares them.
+        let row = sqlx::query(
+            "SELECT token_sha256 FROM tokens WHERE kind = 'refresh' AND family = ?
+             AND parent_sha256 IS ? AND issued_at = ? LIMIT 1",
+        )
+        .bind(&access.family)
+        .bind(&access.parent_sha256)
+        .bind(access.issued_at)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?;
+        row.map(|r| r.try_get("token_sha256")).transpose().map_err(store_error)
     }
 
     async fn redeem_refresh(

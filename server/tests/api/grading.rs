@@ -48,6 +48,44 @@ async fn a_made_up_token_response_does_not_pass_step_four() {
         .is_some_and(|f| f["message"].as_str().unwrap_or_default().contains("never issued")));
 }
 
+/// `response` with its refresh_token member replaced (or added).
+fn with_refresh_token(response: &str, refresh_token: &str) -> String {
+    let mut value: Value = serde_json::from_str(response).expect("json");
+    value["refresh_token"] = Value::String(refresh_token.to_owned());
+    value.to_string()
+}
+
+#[tokio::test]
+async fn a_refresh_token_added_to_a_response_that_had_none_does_not_pass_step_four() {
+    let app = TestApp::spawn().await;
+    let (verifier, _, url) = app.pass_first_three_steps().await;
+    let response = app.exchange(&url, &verifier).await;
+    assert!(!response.contains("refresh_token"), "refresh tokens are off: {response}");
+    let verdict = app.check_json("token-response", &with_refresh_token(&response, "made-up-refresh-token")).await;
+    assert_eq!(verdict["passed"], false, "{verdict}");
+    let f = finding(&verdict, "token.refresh_token").expect("finding");
+    let message = f["message"].as_str().unwrap_or_default();
+    assert!(message.contains("not its own") && message.contains("refresh tokens are off"), "{f}");
+}
+
+#[tokio::test]
+async fn a_refresh_token_from_another_login_does_not_pass_step_four_nor_lead_to_step_five() {
+    let app = TestApp::spawn().await;
+    app.enable_refresh_tokens(true).await;
+    let (verifier, _, url) = app.pass_first_three_steps().await;
+    let mine = app.exchange(&url, &verifier).await;
+    let other_verifier = "another-verifier-another-verifier-0123456789";
+    let other_url =
+        app.authorization_url(&oauthlab::pkce::challenge_s256(other_verifier), "openid offline_access").await;
+    let other = app.exchange(&other_url, other_verifier).await;
+    let mixed = with_refresh_token(&mine, &field(&other, "refresh_token"));
+    let verdict = app.check_json("token-response", &mixed).await;
+    assert_eq!(verdict["passed"], false, "{verdict}");
+    let f = finding(&verdict, "token.refresh_token").expect("finding");
+    assert!(f["message"].as_str().unwrap_or_default().contains("different responses"), "{f}");
+    assert_eq!(verdict["exercise"]["steps"][3]["status"], "current");
+}
+
 #[tokio::test]
 async fn a_token_from_a_login_with_another_challenge_does_not_pass_step_four() {
     let app = TestApp::spawn().await;

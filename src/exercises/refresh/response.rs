@@ -61,13 +61,16 @@ pub(super) fn check(step: Step, input: &str, facts: &Facts<'_>) -> Checked {
         iat: jwt.as_ref().and_then(|j| j.claim_seconds("iat")),
     });
     out.jwt = jwt.map(|j| DecodedJwt { header: Value::Object(j.header), claims: Value::Object(j.claims) });
-    if facts.provider.builtin {
+    let step4 = facts.progress.token.as_ref();
+    let repeats_step4 = refreshing
+        && out.record.as_ref().zip(step4).is_some_and(|(new, old)| new.access_token_sha256 == old.access_token_sha256);
+    if facts.provider.builtin && !repeats_step4 {
         out.findings.extend(issued_findings(step, facts));
     }
 
     if refreshing {
         if let Some(record) = &out.record {
-            out.findings.extend(refresh_findings(record, facts.progress.token.as_ref()));
+            out.findings.extend(refresh_findings(record, step4, facts.provider.builtin));
         }
         if !out.findings.iter().any(Finding::is_blocking) {
             out.findings.push(Finding::info("refresh.completed", "You've completed the exercise!"));
@@ -383,13 +386,47 @@ fn refresh_token<'a>(
                 None,
             )
         }
-        Some(Value::String(t)) if !t.is_empty() => (
-            Some(Finding::pass(
-                ID,
-                "refresh_token is present (this site keeps only its SHA-256 digest, not the token).",
-            )),
-            Some(t.as_str()),
-        ),
+        Some(Value::String(t)) if !t.is_empty() => match facts.issued.filter(|_| facts.provider.builtin) {
+            // On the built-in server: the refresh token must be the one issued with the
+            // access token, not one from another response or made up.
+            Some(issued) => match &issued.refresh_token_sha256 {
+                Some(digest) if *digest == token_sha256(t) => (
+                    Some(Finding::pass(
+                        ID,
+                        "refresh_token is the one the practice server issued with this access \
+                         token (this site keeps only its SHA-256 digest, not the token).",
+                    )),
+                    Some(t.as_str()),
+                ),
+                Some(_) => (
+                    Some(Finding::fail(
+                        ID,
+                        "This refresh_token is not the one the practice server issued with this \
+                         access token: tokens from different responses were put together. Paste \
+                         the whole response of one token request, unchanged.",
+                    )),
+                    None,
+                ),
+                None => (
+                    Some(Finding::fail(
+                        ID,
+                        format!(
+                            "The practice server issued no refresh_token with this access token, \
+                             so the one pasted is not its own. It sent none{}",
+                            why_no_refresh_token(Some(issued))
+                        ),
+                    )),
+                    None,
+                ),
+            },
+            None => (
+                Some(Finding::pass(
+                    ID,
+                    "refresh_token is present (this site keeps only its SHA-256 digest, not the token).",
+                )),
+                Some(t.as_str()),
+            ),
+        },
         Some(_) => (
             Some(Finding::fail(
                 ID,
@@ -461,12 +498,17 @@ fn jwt_findings(
         )];
     };
     let alg = jwt.alg().map(|a| format!(" (alg {})", show(a, 20))).unwrap_or_default();
+    let shown = if matches!(facts.signature, Some(SignatureCheck::Verified { .. })) {
+        "shown decoded"
+    } else {
+        "shown decoded, but not verified"
+    };
     let mut findings = vec![Finding::info(
         "token.jwt",
         format!(
-            "The access token is a JWT{alg}: its header and claims are shown decoded, but not \
-             verified. Anyone holding the token can read them; the API that receives it must \
-             check the signature, iss, aud and exp."
+            "The access token is a JWT{alg}: its header and claims are {shown}. Anyone holding \
+             the token can read them; the API that receives it must check the signature, iss, \
+             aud and exp."
         ),
     )];
     findings.extend(facts.signature.map(signature_finding));
@@ -541,32 +583,36 @@ fn signature_finding(check: &SignatureCheck) -> Finding {
 
 /// Why the practice server sent no refresh token: it knows which of the two causes.
 fn missing_refresh_token_on_the_practice_server(issued: Option<&Issued>) -> Finding {
-    const ID: &str = "token.refresh_token";
+    Finding::fail(
+        "token.refresh_token",
+        format!("The response has no refresh_token{}", why_no_refresh_token(issued)),
+    )
+}
+
+/// The rest of a sentence about a missing refresh token: its cause and the fix.
+fn why_no_refresh_token(issued: Option<&Issued>) -> &'static str {
     let offline = issued.is_some_and(|i| i.requested_scope.split(' ').any(|s| s == "offline_access"));
     let enabled = issued.is_some_and(|i| i.refresh_tokens_enabled);
-    let message = match (offline, enabled) {
+    match (offline, enabled) {
         (false, false) => {
-            "The response has no refresh_token, for two reasons: refresh tokens are \
-             off for your practice application (tick the Refresh Token grant on the Practice app \
-             page), and the authorization request did not ask for the offline_access scope. Fix \
-             both, log in again with the new URL and exchange the new code."
+            ", for two reasons: refresh tokens are off for your practice application (tick the \
+             Refresh Token grant on the Practice app page), and the authorization request did \
+             not ask for the offline_access scope. Fix both, log in again with the new URL and \
+             exchange the new code."
         }
         (false, true) => {
-            "The response has no refresh_token because the authorization request did \
-             not ask for the offline_access scope. Add offline_access to the scope in step 3, log \
-             in again and exchange the new code."
+            " because the authorization request did not ask for the offline_access scope. Add \
+             offline_access to the scope in step 3, log in again and exchange the new code."
         }
         (true, false) => {
-            "The response has no refresh_token because refresh tokens are off for your \
-             practice application: tick the Refresh Token grant on the Practice app page, then \
-             log in again and exchange a new code."
+            " because refresh tokens are off for your practice application: tick the Refresh \
+             Token grant on the Practice app page, then log in again and exchange a new code."
         }
         (true, true) => {
-            "The response has no refresh_token: log in again with the URL from step 3 \
-             and exchange the new code."
+            ": log in again with the URL from step 3 and exchange the new code (a refresh that \
+             asks for a narrower scope without offline_access gets none)."
         }
-    };
-    Finding::fail(ID, message)
+    }
 }
 
 /// On the built-in server: was the pasted token really issued, to this learner's
@@ -640,8 +686,9 @@ fn issued_findings(step: Step, facts: &Facts<'_>) -> Vec<Finding> {
     findings
 }
 
-/// Step 5: compare with step 4's token.
-fn refresh_findings(new: &TokenRecord, old: Option<&TokenRecord>) -> Vec<Finding> {
+/// Step 5: compare with step 4's token. On the built-in server, where `refresh.grant`
+/// proves the refresh, the JWT claims are not compared.
+fn refresh_findings(new: &TokenRecord, old: Option<&TokenRecord>, builtin: bool) -> Vec<Finding> {
     let Some(old) = old else {
         return vec![Finding::fail(
             "refresh.new_access_token",
@@ -678,6 +725,9 @@ fn refresh_findings(new: &TokenRecord, old: Option<&TokenRecord>) -> Vec<Finding
             }
         },
     ));
+    if builtin {
+        return findings;
+    }
     if let (Some(n), Some(o)) = (&new.sub, &old.sub) {
         findings.push(if n == o {
             Finding::pass("refresh.sub", "The new access token is for the same user (sub) as step 4's.")
@@ -1102,6 +1152,7 @@ mod issued_tests {
             code_challenge: progress(3).challenge.unwrap_or_default(),
             requested_scope: "openid offline_access".into(),
             refresh_tokens_enabled: true,
+            refresh_token_sha256: Some(token_sha256("rt-1")),
             refresh_ancestors: vec![],
         }
     }
@@ -1143,6 +1194,97 @@ mod issued_tests {
     }
 
     #[test]
+    fn the_refresh_token_must_be_the_one_issued_with_the_access_token() {
+        let ok = issued(IssuedGrant::AuthorizationCode);
+        let mut another = ok.clone();
+        another.refresh_token_sha256 = Some(token_sha256("rt-from-another-login"));
+        let mut none = ok.clone();
+        none.refresh_token_sha256 = None;
+        none.refresh_tokens_enabled = false;
+        let cases: [(&Issued, bool, &str); 3] = [
+            (&ok, true, "the one the practice server issued with this access token"),
+            (&another, false, "tokens from different responses"),
+            (&none, false, "not its own. It sent none because refresh tokens are off"),
+        ];
+        for (issued, passes, says) in cases {
+            for (step, progress, input) in [
+                (Step::TokenResponse, progress(3), RESPONSE.to_owned()),
+                (Step::RefreshResponse, step5_progress(), RESPONSE.replace("at-1", "at-2")),
+            ] {
+                let mut issued = issued.clone();
+                if step == Step::RefreshResponse {
+                    issued.grant = IssuedGrant::RefreshToken;
+                    issued.refresh_ancestors = vec![token_sha256("rt-1")];
+                }
+                let out = run_with(step, &input, &progress, Some(&issued));
+                let f = out.verdict.find("token.refresh_token").expect("token.refresh_token");
+                assert_eq!((f.ok, out.verdict.passed()), (passes, passes), "{step:?} {issued:?}");
+                assert!(f.message.contains(says), "{}", f.message);
+            }
+        }
+    }
+
+    #[test]
+    fn step_4s_response_pasted_again_in_step_5_is_told_only_that_it_is_the_same_token() {
+        let step4 = issued(IssuedGrant::AuthorizationCode);
+        let out = run_with(Step::RefreshResponse, RESPONSE, &step5_progress(), Some(&step4));
+        assert!(!out.verdict.passed());
+        let same = out.verdict.find("refresh.new_access_token").expect("refresh.new_access_token");
+        assert!(!same.ok && same.message.contains("same access token as before"), "{}", same.message);
+        assert!(out.verdict.find("refresh.grant").is_none(), "no second, contradicting reason");
+    }
+
+    #[test]
+    fn on_the_practice_server_a_proven_refresh_is_not_second_guessed_by_its_claims() {
+        let token = |jti: &str| {
+            jwt(r#"{"alg":"ES256","kid":"k1"}"#, &format!(r#"{{"sub":"s","iat":{NOW},"jti":"{jti}"}}"#))
+        };
+        let body = |t: &str, rt: &str| {
+            format!(r#"{{"token_type":"Bearer","expires_in":900,"access_token":"{t}","refresh_token":"{rt}","scope":"offline_access"}}"#)
+        };
+        let (old, new) = (token("one"), token("two"));
+        let step4 = run_with(
+            Step::TokenResponse,
+            &body(&old, "rt-1"),
+            &progress(3),
+            Some(&issued(IssuedGrant::AuthorizationCode)),
+        );
+        let progress = step4.progress.expect("step 4 passes");
+        assert!(progress.token.as_ref().is_some_and(|t| t.iat == Some(NOW)));
+        let mut refreshed = issued(IssuedGrant::RefreshToken);
+        refreshed.refresh_token_sha256 = Some(token_sha256("rt-2"));
+        refreshed.refresh_ancestors = vec![token_sha256("rt-1")];
+        let out = run_with(Step::RefreshResponse, &body(&new, "rt-2"), &progress, Some(&refreshed));
+        assert!(out.verdict.passed(), "{:?}", out.verdict);
+        assert!(out.verdict.find("refresh.grant").is_some_and(|f| f.ok));
+        assert!(out.verdict.find("refresh.iat").is_none(), "the same second is no cause for doubt here");
+    }
+
+    #[test]
+    fn the_jwt_note_does_not_call_a_verified_token_unverified() {
+        use super::super::SignatureCheck;
+        let token = jwt(r#"{"alg":"ES256","kid":"k1"}"#, r#"{"sub":"s"}"#);
+        let body = format!(
+            r#"{{"token_type":"Bearer","expires_in":900,"access_token":"{token}","refresh_token":"rt-1","scope":"offline_access"}}"#
+        );
+        let ok = issued(IssuedGrant::AuthorizationCode);
+        for (signature, says_unverified) in
+            [(Some(SignatureCheck::Verified { kid: "k1".into() }), false), (None, true)]
+        {
+            let facts = Facts {
+                provider: &builtin(),
+                progress: &progress(3),
+                now: NOW,
+                issued: Some(&ok),
+                signature: signature.as_ref(),
+            };
+            let out = check(Step::TokenResponse, &body, &facts).expect("unlocked");
+            let note = out.verdict.find("token.jwt").expect("token.jwt");
+            assert_eq!(note.message.contains("not verified"), says_unverified, "{}", note.message);
+        }
+    }
+
+    #[test]
     fn a_missing_refresh_token_names_which_of_the_two_causes_it_is() {
         let no_rt = r#"{"token_type":"Bearer","expires_in":900,"access_token":"at-1","scope":"openid"}"#;
         let cases = [
@@ -1163,6 +1305,7 @@ mod issued_tests {
     #[test]
     fn step_5_passes_only_for_the_refresh_grant_of_step_4s_refresh_token() {
         let mut ok = issued(IssuedGrant::RefreshToken);
+        ok.refresh_token_sha256 = Some(token_sha256("rt-2"));
         ok.refresh_ancestors = vec![token_sha256("rt-1")];
         let mut later = ok.clone();
         later.refresh_ancestors = vec![token_sha256("rt-2"), token_sha256("rt-1")];
