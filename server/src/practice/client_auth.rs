@@ -25,7 +25,6 @@ pub struct Client {
 pub struct Credentials {
     pub client_id: String,
     pub secret: String,
-    pub basic: bool,
 }
 
 impl std::fmt::Debug for Credentials {
@@ -33,7 +32,6 @@ impl std::fmt::Debug for Credentials {
         f.debug_struct("Credentials")
             .field("client_id", &self.client_id)
             .field("secret", &"(redacted)")
-            .field("basic", &self.basic)
             .finish()
     }
 }
@@ -56,13 +54,13 @@ pub fn credentials(headers: &HeaderMap, params: &Params) -> Result<Credentials, 
         let basic = header
             .to_str()
             .ok()
-            .and_then(|h| h.strip_prefix("Basic ").or_else(|| h.strip_prefix("basic ")))
-            .and_then(|b64| STANDARD.decode(b64.trim()).ok())
+            .and_then(|h| h.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("Basic"))
+            .and_then(|(_, b64)| STANDARD.decode(b64.trim()).ok())
             .and_then(|bytes| String::from_utf8(bytes).ok());
         let Some(decoded) = basic else {
             return Err(OAuthError::invalid_client(
                 "The Authorization header is not HTTP Basic with base64 of client_id:client_secret.",
-                true,
             ));
         };
         if body_secret.is_some() {
@@ -73,7 +71,6 @@ pub fn credentials(headers: &HeaderMap, params: &Params) -> Result<Credentials, 
         let Some((id, secret)) = decoded.split_once(':') else {
             return Err(OAuthError::invalid_client(
                 "HTTP Basic credentials need client_id:client_secret.",
-                true,
             ));
         };
         let client_id = form_decode(id);
@@ -82,17 +79,16 @@ pub fn credentials(headers: &HeaderMap, params: &Params) -> Result<Credentials, 
                 "client_id in the body differs from the one in HTTP Basic.",
             ));
         }
-        return Ok(Credentials { client_id, secret: form_decode(secret), basic: true });
+        return Ok(Credentials { client_id, secret: form_decode(secret) });
     }
     match (body_id, body_secret) {
         (Some(id), Some(secret)) => {
-            Ok(Credentials { client_id: id.to_owned(), secret: secret.to_owned(), basic: false })
+            Ok(Credentials { client_id: id.to_owned(), secret: secret.to_owned() })
         }
         (_, None) => Err(OAuthError::invalid_client(
             "Client authentication is required: send client_id and client_secret (HTTP Basic or in the body).",
-            false,
         )),
-        (None, Some(_)) => Err(OAuthError::invalid_client("client_id is missing.", false)),
+        (None, Some(_)) => Err(OAuthError::invalid_client("client_id is missing.")),
     }
 }
 
@@ -108,7 +104,6 @@ impl Practice {
             Some((learner, app)) if matches => Ok(Client { client_id: creds.client_id, learner, app }),
             _ => Err(OAuthError::invalid_client(
                 "Client authentication failed: check client_id and client_secret on the Practice app page.",
-                creds.basic,
             )),
         }
     }
@@ -131,15 +126,32 @@ mod tests {
         let none = Params::parse(b"");
         assert_eq!(
             credentials(&basic("lab_a", "s%3Acret"), &none).ok(),
-            Some(Credentials { client_id: "lab_a".into(), secret: "s:cret".into(), basic: true })
+            Some(Credentials { client_id: "lab_a".into(), secret: "s:cret".into() })
         );
         let body = Params::parse(b"client_id=lab_a&client_secret=x");
-        assert_eq!(credentials(&HeaderMap::new(), &body).map(|c| c.basic).ok(), Some(false));
+        assert_eq!(
+            credentials(&HeaderMap::new(), &body).ok(),
+            Some(Credentials { client_id: "lab_a".into(), secret: "x".into() })
+        );
         assert!(credentials(&basic("lab_a", "x"), &body).is_err());
         let missing = credentials(&HeaderMap::new(), &Params::parse(b"client_id=lab_a")).err();
         assert_eq!(missing.map(|e| e.code), Some(oauthlab::oauth::OAuthErrorCode::InvalidClient));
         let mut garbage = HeaderMap::new();
         garbage.insert(AUTHORIZATION, HeaderValue::from_static("Basic !!!"));
-        assert!(credentials(&garbage, &none).err().is_some_and(|e| e.basic));
+        let refused = credentials(&garbage, &none).err();
+        assert_eq!(refused.map(|e| e.code), Some(oauthlab::oauth::OAuthErrorCode::InvalidClient));
+    }
+
+    #[test]
+    fn the_basic_scheme_name_is_case_insensitive() {
+        let encoded = STANDARD.encode("lab_a:x");
+        for scheme in ["Basic", "basic", "BASIC", "bAsIc"] {
+            let mut h = HeaderMap::new();
+            h.insert(AUTHORIZATION, HeaderValue::from_str(&format!("{scheme} {encoded}")).expect("header"));
+            assert_eq!(credentials(&h, &Params::parse(b"")).map(|c| c.client_id).ok(), Some("lab_a".into()));
+        }
+        let mut bearer = HeaderMap::new();
+        bearer.insert(AUTHORIZATION, HeaderValue::from_str(&format!("Bearer {encoded}")).expect("header"));
+        assert!(credentials(&bearer, &Params::parse(b"")).is_err());
     }
 }

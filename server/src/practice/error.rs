@@ -11,13 +11,11 @@ use serde_json::json;
 pub struct OAuthError {
     pub code: OAuthErrorCode,
     pub description: String,
-    /// The client tried HTTP Basic authentication: 401 with `WWW-Authenticate`.
-    pub basic: bool,
 }
 
 impl OAuthError {
     pub fn new(code: OAuthErrorCode, description: impl Into<String>) -> Self {
-        Self { code, description: description.into(), basic: false }
+        Self { code, description: description.into() }
     }
     pub fn invalid_request(d: impl Into<String>) -> Self {
         Self::new(OAuthErrorCode::InvalidRequest, d)
@@ -25,8 +23,8 @@ impl OAuthError {
     pub fn invalid_grant(d: impl Into<String>) -> Self {
         Self::new(OAuthErrorCode::InvalidGrant, d)
     }
-    pub fn invalid_client(d: impl Into<String>, basic: bool) -> Self {
-        Self { basic, ..Self::new(OAuthErrorCode::InvalidClient, d) }
+    pub fn invalid_client(d: impl Into<String>) -> Self {
+        Self::new(OAuthErrorCode::InvalidClient, d)
     }
     pub fn server_error() -> Self {
         Self::new(OAuthErrorCode::ServerError, "The practice server failed; try again.")
@@ -57,7 +55,8 @@ impl IntoResponse for OAuthError {
         let mut res =
             (status, Json(json!({"error": self.code.as_str(), "error_description": self.description})))
                 .into_response();
-        if self.code == OAuthErrorCode::InvalidClient && self.basic {
+        // A 401 names the scheme to use (RFC 7235 §3.1), whichever way the client tried.
+        if status == StatusCode::UNAUTHORIZED {
             res.headers_mut().insert(
                 WWW_AUTHENTICATE,
                 HeaderValue::from_static("Basic realm=\"OAuth Lab practice server\", charset=\"UTF-8\""),

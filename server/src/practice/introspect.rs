@@ -7,6 +7,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use oauthlab::exercises::refresh::token_sha256;
+use oauthlab::oauth::OAuthErrorCode;
 use serde_json::{json, Value};
 use tracing::instrument;
 
@@ -43,15 +44,19 @@ pub async fn revoke_post(State(p): State<Practice>, headers: HeaderMap, body: By
 async fn revoke(p: &Practice, headers: &HeaderMap, body: &[u8]) -> Result<(), OAuthError> {
     let (client, token) = client_and_token(p, headers, body).await?;
     let now = now_unix();
-    // Unknown tokens and other clients' tokens get the same 200 (RFC 7009 §2.2).
-    if let Some(record) = p.tokens.find_token(&token_sha256(&token)).await? {
-        if record.client_id == client.client_id {
-            match record.kind {
-                // A revoked refresh token takes its whole grant with it.
-                TokenKind::Refresh => p.tokens.revoke_family(&record.family, now).await?,
-                TokenKind::Access => p.tokens.revoke_token(&record.token_sha256, now).await?,
-            }
-        }
+    // An unknown token gets 200 (RFC 7009 §2.2); another client's is refused (§2.1).
+    let Some(record) = p.tokens.find_token(&token_sha256(&token)).await? else { return Ok(()) };
+    if record.client_id != client.client_id {
+        return Err(OAuthError::new(
+            OAuthErrorCode::UnauthorizedClient,
+            "This token was issued to another client: a client may revoke only its own tokens \
+             (RFC 7009 §2.1).",
+        ));
+    }
+    match record.kind {
+        // A revoked refresh token takes its whole grant with it.
+        TokenKind::Refresh => p.tokens.revoke_family(&record.family, now).await?,
+        TokenKind::Access => p.tokens.revoke_token(&record.token_sha256, now).await?,
     }
     Ok(())
 }
@@ -82,8 +87,11 @@ async fn introspect(p: &Practice, headers: &HeaderMap, body: &[u8]) -> Result<Va
         "iss": p.issuer,
         "iat": t.issued_at,
         "exp": t.expires_at.min(t.absolute_expires_at),
-        "token_type": if t.kind == TokenKind::Access { "Bearer" } else { "refresh_token" },
     });
+    // token_type is a type of access token (RFC 7662 §2.2, RFC 6749 §7.1).
+    if t.kind == TokenKind::Access {
+        answer["token_type"] = json!("Bearer");
+    }
     if let Some(jti) = t.jti {
         answer["jti"] = json!(jti);
         answer["aud"] = json!(format!("{}/practice-api", p.issuer));

@@ -125,8 +125,12 @@ async fn code_grant(p: &Practice, client: &Client, params: &Params) -> Result<Va
         }
         Redeemed::Fresh(record) => record,
     };
+    // The code is spent now, whatever follows (RFC 6749 §4.1.2: use it once).
+    const SPENT: &str = "The code is used up now: log in again for a new one.";
     if record.client_id != client.client_id {
-        return Err(OAuthError::invalid_grant("The authorization code was issued to another client."));
+        return Err(OAuthError::invalid_grant(format!(
+            "The authorization code was issued to another client. {SPENT}"
+        )));
     }
     if now >= record.expires_at {
         return Err(OAuthError::invalid_grant(format!(
@@ -135,14 +139,15 @@ async fn code_grant(p: &Practice, client: &Client, params: &Params) -> Result<Va
         )));
     }
     if record.redirect_uri != redirect_uri {
-        return Err(OAuthError::invalid_grant(
-            "redirect_uri does not match the one in the authorization request (RFC 6749 §4.1.3).",
-        ));
+        return Err(OAuthError::invalid_grant(format!(
+            "redirect_uri does not match the one in the authorization request (RFC 6749 §4.1.3). {SPENT}"
+        )));
     }
     if challenge_s256(verifier.as_str()) != record.code_challenge {
-        return Err(OAuthError::invalid_grant(
-            "code_verifier does not match the code_challenge of the authorization request (RFC 7636 §4.6).",
-        ));
+        return Err(OAuthError::invalid_grant(format!(
+            "code_verifier does not match the code_challenge of the authorization request \
+             (RFC 7636 §4.6). {SPENT}"
+        )));
     }
     let grant = Grant {
         family: &record.code_sha256,

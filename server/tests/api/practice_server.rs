@@ -68,6 +68,21 @@ fn error_of(
     }
 }
 
+/// The error code and its description.
+fn error_and_description(
+    err: oauth2::RequestTokenError<
+        oauth2::HttpClientError<reqwest::Error>,
+        oauth2::basic::BasicErrorResponse,
+    >,
+) -> (String, String) {
+    match err {
+        oauth2::RequestTokenError::ServerResponse(r) => {
+            (r.error().as_ref().to_owned(), r.error_description().cloned().unwrap_or_default())
+        }
+        other => (format!("{other:?}"), String::new()),
+    }
+}
+
 async fn introspect(app: &TestApp, token: &str) -> Value {
     let (id, secret) = creds(app).await;
     post_form(app, "/oauth2/introspect", &[("token", token)], Some((&id, &secret)))
@@ -259,16 +274,26 @@ async fn client_secret_post_works_as_well_as_basic() {
 }
 
 #[tokio::test]
-async fn a_wrong_code_verifier_is_invalid_grant() {
+async fn a_wrong_code_verifier_is_invalid_grant_and_says_the_code_is_spent() {
     let app = TestApp::spawn().await;
-    let (client, _, url, _) = start(&app, &["openid"], AuthType::BasicAuth).await;
+    let (client, verifier, url, _) = start(&app, &["openid"], AuthType::BasicAuth).await;
     let login = app.login(&url).await;
     let err = client
-        .exchange_code(AuthorizationCode::new(login.code))
+        .exchange_code(AuthorizationCode::new(login.code.clone()))
         .set_pkce_verifier(PkceCodeVerifier::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into()))
         .request_async(&oauth_http())
         .await
         .expect_err("refused");
+    let (error, description) = error_and_description(err);
+    assert_eq!(error, "invalid_grant");
+    assert!(description.contains("code_verifier") && description.contains("log in again"), "{description}");
+    // As it said: the right verifier is too late for this code.
+    let err = client
+        .exchange_code(AuthorizationCode::new(login.code))
+        .set_pkce_verifier(verifier)
+        .request_async(&oauth_http())
+        .await
+        .expect_err("spent");
     assert_eq!(error_of(err), "invalid_grant");
 }
 
@@ -363,7 +388,7 @@ async fn a_code_is_bound_to_its_client() {
 }
 
 #[tokio::test]
-async fn a_bad_client_secret_through_basic_is_401_with_www_authenticate() {
+async fn a_bad_client_secret_is_401_with_www_authenticate_through_basic_or_the_body() {
     let app = TestApp::spawn().await;
     let (id, _) = creds(&app).await;
     let res = post_form(
@@ -393,6 +418,7 @@ async fn a_bad_client_secret_through_basic_is_401_with_www_authenticate() {
     )
     .await;
     assert_eq!(res.status(), 401);
+    assert!(res.headers().contains_key("www-authenticate"), "every 401 names its scheme (RFC 7235 §3.1)");
     assert_eq!(res.json::<Value>().await.expect("json")["error"], "invalid_client");
 }
 
@@ -584,7 +610,8 @@ async fn another_client_can_neither_introspect_nor_revoke_a_token() {
         .expect("json");
     assert_eq!(seen, serde_json::json!({"active": false}), "nothing about another client's token");
     let revoked = post_form(&app, "/oauth2/revoke", &[("token", access)], Some((&id, &secret))).await;
-    assert_eq!(revoked.status(), 200, "RFC 7009 §2.2: the same answer as for an unknown token");
+    assert_eq!(revoked.status(), 400, "RFC 7009 §2.1: the request is refused");
+    assert_eq!(revoked.json::<Value>().await.expect("json")["error"], "unauthorized_client");
     assert_eq!(introspect(&app, access).await["active"], true, "and the token still works");
 }
 
@@ -730,6 +757,10 @@ async fn a_revoked_refresh_token_is_inactive_and_cannot_refresh() {
     app.enable_refresh_tokens(true).await;
     let first = tokens(&app, &["offline_access"]).await;
     let rt = first.refresh_token().expect("rt").secret().clone();
+    let active = introspect(&app, &rt).await;
+    assert_eq!(active["active"], true);
+    assert!(active.get("token_type").is_none(), "a refresh token is no access token type: {active}");
+    assert_eq!(introspect(&app, first.access_token().secret()).await["token_type"], "Bearer");
     let (id, secret) = creds(&app).await;
     let res = post_form(
         &app,
