@@ -141,6 +141,32 @@ async fn server_fn_errors(req: axum::extract::Request, next: middleware::Next) -
     res
 }
 
+/// `/exercises/refresh/` is `/exercises/refresh`: a GET or HEAD of a path with a trailing
+/// slash is sent to the path without it. A path that would then start with `//` (another
+/// host, to a browser) is left to the 404 page.
+async fn trailing_slash(req: axum::extract::Request, next: middleware::Next) -> axum::response::Response {
+    use axum::http::{header::LOCATION, HeaderValue, Method, StatusCode};
+    use axum::response::IntoResponse;
+    let path = req.uri().path();
+    let trimmed = path.trim_end_matches('/');
+    let redirect = path.len() > 1
+        && path.ends_with('/')
+        && trimmed.starts_with('/')
+        && !trimmed.starts_with("//")
+        && !trimmed.starts_with("/\\")
+        && matches!(*req.method(), Method::GET | Method::HEAD);
+    if redirect {
+        let location = match req.uri().query() {
+            Some(query) => format!("{trimmed}?{query}"),
+            None => trimmed.to_owned(),
+        };
+        if let Ok(location) = HeaderValue::from_str(&location) {
+            return (StatusCode::PERMANENT_REDIRECT, [(LOCATION, location)]).into_response();
+        }
+    }
+    next.run(req).await
+}
+
 /// Headers every answer carries: no page of the site (the consent page above all) may be
 /// framed by another site, and a URL holding a code or state is never sent to another
 /// site as a Referer.
@@ -176,6 +202,7 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(server_fn_errors))
+        .layer(middleware::from_fn(trailing_slash))
         .layer(middleware::from_fn_with_state(state.guard.clone(), guard))
         // Outside the guard, so a first response that turns a request away sets the
         // learner's cookie too.

@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_LENGTH, HOST, ORIGIN, PRAGMA, RETRY_AFTER};
+use axum::http::header::{
+    ACCEPT, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, HOST, ORIGIN, PRAGMA, RETRY_AFTER,
+};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -103,10 +105,27 @@ impl Rejection {
         Self { error: ApiError::new(status, code, message), retry_after: None }
     }
 
-    /// The API's error shape, or RFC 6749 §5.2's on the practice server's endpoints, so
-    /// an OAuth client reads it as it reads the server's own errors.
-    fn into_response_for(self, path: &str) -> Response {
-        let mut res = if path.starts_with("/oauth2/") {
+    /// The API's error shape; RFC 6749 §5.2's on the practice server's endpoints, so an
+    /// OAuth client reads it as it reads the server's own errors; and on the pages' server
+    /// functions, what the page that called reads: the server function error encoding for
+    /// a hydrated page, a short page for a plain form post.
+    fn into_response_for(self, path: &str, accepts_html: bool) -> Response {
+        let mut res = if path.starts_with("/fn/") && accepts_html {
+            let page = format!(
+                "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+                 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+                 <title>Not sent: OAuth Lab</title><link rel=\"stylesheet\" href=\"/pkg/oauthlab.css\">\
+                 </head><body><main class=\"site-main\"><section class=\"panel\"><h1>Not sent</h1>\
+                 <p role=\"alert\" class=\"error-box\">{}</p><p>Nothing was changed. Go back to \
+                 the page you came from (your browser's Back button keeps what you typed), or \
+                 <a href=\"/\">see the exercises</a>.</p></section></main></body></html>",
+                escape_html(&self.error.message)
+            );
+            (self.error.status, axum::response::Html(page)).into_response()
+        } else if path.starts_with("/fn/") {
+            let body = format!("ServerError|{}", self.error.message);
+            (self.error.status, [(CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
+        } else if path.starts_with("/oauth2/") {
             let code = match self.error.status {
                 StatusCode::TOO_MANY_REQUESTS => "temporarily_unavailable",
                 _ => "invalid_request",
@@ -125,11 +144,19 @@ impl Rejection {
     }
 }
 
+/// Escaped for HTML text.
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
 pub async fn guard(State(state): State<GuardState>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
+    // A browser's own form post (JavaScript off) accepts HTML; a hydrated page's call does not.
+    let accepts_html =
+        req.headers().get(ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"));
     let mut res = match admit(&state, req).await {
         Ok(req) => next.run(req).await,
-        Err(rejection) => rejection.into_response_for(&path),
+        Err(rejection) => rejection.into_response_for(&path, accepts_html),
     };
     if !path.starts_with("/pkg/") && !res.headers().contains_key(CACHE_CONTROL) {
         res.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));

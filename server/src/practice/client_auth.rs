@@ -69,9 +69,7 @@ pub fn credentials(headers: &HeaderMap, params: &Params) -> Result<Credentials, 
             ));
         }
         let Some((id, secret)) = decoded.split_once(':') else {
-            return Err(OAuthError::invalid_client(
-                "HTTP Basic credentials need client_id:client_secret.",
-            ));
+            return Err(OAuthError::invalid_client("HTTP Basic credentials need client_id:client_secret."));
         };
         let client_id = form_decode(id);
         if body_id.is_some_and(|b| b != client_id) {

@@ -61,7 +61,8 @@ async fn a_refresh_token_added_to_a_response_that_had_none_does_not_pass_step_fo
     let (verifier, _, url) = app.pass_first_three_steps().await;
     let response = app.exchange(&url, &verifier).await;
     assert!(!response.contains("refresh_token"), "refresh tokens are off: {response}");
-    let verdict = app.check_json("token-response", &with_refresh_token(&response, "made-up-refresh-token")).await;
+    let verdict =
+        app.check_json("token-response", &with_refresh_token(&response, "made-up-refresh-token")).await;
     assert_eq!(verdict["passed"], false, "{verdict}");
     let f = finding(&verdict, "token.refresh_token").expect("finding");
     let message = f["message"].as_str().unwrap_or_default();

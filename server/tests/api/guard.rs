@@ -235,3 +235,62 @@ async fn no_page_can_be_framed_by_another_site_or_leak_its_url_as_a_referer() {
         assert_eq!(header("referrer-policy").as_deref(), Some("same-origin"), "{path}");
     }
 }
+
+#[tokio::test]
+async fn a_turned_away_page_action_answers_in_the_pages_own_terms() {
+    let app = TestApp::spawn().await;
+    let big = [("input", "<x>".repeat(25 * 1024))];
+    // A hydrated page's call reads the server function error encoding.
+    let res = app
+        .client
+        .post(app.url("/fn/check_step"))
+        .header("accept", "application/json")
+        .form(&big)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 413);
+    assert_eq!(res.text().await.expect("text"), "ServerError|The request body is larger than 64 KiB.");
+    // A browser's own form post (JavaScript off) gets a page that says what happened.
+    let res = app
+        .client
+        .post(app.url("/fn/check_step"))
+        .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+        .header("origin", "https://evil.example")
+        .form(&[("step", "verifier"), ("input", "x")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 403);
+    assert!(res.headers()["content-type"].to_str().unwrap_or_default().starts_with("text/html"));
+    let page = res.text().await.expect("page");
+    assert!(page.contains("must come from OAuth Lab's own pages"), "{page}");
+    assert!(page.contains("Nothing was changed"), "{page}");
+}
+
+#[tokio::test]
+async fn a_page_path_with_a_trailing_slash_is_sent_to_the_path_without_it() {
+    let app = TestApp::spawn().await;
+    for (path, to) in [
+        ("/exercises/refresh/", "/exercises/refresh"),
+        ("/practice/app//", "/practice/app"),
+        ("/instructor/?tab=1", "/instructor?tab=1"),
+    ] {
+        let res = app.get(path).await;
+        assert_eq!(res.status(), 308, "{path}");
+        assert_eq!(res.headers()["location"], to, "{path}");
+    }
+    // Never to another host: `//evil.example` is one, to a browser.
+    let res = app.get("//evil.example/").await;
+    assert!(res.status().is_client_error(), "{}", res.status());
+    assert!(res.headers().get("location").is_none());
+    // A write is not redirected (a browser would not repeat its body).
+    let res = app
+        .client
+        .post(app.url("/api/v1/exercises/refresh/reset/"))
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("post");
+    assert_ne!(res.status(), 308);
+}

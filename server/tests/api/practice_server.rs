@@ -481,7 +481,8 @@ async fn no_refresh_token_while_the_applications_toggle_is_off() {
 async fn offline_access_is_not_granted_while_the_applications_toggle_is_off() {
     let app = TestApp::spawn().await;
     let response = tokens(&app, &["openid", "offline_access"]).await;
-    let granted: Vec<&str> = response.scopes().expect("the granted scope differs").iter().map(|s| s.as_str()).collect();
+    let granted: Vec<&str> =
+        response.scopes().expect("the granted scope differs").iter().map(|s| s.as_str()).collect();
     assert_eq!(granted, ["openid"]);
     let active = introspect(&app, response.access_token().secret()).await;
     assert_eq!(active["scope"], "openid");

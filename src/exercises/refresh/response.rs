@@ -63,7 +63,11 @@ pub(super) fn check(step: Step, input: &str, facts: &Facts<'_>) -> Checked {
     out.jwt = jwt.map(|j| DecodedJwt { header: Value::Object(j.header), claims: Value::Object(j.claims) });
     let step4 = facts.progress.token.as_ref();
     let repeats_step4 = refreshing
-        && out.record.as_ref().zip(step4).is_some_and(|(new, old)| new.access_token_sha256 == old.access_token_sha256);
+        && out
+            .record
+            .as_ref()
+            .zip(step4)
+            .is_some_and(|(new, old)| new.access_token_sha256 == old.access_token_sha256);
     if facts.provider.builtin && !repeats_step4 {
         out.findings.extend(issued_findings(step, facts));
     }
@@ -1240,7 +1244,9 @@ mod issued_tests {
             jwt(r#"{"alg":"ES256","kid":"k1"}"#, &format!(r#"{{"sub":"s","iat":{NOW},"jti":"{jti}"}}"#))
         };
         let body = |t: &str, rt: &str| {
-            format!(r#"{{"token_type":"Bearer","expires_in":900,"access_token":"{t}","refresh_token":"{rt}","scope":"offline_access"}}"#)
+            format!(
+                r#"{{"token_type":"Bearer","expires_in":900,"access_token":"{t}","refresh_token":"{rt}","scope":"offline_access"}}"#
+            )
         };
         let (old, new) = (token("one"), token("two"));
         let step4 = run_with(
