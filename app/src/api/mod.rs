@@ -6,8 +6,37 @@ pub mod instructor;
 pub mod practice;
 pub mod provider;
 
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+
 /// Where server functions are mounted.
 pub const PREFIX: &str = "/fn";
+
+/// What a person reads for a failed server function: the server's own message, without
+/// the framework's prefix.
+pub fn error_message(err: &ServerFnError) -> String {
+    match err {
+        ServerFnError::ServerError(message) => message.clone(),
+        ServerFnError::Request(_) => {
+            "OAuth Lab could not be reached: check your connection and try again.".to_owned()
+        }
+        other => other.to_string(),
+    }
+}
+
+/// The error a plain form post (JavaScript off) came back with. The server function sent
+/// the browser back here with the error in the URL, and the action starts out holding it;
+/// a page shows it at once, since effects do not run while it renders on the server.
+pub fn form_post_error<S>(action: ServerAction<S>) -> Option<String>
+where
+    S: ServerFn<Error = ServerFnError> + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+{
+    action.value().with_untracked(|value| match value {
+        Some(Err(err)) => Some(error_message(err)),
+        _ => None,
+    })
+}
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {

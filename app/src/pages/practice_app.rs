@@ -3,6 +3,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::practice::{get_practice_app, SetRefreshTokens};
+use crate::api::{error_message, form_post_error};
 use crate::model::PracticeApp;
 
 /// The learner's application on the built-in practice authorization server, shown like
@@ -17,7 +18,7 @@ pub fn PracticeAppPage() -> impl IntoView {
                 match app.await {
                     Ok(app) => Either::Left(view! { <Dashboard initial=app/> }),
                     Err(err) => Either::Right(view! {
-                        <p class="error-box" role="alert">{format!("Your application could not load: {err}")}</p>
+                        <p class="error-box" role="alert">{format!("Your application could not load: {}", error_message(&err))}</p>
                     }),
                 }
             })}
@@ -28,14 +29,14 @@ pub fn PracticeAppPage() -> impl IntoView {
 #[component]
 fn Dashboard(initial: PracticeApp) -> impl IntoView {
     let app = RwSignal::new(initial);
-    let error = RwSignal::new(None::<String>);
     let toggle = ServerAction::<SetRefreshTokens>::new();
+    let error = RwSignal::new(form_post_error(toggle));
     Effect::new(move |_| match toggle.value().get() {
         Some(Ok(next)) => {
             error.set(None);
             app.set(next);
         }
-        Some(Err(err)) => error.set(Some(err.to_string())),
+        Some(Err(err)) => error.set(Some(error_message(&err))),
         None => {}
     });
     let enabled = move || app.with(|a| a.refresh_tokens_enabled);

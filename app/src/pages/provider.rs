@@ -3,6 +3,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::provider::{get_provider, SetOwnServer, UseBuiltinServer};
+use crate::api::{error_message, form_post_error};
 use crate::components::Findings;
 use crate::model::ServerData;
 
@@ -17,7 +18,7 @@ pub fn ProviderPage() -> impl IntoView {
                 match server.await {
                     Ok(server) => Either::Left(view! { <ServerChoice initial=server/> }),
                     Err(err) => Either::Right(view! {
-                        <p class="error-box" role="alert">{format!("This page could not load: {err}")}</p>
+                        <p class="error-box" role="alert">{format!("This page could not load: {}", error_message(&err))}</p>
                     }),
                 }
             })}
@@ -28,15 +29,15 @@ pub fn ProviderPage() -> impl IntoView {
 #[component]
 fn ServerChoice(initial: ServerData) -> impl IntoView {
     let server = RwSignal::new(initial);
-    let error = RwSignal::new(None::<String>);
     let set_own = ServerAction::<SetOwnServer>::new();
     let use_builtin = ServerAction::<UseBuiltinServer>::new();
+    let error = RwSignal::new(form_post_error(set_own).or_else(|| form_post_error(use_builtin)));
     let apply = move |result: Option<Result<ServerData, ServerFnError>>| match result {
         Some(Ok(next)) => {
             error.set(None);
             server.set(next);
         }
-        Some(Err(err)) => error.set(Some(err.to_string())),
+        Some(Err(err)) => error.set(Some(error_message(&err))),
         None => {}
     };
     Effect::new(move |_| apply(set_own.value().get()));

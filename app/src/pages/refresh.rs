@@ -4,6 +4,7 @@ use leptos_meta::Title;
 use oauthlab::exercises::refresh::{Step, StepStatus};
 
 use crate::api::exercise::{get_exercise, CalculateHash, CheckStep, GenerateVerifier, ResetExercise};
+use crate::api::{error_message, form_post_error};
 use crate::components::{Findings, StepCard};
 use crate::model::{Command, ExerciseData};
 
@@ -18,7 +19,7 @@ pub fn RefreshExercisePage() -> impl IntoView {
                 match data.await {
                     Ok(data) => Either::Left(view! { <Exercise initial=data/> }),
                     Err(err) => Either::Right(view! {
-                        <p class="error-box" role="alert">{format!("The exercise could not load: {err}")}</p>
+                        <p class="error-box" role="alert">{format!("The exercise could not load: {}", error_message(&err))}</p>
                     }),
                 }
             })}
@@ -30,7 +31,6 @@ pub fn RefreshExercisePage() -> impl IntoView {
 fn Exercise(initial: ExerciseData) -> impl IntoView {
     let generated = initial.generated_verifier.as_ref().map(|v| v.expose().to_owned()).unwrap_or_default();
     let data = RwSignal::new(initial);
-    let error = RwSignal::new(None::<String>);
     // Text put into the boxes by the page (a generated verifier, a reset); typing is
     // left alone.
     let verifier_box = RwSignal::new(generated.clone());
@@ -40,13 +40,19 @@ fn Exercise(initial: ExerciseData) -> impl IntoView {
     let generate = ServerAction::<GenerateVerifier>::new();
     let hash = ServerAction::<CalculateHash>::new();
     let reset = ServerAction::<ResetExercise>::new();
+    let error = RwSignal::new(
+        form_post_error(check)
+            .or_else(|| form_post_error(generate))
+            .or_else(|| form_post_error(hash))
+            .or_else(|| form_post_error(reset)),
+    );
 
     let apply = move |result: Option<Result<ExerciseData, ServerFnError>>| match result {
         Some(Ok(next)) => {
             error.set(None);
             data.set(next);
         }
-        Some(Err(err)) => error.set(Some(err.to_string())),
+        Some(Err(err)) => error.set(Some(error_message(&err))),
         None => {}
     };
     Effect::new(move |_| apply(check.value().get()));

@@ -49,6 +49,43 @@ async fn a_plain_form_post_redirects_to_the_page_that_shows_the_result() {
     assert!(body.contains("not allowed"), "the message names the bad character");
 }
 
+/// A plain form post that fails comes back to its page, which says why.
+async fn failed_form_post_shows_on(app: &TestApp, action: &str, form: &[(&str, &str)], page: &str) -> String {
+    let res = app
+        .client
+        .post(app.url(action))
+        .header("accept", "text/html")
+        .header("referer", app.url(page))
+        .form(form)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 302, "{action}");
+    let location = res.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    assert!(location.starts_with(&app.url(page)) && location.contains("__err="), "{location}");
+    let (status, body) = html(app, location.trim_start_matches(&app.base)).await;
+    assert_eq!(status, 200);
+    body
+}
+
+#[tokio::test]
+async fn a_failed_plain_form_post_is_explained_on_the_page_it_returns_to() {
+    let app = TestApp::spawn().await;
+    let body = failed_form_post_shows_on(
+        &app,
+        "/fn/check_step",
+        &[("step", "bogus"), ("input", "x")],
+        "/exercises/refresh",
+    )
+    .await;
+    assert!(body.contains(r#"There is no step called "bogus"."#), "{body}");
+    assert!(!body.contains("error running server function"), "without the framework's prefix");
+    let body =
+        failed_form_post_shows_on(&app, "/fn/set_refresh_tokens", &[("enabled", "maybe")], "/practice/app")
+            .await;
+    assert!(body.contains("class=\"error-box\""), "{body}");
+}
+
 #[tokio::test]
 async fn pasted_text_is_shown_back_escaped() {
     let app = TestApp::spawn().await;
