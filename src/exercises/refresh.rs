@@ -176,6 +176,9 @@ pub struct Issued {
     pub requested_scope: String,
     /// Whether the application allowed refresh tokens when the token was issued.
     pub refresh_tokens_enabled: bool,
+    /// The token was revoked: through the revocation endpoint, or with its whole family
+    /// when a code or refresh token of the family was used twice.
+    pub revoked: bool,
     /// The digest of the refresh token issued in the same response, if one was.
     pub refresh_token_sha256: Option<String>,
     /// Digests of the refresh tokens redeemed on the way to this token, newest first.

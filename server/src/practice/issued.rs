@@ -39,6 +39,7 @@ impl IssuedTokens for Db {
             code_challenge: token.code_challenge,
             requested_scope: token.scope,
             refresh_tokens_enabled: token.refresh_enabled,
+            revoked: token.revoked_at.is_some(),
             refresh_token_sha256,
             refresh_ancestors: ancestors,
         }))

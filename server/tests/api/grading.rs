@@ -88,6 +88,19 @@ async fn a_refresh_token_from_another_login_does_not_pass_step_four_nor_lead_to_
 }
 
 #[tokio::test]
+async fn a_token_revoked_because_its_code_was_used_twice_does_not_pass_step_four() {
+    let app = TestApp::spawn().await;
+    app.enable_refresh_tokens(true).await;
+    let (verifier, _, url) = app.pass_first_three_steps().await;
+    let (response, replay) = app.exchange_twice(&url, &verifier).await;
+    assert!(replay.contains("invalid_grant"), "{replay}");
+    let verdict = app.check_json("token-response", &response).await;
+    assert_eq!(verdict["passed"], false, "{verdict}");
+    let f = finding(&verdict, "token.issued").expect("finding");
+    assert!(f["message"].as_str().unwrap_or_default().contains("used twice"), "{f}");
+}
+
+#[tokio::test]
 async fn a_token_from_a_login_with_another_challenge_does_not_pass_step_four() {
     let app = TestApp::spawn().await;
     app.enable_refresh_tokens(true).await;

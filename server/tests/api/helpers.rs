@@ -238,6 +238,23 @@ impl TestApp {
     /// the token endpoint's answer, as text.
     pub async fn exchange(&self, url: &str, verifier: &str) -> String {
         let login = self.login(url).await;
+        let (status, body) = self.redeem(&login.code, verifier).await;
+        assert_eq!(status, 200);
+        body
+    }
+
+    /// As [`Self::exchange`], then the same code once more: both answers.
+    pub async fn exchange_twice(&self, url: &str, verifier: &str) -> (String, String) {
+        let login = self.login(url).await;
+        let (status, first) = self.redeem(&login.code, verifier).await;
+        assert_eq!(status, 200);
+        let (status, second) = self.redeem(&login.code, verifier).await;
+        assert_eq!(status, 400);
+        (first, second)
+    }
+
+    /// The code exchange: status and body.
+    async fn redeem(&self, code: &str, verifier: &str) -> (u16, String) {
         let practice = self.practice_app().await;
         let res = reqwest::Client::new()
             .post(self.url("/oauth2/token"))
@@ -247,13 +264,12 @@ impl TestApp {
                 ("client_id", practice["client_id"].as_str().expect("id")),
                 ("client_secret", practice["client_secret"].as_str().expect("secret")),
                 ("code_verifier", verifier),
-                ("code", &login.code),
+                ("code", code),
             ])
             .send()
             .await
             .expect("token");
-        assert_eq!(res.status(), 200);
-        res.text().await.expect("body")
+        (res.status().as_u16(), res.text().await.expect("body"))
     }
 
     /// The refresh request of step 5; the token endpoint's answer, as text.

@@ -637,6 +637,28 @@ fn issued_findings(step: Step, facts: &Facts<'_>) -> Vec<Finding> {
              client_secret (Practice app page) in the token request.",
         )];
     }
+    if issued.revoked {
+        let (when, redo) = match step {
+            Step::RefreshResponse => (
+                "a refresh token from the same login was used twice (this server rotates them, \
+                 and a reused one looks like theft)",
+                "Start again from step 4: log in with the URL from step 3, exchange the new code, \
+                 then refresh once with the newest refresh_token",
+            ),
+            _ => (
+                "its authorization code was used twice (each code works once)",
+                "Log in again with the URL from step 3 and exchange the new code once",
+            ),
+        };
+        return vec![Finding::fail(
+            ID,
+            format!(
+                "The practice server revoked this token, with every token from the same login \
+                 (RFC 9700 §4.14), because {when}, or because the token was revoked at the \
+                 revocation endpoint. {redo}."
+            ),
+        )];
+    }
     let mut findings = Vec::new();
     match step {
         Step::TokenResponse => {
@@ -1156,6 +1178,7 @@ mod issued_tests {
             code_challenge: progress(3).challenge.unwrap_or_default(),
             requested_scope: "openid offline_access".into(),
             refresh_tokens_enabled: true,
+            revoked: false,
             refresh_token_sha256: Some(token_sha256("rt-1")),
             refresh_ancestors: vec![],
         }
@@ -1226,6 +1249,24 @@ mod issued_tests {
                 assert!(f.message.contains(says), "{}", f.message);
             }
         }
+    }
+
+    #[test]
+    fn a_revoked_token_passes_neither_step_and_the_message_says_why() {
+        let mut code = issued(IssuedGrant::AuthorizationCode);
+        code.revoked = true;
+        let out = run_with(Step::TokenResponse, RESPONSE, &progress(3), Some(&code));
+        assert!(!out.verdict.passed());
+        let f = out.verdict.find("token.issued").expect("token.issued");
+        assert!(f.message.contains("authorization code was used twice"), "{}", f.message);
+        let mut refreshed = issued(IssuedGrant::RefreshToken);
+        refreshed.revoked = true;
+        refreshed.refresh_token_sha256 = Some(token_sha256("rt-2"));
+        refreshed.refresh_ancestors = vec![token_sha256("rt-1")];
+        let out = run_with(Step::RefreshResponse, REFRESHED, &step5_progress(), Some(&refreshed));
+        assert!(!out.verdict.passed());
+        let f = out.verdict.find("token.issued").expect("token.issued");
+        assert!(f.message.contains("refresh token from the same login was used twice"), "{}", f.message);
     }
 
     #[test]
