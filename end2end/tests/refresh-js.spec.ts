@@ -62,4 +62,14 @@ test.describe('with JavaScript on, the page answers in place', () => {
     await exercise.expectStatus('verifier', 'current');
     await exercise.expectStatus('challenge', 'locked');
   });
+
+  test('a paste over 64 KiB is refused with a message a person can read', async ({ exercise, page }) => {
+    await exercise.open();
+    await exercise.waitForHydration();
+    await page.getByRole('textbox', { name: 'Code Verifier', exact: true }).fill('A'.repeat(70 * 1024));
+    await page.getByRole('button', { name: 'Check Your Verifier' }).click();
+    const alert = page.locator('.error-box[role="alert"]');
+    await expect(alert).toHaveText('The request body is larger than 64 KiB.');
+    await exercise.expectStatus('verifier', 'current');
+  });
 });

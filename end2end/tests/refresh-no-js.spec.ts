@@ -37,4 +37,24 @@ test.describe('with JavaScript off, plain form posts do everything', () => {
     await page.getByTestId('client-secret').locator('summary').click();
     await expect(page.getByTestId('client-secret-value')).toBeVisible();
   });
+
+  test('a paste over 64 KiB gets a page that says so', async ({ exercise, page }) => {
+    await exercise.open();
+    await page.getByRole('textbox', { name: 'Code Verifier', exact: true }).fill('A'.repeat(70 * 1024));
+    await page.getByRole('button', { name: 'Check Your Verifier' }).click();
+    await expect(page.getByRole('alert')).toHaveText('The request body is larger than 64 KiB.');
+    await expect(page.getByText('Nothing was changed.')).toBeVisible();
+  });
+
+  test('a page action that fails says why on the page it returns to', async ({ page }) => {
+    await page.goto('/practice/app');
+    // A form post the page itself would never send: the server function refuses it.
+    await page.evaluate(() => {
+      const input = document.querySelector<HTMLInputElement>('form input[name="enabled"]');
+      if (input) input.value = 'maybe';
+    });
+    await page.getByRole('button', { name: 'Allow refresh tokens' }).click();
+    await expect(page.locator('.error-box[role="alert"]')).toBeVisible();
+    await expect(page.getByTestId('refresh-grant')).toHaveAttribute('data-enabled', 'false');
+  });
 });
