@@ -45,6 +45,17 @@ pub fn set_cookie_value(token: &str, secure: bool) -> String {
     format!("{COOKIE_NAME}={token}; Path=/; Max-Age={ONE_YEAR}; HttpOnly; SameSite=Lax{secure}")
 }
 
+/// What no learner calls from a browser, so it starts no session: the practice server's
+/// endpoints for clients (machine to machine), its metadata, and static files.
+fn starts_no_session(path: &str) -> bool {
+    path.starts_with("/pkg/")
+        || path.starts_with("/.well-known/")
+        || matches!(
+            path,
+            "/oauth2/token" | "/oauth2/revoke" | "/oauth2/introspect" | "/oauth2/jwks" | "/favicon.svg"
+        )
+}
+
 pub async fn learner_session(
     State(settings): State<SessionSettings>,
     mut req: Request,
@@ -52,6 +63,9 @@ pub async fn learner_session(
 ) -> Response {
     let existing =
         cookie_value(req.headers(), COOKIE_NAME).filter(|v| is_session_token(v)).map(str::to_owned);
+    if existing.is_none() && starts_no_session(req.uri().path()) {
+        return next.run(req).await;
+    }
     let (token, fresh) = match existing {
         Some(token) => (token, false),
         None => (new_token(), true),

@@ -15,6 +15,30 @@ async fn the_first_response_sets_an_httponly_lax_session_cookie_once() {
 }
 
 #[tokio::test]
+async fn the_practice_servers_client_endpoints_and_static_files_start_no_session() {
+    let app = TestApp::spawn().await;
+    let fresh = crate::helpers::client();
+    for path in
+        ["/.well-known/openid-configuration", "/.well-known/oauth-authorization-server", "/oauth2/jwks"]
+    {
+        let res = fresh.get(app.url(path)).send().await.expect("get");
+        assert_eq!(res.status(), 200, "{path}");
+        assert!(res.headers().get("set-cookie").is_none(), "{path}");
+    }
+    let res = fresh
+        .post(app.url("/oauth2/token"))
+        .form(&[("grant_type", "refresh_token")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 401);
+    assert!(res.headers().get("set-cookie").is_none());
+    // The authorization endpoint is the learner's, in a browser: it needs the session.
+    let res = fresh.get(app.url("/oauth2/authorize")).send().await.expect("get");
+    assert!(res.headers().get("set-cookie").is_some());
+}
+
+#[tokio::test]
 async fn the_cookie_is_secure_when_the_public_url_is_https() {
     let app = TestApp::spawn_with(|s| s.public_url = "https://lab.example".into()).await;
     let res = app.get("/").await;
