@@ -212,9 +212,33 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Every hour, the practice server forgets codes and tokens that are long dead.
+async fn forget_dead_every_hour(practice: Practice) {
+    let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        hourly.tick().await;
+        match practice.forget_dead(app::services::now_unix()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(forgotten = n, "forgot expired codes and tokens"),
+            Err(e) => tracing::warn!(error = %e, "could not forget expired codes and tokens"),
+        }
+    }
+}
+
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> anyhow::Result<()> {
+    let forget = tokio::spawn(forget_dead_every_hour(state.practice.clone()));
+    let _stop_forgetting = AbortOnDrop(forget);
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown()).await.context("serving failed")
+}
+
+/// Ends a background task when serving ends.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 async fn shutdown() {

@@ -57,9 +57,25 @@ pub struct Practice {
     pub lifetimes: Lifetimes,
 }
 
+/// How long the practice server remembers a code or token after it can no longer be
+/// used, so that the grader can still say what it was.
+pub const REMEMBER_DEAD: i64 = 30 * 24 * 3600;
+
 impl Practice {
     pub fn redirect_uris(&self) -> Vec<String> {
         vec![app::services::practice_redirect_uri(&self.issuer)]
+    }
+
+    /// Forget what nobody can use any more, kept for [`REMEMBER_DEAD`]: tokens past their
+    /// expiry; codes (and revoked families) once no token of theirs can still live, so
+    /// that a replayed code still revokes its family while that matters. The number of
+    /// codes and tokens forgotten.
+    pub async fn forget_dead(&self, now: i64) -> Result<u64, app::services::store::StoreError> {
+        let dead_before = now - REMEMBER_DEAD;
+        let family_over_before = dead_before - self.lifetimes.code - self.lifetimes.refresh_absolute;
+        let tokens = self.tokens.forget_tokens(dead_before, family_over_before).await?;
+        let codes = self.codes.forget_codes(family_over_before).await?;
+        Ok(tokens + codes)
     }
 }
 

@@ -38,6 +38,8 @@ pub enum Redeemed<T> {
 pub trait CodeStore: Send + Sync {
     async fn insert_code(&self, code: &CodeRecord, now: i64) -> Result<(), StoreError>;
     async fn redeem_code(&self, code_sha256: &str, now: i64) -> Result<Redeemed<CodeRecord>, StoreError>;
+    /// Forget the codes that expired before `before`; the number forgotten.
+    async fn forget_codes(&self, before: i64) -> Result<u64, StoreError>;
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -124,6 +126,9 @@ pub trait TokenStore: Send + Sync {
     async fn revoke_token(&self, token_sha256: &str, now: i64) -> Result<(), StoreError>;
     /// Revoke every token of the family, and any stored into it later.
     async fn revoke_family(&self, family: &str, now: i64) -> Result<(), StoreError>;
+    /// Forget the tokens dead (expired) before `dead_before`, and the families revoked
+    /// before `revoked_before`; the number of tokens forgotten.
+    async fn forget_tokens(&self, dead_before: i64, revoked_before: i64) -> Result<u64, StoreError>;
 }
 
 #[async_trait]
@@ -216,6 +221,15 @@ impl CodeStore for Db {
             Some(row) => code_of(&row).map(Redeemed::Reused).map_err(store_error),
             None => Ok(Redeemed::Unknown),
         }
+    }
+
+    async fn forget_codes(&self, before: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM auth_codes WHERE expires_at < ?")
+            .bind(before)
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
+        Ok(done.rows_affected())
     }
 }
 
@@ -354,6 +368,20 @@ impl TokenStore for Db {
             .await
             .map_err(store_error)?;
         tx.commit().await.map_err(store_error)
+    }
+
+    async fn forget_tokens(&self, dead_before: i64, revoked_before: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM tokens WHERE MIN(expires_at, absolute_expires_at) < ?")
+            .bind(dead_before)
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
+        sqlx::query("DELETE FROM revoked_families WHERE revoked_at < ?")
+            .bind(revoked_before)
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
+        Ok(done.rows_affected())
     }
 }
 

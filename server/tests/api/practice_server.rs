@@ -935,3 +935,35 @@ async fn an_openid_login_gets_an_id_token_for_the_client_with_its_nonce() {
     let plain = raw_tokens(&app, &["offline_access"], "").await;
     assert!(plain.get("id_token").is_none(), "OAuth only, without openid: no ID token");
 }
+
+#[tokio::test]
+async fn codes_and_tokens_are_forgotten_only_long_after_they_die() {
+    use server::practice::REMEMBER_DEAD;
+    let app = TestApp::spawn().await;
+    app.enable_refresh_tokens(true).await;
+    let issued = tokens(&app, &["offline_access"]).await;
+    let now = app::services::now_unix();
+    let practice = &app.state.practice;
+    let lives = practice.lifetimes;
+    let forget = |at: i64| async move { practice.forget_dead(at).await.expect("forget") };
+    assert_eq!(forget(now + REMEMBER_DEAD).await, 0, "nothing has been dead for long");
+    // The access token first, a month after it expired; the refresh token still lives.
+    assert_eq!(forget(now + lives.access_token + REMEMBER_DEAD + 5).await, 1);
+    let rt = issued.refresh_token().expect("rt").secret();
+    assert_eq!(introspect(&app, rt).await["active"], true);
+    // The refresh token a month after its idle lifetime ran out.
+    assert_eq!(forget(now + lives.refresh_idle + REMEMBER_DEAD + 5).await, 1);
+    // The code only once no token of its family could still live: until then, replaying
+    // it must still revoke the family.
+    let family_over = now + lives.code + lives.refresh_absolute;
+    assert_eq!(forget(family_over + REMEMBER_DEAD - 5).await, 0);
+    assert_eq!(forget(family_over + lives.code + REMEMBER_DEAD + 5).await, 1);
+    let pool = sqlx::SqlitePool::connect(&app.database).await.expect("db");
+    for table in ["auth_codes", "tokens"] {
+        let left: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&pool)
+            .await
+            .expect("count");
+        assert_eq!(left, 0, "{table}");
+    }
+}
