@@ -111,17 +111,14 @@ impl Rejection {
     /// a hydrated page, a short page for a plain form post.
     fn into_response_for(self, path: &str, accepts_html: bool) -> Response {
         let mut res = if path.starts_with("/fn/") && accepts_html {
-            let page = format!(
-                "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-                 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-                 <title>Not sent: OAuth Lab</title><link rel=\"stylesheet\" href=\"/pkg/oauthlab.css\">\
-                 </head><body><main class=\"site-main\"><section class=\"panel\"><h1>Not sent</h1>\
-                 <p role=\"alert\" class=\"error-box\">{}</p><p>Nothing was changed. Go back to \
-                 the page you came from (your browser's Back button keeps what you typed), or \
-                 <a href=\"/\">see the exercises</a>.</p></section></main></body></html>",
-                escape_html(&self.error.message)
+            let body = format!(
+                "<section class=\"panel\"><h1>Not sent</h1><p role=\"alert\" class=\"error-box\">{}</p>\
+                 <p>Nothing was changed. Go back to the page you came from (your browser's Back \
+                 button keeps what you typed), or <a href=\"/\">see the exercises</a>.</p></section>",
+                super::html::escape(&self.error.message)
             );
-            (self.error.status, axum::response::Html(page)).into_response()
+            (self.error.status, axum::response::Html(super::html::page("Not sent · OAuth Lab", "", &body)))
+                .into_response()
         } else if path.starts_with("/fn/") {
             let body = format!("ServerError|{}", self.error.message);
             (self.error.status, [(CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
@@ -142,11 +139,6 @@ impl Rejection {
         }
         res
     }
-}
-
-/// Escaped for HTML text.
-fn escape_html(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 pub async fn guard(State(state): State<GuardState>, req: Request, next: Next) -> Response {

@@ -2,6 +2,7 @@
 
 pub mod api_v1;
 pub mod guard;
+pub mod html;
 pub mod instructor_api;
 
 use axum::http::StatusCode;

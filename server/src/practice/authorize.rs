@@ -15,6 +15,7 @@ use super::error::OAuthError;
 use super::params::Params;
 use super::store::CodeRecord;
 use super::{random_secret, Practice, SCOPES};
+use crate::http::html::{self, escape};
 use app::services::{now_unix, LearnerId};
 
 /// A valid authorization request.
@@ -133,22 +134,12 @@ pub fn validate(params: &Params, registered: Option<&[String]>) -> Result<AuthRe
     Ok(AuthRequest { client_id, redirect_uri, scope: scopes.join(" "), state, code_challenge, nonce })
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
-
+/// A page of the practice server.
 fn page(title: &str, body: &str) -> String {
-    format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{} · OAuth Lab practice server</title><link rel=\"stylesheet\" href=\"/pkg/oauthlab.css\"></head>\
-         <body><header class=\"site-header\"><nav class=\"site-nav\"><a class=\"brand\" href=\"/\">OAuth Lab</a>\
-         <span>Practice authorization server</span></nav></header><main class=\"site-main\">{body}</main></body></html>",
-        escape(title)
+    html::page(
+        &format!("{title} · OAuth Lab practice server"),
+        "<span>Practice authorization server</span>",
+        body,
     )
 }
 
@@ -384,10 +375,5 @@ mod tests {
         for (query, code) in cases {
             assert_eq!(redirect_code(run(&query)), Some(code), "{query}");
         }
-    }
-
-    #[test]
-    fn markup_is_escaped_in_the_consent_page() {
-        assert_eq!(escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
     }
 }

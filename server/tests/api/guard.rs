@@ -288,7 +288,7 @@ async fn a_turned_away_page_action_answers_in_the_pages_own_terms() {
     assert_eq!(res.status(), 403);
     assert!(res.headers()["content-type"].to_str().unwrap_or_default().starts_with("text/html"));
     let page = res.text().await.expect("page");
-    assert!(page.contains("must come from OAuth Lab's own pages"), "{page}");
+    assert!(page.contains("must come from OAuth Lab&#39;s own pages"), "{page}");
     assert!(page.contains("Nothing was changed"), "{page}");
 }
 
