@@ -71,6 +71,12 @@ impl Verifier {
         Ok(Verifier(s.to_owned()))
     }
 
+    /// Parse pasted text: its outer ASCII whitespace trimmed by the one rule every step
+    /// uses ([`crate::pasted::trim`]), then [`Verifier::parse`].
+    pub fn parse_pasted(s: &str) -> Result<Verifier, VerifierError> {
+        Verifier::parse(crate::pasted::trim(s))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

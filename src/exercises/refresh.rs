@@ -219,7 +219,7 @@ pub enum SignatureCheck {
 
 /// The access token of a pasted token response, when there is one to look up.
 pub fn pasted_access_token(input: &str) -> Option<String> {
-    let value: serde_json::Value = serde_json::from_str(input.trim()).ok()?;
+    let value: serde_json::Value = serde_json::from_str(crate::pasted::trim(input)).ok()?;
     value.get("access_token")?.as_str().filter(|t| !t.is_empty()).map(str::to_owned)
 }
 
@@ -262,7 +262,8 @@ pub fn completed(progress: &Progress) -> bool {
     progress.steps_passed >= Step::ALL.len()
 }
 
-/// Check `input` for `step`. Outer whitespace of the input is trimmed.
+/// Check `input` for `step`. Outer ASCII whitespace of the input is trimmed, by the one
+/// rule of [`crate::pasted::trim`].
 ///
 /// A step may be checked again after it passed; passing it again clears what the later
 /// steps recorded (they depended on it) and makes the next step current.
@@ -272,7 +273,7 @@ pub fn check(step: Step, input: &str, facts: &Facts<'_>) -> Result<Outcome, Step
         let needed = Step::ALL.get(progress.steps_passed).copied().unwrap_or(Step::Verifier);
         return Err(StepLocked { needed });
     }
-    let input = input.trim();
+    let input = crate::pasted::trim(input);
     Ok(match step {
         Step::Verifier => check_verifier(input, progress),
         Step::Challenge => check_challenge(input, progress),
@@ -635,6 +636,31 @@ mod tests {
             let message = &finding(&out, "verifier.format").message;
             assert!(message.starts_with(want), "{message}");
             assert_eq!(out.progress, None);
+        }
+    }
+
+    /// Step 1 and the PKCE helper (`Verifier::parse_pasted`, behind
+    /// `POST /api/v1/pkce/challenge`) trim by the same rule, so they agree on every input.
+    #[test]
+    fn step_1_and_the_pkce_helper_trim_the_same_way() {
+        let cases = [
+            (format!(" {VERIFIER} "), true),
+            (format!("\n\t{VERIFIER}\r\n"), true),
+            (format!("\x0C{VERIFIER}"), true),
+            (format!("{VERIFIER} x"), false),
+            (format!("\u{A0}{VERIFIER}"), false),
+            (format!("{VERIFIER}\u{3000}"), false),
+            (" ".to_owned(), false),
+        ];
+        for (input, passes) in cases {
+            let out = run(Step::Verifier, &input, &builtin(), &progress(0));
+            assert_eq!(out.verdict.passed(), passes, "step 1, {input:?}");
+            let helper = crate::pkce::Verifier::parse_pasted(&input);
+            assert_eq!(helper.is_ok(), passes, "helper, {input:?}");
+            match helper {
+                Ok(v) => assert_eq!(Some(v.challenge()), out.progress.and_then(|p| p.challenge)),
+                Err(e) => assert_eq!(finding(&out, "verifier.format").message, e.to_string(), "{input:?}"),
+            }
         }
     }
 

@@ -228,7 +228,8 @@ struct ChallengeBody {
 #[instrument(skip_all)]
 async fn pkce_challenge_post(bytes: Bytes) -> Result<Json<serde_json::Value>, ApiError> {
     let ChallengeBody { verifier } = body(&bytes)?;
-    let verifier = pkce::Verifier::parse(&verifier)
+    // Trimmed as step 1 trims it, so the helper and the step agree on every input.
+    let verifier = pkce::Verifier::parse_pasted(&verifier)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_verifier", e.to_string()))?;
     Ok(Json(json!({"challenge": verifier.challenge()})))
 }

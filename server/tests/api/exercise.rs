@@ -265,3 +265,32 @@ async fn pkce_generate_gives_a_fresh_valid_pair_each_time() {
         .expect("json");
     assert_eq!(check["challenge"], a["challenge"]);
 }
+
+/// The helper and step 1 trim by one rule: outer ASCII whitespace only.
+#[tokio::test]
+async fn pkce_challenge_trims_the_verifier_as_step_1_does() {
+    let app = TestApp::spawn().await;
+    let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    let cases = [
+        (format!(" {verifier} "), true),
+        (format!("\n\t{verifier}\r\n"), true),
+        (format!("\u{A0}{verifier}"), false),
+        (format!("{verifier} x"), false),
+    ];
+    for (input, passes) in cases {
+        let res = app.post_json("/api/v1/pkce/challenge", &json!({"verifier": input})).await;
+        let status = res.status();
+        let body: Value = res.json().await.expect("json");
+        let step = app.check_json("verifier", &input).await;
+        assert_eq!(step["passed"], passes, "step 1, {input:?}: {step}");
+        if passes {
+            assert_eq!(status, 200, "{input:?}: {body}");
+            assert_eq!(body["challenge"], "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+        } else {
+            assert_eq!(status, 400, "{input:?}: {body}");
+            assert_eq!(body["error"], "invalid_verifier");
+            let step_message = finding(&step, "verifier.format").expect("verifier.format")["message"].clone();
+            assert_eq!(body["message"], step_message, "{input:?}");
+        }
+    }
+}
