@@ -49,13 +49,17 @@ pub fn is_well_formed_challenge(challenge: &str) -> bool {
 pub struct Verifier(String);
 
 impl Verifier {
-    /// Parse a verifier. Checks, in this order: empty; the first character outside
+    /// Parse a verifier. Checks, in this order: empty; an invisible character (named, as
+    /// the learner cannot see it); the first character outside
     /// [`VERIFIER_ALPHABET`] (so a standard-base64 verifier is told about `+` `/` `=`
     /// rather than about its length); then the length, 43 to 128 characters.
     /// Lengths and positions count characters, not bytes. No trimming is done.
     pub fn parse(s: &str) -> Result<Verifier, VerifierError> {
         if s.is_empty() {
             return Err(VerifierError::Empty);
+        }
+        if let Some(invisible) = crate::pasted::Invisible::find(s) {
+            return Err(VerifierError::Invisible(invisible));
         }
         if let Some((i, ch)) = s.chars().enumerate().find(|&(_, ch)| !is_verifier_char(ch)) {
             return Err(VerifierError::BadCharacter { ch, position: i + 1 });
@@ -116,6 +120,14 @@ pub enum VerifierError {
     /// `position` is 1-based and counts characters.
     #[error("{}", bad_character_message(*.ch, *.position))]
     BadCharacter { ch: char, position: usize },
+    /// An invisible character such as a zero-width space or a byte order mark, which
+    /// copying brings along (it is not in the alphabet either).
+    #[error(
+        "The code verifier holds an invisible character: {}. A verifier is only A-Z a-z 0-9 \
+         - . _ ~ (RFC 7636 §4.1).",
+        .0.fix()
+    )]
+    Invisible(crate::pasted::Invisible),
 }
 
 fn characters(n: usize) -> String {
@@ -257,6 +269,7 @@ fn decode_hex(s: &str) -> Option<[u8; 32]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pasted::{Invisible, Place};
 
     const RFC_VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
     const RFC_CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
@@ -322,6 +335,11 @@ mod tests {
         }
     }
 
+    fn invisible(ch: &str, place: Place) -> Invisible {
+        let ch = ch.chars().next().unwrap_or_default();
+        Invisible { ch, place, count: 1 }
+    }
+
     #[test]
     fn bad_verifiers_are_reported_precisely() {
         let base = "a".repeat(43);
@@ -339,6 +357,10 @@ mod tests {
             (&format!("{base}\n"), VerifierError::BadCharacter { ch: '\n', position: 44 }),
             (&format!("{base}="), VerifierError::BadCharacter { ch: '=', position: 44 }),
             (&"~".repeat(200), VerifierError::TooLong { len: 200 }),
+            // Invisible characters are named before any other bad character.
+            (&format!("{base}\u{200B}"), VerifierError::Invisible(invisible("\u{200B}", Place::End))),
+            (&format!("\u{FEFF}{base}"), VerifierError::Invisible(invisible("\u{FEFF}", Place::Start))),
+            (&format!("a+b\u{A0}{base}"), VerifierError::Invisible(invisible("\u{A0}", Place::Character(4)))),
         ];
         for (input, want) in cases {
             assert_eq!(Verifier::parse(input).as_ref(), Err(want), "{input:?}");
@@ -365,6 +387,13 @@ mod tests {
         assert!(space.contains("Character 5 (' ')") && space.contains("spaces"), "{space}");
         let newline = VerifierError::BadCharacter { ch: '\n', position: 44 }.to_string();
         assert!(newline.contains("('\\n')"), "{newline}");
+        let zwsp = VerifierError::Invisible(invisible("\u{200B}", Place::End)).to_string();
+        assert_eq!(
+            zwsp,
+            "The code verifier holds an invisible character: remove the invisible zero-width space \
+             (U+200B) at the end (often picked up when copying). A verifier is only A-Z a-z 0-9 \
+             - . _ ~ (RFC 7636 §4.1)."
+        );
     }
 
     #[test]

@@ -8,7 +8,8 @@
 //! Finding ids, by step:
 //! 1. `verifier.format`, `verifier.randomness` (warning), `verifier.secret` (info)
 //! 2. `challenge.match`
-//! 3. `url.parse`, `url.endpoint`, `url.fragment`, `url.duplicates`, `url.placeholders`,
+//! 3. `url.parse`, `url.endpoint`, `url.fragment` and `url.invisible` (both only when
+//!    they fail), `url.duplicates`, `url.placeholders`,
 //!    `url.secrets`, `url.response_type`, `url.client_id`, `url.redirect_uri`, `url.state` (may warn),
 //!    `url.offline_access`, `url.code_challenge`, `url.code_challenge_method`
 //! 4. `token.json`, `token.object`, `token.error`, `token.token_type`, `token.access_token`,
@@ -22,6 +23,7 @@ mod response;
 
 use serde::{Deserialize, Serialize};
 
+use crate::pasted::{without_invisible, Invisible};
 use crate::pkce::{diagnose_challenge, ChallengeDiagnosis, Verifier};
 use crate::verdict::{show, Finding, Verdict};
 
@@ -284,6 +286,9 @@ pub fn check(step: Step, input: &str, facts: &Facts<'_>) -> Result<Outcome, Step
             })
         }
         Step::TokenResponse | Step::RefreshResponse => {
+            if let Some(finding) = invisible_in_response(input) {
+                return Ok(finish(step, vec![finding], progress, None, |_| {}));
+            }
             let checked = response::check(step, input, facts);
             finish(step, checked.findings, progress, checked.jwt, |p| {
                 if step == Step::TokenResponse {
@@ -294,6 +299,25 @@ pub fn check(step: Step, input: &str, facts: &Facts<'_>) -> Result<Outcome, Step
             })
         }
     })
+}
+
+/// An invisible character between the parts of a pasted token response (a no-break space
+/// at an edge, a zero-width space after a comma), which would otherwise be read as text
+/// around the JSON. A leading byte order mark is left to the response check, which names
+/// it.
+fn invisible_in_response(input: &str) -> Option<Finding> {
+    if input.starts_with('\u{FEFF}') {
+        return None;
+    }
+    let invisible = crate::json::invisible_outside_strings(input)?;
+    Some(Finding::fail(
+        "token.json",
+        format!(
+            "That is not valid JSON: it holds an invisible character where JSON allows only \
+             spaces, tabs and line breaks (RFC 8259 §2): {}, then check again.",
+            invisible.fix()
+        ),
+    ))
 }
 
 /// The SHA-256 digest of a token as [`TokenRecord`] keeps it: base64url, no padding.
@@ -377,6 +401,7 @@ fn check_verifier(input: &str, progress: &Progress) -> Outcome {
 
 fn check_challenge(input: &str, progress: &Progress) -> Outcome {
     const ID: &str = "challenge.match";
+    let invisible = Invisible::find(input);
     let finding = match &progress.challenge {
         None => Finding::fail(
             ID,
@@ -388,6 +413,15 @@ fn check_challenge(input: &str, progress: &Progress) -> Outcome {
             "Nothing was pasted: paste the code challenge you computed, or click Calculate Hash \
              to compute BASE64URL(SHA256(verifier)) from your verifier.",
         ),
+        Some(expected) if invisible.is_some() => {
+            let fix = invisible.map(|i| i.fix()).unwrap_or_default();
+            let then = if diagnose_challenge(&without_invisible(input), expected).is_match() {
+                "; without it, this is the right challenge"
+            } else {
+                ", then check again"
+            };
+            Finding::fail(ID, format!("The code challenge holds an invisible character: {fix}{then}."))
+        }
         Some(expected) => match diagnose_challenge(input, expected) {
             ChallengeDiagnosis::Matches => Finding::pass(
                 ID,
@@ -629,6 +663,13 @@ mod tests {
             ("", "The code verifier is empty"),
             ("abcdefghijkl", "The code verifier is 12 characters long; RFC 7636 §4.1 needs 43 to 128."),
             (&with_plus, "Character 17 ('+') is not allowed in a code verifier"),
+            (
+                &format!("{VERIFIER}\u{200B}"),
+                "The code verifier holds an invisible character: remove the invisible zero-width \
+                 space (U+200B) at the end (often picked up when copying).",
+            ),
+            (&format!("\u{FEFF}{VERIFIER}"), "The code verifier holds an invisible character: remove the invisible byte order mark (U+FEFF) at the start"),
+            (&format!("{VERIFIER}\u{A0}"), "The code verifier holds an invisible character: remove the invisible no-break space (U+00A0) at the end"),
         ];
         for (input, want) in cases {
             let out = run(Step::Verifier, input, &builtin(), &progress(0));
@@ -690,6 +731,24 @@ mod tests {
                 "different string than your verifier from step 1",
             ),
             ("not a challenge".into(), false, "What you pasted is 15 characters long."),
+            (
+                format!("\u{FEFF}{CHALLENGE}"),
+                false,
+                "The code challenge holds an invisible character: remove the invisible byte order \
+                 mark (U+FEFF) at the start (often picked up when copying); without it, this is the \
+                 right challenge.",
+            ),
+            (
+                format!("{CHALLENGE}\u{200B}"),
+                false,
+                "remove the invisible zero-width space (U+200B) at the end",
+            ),
+            (
+                format!("{}\u{A0}{}", &CHALLENGE[..10], &CHALLENGE[11..]),
+                false,
+                "remove the invisible no-break space (U+00A0) at character 11 (often picked up when \
+                 copying), then check again.",
+            ),
             (String::new(), false, "Nothing was pasted"),
         ];
         for (input, passes, want) in cases {
@@ -703,6 +762,40 @@ mod tests {
         }
         let ok = run(Step::Challenge, CHALLENGE, &builtin(), &progress(1));
         assert_eq!(ok.progress.map(|p| p.steps_passed), Some(2));
+    }
+
+    #[test]
+    fn steps_4_and_5_name_an_invisible_character_around_the_json() {
+        let good = r#"{"access_token":"x","token_type":"Bearer"}"#;
+        let cases = [
+            (format!("\u{A0}{good}"), "remove the invisible no-break space (U+00A0) at the start"),
+            (format!("{good}\u{200B}\n"), "remove the invisible zero-width space (U+200B) at the end"),
+            (
+                good.replace(",", ",\n\u{2060}"),
+                "remove the invisible word joiner (U+2060) at line 2, column 1",
+            ),
+        ];
+        for step in [Step::TokenResponse, Step::RefreshResponse] {
+            for (input, want) in &cases {
+                let out = run(step, input, &builtin(), &progress(4));
+                assert_eq!(blocking(&out), ["token.json"], "{input:?}");
+                let message = &finding(&out, "token.json").message;
+                assert!(
+                    message.starts_with("That is not valid JSON: it holds an invisible character"),
+                    "{message}"
+                );
+                assert!(message.contains(want), "{message}");
+                assert_eq!(out.progress, None);
+            }
+        }
+        // Inside a string it is part of a value, for the response check to judge.
+        let out = run(Step::TokenResponse, &good.replace("\"x\"", "\"x\u{A0}\""), &builtin(), &progress(3));
+        assert!(finding(&out, "token.json").ok, "{:#?}", out.verdict.findings);
+        // A leading byte order mark keeps the response check's own message.
+        let out = run(Step::TokenResponse, &format!("\u{FEFF}{good}"), &builtin(), &progress(3));
+        assert!(finding(&out, "token.json")
+            .message
+            .starts_with("The text starts with an invisible byte order mark"));
     }
 
     #[test]

@@ -140,6 +140,11 @@ async fn bad_pasted_input_gets_a_failing_verdict_that_says_what_is_wrong() {
             "token.json",
             "The member `access_token` appears twice",
         ),
+        (
+            "\u{a0}{\"token_type\":\"Bearer\",\"access_token\":\"a\",\"refresh_token\":\"r\"}",
+            "token.json",
+            "remove the invisible no-break space (U+00A0) at the start (often picked up when copying)",
+        ),
         (deep.as_str(), "token.json", "nested more than 128 levels deep"),
         ("{\"error\":\"invalid_grant\",\"error_description\":\"bad code\"}", "token.error", "invalid_grant"),
         ("", "token.json", "Nothing was pasted"),

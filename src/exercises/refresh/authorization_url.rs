@@ -5,6 +5,7 @@ use url::Url;
 use super::{show, Facts, Provider};
 use crate::oauth::discovery::is_loopback;
 use crate::oauth::{ClientId, RedirectUri, Scope};
+use crate::pasted::Invisible;
 use crate::pkce::{diagnose_challenge, ChallengeDiagnosis};
 use crate::verdict::Finding;
 
@@ -32,6 +33,9 @@ pub(super) fn check(input: &str, facts: &Facts<'_>) -> Vec<Finding> {
              (RFC 6749 §3.1).",
         ));
     }
+    if let Some(finding) = invisible(&params) {
+        findings.push(finding);
+    }
     findings.push(duplicates(&params));
     findings.push(placeholders(&params));
     findings.push(secrets(&params, facts.progress.challenge.as_deref(), provider.builtin));
@@ -55,6 +59,12 @@ fn parse(input: &str, provider: &Provider) -> Result<Url, Finding> {
                 "Nothing was pasted: paste the authorization URL you built, starting with \
                  {endpoint}?response_type=code&…"
             ),
+        ));
+    }
+    if let Some(invisible) = Invisible::find(input) {
+        return Err(Finding::fail(
+            ID,
+            format!("The URL holds an invisible character: {}, then check again.", invisible.fix()),
         ));
     }
     if let Some((i, ch)) = input.chars().enumerate().find(|(_, c)| c.is_whitespace()) {
@@ -175,6 +185,37 @@ fn endpoint(url: &Url, provider: &Provider) -> Finding {
             ),
         )
     }
+}
+
+/// A value that holds an invisible character once decoded: the URL itself was checked
+/// for raw ones, so these were percent-encoded, by a tool given a copied value.
+fn invisible(params: &[(String, String)]) -> Option<Finding> {
+    let mut count = 0;
+    let found: Vec<String> = params
+        .iter()
+        .filter_map(|(name, value)| {
+            let invisible = Invisible::find(value)?;
+            count += invisible.count;
+            Some(format!(
+                "the value of `{}` holds an invisible {} {} (written {} in the URL)",
+                show(name, 40),
+                invisible.name(),
+                invisible.place,
+                invisible.percent_encoded()
+            ))
+        })
+        .collect();
+    let it = if count == 1 { "it" } else { "them" };
+    (!found.is_empty()).then(|| {
+        Finding::fail(
+            "url.invisible",
+            format!(
+                "In the URL, {}: remove {it} (often picked up when copying a value); the server \
+                 would read {it} as part of the value.",
+                found.join("; ")
+            ),
+        )
+    })
 }
 
 fn duplicates(params: &[(String, String)]) -> Finding {
@@ -958,6 +999,21 @@ mod tests {
             ("https://[::1/authorize", "not a valid URL (invalid IPv6 address)"),
             ("localhost:3000/authorize?x=1", "starts with `localhost:` instead of https://"),
             ("mailto:me@example.com", "starts with `mailto:`"),
+            (
+                "\u{FEFF}http://127.0.0.1:3000/authorize?response_type=code",
+                "The URL holds an invisible character: remove the invisible byte order mark \
+                 (U+FEFF) at the start (often picked up when copying), then check again.",
+            ),
+            (
+                "http://127.0.0.1:3000/authorize?code_challenge_method=S256\u{200B}",
+                "remove the invisible zero-width space (U+200B) at the end (often picked up when \
+                 copying)",
+            ),
+            (
+                "http://127.0.0.1:3000/authorize?state=a\u{A0}b",
+                "remove the invisible no-break space (U+00A0) at character 40",
+            ),
+            ("\u{2060}", "remove the invisible word joiner (U+2060) at the start"),
         ];
         for (input, want) in cases {
             let out = check_url(input, &builtin());
@@ -965,6 +1021,43 @@ mod tests {
             let f = finding(&out, "url.parse");
             assert!(!f.ok && f.message.contains(want), "{input:?}: {}", f.message);
         }
+    }
+
+    #[test]
+    fn an_invisible_character_in_the_url_is_named_wherever_it_is() {
+        // Raw, at the edges (not trimmed: only ASCII whitespace is) or inside.
+        let cases = [
+            (format!("\u{FEFF}{}", good_url()), "byte order mark (U+FEFF) at the start"),
+            (format!("{}\u{200B}", good_url()), "zero-width space (U+200B) at the end"),
+            (format!(" {}\u{A0}\n", good_url()), "no-break space (U+00A0) at the end"),
+            (good_url().replace("&state", "\u{200D}&state"), "zero-width joiner (U+200D) at character"),
+        ];
+        for (url, want) in cases {
+            let out = check_url(&url, &builtin());
+            assert_eq!(blocking(&out), ["url.parse"], "{url:?}");
+            let message = &finding(&out, "url.parse").message;
+            assert!(message.contains(&format!("remove the invisible {want}")), "{message}");
+        }
+        // Percent-encoded, so only the decoded value holds it.
+        let url = good_url().replace("method=S256", "method=S256%E2%80%8B");
+        let out = check_url(&url, &builtin());
+        assert_eq!(blocking(&out), ["url.invisible", "url.code_challenge_method"]);
+        assert_eq!(
+            finding(&out, "url.invisible").message,
+            "In the URL, the value of `code_challenge_method` holds an invisible zero-width space \
+             (U+200B) at the end (written %E2%80%8B in the URL): remove it (often picked up when \
+             copying a value); the server would read it as part of the value."
+        );
+        // Findings that show the value show the invisible character escaped.
+        let method = &finding(&out, "url.code_challenge_method").message;
+        assert!(method.contains("`S256\\u{200b}`"), "{method}");
+        assert_eq!(out.progress, None);
+        let url = good_url().replace("state=Zq8xW2kLp0aBt", "state=%C2%A0Zq8xW2kLp0aBt%C2%A0");
+        let message = finding(&check_url(&url, &builtin()), "url.invisible").message.clone();
+        assert!(
+            message.contains("no-break space (U+00A0) at the start (written %C2%A0 in the URL): remove them"),
+            "{message}"
+        );
     }
 
     #[test]
