@@ -1,6 +1,7 @@
 //! Text a learner pasted: the one rule for what is trimmed from it, used by every step
 //! check and by the JSON API's helpers alike, and the invisible characters that copying
-//! brings along, found and named so a check can say which one to remove and where.
+//! brings along, found and named so a check can say which one to remove and where, and
+//! quotes copied along with a value.
 
 /// Pasted text without its outer ASCII whitespace (space, tab, line feed, form feed,
 /// carriage return). Nothing else is trimmed: a no-break space or an invisible
@@ -108,9 +109,150 @@ pub fn without_invisible(s: &str) -> String {
     s.chars().filter(|&c| !is_invisible(c)).collect()
 }
 
+/// The name of a quote character that may come along with a copied value (from code, a
+/// JSON document, a chat that typeset it); `None` for any other character.
+pub fn quote_name(ch: char) -> Option<&'static str> {
+    Some(match ch {
+        '"' => "double quote",
+        '\'' => "single quote",
+        '`' => "backtick",
+        '\u{201C}' | '\u{201D}' => "curly double quote",
+        '\u{2018}' | '\u{2019}' => "curly single quote",
+        _ => return None,
+    })
+}
+
+/// Quotes copied along with a value: around it, or one at an end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Quotes {
+    Surrounding,
+    Start(char),
+    End(char),
+}
+
+impl Quotes {
+    /// The quotes at the edges of `s`, if any.
+    pub fn find(s: &str) -> Option<Quotes> {
+        let (first, last) = (s.chars().next()?, s.chars().next_back()?);
+        match (quote_name(first).is_some(), quote_name(last).is_some()) {
+            (true, true) if s.chars().nth(1).is_some() => Some(Quotes::Surrounding),
+            (true, _) => Some(Quotes::Start(first)),
+            (false, true) => Some(Quotes::End(last)),
+            (false, false) => None,
+        }
+    }
+
+    /// What is wrong: "is wrapped in quotes", "ends with a double quote".
+    pub fn problem(&self) -> String {
+        match self {
+            Quotes::Surrounding => "is wrapped in quotes".to_owned(),
+            Quotes::Start(c) => format!("starts with a {}", quote_name(*c).unwrap_or("quote")),
+            Quotes::End(c) => format!("ends with a {}", quote_name(*c).unwrap_or("quote")),
+        }
+    }
+
+    /// What to do: "remove the surrounding quotes", "remove the double quote at the end".
+    pub fn fix(&self) -> String {
+        match self {
+            Quotes::Surrounding => "remove the surrounding quotes".to_owned(),
+            Quotes::Start(c) => format!("remove the {} at the start", quote_name(*c).unwrap_or("quote")),
+            Quotes::End(c) => format!("remove the {} at the end", quote_name(*c).unwrap_or("quote")),
+        }
+    }
+
+    /// `s` without these quotes.
+    pub fn strip<'a>(&self, s: &'a str) -> &'a str {
+        let mut chars = s.chars();
+        match self {
+            Quotes::Surrounding => {
+                chars.next();
+                chars.next_back();
+            }
+            Quotes::Start(_) => {
+                chars.next();
+            }
+            Quotes::End(_) => {
+                chars.next_back();
+            }
+        }
+        chars.as_str()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quotes_at_the_edges_are_found_and_stripped() {
+        let cases = [
+            ("abc", None, "abc"),
+            ("it's", None, "it's"),
+            ("a\"b", None, "a\"b"),
+            (
+                "\"abc\"",
+                Some((Quotes::Surrounding, "is wrapped in quotes", "remove the surrounding quotes")),
+                "abc",
+            ),
+            (
+                "'abc'",
+                Some((Quotes::Surrounding, "is wrapped in quotes", "remove the surrounding quotes")),
+                "abc",
+            ),
+            (
+                "`abc`",
+                Some((Quotes::Surrounding, "is wrapped in quotes", "remove the surrounding quotes")),
+                "abc",
+            ),
+            (
+                "\u{201C}abc\u{201D}",
+                Some((Quotes::Surrounding, "is wrapped in quotes", "remove the surrounding quotes")),
+                "abc",
+            ),
+            (
+                "\"\"",
+                Some((Quotes::Surrounding, "is wrapped in quotes", "remove the surrounding quotes")),
+                "",
+            ),
+            (
+                "\"abc",
+                Some((
+                    Quotes::Start('"'),
+                    "starts with a double quote",
+                    "remove the double quote at the start",
+                )),
+                "abc",
+            ),
+            (
+                "abc\u{2019}",
+                Some((
+                    Quotes::End('\u{2019}'),
+                    "ends with a curly single quote",
+                    "remove the curly single quote at the end",
+                )),
+                "abc",
+            ),
+            (
+                "\"",
+                Some((
+                    Quotes::Start('"'),
+                    "starts with a double quote",
+                    "remove the double quote at the start",
+                )),
+                "",
+            ),
+            ("", None, ""),
+        ];
+        for (input, want, stripped) in cases {
+            let got = Quotes::find(input);
+            assert_eq!(
+                got.map(|q| (q, q.problem(), q.fix())),
+                want.map(|(q, p, f)| (q, p.to_owned(), f.to_owned())),
+                "{input:?}"
+            );
+            assert_eq!(got.map_or(input, |q| q.strip(input)), stripped, "{input:?}");
+        }
+    }
 
     #[test]
     fn invisible_characters_are_found_named_and_placed() {

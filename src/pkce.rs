@@ -50,7 +50,7 @@ pub struct Verifier(String);
 
 impl Verifier {
     /// Parse a verifier. Checks, in this order: empty; an invisible character (named, as
-    /// the learner cannot see it); the first character outside
+    /// the learner cannot see it); quotes around it or at an end; the first character outside
     /// [`VERIFIER_ALPHABET`] (so a standard-base64 verifier is told about `+` `/` `=`
     /// rather than about its length); then the length, 43 to 128 characters.
     /// Lengths and positions count characters, not bytes. No trimming is done.
@@ -60,6 +60,9 @@ impl Verifier {
         }
         if let Some(invisible) = crate::pasted::Invisible::find(s) {
             return Err(VerifierError::Invisible(invisible));
+        }
+        if let Some(quotes) = crate::pasted::Quotes::find(s) {
+            return Err(VerifierError::Quoted(quotes));
         }
         if let Some((i, ch)) = s.chars().enumerate().find(|&(_, ch)| !is_verifier_char(ch)) {
             return Err(VerifierError::BadCharacter { ch, position: i + 1 });
@@ -128,6 +131,13 @@ pub enum VerifierError {
         .0.fix()
     )]
     Invisible(crate::pasted::Invisible),
+    /// Quotes copied along with the verifier.
+    #[error(
+        "The code verifier {}: {}. A verifier is only A-Z a-z 0-9 - . _ ~ (RFC 7636 §4.1).",
+        .0.problem(),
+        .0.fix()
+    )]
+    Quoted(crate::pasted::Quotes),
 }
 
 fn characters(n: usize) -> String {
@@ -269,7 +279,7 @@ fn decode_hex(s: &str) -> Option<[u8; 32]> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pasted::{Invisible, Place};
+    use crate::pasted::{Invisible, Place, Quotes};
 
     const RFC_VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
     const RFC_CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
@@ -357,6 +367,11 @@ mod tests {
             (&format!("{base}\n"), VerifierError::BadCharacter { ch: '\n', position: 44 }),
             (&format!("{base}="), VerifierError::BadCharacter { ch: '=', position: 44 }),
             (&"~".repeat(200), VerifierError::TooLong { len: 200 }),
+            (&format!("\"{base}\""), VerifierError::Quoted(Quotes::Surrounding)),
+            (&format!("'{base}'"), VerifierError::Quoted(Quotes::Surrounding)),
+            (&format!("`{base}`"), VerifierError::Quoted(Quotes::Surrounding)),
+            (&format!("{base}\""), VerifierError::Quoted(Quotes::End('"'))),
+            (&format!("\u{201C}{base}"), VerifierError::Quoted(Quotes::Start('\u{201C}'))),
             // Invisible characters are named before any other bad character.
             (&format!("{base}\u{200B}"), VerifierError::Invisible(invisible("\u{200B}", Place::End))),
             (&format!("\u{FEFF}{base}"), VerifierError::Invisible(invisible("\u{FEFF}", Place::Start))),
@@ -387,6 +402,11 @@ mod tests {
         assert!(space.contains("Character 5 (' ')") && space.contains("spaces"), "{space}");
         let newline = VerifierError::BadCharacter { ch: '\n', position: 44 }.to_string();
         assert!(newline.contains("('\\n')"), "{newline}");
+        assert_eq!(
+            VerifierError::Quoted(Quotes::Surrounding).to_string(),
+            "The code verifier is wrapped in quotes: remove the surrounding quotes. A verifier is only \
+             A-Z a-z 0-9 - . _ ~ (RFC 7636 §4.1)."
+        );
         let zwsp = VerifierError::Invisible(invisible("\u{200B}", Place::End)).to_string();
         assert_eq!(
             zwsp,

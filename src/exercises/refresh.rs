@@ -8,8 +8,8 @@
 //! Finding ids, by step:
 //! 1. `verifier.format`, `verifier.randomness` (warning), `verifier.secret` (info)
 //! 2. `challenge.match`
-//! 3. `url.parse`, `url.endpoint`, `url.fragment` and `url.invisible` (both only when
-//!    they fail), `url.duplicates`, `url.placeholders`,
+//! 3. `url.parse`, `url.endpoint`, `url.fragment`, `url.invisible` and `url.quotes` (these
+//!    three only when they fail), `url.duplicates`, `url.placeholders`,
 //!    `url.secrets`, `url.response_type`, `url.client_id`, `url.redirect_uri`, `url.state` (may warn),
 //!    `url.offline_access`, `url.code_challenge`, `url.code_challenge_method`
 //! 4. `token.json`, `token.object`, `token.error`, `token.token_type`, `token.access_token`,
@@ -23,7 +23,7 @@ mod response;
 
 use serde::{Deserialize, Serialize};
 
-use crate::pasted::{without_invisible, Invisible};
+use crate::pasted::{without_invisible, Invisible, Quotes};
 use crate::pkce::{diagnose_challenge, ChallengeDiagnosis, Verifier};
 use crate::verdict::{show, Finding, Verdict};
 
@@ -286,7 +286,7 @@ pub fn check(step: Step, input: &str, facts: &Facts<'_>) -> Result<Outcome, Step
             })
         }
         Step::TokenResponse | Step::RefreshResponse => {
-            if let Some(finding) = invisible_in_response(input) {
+            if let Some(finding) = invisible_in_response(input).or_else(|| quoted_response(input)) {
                 return Ok(finish(step, vec![finding], progress, None, |_| {}));
             }
             let checked = response::check(step, input, facts);
@@ -316,6 +316,26 @@ fn invisible_in_response(input: &str) -> Option<Finding> {
             "That is not valid JSON: it holds an invisible character where JSON allows only \
              spaces, tabs and line breaks (RFC 8259 §2): {}, then check again.",
             invisible.fix()
+        ),
+    ))
+}
+
+/// A token response wrapped in quotes (copied from a shell command or code), which is
+/// not JSON; a JSON string is left to the response check, which says what it is.
+fn quoted_response(input: &str) -> Option<Finding> {
+    let quotes = Quotes::find(input).filter(|q| *q == Quotes::Surrounding)?;
+    let inner = crate::pasted::trim(quotes.strip(input));
+    let object = inner.starts_with('{') && inner.ends_with('}');
+    if !object || serde_json::from_str::<serde_json::Value>(input).is_ok() {
+        return None;
+    }
+    Some(Finding::fail(
+        "token.json",
+        format!(
+            "The response {}: {}, and paste only the JSON object, from the opening {{ to the \
+             closing }}.",
+            quotes.problem(),
+            quotes.fix()
         ),
     ))
 }
@@ -401,7 +421,6 @@ fn check_verifier(input: &str, progress: &Progress) -> Outcome {
 
 fn check_challenge(input: &str, progress: &Progress) -> Outcome {
     const ID: &str = "challenge.match";
-    let invisible = Invisible::find(input);
     let finding = match &progress.challenge {
         None => Finding::fail(
             ID,
@@ -413,39 +432,53 @@ fn check_challenge(input: &str, progress: &Progress) -> Outcome {
             "Nothing was pasted: paste the code challenge you computed, or click Calculate Hash \
              to compute BASE64URL(SHA256(verifier)) from your verifier.",
         ),
-        Some(expected) if invisible.is_some() => {
-            let fix = invisible.map(|i| i.fix()).unwrap_or_default();
-            let then = if diagnose_challenge(&without_invisible(input), expected).is_match() {
-                "; without it, this is the right challenge"
-            } else {
-                ", then check again"
-            };
-            Finding::fail(ID, format!("The code challenge holds an invisible character: {fix}{then}."))
-        }
-        Some(expected) => match diagnose_challenge(input, expected) {
-            ChallengeDiagnosis::Matches => Finding::pass(
-                ID,
-                "The code challenge is BASE64URL(SHA256(verifier)) of your verifier from step 1, \
+        Some(expected) => match copied_along(input, expected) {
+            Some(finding) => finding,
+            None => match diagnose_challenge(input, expected) {
+                ChallengeDiagnosis::Matches => Finding::pass(
+                    ID,
+                    "The code challenge is BASE64URL(SHA256(verifier)) of your verifier from step 1, \
                  without padding (RFC 7636 §4.2).",
-            ),
-            ChallengeDiagnosis::Malformed => Finding::fail(
-                ID,
-                format!(
-                    "{} What you pasted is {} long.",
-                    ChallengeDiagnosis::Malformed.message(),
-                    characters(input.chars().count())
                 ),
-            ),
-            ChallengeDiagnosis::OtherString => Finding::fail(
-                ID,
-                "That is a well-formed S256 challenge, but of a different string than your \
+                ChallengeDiagnosis::Malformed => Finding::fail(
+                    ID,
+                    format!(
+                        "{} What you pasted is {} long.",
+                        ChallengeDiagnosis::Malformed.message(),
+                        characters(input.chars().count())
+                    ),
+                ),
+                ChallengeDiagnosis::OtherString => Finding::fail(
+                    ID,
+                    "That is a well-formed S256 challenge, but of a different string than your \
                  verifier from step 1. Hash exactly that verifier, with nothing around it (no \
                  quotes, and no line break: `echo` without -n adds one), or click Calculate Hash.",
-            ),
-            other => Finding::fail(ID, other.message()),
+                ),
+                other => Finding::fail(ID, other.message()),
+            },
         },
     };
     finish(Step::Challenge, vec![finding], progress, None, |_| {})
+}
+
+/// Step 2's message for what copying brought along with the challenge (an invisible
+/// character, quotes), saying whether it is the right challenge without it.
+fn copied_along(input: &str, expected: &str) -> Option<Finding> {
+    let (problem, cleaned, it) = if let Some(invisible) = Invisible::find(input) {
+        let it = if invisible.count == 1 { "it" } else { "them" };
+        (format!("holds an invisible character: {}", invisible.fix()), without_invisible(input), it)
+    } else if let Some(quotes) = Quotes::find(input) {
+        let it = if quotes == Quotes::Surrounding { "them" } else { "it" };
+        (format!("{}: {}", quotes.problem(), quotes.fix()), quotes.strip(input).to_owned(), it)
+    } else {
+        return None;
+    };
+    let then = if diagnose_challenge(&cleaned, expected).is_match() {
+        format!("; without {it}, this is the right challenge")
+    } else {
+        ", then check again".to_owned()
+    };
+    Some(Finding::fail("challenge.match", format!("The code challenge {problem}{then}.")))
 }
 
 fn characters(n: usize) -> String {
@@ -739,6 +772,24 @@ mod tests {
                  right challenge.",
             ),
             (
+                format!("\"{CHALLENGE}\""),
+                false,
+                "The code challenge is wrapped in quotes: remove the surrounding quotes; without \
+                 them, this is the right challenge.",
+            ),
+            (format!("'{CHALLENGE}'"), false, "remove the surrounding quotes"),
+            (
+                format!("{CHALLENGE}\""),
+                false,
+                "The code challenge ends with a double quote: remove the double quote at the end; \
+                 without it, this is the right challenge.",
+            ),
+            (
+                "`abc`".to_owned(),
+                false,
+                "The code challenge is wrapped in quotes: remove the surrounding quotes, then check again.",
+            ),
+            (
                 format!("{CHALLENGE}\u{200B}"),
                 false,
                 "remove the invisible zero-width space (U+200B) at the end",
@@ -796,6 +847,25 @@ mod tests {
         assert!(finding(&out, "token.json")
             .message
             .starts_with("The text starts with an invisible byte order mark"));
+    }
+
+    #[test]
+    fn steps_4_and_5_say_to_remove_quotes_around_the_json() {
+        let good = r#"{"access_token":"x","token_type":"Bearer"}"#;
+        for input in [format!("'{good}'"), format!("\"{good}\""), format!("`\n{good}\n`")] {
+            for step in [Step::TokenResponse, Step::RefreshResponse] {
+                let out = run(step, &input, &builtin(), &progress(4));
+                assert_eq!(blocking(&out), ["token.json"], "{input:?}");
+                assert_eq!(
+                    finding(&out, "token.json").message,
+                    "The response is wrapped in quotes: remove the surrounding quotes, and paste only \
+                     the JSON object, from the opening { to the closing }."
+                );
+            }
+        }
+        // A JSON string is valid JSON: the response check says what it is.
+        let out = run(Step::TokenResponse, "\"{\\\"a\\\":1}\"", &builtin(), &progress(3));
+        assert!(!finding(&out, "token.object").ok, "{:#?}", out.verdict.findings);
     }
 
     #[test]

@@ -299,3 +299,23 @@ async fn pkce_challenge_trims_the_verifier_as_step_1_does() {
         }
     }
 }
+
+/// A URL copied out of HTML gets one finding that names the mistake, not six "missing".
+#[tokio::test]
+async fn a_url_copied_from_html_is_told_to_replace_amp_entities() {
+    let app = TestApp::spawn().await;
+    let (_, challenge, _) = app.pass_first_three_steps().await;
+    let url = app.authorization_url(&challenge, "offline_access").await.replace('&', "&amp;");
+    let verdict = app.check_json("authorization-url", &format!("'{url}'")).await;
+    assert_eq!(verdict["passed"], false);
+    let f = finding(&verdict, "url.parse").expect("url.parse");
+    assert_eq!(
+        f["message"],
+        "The URL is wrapped in quotes: remove the surrounding quotes, then check again."
+    );
+    let verdict = app.check_json("authorization-url", &url).await;
+    assert_eq!(verdict["findings"].as_array().map(Vec::len), Some(1), "{verdict}");
+    let message =
+        finding(&verdict, "url.parse").expect("url.parse")["message"].as_str().unwrap_or_default().to_owned();
+    assert!(message.contains("replace each `&amp;` with `&`"), "{message}");
+}

@@ -5,7 +5,7 @@ use url::Url;
 use super::{show, Facts, Provider};
 use crate::oauth::discovery::is_loopback;
 use crate::oauth::{ClientId, RedirectUri, Scope};
-use crate::pasted::Invisible;
+use crate::pasted::{Invisible, Quotes};
 use crate::pkce::{diagnose_challenge, ChallengeDiagnosis};
 use crate::verdict::Finding;
 
@@ -33,9 +33,8 @@ pub(super) fn check(input: &str, facts: &Facts<'_>) -> Vec<Finding> {
              (RFC 6749 §3.1).",
         ));
     }
-    if let Some(finding) = invisible(&params) {
-        findings.push(finding);
-    }
+    findings.extend(invisible(&params));
+    findings.extend(quoted(&params));
     findings.push(duplicates(&params));
     findings.push(placeholders(&params));
     findings.push(secrets(&params, facts.progress.challenge.as_deref(), provider.builtin));
@@ -65,6 +64,19 @@ fn parse(input: &str, provider: &Provider) -> Result<Url, Finding> {
         return Err(Finding::fail(
             ID,
             format!("The URL holds an invisible character: {}, then check again.", invisible.fix()),
+        ));
+    }
+    if let Some(quotes) = Quotes::find(input) {
+        return Err(Finding::fail(
+            ID,
+            format!("The URL {}: {}, then check again.", quotes.problem(), quotes.fix()),
+        ));
+    }
+    if input.contains("&amp;") {
+        return Err(Finding::fail(
+            ID,
+            "The URL has `&amp;` where `&` belongs (copied from HTML, which writes & as &amp;): \
+             replace each `&amp;` with `&`, then check again.",
         ));
     }
     if let Some((i, ch)) = input.chars().enumerate().find(|(_, c)| c.is_whitespace()) {
@@ -216,6 +228,30 @@ fn invisible(params: &[(String, String)]) -> Option<Finding> {
             ),
         )
     })
+}
+
+/// A value wrapped in quotes (copied from code or JSON): the quotes would be sent as part
+/// of it. One quote inside a value may be real (a state can hold one), so only a pair
+/// around it counts.
+fn quoted(params: &[(String, String)]) -> Option<Finding> {
+    let names: Vec<String> = params
+        .iter()
+        .filter(|(_, value)| Quotes::find(value) == Some(Quotes::Surrounding))
+        .map(|(name, _)| format!("`{}`", show(name, 40)))
+        .collect();
+    let (list, is) = match names.as_slice() {
+        [] => return None,
+        [one] => (format!("The value of {one}"), "is"),
+        [rest @ .., last] => (format!("The values of {} and {last}", rest.join(", ")), "are"),
+    };
+    Some(Finding::fail(
+        "url.quotes",
+        format!(
+            "{list} {is} wrapped in quotes: remove the surrounding quotes. A URL carries values \
+             without quotes (state=abc, not state=\"abc\"), so the server would take the quotes as \
+             part of the value."
+        ),
+    ))
 }
 
 fn duplicates(params: &[(String, String)]) -> Finding {
@@ -1058,6 +1094,76 @@ mod tests {
             message.contains("no-break space (U+00A0) at the start (written %C2%A0 in the URL): remove them"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn copy_mistakes_get_their_own_message() {
+        let good = good_url();
+        // (what, url, the only finding that fails, its message contains)
+        let cases: Vec<(&str, String, &str, &str)> = vec![
+            (
+                "&amp; from HTML",
+                good.replace('&', "&amp;"),
+                "url.parse",
+                "The URL has `&amp;` where `&` belongs (copied from HTML, which writes & as &amp;): \
+                 replace each `&amp;` with `&`, then check again.",
+            ),
+            (
+                "one &amp;",
+                good.replacen("&state", "&amp;state", 1),
+                "url.parse",
+                "replace each `&amp;` with `&`",
+            ),
+            (
+                "the URL in double quotes",
+                format!("\"{good}\""),
+                "url.parse",
+                "The URL is wrapped in quotes: remove the surrounding quotes, then check again.",
+            ),
+            ("the URL in single quotes", format!("'{good}'"), "url.parse", "remove the surrounding quotes"),
+            ("the URL in backticks", format!("`{good}`"), "url.parse", "remove the surrounding quotes"),
+            (
+                "a quote left at the end",
+                format!("{good}\""),
+                "url.parse",
+                "The URL ends with a double quote: remove the double quote at the end, then check again.",
+            ),
+            (
+                "a quoted state",
+                good.replace("state=Zq8xW2kLp0aBt", "state=%22Zq8xW2kLp0aBt%22"),
+                "url.quotes",
+                "The value of `state` is wrapped in quotes: remove the surrounding quotes.",
+            ),
+            (
+                "a quoted state, in single quotes",
+                good.replace("state=Zq8xW2kLp0aBt", "state='Zq8xW2kLp0aBt'"),
+                "url.quotes",
+                "The value of `state` is wrapped in quotes",
+            ),
+        ];
+        for (what, url, id, text) in cases {
+            let out = check_url(&url, &builtin());
+            assert_eq!(blocking(&out), [id], "{what}: {:#?}", out.verdict.findings);
+            let message = &finding(&out, id).message;
+            assert!(message.contains(text), "{what}: {message}");
+            assert_eq!(out.progress, None, "{what}");
+        }
+        // Several quoted values are named together; their own checks fail as well.
+        let url = good
+            .replace("client_id=lab-client-1", "client_id=\"lab-client-1\"")
+            .replace("response_type=code", "response_type=`code`")
+            .replace("state=Zq8xW2kLp0aBt", "state=%E2%80%9CZq8xW2kLp0aBt%E2%80%9D");
+        let out = check_url(&url, &builtin());
+        let message = &finding(&out, "url.quotes").message;
+        assert!(
+            message
+                .starts_with("The values of `response_type`, `client_id` and `state` are wrapped in quotes"),
+            "{message}"
+        );
+        assert_eq!(blocking(&out), ["url.quotes", "url.response_type", "url.client_id"]);
+        // A quote inside a value is not a copy mistake.
+        let url = good.replace("state=Zq8xW2kLp0aBt", "state=Zq8x'W2kLp0aBt");
+        assert!(check_url(&url, &builtin()).verdict.passed());
     }
 
     #[test]
