@@ -36,7 +36,7 @@ pub(super) fn check(input: &str, facts: &Facts<'_>) -> Vec<Finding> {
     findings.extend(invisible(&params));
     findings.extend(quoted(&params));
     findings.push(duplicates(&params));
-    findings.push(placeholders(&params));
+    findings.push(placeholders(&params, provider));
     findings.push(secrets(&params, facts.progress.challenge.as_deref(), provider.builtin));
     findings.push(response_type(get("response_type")));
     findings.push(client_id(get("client_id"), provider));
@@ -286,25 +286,59 @@ fn duplicates(params: &[(String, String)]) -> Finding {
     )
 }
 
-/// The placeholder text in `value`: a `{...}` or a word containing `YOUR_`.
+/// Template words that are real OAuth values in the wrong case, for their own check to
+/// name (`scope=OFFLINE_ACCESS` is a case mistake, not a placeholder).
+const OAUTH_WORDS: &[&str] = &["offline_access", "authorization_code", "refresh_token", "client_credentials"];
+
+/// The placeholder text in a decoded `value`, as tutorials and templates write one:
+/// - `{...}`, `<...>` anywhere (`{YOUR_CLIENT_ID}`, `<a random string>`);
+/// - `[...]` anywhere with a letter and no `:` inside (`[CLIENT_ID]`; an IPv6 host such
+///   as `[::1]` in a redirect URI is not one);
+/// - a word containing `YOUR_` (`YOUR_CLIENT_ID`, `https://YOUR_DOMAIN/callback`);
+/// - a whole value that is an all-caps template word with an underscore (`CLIENT_ID`,
+///   `RANDOM_STRING`). Real client ids and states mix case or hold digits; an OAuth word
+///   in capitals is left to its own check.
 fn placeholder(value: &str) -> Option<&str> {
-    if let Some(start) = value.find('{') {
-        if let Some(len) = value[start..].find('}') {
-            return Some(&value[start..=start + len]);
-        }
+    let enclosed = |open: char, close: char, inside: &dyn Fn(&str) -> bool| {
+        let start = value.find(open)?;
+        let len = value[start + 1..].find(close)?;
+        inside(&value[start + 1..start + 1 + len]).then(|| &value[start..start + len + 2])
+    };
+    let any = |inside: &str| !inside.is_empty();
+    let words = |inside: &str| inside.chars().any(char::is_alphabetic) && !inside.contains(':');
+    if let Some(text) = enclosed('{', '}', &|_| true)
+        .or_else(|| enclosed('<', '>', &any))
+        .or_else(|| enclosed('[', ']', &words))
+    {
+        return Some(text);
     }
-    let at = value.find("YOUR_")?;
-    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    let start =
-        value[..at].char_indices().rev().find(|&(_, c)| !is_word(c)).map_or(0, |(i, c)| i + c.len_utf8());
-    let end = value[at..].find(|c| !is_word(c)).map_or(value.len(), |i| at + i);
-    Some(&value[start..end])
+    if let Some(at) = value.find("YOUR_") {
+        let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        let start =
+            value[..at].char_indices().rev().find(|&(_, c)| !is_word(c)).map_or(0, |(i, c)| i + c.len_utf8());
+        let end = value[at..].find(|c| !is_word(c)).map_or(value.len(), |i| at + i);
+        return Some(&value[start..end]);
+    }
+    is_template_word(value).then_some(value)
 }
 
-fn placeholders(params: &[(String, String)]) -> Finding {
+/// `^[A-Z]+(_[A-Z]+)+$`, and not an OAuth word in capitals.
+fn is_template_word(value: &str) -> bool {
+    let parts_ok =
+        value.split('_').all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_uppercase()));
+    parts_ok && value.contains('_') && !OAUTH_WORDS.contains(&value.to_ascii_lowercase().as_str())
+}
+
+/// A value equal to the application's own client id or a registered redirect URI is real,
+/// whatever it looks like.
+fn placeholders(params: &[(String, String)], provider: &Provider) -> Finding {
     const ID: &str = "url.placeholders";
+    let known = |value: &str| {
+        provider.client_id.as_deref() == Some(value) || provider.redirect_uris.iter().any(|r| r == value)
+    };
     let found: Vec<String> = params
         .iter()
+        .filter(|(_, value)| !known(value))
         .filter_map(|(name, value)| {
             let text = placeholder(value)?;
             let with = match name.as_str() {
@@ -923,6 +957,69 @@ mod tests {
     }
 
     #[test]
+    fn placeholders_in_angle_or_square_brackets_or_template_words_fail() {
+        // (parameter and encoded value, the placeholder named, replace it with)
+        let cases = [
+            (
+                "state=%3Ca+random+string%3E",
+                "`state` still holds the placeholder `<a random string>`",
+                "a random string you make up",
+            ),
+            (
+                "state=<RANDOM_STRING>",
+                "`state` still holds the placeholder `<RANDOM_STRING>`",
+                "a random string",
+            ),
+            ("state=RANDOM_STRING", "`state` still holds the placeholder `RANDOM_STRING`", "a random string"),
+            (
+                "client_id=%5BCLIENT_ID%5D",
+                "`client_id` still holds the placeholder `[CLIENT_ID]`",
+                "your application's client ID",
+            ),
+            (
+                "client_id=<client_id>",
+                "`client_id` still holds the placeholder `<client_id>`",
+                "your application's client ID",
+            ),
+            (
+                "client_id=CLIENT_ID",
+                "`client_id` still holds the placeholder `CLIENT_ID`",
+                "your application's client ID",
+            ),
+        ];
+        for (param, named, with) in cases {
+            let name = param.split('=').next().unwrap_or_default();
+            let current = if name == "state" { "state=Zq8xW2kLp0aBt" } else { "client_id=lab-client-1" };
+            let url = good_url().replace(current, param);
+            let out = check_url(&url, &okta_like_builtin_endpoint());
+            assert_eq!(blocking(&out), ["url.placeholders"], "{param}");
+            let message = &finding(&out, "url.placeholders").message;
+            assert!(message.contains(&format!("{named}: replace it with {with}")), "{param}: {message}");
+            assert_eq!(out.progress, None);
+            // On the built-in server, client_id says so too.
+            let out = check_url(&url, &builtin());
+            if name == "client_id" {
+                assert_eq!(
+                    finding(&out, "url.client_id").message,
+                    "client_id is still a placeholder: use `lab-client-1` (shown in the practice dashboard)."
+                );
+            }
+        }
+        // The application's own client id is real, whatever it looks like.
+        let provider =
+            crate::exercises::refresh::Provider { client_id: Some("LAB_CLIENT".into()), ..builtin() };
+        let url = good_url().replace("client_id=lab-client-1", "client_id=LAB_CLIENT");
+        assert!(check_url(&url, &provider).verdict.passed());
+        // An IPv6 loopback redirect URI is not a placeholder.
+        let provider = crate::exercises::refresh::Provider {
+            redirect_uris: vec!["http://[::1]:3000/redirect".into()],
+            ..builtin()
+        };
+        let url = good_url().replace("127.0.0.1%3A3000%2Fredirect", "%5B%3A%3A1%5D%3A3000%2Fredirect");
+        assert!(finding(&check_url(&url, &provider), "url.placeholders").ok);
+    }
+
+    #[test]
     fn a_secret_in_the_url_fails_and_is_not_recorded() {
         let cases = [
             (
@@ -978,6 +1075,29 @@ mod tests {
             ("YOUR_", Some("YOUR_")),
             ("your_client", None),
             ("{unclosed", None),
+            ("<a random string>", Some("<a random string>")),
+            ("<RANDOM_STRING>", Some("<RANDOM_STRING>")),
+            ("<client_id>", Some("<client_id>")),
+            ("https://<your-app>/callback", Some("<your-app>")),
+            ("<>", None),
+            ("a<b", None),
+            ("[CLIENT_ID]", Some("[CLIENT_ID]")),
+            ("[your client id]", Some("[your client id]")),
+            ("http://[::1]:3000/redirect", None),
+            ("[12]", None),
+            ("CLIENT_ID", Some("CLIENT_ID")),
+            ("RANDOM_STRING", Some("RANDOM_STRING")),
+            ("MY_APP_CLIENT_ID", Some("MY_APP_CLIENT_ID")),
+            // Real values: mixed case or digits; one word; an OAuth word in capitals.
+            ("Random_String", None),
+            ("CLIENT_ID2", None),
+            ("ABCDEF", None),
+            ("_ABC", None),
+            ("ABC_", None),
+            ("A__B", None),
+            ("0oa1fbKOxfzjGb5d6", None),
+            ("OFFLINE_ACCESS", None),
+            ("openid OFFLINE_ACCESS", None),
             ("", None),
         ];
         for (value, want) in cases {
