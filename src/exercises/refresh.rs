@@ -23,6 +23,7 @@ mod response;
 
 use serde::{Deserialize, Serialize};
 
+use crate::oauth::ClientSecret;
 use crate::pasted::{without_invisible, Invisible, Quotes};
 use crate::pkce::{diagnose_challenge, ChallengeDiagnosis, Verifier};
 use crate::verdict::{show, Finding, Verdict};
@@ -111,6 +112,11 @@ pub struct Provider {
     pub client_id: Option<String>,
     /// The registered redirect URIs, when known (compared byte for byte).
     pub redirect_uris: Vec<String>,
+    /// The application's client secret, when the site knows it (the practice
+    /// application's): so step 3 can tell it pasted into the URL. Never serialized;
+    /// `Debug` redacts it.
+    #[serde(skip)]
+    pub client_secret: Option<ClientSecret>,
     /// The issuer, when known: a JWT access token's `iss` must equal it.
     pub issuer: Option<String>,
 }
@@ -499,6 +505,8 @@ mod test_support {
     pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
     pub const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
     pub const NOW: i64 = 1_700_000_000;
+    /// The built-in practice application's client secret.
+    pub const CLIENT_SECRET: &str = "pr4ctice-S3cret_0f-lab-client-1-xYz0123456789";
 
     /// The built-in practice server in development.
     pub fn builtin() -> Provider {
@@ -509,6 +517,7 @@ mod test_support {
             client_id: Some("lab-client-1".into()),
             redirect_uris: vec!["http://127.0.0.1:3000/redirect".into()],
             issuer: Some("http://127.0.0.1:3000".into()),
+            client_secret: Some(ClientSecret::new(CLIENT_SECRET)),
         }
     }
 
@@ -521,6 +530,7 @@ mod test_support {
             client_id: None,
             redirect_uris: vec![],
             issuer: Some("https://dev-1.okta.com/oauth2/default".into()),
+            client_secret: None,
         }
     }
 

@@ -4,7 +4,7 @@ use url::Url;
 
 use super::{show, Facts, Provider};
 use crate::oauth::discovery::is_loopback;
-use crate::oauth::{ClientId, RedirectUri, Scope};
+use crate::oauth::{ClientId, ClientSecret, RedirectUri, Scope};
 use crate::pasted::{Invisible, Quotes};
 use crate::pkce::{diagnose_challenge, ChallengeDiagnosis};
 use crate::verdict::Finding;
@@ -37,7 +37,8 @@ pub(super) fn check(input: &str, facts: &Facts<'_>) -> Vec<Finding> {
     findings.extend(quoted(&params));
     findings.push(duplicates(&params));
     findings.push(placeholders(&params, provider));
-    findings.push(secrets(&params, facts.progress.challenge.as_deref(), provider.builtin));
+    let (secrets, hidden) = secrets(input, &params, facts.progress.challenge.as_deref(), provider);
+    findings.push(secrets);
     findings.push(response_type(get("response_type")));
     findings.push(client_id(get("client_id"), provider));
     findings.push(redirect_uri(get("redirect_uri"), provider));
@@ -45,6 +46,7 @@ pub(super) fn check(input: &str, facts: &Facts<'_>) -> Vec<Finding> {
     findings.push(offline_access(get("scope")));
     findings.push(code_challenge(get("code_challenge"), facts.progress.challenge.as_deref()));
     findings.push(code_challenge_method(get("code_challenge_method")));
+    redact(&mut findings, &hidden);
     findings
 }
 
@@ -380,43 +382,92 @@ const SECRET_PARAMETERS: &[(&str, &str)] = &[
     ("refresh_token", "tokens are never sent in an authorization request"),
 ];
 
+/// A client secret shorter than this is not looked for inside longer values (a real one
+/// is far longer: the practice server's has 43 characters).
+const MIN_CLIENT_SECRET_LEN: usize = 8;
+
 /// A secret in the URL: the authorization request travels through the browser, so its
 /// URL ends up in the history, in server logs and in `Referer` headers. A value whose
 /// S256 hash is this learner's challenge is the verifier, whatever its parameter's name
-/// (in `code_challenge` itself, `code_challenge` already says so).
-fn secrets(params: &[(String, String)], challenge: Option<&str>, builtin: bool) -> Finding {
+/// (in `code_challenge` itself, `code_challenge` already says so); a value or name that
+/// holds the application's client secret (known for the practice application) is that
+/// secret, and so is the secret anywhere else in the URL.
+///
+/// Returns the finding and the secret texts found, which no finding may show back.
+fn secrets(
+    input: &str,
+    params: &[(String, String)],
+    challenge: Option<&str>,
+    provider: &Provider,
+) -> (Finding, Vec<String>) {
     const ID: &str = "url.secrets";
     let is_verifier = |value: &str| {
         challenge.is_some_and(|c| crate::pkce::Verifier::parse(value).is_ok_and(|v| v.challenge() == c))
     };
-    let (mut found, mut verifier, mut client_secret) = (Vec::<String>::new(), false, false);
+    let client_secret = provider
+        .client_secret
+        .as_ref()
+        .map(ClientSecret::expose)
+        .filter(|s| s.chars().count() >= MIN_CLIENT_SECRET_LEN);
+    let holds_client_secret = |text: &str| client_secret.is_some_and(|s| text.contains(s));
+    let whose = if provider.builtin { "your practice application's" } else { "your application's" };
+    let mut found = Vec::<String>::new();
+    let mut hidden = Vec::<String>::new();
+    let (mut verifier, mut client_secret_param, mut real_secret) = (false, false, false);
     for (name, value) in params {
+        let unquoted = Quotes::find(value).map_or(value.as_str(), |q| q.strip(value));
         let why = SECRET_PARAMETERS.iter().find(|(secret, _)| secret == name).map(|(_, why)| *why);
-        let line = match why {
-            Some(why) => format!("remove `{name}`: {why}"),
-            None if name != "code_challenge" && is_verifier(value) => format!(
-                "the value of `{}` is your code verifier from step 1: remove it, as the URL \
-                 carries only the challenge (RFC 7636 §4.3)",
+        let line = if holds_client_secret(name) {
+            format!("a parameter's name is {whose} client secret: remove it")
+        } else if holds_client_secret(value) && why.is_none() {
+            format!(
+                "the value of `{}` is {whose} client secret: remove it; a client secret never goes \
+                 in a URL, only from your application's back end to the token endpoint \
+                 (RFC 6749 §2.3.1)",
                 show(name, 40)
-            ),
-            None => continue,
+            )
+        } else {
+            match why {
+                Some(why) => format!("remove `{name}`: {why}"),
+                None if name != "code_challenge" && (is_verifier(value) || is_verifier(unquoted)) => {
+                    verifier = true;
+                    hidden.extend([value.clone(), unquoted.to_owned()]);
+                    format!(
+                        "the value of `{}` is your code verifier from step 1: remove it, as the URL \
+                         carries only the challenge (RFC 7636 §4.3)",
+                        show(name, 40)
+                    )
+                }
+                None => continue,
+            }
         };
-        verifier |= name == "code_verifier" || why.is_none();
-        client_secret |= name == "client_secret";
+        verifier |= name == "code_verifier";
+        client_secret_param |= name == "client_secret";
+        real_secret |= holds_client_secret(name) || holds_client_secret(value);
         if !found.contains(&line) {
             found.push(line);
         }
     }
-    if found.is_empty() {
-        return Finding::pass(ID, "The URL carries no secret: no client secret, verifier or token.");
+    if !real_secret && holds_client_secret(input) {
+        real_secret = true;
+        found.push(format!("the URL holds {whose} client secret: remove it"));
     }
-    // What to do if the URL was already opened (the practice server's secret is only for
-    // practice, and cannot be changed).
+    if real_secret {
+        hidden.extend(client_secret.map(str::to_owned));
+    }
+    if found.is_empty() {
+        return (
+            Finding::pass(ID, "The URL carries no secret: no client secret, verifier or token."),
+            hidden,
+        );
+    }
+    // What to do if the URL was already opened. The practice server's secret is only for
+    // practice, and cannot be changed.
     let mut exposed = Vec::new();
     if verifier {
         exposed.push("generate a new verifier in step 1");
     }
-    if client_secret && !builtin {
+    if (client_secret_param || real_secret) && !provider.builtin {
         exposed.push("rotate the client secret at your authorization server");
     }
     let exposed = if exposed.is_empty() {
@@ -424,14 +475,41 @@ fn secrets(params: &[(String, String)], challenge: Option<&str>, builtin: bool) 
     } else {
         format!(" If you already opened this URL, {}.", exposed.join(" and "))
     };
-    Finding::fail(
+    let practice = if real_secret && provider.builtin {
+        " Never put the client secret in a URL. The practice server's secret cannot be rotated, \
+         so just remove it."
+    } else {
+        ""
+    };
+    let finding = Finding::fail(
         ID,
         format!(
             "The URL carries a secret, and an authorization URL passes through the browser, its \
-             history and server logs: {}.{exposed}",
+             history and server logs: {}.{exposed}{practice}",
             found.join("; ")
         ),
-    )
+    );
+    (finding, hidden)
+}
+
+/// Mask every secret in `hidden` (or its beginning, as [`show`] may cut it) in the
+/// findings' messages, so no finding shows one back or stores it with the verdict.
+fn redact(findings: &mut [Finding], hidden: &[String]) {
+    const MASK: &str = "••••••••";
+    const MIN_SHOWN: usize = 8;
+    for secret in hidden.iter().filter(|s| !s.is_empty()) {
+        // Byte offsets of the secret's prefixes of at least MIN_SHOWN characters, longest first.
+        let mut ends: Vec<usize> = secret.char_indices().map(|(i, _)| i).skip(MIN_SHOWN).collect();
+        ends.push(secret.len());
+        ends.reverse();
+        for finding in findings.iter_mut() {
+            for prefix in ends.iter().map(|&end| &secret[..end]) {
+                if finding.message.contains(prefix) {
+                    finding.message = finding.message.replace(prefix, MASK);
+                }
+            }
+        }
+    }
 }
 
 fn response_type(value: Option<&str>) -> Finding {
@@ -1058,6 +1136,125 @@ mod tests {
         // Another string of verifier shape is not this learner's verifier.
         let other = format!("{}&nonce={}", good_url(), "x".repeat(43));
         assert!(finding(&check_url(&other, &builtin()), "url.secrets").ok);
+    }
+
+    #[test]
+    fn the_practice_client_secret_anywhere_in_the_url_fails_and_is_never_shown() {
+        let good = good_url();
+        let practice = "The practice server's secret cannot be rotated, so just remove it.";
+        // (where, url, failing findings, url.secrets says)
+        let cases: Vec<(&str, String, Vec<&str>, &str)> = vec![
+            (
+                "as the state",
+                good.replace("Zq8xW2kLp0aBt", CLIENT_SECRET),
+                vec!["url.secrets"],
+                "the value of `state` is your practice application's client secret: remove it; a \
+                 client secret never goes in a URL",
+            ),
+            (
+                "inside the state",
+                good.replace("Zq8xW2kLp0aBt", &format!("ab{CLIENT_SECRET}cd")),
+                vec!["url.secrets"],
+                "the value of `state` is your practice application's client secret",
+            ),
+            (
+                "as the client_id",
+                good.replace("client_id=lab-client-1", &format!("client_id={CLIENT_SECRET}")),
+                vec!["url.secrets", "url.client_id"],
+                "the value of `client_id` is your practice application's client secret",
+            ),
+            (
+                "as the response_type",
+                good.replace("response_type=code", &format!("response_type={CLIENT_SECRET}")),
+                vec!["url.secrets", "url.response_type"],
+                "the value of `response_type`",
+            ),
+            (
+                "quoted, in an extra parameter",
+                format!("{good}&nonce=%22{CLIENT_SECRET}%22"),
+                vec!["url.quotes", "url.secrets"],
+                "the value of `nonce` is your practice application's client secret",
+            ),
+            (
+                "as client_secret",
+                format!("{good}&client_secret={CLIENT_SECRET}"),
+                vec!["url.secrets"],
+                "remove `client_secret`: the client secret goes only to the token endpoint",
+            ),
+            (
+                "as a parameter name",
+                format!("{good}&{CLIENT_SECRET}"),
+                vec!["url.secrets"],
+                "a parameter's name is your practice application's client secret: remove it",
+            ),
+            (
+                "in the path",
+                good.replace("/authorize?", &format!("/authorize/{CLIENT_SECRET}?")),
+                vec!["url.endpoint", "url.secrets"],
+                "the URL holds your practice application's client secret: remove it",
+            ),
+            (
+                "in a fragment",
+                format!("{good}#{CLIENT_SECRET}"),
+                vec!["url.fragment", "url.secrets"],
+                "the URL holds your practice application's client secret",
+            ),
+        ];
+        for (what, url, failing, says) in cases {
+            let out = check_url(&url, &builtin());
+            assert_eq!(blocking(&out), failing, "{what}: {:#?}", out.verdict.findings);
+            let message = &finding(&out, "url.secrets").message;
+            assert!(message.contains(says), "{what}: {message}");
+            assert!(message.ends_with(practice), "{what}: {message}");
+            assert!(!message.contains("If you already opened"), "nothing to rotate: {message}");
+            // Not shown back by any finding, not recorded, not in a Debug print.
+            let all = format!("{out:?}");
+            assert!(!all.contains(&CLIENT_SECRET[..8]), "{what}: {all}");
+            assert_eq!(out.progress, None, "{what}");
+        }
+        // A finding that shows the value shows it masked.
+        let url = good.replace("client_id=lab-client-1", &format!("client_id={CLIENT_SECRET}"));
+        let message = finding(&check_url(&url, &builtin()), "url.client_id").message.clone();
+        assert!(message.starts_with("client_id `••••••••` is not your practice application's"), "{message}");
+        // Where the site does not know the secret, there is nothing to recognise.
+        let okta_url = good
+            .replace("http://127.0.0.1:3000/authorize", "https://dev-1.okta.com/oauth2/default/v1/authorize")
+            .replace("Zq8xW2kLp0aBt", CLIENT_SECRET);
+        assert!(finding(&check_url(&okta_url, &okta()), "url.secrets").ok);
+        // The facts' Debug print hides it.
+        let provider = builtin();
+        let p = progress(2);
+        let facts = crate::exercises::refresh::Facts {
+            provider: &provider,
+            progress: &p,
+            now: NOW,
+            issued: None,
+            signature: None,
+        };
+        let debug = format!("{facts:?}");
+        assert!(debug.contains("ClientSecret(***)") && !debug.contains(CLIENT_SECRET), "{debug}");
+        assert!(!serde_json::to_string(&provider).unwrap_or_default().contains(CLIENT_SECRET));
+    }
+
+    #[test]
+    fn a_verifier_in_the_url_is_never_shown_back_either() {
+        let cases = [
+            (good_url().replace("client_id=lab-client-1", &format!("client_id={VERIFIER}")), "url.client_id"),
+            (good_url().replace("method=S256", &format!("method={VERIFIER}")), "url.code_challenge_method"),
+            (
+                good_url().replace("response_type=code", &format!("response_type='{VERIFIER}'")),
+                "url.response_type",
+            ),
+        ];
+        for (url, also) in cases {
+            let out = check_url(&url, &builtin());
+            let failing = blocking(&out);
+            assert!(failing.contains(&"url.secrets") && failing.contains(&also), "{failing:?}");
+            assert!(finding(&out, "url.secrets").message.contains("is your code verifier from step 1"));
+            let all = format!("{out:?}");
+            assert!(!all.contains(&VERIFIER[..8]), "{all}");
+            assert!(finding(&out, also).message.contains("••••••••"), "{}", finding(&out, also).message);
+        }
     }
 
     /// The built-in endpoint, but with no client_id known, so only placeholders fail.
