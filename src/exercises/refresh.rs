@@ -404,11 +404,11 @@ fn check_verifier(input: &str, progress: &Progress) -> Outcome {
                 findings.push(Finding::warn(
                     "verifier.randomness",
                     format!(
-                        "The code verifier uses only {} different characters, so it is easy to \
-                         guess, and PKCE protects the code only if nobody can guess the verifier \
-                         (RFC 7636 §7.1). Generate it from 32 cryptographically random bytes \
-                         encoded as base64url (Generate Random String does this).",
-                        distinct.len()
+                        "The code verifier uses only {}, so it is easy to guess, and PKCE \
+                         protects the code only if nobody can guess the verifier (RFC 7636 §7.1). \
+                         Generate it from 32 cryptographically random bytes encoded as base64url \
+                         (Generate Random String does this).",
+                        different_characters(distinct.len())
                     ),
                 ));
             }
@@ -485,6 +485,14 @@ fn copied_along(input: &str, expected: &str) -> Option<Finding> {
         ", then check again".to_owned()
     };
     Some(Finding::fail("challenge.match", format!("The code challenge {problem}{then}.")))
+}
+
+fn different_characters(n: usize) -> String {
+    if n == 1 {
+        "1 different character".to_owned()
+    } else {
+        format!("{n} different characters")
+    }
 }
 
 fn characters(n: usize) -> String {
@@ -750,9 +758,18 @@ mod tests {
 
     #[test]
     fn step_1_warns_about_a_verifier_anyone_could_guess() {
-        let out = run(Step::Verifier, &"ab".repeat(22), &builtin(), &progress(0));
-        assert!(out.verdict.passed());
-        assert_eq!(finding(&out, "verifier.randomness").level, crate::verdict::Level::Warning);
+        let cases = [
+            ("a".repeat(43), "The code verifier uses only 1 different character, so it is easy to guess"),
+            ("ab".repeat(22), "The code verifier uses only 2 different characters, so it is easy to guess"),
+            ("abcdefg".repeat(7), "The code verifier uses only 7 different characters,"),
+        ];
+        for (input, want) in cases {
+            let out = run(Step::Verifier, &input, &builtin(), &progress(0));
+            assert!(out.verdict.passed());
+            let f = finding(&out, "verifier.randomness");
+            assert_eq!(f.level, crate::verdict::Level::Warning);
+            assert!(f.message.starts_with(want), "{}", f.message);
+        }
         let hex = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
         let out = run(Step::Verifier, hex, &builtin(), &progress(0));
         assert_eq!(out.verdict.find("verifier.randomness"), None);
