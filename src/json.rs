@@ -11,13 +11,18 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
+use crate::pasted::{is_invisible, Invisible, Place};
+
 /// Why pasted text is not strict JSON. Messages never quote the text itself, except a
 /// repeated member name.
 #[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
 pub enum JsonError {
     #[error("it is empty")]
     Empty,
-    #[error("it starts with a byte order mark (U+FEFF), which JSON text must not have (RFC 8259 §8.1)")]
+    #[error(
+        "it starts with an invisible byte order mark (U+FEFF), which JSON text must not have \
+         (RFC 8259 §8.1): remove it"
+    )]
     ByteOrderMark,
     /// `reason` is serde_json's fixed description (never pasted text).
     #[error("{reason} at line {line}, column {column}")]
@@ -30,6 +35,45 @@ pub enum JsonError {
     DuplicateKey { key: String, path: Vec<String> },
 }
 
+/// The first invisible character (see [`crate::pasted::invisible_name`]) outside the
+/// strings of a JSON text, where JSON allows only spaces, tabs and line breaks
+/// (RFC 8259 §2), placed at the start, the end, or by line and column; `count` is how many
+/// such characters there are outside strings. Inside a string one is part of the value.
+pub fn invisible_outside_strings(input: &str) -> Option<Invisible> {
+    let total = input.chars().count();
+    let (mut in_string, mut escaped) = (false, false);
+    let (mut line, mut column) = (1, 0);
+    let mut first: Option<Invisible> = None;
+    let mut count = 0;
+    for (i, ch) in input.chars().enumerate() {
+        column += 1;
+        if in_string {
+            match ch {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+        } else if ch == '"' {
+            in_string = true;
+        } else if is_invisible(ch) {
+            count += 1;
+            let place = if i == 0 {
+                Place::Start
+            } else if i + 1 == total {
+                Place::End
+            } else {
+                Place::Line { line, column }
+            };
+            first.get_or_insert(Invisible { ch, place, count: 0 });
+        }
+        if ch == '\n' {
+            (line, column) = (line + 1, 0);
+        }
+    }
+    first.map(|found| Invisible { count, ..found })
+}
+
 /// Parse `input` strictly (see the module docs). `input` is not trimmed.
 pub fn parse_strict(input: &str) -> Result<Value, JsonError> {
     if input.starts_with('\u{FEFF}') {
@@ -38,7 +82,15 @@ pub fn parse_strict(input: &str) -> Result<Value, JsonError> {
     if input.trim().is_empty() {
         return Err(JsonError::Empty);
     }
-    let value: Value = serde_json::from_str(input).map_err(|e| syntax_error(&e))?;
+    let value: Value = serde_json::from_str(input).map_err(|e| match invisible_outside_strings(input) {
+        // serde_json would only say what it expected there.
+        Some(invisible) => JsonError::Syntax {
+            reason: format!("remove the invisible {}, often picked up when copying,", invisible.name()),
+            line: e.line(),
+            column: e.column(),
+        },
+        None => syntax_error(&e),
+    })?;
     let found = RefCell::new(None);
     let mut de = serde_json::Deserializer::from_str(input);
     // The first pass succeeded, so this one fails only on a duplicate it recorded.
@@ -165,6 +217,36 @@ mod tests {
         for (input, want) in cases {
             assert_eq!(parse_strict(input).as_ref(), Err(want), "{:?}", &input[..input.len().min(40)]);
         }
+    }
+
+    #[test]
+    fn invisible_characters_outside_strings_are_found_and_placed() {
+        let cases = [
+            ("{\"a\":1}", None),
+            // Inside a string it is part of the value.
+            ("{\"a\":\"x\u{200B}\"}", None),
+            ("{\"a\":\"\\\"\u{A0}\"}", None),
+            ("\u{A0}{\"a\":1}", Some(('\u{A0}', Place::Start, 1))),
+            ("{\"a\":1}\u{200B}", Some(('\u{200B}', Place::End, 1))),
+            ("{\n  \"a\":\u{A0}1,\n\u{A0} \"b\":2}", Some(('\u{A0}', Place::Line { line: 2, column: 7 }, 2))),
+            ("{\"a\":\"x\"\u{2060}}", Some(('\u{2060}', Place::Line { line: 1, column: 9 }, 1))),
+        ];
+        for (input, want) in cases {
+            let got = invisible_outside_strings(input).map(|i| (i.ch, i.place, i.count));
+            assert_eq!(got, want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn a_syntax_error_from_an_invisible_character_names_it() {
+        let err = parse_strict("{\"a\":\u{A0}1}").err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            err.starts_with(
+                "remove the invisible no-break space (U+00A0), often picked up when copying, at line 1"
+            ),
+            "{err}"
+        );
+        assert_eq!(parse_strict("{\"a\":\"\u{A0}\"}"), Ok(serde_json::json!({"a": "\u{A0}"})));
     }
 
     #[test]

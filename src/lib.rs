@@ -7,5 +7,6 @@
 pub mod exercises;
 pub mod json;
 pub mod oauth;
+pub mod pasted;
 pub mod pkce;
 pub mod verdict;

@@ -49,13 +49,20 @@ pub fn is_well_formed_challenge(challenge: &str) -> bool {
 pub struct Verifier(String);
 
 impl Verifier {
-    /// Parse a verifier. Checks, in this order: empty; the first character outside
+    /// Parse a verifier. Checks, in this order: empty; an invisible character (named, as
+    /// the learner cannot see it); quotes around it or at an end; the first character outside
     /// [`VERIFIER_ALPHABET`] (so a standard-base64 verifier is told about `+` `/` `=`
     /// rather than about its length); then the length, 43 to 128 characters.
     /// Lengths and positions count characters, not bytes. No trimming is done.
     pub fn parse(s: &str) -> Result<Verifier, VerifierError> {
         if s.is_empty() {
             return Err(VerifierError::Empty);
+        }
+        if let Some(invisible) = crate::pasted::Invisible::find(s) {
+            return Err(VerifierError::Invisible(invisible));
+        }
+        if let Some(quotes) = crate::pasted::Quotes::find(s) {
+            return Err(VerifierError::Quoted(quotes));
         }
         if let Some((i, ch)) = s.chars().enumerate().find(|&(_, ch)| !is_verifier_char(ch)) {
             return Err(VerifierError::BadCharacter { ch, position: i + 1 });
@@ -69,6 +76,12 @@ impl Verifier {
             return Err(VerifierError::TooLong { len });
         }
         Ok(Verifier(s.to_owned()))
+    }
+
+    /// Parse pasted text: its outer ASCII whitespace trimmed by the one rule every step
+    /// uses ([`crate::pasted::trim`]), then [`Verifier::parse`].
+    pub fn parse_pasted(s: &str) -> Result<Verifier, VerifierError> {
+        Verifier::parse(crate::pasted::trim(s))
     }
 
     pub fn as_str(&self) -> &str {
@@ -110,6 +123,21 @@ pub enum VerifierError {
     /// `position` is 1-based and counts characters.
     #[error("{}", bad_character_message(*.ch, *.position))]
     BadCharacter { ch: char, position: usize },
+    /// An invisible character such as a zero-width space or a byte order mark, which
+    /// copying brings along (it is not in the alphabet either).
+    #[error(
+        "The code verifier holds an invisible character: {}. A verifier is only A-Z a-z 0-9 \
+         - . _ ~ (RFC 7636 §4.1).",
+        .0.fix()
+    )]
+    Invisible(crate::pasted::Invisible),
+    /// Quotes copied along with the verifier.
+    #[error(
+        "The code verifier {}: {}. A verifier is only A-Z a-z 0-9 - . _ ~ (RFC 7636 §4.1).",
+        .0.problem(),
+        .0.fix()
+    )]
+    Quoted(crate::pasted::Quotes),
 }
 
 fn characters(n: usize) -> String {
@@ -251,6 +279,7 @@ fn decode_hex(s: &str) -> Option<[u8; 32]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pasted::{Invisible, Place, Quotes};
 
     const RFC_VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
     const RFC_CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
@@ -316,6 +345,11 @@ mod tests {
         }
     }
 
+    fn invisible(ch: &str, place: Place) -> Invisible {
+        let ch = ch.chars().next().unwrap_or_default();
+        Invisible { ch, place, count: 1 }
+    }
+
     #[test]
     fn bad_verifiers_are_reported_precisely() {
         let base = "a".repeat(43);
@@ -333,6 +367,15 @@ mod tests {
             (&format!("{base}\n"), VerifierError::BadCharacter { ch: '\n', position: 44 }),
             (&format!("{base}="), VerifierError::BadCharacter { ch: '=', position: 44 }),
             (&"~".repeat(200), VerifierError::TooLong { len: 200 }),
+            (&format!("\"{base}\""), VerifierError::Quoted(Quotes::Surrounding)),
+            (&format!("'{base}'"), VerifierError::Quoted(Quotes::Surrounding)),
+            (&format!("`{base}`"), VerifierError::Quoted(Quotes::Surrounding)),
+            (&format!("{base}\""), VerifierError::Quoted(Quotes::End('"'))),
+            (&format!("\u{201C}{base}"), VerifierError::Quoted(Quotes::Start('\u{201C}'))),
+            // Invisible characters are named before any other bad character.
+            (&format!("{base}\u{200B}"), VerifierError::Invisible(invisible("\u{200B}", Place::End))),
+            (&format!("\u{FEFF}{base}"), VerifierError::Invisible(invisible("\u{FEFF}", Place::Start))),
+            (&format!("a+b\u{A0}{base}"), VerifierError::Invisible(invisible("\u{A0}", Place::Character(4)))),
         ];
         for (input, want) in cases {
             assert_eq!(Verifier::parse(input).as_ref(), Err(want), "{input:?}");
@@ -359,6 +402,18 @@ mod tests {
         assert!(space.contains("Character 5 (' ')") && space.contains("spaces"), "{space}");
         let newline = VerifierError::BadCharacter { ch: '\n', position: 44 }.to_string();
         assert!(newline.contains("('\\n')"), "{newline}");
+        assert_eq!(
+            VerifierError::Quoted(Quotes::Surrounding).to_string(),
+            "The code verifier is wrapped in quotes: remove the surrounding quotes. A verifier is only \
+             A-Z a-z 0-9 - . _ ~ (RFC 7636 §4.1)."
+        );
+        let zwsp = VerifierError::Invisible(invisible("\u{200B}", Place::End)).to_string();
+        assert_eq!(
+            zwsp,
+            "The code verifier holds an invisible character: remove the invisible zero-width space \
+             (U+200B) at the end (often picked up when copying). A verifier is only A-Z a-z 0-9 \
+             - . _ ~ (RFC 7636 §4.1)."
+        );
     }
 
     #[test]

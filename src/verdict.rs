@@ -71,7 +71,8 @@ impl Verdict {
 }
 
 /// Pasted (non-secret) text to show back inside a message: at most `max` characters,
-/// control characters escaped.
+/// control characters and invisible ones (a zero-width space, a no-break space...)
+/// escaped, so the learner sees them.
 pub fn show(s: &str, max: usize) -> String {
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
@@ -79,7 +80,7 @@ pub fn show(s: &str, max: usize) -> String {
             out.push('…');
             break;
         }
-        if c.is_control() {
+        if c.is_control() || crate::pasted::is_invisible(c) {
             out.extend(c.escape_default());
         } else {
             out.push(c);
@@ -115,6 +116,21 @@ mod tests {
         ]);
         let ids: Vec<_> = v.findings.iter().map(|f| f.id.as_str()).collect();
         assert_eq!(ids, ["f", "w", "p", "i"]);
+    }
+
+    #[test]
+    fn shown_text_is_cut_and_escapes_what_cannot_be_seen() {
+        let cases = [
+            ("abc", 10, "abc"),
+            ("abcdef", 3, "abc…"),
+            ("a\nb", 10, "a\\nb"),
+            ("S256\u{200B}", 10, "S256\\u{200b}"),
+            ("\u{A0}x", 10, "\\u{a0}x"),
+            ("é–", 10, "é–"),
+        ];
+        for (input, max, want) in cases {
+            assert_eq!(show(input, max), want, "{input:?}");
+        }
     }
 
     #[test]

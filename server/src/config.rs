@@ -67,6 +67,59 @@ pub struct ServeArgs {
     pub rate_limit: u32,
 }
 
+/// The one line to print (after `oauthlab: `) for a command line clap refused. `args`
+/// are the arguments after the program name.
+pub fn usage_error(err: &clap::Error, args: &[String]) -> String {
+    if err.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        return missing_command(args);
+    }
+    let rendered = err.render().to_string();
+    let first = rendered.lines().next().unwrap_or("invalid arguments");
+    format!("{} (see oauthlab --help)", first.trim_start_matches("error: "))
+}
+
+/// What to say when no command (or no subcommand) was given: which ones there are.
+fn missing_command(args: &[String]) -> String {
+    let root = <Cli as clap::CommandFactory>::command();
+    let (mut command, mut path) = (&root, Vec::new());
+    for arg in args.iter().filter(|a| !a.starts_with('-')) {
+        match command.find_subcommand(arg) {
+            Some(sub) => {
+                path.push(sub.get_name().to_owned());
+                command = sub;
+            }
+            None => break,
+        }
+    }
+    let visible = |c: &clap::Command| !c.is_hide_set() && c.get_name() != "help";
+    let choices: Vec<String> = command
+        .get_subcommands()
+        .filter(|c| visible(c))
+        .flat_map(|c| {
+            let subs: Vec<String> = c
+                .get_subcommands()
+                .filter(|s| visible(s))
+                .map(|s| format!("{} {}", c.get_name(), s.get_name()))
+                .collect();
+            if subs.is_empty() {
+                vec![c.get_name().to_owned()]
+            } else {
+                subs
+            }
+        })
+        .collect();
+    let list = match choices.as_slice() {
+        [rest @ .., last] if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => choices.join(""),
+    };
+    if path.is_empty() {
+        format!("a command is required: {list} (see oauthlab --help)")
+    } else {
+        let path = path.join(" ");
+        format!("{path} needs a command: {list} (see oauthlab {path} --help)")
+    }
+}
+
 /// Checked settings for a running server.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -121,6 +174,24 @@ mod tests {
             parse_public_url("https://lab.example/sub/").ok().as_deref(),
             Some("https://lab.example/sub")
         );
+    }
+
+    #[test]
+    fn a_missing_command_is_named_with_the_ones_there_are() {
+        let cases: &[(&[&str], &str)] = &[
+            (&[], "a command is required: serve, instructor add or keys rotate (see oauthlab --help)"),
+            (&["instructor"], "instructor needs a command: add (see oauthlab instructor --help)"),
+            (&["keys"], "keys needs a command: rotate (see oauthlab keys --help)"),
+        ];
+        for (args, want) in cases {
+            let argv = std::iter::once("oauthlab").chain(args.iter().copied());
+            let err = Cli::try_parse_from(argv).expect_err("refused");
+            let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+            assert_eq!(usage_error(&err, &args), *want, "{args:?}");
+        }
+        let err = Cli::try_parse_from(["oauthlab", "serve", "--adr", "x"]).expect_err("refused");
+        let line = usage_error(&err, &["serve".into(), "--adr".into(), "x".into()]);
+        assert!(line.contains("--adr") && line.ends_with("(see oauthlab --help)"), "{line}");
     }
 
     #[test]

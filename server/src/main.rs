@@ -10,9 +10,8 @@ async fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(err) if !err.use_stderr() => err.exit(), // --help, --version
         Err(err) => {
-            let rendered = err.render().to_string();
-            let first = rendered.lines().next().unwrap_or("invalid arguments");
-            eprintln!("oauthlab: {} (see oauthlab --help)", first.trim_start_matches("error: "));
+            let args: Vec<String> = std::env::args().skip(1).collect();
+            eprintln!("oauthlab: {}", server::config::usage_error(&err, &args));
             return ExitCode::from(2);
         }
     };

@@ -8,7 +8,8 @@
 //! Finding ids, by step:
 //! 1. `verifier.format`, `verifier.randomness` (warning), `verifier.secret` (info)
 //! 2. `challenge.match`
-//! 3. `url.parse`, `url.endpoint`, `url.fragment`, `url.duplicates`, `url.placeholders`,
+//! 3. `url.parse`, `url.endpoint`, `url.fragment`, `url.invisible` and `url.quotes` (these
+//!    three only when they fail), `url.duplicates`, `url.placeholders`,
 //!    `url.secrets`, `url.response_type`, `url.client_id`, `url.redirect_uri`, `url.state` (may warn),
 //!    `url.offline_access`, `url.code_challenge`, `url.code_challenge_method`
 //! 4. `token.json`, `token.object`, `token.error`, `token.token_type`, `token.access_token`,
@@ -22,6 +23,8 @@ mod response;
 
 use serde::{Deserialize, Serialize};
 
+use crate::oauth::ClientSecret;
+use crate::pasted::{without_invisible, Invisible, Quotes};
 use crate::pkce::{diagnose_challenge, ChallengeDiagnosis, Verifier};
 use crate::verdict::{show, Finding, Verdict};
 
@@ -109,6 +112,11 @@ pub struct Provider {
     pub client_id: Option<String>,
     /// The registered redirect URIs, when known (compared byte for byte).
     pub redirect_uris: Vec<String>,
+    /// The application's client secret, when the site knows it (the practice
+    /// application's): so step 3 can tell it pasted into the URL. Never serialized;
+    /// `Debug` redacts it.
+    #[serde(skip)]
+    pub client_secret: Option<ClientSecret>,
     /// The issuer, when known: a JWT access token's `iss` must equal it.
     pub issuer: Option<String>,
 }
@@ -219,7 +227,7 @@ pub enum SignatureCheck {
 
 /// The access token of a pasted token response, when there is one to look up.
 pub fn pasted_access_token(input: &str) -> Option<String> {
-    let value: serde_json::Value = serde_json::from_str(input.trim()).ok()?;
+    let value: serde_json::Value = serde_json::from_str(crate::pasted::trim(input)).ok()?;
     value.get("access_token")?.as_str().filter(|t| !t.is_empty()).map(str::to_owned)
 }
 
@@ -262,7 +270,8 @@ pub fn completed(progress: &Progress) -> bool {
     progress.steps_passed >= Step::ALL.len()
 }
 
-/// Check `input` for `step`. Outer whitespace of the input is trimmed.
+/// Check `input` for `step`. Outer ASCII whitespace of the input is trimmed, by the one
+/// rule of [`crate::pasted::trim`].
 ///
 /// A step may be checked again after it passed; passing it again clears what the later
 /// steps recorded (they depended on it) and makes the next step current.
@@ -272,7 +281,7 @@ pub fn check(step: Step, input: &str, facts: &Facts<'_>) -> Result<Outcome, Step
         let needed = Step::ALL.get(progress.steps_passed).copied().unwrap_or(Step::Verifier);
         return Err(StepLocked { needed });
     }
-    let input = input.trim();
+    let input = crate::pasted::trim(input);
     Ok(match step {
         Step::Verifier => check_verifier(input, progress),
         Step::Challenge => check_challenge(input, progress),
@@ -283,6 +292,9 @@ pub fn check(step: Step, input: &str, facts: &Facts<'_>) -> Result<Outcome, Step
             })
         }
         Step::TokenResponse | Step::RefreshResponse => {
+            if let Some(finding) = invisible_in_response(input).or_else(|| quoted_response(input)) {
+                return Ok(finish(step, vec![finding], progress, None, |_| {}));
+            }
             let checked = response::check(step, input, facts);
             finish(step, checked.findings, progress, checked.jwt, |p| {
                 if step == Step::TokenResponse {
@@ -293,6 +305,45 @@ pub fn check(step: Step, input: &str, facts: &Facts<'_>) -> Result<Outcome, Step
             })
         }
     })
+}
+
+/// An invisible character between the parts of a pasted token response (a no-break space
+/// at an edge, a zero-width space after a comma), which would otherwise be read as text
+/// around the JSON. A leading byte order mark is left to the response check, which names
+/// it.
+fn invisible_in_response(input: &str) -> Option<Finding> {
+    if input.starts_with('\u{FEFF}') {
+        return None;
+    }
+    let invisible = crate::json::invisible_outside_strings(input)?;
+    Some(Finding::fail(
+        "token.json",
+        format!(
+            "That is not valid JSON: it holds an invisible character where JSON allows only \
+             spaces, tabs and line breaks (RFC 8259 §2): {}, then check again.",
+            invisible.fix()
+        ),
+    ))
+}
+
+/// A token response wrapped in quotes (copied from a shell command or code), which is
+/// not JSON; a JSON string is left to the response check, which says what it is.
+fn quoted_response(input: &str) -> Option<Finding> {
+    let quotes = Quotes::find(input).filter(|q| *q == Quotes::Surrounding)?;
+    let inner = crate::pasted::trim(quotes.strip(input));
+    let object = inner.starts_with('{') && inner.ends_with('}');
+    if !object || serde_json::from_str::<serde_json::Value>(input).is_ok() {
+        return None;
+    }
+    Some(Finding::fail(
+        "token.json",
+        format!(
+            "The response {}: {}, and paste only the JSON object, from the opening {{ to the \
+             closing }}.",
+            quotes.problem(),
+            quotes.fix()
+        ),
+    ))
 }
 
 /// The SHA-256 digest of a token as [`TokenRecord`] keeps it: base64url, no padding.
@@ -353,11 +404,11 @@ fn check_verifier(input: &str, progress: &Progress) -> Outcome {
                 findings.push(Finding::warn(
                     "verifier.randomness",
                     format!(
-                        "The code verifier uses only {} different characters, so it is easy to \
-                         guess, and PKCE protects the code only if nobody can guess the verifier \
-                         (RFC 7636 §7.1). Generate it from 32 cryptographically random bytes \
-                         encoded as base64url (Generate Random String does this).",
-                        distinct.len()
+                        "The code verifier uses only {}, so it is easy to guess, and PKCE \
+                         protects the code only if nobody can guess the verifier (RFC 7636 §7.1). \
+                         Generate it from 32 cryptographically random bytes encoded as base64url \
+                         (Generate Random String does this).",
+                        different_characters(distinct.len())
                     ),
                 ));
             }
@@ -387,30 +438,61 @@ fn check_challenge(input: &str, progress: &Progress) -> Outcome {
             "Nothing was pasted: paste the code challenge you computed, or click Calculate Hash \
              to compute BASE64URL(SHA256(verifier)) from your verifier.",
         ),
-        Some(expected) => match diagnose_challenge(input, expected) {
-            ChallengeDiagnosis::Matches => Finding::pass(
-                ID,
-                "The code challenge is BASE64URL(SHA256(verifier)) of your verifier from step 1, \
+        Some(expected) => match copied_along(input, expected) {
+            Some(finding) => finding,
+            None => match diagnose_challenge(input, expected) {
+                ChallengeDiagnosis::Matches => Finding::pass(
+                    ID,
+                    "The code challenge is BASE64URL(SHA256(verifier)) of your verifier from step 1, \
                  without padding (RFC 7636 §4.2).",
-            ),
-            ChallengeDiagnosis::Malformed => Finding::fail(
-                ID,
-                format!(
-                    "{} What you pasted is {} long.",
-                    ChallengeDiagnosis::Malformed.message(),
-                    characters(input.chars().count())
                 ),
-            ),
-            ChallengeDiagnosis::OtherString => Finding::fail(
-                ID,
-                "That is a well-formed S256 challenge, but of a different string than your \
+                ChallengeDiagnosis::Malformed => Finding::fail(
+                    ID,
+                    format!(
+                        "{} What you pasted is {} long.",
+                        ChallengeDiagnosis::Malformed.message(),
+                        characters(input.chars().count())
+                    ),
+                ),
+                ChallengeDiagnosis::OtherString => Finding::fail(
+                    ID,
+                    "That is a well-formed S256 challenge, but of a different string than your \
                  verifier from step 1. Hash exactly that verifier, with nothing around it (no \
                  quotes, and no line break: `echo` without -n adds one), or click Calculate Hash.",
-            ),
-            other => Finding::fail(ID, other.message()),
+                ),
+                other => Finding::fail(ID, other.message()),
+            },
         },
     };
     finish(Step::Challenge, vec![finding], progress, None, |_| {})
+}
+
+/// Step 2's message for what copying brought along with the challenge (an invisible
+/// character, quotes), saying whether it is the right challenge without it.
+fn copied_along(input: &str, expected: &str) -> Option<Finding> {
+    let (problem, cleaned, it) = if let Some(invisible) = Invisible::find(input) {
+        let it = if invisible.count == 1 { "it" } else { "them" };
+        (format!("holds an invisible character: {}", invisible.fix()), without_invisible(input), it)
+    } else if let Some(quotes) = Quotes::find(input) {
+        let it = if quotes == Quotes::Surrounding { "them" } else { "it" };
+        (format!("{}: {}", quotes.problem(), quotes.fix()), quotes.strip(input).to_owned(), it)
+    } else {
+        return None;
+    };
+    let then = if diagnose_challenge(&cleaned, expected).is_match() {
+        format!("; without {it}, this is the right challenge")
+    } else {
+        ", then check again".to_owned()
+    };
+    Some(Finding::fail("challenge.match", format!("The code challenge {problem}{then}.")))
+}
+
+fn different_characters(n: usize) -> String {
+    if n == 1 {
+        "1 different character".to_owned()
+    } else {
+        format!("{n} different characters")
+    }
 }
 
 fn characters(n: usize) -> String {
@@ -431,6 +513,8 @@ mod test_support {
     pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
     pub const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
     pub const NOW: i64 = 1_700_000_000;
+    /// The built-in practice application's client secret.
+    pub const CLIENT_SECRET: &str = "pr4ctice-S3cret_0f-lab-client-1-xYz0123456789";
 
     /// The built-in practice server in development.
     pub fn builtin() -> Provider {
@@ -441,6 +525,7 @@ mod test_support {
             client_id: Some("lab-client-1".into()),
             redirect_uris: vec!["http://127.0.0.1:3000/redirect".into()],
             issuer: Some("http://127.0.0.1:3000".into()),
+            client_secret: Some(ClientSecret::new(CLIENT_SECRET)),
         }
     }
 
@@ -453,6 +538,7 @@ mod test_support {
             client_id: None,
             redirect_uris: vec![],
             issuer: Some("https://dev-1.okta.com/oauth2/default".into()),
+            client_secret: None,
         }
     }
 
@@ -628,6 +714,13 @@ mod tests {
             ("", "The code verifier is empty"),
             ("abcdefghijkl", "The code verifier is 12 characters long; RFC 7636 §4.1 needs 43 to 128."),
             (&with_plus, "Character 17 ('+') is not allowed in a code verifier"),
+            (
+                &format!("{VERIFIER}\u{200B}"),
+                "The code verifier holds an invisible character: remove the invisible zero-width \
+                 space (U+200B) at the end (often picked up when copying).",
+            ),
+            (&format!("\u{FEFF}{VERIFIER}"), "The code verifier holds an invisible character: remove the invisible byte order mark (U+FEFF) at the start"),
+            (&format!("{VERIFIER}\u{A0}"), "The code verifier holds an invisible character: remove the invisible no-break space (U+00A0) at the end"),
         ];
         for (input, want) in cases {
             let out = run(Step::Verifier, input, &builtin(), &progress(0));
@@ -638,11 +731,45 @@ mod tests {
         }
     }
 
+    /// Step 1 and the PKCE helper (`Verifier::parse_pasted`, behind
+    /// `POST /api/v1/pkce/challenge`) trim by the same rule, so they agree on every input.
+    #[test]
+    fn step_1_and_the_pkce_helper_trim_the_same_way() {
+        let cases = [
+            (format!(" {VERIFIER} "), true),
+            (format!("\n\t{VERIFIER}\r\n"), true),
+            (format!("\x0C{VERIFIER}"), true),
+            (format!("{VERIFIER} x"), false),
+            (format!("\u{A0}{VERIFIER}"), false),
+            (format!("{VERIFIER}\u{3000}"), false),
+            (" ".to_owned(), false),
+        ];
+        for (input, passes) in cases {
+            let out = run(Step::Verifier, &input, &builtin(), &progress(0));
+            assert_eq!(out.verdict.passed(), passes, "step 1, {input:?}");
+            let helper = crate::pkce::Verifier::parse_pasted(&input);
+            assert_eq!(helper.is_ok(), passes, "helper, {input:?}");
+            match helper {
+                Ok(v) => assert_eq!(Some(v.challenge()), out.progress.and_then(|p| p.challenge)),
+                Err(e) => assert_eq!(finding(&out, "verifier.format").message, e.to_string(), "{input:?}"),
+            }
+        }
+    }
+
     #[test]
     fn step_1_warns_about_a_verifier_anyone_could_guess() {
-        let out = run(Step::Verifier, &"ab".repeat(22), &builtin(), &progress(0));
-        assert!(out.verdict.passed());
-        assert_eq!(finding(&out, "verifier.randomness").level, crate::verdict::Level::Warning);
+        let cases = [
+            ("a".repeat(43), "The code verifier uses only 1 different character, so it is easy to guess"),
+            ("ab".repeat(22), "The code verifier uses only 2 different characters, so it is easy to guess"),
+            ("abcdefg".repeat(7), "The code verifier uses only 7 different characters,"),
+        ];
+        for (input, want) in cases {
+            let out = run(Step::Verifier, &input, &builtin(), &progress(0));
+            assert!(out.verdict.passed());
+            let f = finding(&out, "verifier.randomness");
+            assert_eq!(f.level, crate::verdict::Level::Warning);
+            assert!(f.message.starts_with(want), "{}", f.message);
+        }
         let hex = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
         let out = run(Step::Verifier, hex, &builtin(), &progress(0));
         assert_eq!(out.verdict.find("verifier.randomness"), None);
@@ -664,6 +791,42 @@ mod tests {
                 "different string than your verifier from step 1",
             ),
             ("not a challenge".into(), false, "What you pasted is 15 characters long."),
+            (
+                format!("\u{FEFF}{CHALLENGE}"),
+                false,
+                "The code challenge holds an invisible character: remove the invisible byte order \
+                 mark (U+FEFF) at the start (often picked up when copying); without it, this is the \
+                 right challenge.",
+            ),
+            (
+                format!("\"{CHALLENGE}\""),
+                false,
+                "The code challenge is wrapped in quotes: remove the surrounding quotes; without \
+                 them, this is the right challenge.",
+            ),
+            (format!("'{CHALLENGE}'"), false, "remove the surrounding quotes"),
+            (
+                format!("{CHALLENGE}\""),
+                false,
+                "The code challenge ends with a double quote: remove the double quote at the end; \
+                 without it, this is the right challenge.",
+            ),
+            (
+                "`abc`".to_owned(),
+                false,
+                "The code challenge is wrapped in quotes: remove the surrounding quotes, then check again.",
+            ),
+            (
+                format!("{CHALLENGE}\u{200B}"),
+                false,
+                "remove the invisible zero-width space (U+200B) at the end",
+            ),
+            (
+                format!("{}\u{A0}{}", &CHALLENGE[..10], &CHALLENGE[11..]),
+                false,
+                "remove the invisible no-break space (U+00A0) at character 11 (often picked up when \
+                 copying), then check again.",
+            ),
             (String::new(), false, "Nothing was pasted"),
         ];
         for (input, passes, want) in cases {
@@ -677,6 +840,59 @@ mod tests {
         }
         let ok = run(Step::Challenge, CHALLENGE, &builtin(), &progress(1));
         assert_eq!(ok.progress.map(|p| p.steps_passed), Some(2));
+    }
+
+    #[test]
+    fn steps_4_and_5_name_an_invisible_character_around_the_json() {
+        let good = r#"{"access_token":"x","token_type":"Bearer"}"#;
+        let cases = [
+            (format!("\u{A0}{good}"), "remove the invisible no-break space (U+00A0) at the start"),
+            (format!("{good}\u{200B}\n"), "remove the invisible zero-width space (U+200B) at the end"),
+            (
+                good.replace(",", ",\n\u{2060}"),
+                "remove the invisible word joiner (U+2060) at line 2, column 1",
+            ),
+        ];
+        for step in [Step::TokenResponse, Step::RefreshResponse] {
+            for (input, want) in &cases {
+                let out = run(step, input, &builtin(), &progress(4));
+                assert_eq!(blocking(&out), ["token.json"], "{input:?}");
+                let message = &finding(&out, "token.json").message;
+                assert!(
+                    message.starts_with("That is not valid JSON: it holds an invisible character"),
+                    "{message}"
+                );
+                assert!(message.contains(want), "{message}");
+                assert_eq!(out.progress, None);
+            }
+        }
+        // Inside a string it is part of a value, for the response check to judge.
+        let out = run(Step::TokenResponse, &good.replace("\"x\"", "\"x\u{A0}\""), &builtin(), &progress(3));
+        assert!(finding(&out, "token.json").ok, "{:#?}", out.verdict.findings);
+        // A leading byte order mark keeps the response check's own message.
+        let out = run(Step::TokenResponse, &format!("\u{FEFF}{good}"), &builtin(), &progress(3));
+        assert!(finding(&out, "token.json")
+            .message
+            .starts_with("The text starts with an invisible byte order mark"));
+    }
+
+    #[test]
+    fn steps_4_and_5_say_to_remove_quotes_around_the_json() {
+        let good = r#"{"access_token":"x","token_type":"Bearer"}"#;
+        for input in [format!("'{good}'"), format!("\"{good}\""), format!("`\n{good}\n`")] {
+            for step in [Step::TokenResponse, Step::RefreshResponse] {
+                let out = run(step, &input, &builtin(), &progress(4));
+                assert_eq!(blocking(&out), ["token.json"], "{input:?}");
+                assert_eq!(
+                    finding(&out, "token.json").message,
+                    "The response is wrapped in quotes: remove the surrounding quotes, and paste only \
+                     the JSON object, from the opening { to the closing }."
+                );
+            }
+        }
+        // A JSON string is valid JSON: the response check says what it is.
+        let out = run(Step::TokenResponse, "\"{\\\"a\\\":1}\"", &builtin(), &progress(3));
+        assert!(!finding(&out, "token.object").ok, "{:#?}", out.verdict.findings);
     }
 
     #[test]

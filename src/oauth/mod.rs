@@ -154,6 +154,28 @@ impl From<ClientId> for String {
     }
 }
 
+/// A client secret (RFC 6749 §2.3.1), given to a check so it can recognise one pasted
+/// where it does not belong. It never serializes, and `Debug` prints none of it, so a
+/// stray `{:?}` of the facts cannot put it in a log.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ClientSecret(String);
+
+impl ClientSecret {
+    pub fn new(secret: impl Into<String>) -> Self {
+        Self(secret.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ClientSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ClientSecret(***)")
+    }
+}
+
 /// A redirect URI (RFC 6749 §3.1.2): an absolute URI without a fragment. The text is kept
 /// exactly as given, because servers compare redirect URIs character for character.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -228,6 +250,14 @@ impl From<RedirectUri> for String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_client_secret_debug_print_hides_it() {
+        let secret = ClientSecret::new("hunter2-hunter2-hunter2");
+        assert_eq!(format!("{secret:?}"), "ClientSecret(***)");
+        assert!(!format!("{:?}", Some(&secret)).contains("hunter2"));
+        assert_eq!(secret.expose(), "hunter2-hunter2-hunter2");
+    }
 
     fn query_value(url: &str, name: &str) -> Option<String> {
         let url = url::Url::parse(url).ok()?;

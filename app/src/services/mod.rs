@@ -13,6 +13,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use oauthlab::exercises::refresh::{self, Facts, Provider, Step, StepLocked};
 use oauthlab::oauth::discovery::{self, Fetched, Issuer, Reach};
+use oauthlab::oauth::ClientSecret;
 use oauthlab::pkce;
 use oauthlab::verdict::{Finding, Verdict};
 
@@ -159,6 +160,8 @@ impl Services {
                 client_id: own.client_id.clone(),
                 redirect_uris: own.redirect_uri.iter().cloned().collect(),
                 issuer: Some(own.metadata.issuer.clone()),
+                // Never asked for: the learner keeps it.
+                client_secret: None,
             };
             return Ok((provider, Some(own)));
         }
@@ -167,6 +170,8 @@ impl Services {
             builtin: true,
             authorization_endpoint: self.authorization_endpoint(),
             token_endpoint: self.token_endpoint(),
+            // Derived, so step 3 can tell it pasted into the URL; never stored.
+            client_secret: Some(ClientSecret::new(self.secrets.secret_for(&app.client_id))),
             client_id: Some(app.client_id),
             redirect_uris: vec![self.redirect_uri()],
             issuer: Some(self.public_url.clone()),

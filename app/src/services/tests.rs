@@ -583,3 +583,25 @@ async fn a_failed_set_up_keeps_what_was_typed_and_the_server_in_use() {
     let server = services.use_builtin_server(&me).await.expect("builtin");
     assert!(server.builtin && server.last_attempt.is_none());
 }
+
+/// The practice application's secret (derived, never stored) reaches step 3, which fails
+/// a URL holding it; nothing of it is kept, neither the URL nor a finding showing it.
+#[tokio::test]
+async fn step_3_knows_the_practice_secret_and_keeps_none_of_it() {
+    let services = services();
+    let me = learner("a");
+    let verifier = pass_steps(&services, &me, 2).await;
+    let secret = services.practice_app(&me).await.expect("practice app").client_secret.expose().to_owned();
+    let url = authorization_url(&services, &me, &pkce::challenge_s256(&verifier))
+        .await
+        .replace("Xq3v9LwP2sTa", &secret)
+        .replace("response_type=code", &format!("response_type={secret}"));
+    let checked = services.check_step(&me, Step::AuthorizationUrl, &url).await.expect("step 3");
+    assert!(!checked.verdict.passed());
+    let secrets = checked.verdict.find("url.secrets").expect("url.secrets");
+    assert!(secrets.message.contains("the value of `state` is your practice application's client secret"));
+    let stored = services.progress.load(&me, refresh::SLUG).await.expect("load");
+    assert_eq!(stored.progress.authorization_url, None);
+    let kept = serde_json::to_string(&stored).expect("json");
+    assert!(!kept.contains(&secret), "{kept}");
+}

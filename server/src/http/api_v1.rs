@@ -14,6 +14,7 @@ use tracing::instrument;
 
 use app::services::{LearnerId, ServiceError, Services};
 use oauthlab::exercises::{catalog, refresh};
+use oauthlab::json::{self, JsonError};
 use oauthlab::pkce;
 
 use super::ApiError;
@@ -73,10 +74,24 @@ async fn not_found() -> ApiError {
     )
 }
 
-/// Parse a JSON body; an empty body counts as `{}`.
+/// Parse a JSON body; an empty body counts as `{}`. A byte order mark or another
+/// invisible character around the JSON is named, as serde_json would only say what it
+/// expected there.
 pub(crate) fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
+    let not_json = |why: String| {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", format!("The request body is not JSON: {why}."))
+    };
+    if bytes.starts_with("\u{FEFF}".as_bytes()) {
+        return Err(not_json(JsonError::ByteOrderMark.to_string()));
+    }
     let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { bytes };
     serde_json::from_slice(text).map_err(|e| {
+        let invisible = (!e.is_data())
+            .then(|| std::str::from_utf8(text).ok().and_then(json::invisible_outside_strings))
+            .flatten();
+        if let Some(invisible) = invisible {
+            return not_json(invisible.fix());
+        }
         let code = if e.is_data() { "invalid_request" } else { "invalid_json" };
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -228,7 +243,8 @@ struct ChallengeBody {
 #[instrument(skip_all)]
 async fn pkce_challenge_post(bytes: Bytes) -> Result<Json<serde_json::Value>, ApiError> {
     let ChallengeBody { verifier } = body(&bytes)?;
-    let verifier = pkce::Verifier::parse(&verifier)
+    // Trimmed as step 1 trims it, so the helper and the step agree on every input.
+    let verifier = pkce::Verifier::parse_pasted(&verifier)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_verifier", e.to_string()))?;
     Ok(Json(json!({"challenge": verifier.challenge()})))
 }

@@ -156,6 +156,11 @@ pub async fn guard(State(state): State<GuardState>, req: Request, next: Next) ->
     res
 }
 
+fn rate_limited_message(wait: u64) -> String {
+    let seconds = if wait == 1 { "second" } else { "seconds" };
+    format!("Too many requests: wait {wait} {seconds} and try again.")
+}
+
 /// The request, its body read within the limit, unless a rule turns it away.
 async fn admit(state: &GuardState, req: Request) -> Result<Request, Rejection> {
     let path = req.uri().path().to_owned();
@@ -168,11 +173,8 @@ async fn admit(state: &GuardState, req: Request) -> Result<Request, Rejection> {
             .map(|c| c.0.ip())
             .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
         if let Err(wait) = state.limiter.check(ip, Instant::now()) {
-            let mut rejection = Rejection::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                format!("Too many requests: wait {wait} seconds and try again."),
-            );
+            let mut rejection =
+                Rejection::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", rate_limited_message(wait));
             rejection.retry_after = Some(wait);
             return Err(rejection);
         }
@@ -227,5 +229,17 @@ mod tests {
         assert_eq!(wait, 40);
         assert!(limiter.check(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)), t0).is_ok());
         assert!(limiter.check(ip, t0 + Duration::from_secs(61)).is_ok());
+    }
+
+    #[test]
+    fn the_wait_is_said_in_the_right_number() {
+        let cases = [
+            (1, "Too many requests: wait 1 second and try again."),
+            (2, "Too many requests: wait 2 seconds and try again."),
+            (60, "Too many requests: wait 60 seconds and try again."),
+        ];
+        for (wait, want) in cases {
+            assert_eq!(rate_limited_message(wait), want);
+        }
     }
 }

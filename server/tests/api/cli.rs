@@ -26,6 +26,20 @@ fn a_bad_flag_exits_non_zero_with_the_reason() {
 }
 
 #[test]
+fn no_command_exits_non_zero_saying_which_commands_there_are() {
+    let cases: &[(&[&str], &str)] = &[
+        (&[], "oauthlab: a command is required: serve, instructor add or keys rotate (see oauthlab --help)"),
+        (&["instructor"], "oauthlab: instructor needs a command: add (see oauthlab instructor --help)"),
+    ];
+    for (args, want) in cases {
+        let (code, stderr) = oauthlab(args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(one_line_reason(&stderr), "{stderr}");
+        assert_eq!(stderr.trim_end(), *want);
+    }
+}
+
+#[test]
 fn a_bad_public_url_exits_with_one_line() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = format!("sqlite:{}/x.db", dir.path().display());

@@ -140,6 +140,11 @@ async fn bad_pasted_input_gets_a_failing_verdict_that_says_what_is_wrong() {
             "token.json",
             "The member `access_token` appears twice",
         ),
+        (
+            "\u{a0}{\"token_type\":\"Bearer\",\"access_token\":\"a\",\"refresh_token\":\"r\"}",
+            "token.json",
+            "remove the invisible no-break space (U+00A0) at the start (often picked up when copying)",
+        ),
         (deep.as_str(), "token.json", "nested more than 128 levels deep"),
         ("{\"error\":\"invalid_grant\",\"error_description\":\"bad code\"}", "token.error", "invalid_grant"),
         ("", "token.json", "Nothing was pasted"),
@@ -264,4 +269,53 @@ async fn pkce_generate_gives_a_fresh_valid_pair_each_time() {
         .await
         .expect("json");
     assert_eq!(check["challenge"], a["challenge"]);
+}
+
+/// The helper and step 1 trim by one rule: outer ASCII whitespace only.
+#[tokio::test]
+async fn pkce_challenge_trims_the_verifier_as_step_1_does() {
+    let app = TestApp::spawn().await;
+    let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    let cases = [
+        (format!(" {verifier} "), true),
+        (format!("\n\t{verifier}\r\n"), true),
+        (format!("\u{A0}{verifier}"), false),
+        (format!("{verifier} x"), false),
+    ];
+    for (input, passes) in cases {
+        let res = app.post_json("/api/v1/pkce/challenge", &json!({"verifier": input})).await;
+        let status = res.status();
+        let body: Value = res.json().await.expect("json");
+        let step = app.check_json("verifier", &input).await;
+        assert_eq!(step["passed"], passes, "step 1, {input:?}: {step}");
+        if passes {
+            assert_eq!(status, 200, "{input:?}: {body}");
+            assert_eq!(body["challenge"], "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+        } else {
+            assert_eq!(status, 400, "{input:?}: {body}");
+            assert_eq!(body["error"], "invalid_verifier");
+            let step_message = finding(&step, "verifier.format").expect("verifier.format")["message"].clone();
+            assert_eq!(body["message"], step_message, "{input:?}");
+        }
+    }
+}
+
+/// A URL copied out of HTML gets one finding that names the mistake, not six "missing".
+#[tokio::test]
+async fn a_url_copied_from_html_is_told_to_replace_amp_entities() {
+    let app = TestApp::spawn().await;
+    let (_, challenge, _) = app.pass_first_three_steps().await;
+    let url = app.authorization_url(&challenge, "offline_access").await.replace('&', "&amp;");
+    let verdict = app.check_json("authorization-url", &format!("'{url}'")).await;
+    assert_eq!(verdict["passed"], false);
+    let f = finding(&verdict, "url.parse").expect("url.parse");
+    assert_eq!(
+        f["message"],
+        "The URL is wrapped in quotes: remove the surrounding quotes, then check again."
+    );
+    let verdict = app.check_json("authorization-url", &url).await;
+    assert_eq!(verdict["findings"].as_array().map(Vec::len), Some(1), "{verdict}");
+    let message =
+        finding(&verdict, "url.parse").expect("url.parse")["message"].as_str().unwrap_or_default().to_owned();
+    assert!(message.contains("replace each `&amp;` with `&`"), "{message}");
 }

@@ -183,3 +183,35 @@ async fn a_tampered_jwt_fails_its_signature_check() {
         "{verdict}"
     );
 }
+
+/// The practice application's client secret pasted into the URL fails step 3, is shown
+/// back by no finding, and is stored nowhere (a failed step 3 records no URL).
+#[tokio::test]
+async fn a_url_holding_the_practice_client_secret_fails_and_is_not_stored() {
+    let app = TestApp::spawn().await;
+    let pkce: Value =
+        app.post_json("/api/v1/pkce/generate", &serde_json::json!({})).await.json().await.expect("pkce");
+    let (verifier, challenge) =
+        (pkce["verifier"].as_str().expect("v"), pkce["challenge"].as_str().expect("c"));
+    assert_eq!(app.check_json("verifier", verifier).await["passed"], true);
+    assert_eq!(app.check_json("challenge", challenge).await["passed"], true);
+    let secret = app.practice_app().await["client_secret"].as_str().expect("secret").to_owned();
+    let good = app.authorization_url(challenge, "offline_access").await;
+    for url in [
+        good.replace("state=Xq3v9LwP2sTa", &format!("state={secret}")),
+        good.replace("response_type=code", &format!("response_type={secret}")),
+        format!("{good}&client_secret={secret}"),
+    ] {
+        let verdict = app.check_json("authorization-url", &url).await;
+        assert_eq!(verdict["passed"], false, "{verdict}");
+        let f = finding(&verdict, "url.secrets").expect("url.secrets");
+        let message = f["message"].as_str().unwrap_or_default();
+        assert!(message.contains("client secret"), "{message}");
+        assert!(message.contains("cannot be rotated, so just remove it"), "{message}");
+        assert!(!verdict.to_string().contains(&secret[..8]), "the secret is shown back: {verdict}");
+        assert_eq!(verdict["exercise"]["steps"][2]["status"], "current");
+    }
+    let db = app.database_text().await;
+    assert!(!db.contains(&secret[..8]), "the secret is in the database");
+    assert!(!db.contains("authorization_url\":\"http"), "a failed step 3 stored its URL");
+}

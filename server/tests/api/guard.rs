@@ -101,6 +101,41 @@ async fn a_post_body_that_is_not_json_gets_415() {
     assert_eq!(res.status(), 415);
 }
 
+/// serde_json would say "expected value at line 1 column 1"; the body's invisible
+/// first character is named instead.
+#[tokio::test]
+async fn a_json_body_with_a_byte_order_mark_or_invisible_character_is_told_so() {
+    let app = TestApp::spawn().await;
+    let cases = [
+        (
+            "\u{FEFF}{\"verifier\":\"x\",\"input\":\"x\"}",
+            "The request body is not JSON: it starts with an invisible byte order mark (U+FEFF), \
+             which JSON text must not have (RFC 8259 §8.1): remove it.",
+        ),
+        (
+            "{\"verifier\":\"x\",\"input\":\"x\"}\u{A0}",
+            "The request body is not JSON: remove the invisible no-break space (U+00A0) at the end \
+             (often picked up when copying).",
+        ),
+    ];
+    for (body, want) in cases {
+        for path in ["/api/v1/pkce/challenge", "/api/v1/exercises/refresh/steps/verifier/check"] {
+            let res = app
+                .client
+                .post(app.url(path))
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .expect("post");
+            assert_eq!(res.status(), 400, "{path}");
+            let answer: Value = res.json().await.expect("json");
+            assert_eq!(answer["error"], "invalid_json", "{path}");
+            assert_eq!(answer["message"], want, "{path}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_cross_site_post_gets_403_on_the_api_and_the_forms() {
     let app = TestApp::spawn().await;

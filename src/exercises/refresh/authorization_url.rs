@@ -4,7 +4,8 @@ use url::Url;
 
 use super::{show, Facts, Provider};
 use crate::oauth::discovery::is_loopback;
-use crate::oauth::{ClientId, RedirectUri, Scope};
+use crate::oauth::{ClientId, ClientSecret, RedirectUri, Scope};
+use crate::pasted::{Invisible, Quotes};
 use crate::pkce::{diagnose_challenge, ChallengeDiagnosis};
 use crate::verdict::Finding;
 
@@ -32,9 +33,12 @@ pub(super) fn check(input: &str, facts: &Facts<'_>) -> Vec<Finding> {
              (RFC 6749 §3.1).",
         ));
     }
+    findings.extend(invisible(&params));
+    findings.extend(quoted(&params));
     findings.push(duplicates(&params));
-    findings.push(placeholders(&params));
-    findings.push(secrets(&params, facts.progress.challenge.as_deref(), provider.builtin));
+    findings.push(placeholders(&params, provider));
+    let (secrets, hidden) = secrets(input, &params, facts.progress.challenge.as_deref(), provider);
+    findings.push(secrets);
     findings.push(response_type(get("response_type")));
     findings.push(client_id(get("client_id"), provider));
     findings.push(redirect_uri(get("redirect_uri"), provider));
@@ -42,6 +46,7 @@ pub(super) fn check(input: &str, facts: &Facts<'_>) -> Vec<Finding> {
     findings.push(offline_access(get("scope")));
     findings.push(code_challenge(get("code_challenge"), facts.progress.challenge.as_deref()));
     findings.push(code_challenge_method(get("code_challenge_method")));
+    redact(&mut findings, &hidden);
     findings
 }
 
@@ -55,6 +60,25 @@ fn parse(input: &str, provider: &Provider) -> Result<Url, Finding> {
                 "Nothing was pasted: paste the authorization URL you built, starting with \
                  {endpoint}?response_type=code&…"
             ),
+        ));
+    }
+    if let Some(invisible) = Invisible::find(input) {
+        return Err(Finding::fail(
+            ID,
+            format!("The URL holds an invisible character: {}, then check again.", invisible.fix()),
+        ));
+    }
+    if let Some(quotes) = Quotes::find(input) {
+        return Err(Finding::fail(
+            ID,
+            format!("The URL {}: {}, then check again.", quotes.problem(), quotes.fix()),
+        ));
+    }
+    if input.contains("&amp;") {
+        return Err(Finding::fail(
+            ID,
+            "The URL has `&amp;` where `&` belongs (copied from HTML, which writes & as &amp;): \
+             replace each `&amp;` with `&`, then check again.",
         ));
     }
     if let Some((i, ch)) = input.chars().enumerate().find(|(_, c)| c.is_whitespace()) {
@@ -177,6 +201,61 @@ fn endpoint(url: &Url, provider: &Provider) -> Finding {
     }
 }
 
+/// A value that holds an invisible character once decoded: the URL itself was checked
+/// for raw ones, so these were percent-encoded, by a tool given a copied value.
+fn invisible(params: &[(String, String)]) -> Option<Finding> {
+    let mut count = 0;
+    let found: Vec<String> = params
+        .iter()
+        .filter_map(|(name, value)| {
+            let invisible = Invisible::find(value)?;
+            count += invisible.count;
+            Some(format!(
+                "the value of `{}` holds an invisible {} {} (written {} in the URL)",
+                show(name, 40),
+                invisible.name(),
+                invisible.place,
+                invisible.percent_encoded()
+            ))
+        })
+        .collect();
+    let it = if count == 1 { "it" } else { "them" };
+    (!found.is_empty()).then(|| {
+        Finding::fail(
+            "url.invisible",
+            format!(
+                "In the URL, {}: remove {it} (often picked up when copying a value); the server \
+                 would read {it} as part of the value.",
+                found.join("; ")
+            ),
+        )
+    })
+}
+
+/// A value wrapped in quotes (copied from code or JSON): the quotes would be sent as part
+/// of it. One quote inside a value may be real (a state can hold one), so only a pair
+/// around it counts.
+fn quoted(params: &[(String, String)]) -> Option<Finding> {
+    let names: Vec<String> = params
+        .iter()
+        .filter(|(_, value)| Quotes::find(value) == Some(Quotes::Surrounding))
+        .map(|(name, _)| format!("`{}`", show(name, 40)))
+        .collect();
+    let (list, is) = match names.as_slice() {
+        [] => return None,
+        [one] => (format!("The value of {one}"), "is"),
+        [rest @ .., last] => (format!("The values of {} and {last}", rest.join(", ")), "are"),
+    };
+    Some(Finding::fail(
+        "url.quotes",
+        format!(
+            "{list} {is} wrapped in quotes: remove the surrounding quotes. A URL carries values \
+             without quotes (state=abc, not state=\"abc\"), so the server would take the quotes as \
+             part of the value."
+        ),
+    ))
+}
+
 fn duplicates(params: &[(String, String)]) -> Finding {
     const ID: &str = "url.duplicates";
     let mut counts: Vec<(&str, usize)> = Vec::new();
@@ -209,25 +288,59 @@ fn duplicates(params: &[(String, String)]) -> Finding {
     )
 }
 
-/// The placeholder text in `value`: a `{...}` or a word containing `YOUR_`.
+/// Template words that are real OAuth values in the wrong case, for their own check to
+/// name (`scope=OFFLINE_ACCESS` is a case mistake, not a placeholder).
+const OAUTH_WORDS: &[&str] = &["offline_access", "authorization_code", "refresh_token", "client_credentials"];
+
+/// The placeholder text in a decoded `value`, as tutorials and templates write one:
+/// - `{...}`, `<...>` anywhere (`{YOUR_CLIENT_ID}`, `<a random string>`);
+/// - `[...]` anywhere with a letter and no `:` inside (`[CLIENT_ID]`; an IPv6 host such
+///   as `[::1]` in a redirect URI is not one);
+/// - a word containing `YOUR_` (`YOUR_CLIENT_ID`, `https://YOUR_DOMAIN/callback`);
+/// - a whole value that is an all-caps template word with an underscore (`CLIENT_ID`,
+///   `RANDOM_STRING`). Real client ids and states mix case or hold digits; an OAuth word
+///   in capitals is left to its own check.
 fn placeholder(value: &str) -> Option<&str> {
-    if let Some(start) = value.find('{') {
-        if let Some(len) = value[start..].find('}') {
-            return Some(&value[start..=start + len]);
-        }
+    let enclosed = |open: char, close: char, inside: &dyn Fn(&str) -> bool| {
+        let start = value.find(open)?;
+        let len = value[start + 1..].find(close)?;
+        inside(&value[start + 1..start + 1 + len]).then(|| &value[start..start + len + 2])
+    };
+    let any = |inside: &str| !inside.is_empty();
+    let words = |inside: &str| inside.chars().any(char::is_alphabetic) && !inside.contains(':');
+    if let Some(text) = enclosed('{', '}', &|_| true)
+        .or_else(|| enclosed('<', '>', &any))
+        .or_else(|| enclosed('[', ']', &words))
+    {
+        return Some(text);
     }
-    let at = value.find("YOUR_")?;
-    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    let start =
-        value[..at].char_indices().rev().find(|&(_, c)| !is_word(c)).map_or(0, |(i, c)| i + c.len_utf8());
-    let end = value[at..].find(|c| !is_word(c)).map_or(value.len(), |i| at + i);
-    Some(&value[start..end])
+    if let Some(at) = value.find("YOUR_") {
+        let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        let start =
+            value[..at].char_indices().rev().find(|&(_, c)| !is_word(c)).map_or(0, |(i, c)| i + c.len_utf8());
+        let end = value[at..].find(|c| !is_word(c)).map_or(value.len(), |i| at + i);
+        return Some(&value[start..end]);
+    }
+    is_template_word(value).then_some(value)
 }
 
-fn placeholders(params: &[(String, String)]) -> Finding {
+/// `^[A-Z]+(_[A-Z]+)+$`, and not an OAuth word in capitals.
+fn is_template_word(value: &str) -> bool {
+    let parts_ok =
+        value.split('_').all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_uppercase()));
+    parts_ok && value.contains('_') && !OAUTH_WORDS.contains(&value.to_ascii_lowercase().as_str())
+}
+
+/// A value equal to the application's own client id or a registered redirect URI is real,
+/// whatever it looks like.
+fn placeholders(params: &[(String, String)], provider: &Provider) -> Finding {
     const ID: &str = "url.placeholders";
+    let known = |value: &str| {
+        provider.client_id.as_deref() == Some(value) || provider.redirect_uris.iter().any(|r| r == value)
+    };
     let found: Vec<String> = params
         .iter()
+        .filter(|(_, value)| !known(value))
         .filter_map(|(name, value)| {
             let text = placeholder(value)?;
             let with = match name.as_str() {
@@ -269,43 +382,92 @@ const SECRET_PARAMETERS: &[(&str, &str)] = &[
     ("refresh_token", "tokens are never sent in an authorization request"),
 ];
 
+/// A client secret shorter than this is not looked for inside longer values (a real one
+/// is far longer: the practice server's has 43 characters).
+const MIN_CLIENT_SECRET_LEN: usize = 8;
+
 /// A secret in the URL: the authorization request travels through the browser, so its
 /// URL ends up in the history, in server logs and in `Referer` headers. A value whose
 /// S256 hash is this learner's challenge is the verifier, whatever its parameter's name
-/// (in `code_challenge` itself, `code_challenge` already says so).
-fn secrets(params: &[(String, String)], challenge: Option<&str>, builtin: bool) -> Finding {
+/// (in `code_challenge` itself, `code_challenge` already says so); a value or name that
+/// holds the application's client secret (known for the practice application) is that
+/// secret, and so is the secret anywhere else in the URL.
+///
+/// Returns the finding and the secret texts found, which no finding may show back.
+fn secrets(
+    input: &str,
+    params: &[(String, String)],
+    challenge: Option<&str>,
+    provider: &Provider,
+) -> (Finding, Vec<String>) {
     const ID: &str = "url.secrets";
     let is_verifier = |value: &str| {
         challenge.is_some_and(|c| crate::pkce::Verifier::parse(value).is_ok_and(|v| v.challenge() == c))
     };
-    let (mut found, mut verifier, mut client_secret) = (Vec::<String>::new(), false, false);
+    let client_secret = provider
+        .client_secret
+        .as_ref()
+        .map(ClientSecret::expose)
+        .filter(|s| s.chars().count() >= MIN_CLIENT_SECRET_LEN);
+    let holds_client_secret = |text: &str| client_secret.is_some_and(|s| text.contains(s));
+    let whose = if provider.builtin { "your practice application's" } else { "your application's" };
+    let mut found = Vec::<String>::new();
+    let mut hidden = Vec::<String>::new();
+    let (mut verifier, mut client_secret_param, mut real_secret) = (false, false, false);
     for (name, value) in params {
+        let unquoted = Quotes::find(value).map_or(value.as_str(), |q| q.strip(value));
         let why = SECRET_PARAMETERS.iter().find(|(secret, _)| secret == name).map(|(_, why)| *why);
-        let line = match why {
-            Some(why) => format!("remove `{name}`: {why}"),
-            None if name != "code_challenge" && is_verifier(value) => format!(
-                "the value of `{}` is your code verifier from step 1: remove it, as the URL \
-                 carries only the challenge (RFC 7636 §4.3)",
+        let line = if holds_client_secret(name) {
+            format!("a parameter's name is {whose} client secret: remove it")
+        } else if holds_client_secret(value) && why.is_none() {
+            format!(
+                "the value of `{}` is {whose} client secret: remove it; a client secret never goes \
+                 in a URL, only from your application's back end to the token endpoint \
+                 (RFC 6749 §2.3.1)",
                 show(name, 40)
-            ),
-            None => continue,
+            )
+        } else {
+            match why {
+                Some(why) => format!("remove `{name}`: {why}"),
+                None if name != "code_challenge" && (is_verifier(value) || is_verifier(unquoted)) => {
+                    verifier = true;
+                    hidden.extend([value.clone(), unquoted.to_owned()]);
+                    format!(
+                        "the value of `{}` is your code verifier from step 1: remove it, as the URL \
+                         carries only the challenge (RFC 7636 §4.3)",
+                        show(name, 40)
+                    )
+                }
+                None => continue,
+            }
         };
-        verifier |= name == "code_verifier" || why.is_none();
-        client_secret |= name == "client_secret";
+        verifier |= name == "code_verifier";
+        client_secret_param |= name == "client_secret";
+        real_secret |= holds_client_secret(name) || holds_client_secret(value);
         if !found.contains(&line) {
             found.push(line);
         }
     }
-    if found.is_empty() {
-        return Finding::pass(ID, "The URL carries no secret: no client secret, verifier or token.");
+    if !real_secret && holds_client_secret(input) {
+        real_secret = true;
+        found.push(format!("the URL holds {whose} client secret: remove it"));
     }
-    // What to do if the URL was already opened (the practice server's secret is only for
-    // practice, and cannot be changed).
+    if real_secret {
+        hidden.extend(client_secret.map(str::to_owned));
+    }
+    if found.is_empty() {
+        return (
+            Finding::pass(ID, "The URL carries no secret: no client secret, verifier or token."),
+            hidden,
+        );
+    }
+    // What to do if the URL was already opened. The practice server's secret is only for
+    // practice, and cannot be changed.
     let mut exposed = Vec::new();
     if verifier {
         exposed.push("generate a new verifier in step 1");
     }
-    if client_secret && !builtin {
+    if (client_secret_param || real_secret) && !provider.builtin {
         exposed.push("rotate the client secret at your authorization server");
     }
     let exposed = if exposed.is_empty() {
@@ -313,14 +475,41 @@ fn secrets(params: &[(String, String)], challenge: Option<&str>, builtin: bool) 
     } else {
         format!(" If you already opened this URL, {}.", exposed.join(" and "))
     };
-    Finding::fail(
+    let practice = if real_secret && provider.builtin {
+        " Never put the client secret in a URL. The practice server's secret cannot be rotated, \
+         so just remove it."
+    } else {
+        ""
+    };
+    let finding = Finding::fail(
         ID,
         format!(
             "The URL carries a secret, and an authorization URL passes through the browser, its \
-             history and server logs: {}.{exposed}",
+             history and server logs: {}.{exposed}{practice}",
             found.join("; ")
         ),
-    )
+    );
+    (finding, hidden)
+}
+
+/// Mask every secret in `hidden` (or its beginning, as [`show`] may cut it) in the
+/// findings' messages, so no finding shows one back or stores it with the verdict.
+fn redact(findings: &mut [Finding], hidden: &[String]) {
+    const MASK: &str = "••••••••";
+    const MIN_SHOWN: usize = 8;
+    for secret in hidden.iter().filter(|s| !s.is_empty()) {
+        // Byte offsets of the secret's prefixes of at least MIN_SHOWN characters, longest first.
+        let mut ends: Vec<usize> = secret.char_indices().map(|(i, _)| i).skip(MIN_SHOWN).collect();
+        ends.push(secret.len());
+        ends.reverse();
+        for finding in findings.iter_mut() {
+            for prefix in ends.iter().map(|&end| &secret[..end]) {
+                if finding.message.contains(prefix) {
+                    finding.message = finding.message.replace(prefix, MASK);
+                }
+            }
+        }
+    }
 }
 
 fn response_type(value: Option<&str>) -> Finding {
@@ -846,6 +1035,69 @@ mod tests {
     }
 
     #[test]
+    fn placeholders_in_angle_or_square_brackets_or_template_words_fail() {
+        // (parameter and encoded value, the placeholder named, replace it with)
+        let cases = [
+            (
+                "state=%3Ca+random+string%3E",
+                "`state` still holds the placeholder `<a random string>`",
+                "a random string you make up",
+            ),
+            (
+                "state=<RANDOM_STRING>",
+                "`state` still holds the placeholder `<RANDOM_STRING>`",
+                "a random string",
+            ),
+            ("state=RANDOM_STRING", "`state` still holds the placeholder `RANDOM_STRING`", "a random string"),
+            (
+                "client_id=%5BCLIENT_ID%5D",
+                "`client_id` still holds the placeholder `[CLIENT_ID]`",
+                "your application's client ID",
+            ),
+            (
+                "client_id=<client_id>",
+                "`client_id` still holds the placeholder `<client_id>`",
+                "your application's client ID",
+            ),
+            (
+                "client_id=CLIENT_ID",
+                "`client_id` still holds the placeholder `CLIENT_ID`",
+                "your application's client ID",
+            ),
+        ];
+        for (param, named, with) in cases {
+            let name = param.split('=').next().unwrap_or_default();
+            let current = if name == "state" { "state=Zq8xW2kLp0aBt" } else { "client_id=lab-client-1" };
+            let url = good_url().replace(current, param);
+            let out = check_url(&url, &okta_like_builtin_endpoint());
+            assert_eq!(blocking(&out), ["url.placeholders"], "{param}");
+            let message = &finding(&out, "url.placeholders").message;
+            assert!(message.contains(&format!("{named}: replace it with {with}")), "{param}: {message}");
+            assert_eq!(out.progress, None);
+            // On the built-in server, client_id says so too.
+            let out = check_url(&url, &builtin());
+            if name == "client_id" {
+                assert_eq!(
+                    finding(&out, "url.client_id").message,
+                    "client_id is still a placeholder: use `lab-client-1` (shown in the practice dashboard)."
+                );
+            }
+        }
+        // The application's own client id is real, whatever it looks like.
+        let provider =
+            crate::exercises::refresh::Provider { client_id: Some("LAB_CLIENT".into()), ..builtin() };
+        let url = good_url().replace("client_id=lab-client-1", "client_id=LAB_CLIENT");
+        assert!(check_url(&url, &provider).verdict.passed());
+        // An IPv6 loopback redirect URI is not a placeholder.
+        let provider = crate::exercises::refresh::Provider {
+            redirect_uris: vec!["http://[::1]:3000/redirect".into()],
+            ..builtin()
+        };
+        let url = good_url().replace("127.0.0.1%3A3000%2Fredirect", "%5B%3A%3A1%5D%3A3000%2Fredirect");
+        assert!(finding(&check_url(&url, &provider), "url.placeholders").ok);
+    }
+
+    #[test]
     fn a_secret_in_the_url_fails_and_is_not_recorded() {
         let cases = [
             (
@@ -886,6 +1138,125 @@ mod tests {
         assert!(finding(&check_url(&other, &builtin()), "url.secrets").ok);
     }
 
+    #[test]
+    fn the_practice_client_secret_anywhere_in_the_url_fails_and_is_never_shown() {
+        let good = good_url();
+        let practice = "The practice server's secret cannot be rotated, so just remove it.";
+        // (where, url, failing findings, url.secrets says)
+        let cases: Vec<(&str, String, Vec<&str>, &str)> = vec![
+            (
+                "as the state",
+                good.replace("Zq8xW2kLp0aBt", CLIENT_SECRET),
+                vec!["url.secrets"],
+                "the value of `state` is your practice application's client secret: remove it; a \
+                 client secret never goes in a URL",
+            ),
+            (
+                "inside the state",
+                good.replace("Zq8xW2kLp0aBt", &format!("ab{CLIENT_SECRET}cd")),
+                vec!["url.secrets"],
+                "the value of `state` is your practice application's client secret",
+            ),
+            (
+                "as the client_id",
+                good.replace("client_id=lab-client-1", &format!("client_id={CLIENT_SECRET}")),
+                vec!["url.secrets", "url.client_id"],
+                "the value of `client_id` is your practice application's client secret",
+            ),
+            (
+                "as the response_type",
+                good.replace("response_type=code", &format!("response_type={CLIENT_SECRET}")),
+                vec!["url.secrets", "url.response_type"],
+                "the value of `response_type`",
+            ),
+            (
+                "quoted, in an extra parameter",
+                format!("{good}&nonce=%22{CLIENT_SECRET}%22"),
+                vec!["url.quotes", "url.secrets"],
+                "the value of `nonce` is your practice application's client secret",
+            ),
+            (
+                "as client_secret",
+                format!("{good}&client_secret={CLIENT_SECRET}"),
+                vec!["url.secrets"],
+                "remove `client_secret`: the client secret goes only to the token endpoint",
+            ),
+            (
+                "as a parameter name",
+                format!("{good}&{CLIENT_SECRET}"),
+                vec!["url.secrets"],
+                "a parameter's name is your practice application's client secret: remove it",
+            ),
+            (
+                "in the path",
+                good.replace("/authorize?", &format!("/authorize/{CLIENT_SECRET}?")),
+                vec!["url.endpoint", "url.secrets"],
+                "the URL holds your practice application's client secret: remove it",
+            ),
+            (
+                "in a fragment",
+                format!("{good}#{CLIENT_SECRET}"),
+                vec!["url.fragment", "url.secrets"],
+                "the URL holds your practice application's client secret",
+            ),
+        ];
+        for (what, url, failing, says) in cases {
+            let out = check_url(&url, &builtin());
+            assert_eq!(blocking(&out), failing, "{what}: {:#?}", out.verdict.findings);
+            let message = &finding(&out, "url.secrets").message;
+            assert!(message.contains(says), "{what}: {message}");
+            assert!(message.ends_with(practice), "{what}: {message}");
+            assert!(!message.contains("If you already opened"), "nothing to rotate: {message}");
+            // Not shown back by any finding, not recorded, not in a Debug print.
+            let all = format!("{out:?}");
+            assert!(!all.contains(&CLIENT_SECRET[..8]), "{what}: {all}");
+            assert_eq!(out.progress, None, "{what}");
+        }
+        // A finding that shows the value shows it masked.
+        let url = good.replace("client_id=lab-client-1", &format!("client_id={CLIENT_SECRET}"));
+        let message = finding(&check_url(&url, &builtin()), "url.client_id").message.clone();
+        assert!(message.starts_with("client_id `••••••••` is not your practice application's"), "{message}");
+        // Where the site does not know the secret, there is nothing to recognise.
+        let okta_url = good
+            .replace("http://127.0.0.1:3000/authorize", "https://dev-1.okta.com/oauth2/default/v1/authorize")
+            .replace("Zq8xW2kLp0aBt", CLIENT_SECRET);
+        assert!(finding(&check_url(&okta_url, &okta()), "url.secrets").ok);
+        // The facts' Debug print hides it.
+        let provider = builtin();
+        let p = progress(2);
+        let facts = crate::exercises::refresh::Facts {
+            provider: &provider,
+            progress: &p,
+            now: NOW,
+            issued: None,
+            signature: None,
+        };
+        let debug = format!("{facts:?}");
+        assert!(debug.contains("ClientSecret(***)") && !debug.contains(CLIENT_SECRET), "{debug}");
+        assert!(!serde_json::to_string(&provider).unwrap_or_default().contains(CLIENT_SECRET));
+    }
+
+    #[test]
+    fn a_verifier_in_the_url_is_never_shown_back_either() {
+        let cases = [
+            (good_url().replace("client_id=lab-client-1", &format!("client_id={VERIFIER}")), "url.client_id"),
+            (good_url().replace("method=S256", &format!("method={VERIFIER}")), "url.code_challenge_method"),
+            (
+                good_url().replace("response_type=code", &format!("response_type='{VERIFIER}'")),
+                "url.response_type",
+            ),
+        ];
+        for (url, also) in cases {
+            let out = check_url(&url, &builtin());
+            let failing = blocking(&out);
+            assert!(failing.contains(&"url.secrets") && failing.contains(&also), "{failing:?}");
+            assert!(finding(&out, "url.secrets").message.contains("is your code verifier from step 1"));
+            let all = format!("{out:?}");
+            assert!(!all.contains(&VERIFIER[..8]), "{all}");
+            assert!(finding(&out, also).message.contains("••••••••"), "{}", finding(&out, also).message);
+        }
+    }
+
     /// The built-in endpoint, but with no client_id known, so only placeholders fail.
     fn okta_like_builtin_endpoint() -> crate::exercises::refresh::Provider {
         crate::exercises::refresh::Provider { client_id: None, ..builtin() }
@@ -901,6 +1272,29 @@ mod tests {
             ("YOUR_", Some("YOUR_")),
             ("your_client", None),
             ("{unclosed", None),
+            ("<a random string>", Some("<a random string>")),
+            ("<RANDOM_STRING>", Some("<RANDOM_STRING>")),
+            ("<client_id>", Some("<client_id>")),
+            ("https://<your-app>/callback", Some("<your-app>")),
+            ("<>", None),
+            ("a<b", None),
+            ("[CLIENT_ID]", Some("[CLIENT_ID]")),
+            ("[your client id]", Some("[your client id]")),
+            ("http://[::1]:3000/redirect", None),
+            ("[12]", None),
+            ("CLIENT_ID", Some("CLIENT_ID")),
+            ("RANDOM_STRING", Some("RANDOM_STRING")),
+            ("MY_APP_CLIENT_ID", Some("MY_APP_CLIENT_ID")),
+            // Real values: mixed case or digits; one word; an OAuth word in capitals.
+            ("Random_String", None),
+            ("CLIENT_ID2", None),
+            ("ABCDEF", None),
+            ("_ABC", None),
+            ("ABC_", None),
+            ("A__B", None),
+            ("0oa1fbKOxfzjGb5d6", None),
+            ("OFFLINE_ACCESS", None),
+            ("openid OFFLINE_ACCESS", None),
             ("", None),
         ];
         for (value, want) in cases {
@@ -958,6 +1352,21 @@ mod tests {
             ("https://[::1/authorize", "not a valid URL (invalid IPv6 address)"),
             ("localhost:3000/authorize?x=1", "starts with `localhost:` instead of https://"),
             ("mailto:me@example.com", "starts with `mailto:`"),
+            (
+                "\u{FEFF}http://127.0.0.1:3000/authorize?response_type=code",
+                "The URL holds an invisible character: remove the invisible byte order mark \
+                 (U+FEFF) at the start (often picked up when copying), then check again.",
+            ),
+            (
+                "http://127.0.0.1:3000/authorize?code_challenge_method=S256\u{200B}",
+                "remove the invisible zero-width space (U+200B) at the end (often picked up when \
+                 copying)",
+            ),
+            (
+                "http://127.0.0.1:3000/authorize?state=a\u{A0}b",
+                "remove the invisible no-break space (U+00A0) at character 40",
+            ),
+            ("\u{2060}", "remove the invisible word joiner (U+2060) at the start"),
         ];
         for (input, want) in cases {
             let out = check_url(input, &builtin());
@@ -965,6 +1374,113 @@ mod tests {
             let f = finding(&out, "url.parse");
             assert!(!f.ok && f.message.contains(want), "{input:?}: {}", f.message);
         }
+    }
+
+    #[test]
+    fn an_invisible_character_in_the_url_is_named_wherever_it_is() {
+        // Raw, at the edges (not trimmed: only ASCII whitespace is) or inside.
+        let cases = [
+            (format!("\u{FEFF}{}", good_url()), "byte order mark (U+FEFF) at the start"),
+            (format!("{}\u{200B}", good_url()), "zero-width space (U+200B) at the end"),
+            (format!(" {}\u{A0}\n", good_url()), "no-break space (U+00A0) at the end"),
+            (good_url().replace("&state", "\u{200D}&state"), "zero-width joiner (U+200D) at character"),
+        ];
+        for (url, want) in cases {
+            let out = check_url(&url, &builtin());
+            assert_eq!(blocking(&out), ["url.parse"], "{url:?}");
+            let message = &finding(&out, "url.parse").message;
+            assert!(message.contains(&format!("remove the invisible {want}")), "{message}");
+        }
+        // Percent-encoded, so only the decoded value holds it.
+        let url = good_url().replace("method=S256", "method=S256%E2%80%8B");
+        let out = check_url(&url, &builtin());
+        assert_eq!(blocking(&out), ["url.invisible", "url.code_challenge_method"]);
+        assert_eq!(
+            finding(&out, "url.invisible").message,
+            "In the URL, the value of `code_challenge_method` holds an invisible zero-width space \
+             (U+200B) at the end (written %E2%80%8B in the URL): remove it (often picked up when \
+             copying a value); the server would read it as part of the value."
+        );
+        // Findings that show the value show the invisible character escaped.
+        let method = &finding(&out, "url.code_challenge_method").message;
+        assert!(method.contains("`S256\\u{200b}`"), "{method}");
+        assert_eq!(out.progress, None);
+        let url = good_url().replace("state=Zq8xW2kLp0aBt", "state=%C2%A0Zq8xW2kLp0aBt%C2%A0");
+        let message = finding(&check_url(&url, &builtin()), "url.invisible").message.clone();
+        assert!(
+            message.contains("no-break space (U+00A0) at the start (written %C2%A0 in the URL): remove them"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn copy_mistakes_get_their_own_message() {
+        let good = good_url();
+        // (what, url, the only finding that fails, its message contains)
+        let cases: Vec<(&str, String, &str, &str)> = vec![
+            (
+                "&amp; from HTML",
+                good.replace('&', "&amp;"),
+                "url.parse",
+                "The URL has `&amp;` where `&` belongs (copied from HTML, which writes & as &amp;): \
+                 replace each `&amp;` with `&`, then check again.",
+            ),
+            (
+                "one &amp;",
+                good.replacen("&state", "&amp;state", 1),
+                "url.parse",
+                "replace each `&amp;` with `&`",
+            ),
+            (
+                "the URL in double quotes",
+                format!("\"{good}\""),
+                "url.parse",
+                "The URL is wrapped in quotes: remove the surrounding quotes, then check again.",
+            ),
+            ("the URL in single quotes", format!("'{good}'"), "url.parse", "remove the surrounding quotes"),
+            ("the URL in backticks", format!("`{good}`"), "url.parse", "remove the surrounding quotes"),
+            (
+                "a quote left at the end",
+                format!("{good}\""),
+                "url.parse",
+                "The URL ends with a double quote: remove the double quote at the end, then check again.",
+            ),
+            (
+                "a quoted state",
+                good.replace("state=Zq8xW2kLp0aBt", "state=%22Zq8xW2kLp0aBt%22"),
+                "url.quotes",
+                "The value of `state` is wrapped in quotes: remove the surrounding quotes.",
+            ),
+            (
+                "a quoted state, in single quotes",
+                good.replace("state=Zq8xW2kLp0aBt", "state='Zq8xW2kLp0aBt'"),
+                "url.quotes",
+                "The value of `state` is wrapped in quotes",
+            ),
+        ];
+        for (what, url, id, text) in cases {
+            let out = check_url(&url, &builtin());
+            assert_eq!(blocking(&out), [id], "{what}: {:#?}", out.verdict.findings);
+            let message = &finding(&out, id).message;
+            assert!(message.contains(text), "{what}: {message}");
+            assert_eq!(out.progress, None, "{what}");
+        }
+        // Several quoted values are named together; their own checks fail as well.
+        let url = good
+            .replace("client_id=lab-client-1", "client_id=\"lab-client-1\"")
+            .replace("response_type=code", "response_type=`code`")
+            .replace("state=Zq8xW2kLp0aBt", "state=%E2%80%9CZq8xW2kLp0aBt%E2%80%9D");
+        let out = check_url(&url, &builtin());
+        let message = &finding(&out, "url.quotes").message;
+        assert!(
+            message
+                .starts_with("The values of `response_type`, `client_id` and `state` are wrapped in quotes"),
+            "{message}"
+        );
+        assert_eq!(blocking(&out), ["url.quotes", "url.response_type", "url.client_id"]);
+        // A quote inside a value is not a copy mistake.
+        let url = good.replace("state=Zq8xW2kLp0aBt", "state=Zq8x'W2kLp0aBt");
+        assert!(check_url(&url, &builtin()).verdict.passed());
     }
 
     #[test]
