@@ -79,7 +79,11 @@ async fn not_found() -> ApiError {
 /// expected there.
 pub(crate) fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
     let not_json = |why: String| {
-        ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", format!("The request body is not JSON: {why}."))
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!("The request body is not JSON: {why}."),
+        )
     };
     if bytes.starts_with("\u{FEFF}".as_bytes()) {
         return Err(not_json(JsonError::ByteOrderMark.to_string()));
