@@ -326,7 +326,8 @@ fn expires_in(value: Option<&Value>) -> Finding {
              client cannot tell when the access token expires.",
         ),
         Some(Value::Number(n)) if n.as_f64().is_some_and(|s| s > 0.0) => {
-            Finding::pass(ID, format!("expires_in is {n} seconds: the access token's lifetime."))
+            let unit = if n.as_f64() == Some(1.0) { "second" } else { "seconds" };
+            Finding::pass(ID, format!("expires_in is {n} {unit}: the access token's lifetime."))
         }
         Some(Value::Number(n)) => Finding::fail(
             ID,
@@ -846,6 +847,14 @@ mod tests {
         assert!(finding(&out, "token.jwt").message.contains("opaque"));
         assert_eq!(out.jwt, None);
         assert_no_secrets(&out, &[ACCESS, REFRESH]);
+    }
+
+    #[test]
+    fn expires_in_reads_as_english() {
+        for (value, says) in [(1, "expires_in is 1 second:"), (3600, "expires_in is 3600 seconds:")] {
+            let f = super::expires_in(Some(&serde_json::json!(value)));
+            assert!(f.ok && f.message.starts_with(says), "{}", f.message);
+        }
     }
 
     #[test]
