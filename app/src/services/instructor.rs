@@ -153,12 +153,16 @@ pub enum InstructorError {
     Store(#[from] StoreError),
 }
 
-/// Failed logins per email and per client address, in a sliding window. Five failures
-/// for one email lock that email out for a while (whoever tries: the price of stopping
-/// password guessing); twenty from one address stop that address trying other emails.
+/// Login attempts per email and per client address, in a sliding window. Five for one
+/// email lock that email out for a while (whoever tries: the price of stopping password
+/// guessing); twenty from one address stop that address trying other emails.
+///
+/// An attempt is counted when it starts, under the same lock as the check (see
+/// [`LoginThrottle::attempt`]), so parallel attempts cannot all pass the check before any
+/// failure is recorded; a login that succeeds gives its attempt back.
 #[derive(Clone, Default)]
 pub struct LoginThrottle {
-    failures: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Vec<i64>>>>,
+    attempts: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Vec<i64>>>>,
 }
 
 impl LoginThrottle {
@@ -169,40 +173,62 @@ impl LoginThrottle {
     pub const MAX_KEYS: usize = 10_000;
 
     fn with<T>(&self, f: impl FnOnce(&mut std::collections::HashMap<String, Vec<i64>>) -> T) -> T {
-        let mut map = match self.failures.lock() {
+        let mut map = match self.attempts.lock() {
             Ok(m) => m,
             Err(p) => p.into_inner(),
         };
         f(&mut map)
     }
 
-    /// `Err(seconds)` while `key` has `max` or more recent failures.
-    pub fn check(&self, key: &str, max: usize, now: i64) -> Result<(), u64> {
+    /// Count an attempt at `now` against each `(key, max)`, unless one of them already has
+    /// `max` or more in the window: then nothing is counted and the answer is
+    /// `Err(seconds)` until the attempt may be made.
+    pub fn attempt(&self, limits: &[(String, usize)], now: i64) -> Result<(), u64> {
         self.with(|map| {
-            let Some(list) = map.get_mut(key) else { return Ok(()) };
-            list.retain(|t| now - t < Self::WINDOW);
-            if list.len() >= max {
-                let wait = list.first().map_or(Self::WINDOW, |first| Self::WINDOW - (now - first));
-                return Err(u64::try_from(wait.max(1)).unwrap_or(1));
+            let mut wait = None;
+            for (key, max) in limits {
+                let Some(list) = map.get_mut(key) else { continue };
+                list.retain(|t| now - t < Self::WINDOW);
+                if list.len() >= *max {
+                    let until = list.first().map_or(Self::WINDOW, |first| Self::WINDOW - (now - first));
+                    wait = wait.max(Some(until.max(1)));
+                }
+            }
+            if let Some(wait) = wait {
+                return Err(u64::try_from(wait).unwrap_or(1));
+            }
+            for (key, _) in limits {
+                Self::record(map, key, now);
             }
             Ok(())
         })
     }
 
-    pub fn fail(&self, key: &str, now: i64) {
-        self.with(|map| {
-            if map.len() >= Self::MAX_KEYS && !map.contains_key(key) {
-                map.retain(|_, list| list.last().is_some_and(|t| now - t < Self::WINDOW));
-                if map.len() >= Self::MAX_KEYS {
-                    // Full of recent failures: forget the key whose last one is oldest.
-                    let oldest =
-                        map.iter().min_by_key(|(_, list)| list.last().copied()).map(|(k, _)| k.clone());
-                    if let Some(oldest) = oldest {
-                        map.remove(&oldest);
-                    }
+    fn record(map: &mut std::collections::HashMap<String, Vec<i64>>, key: &str, now: i64) {
+        if map.len() >= Self::MAX_KEYS && !map.contains_key(key) {
+            map.retain(|_, list| list.last().is_some_and(|t| now - t < Self::WINDOW));
+            if map.len() >= Self::MAX_KEYS {
+                // Full of recent attempts: forget the key whose last one is oldest.
+                let oldest = map.iter().min_by_key(|(_, list)| list.last().copied()).map(|(k, _)| k.clone());
+                if let Some(oldest) = oldest {
+                    map.remove(&oldest);
                 }
             }
-            map.entry(key.to_owned()).or_default().push(now);
+        }
+        map.entry(key.to_owned()).or_default().push(now);
+    }
+
+    /// Give back one attempt counted for `key` at `at` (it did not fail).
+    pub fn refund(&self, key: &str, at: i64) {
+        self.with(|map| {
+            if let Some(list) = map.get_mut(key) {
+                if let Some(i) = list.iter().rposition(|t| *t == at) {
+                    list.remove(i);
+                }
+                if list.is_empty() {
+                    map.remove(key);
+                }
+            }
         });
     }
 
@@ -241,33 +267,41 @@ impl Instructors {
         let now = now_unix();
         let key = email.trim().to_lowercase();
         let client_key = client.map(|ip| format!("client {ip}"));
-        self.throttle
-            .check(&key, LoginThrottle::MAX_FAILURES, now)
-            .map_err(InstructorError::TooManyAttempts)?;
+        let mut limits = vec![(key.clone(), LoginThrottle::MAX_FAILURES)];
         if let Some(client_key) = &client_key {
-            self.throttle
-                .check(client_key, LoginThrottle::MAX_CLIENT_FAILURES, now)
-                .map_err(InstructorError::TooManyAttempts)?;
+            limits.push((client_key.clone(), LoginThrottle::MAX_CLIENT_FAILURES));
         }
-        let found = self.store.instructor_by_email(&key).await?;
+        // Counted before the (slow) password check: a failure needs nothing more.
+        self.throttle.attempt(&limits, now).map_err(InstructorError::TooManyAttempts)?;
+        let signed_in = self.verify(&key, password, now).await;
+        if !matches!(signed_in, Err(InstructorError::BadCredentials)) {
+            // Not a failed guess: the attempt is given back (and a success forgives the
+            // email's earlier failures).
+            match &signed_in {
+                Ok(_) => self.throttle.clear(&key),
+                Err(_) => self.throttle.refund(&key, now),
+            }
+            if let Some(client_key) = &client_key {
+                self.throttle.refund(client_key, now);
+            }
+        }
+        signed_in
+    }
+
+    /// A new session for the instructor with this email and password.
+    async fn verify(&self, email: &str, password: &str, now: i64) -> Result<String, InstructorError> {
+        let found = self.store.instructor_by_email(email).await?;
         let hash = found.as_ref().map_or(dummy_hash(), |(_, h)| h.as_str()).to_owned();
         let password = password.to_owned();
         let ok =
             tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false);
         match found {
             Some((who, _)) if ok => {
-                self.throttle.clear(&key);
                 let token = random_token(32);
                 self.store.create_session(&digest(&token), who, now + SESSION_SECONDS).await?;
                 Ok(token)
             }
-            _ => {
-                self.throttle.fail(&key, now);
-                if let Some(client_key) = &client_key {
-                    self.throttle.fail(client_key, now);
-                }
-                Err(InstructorError::BadCredentials)
-            }
+            _ => Err(InstructorError::BadCredentials),
         }
     }
 
@@ -429,31 +463,79 @@ mod tests {
         assert_ne!(hash, hash_password("correct horse").expect("hash"), "salted");
     }
 
+    fn limit(key: &str, max: usize) -> Vec<(String, usize)> {
+        vec![(key.to_owned(), max)]
+    }
+
     #[test]
-    fn the_throttle_stops_after_five_failures_for_fifteen_minutes() {
+    fn the_throttle_stops_after_five_attempts_for_fifteen_minutes() {
         let t = LoginThrottle::default();
         for i in 0..5 {
-            assert!(t.check("a@x", 5, 100 + i).is_ok());
-            t.fail("a@x", 100 + i);
+            assert!(t.attempt(&limit("a@x", 5), 100 + i).is_ok());
         }
-        assert_eq!(t.check("a@x", 5, 110), Err(900 - 10));
-        assert!(t.check("b@x", 5, 110).is_ok(), "per email");
-        assert!(t.check("a@x", 5, 100 + 900).is_ok(), "the window slides");
+        assert_eq!(t.attempt(&limit("a@x", 5), 110), Err(900 - 10));
+        assert!(t.attempt(&limit("b@x", 5), 110).is_ok(), "per email");
+        assert!(t.attempt(&limit("a@x", 5), 100 + 900).is_ok(), "the window slides");
+    }
+
+    #[test]
+    fn an_attempt_refused_by_one_limit_is_counted_against_none() {
+        let t = LoginThrottle::default();
+        let both = |email: &str| vec![(email.to_owned(), 5), ("client 10.0.0.1".to_owned(), 6)];
+        for i in 0..5 {
+            assert!(t.attempt(&both("a@x"), 100 + i).is_ok());
+        }
+        for _ in 0..3 {
+            assert!(t.attempt(&both("a@x"), 110).is_err());
+        }
+        // The client's three refused attempts were not counted: it has one left.
+        assert!(t.attempt(&both("b@x"), 111).is_ok());
+        assert_eq!(t.attempt(&both("c@x"), 112), Err(900 - 12), "the longest wait of the two");
+    }
+
+    #[test]
+    fn a_refund_gives_one_attempt_back() {
+        let t = LoginThrottle::default();
+        for _ in 0..5 {
+            assert!(t.attempt(&limit("a@x", 5), 100).is_ok());
+        }
+        t.refund("a@x", 100);
+        assert!(t.attempt(&limit("a@x", 5), 101).is_ok());
+        assert!(t.attempt(&limit("a@x", 5), 101).is_err());
+        t.refund("nobody", 100);
+        t.clear("a@x");
+        assert!(t.attempt(&limit("a@x", 5), 102).is_ok());
+    }
+
+    #[test]
+    fn parallel_attempts_get_no_more_than_the_limit_through() {
+        let t = LoginThrottle::default();
+        let through = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            for _ in 0..50 {
+                s.spawn(|| {
+                    if t.attempt(&limit("a@x", 5), 100).is_ok() {
+                        through.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    }
+                });
+            }
+        });
+        assert_eq!(through.into_inner(), 5);
     }
 
     #[test]
     fn the_throttle_remembers_a_bounded_number_of_keys_and_keeps_the_newest() {
         let t = LoginThrottle::default();
         for i in 0..LoginThrottle::MAX_KEYS {
-            t.fail(&format!("k{i}"), 100);
+            assert!(t.attempt(&limit(&format!("k{i}"), 5), 100).is_ok());
         }
-        // Full of recent failures: a new key pushes out one of the oldest.
-        t.fail("newest", 200);
-        t.fail("newest", 200);
+        // Full of recent attempts: a new key pushes out one of the oldest.
+        assert!(t.attempt(&limit("newest", 2), 200).is_ok());
+        assert!(t.attempt(&limit("newest", 2), 200).is_ok());
         assert_eq!(t.len(), LoginThrottle::MAX_KEYS);
-        assert_eq!(t.check("newest", 2, 201), Err(900 - 1));
+        assert_eq!(t.attempt(&limit("newest", 2), 201), Err(900 - 1));
         // Once their window is over, the old keys are forgotten.
-        t.fail("later", 100 + 900);
+        assert!(t.attempt(&limit("later", 5), 100 + 900).is_ok());
         assert_eq!(t.len(), 2);
     }
 }

@@ -143,6 +143,26 @@ async fn failed_logins_are_rate_limited() {
 }
 
 #[tokio::test]
+async fn parallel_wrong_logins_get_no_more_tries_than_the_limit() {
+    let app = TestApp::spawn().await;
+    instructor(&app, "ada@example.org").await;
+    let attempts = (0..60).map(|_| {
+        client()
+            .post(app.url("/api/v1/instructor/login"))
+            .json(&json!({"email": "ada@example.org", "password": "nope nope nope"}))
+            .send()
+    });
+    let mut statuses = Vec::new();
+    for handle in attempts.map(tokio::spawn).collect::<Vec<_>>() {
+        statuses.push(handle.await.expect("join").expect("post").status().as_u16());
+    }
+    // A 401 is a password that was checked; the rest were turned away before.
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    assert!(checked <= 5, "{checked} passwords checked: {statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 401 || *s == 429), "{statuses:?}");
+}
+
+#[tokio::test]
 async fn one_client_trying_many_emails_is_rate_limited_too() {
     let app = TestApp::spawn().await;
     instructor(&app, "ada@example.org").await;
