@@ -13,7 +13,7 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::trace::TraceLayer;
 
 use app::services::flash::Flash;
-use app::services::instructor::{Instructors, LoginThrottle};
+use app::services::instructor::Instructors;
 use app::services::store::Fetcher;
 use app::services::Services;
 use app::{shell, App};
@@ -94,11 +94,7 @@ impl AppState {
             guard: GuardState { public_origin, limiter: RateLimiter::new(settings.rate_limit) },
             session: SessionSettings { secure: settings.public_url.starts_with("https://") },
             practice,
-            instructors: Instructors {
-                store: Arc::new(db.clone()),
-                throttle: LoginThrottle::default(),
-                public_url: settings.public_url.clone(),
-            },
+            instructors: Instructors::new(Arc::new(db.clone()), &settings.public_url),
         }
     }
 }
