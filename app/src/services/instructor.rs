@@ -234,26 +234,57 @@ pub enum InstructorError {
     Store(#[from] StoreError),
 }
 
-/// Login attempts per email and per client address, in a sliding window. Five for one
-/// email lock that email out for a while (whoever tries: the price of stopping password
-/// guessing); twenty from one address stop that address trying other emails.
+/// What a login attempt is counted against.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ThrottleKey {
+    /// One email tried from one client address (from anywhere, when the address is not
+    /// known).
+    Email(String, Option<std::net::IpAddr>),
+    /// One client address, whatever the email.
+    Client(std::net::IpAddr),
+    /// One email tried from all addresses together.
+    EmailEverywhere(String),
+}
+
+/// Login attempts in a sliding window of 15 minutes:
+///
+/// - five for one email from one client address lock that email out *for that address*
+///   (when the address is not known, for everyone);
+/// - twenty from one address stop that address trying any email;
+/// - a hundred for one email from all addresses together lock that email out for
+///   everyone: a backstop against guessing spread over many addresses.
+///
+/// So nobody can lock an instructor out with a few wrong passwords from elsewhere, while
+/// one address gets at most five guesses at an email and twenty in all per window.
 ///
 /// An attempt is counted when it starts, under the same lock as the check (see
 /// [`LoginThrottle::attempt`]), so parallel attempts cannot all pass the check before any
 /// failure is recorded; a login that succeeds gives its attempt back.
 #[derive(Clone, Default)]
 pub struct LoginThrottle {
-    attempts: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Vec<i64>>>>,
+    attempts: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<ThrottleKey, Vec<i64>>>>,
 }
 
 impl LoginThrottle {
     pub const MAX_FAILURES: usize = 5;
     pub const MAX_CLIENT_FAILURES: usize = 20;
+    pub const MAX_EMAIL_FAILURES: usize = 100;
     pub const WINDOW: i64 = 15 * 60;
-    /// The most emails and addresses remembered at once.
+    /// The most keys remembered at once.
     pub const MAX_KEYS: usize = 10_000;
 
-    fn with<T>(&self, f: impl FnOnce(&mut std::collections::HashMap<String, Vec<i64>>) -> T) -> T {
+    /// The limits a login for `email` (trimmed, lower case) from `client` counts against;
+    /// the first is the one a success clears.
+    pub fn limits(email: &str, client: Option<std::net::IpAddr>) -> Vec<(ThrottleKey, usize)> {
+        let mut limits = vec![(ThrottleKey::Email(email.to_owned(), client), Self::MAX_FAILURES)];
+        if let Some(ip) = client {
+            limits.push((ThrottleKey::Client(ip), Self::MAX_CLIENT_FAILURES));
+            limits.push((ThrottleKey::EmailEverywhere(email.to_owned()), Self::MAX_EMAIL_FAILURES));
+        }
+        limits
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut std::collections::HashMap<ThrottleKey, Vec<i64>>) -> T) -> T {
         let mut map = match self.attempts.lock() {
             Ok(m) => m,
             Err(p) => p.into_inner(),
@@ -264,7 +295,7 @@ impl LoginThrottle {
     /// Count an attempt at `now` against each `(key, max)`, unless one of them already has
     /// `max` or more in the window: then nothing is counted and the answer is
     /// `Err(seconds)` until the attempt may be made.
-    pub fn attempt(&self, limits: &[(String, usize)], now: i64) -> Result<(), u64> {
+    pub fn attempt(&self, limits: &[(ThrottleKey, usize)], now: i64) -> Result<(), u64> {
         self.with(|map| {
             let mut wait = None;
             for (key, max) in limits {
@@ -285,7 +316,7 @@ impl LoginThrottle {
         })
     }
 
-    fn record(map: &mut std::collections::HashMap<String, Vec<i64>>, key: &str, now: i64) {
+    fn record(map: &mut std::collections::HashMap<ThrottleKey, Vec<i64>>, key: &ThrottleKey, now: i64) {
         if map.len() >= Self::MAX_KEYS && !map.contains_key(key) {
             map.retain(|_, list| list.last().is_some_and(|t| now - t < Self::WINDOW));
             if map.len() >= Self::MAX_KEYS {
@@ -296,11 +327,11 @@ impl LoginThrottle {
                 }
             }
         }
-        map.entry(key.to_owned()).or_default().push(now);
+        map.entry(key.clone()).or_default().push(now);
     }
 
     /// Give back one attempt counted for `key` at `at` (it did not fail).
-    pub fn refund(&self, key: &str, at: i64) {
+    pub fn refund(&self, key: &ThrottleKey, at: i64) {
         self.with(|map| {
             if let Some(list) = map.get_mut(key) {
                 if let Some(i) = list.iter().rposition(|t| *t == at) {
@@ -318,7 +349,7 @@ impl LoginThrottle {
         self.with(|map| map.len())
     }
 
-    pub fn clear(&self, key: &str) {
+    pub fn clear(&self, key: &ThrottleKey) {
         self.with(|map| map.remove(key));
     }
 }
@@ -356,24 +387,20 @@ impl Instructors {
             self.store.delete_session(&digest(old)).await?;
         }
         let now = now_unix();
-        let key = email.trim().to_lowercase();
-        let client_key = client.map(|ip| format!("client {ip}"));
-        let mut limits = vec![(key.clone(), LoginThrottle::MAX_FAILURES)];
-        if let Some(client_key) = &client_key {
-            limits.push((client_key.clone(), LoginThrottle::MAX_CLIENT_FAILURES));
-        }
+        let email = email.trim().to_lowercase();
+        let limits = LoginThrottle::limits(&email, client);
         // Counted before the (slow) password check: a failure needs nothing more.
         self.throttle.attempt(&limits, now).map_err(InstructorError::TooManyAttempts)?;
-        let signed_in = self.verify(&key, password, now).await;
+        let signed_in = self.verify(&email, password, now).await;
         if !matches!(signed_in, Err(InstructorError::BadCredentials)) {
-            // Not a failed guess: the attempt is given back (and a success forgives the
-            // email's earlier failures).
-            match &signed_in {
-                Ok(_) => self.throttle.clear(&key),
-                Err(_) => self.throttle.refund(&key, now),
-            }
-            if let Some(client_key) = &client_key {
-                self.throttle.refund(client_key, now);
+            // Not a failed guess: the attempt is given back, and a success forgives this
+            // address its earlier failures for the email.
+            for (i, (key, _)) in limits.iter().enumerate() {
+                if i == 0 && signed_in.is_ok() {
+                    self.throttle.clear(key);
+                } else {
+                    self.throttle.refund(key, now);
+                }
             }
         }
         signed_in
@@ -650,8 +677,12 @@ mod tests {
         assert!(login.await.is_ok());
     }
 
-    fn limit(key: &str, max: usize) -> Vec<(String, usize)> {
-        vec![(key.to_owned(), max)]
+    fn key(email: &str) -> ThrottleKey {
+        ThrottleKey::Email(email.to_owned(), None)
+    }
+
+    fn limit(email: &str, max: usize) -> Vec<(ThrottleKey, usize)> {
+        vec![(key(email), max)]
     }
 
     #[test]
@@ -668,7 +699,8 @@ mod tests {
     #[test]
     fn an_attempt_refused_by_one_limit_is_counted_against_none() {
         let t = LoginThrottle::default();
-        let both = |email: &str| vec![(email.to_owned(), 5), ("client 10.0.0.1".to_owned(), 6)];
+        let client = ThrottleKey::Client(std::net::Ipv4Addr::new(10, 0, 0, 1).into());
+        let both = |email: &str| vec![(key(email), 5), (client.clone(), 6)];
         for i in 0..5 {
             assert!(t.attempt(&both("a@x"), 100 + i).is_ok());
         }
@@ -686,11 +718,11 @@ mod tests {
         for _ in 0..5 {
             assert!(t.attempt(&limit("a@x", 5), 100).is_ok());
         }
-        t.refund("a@x", 100);
+        t.refund(&key("a@x"), 100);
         assert!(t.attempt(&limit("a@x", 5), 101).is_ok());
         assert!(t.attempt(&limit("a@x", 5), 101).is_err());
-        t.refund("nobody", 100);
-        t.clear("a@x");
+        t.refund(&key("nobody"), 100);
+        t.clear(&key("a@x"));
         assert!(t.attempt(&limit("a@x", 5), 102).is_ok());
     }
 
@@ -708,6 +740,48 @@ mod tests {
             }
         });
         assert_eq!(through.into_inner(), 5);
+    }
+
+    fn ip(n: u32) -> std::net::IpAddr {
+        std::net::Ipv4Addr::from(0x0a00_0000 + n).into()
+    }
+
+    #[test]
+    fn five_failures_lock_an_email_only_for_the_address_they_came_from() {
+        let t = LoginThrottle::default();
+        let from = |n| LoginThrottle::limits("ada@x", Some(ip(n)));
+        for _ in 0..5 {
+            assert!(t.attempt(&from(1), 100).is_ok());
+        }
+        assert!(t.attempt(&from(1), 101).is_err(), "the guesser waits");
+        assert!(t.attempt(&from(2), 101).is_ok(), "the instructor elsewhere does not");
+        // Without addresses, the email is locked for everyone.
+        for _ in 0..5 {
+            assert!(t.attempt(&LoginThrottle::limits("bob@x", None), 100).is_ok());
+        }
+        assert!(t.attempt(&LoginThrottle::limits("bob@x", None), 101).is_err());
+    }
+
+    #[test]
+    fn twenty_failures_from_one_address_stop_it_trying_any_email() {
+        let t = LoginThrottle::default();
+        for n in 0..20 {
+            assert!(t.attempt(&LoginThrottle::limits(&format!("guess{n}@x"), Some(ip(1))), 100).is_ok());
+        }
+        assert!(t.attempt(&LoginThrottle::limits("ada@x", Some(ip(1))), 101).is_err());
+        assert!(t.attempt(&LoginThrottle::limits("ada@x", Some(ip(2))), 101).is_ok());
+    }
+
+    #[test]
+    fn a_hundred_failures_for_one_email_from_many_addresses_lock_it_for_everyone() {
+        let t = LoginThrottle::default();
+        for n in 0..100 {
+            // Four from each of 25 addresses: under each address's own limits.
+            assert!(t.attempt(&LoginThrottle::limits("ada@x", Some(ip(n / 4))), 100).is_ok(), "{n}");
+        }
+        assert_eq!(t.attempt(&LoginThrottle::limits("ada@x", Some(ip(999))), 110), Err(900 - 10));
+        assert!(t.attempt(&LoginThrottle::limits("bob@x", Some(ip(999))), 110).is_ok());
+        assert!(t.attempt(&LoginThrottle::limits("ada@x", Some(ip(999))), 100 + 900).is_ok());
     }
 
     #[test]

@@ -143,6 +143,27 @@ async fn failed_logins_are_rate_limited() {
 }
 
 #[tokio::test]
+async fn wrong_passwords_from_elsewhere_do_not_lock_the_instructor_out() {
+    let app = TestApp::spawn().await;
+    instructor(&app, "ada@example.org").await;
+    // Another address on the loopback network: 127.0.0.2.
+    let elsewhere = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .build()
+        .expect("client");
+    let login = |c: &reqwest::Client, password: &str| {
+        c.post(app.url("/api/v1/instructor/login"))
+            .json(&json!({"email": "ada@example.org", "password": password}))
+            .send()
+    };
+    for _ in 0..5 {
+        assert_eq!(login(&elsewhere, "nope nope nope").await.expect("post").status(), 401);
+    }
+    assert_eq!(login(&elsewhere, PASSWORD).await.expect("post").status(), 429, "the guesser waits");
+    assert_eq!(login(&client(), PASSWORD).await.expect("post").status(), 204, "the instructor does not");
+}
+
+#[tokio::test]
 async fn parallel_wrong_logins_get_no_more_tries_than_the_limit() {
     let app = TestApp::spawn().await;
     instructor(&app, "ada@example.org").await;
