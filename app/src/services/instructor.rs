@@ -374,7 +374,8 @@ impl Instructors {
     }
 
     /// Check email and password; on success a new session token (the cookie value).
-    /// Every login starts a new session: the one this browser had (`previous`) ends.
+    /// Every login starts a new session: once it succeeds, the one this browser had
+    /// (`previous`) ends; a failed login leaves it as it was.
     /// `client` is the address the attempt came from, when known.
     pub async fn login(
         &self,
@@ -383,15 +384,17 @@ impl Instructors {
         previous: Option<&str>,
         client: Option<std::net::IpAddr>,
     ) -> Result<String, InstructorError> {
-        if let Some(old) = previous {
-            self.store.delete_session(&digest(old)).await?;
-        }
         let now = now_unix();
         let email = email.trim().to_lowercase();
         let limits = LoginThrottle::limits(&email, client);
         // Counted before the (slow) password check: a failure needs nothing more.
         self.throttle.attempt(&limits, now).map_err(InstructorError::TooManyAttempts)?;
-        let signed_in = self.verify(&email, password, now).await;
+        let mut signed_in = self.verify(&email, password, now).await;
+        if let (Ok(_), Some(old)) = (&signed_in, previous) {
+            if let Err(err) = self.store.delete_session(&digest(old)).await {
+                signed_in = Err(err.into());
+            }
+        }
         if !matches!(signed_in, Err(InstructorError::BadCredentials)) {
             // Not a failed guess: the attempt is given back, and a success forgives this
             // address its earlier failures for the email.
@@ -675,6 +678,23 @@ mod tests {
         assert!(waited.is_err(), "no permit, no password check");
         drop(busy);
         assert!(login.await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_failed_login_keeps_the_session_and_a_successful_one_ends_it() {
+        let store = std::sync::Arc::new(crate::services::memory::MemoryInstructors::default());
+        store.upsert_instructor("ada@x", &hash_password("correct horse").expect("hash")).await.expect("add");
+        let i = Instructors::new(store, "http://127.0.0.1:3000");
+        let first = i.login("ada@x", "correct horse", None, None).await.expect("login");
+        let who = i.signed_in(Some(&first)).await.expect("signed in");
+        assert!(matches!(
+            i.login("ada@x", "wrong horse", Some(&first), None).await,
+            Err(InstructorError::BadCredentials)
+        ));
+        assert_eq!(i.signed_in(Some(&first)).await.ok(), Some(who), "still signed in");
+        let second = i.login("ada@x", "correct horse", Some(&first), None).await.expect("login");
+        assert!(i.signed_in(Some(&first)).await.is_err(), "the earlier session ended");
+        assert_eq!(i.signed_in(Some(&second)).await.ok(), Some(who));
     }
 
     fn key(email: &str) -> ThrottleKey {

@@ -234,6 +234,20 @@ async fn a_login_renews_the_session_and_logout_ends_it() {
 }
 
 #[tokio::test]
+async fn a_failed_login_does_not_end_the_session_the_browser_has() {
+    let app = TestApp::spawn().await;
+    let c = instructor(&app, "ada@example.org").await;
+    let res = c
+        .post(app.url("/api/v1/instructor/login"))
+        .json(&json!({"email": "ada@example.org", "password": "a typo in it"}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(res.status(), 401);
+    assert_eq!(c.get(app.url("/api/v1/instructor/classes")).send().await.expect("get").status(), 200);
+}
+
+#[tokio::test]
 async fn a_learners_cookie_gets_401_on_every_instructor_endpoint() {
     let app = TestApp::spawn().await;
     app.get("/").await;
