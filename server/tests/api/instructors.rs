@@ -408,6 +408,57 @@ async fn the_class_progress_exports_as_csv() {
     assert!(lines[1].ends_with('Z'), "updated_at in ISO 8601 UTC: {csv}");
 }
 
+/// A learner's browser whose learner id starts with `-`, as one in 64 do.
+fn learner_with_a_dash() -> (reqwest::Client, String) {
+    let (token, id) = std::iter::repeat_with(server::session::new_token)
+        .map(|t| {
+            let id = server::session::learner_of(&t).0;
+            (t, id)
+        })
+        .find(|(_, id)| id.starts_with('-'))
+        .expect("one in 64 tokens");
+    let cookie = format!("{}={token}", server::session::COOKIE_NAME);
+    let c = reqwest::Client::builder()
+        .default_headers(crate::helpers::headers(&[("cookie", &cookie)]))
+        .build()
+        .expect("client");
+    (c, id)
+}
+
+#[tokio::test]
+async fn the_csv_keeps_a_learner_id_that_starts_with_a_dash_usable() {
+    let app = TestApp::spawn().await;
+    let c = instructor(&app, "ada@example.org").await;
+    let class = create_class(&app, &c, "Workshop").await;
+    let class_id = class["class_id"].as_str().expect("id");
+    let (learner, id) = learner_with_a_dash();
+    let res = learner
+        .post(app.url("/api/v1/classes/join"))
+        .json(&json!({"code": join_code(&class), "display_name": "-2+3"}))
+        .send()
+        .await
+        .expect("join");
+    assert_eq!(res.status(), 204);
+    let csv = c
+        .get(app.url(&format!("/api/v1/instructor/classes/{class_id}/progress.csv")))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("text");
+    let row = csv.lines().nth(1).expect("a row");
+    assert!(row.starts_with(&format!("{id},'-2+3,refresh,")), "the id as it is, the name defused: {csv}");
+    let listed = row.split(',').next().expect("id");
+    let res = c
+        .post(app.url(&format!("/api/v1/instructor/learners/{listed}/reset")))
+        .json(&json!({"exercise": "refresh"}))
+        .send()
+        .await
+        .expect("reset");
+    assert_eq!(res.status(), 204, "the id from the CSV finds the learner");
+}
+
 #[tokio::test]
 async fn joining_needs_a_real_code_and_a_short_name() {
     let app = TestApp::spawn().await;
