@@ -481,9 +481,25 @@ async fn joining_needs_a_real_code_and_a_short_name() {
         let body: Value = res.json().await.expect("json");
         assert!(body["message"].as_str().is_some_and(|m| m.contains("control characters")), "{body}");
     }
-    for name in ["  ", "Class\u{2066}A"] {
+    for name in ["  ", "Class\u{2066}A", "\u{200B}", "Class\u{200B}A", "\u{FEFF}Class"] {
         assert_eq!(post_class(&app, &c, name).await.status(), 400, "{name:?}");
     }
+}
+
+#[tokio::test]
+async fn names_with_invisible_characters_are_refused_and_a_blank_one_is_no_name() {
+    let app = TestApp::spawn().await;
+    let c = instructor(&app, "ada@example.org").await;
+    let class = create_class(&app, &c, "Workshop").await;
+    for name in ["Ada\u{200B}", "A\u{200C}da", "A\u{200D}da", "Ada\u{2060}", "\u{FEFF}Ada", "Ada\u{061C}"] {
+        let res = app
+            .post_json("/api/v1/classes/join", &json!({"code": join_code(&class), "display_name": name}))
+            .await;
+        assert_eq!(res.status(), 400, "{name:?}");
+    }
+    join(&app, &join_code(&class), " \u{200B}\u{3164} ").await;
+    let list: Value = learners(&app, &c, "").await.json().await.expect("json");
+    assert_eq!(list[0]["display_name"], Value::Null, "an invisible name is no name");
 }
 
 #[tokio::test]
