@@ -23,7 +23,7 @@ use crate::http::guard::{guard, GuardState, RateLimiter};
 use crate::practice::keys::KeyRing;
 use crate::practice::Practice;
 use crate::remote::{HttpFetcher, TokenVerifier};
-use crate::session::{learner_session, SessionSettings};
+use crate::session::{join_link_needs_a_session, learner_session, SessionSettings};
 use crate::storage::{Db, ServerKey};
 
 #[derive(Clone, FromRef)]
@@ -173,6 +173,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(server_fn_errors))
         .layer(middleware::from_fn_with_state(state.guard.clone(), guard))
+        .layer(middleware::from_fn(join_link_needs_a_session))
         // Outside the guard, so a first response that turns a request away sets the
         // learner's cookie too.
         .layer(middleware::from_fn_with_state(state.session.clone(), learner_session))

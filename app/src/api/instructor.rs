@@ -218,7 +218,23 @@ pub async fn reset_class(class_id: String, exercise: String) -> Result<(), Serve
     i.reset_class(&services()?, who, &class_id, &exercise).await.map_err(error)
 }
 
-/// Opening a join link joins the class; returns the class's name.
+/// Opening a join link joins the class: `false` when no class has the code. A HEAD
+/// request (a link preview asking what the page is) never joins. A client without the
+/// learner cookie does not get this far: the server sends it back with one first.
+#[server(prefix = "/fn", endpoint = "open_join_link")]
+pub async fn open_join_link(code: String) -> Result<bool, ServerFnError> {
+    use crate::services::instructor::InstructorError;
+    use ssr::*;
+    let (_, learner) = super::ssr::context()?;
+    let join = use_context::<http::request::Parts>().is_none_or(|p| p.method != http::Method::HEAD);
+    match instructors()?.open_join_link(&learner, &code, join).await {
+        Ok(()) => Ok(true),
+        Err(InstructorError::NotFound) => Ok(false),
+        Err(err) => Err(error(err)),
+    }
+}
+
+/// The join page's form: join the class with a display name (optional).
 #[server(prefix = "/fn", endpoint = "join_class")]
 pub async fn join_class(code: String, display_name: Option<String>) -> Result<bool, ServerFnError> {
     use crate::services::instructor::InstructorError;

@@ -3,14 +3,14 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::instructor::{join_class, JoinClass};
+use crate::api::instructor::{open_join_link, JoinClass};
 
 /// A class's join link: opening it joins the class; the learner may then set a name.
 #[component]
 pub fn JoinPage() -> impl IntoView {
     let params = use_params_map();
     let code = move || params.with(|p| p.get("code")).unwrap_or_default();
-    let joined = Resource::new(code, |code| join_class(code, None));
+    let joined = Resource::new(code, open_join_link);
     let set_name = ServerAction::<JoinClass>::new();
     view! {
         <Title text="Join a class"/>
@@ -34,10 +34,17 @@ pub fn JoinPage() -> impl IntoView {
                             <p><a href="/exercises/refresh">"Go to the Refresh Tokens exercise"</a></p>
                         </section>
                     }),
-                    Ok(false) => Either::Right(view! {
+                    Ok(false) => Either::Right({
+                        // An unknown code: the friendly page, with 404.
+                        #[cfg(feature = "ssr")]
+                        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+                            res.set_status(http::StatusCode::NOT_FOUND);
+                        }
+                        view! {
                         <section class="panel"><h1>"This join link is not valid"</h1>
                             <p>"Ask your instructor for the class's current link."</p></section>
-                    }.into_any()),
+                        }.into_any()
+                    }),
                     Err(e) => Either::Right(view! { <p class="error-box">{e.to_string()}</p> }.into_any()),
                 }
             })}

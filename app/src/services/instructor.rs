@@ -597,6 +597,20 @@ impl Instructors {
         Ok(())
     }
 
+    /// A learner opened the join link with `code`: they join its class, unless `join` is
+    /// false (then the code is only looked up). `NotFound` when no class has the code.
+    pub async fn open_join_link(
+        &self,
+        learner: &LearnerId,
+        code: &str,
+        join: bool,
+    ) -> Result<(), InstructorError> {
+        if join {
+            return self.join(learner, code, None).await;
+        }
+        self.store.class_by_code(code.trim()).await?.map(|_| ()).ok_or(InstructorError::NotFound)
+    }
+
     pub async fn join(
         &self,
         learner: &LearnerId,

@@ -107,9 +107,8 @@ async fn the_instructor_page_asks_for_a_sign_in_first() {
     assert!(!body.contains("Your classes"));
 }
 
-#[tokio::test]
-async fn opening_a_join_link_joins_the_class() {
-    let app = TestApp::spawn().await;
+/// An instructor and a class, made directly; the class's join path.
+async fn class(app: &TestApp) -> (app::services::instructor::InstructorId, String) {
     let who = app
         .state
         .instructors
@@ -118,14 +117,67 @@ async fn opening_a_join_link_joins_the_class() {
         .await
         .expect("instructor");
     let class = app.state.instructors.create_class(who, "Workshop").await.expect("class");
-    let path = class.join_url.trim_start_matches(&app.base).to_owned();
+    (who, class.join_url.trim_start_matches(&app.base).to_owned())
+}
+
+async fn members(app: &TestApp, who: app::services::instructor::InstructorId) -> usize {
+    app.state.instructors.learners(who, None).await.expect("learners").len()
+}
+
+#[tokio::test]
+async fn opening_a_join_link_joins_the_class() {
+    let app = TestApp::spawn().await;
+    let (who, path) = class(&app).await;
+    app.get("/").await; // the learner's cookie
     let (status, body) = html(&app, &path).await;
     assert_eq!(status, 200);
     assert!(body.contains("You joined the class"), "{body}");
-    let learners = app.state.instructors.learners(who, None).await.expect("learners");
-    assert_eq!(learners.len(), 1);
-    let (_, body) = html(&app, "/join/not-a-code").await;
-    assert!(body.contains("not valid"));
+    assert_eq!(members(&app, who).await, 1);
+    let (status, body) = html(&app, "/join/not-a-code").await;
+    assert_eq!(status, 404);
+    assert!(body.contains("This join link is not valid"), "{body}");
+}
+
+#[tokio::test]
+async fn a_join_link_opened_without_the_cookie_sets_it_and_joins_only_when_the_client_comes_back() {
+    let app = TestApp::spawn().await;
+    let (who, path) = class(&app).await;
+    // A link preview: no cookies kept.
+    let preview =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let res = preview.get(app.url(&format!("{path}?utm=chat"))).send().await.expect("get");
+    assert_eq!(res.status(), 302);
+    assert_eq!(
+        res.headers().get("location").and_then(|v| v.to_str().ok()),
+        Some(format!("{path}?utm=chat").as_str())
+    );
+    assert!(res
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.starts_with("oauthlab_session=")));
+    assert_eq!(members(&app, who).await, 0, "nobody joined");
+    // A browser keeps the cookie and comes back.
+    assert_eq!(app.get(&path).await.status(), 302);
+    assert_eq!(members(&app, who).await, 0);
+    let (status, body) = html(&app, &path).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("You joined the class"), "{body}");
+    assert_eq!(members(&app, who).await, 1);
+}
+
+#[tokio::test]
+async fn a_head_request_never_joins() {
+    let app = TestApp::spawn().await;
+    let (who, path) = class(&app).await;
+    let head = |c: &reqwest::Client, path: &str| c.head(app.url(path)).send();
+    let cookieless =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    assert_eq!(head(&cookieless, &path).await.expect("head").status(), 302);
+    app.get("/").await;
+    assert_eq!(head(&app.client, &path).await.expect("head").status(), 200);
+    assert_eq!(head(&app.client, "/join/not-a-code").await.expect("head").status(), 404);
+    assert_eq!(members(&app, who).await, 0, "nobody joined");
 }
 
 #[tokio::test]
