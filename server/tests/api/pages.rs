@@ -180,6 +180,92 @@ async fn a_head_request_never_joins() {
     assert_eq!(members(&app, who).await, 0, "nobody joined");
 }
 
+/// A plain form post (JavaScript off) to a server function; where it sends the browser.
+async fn form_post(app: &TestApp, function: &str, form: &[(&str, &str)]) -> String {
+    let res = app
+        .client
+        .post(app.url(&format!("/fn/{function}")))
+        .header("accept", "text/html")
+        .form(form)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 302, "{function}");
+    res.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn a_failed_form_post_on_the_dashboard_shows_its_error_once_without_javascript() {
+    let app = TestApp::spawn().await;
+    let store = &app.state.instructors.store;
+    let hash = app::services::instructor::hash_password("correct horse battery").expect("hash");
+    store.upsert_instructor("ada@example.org", &hash).await.expect("instructor");
+    let res = app
+        .post_json(
+            "/api/v1/instructor/login",
+            &serde_json::json!({"email": "ada@example.org", "password": "correct horse battery"}),
+        )
+        .await;
+    assert_eq!(res.status(), 204);
+    let long = "x".repeat(101);
+    let cases = [
+        ("create_class", vec![("name", "   ")], "A class needs a name of 1 to 100 characters."),
+        ("create_class", vec![("name", long.as_str())], "A class needs a name of 1 to 100 characters."),
+        ("create_class", vec![("name", "Class\u{200B}A")], "invisible formatting characters"),
+        (
+            "reset_learner",
+            vec![("learner_id", "nobody"), ("exercise", "refresh")],
+            "There is no such class or learner",
+        ),
+        (
+            "reset_class",
+            vec![("class_id", "cls_nope"), ("exercise", "refresh")],
+            "There is no such class or learner",
+        ),
+    ];
+    for (function, form, says) in cases {
+        assert_eq!(form_post(&app, function, &form).await, "/instructor", "{function}");
+        let (status, body) = html(&app, "/instructor").await;
+        assert_eq!(status, 200);
+        assert!(body.contains("role=\"alert\"") && body.contains(says), "{function} {form:?}: {body}");
+        let (_, again) = html(&app, "/instructor").await;
+        assert!(!again.contains(says), "shown once");
+    }
+}
+
+#[tokio::test]
+async fn a_failed_join_form_post_shows_its_error_on_the_join_page_without_javascript() {
+    let app = TestApp::spawn().await;
+    let (who, path) = class(&app).await;
+    app.get("/").await; // the learner's cookie
+    let code = path.trim_start_matches("/join/").to_owned();
+    for (name, says) in [
+        ("x".repeat(61), "A display name has at most 60 characters."),
+        ("Ada\u{202E}ecalevoL".to_owned(), "control characters"),
+    ] {
+        assert_eq!(form_post(&app, "join_class", &[("code", &code), ("display_name", &name)]).await, path);
+        let (status, body) = html(&app, &path).await;
+        assert_eq!(status, 200);
+        assert!(body.contains("role=\"alert\"") && body.contains(says), "{body}");
+        let (_, again) = html(&app, &path).await;
+        assert!(!again.contains(says), "shown once");
+    }
+    assert_eq!(members(&app, who).await, 1, "joined by opening the page, without a name");
+    // A code no class has: back to its page, which says so with 404.
+    assert_eq!(
+        form_post(&app, "join_class", &[("code", "no such/code"), ("display_name", "Ada")]).await,
+        "/join/no%20such%2Fcode"
+    );
+    let (status, body) = html(&app, "/join/no%20such%2Fcode").await;
+    assert_eq!(status, 404);
+    assert!(body.contains("This join link is not valid"), "{body}");
+    // And a name that is fine goes on to the exercise.
+    assert_eq!(
+        form_post(&app, "join_class", &[("code", &code), ("display_name", "Grace")]).await,
+        "/exercises/refresh"
+    );
+}
+
 #[tokio::test]
 async fn the_server_page_sets_up_the_learners_own_server_with_plain_form_posts() {
     let (app, idp) = (TestApp::spawn().await, TestApp::spawn().await);
