@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { test, expect } from './fixtures/test';
-import { addInstructor, joinAs, passSteps, setPassword, signInAndCreateClass } from './fixtures/instructor';
+import { addInstructor, joinAs, passSteps, password, setPassword, signInAndCreateClass } from './fixtures/instructor';
 
 test('the live dashboard updates rows in place: an open confirmation and a half-typed name stay', async ({ page, browser, pageErrors }) => {
   void pageErrors;
@@ -89,6 +89,57 @@ test('the dashboard works without JavaScript: sign in, create a class, a learner
     );
     const state = await (await learner.request.get('/api/v1/exercises/refresh')).json();
     expect(state.steps[0]).toEqual({ id: 'verifier', status: 'current' });
+  } finally {
+    await teacher.close();
+    await learner.close();
+  }
+});
+
+test('without JavaScript, a failed form says why on the dashboard and on the join page', async ({ browser, request }) => {
+  const email = addInstructor('nojs-errors');
+  const teacher = await browser.newContext({ javaScriptEnabled: false });
+  const learner = await browser.newContext({ javaScriptEnabled: false });
+  const errors: Error[] = [];
+  try {
+    const page = await teacher.newPage();
+    page.on('pageerror', (e) => errors.push(e));
+    const joinUrl = await signInAndCreateClass(page, email, 'Errors class', { hydrated: false });
+
+    // A class name with a zero-width space in it is refused, and the page says why, once.
+    await page.getByLabel('Class name').fill('Class\u200BA');
+    await page.getByRole('button', { name: 'Create class' }).click();
+    await expect(page.getByRole('alert')).toContainText('invisible formatting characters');
+    await page.reload();
+    await expect(page.getByRole('alert')).toHaveCount(0);
+
+    // The learner opens the join link; a name with a text-direction mark is refused, on the join page.
+    const learnerPage = await learner.newPage();
+    learnerPage.on('pageerror', (e) => errors.push(e));
+    await learnerPage.goto(joinUrl);
+    await expect(learnerPage.getByTestId('joined')).toBeVisible();
+    await learnerPage.getByLabel('Display name').fill('Ada\u202Eecalevol');
+    await learnerPage.getByRole('button', { name: 'Save and start' }).click();
+    await expect(learnerPage.getByRole('alert')).toContainText("can't contain control characters");
+    await expect(learnerPage.getByTestId('joined')).toBeVisible();
+    await learnerPage.getByLabel('Display name').fill('Grace');
+    await learnerPage.getByRole('button', { name: 'Save and start' }).click();
+    await expect(learnerPage).toHaveURL(/\/exercises\/refresh$/);
+
+    // The learner moves to another instructor's class; the dashboard, not reloaded, still lists them.
+    await page.reload();
+    const row = page.getByTestId('learner').filter({ hasText: 'Grace' });
+    await expect(row).toHaveCount(1);
+    const other = addInstructor('nojs-other');
+    expect((await request.post('/api/v1/instructor/login', { data: { email: other, password } })).status()).toBe(204);
+    const otherClass = await (await request.post('/api/v1/instructor/classes', { data: { name: 'Other class' } })).json();
+    await joinAs(learner.request, otherClass.join_url, 'Grace');
+
+    // Resetting them now fails, and the dashboard says why.
+    await row.locator('details.reset summary').click();
+    await row.getByRole('button', { name: 'Yes, reset Grace' }).click();
+    await expect(page.getByRole('alert')).toHaveText('There is no such class or learner among yours.');
+    await expect(page.getByTestId('learner').filter({ hasText: 'Grace' })).toHaveCount(0);
+    expect(errors).toEqual([]);
   } finally {
     await teacher.close();
     await learner.close();

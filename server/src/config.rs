@@ -37,7 +37,8 @@ pub enum KeysCommand {
 #[derive(Debug, Subcommand)]
 pub enum InstructorCommand {
     /// Add an instructor, or set a new password for one (ending their sessions); the
-    /// password is read from standard input. Works while the server runs.
+    /// password (10 characters to 1024 bytes) is read from standard input, asked for
+    /// without echo on a terminal. Works while the server runs.
     Add {
         /// The instructor's email address (their login).
         email: String,

@@ -31,16 +31,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if !email.contains('@') || email.len() > 254 {
                 anyhow::bail!("{email:?} is not an email address");
             }
-            let mut password = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut password)
-                .context("cannot read the password from standard input")?;
-            let password = password.trim_end_matches(['\n', '\r']);
-            if password.chars().count() < 10 {
-                anyhow::bail!("the password (read from standard input) needs at least 10 characters");
-            }
+            let password = read_new_password(&email)?;
             let db = storage::Db::open(&database).await?;
             let hash =
-                app::services::instructor::hash_password(password).map_err(|e| anyhow::anyhow!("{e}"))?;
+                app::services::instructor::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
             use app::services::instructor::InstructorStore;
             db.upsert_instructor(&email, &hash).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("instructor {email} can now sign in");
@@ -55,6 +49,82 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 practice::Lifetimes::default().access_token
             );
             Ok(())
+        }
+    }
+}
+
+/// The longest password `instructor add` takes, in bytes.
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+
+/// A new instructor's password from standard input: asked for twice, without echo, when
+/// it is a terminal; otherwise read as piped (a final line break is not part of it).
+fn read_new_password(email: &str) -> anyhow::Result<String> {
+    use std::io::{IsTerminal, Read};
+    let stdin = std::io::stdin();
+    let password = if stdin.is_terminal() {
+        eprint!("New password for {email} (not shown): ");
+        let password = rpassword::read_password().context("cannot read the password from the terminal")?;
+        check_new_password(&password).map_err(anyhow::Error::msg)?;
+        eprint!("The same password again: ");
+        let again = rpassword::read_password().context("cannot read the password from the terminal")?;
+        if again != password {
+            anyhow::bail!("the two passwords differ: nothing was changed");
+        }
+        password
+    } else {
+        // A line break may follow the longest password; one byte more tells it is too long.
+        let mut bytes = Vec::new();
+        stdin
+            .lock()
+            .take(u64::try_from(MAX_PASSWORD_BYTES + 3).unwrap_or(u64::MAX))
+            .read_to_end(&mut bytes)
+            .context("cannot read the password from standard input")?;
+        while bytes.last().is_some_and(|b| matches!(b, b'\n' | b'\r')) {
+            bytes.pop();
+        }
+        if bytes.len() > MAX_PASSWORD_BYTES {
+            anyhow::bail!(
+                "the password (read from standard input) is longer than {MAX_PASSWORD_BYTES} bytes"
+            );
+        }
+        String::from_utf8(bytes)
+            .map_err(|_| anyhow::anyhow!("the password (read from standard input) is not UTF-8 text"))?
+    };
+    check_new_password(&password).map_err(anyhow::Error::msg)?;
+    Ok(password)
+}
+
+/// Why a new password is refused, in one line.
+fn check_new_password(password: &str) -> Result<(), String> {
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(format!("the password is longer than {MAX_PASSWORD_BYTES} bytes"));
+    }
+    if password.chars().count() < 10 {
+        return Err("the password (read from standard input) needs at least 10 characters".into());
+    }
+    if password.trim().is_empty() {
+        return Err("the password (read from standard input) is only whitespace".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{check_new_password, MAX_PASSWORD_BYTES};
+
+    #[test]
+    fn a_new_password_has_10_characters_to_1024_bytes_and_not_only_whitespace() {
+        assert!(check_new_password("correct horse").is_ok());
+        assert!(check_new_password(&"é".repeat(MAX_PASSWORD_BYTES / 2)).is_ok());
+        for (bad, why) in [
+            ("short", "at least 10"),
+            ("            ", "only whitespace"),
+            (" \t \u{3000}        ", "only whitespace"),
+            (&"x".repeat(MAX_PASSWORD_BYTES + 1), "1024 bytes"),
+            (&format!("{}x", "é".repeat(MAX_PASSWORD_BYTES / 2)), "1024 bytes"),
+        ] {
+            let err = check_new_password(bad).expect_err(bad);
+            assert!(err.contains(why) && !err.contains('\n'), "{err}");
         }
     }
 }

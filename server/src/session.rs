@@ -2,10 +2,10 @@
 //! none. The learner is known by a digest of it, so the cookie is never stored.
 
 use axum::extract::{Request, State};
-use axum::http::header::SET_COOKIE;
-use axum::http::HeaderValue;
+use axum::http::header::{LOCATION, SET_COOKIE};
+use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
@@ -56,6 +56,10 @@ fn starts_no_session(path: &str) -> bool {
         )
 }
 
+/// Marks a request that came without a (well-formed) learner cookie: its answer sets one.
+#[derive(Clone, Copy, Debug)]
+pub struct NewSession;
+
 pub async fn learner_session(
     State(settings): State<SessionSettings>,
     mut req: Request,
@@ -71,6 +75,9 @@ pub async fn learner_session(
         None => (new_token(), true),
     };
     req.extensions_mut().insert(learner_of(&token));
+    if fresh {
+        req.extensions_mut().insert(NewSession);
+    }
     let mut res = next.run(req).await;
     if fresh {
         if let Ok(value) = HeaderValue::from_str(&set_cookie_value(&token, settings.secure)) {
@@ -78,6 +85,25 @@ pub async fn learner_session(
         }
     }
     res
+}
+
+/// A class's join link (`/join/<code>`) opened without the learner cookie joins nobody:
+/// link previews (Slackbot and the like) fetch it without cookies. The answer sets the
+/// cookie (see [`learner_session`]) and sends the client to the same URL; only a client
+/// that comes back with the cookie, a browser, gets the page that joins. Runs inside
+/// [`learner_session`].
+pub async fn join_link_needs_a_session(req: Request, next: Next) -> Response {
+    let opens_join_link = matches!(*req.method(), Method::GET | Method::HEAD)
+        && req.uri().path().starts_with("/join/")
+        && req.extensions().get::<NewSession>().is_some();
+    if !opens_join_link {
+        return next.run(req).await;
+    }
+    let here = req.uri().path_and_query().map_or_else(|| req.uri().path(), |p| p.as_str());
+    match HeaderValue::from_str(here) {
+        Ok(location) => (StatusCode::FOUND, [(LOCATION, location)]).into_response(),
+        Err(_) => StatusCode::BAD_REQUEST.into_response(),
+    }
 }
 
 #[cfg(test)]

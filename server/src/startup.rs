@@ -13,7 +13,7 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::trace::TraceLayer;
 
 use app::services::flash::Flash;
-use app::services::instructor::{Instructors, LoginThrottle};
+use app::services::instructor::Instructors;
 use app::services::store::Fetcher;
 use app::services::Services;
 use app::{shell, App};
@@ -23,7 +23,7 @@ use crate::http::guard::{guard, GuardState, RateLimiter};
 use crate::practice::keys::KeyRing;
 use crate::practice::Practice;
 use crate::remote::{HttpFetcher, TokenVerifier};
-use crate::session::{learner_session, SessionSettings};
+use crate::session::{join_link_needs_a_session, learner_session, SessionSettings};
 use crate::storage::{Db, ServerKey};
 
 #[derive(Clone, FromRef)]
@@ -94,11 +94,7 @@ impl AppState {
             guard: GuardState { public_origin, limiter: RateLimiter::new(settings.rate_limit) },
             session: SessionSettings { secure: settings.public_url.starts_with("https://") },
             practice,
-            instructors: Instructors {
-                store: Arc::new(db.clone()),
-                throttle: LoginThrottle::default(),
-                public_url: settings.public_url.clone(),
-            },
+            instructors: Instructors::new(Arc::new(db.clone()), &settings.public_url),
         }
     }
 }
@@ -204,6 +200,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(server_fn_errors))
         .layer(middleware::from_fn(trailing_slash))
         .layer(middleware::from_fn_with_state(state.guard.clone(), guard))
+        .layer(middleware::from_fn(join_link_needs_a_session))
         // Outside the guard, so a first response that turns a request away sets the
         // learner's cookie too.
         .layer(middleware::from_fn_with_state(state.session.clone(), learner_session))

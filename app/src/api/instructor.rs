@@ -79,6 +79,19 @@ mod ssr {
         use_context::<Services>().ok_or_else(super::super::ssr::not_set_up)
     }
 
+    /// The path of the join page for `code`, whatever was posted as the code.
+    pub fn join_path(code: &str) -> String {
+        let mut path = String::from("/join/");
+        for b in code.trim().bytes() {
+            if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+                path.push(char::from(b));
+            } else {
+                path.push_str(&format!("%{b:02X}"));
+            }
+        }
+        path
+    }
+
     pub fn set_cookie(value: &str) {
         if let (Some(res), Ok(v)) =
             (use_context::<leptos_axum::ResponseOptions>(), http::HeaderValue::from_str(value))
@@ -128,6 +141,18 @@ pub fn ago(at: Option<i64>, now: i64) -> String {
             days => format!("{days} days ago"),
         },
     }
+}
+
+/// The dashboard's path: where its forms go back to after a plain form post.
+pub const DASHBOARD: &str = "/instructor";
+/// Where the join page's form errors are kept (the page's path holds the code).
+pub const JOIN_PAGE: &str = "/join";
+
+/// Why the last plain form post (JavaScript off) from this browser back to `page` failed;
+/// shown once.
+#[server(prefix = "/fn", endpoint = "form_error")]
+pub async fn take_form_error(page: String) -> Result<Option<String>, ServerFnError> {
+    Ok(super::ssr::take_error(&page))
 }
 
 /// What the dashboard's server function answers, with 401, when nobody is signed in as
@@ -193,8 +218,8 @@ pub async fn create_class(name: String) -> Result<(), ServerFnError> {
     use ssr::*;
     let i = instructors()?;
     let who = signed_in(&i).await?;
-    super::ssr::back_to("/instructor");
-    i.create_class(who, &name).await.map_err(error)?;
+    super::ssr::back_to(DASHBOARD);
+    i.create_class(who, &name).await.map_err(|e| super::ssr::kept_for(DASHBOARD, error(e)))?;
     Ok(())
 }
 
@@ -204,8 +229,10 @@ pub async fn reset_learner(learner_id: String, exercise: String) -> Result<(), S
     use ssr::*;
     let i = instructors()?;
     let who = signed_in(&i).await?;
-    super::ssr::back_to("/instructor");
-    i.reset_learner(&services()?, who, &learner_id, &exercise).await.map_err(error)
+    super::ssr::back_to(DASHBOARD);
+    i.reset_learner(&services()?, who, &learner_id, &exercise)
+        .await
+        .map_err(|e| super::ssr::kept_for(DASHBOARD, error(e)))
 }
 
 /// Reset every learner of a class, in one exercise or in `all`.
@@ -214,30 +241,68 @@ pub async fn reset_class(class_id: String, exercise: String) -> Result<(), Serve
     use ssr::*;
     let i = instructors()?;
     let who = signed_in(&i).await?;
-    super::ssr::back_to("/instructor");
-    i.reset_class(&services()?, who, &class_id, &exercise).await.map_err(error)
+    super::ssr::back_to(DASHBOARD);
+    i.reset_class(&services()?, who, &class_id, &exercise)
+        .await
+        .map_err(|e| super::ssr::kept_for(DASHBOARD, error(e)))
 }
 
-/// Opening a join link joins the class; returns the class's name.
-#[server(prefix = "/fn", endpoint = "join_class")]
-pub async fn join_class(code: String, display_name: Option<String>) -> Result<bool, ServerFnError> {
+/// Opening a join link joins the class: `false` when no class has the code. A HEAD
+/// request (a link preview asking what the page is) never joins. A client without the
+/// learner cookie does not get this far: the server sends it back with one first.
+#[server(prefix = "/fn", endpoint = "open_join_link")]
+pub async fn open_join_link(code: String) -> Result<bool, ServerFnError> {
     use crate::services::instructor::InstructorError;
     use ssr::*;
     let (_, learner) = super::ssr::context()?;
-    let joined = instructors()?.join(&learner, &code, display_name.as_deref()).await;
-    if display_name.is_some() {
-        super::ssr::back_to("/exercises/refresh");
-    }
-    match joined {
+    let join = use_context::<http::request::Parts>().is_none_or(|p| p.method != http::Method::HEAD);
+    match instructors()?.open_join_link(&learner, &code, join).await {
         Ok(()) => Ok(true),
         Err(InstructorError::NotFound) => Ok(false),
         Err(err) => Err(error(err)),
     }
 }
 
+/// The join page's form: join the class with a display name (optional). A plain form
+/// post goes on to the exercise, or back to the join page, which then says what failed.
+#[server(prefix = "/fn", endpoint = "join_class")]
+pub async fn join_class(code: String, display_name: Option<String>) -> Result<(), ServerFnError> {
+    use crate::services::instructor::InstructorError;
+    use ssr::*;
+    let (_, learner) = super::ssr::context()?;
+    match instructors()?.join(&learner, &code, display_name.as_deref()).await {
+        Ok(()) => {
+            super::ssr::back_to("/exercises/refresh");
+            Ok(())
+        }
+        Err(err) => {
+            super::ssr::back_to(&join_path(&code));
+            let err = match err {
+                InstructorError::NotFound => super::ssr::fail(http::StatusCode::NOT_FOUND, NOT_A_JOIN_LINK),
+                err => error(err),
+            };
+            Err(super::ssr::kept_for(JOIN_PAGE, err))
+        }
+    }
+}
+
+/// What a learner is told about a code no class has.
+pub const NOT_A_JOIN_LINK: &str =
+    "This join link is not valid: ask your instructor for the class's current link.";
+
 #[cfg(test)]
 mod tests {
     use super::ago;
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn the_join_page_of_a_posted_code_keeps_a_real_code_and_encodes_anything_else() {
+        use super::ssr::join_path;
+        assert_eq!(join_path(" AbC-d_9xYz12 "), "/join/AbC-d_9xYz12");
+        assert_eq!(join_path("no such/code"), "/join/no%20such%2Fcode");
+        assert_eq!(join_path("../x?y#z"), "/join/%2E%2E%2Fx%3Fy%23z");
+        assert_eq!(join_path("é"), "/join/%C3%A9");
+    }
 
     #[test]
     fn last_activity_reads_as_people_say_it() {

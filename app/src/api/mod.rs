@@ -75,6 +75,26 @@ pub(crate) mod ssr {
         }
     }
 
+    /// A plain form post (JavaScript off) that failed is sent back (see [`back_to`]) to
+    /// `page`, which shows `err` once: it is kept for this browser in
+    /// [`crate::services::flash::Flash`], never put in the URL. A hydrated page shows the
+    /// error in place, and nothing is kept.
+    pub fn kept_for(page: &str, err: ServerFnError) -> ServerFnError {
+        if is_form_post() {
+            let learner = use_context::<http::request::Parts>().as_ref().and_then(learner_from_parts);
+            if let (Some(services), Some(learner)) = (use_context::<Services>(), learner) {
+                services.flash.put_error(&learner, page, super::error_message(&err));
+            }
+        }
+        err
+    }
+
+    /// The error a failed plain form post left for `page`, if any; shown once.
+    pub fn take_error(page: &str) -> Option<String> {
+        let learner = use_context::<http::request::Parts>().as_ref().and_then(learner_from_parts)?;
+        use_context::<Services>()?.flash.take_error(&learner, page)
+    }
+
     /// An error with the HTTP status it deserves (server functions otherwise answer every
     /// error with 500). A plain form post keeps its redirect to the page that explains.
     pub fn fail(status: StatusCode, message: impl Into<String>) -> ServerFnError {

@@ -6,9 +6,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use oauthlab::exercises::refresh::Step;
 
+use crate::api::error_message;
 use crate::api::instructor::{
-    get_dashboard, is_signed_out, ClassView, CreateClass, InstructorLogin, InstructorLogout, LearnerView,
-    ResetClass, ResetLearner,
+    get_dashboard, is_signed_out, take_form_error, ClassView, CreateClass, InstructorLogin, InstructorLogout,
+    LearnerView, ResetClass, ResetLearner, DASHBOARD,
 };
 
 /// How often a hydrated dashboard refreshes itself.
@@ -36,9 +37,11 @@ pub fn InstructorPage() -> impl IntoView {
         },
         |_| get_dashboard(),
     );
+    // Why the last plain form post (JavaScript off) failed: kept on the server, shown once.
+    let form_error = Resource::new(|| (), |()| take_form_error(DASHBOARD.to_owned()));
     let query = use_query_map();
     let login_error = move || {
-        login.value().get().and_then(|r| r.err()).map(|e| e.to_string()).or_else(|| {
+        login.value().get().and_then(|r| r.err()).map(|e| error_message(&e)).or_else(|| {
             query.with(|q| q.get("login_error")).map(|code| match code.as_str() {
                 "throttled" => "Too many failed logins: wait a few minutes and try again.".to_owned(),
                 _ => "Wrong email or password.".to_owned(),
@@ -50,13 +53,14 @@ pub fn InstructorPage() -> impl IntoView {
             .into_iter()
             .flatten()
             .find_map(|r| r.err())
-            .map(|e| e.to_string())
+            .map(|e| error_message(&e))
     };
 
     view! {
         <Title text="Instructors"/>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
+                let form_error = form_error.await.ok().flatten();
                 match dashboard.await {
                     // Not signed in as an instructor: the page says so with 401.
                     Err(err) if is_signed_out(&err) => Either::Left({
@@ -80,11 +84,11 @@ pub fn InstructorPage() -> impl IntoView {
                         }.into_any()
                     }),
                     Err(err) => Either::Left(view! {
-                        <p class="error-box" role="alert">{format!("The dashboard could not load: {err}")}</p>
+                        <p class="error-box" role="alert">{format!("The dashboard could not load: {}", error_message(&err))}</p>
                     }.into_any()),
                     Ok(classes) => Either::Right(view! {
                         <Dashboard classes create logout reset_learner reset_class signed_out=Callback::new(move |()| dashboard.refetch())/>
-                        {action_error().map(|e| view! { <p class="error-box" role="alert">{e}</p> })}
+                        {action_error().or(form_error).map(|e| view! { <p class="error-box" role="alert">{e}</p> })}
                     }),
                 }
             })}

@@ -3,19 +3,23 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::instructor::{join_class, JoinClass};
+use crate::api::error_message;
+use crate::api::instructor::{open_join_link, take_form_error, JoinClass, JOIN_PAGE};
 
 /// A class's join link: opening it joins the class; the learner may then set a name.
 #[component]
 pub fn JoinPage() -> impl IntoView {
     let params = use_params_map();
     let code = move || params.with(|p| p.get("code")).unwrap_or_default();
-    let joined = Resource::new(code, |code| join_class(code, None));
+    let joined = Resource::new(code, open_join_link);
     let set_name = ServerAction::<JoinClass>::new();
+    // Why the form failed after a plain form post (JavaScript off): shown once.
+    let form_error = Resource::new(|| (), |()| take_form_error(JOIN_PAGE.to_owned()));
     view! {
         <Title text="Join a class"/>
         <Suspense fallback=|| view! { <p class="loading">"Joining…"</p> }>
             {move || Suspend::new(async move {
+                let form_error = form_error.await.ok().flatten();
                 match joined.await {
                     Ok(true) => Either::Left(view! {
                         <section class="panel" data-testid="joined">
@@ -27,18 +31,26 @@ pub fn JoinPage() -> impl IntoView {
                                 <input id="display-name" name="display_name" maxlength="60" autocomplete="nickname"/>
                                 <button class="button" type="submit">"Save and start"</button>
                             </ActionForm>
-                            {move || set_name.value().get().map(|r| match r {
-                                Ok(_) => Either::Left(view! { <p class="done-box">"Saved. "<a href="/exercises/refresh">"Start the exercise"</a></p> }),
-                                Err(e) => Either::Right(view! { <p class="error-box">{e.to_string()}</p> }),
-                            })}
+                            {move || match set_name.value().get() {
+                                Some(Ok(())) => Some(Either::Left(view! { <p class="done-box">"Saved. "<a href="/exercises/refresh">"Start the exercise"</a></p> })),
+                                Some(Err(e)) => Some(Either::Right(view! { <p class="error-box" role="alert">{error_message(&e)}</p> })),
+                                None => form_error.clone().map(|e| Either::Right(view! { <p class="error-box" role="alert">{e}</p> })),
+                            }}
                             <p><a href="/exercises/refresh">"Go to the Refresh Tokens exercise"</a></p>
                         </section>
                     }),
-                    Ok(false) => Either::Right(view! {
+                    Ok(false) => Either::Right({
+                        // An unknown code: the friendly page, with 404.
+                        #[cfg(feature = "ssr")]
+                        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+                            res.set_status(http::StatusCode::NOT_FOUND);
+                        }
+                        view! {
                         <section class="panel"><h1>"This join link is not valid"</h1>
                             <p>"Ask your instructor for the class's current link."</p></section>
-                    }.into_any()),
-                    Err(e) => Either::Right(view! { <p class="error-box">{e.to_string()}</p> }.into_any()),
+                        }.into_any()
+                    }),
+                    Err(e) => Either::Right(view! { <p class="error-box" role="alert">{error_message(&e)}</p> }.into_any()),
                 }
             })}
         </Suspense>

@@ -185,18 +185,24 @@ async fn class_reset_post(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// A CSV field, quoted when needed, with formula characters defused for spreadsheets.
+/// A CSV field, quoted when needed.
 fn csv_field(value: &str) -> String {
-    // OWASP's list of characters a spreadsheet reads as the start of a formula.
-    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
     if value.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", value.replace('"', "\"\""))
     } else {
-        value
+        value.to_owned()
+    }
+}
+
+/// A free-text CSV field (a name someone typed), with formula characters defused for
+/// spreadsheets. Not for ids: they hold only safe characters, and base64url ones may start
+/// with `-`, which must stay as it is for the id to be used again.
+fn csv_text(value: &str) -> String {
+    // OWASP's list of characters a spreadsheet reads as the start of a formula.
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        csv_field(&format!("'{value}"))
+    } else {
+        csv_field(value)
     }
 }
 
@@ -230,7 +236,7 @@ async fn class_csv_get(
         csv.push_str(&format!(
             "{},{},refresh,{},{},{}\r\n",
             csv_field(&l.learner_id),
-            csv_field(l.display_name.as_deref().unwrap_or("")),
+            csv_text(l.display_name.as_deref().unwrap_or("")),
             p.steps_passed,
             p.completed,
             p.updated_at.map(utc_timestamp).unwrap_or_default()
@@ -267,7 +273,7 @@ async fn join_post(
 
 #[cfg(test)]
 mod tests {
-    use super::csv_field;
+    use super::{csv_field, csv_text};
 
     #[test]
     fn timestamps_are_iso_8601_utc() {
@@ -284,12 +290,19 @@ mod tests {
     }
 
     #[test]
-    fn csv_fields_are_quoted_and_formulas_defused() {
-        assert_eq!(csv_field("Ada"), "Ada");
-        assert_eq!(csv_field("Lovelace, Ada"), "\"Lovelace, Ada\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=SUM(A1)"), "'=SUM(A1)");
-        assert_eq!(csv_field("\t=1+1"), "'\t=1+1");
-        assert_eq!(csv_field("\r=1"), "\"'\r=1\"");
+    fn csv_text_is_quoted_and_formulas_defused() {
+        assert_eq!(csv_text("Ada"), "Ada");
+        assert_eq!(csv_text("Lovelace, Ada"), "\"Lovelace, Ada\"");
+        assert_eq!(csv_text("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_text("=SUM(A1)"), "'=SUM(A1)");
+        assert_eq!(csv_text("-2+3"), "'-2+3");
+        assert_eq!(csv_text("\t=1+1"), "'\t=1+1");
+        assert_eq!(csv_text("\r=1"), "\"'\r=1\"");
+    }
+
+    #[test]
+    fn csv_ids_are_kept_as_they_are() {
+        assert_eq!(csv_field("-NKd3xQ_aZ09-bc"), "-NKd3xQ_aZ09-bc");
+        assert_eq!(csv_field("cls_a,b"), "\"cls_a,b\"");
     }
 }

@@ -16,7 +16,8 @@ fn add_instructor(app: &TestApp, email: &str, password: &str) -> (i32, String) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
-    child.stdin.take().expect("stdin").write_all(format!("{password}\n").as_bytes()).expect("write");
+    // The command may stop reading early (a password too long): what it says is the test.
+    let _ = child.stdin.take().expect("stdin").write_all(format!("{password}\n").as_bytes());
     let out = child.wait_with_output().expect("wait");
     (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
 }
@@ -67,6 +68,33 @@ async fn instructor_add_reads_the_password_from_stdin_and_the_instructor_can_sig
     let (code, stderr) = add_instructor(&app, "ada@example.org", "short");
     assert_ne!(code, 0);
     assert!(stderr.starts_with("oauthlab: ") && stderr.trim_end().lines().count() == 1, "{stderr}");
+}
+
+#[tokio::test]
+async fn instructor_add_refuses_a_blank_or_overlong_password_in_one_line() {
+    let app = TestApp::spawn().await;
+    let long = "x".repeat(1025);
+    let huge = "x".repeat(1 << 20);
+    for (password, why) in [
+        ("              ", "only whitespace"),
+        (long.as_str(), "longer than 1024 bytes"),
+        (huge.as_str(), "longer than 1024 bytes"),
+    ] {
+        let (code, stderr) = add_instructor(&app, "ada@example.org", password);
+        assert_ne!(code, 0);
+        assert!(stderr.starts_with("oauthlab: ") && stderr.trim_end().lines().count() == 1, "{stderr}");
+        assert!(stderr.contains(why), "{stderr}");
+    }
+    let longest = "y".repeat(1024);
+    let (code, stderr) = add_instructor(&app, "ada@example.org", &longest);
+    assert_eq!(code, 0, "{stderr}");
+    let res = client()
+        .post(app.url("/api/v1/instructor/login"))
+        .json(&json!({"email": "ada@example.org", "password": longest}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(res.status(), 204);
 }
 
 #[tokio::test]
@@ -143,6 +171,47 @@ async fn failed_logins_are_rate_limited() {
 }
 
 #[tokio::test]
+async fn wrong_passwords_from_elsewhere_do_not_lock_the_instructor_out() {
+    let app = TestApp::spawn().await;
+    instructor(&app, "ada@example.org").await;
+    // Another address on the loopback network: 127.0.0.2.
+    let elsewhere = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .build()
+        .expect("client");
+    let login = |c: &reqwest::Client, password: &str| {
+        c.post(app.url("/api/v1/instructor/login"))
+            .json(&json!({"email": "ada@example.org", "password": password}))
+            .send()
+    };
+    for _ in 0..5 {
+        assert_eq!(login(&elsewhere, "nope nope nope").await.expect("post").status(), 401);
+    }
+    assert_eq!(login(&elsewhere, PASSWORD).await.expect("post").status(), 429, "the guesser waits");
+    assert_eq!(login(&client(), PASSWORD).await.expect("post").status(), 204, "the instructor does not");
+}
+
+#[tokio::test]
+async fn parallel_wrong_logins_get_no_more_tries_than_the_limit() {
+    let app = TestApp::spawn().await;
+    instructor(&app, "ada@example.org").await;
+    let attempts = (0..60).map(|_| {
+        client()
+            .post(app.url("/api/v1/instructor/login"))
+            .json(&json!({"email": "ada@example.org", "password": "nope nope nope"}))
+            .send()
+    });
+    let mut statuses = Vec::new();
+    for handle in attempts.map(tokio::spawn).collect::<Vec<_>>() {
+        statuses.push(handle.await.expect("join").expect("post").status().as_u16());
+    }
+    // A 401 is a password that was checked; the rest were turned away before.
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    assert!(checked <= 5, "{checked} passwords checked: {statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 401 || *s == 429), "{statuses:?}");
+}
+
+#[tokio::test]
 async fn one_client_trying_many_emails_is_rate_limited_too() {
     let app = TestApp::spawn().await;
     instructor(&app, "ada@example.org").await;
@@ -190,6 +259,20 @@ async fn a_login_renews_the_session_and_logout_ends_it() {
     assert_eq!(old.status(), 401, "the earlier session ended at the new login");
     assert_eq!(c.post(app.url("/api/v1/instructor/logout")).send().await.expect("logout").status(), 204);
     assert_eq!(c.get(app.url("/api/v1/instructor/classes")).send().await.expect("get").status(), 401);
+}
+
+#[tokio::test]
+async fn a_failed_login_does_not_end_the_session_the_browser_has() {
+    let app = TestApp::spawn().await;
+    let c = instructor(&app, "ada@example.org").await;
+    let res = c
+        .post(app.url("/api/v1/instructor/login"))
+        .json(&json!({"email": "ada@example.org", "password": "a typo in it"}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(res.status(), 401);
+    assert_eq!(c.get(app.url("/api/v1/instructor/classes")).send().await.expect("get").status(), 200);
 }
 
 #[tokio::test]
@@ -353,6 +436,57 @@ async fn the_class_progress_exports_as_csv() {
     assert!(lines[1].ends_with('Z'), "updated_at in ISO 8601 UTC: {csv}");
 }
 
+/// A learner's browser whose learner id starts with `-`, as one in 64 do.
+fn learner_with_a_dash() -> (reqwest::Client, String) {
+    let (token, id) = std::iter::repeat_with(server::session::new_token)
+        .map(|t| {
+            let id = server::session::learner_of(&t).0;
+            (t, id)
+        })
+        .find(|(_, id)| id.starts_with('-'))
+        .expect("one in 64 tokens");
+    let cookie = format!("{}={token}", server::session::COOKIE_NAME);
+    let c = reqwest::Client::builder()
+        .default_headers(crate::helpers::headers(&[("cookie", &cookie)]))
+        .build()
+        .expect("client");
+    (c, id)
+}
+
+#[tokio::test]
+async fn the_csv_keeps_a_learner_id_that_starts_with_a_dash_usable() {
+    let app = TestApp::spawn().await;
+    let c = instructor(&app, "ada@example.org").await;
+    let class = create_class(&app, &c, "Workshop").await;
+    let class_id = class["class_id"].as_str().expect("id");
+    let (learner, id) = learner_with_a_dash();
+    let res = learner
+        .post(app.url("/api/v1/classes/join"))
+        .json(&json!({"code": join_code(&class), "display_name": "-2+3"}))
+        .send()
+        .await
+        .expect("join");
+    assert_eq!(res.status(), 204);
+    let csv = c
+        .get(app.url(&format!("/api/v1/instructor/classes/{class_id}/progress.csv")))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("text");
+    let row = csv.lines().nth(1).expect("a row");
+    assert!(row.starts_with(&format!("{id},'-2+3,refresh,")), "the id as it is, the name defused: {csv}");
+    let listed = row.split(',').next().expect("id");
+    let res = c
+        .post(app.url(&format!("/api/v1/instructor/learners/{listed}/reset")))
+        .json(&json!({"exercise": "refresh"}))
+        .send()
+        .await
+        .expect("reset");
+    assert_eq!(res.status(), 204, "the id from the CSV finds the learner");
+}
+
 #[tokio::test]
 async fn joining_needs_a_real_code_and_a_short_name() {
     let app = TestApp::spawn().await;
@@ -375,9 +509,25 @@ async fn joining_needs_a_real_code_and_a_short_name() {
         let body: Value = res.json().await.expect("json");
         assert!(body["message"].as_str().is_some_and(|m| m.contains("control characters")), "{body}");
     }
-    for name in ["  ", "Class\u{2066}A"] {
+    for name in ["  ", "Class\u{2066}A", "\u{200B}", "Class\u{200B}A", "\u{FEFF}Class"] {
         assert_eq!(post_class(&app, &c, name).await.status(), 400, "{name:?}");
     }
+}
+
+#[tokio::test]
+async fn names_with_invisible_characters_are_refused_and_a_blank_one_is_no_name() {
+    let app = TestApp::spawn().await;
+    let c = instructor(&app, "ada@example.org").await;
+    let class = create_class(&app, &c, "Workshop").await;
+    for name in ["Ada\u{200B}", "A\u{200C}da", "A\u{200D}da", "Ada\u{2060}", "\u{FEFF}Ada", "Ada\u{061C}"] {
+        let res = app
+            .post_json("/api/v1/classes/join", &json!({"code": join_code(&class), "display_name": name}))
+            .await;
+        assert_eq!(res.status(), 400, "{name:?}");
+    }
+    join(&app, &join_code(&class), " \u{200B}\u{3164} ").await;
+    let list: Value = learners(&app, &c, "").await.json().await.expect("json");
+    assert_eq!(list[0]["display_name"], Value::Null, "an invisible name is no name");
 }
 
 #[tokio::test]

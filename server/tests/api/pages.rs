@@ -144,9 +144,8 @@ async fn the_instructor_page_asks_for_a_sign_in_first() {
     assert!(!body.contains("Your classes"));
 }
 
-#[tokio::test]
-async fn opening_a_join_link_joins_the_class() {
-    let app = TestApp::spawn().await;
+/// An instructor and a class, made directly; the class's join path.
+async fn class(app: &TestApp) -> (app::services::instructor::InstructorId, String) {
     let who = app
         .state
         .instructors
@@ -155,14 +154,153 @@ async fn opening_a_join_link_joins_the_class() {
         .await
         .expect("instructor");
     let class = app.state.instructors.create_class(who, "Workshop").await.expect("class");
-    let path = class.join_url.trim_start_matches(&app.base).to_owned();
+    (who, class.join_url.trim_start_matches(&app.base).to_owned())
+}
+
+async fn members(app: &TestApp, who: app::services::instructor::InstructorId) -> usize {
+    app.state.instructors.learners(who, None).await.expect("learners").len()
+}
+
+#[tokio::test]
+async fn opening_a_join_link_joins_the_class() {
+    let app = TestApp::spawn().await;
+    let (who, path) = class(&app).await;
+    app.get("/").await; // the learner's cookie
     let (status, body) = html(&app, &path).await;
     assert_eq!(status, 200);
     assert!(body.contains("You joined the class"), "{body}");
-    let learners = app.state.instructors.learners(who, None).await.expect("learners");
-    assert_eq!(learners.len(), 1);
-    let (_, body) = html(&app, "/join/not-a-code").await;
-    assert!(body.contains("not valid"));
+    assert_eq!(members(&app, who).await, 1);
+    let (status, body) = html(&app, "/join/not-a-code").await;
+    assert_eq!(status, 404);
+    assert!(body.contains("This join link is not valid"), "{body}");
+}
+
+#[tokio::test]
+async fn a_join_link_opened_without_the_cookie_sets_it_and_joins_only_when_the_client_comes_back() {
+    let app = TestApp::spawn().await;
+    let (who, path) = class(&app).await;
+    // A link preview: no cookies kept.
+    let preview =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let res = preview.get(app.url(&format!("{path}?utm=chat"))).send().await.expect("get");
+    assert_eq!(res.status(), 302);
+    assert_eq!(
+        res.headers().get("location").and_then(|v| v.to_str().ok()),
+        Some(format!("{path}?utm=chat").as_str())
+    );
+    assert!(res
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.starts_with("oauthlab_session=")));
+    assert_eq!(members(&app, who).await, 0, "nobody joined");
+    // A browser keeps the cookie and comes back.
+    assert_eq!(app.get(&path).await.status(), 302);
+    assert_eq!(members(&app, who).await, 0);
+    let (status, body) = html(&app, &path).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("You joined the class"), "{body}");
+    assert_eq!(members(&app, who).await, 1);
+}
+
+#[tokio::test]
+async fn a_head_request_never_joins() {
+    let app = TestApp::spawn().await;
+    let (who, path) = class(&app).await;
+    let head = |c: &reqwest::Client, path: &str| c.head(app.url(path)).send();
+    let cookieless =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    assert_eq!(head(&cookieless, &path).await.expect("head").status(), 302);
+    app.get("/").await;
+    assert_eq!(head(&app.client, &path).await.expect("head").status(), 200);
+    assert_eq!(head(&app.client, "/join/not-a-code").await.expect("head").status(), 404);
+    assert_eq!(members(&app, who).await, 0, "nobody joined");
+}
+
+/// A plain form post (JavaScript off) to a server function; where it sends the browser.
+async fn form_post(app: &TestApp, function: &str, form: &[(&str, &str)]) -> String {
+    let res = app
+        .client
+        .post(app.url(&format!("/fn/{function}")))
+        .header("accept", "text/html")
+        .form(form)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 302, "{function}");
+    res.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn a_failed_form_post_on_the_dashboard_shows_its_error_once_without_javascript() {
+    let app = TestApp::spawn().await;
+    let store = &app.state.instructors.store;
+    let hash = app::services::instructor::hash_password("correct horse battery").expect("hash");
+    store.upsert_instructor("ada@example.org", &hash).await.expect("instructor");
+    let res = app
+        .post_json(
+            "/api/v1/instructor/login",
+            &serde_json::json!({"email": "ada@example.org", "password": "correct horse battery"}),
+        )
+        .await;
+    assert_eq!(res.status(), 204);
+    let long = "x".repeat(101);
+    let cases = [
+        ("create_class", vec![("name", "   ")], "A class needs a name of 1 to 100 characters."),
+        ("create_class", vec![("name", long.as_str())], "A class needs a name of 1 to 100 characters."),
+        ("create_class", vec![("name", "Class\u{200B}A")], "invisible formatting characters"),
+        (
+            "reset_learner",
+            vec![("learner_id", "nobody"), ("exercise", "refresh")],
+            "There is no such class or learner",
+        ),
+        (
+            "reset_class",
+            vec![("class_id", "cls_nope"), ("exercise", "refresh")],
+            "There is no such class or learner",
+        ),
+    ];
+    for (function, form, says) in cases {
+        assert_eq!(form_post(&app, function, &form).await, "/instructor", "{function}");
+        let (status, body) = html(&app, "/instructor").await;
+        assert_eq!(status, 200);
+        assert!(body.contains("role=\"alert\"") && body.contains(says), "{function} {form:?}: {body}");
+        let (_, again) = html(&app, "/instructor").await;
+        assert!(!again.contains(says), "shown once");
+    }
+}
+
+#[tokio::test]
+async fn a_failed_join_form_post_shows_its_error_on_the_join_page_without_javascript() {
+    let app = TestApp::spawn().await;
+    let (who, path) = class(&app).await;
+    app.get("/").await; // the learner's cookie
+    let code = path.trim_start_matches("/join/").to_owned();
+    for (name, says) in [
+        ("x".repeat(61), "A display name has at most 60 characters."),
+        ("Ada\u{202E}ecalevoL".to_owned(), "control characters"),
+    ] {
+        assert_eq!(form_post(&app, "join_class", &[("code", &code), ("display_name", &name)]).await, path);
+        let (status, body) = html(&app, &path).await;
+        assert_eq!(status, 200);
+        assert!(body.contains("role=\"alert\"") && body.contains(says), "{body}");
+        let (_, again) = html(&app, &path).await;
+        assert!(!again.contains(says), "shown once");
+    }
+    assert_eq!(members(&app, who).await, 1, "joined by opening the page, without a name");
+    // A code no class has: back to its page, which says so with 404.
+    assert_eq!(
+        form_post(&app, "join_class", &[("code", "no such/code"), ("display_name", "Ada")]).await,
+        "/join/no%20such%2Fcode"
+    );
+    let (status, body) = html(&app, "/join/no%20such%2Fcode").await;
+    assert_eq!(status, 404);
+    assert!(body.contains("This join link is not valid"), "{body}");
+    // And a name that is fine goes on to the exercise.
+    assert_eq!(
+        form_post(&app, "join_class", &[("code", &code), ("display_name", "Grace")]).await,
+        "/exercises/refresh"
+    );
 }
 
 #[tokio::test]
