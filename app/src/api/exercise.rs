@@ -23,12 +23,13 @@ pub async fn check_step(step: String, input: String) -> Result<ExerciseData, Ser
     let (services, learner) = context()?;
     let step = Step::from_slug(&step)
         .ok_or_else(|| fail(http::StatusCode::NOT_FOUND, format!("There is no step called {step:?}.")))?;
-    back_to(&format!("{PAGE}#step-{}", step.slug()));
-    match services.check_step(&learner, step, &input).await {
-        Ok(_) | Err(crate::services::ServiceError::Locked(_)) => {}
-        Err(err) => return Err(service_error(err)),
-    }
-    services.exercise_page(&learner).await.map_err(store_error)
+    let result = match services.check_step(&learner, step, &input).await {
+        Ok(_) | Err(crate::services::ServiceError::Locked(_)) => {
+            services.exercise_page(&learner).await.map_err(store_error)
+        }
+        Err(err) => Err(service_error(err)),
+    };
+    back_to(&format!("{PAGE}#step-{}", step.slug()), result)
 }
 
 /// *Generate Random String*.
@@ -36,9 +37,11 @@ pub async fn check_step(step: String, input: String) -> Result<ExerciseData, Ser
 pub async fn generate_verifier() -> Result<ExerciseData, ServerFnError> {
     use super::ssr::{back_to, context, service_error, store_error};
     let (services, learner) = context()?;
-    back_to(&format!("{PAGE}#step-verifier"));
-    services.generate_verifier(&learner).await.map_err(service_error)?;
-    services.exercise_page(&learner).await.map_err(store_error)
+    let result = match services.generate_verifier(&learner).await {
+        Ok(_) => services.exercise_page(&learner).await.map_err(store_error),
+        Err(err) => Err(service_error(err)),
+    };
+    back_to(&format!("{PAGE}#step-verifier"), result)
 }
 
 /// *Calculate Hash*.
@@ -46,12 +49,13 @@ pub async fn generate_verifier() -> Result<ExerciseData, ServerFnError> {
 pub async fn calculate_hash() -> Result<ExerciseData, ServerFnError> {
     use super::ssr::{back_to, context, service_error, store_error};
     let (services, learner) = context()?;
-    back_to(&format!("{PAGE}#step-challenge"));
-    match services.calculate_hash(&learner).await {
-        Ok(_) | Err(crate::services::ServiceError::Locked(_)) => {}
-        Err(err) => return Err(service_error(err)),
-    }
-    services.exercise_page(&learner).await.map_err(store_error)
+    let result = match services.calculate_hash(&learner).await {
+        Ok(_) | Err(crate::services::ServiceError::Locked(_)) => {
+            services.exercise_page(&learner).await.map_err(store_error)
+        }
+        Err(err) => Err(service_error(err)),
+    };
+    back_to(&format!("{PAGE}#step-challenge"), result)
 }
 
 /// *Reset*, once confirmed.
@@ -59,7 +63,9 @@ pub async fn calculate_hash() -> Result<ExerciseData, ServerFnError> {
 pub async fn reset_exercise() -> Result<ExerciseData, ServerFnError> {
     use super::ssr::{back_to, context, store_error};
     let (services, learner) = context()?;
-    back_to(PAGE);
-    services.reset(&learner).await.map_err(store_error)?;
-    services.exercise_page(&learner).await.map_err(store_error)
+    let result = match services.reset(&learner).await {
+        Ok(_) => services.exercise_page(&learner).await,
+        Err(err) => Err(err),
+    };
+    back_to(PAGE, result.map_err(store_error))
 }

@@ -79,19 +79,6 @@ mod ssr {
         use_context::<Services>().ok_or_else(super::super::ssr::not_set_up)
     }
 
-    /// The path of the join page for `code`, whatever was posted as the code.
-    pub fn join_path(code: &str) -> String {
-        let mut path = String::from("/join/");
-        for b in code.trim().bytes() {
-            if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
-                path.push(char::from(b));
-            } else {
-                path.push_str(&format!("%{b:02X}"));
-            }
-        }
-        path
-    }
-
     pub fn set_cookie(value: &str) {
         if let (Some(res), Ok(v)) =
             (use_context::<leptos_axum::ResponseOptions>(), http::HeaderValue::from_str(value))
@@ -145,15 +132,6 @@ pub fn ago(at: Option<i64>, now: i64) -> String {
 
 /// The dashboard's path: where its forms go back to after a plain form post.
 pub const DASHBOARD: &str = "/instructor";
-/// Where the join page's form errors are kept (the page's path holds the code).
-pub const JOIN_PAGE: &str = "/join";
-
-/// Why the last plain form post (JavaScript off) from this browser back to `page` failed;
-/// shown once.
-#[server(prefix = "/fn", endpoint = "form_error")]
-pub async fn take_form_error(page: String) -> Result<Option<String>, ServerFnError> {
-    Ok(super::ssr::take_error(&page))
-}
 
 /// What the dashboard's server function answers, with 401, when nobody is signed in as
 /// an instructor.
@@ -179,7 +157,7 @@ pub async fn get_dashboard() -> Result<Vec<ClassView>, ServerFnError> {
 
 #[server(prefix = "/fn", endpoint = "instructor_login")]
 pub async fn instructor_login(email: String, password: String) -> Result<(), ServerFnError> {
-    use crate::services::instructor::{InstructorError, SESSION_SECONDS};
+    use crate::services::instructor::SESSION_SECONDS;
     use ssr::*;
     let i = instructors()?;
     let client = use_context::<http::request::Parts>().and_then(|p| {
@@ -188,14 +166,8 @@ pub async fn instructor_login(email: String, password: String) -> Result<(), Ser
     match i.login(&email, &password, cookie().as_deref(), client).await {
         Ok(token) => {
             set_cookie(&i.cookie(&token, SESSION_SECONDS));
-            super::ssr::back_to("/instructor");
+            super::ssr::go_to(DASHBOARD);
             Ok(())
-        }
-        Err(err @ (InstructorError::BadCredentials | InstructorError::TooManyAttempts(_))) => {
-            let code =
-                if matches!(err, InstructorError::BadCredentials) { "credentials" } else { "throttled" };
-            super::ssr::back_to(&format!("/instructor?login_error={code}"));
-            Err(error(err))
         }
         Err(err) => Err(error(err)),
     }
@@ -209,7 +181,7 @@ pub async fn instructor_logout() -> Result<(), ServerFnError> {
         i.logout(&token).await.map_err(error)?;
     }
     set_cookie(&i.cookie("", 0));
-    super::ssr::back_to("/instructor");
+    super::ssr::go_to(DASHBOARD);
     Ok(())
 }
 
@@ -218,9 +190,7 @@ pub async fn create_class(name: String) -> Result<(), ServerFnError> {
     use ssr::*;
     let i = instructors()?;
     let who = signed_in(&i).await?;
-    super::ssr::back_to(DASHBOARD);
-    i.create_class(who, &name).await.map_err(|e| super::ssr::kept_for(DASHBOARD, error(e)))?;
-    Ok(())
+    super::ssr::back_to(DASHBOARD, i.create_class(who, &name).await.map(drop).map_err(error))
 }
 
 /// Reset one learner's progress in one exercise (its slug) or in `all`.
@@ -229,10 +199,8 @@ pub async fn reset_learner(learner_id: String, exercise: String) -> Result<(), S
     use ssr::*;
     let i = instructors()?;
     let who = signed_in(&i).await?;
-    super::ssr::back_to(DASHBOARD);
-    i.reset_learner(&services()?, who, &learner_id, &exercise)
-        .await
-        .map_err(|e| super::ssr::kept_for(DASHBOARD, error(e)))
+    let result = i.reset_learner(&services()?, who, &learner_id, &exercise).await;
+    super::ssr::back_to(DASHBOARD, result.map_err(error))
 }
 
 /// Reset every learner of a class, in one exercise or in `all`.
@@ -241,10 +209,8 @@ pub async fn reset_class(class_id: String, exercise: String) -> Result<(), Serve
     use ssr::*;
     let i = instructors()?;
     let who = signed_in(&i).await?;
-    super::ssr::back_to(DASHBOARD);
-    i.reset_class(&services()?, who, &class_id, &exercise)
-        .await
-        .map_err(|e| super::ssr::kept_for(DASHBOARD, error(e)))
+    let result = i.reset_class(&services()?, who, &class_id, &exercise).await;
+    super::ssr::back_to(DASHBOARD, result.map_err(error))
 }
 
 /// Opening a join link joins the class: `false` when no class has the code. A HEAD
@@ -264,26 +230,18 @@ pub async fn open_join_link(code: String) -> Result<bool, ServerFnError> {
 }
 
 /// The join page's form: join the class with a display name (optional). A plain form
-/// post goes on to the exercise, or back to the join page, which then says what failed.
+/// post goes on to the exercise, or back to the join page, which says what failed.
 #[server(prefix = "/fn", endpoint = "join_class")]
 pub async fn join_class(code: String, display_name: Option<String>) -> Result<(), ServerFnError> {
     use crate::services::instructor::InstructorError;
     use ssr::*;
     let (_, learner) = super::ssr::context()?;
-    match instructors()?.join(&learner, &code, display_name.as_deref()).await {
-        Ok(()) => {
-            super::ssr::back_to("/exercises/refresh");
-            Ok(())
-        }
-        Err(err) => {
-            super::ssr::back_to(&join_path(&code));
-            let err = match err {
-                InstructorError::NotFound => super::ssr::fail(http::StatusCode::NOT_FOUND, NOT_A_JOIN_LINK),
-                err => error(err),
-            };
-            Err(super::ssr::kept_for(JOIN_PAGE, err))
-        }
-    }
+    let result =
+        instructors()?.join(&learner, &code, display_name.as_deref()).await.map_err(|err| match err {
+            InstructorError::NotFound => super::ssr::fail(http::StatusCode::NOT_FOUND, NOT_A_JOIN_LINK),
+            err => error(err),
+        });
+    super::ssr::back_to("/exercises/refresh", result)
 }
 
 /// What a learner is told about a code no class has.
@@ -293,16 +251,6 @@ pub const NOT_A_JOIN_LINK: &str =
 #[cfg(test)]
 mod tests {
     use super::ago;
-
-    #[cfg(feature = "ssr")]
-    #[test]
-    fn the_join_page_of_a_posted_code_keeps_a_real_code_and_encodes_anything_else() {
-        use super::ssr::join_path;
-        assert_eq!(join_path(" AbC-d_9xYz12 "), "/join/AbC-d_9xYz12");
-        assert_eq!(join_path("no such/code"), "/join/no%20such%2Fcode");
-        assert_eq!(join_path("../x?y#z"), "/join/%2E%2E%2Fx%3Fy%23z");
-        assert_eq!(join_path("é"), "/join/%C3%A9");
-    }
 
     #[test]
     fn last_activity_reads_as_people_say_it() {

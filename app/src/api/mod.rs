@@ -67,32 +67,22 @@ pub(crate) mod ssr {
         })
     }
 
-    /// After a plain form post (JavaScript off), send the browser to the page that shows
-    /// the result. A hydrated page gets the result in place and is not redirected.
-    pub fn back_to(path: &str) {
+    /// After a plain form post (JavaScript off), send the browser to `path`. A hydrated
+    /// page gets its answer in place and is not redirected.
+    pub fn go_to(path: &str) {
         if is_form_post() {
             leptos_axum::redirect(path);
         }
     }
 
-    /// A plain form post (JavaScript off) that failed is sent back (see [`back_to`]) to
-    /// `page`, which shows `err` once: it is kept for this browser in
-    /// [`crate::services::flash::Flash`], never put in the URL. A hydrated page shows the
-    /// error in place, and nothing is kept.
-    pub fn kept_for(page: &str, err: ServerFnError) -> ServerFnError {
-        if is_form_post() {
-            let learner = use_context::<http::request::Parts>().as_ref().and_then(learner_from_parts);
-            if let (Some(services), Some(learner)) = (use_context::<Services>(), learner) {
-                services.flash.put_error(&learner, page, super::error_message(&err));
-            }
+    /// A page action's answer: after a plain form post that worked, the browser goes to
+    /// `path`, the page that shows the result. One that failed goes back to the page it
+    /// came from with the error, which that page shows (see [`super::form_post_error`]).
+    pub fn back_to<T>(path: &str, result: Result<T, ServerFnError>) -> Result<T, ServerFnError> {
+        if result.is_ok() {
+            go_to(path);
         }
-        err
-    }
-
-    /// The error a failed plain form post left for `page`, if any; shown once.
-    pub fn take_error(page: &str) -> Option<String> {
-        let learner = use_context::<http::request::Parts>().as_ref().and_then(learner_from_parts)?;
-        use_context::<Services>()?.flash.take_error(&learner, page)
+        result
     }
 
     /// An error with the HTTP status it deserves (server functions otherwise answer every

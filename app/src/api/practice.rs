@@ -25,6 +25,5 @@ pub async fn set_refresh_tokens(enabled: String) -> Result<PracticeApp, ServerFn
             return Err(fail(http::StatusCode::BAD_REQUEST, message));
         }
     };
-    back_to("/practice/app");
-    services.set_refresh_tokens(&learner, enabled).await.map_err(store_error)
+    back_to("/practice/app", services.set_refresh_tokens(&learner, enabled).await.map_err(store_error))
 }

@@ -25,8 +25,8 @@ pub async fn set_own_server(
 ) -> Result<ServerData, ServerFnError> {
     use super::ssr::{back_to, context, store_error};
     let (services, learner) = context()?;
-    back_to(PAGE);
-    services.set_own_server(&learner, &issuer, &client_id, &redirect_uri).await.map_err(store_error)
+    let result = services.set_own_server(&learner, &issuer, &client_id, &redirect_uri).await;
+    back_to(PAGE, result.map_err(store_error))
 }
 
 /// Back to the built-in practice server.
@@ -34,6 +34,5 @@ pub async fn set_own_server(
 pub async fn use_builtin_server() -> Result<ServerData, ServerFnError> {
     use super::ssr::{back_to, context, store_error};
     let (services, learner) = context()?;
-    back_to(PAGE);
-    services.use_builtin_server(&learner).await.map_err(store_error)
+    back_to(PAGE, services.use_builtin_server(&learner).await.map_err(store_error))
 }

@@ -3,13 +3,12 @@ use std::time::Duration;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 use oauthlab::exercises::refresh::Step;
 
 use crate::api::error_message;
 use crate::api::instructor::{
-    get_dashboard, is_signed_out, take_form_error, ClassView, CreateClass, InstructorLogin, InstructorLogout,
-    LearnerView, ResetClass, ResetLearner, DASHBOARD,
+    get_dashboard, is_signed_out, ClassView, CreateClass, InstructorLogin, InstructorLogout, LearnerView,
+    ResetClass, ResetLearner,
 };
 
 /// How often a hydrated dashboard refreshes itself.
@@ -37,17 +36,8 @@ pub fn InstructorPage() -> impl IntoView {
         },
         |_| get_dashboard(),
     );
-    // Why the last plain form post (JavaScript off) failed: kept on the server, shown once.
-    let form_error = Resource::new(|| (), |()| take_form_error(DASHBOARD.to_owned()));
-    let query = use_query_map();
-    let login_error = move || {
-        login.value().get().and_then(|r| r.err()).map(|e| error_message(&e)).or_else(|| {
-            query.with(|q| q.get("login_error")).map(|code| match code.as_str() {
-                "throttled" => "Too many failed logins: wait a few minutes and try again.".to_owned(),
-                _ => "Wrong email or password.".to_owned(),
-            })
-        })
-    };
+    // The actions start with the error of a plain form post (JavaScript off) that failed.
+    let login_error = move || login.value().get().and_then(|r| r.err()).map(|e| error_message(&e));
     let action_error = move || {
         [create.value().get(), reset_learner.value().get(), reset_class.value().get()]
             .into_iter()
@@ -60,7 +50,6 @@ pub fn InstructorPage() -> impl IntoView {
         <Title text="Instructors"/>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                let form_error = form_error.await.ok().flatten();
                 match dashboard.await {
                     // Not signed in as an instructor: the page says so with 401.
                     Err(err) if is_signed_out(&err) => Either::Left({
@@ -88,7 +77,7 @@ pub fn InstructorPage() -> impl IntoView {
                     }.into_any()),
                     Ok(classes) => Either::Right(view! {
                         <Dashboard classes create logout reset_learner reset_class signed_out=Callback::new(move |()| dashboard.refetch())/>
-                        {action_error().or(form_error).map(|e| view! { <p class="error-box" role="alert">{e}</p> })}
+                        {action_error().map(|e| view! { <p class="error-box" role="alert">{e}</p> })}
                     }),
                 }
             })}

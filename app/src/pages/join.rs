@@ -4,7 +4,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::error_message;
-use crate::api::instructor::{open_join_link, take_form_error, JoinClass, JOIN_PAGE};
+use crate::api::instructor::{open_join_link, JoinClass};
 
 /// A class's join link: opening it joins the class; the learner may then set a name.
 #[component]
@@ -12,14 +12,12 @@ pub fn JoinPage() -> impl IntoView {
     let params = use_params_map();
     let code = move || params.with(|p| p.get("code")).unwrap_or_default();
     let joined = Resource::new(code, open_join_link);
+    // After a plain form post that failed (JavaScript off), it starts with the error.
     let set_name = ServerAction::<JoinClass>::new();
-    // Why the form failed after a plain form post (JavaScript off): shown once.
-    let form_error = Resource::new(|| (), |()| take_form_error(JOIN_PAGE.to_owned()));
     view! {
         <Title text="Join a class"/>
         <Suspense fallback=|| view! { <p class="loading">"Joining…"</p> }>
             {move || Suspend::new(async move {
-                let form_error = form_error.await.ok().flatten();
                 match joined.await {
                     Ok(true) => Either::Left(view! {
                         <section class="panel" data-testid="joined">
@@ -31,11 +29,10 @@ pub fn JoinPage() -> impl IntoView {
                                 <input id="display-name" name="display_name" maxlength="60" autocomplete="nickname"/>
                                 <button class="button" type="submit">"Save and start"</button>
                             </ActionForm>
-                            {move || match set_name.value().get() {
-                                Some(Ok(())) => Some(Either::Left(view! { <p class="done-box">"Saved. "<a href="/exercises/refresh">"Start the exercise"</a></p> })),
-                                Some(Err(e)) => Some(Either::Right(view! { <p class="error-box" role="alert">{error_message(&e)}</p> })),
-                                None => form_error.clone().map(|e| Either::Right(view! { <p class="error-box" role="alert">{e}</p> })),
-                            }}
+                            {move || set_name.value().get().map(|r| match r {
+                                Ok(()) => Either::Left(view! { <p class="done-box">"Saved. "<a href="/exercises/refresh">"Start the exercise"</a></p> }),
+                                Err(e) => Either::Right(view! { <p class="error-box" role="alert">{error_message(&e)}</p> }),
+                            })}
                             <p><a href="/exercises/refresh">"Go to the Refresh Tokens exercise"</a></p>
                         </section>
                     }),

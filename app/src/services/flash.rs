@@ -1,7 +1,7 @@
 //! What is shown to a learner for a while but never written down: a verifier generated
-//! for them, the decoded claims of the access tokens they pasted, and why a form they
-//! posted failed. Held in memory (never on disk, never logged), so a page rendered after
-//! a plain form post can show them.
+//! for them, and the decoded claims of the access tokens they pasted. Held in memory
+//! (never on disk, never logged), so a page rendered after a plain form post can show
+//! them.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -58,8 +58,6 @@ impl<K: Eq + Hash, V: Clone> Expiring<K, V> {
 pub struct Flash {
     verifiers: Expiring<LearnerId, String>,
     tokens: Expiring<(LearnerId, Step), DecodedJwt>,
-    /// Why a plain form post failed, by browser (its learner session) and page.
-    errors: Expiring<(LearnerId, String), String>,
 }
 
 impl Flash {
@@ -89,34 +87,8 @@ impl Flash {
         self.tokens.peek(&(learner.clone(), step))
     }
 
-    /// Why a plain form post from this browser failed, for `page` to show once.
-    pub fn put_error(&self, learner: &LearnerId, page: &str, message: String) {
-        self.errors.put((learner.clone(), page.to_owned()), message);
-    }
-
-    /// The error left for `page`, which is then forgotten.
-    pub fn take_error(&self, learner: &LearnerId, page: &str) -> Option<String> {
-        self.errors.take(&(learner.clone(), page.to_owned()))
-    }
-
     /// Forget the decoded tokens of `learner`'s steps that `keep` does not keep.
     pub fn forget_tokens(&self, learner: &LearnerId, keep: impl Fn(Step) -> bool) {
         self.tokens.retain(|(who, step)| who != learner || keep(*step));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_form_error_is_shown_once_to_its_browser_on_its_page() {
-        let flash = Flash::default();
-        let (me, you) = (LearnerId("me".into()), LearnerId("you".into()));
-        flash.put_error(&me, "/instructor", "A class needs a name.".into());
-        assert_eq!(flash.take_error(&you, "/instructor"), None, "another browser");
-        assert_eq!(flash.take_error(&me, "/join"), None, "another page");
-        assert_eq!(flash.take_error(&me, "/instructor").as_deref(), Some("A class needs a name."));
-        assert_eq!(flash.take_error(&me, "/instructor"), None, "once");
     }
 }
