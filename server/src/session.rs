@@ -5,12 +5,14 @@ use axum::extract::{Request, State};
 use axum::http::header::{LOCATION, SET_COOKIE};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Response};
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
 pub use app::services::cookie_value;
 use app::services::LearnerId;
+
+use crate::http::html::page;
 
 pub const COOKIE_NAME: &str = "oauthlab_session";
 const ONE_YEAR: u32 = 365 * 24 * 3600;
@@ -87,11 +89,15 @@ pub async fn learner_session(
     res
 }
 
+/// Marks the second visit of a join link, after the answer to the first set the cookie.
+const COOKIE_CHECK: &str = "cookie_check=1";
+
 /// A class's join link (`/join/<code>`) opened without the learner cookie joins nobody:
 /// link previews (Slackbot and the like) fetch it without cookies. The answer sets the
-/// cookie (see [`learner_session`]) and sends the client to the same URL; only a client
-/// that comes back with the cookie, a browser, gets the page that joins. Runs inside
-/// [`learner_session`].
+/// cookie (see [`learner_session`]) and sends the client to the same URL, marked; only a
+/// client that comes back with the cookie, a browser, gets the page that joins. One that
+/// comes back without it has cookies off, and is told so (not sent round again). Runs
+/// inside [`learner_session`].
 pub async fn join_link_needs_a_session(req: Request, next: Next) -> Response {
     let opens_join_link = matches!(*req.method(), Method::GET | Method::HEAD)
         && req.uri().path().starts_with("/join/")
@@ -99,8 +105,20 @@ pub async fn join_link_needs_a_session(req: Request, next: Next) -> Response {
     if !opens_join_link {
         return next.run(req).await;
     }
-    let here = req.uri().path_and_query().map_or_else(|| req.uri().path(), |p| p.as_str());
-    match HeaderValue::from_str(here) {
+    let query = req.uri().query();
+    if query.is_some_and(|q| q.split('&').any(|part| part == COOKIE_CHECK)) {
+        let body = "<section class=\"panel\"><h1>Cookies are off</h1><p role=\"alert\" class=\"error-box\">\
+                    OAuth Lab keeps your place with a cookie, and this browser did not keep it: allow \
+                    cookies for this site, then open the join link again.</p></section>";
+        return (StatusCode::BAD_REQUEST, Html(page("Cookies are off · OAuth Lab", "", body)))
+            .into_response();
+    }
+    let path = req.uri().path();
+    let location = match query {
+        Some(q) => format!("{path}?{q}&{COOKIE_CHECK}"),
+        None => format!("{path}?{COOKIE_CHECK}"),
+    };
+    match HeaderValue::from_str(&location) {
         Ok(location) => (StatusCode::FOUND, [(LOCATION, location)]).into_response(),
         Err(_) => StatusCode::BAD_REQUEST.into_response(),
     }

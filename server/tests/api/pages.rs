@@ -186,13 +186,18 @@ async fn a_join_link_opened_without_the_cookie_sets_it_and_joins_only_when_the_c
     assert_eq!(res.status(), 302);
     assert_eq!(
         res.headers().get("location").and_then(|v| v.to_str().ok()),
-        Some(format!("{path}?utm=chat").as_str())
+        Some(format!("{path}?utm=chat&cookie_check=1").as_str())
     );
     assert!(res
         .headers()
         .get("set-cookie")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|c| c.starts_with("oauthlab_session=")));
+    assert_eq!(members(&app, who).await, 0, "nobody joined");
+    // Following the redirect without the cookie ends there (cookies are off): no loop.
+    let res = preview.get(app.url(&format!("{path}?utm=chat&cookie_check=1"))).send().await.expect("get");
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.expect("page").contains("allow cookies for this site"));
     assert_eq!(members(&app, who).await, 0, "nobody joined");
     // A browser keeps the cookie and comes back.
     assert_eq!(app.get(&path).await.status(), 302);
