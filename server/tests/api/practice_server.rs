@@ -431,9 +431,8 @@ async fn every_token_endpoint_answer_is_no_store() {
     let unsupported =
         post_form(&app, "/oauth2/token", &[("grant_type", "password")], Some((&id, &secret))).await;
     assert_eq!(unsupported.json::<Value>().await.expect("json")["error"], "unsupported_grant_type");
-    let (client, verifier, url, _) = start(&app, &["openid"], AuthType::BasicAuth).await;
+    let (_, verifier, url, _) = start(&app, &["openid"], AuthType::BasicAuth).await;
     let login = app.login(&url).await;
-    let _ = client;
     let ok = post_form(
         &app,
         "/oauth2/token",
@@ -447,7 +446,26 @@ async fn every_token_endpoint_answer_is_no_store() {
     )
     .await;
     assert_eq!(ok.status(), 200);
-    assert_eq!(ok.headers().get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"));
+    for res in [&bad, &ok] {
+        assert_eq!(res.headers().get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"));
+        assert_eq!(res.headers().get("pragma").and_then(|v| v.to_str().ok()), Some("no-cache"));
+    }
+}
+
+#[tokio::test]
+async fn a_client_that_authenticates_two_ways_at_once_is_refused() {
+    let app = TestApp::spawn().await;
+    let (id, secret) = creds(&app).await;
+    // Both HTTP Basic and client_secret in the body: refused (RFC 6749 §2.3).
+    let both = post_form(
+        &app,
+        "/oauth2/introspect",
+        &[("token", "x"), ("client_id", &id), ("client_secret", &secret)],
+        Some((&id, &secret)),
+    )
+    .await;
+    assert_eq!(both.status(), 400);
+    assert_eq!(both.json::<Value>().await.expect("json")["error"], "invalid_request");
 }
 
 #[tokio::test]
