@@ -70,6 +70,15 @@ impl Verdict {
     }
 }
 
+/// A number of things in a message, in English: `1 second`, `2 seconds`.
+pub fn count(n: u64, unit: &str) -> String {
+    if n == 1 {
+        format!("1 {unit}")
+    } else {
+        format!("{n} {unit}s")
+    }
+}
+
 /// Pasted (non-secret) text to show back inside a message: at most `max` characters,
 /// control characters and invisible ones (a zero-width space, a no-break space...)
 /// escaped, so the learner sees them.
@@ -92,6 +101,13 @@ pub fn show(s: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_read_as_english() {
+        assert_eq!(count(0, "second"), "0 seconds");
+        assert_eq!(count(1, "second"), "1 second");
+        assert_eq!(count(2, "learner"), "2 learners");
+    }
 
     #[test]
     fn a_verdict_passes_unless_an_error_failed() {

@@ -488,11 +488,7 @@ fn copied_along(input: &str, expected: &str) -> Option<Finding> {
 }
 
 fn different_characters(n: usize) -> String {
-    if n == 1 {
-        "1 different character".to_owned()
-    } else {
-        format!("{n} different characters")
-    }
+    crate::verdict::count(n as u64, "different character")
 }
 
 fn characters(n: usize) -> String {

@@ -123,10 +123,7 @@ pub fn ago(at: Option<i64>, now: i64) -> String {
         }
         s @ 60..=3599 => format!("{} min ago", s / 60),
         s @ 3600..=86_399 => format!("{} h ago", s / 3600),
-        s => match s / 86_400 {
-            1 => "1 day ago".into(),
-            days => format!("{days} days ago"),
-        },
+        s => format!("{} ago", oauthlab::verdict::count((s / 86_400) as u64, "day")),
     }
 }
 

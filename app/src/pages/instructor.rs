@@ -4,6 +4,7 @@ use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use oauthlab::exercises::refresh::Step;
+use oauthlab::verdict::count;
 
 use crate::api::error_message;
 use crate::api::instructor::{
@@ -165,7 +166,7 @@ fn ClassPanel(
             <h2>{name}</h2>
             <p>"Join link: "<code data-testid="join-url">{join_url}</code></p>
             <p class="meta">
-                {move || format!("{} learners · ", learners.with(Vec::len))}
+                {move || format!("{} · ", count(learners.with(Vec::len) as u64, "learner"))}
                 <a href=csv rel="external" download="">"Export progress (CSV)"</a>
             </p>
             <table class="learners">

@@ -280,7 +280,7 @@ fn visible_name(name: &str) -> Option<&str> {
 pub enum InstructorError {
     #[error("Wrong email or password.")]
     BadCredentials,
-    #[error("Too many failed logins: wait {0} seconds and try again.")]
+    #[error("Too many failed logins: wait {} and try again.", oauthlab::verdict::count(*.0, "second"))]
     TooManyAttempts(u64),
     #[error("{}", crate::api::instructor::NOT_SIGNED_IN)]
     NotSignedIn,

@@ -157,8 +157,7 @@ pub async fn guard(State(state): State<GuardState>, req: Request, next: Next) ->
 }
 
 fn rate_limited_message(wait: u64) -> String {
-    let seconds = if wait == 1 { "second" } else { "seconds" };
-    format!("Too many requests: wait {wait} {seconds} and try again.")
+    format!("Too many requests: wait {} and try again.", oauthlab::verdict::count(wait, "second"))
 }
 
 /// The request, its body read within the limit, unless a rule turns it away.

@@ -482,11 +482,7 @@ fn duration(secs: i64) -> String {
         s if s < 2 * 86_400 => (s / 3600, "hour"),
         s => (s / 86_400, "day"),
     };
-    if n == 1 {
-        format!("1 {unit}")
-    } else {
-        format!("{n} {unit}s")
-    }
+    crate::verdict::count(u64::try_from(n).unwrap_or(0), unit)
 }
 
 fn jwt_findings(
