@@ -58,13 +58,8 @@ pub(crate) mod ssr {
 
     /// A plain form post from a page with JavaScript off (it accepts HTML).
     fn is_form_post() -> bool {
-        use_context::<http::request::Parts>().is_some_and(|parts| {
-            parts
-                .headers
-                .get(http::header::ACCEPT)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.contains("text/html"))
-        })
+        use_context::<http::request::Parts>()
+            .is_some_and(|parts| crate::services::accepts_html(&parts.headers))
     }
 
     /// After a plain form post (JavaScript off), send the browser to `path`. A hydrated

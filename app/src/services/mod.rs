@@ -38,6 +38,12 @@ impl LearnerId {
     }
 }
 
+/// A browser's own form post or page load (JavaScript off, or not yet run): it accepts
+/// HTML. A hydrated page's call to a server function does not.
+pub fn accepts_html(headers: &http::HeaderMap) -> bool {
+    headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
+}
+
 /// The value of cookie `name`, when the request has one.
 pub fn cookie_value<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
     headers

@@ -9,9 +9,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::header::{
-    ACCEPT, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, HOST, ORIGIN, PRAGMA, RETRY_AFTER,
-};
+use axum::http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, HOST, ORIGIN, PRAGMA, RETRY_AFTER};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -143,9 +141,7 @@ impl Rejection {
 
 pub async fn guard(State(state): State<GuardState>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
-    // A browser's own form post (JavaScript off) accepts HTML; a hydrated page's call does not.
-    let accepts_html =
-        req.headers().get(ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"));
+    let accepts_html = app::services::accepts_html(req.headers());
     let mut res = match admit(&state, req).await {
         Ok(req) => next.run(req).await,
         Err(rejection) => rejection.into_response_for(&path, accepts_html),
