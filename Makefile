@@ -10,7 +10,7 @@ DATABASE ?= sqlite:data/oauthlab.db
 LEPTOS_VERSION := 0.3.10
 WASM_BINDGEN_VERSION := 0.2.130
 
-.PHONY: setup tools browser serve build test test-rust test-e2e lint clean
+.PHONY: setup tools browser serve build test test-rust test-e2e lint openapi clean
 
 ## Install what is missing to build: the wasm target, cargo-leptos, wasm-bindgen, npm packages (wasm-opt).
 setup: tools node_modules/.installed
@@ -54,6 +54,11 @@ test-e2e: build browser
 lint:
 	cargo clippy --workspace --exclude app --all-targets
 	cargo clippy -p app --features ssr --all-targets
+
+## Write docs/openapi.json: the JSON API's OpenAPI document, generated from the code.
+openapi:
+	cargo run -q -p server --bin oauthlab -- openapi > docs/openapi.json.tmp
+	mv docs/openapi.json.tmp docs/openapi.json
 
 clean:
 	cargo clean

@@ -2,8 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-/// How much a failed finding matters. Only a failed `Error` fails a check.
+/// How much a failed finding matters. Only a failed `error` fails a check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     Error,
@@ -14,10 +15,14 @@ pub enum Level {
 /// One thing a check looked at: a stable id (`url.offline_access`), whether it held,
 /// and a message that says what is wrong and how to fix it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Finding {
+    /// A stable id, e.g. `url.offline_access`.
     pub id: String,
     pub level: Level,
+    /// Whether it held.
     pub ok: bool,
+    /// What is wrong and how to fix it, or what is right.
     pub message: String,
 }
 
@@ -42,7 +47,9 @@ impl Finding {
 
 /// The result of one check.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Verdict {
+    /// Failed errors first, then warnings, then what passed.
     pub findings: Vec<Finding>,
 }
 

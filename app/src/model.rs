@@ -30,16 +30,25 @@ impl std::fmt::Debug for Secret {
 
 /// `{"id", "status"}` as the API returns it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema), schema(as = StepStatus))]
 pub struct StepState {
+    /// The step's id (`Step::slug`).
+    #[cfg_attr(feature = "ssr", schema(inline, value_type = Step))]
     pub id: String,
+    #[cfg_attr(feature = "ssr", schema(inline))]
     pub status: StepStatus,
 }
 
-/// The exercise object of the API: `{"slug", "completed", "steps"}`.
+/// A learner's progress in an exercise: the exercise object of the API,
+/// `{"slug", "completed", "steps"}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema), schema(as = Exercise))]
 pub struct ExerciseState {
+    #[cfg_attr(feature = "ssr", schema(examples("refresh")))]
     pub slug: String,
+    /// True when every step passed.
     pub completed: bool,
+    /// Every step, in order.
     pub steps: Vec<StepState>,
 }
 
@@ -78,14 +87,47 @@ impl std::fmt::Debug for Command {
     }
 }
 
-/// The learner's practice application, as the dashboard shows it.
+/// The learner's application on the built-in practice authorization server, as the
+/// dashboard shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PracticeApp {
     pub client_id: String,
+    /// This learner's own secret.
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
     pub client_secret: Secret,
+    #[cfg_attr(feature = "ssr", schema(schema_with = redirect_uris_schema))]
     pub redirect_uris: Vec<String>,
+    /// `refresh_token` is listed when refresh tokens are enabled.
+    #[cfg_attr(feature = "ssr", schema(schema_with = grant_types_schema))]
     pub grant_types: Vec<String>,
     pub refresh_tokens_enabled: bool,
+}
+
+/// `redirect_uris`: absolute URLs.
+#[cfg(feature = "ssr")]
+fn redirect_uris_schema() -> utoipa::openapi::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaFormat, Type};
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::Custom("uri".into()))),
+        )
+        .examples([serde_json::json!(["http://127.0.0.1:3000/redirect"])])
+        .build()
+}
+
+/// `grant_types`: the practice server's two grants.
+#[cfg(feature = "ssr")]
+fn grant_types_schema() -> utoipa::openapi::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(["authorization_code", "refresh_token"])),
+        )
+        .description(Some("`refresh_token` is listed when refresh tokens are enabled."))
+        .build()
 }
 
 /// Everything the exercise page renders.
@@ -112,7 +154,9 @@ pub struct ExerciseData {
 /// The authorization server a learner works against: the built-in practice server, or
 /// their own (Okta, Auth0, Keycloak...) found from its issuer URL. Holds no secret.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema), schema(as = Provider))]
 pub struct ServerData {
+    /// True for the built-in practice server.
     pub builtin: bool,
     pub issuer: String,
     pub authorization_endpoint: String,
@@ -129,9 +173,11 @@ pub struct ServerData {
 
 /// What the learner entered to set up their own server, and what was found.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SetupAttempt {
     pub issuer: String,
     pub client_id: String,
     pub redirect_uri: String,
+    #[cfg_attr(feature = "ssr", schema(inline))]
     pub verdict: Verdict,
 }

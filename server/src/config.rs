@@ -21,6 +21,8 @@ pub enum Command {
     /// Manage the practice server's signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Print the JSON API's OpenAPI document (`make openapi` writes it to docs/openapi.json).
+    Openapi,
 }
 
 #[derive(Debug, Subcommand)]
@@ -180,7 +182,10 @@ mod tests {
     #[test]
     fn a_missing_command_is_named_with_the_ones_there_are() {
         let cases: &[(&[&str], &str)] = &[
-            (&[], "a command is required: serve, instructor add or keys rotate (see oauthlab --help)"),
+            (
+                &[],
+                "a command is required: serve, instructor add, keys rotate or openapi (see oauthlab --help)",
+            ),
             (&["instructor"], "instructor needs a command: add (see oauthlab instructor --help)"),
             (&["keys"], "keys needs a command: rotate (see oauthlab keys --help)"),
         ];

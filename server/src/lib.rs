@@ -50,6 +50,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Openapi => {
+            use std::io::Write;
+            std::io::stdout()
+                .write_all(http::openapi::document_json().as_bytes())
+                .context("cannot write the OpenAPI document to standard output")
+        }
     }
 }
 

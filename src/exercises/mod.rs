@@ -6,20 +6,27 @@ use serde::Serialize;
 
 /// A step of an exercise as listed by `GET /api/v1/exercises`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StepInfo {
+    #[cfg_attr(feature = "openapi", schema(examples("verifier")))]
     pub id: &'static str,
+    #[cfg_attr(feature = "openapi", schema(examples("Code verifier")))]
     pub title: &'static str,
 }
 
 /// An exercise as listed on the home page and by `GET /api/v1/exercises`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ExerciseListItem))]
 pub struct ExerciseInfo {
+    #[cfg_attr(feature = "openapi", schema(examples("refresh")))]
     pub slug: &'static str,
+    #[cfg_attr(feature = "openapi", schema(examples("Refresh Tokens")))]
     pub title: &'static str,
     #[serde(skip)]
     pub summary: &'static str,
     #[serde(skip)]
     pub minutes: u32,
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub steps: Vec<StepInfo>,
 }
 

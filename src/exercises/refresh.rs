@@ -33,6 +33,7 @@ pub const TITLE: &str = "Refresh Tokens";
 
 /// The five steps, in the order they must pass.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Step {
     Verifier,
@@ -90,6 +91,7 @@ pub fn info() -> super::ExerciseInfo {
 
 /// How a step looks on the page and in the API.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum StepStatus {
     Locked,
@@ -231,10 +233,16 @@ pub fn pasted_access_token(input: &str) -> Option<String> {
     value.get("access_token")?.as_str().filter(|t| !t.is_empty()).map(str::to_owned)
 }
 
-/// The decoded (not verified) parts of a JWT access token, to show the learner.
+/// The decoded (not verified) header and claims of a JWT access token, to show the
+/// learner.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DecodedJwt {
+    /// Always a JSON object (`oauth::jwt::decode_unverified` accepts nothing else).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub header: serde_json::Value,
+    /// Always a JSON object.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub claims: serde_json::Value,
 }
 

@@ -4,6 +4,7 @@ pub mod api_v1;
 pub mod guard;
 pub mod html;
 pub mod instructor_api;
+pub mod openapi;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
