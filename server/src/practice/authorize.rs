@@ -15,7 +15,7 @@ use super::error::OAuthError;
 use super::params::Params;
 use super::store::CodeRecord;
 use super::{random_secret, Practice, SCOPES};
-use crate::http::html::{self, escape};
+use crate::shared::html::{self, escape};
 use app::services::{now_unix, LearnerId};
 
 /// A valid authorization request.
@@ -281,7 +281,7 @@ pub async fn authorize_post(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if !super::token::is_form(&headers) {
+    if !crate::shared::is_form(&headers) {
         return Rejection::Page("The consent form must be posted as a form.".into()).into_response(&p.issuer);
     }
     let params = Params::parse(&body);

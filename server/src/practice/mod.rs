@@ -6,7 +6,6 @@ pub mod client_auth;
 pub mod error;
 mod introspect;
 mod issued;
-pub mod keys;
 mod metadata;
 pub mod params;
 pub mod store;
@@ -20,8 +19,7 @@ use axum::Router;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
-use crate::startup::AppState;
-use keys::KeyRing;
+use crate::shared::keys::KeyRing;
 use store::{CodeStore, ConsentStore, TokenStore};
 
 /// How long things live, in seconds.
@@ -85,7 +83,8 @@ pub fn random_secret() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-pub fn routes() -> Router<AppState> {
+/// The practice server's endpoints, on its own state.
+pub fn routes() -> Router<Practice> {
     Router::new()
         .route("/.well-known/openid-configuration", get(metadata::metadata_get))
         .route("/.well-known/oauth-authorization-server", get(metadata::metadata_get))

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use oauthlab::exercises::refresh::SignatureCheck;
 
-use super::store::{KeyRecord, KeyStore};
+use crate::practice::store::{KeyRecord, KeyStore};
 use crate::storage::ServerKey;
 
 /// One generation's key pair.
