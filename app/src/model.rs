@@ -32,7 +32,7 @@ impl std::fmt::Debug for Secret {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema), schema(as = StepStatus))]
 pub struct StepState {
-    /// The step's id (`Step::slug`).
+    // The step's id, `Step::slug`: the same strings as `Step` serializes to.
     #[cfg_attr(feature = "ssr", schema(inline, value_type = Step))]
     pub id: String,
     #[cfg_attr(feature = "ssr", schema(inline))]
@@ -161,13 +161,18 @@ pub struct ServerData {
     pub issuer: String,
     pub authorization_endpoint: String,
     pub token_endpoint: String,
+    #[cfg_attr(feature = "ssr", schema(required = true))]
     pub jwks_uri: Option<String>,
     /// Where the metadata was read (the learner's own server only).
+    #[cfg_attr(feature = "ssr", schema(required = true))]
     pub discovered_at: Option<String>,
     /// The client id given for the learner's own server (step 3 checks it).
+    #[cfg_attr(feature = "ssr", schema(required = true))]
     pub client_id: Option<String>,
+    #[cfg_attr(feature = "ssr", schema(required = true))]
     pub redirect_uri: Option<String>,
     /// The last attempt to set up a server of their own, with its findings.
+    #[cfg_attr(feature = "ssr", schema(required = true))]
     pub last_attempt: Option<SetupAttempt>,
 }
 

@@ -6,13 +6,16 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use tracing::instrument;
+use utoipa::ToSchema;
 
+use app::model::{ExerciseState, PracticeApp, ServerData};
 use app::services::Services;
-use oauthlab::exercises::{catalog, refresh};
+use oauthlab::exercises::refresh::DecodedJwt;
+use oauthlab::exercises::{catalog, refresh, ExerciseInfo};
 use oauthlab::pkce;
+use oauthlab::verdict::Finding;
 
 use super::{ApiError, ApiJson, ApiPath, ApiState, Learner};
 
@@ -30,7 +33,6 @@ pub fn routes() -> Router<ApiState> {
         .route("/pkce/generate", post(pkce_generate_post))
         .route("/pkce/challenge", post(pkce_challenge_post))
         .route("/practice/app", get(practice_app_get).put(practice_app_put))
-        .route("/openapi.json", get(openapi_get))
 }
 
 /// A body that must be a JSON object, whatever it holds.
@@ -48,10 +50,27 @@ fn known_exercise(slug: &str) -> Result<(), ApiError> {
     }
 }
 
-async fn exercises_get() -> Json<serde_json::Value> {
-    Json(json!(catalog()))
+/// Every exercise the site offers, with its steps
+#[utoipa::path(
+    get, path = "/api/v1/exercises", tag = "exercises", operation_id = "listExercises",
+    responses(
+        (status = 200, description = "The exercises, in the order the home page lists them.",
+         body = Vec<ExerciseInfo>),
+    ),
+)]
+async fn exercises_get() -> Json<Vec<ExerciseInfo>> {
+    Json(catalog())
 }
 
+/// This learner's progress in an exercise
+#[utoipa::path(
+    get, path = "/api/v1/exercises/{slug}", tag = "exercises", operation_id = "getExercise",
+    responses(
+        (status = 200, description = "The status of every step.", body = ExerciseState),
+        (status = 404, response = super::openapi::responses::UnknownExercise),
+        (status = 503, response = super::openapi::responses::ServerError),
+    ),
+)]
 async fn exercise_get(
     State(services): State<Services>,
     Learner(learner): Learner,
@@ -61,11 +80,49 @@ async fn exercise_get(
     Ok(Json(services.exercise_state(&learner).await?).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = CheckRequest)]
 struct CheckBody {
+    /// What the learner pasted for this step.
     input: String,
 }
 
+/// The verdict of a check, and the exercise's state after it.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Verdict)]
+struct CheckAnswer {
+    /// True when no finding of level `error` failed.
+    passed: bool,
+    /// Failed errors first, then warnings, then what passed.
+    findings: Vec<Finding>,
+    exercise: ExerciseState,
+    /// For the token-response and refresh-response steps, the access token decoded when it
+    /// is a JWT; otherwise null.
+    #[schema(required = true)]
+    jwt: Option<DecodedJwt>,
+}
+
+/// Check the learner's input for a step
+///
+/// Grades `input` for `step` and keeps the result. A step may be checked again after it
+/// passed; passing it again clears what the later steps recorded. Outer ASCII whitespace
+/// (space, tab, line breaks) of the input is ignored; any other character at either end is
+/// graded.
+#[utoipa::path(
+    post, path = "/api/v1/exercises/{slug}/steps/{step}/check", tag = "exercises", operation_id = "checkStep",
+    request_body(content = CheckBody, example = json!({"input": "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"})),
+    responses(
+        (status = 200, description = "The verdict, whether or not the step passed, and the exercise's state after it.",
+         body = CheckAnswer),
+        (status = 400, response = super::openapi::responses::BadRequest),
+        (status = 404, description = "No such exercise (`unknown_exercise`) or step (`unknown_step`).",
+         body = super::ErrorBody,
+         example = json!({"error": "unknown_step", "message": "There is no step \"verify\"; the steps are verifier, challenge, authorization-url, token-response, refresh-response."})),
+        (status = 409, description = "`step_locked`: an earlier step has not passed yet.",
+         body = super::ErrorBody, example = json!({"error": "step_locked", "message": "Complete step 1 first."})),
+        (status = 503, response = super::openapi::responses::ServerError),
+    ),
+)]
 #[instrument(skip_all, fields(step = %step))]
 async fn step_check_post(
     State(services): State<Services>,
@@ -85,15 +142,26 @@ async fn step_check_post(
         )
     })?;
     let checked = services.check_step(&learner, step, &input).await?;
-    Ok(Json(json!({
-        "passed": checked.verdict.passed(),
-        "findings": checked.verdict.findings,
-        "exercise": checked.exercise,
-        "jwt": checked.last.jwt,
-    }))
+    Ok(Json(CheckAnswer {
+        passed: checked.verdict.passed(),
+        findings: checked.verdict.findings,
+        exercise: checked.exercise,
+        jwt: checked.last.jwt,
+    })
     .into_response())
 }
 
+/// Forget this learner's progress in an exercise
+#[utoipa::path(
+    post, path = "/api/v1/exercises/{slug}/reset", tag = "exercises", operation_id = "resetExercise",
+    request_body(content = super::openapi::responses::EmptyBody, description = "`{}`; an empty body counts as `{}`.", example = json!({})),
+    responses(
+        (status = 204, description = "The progress is gone; the first step is current again."),
+        (status = 400, response = super::openapi::responses::BadRequest),
+        (status = 404, response = super::openapi::responses::UnknownExercise),
+        (status = 503, response = super::openapi::responses::ServerError),
+    ),
+)]
 async fn exercise_reset_post(
     State(services): State<Services>,
     Learner(learner): Learner,
@@ -105,46 +173,102 @@ async fn exercise_reset_post(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The authorization server this learner works against (built-in, or their own).
+/// The authorization server this learner works against
+///
+/// The built-in practice server unless the learner set up their own (Okta, Auth0,
+/// Keycloak...) by issuer URL. Holds no secret.
+#[utoipa::path(
+    get, path = "/api/v1/exercises/{slug}/provider", tag = "exercises", operation_id = "getProvider",
+    responses(
+        (status = 200, description = "The server in use, and the last attempt to set one up.", body = ServerData),
+        (status = 404, response = super::openapi::responses::UnknownExercise),
+        (status = 503, response = super::openapi::responses::ServerError),
+    ),
+)]
 async fn exercise_provider_get(
     State(services): State<Services>,
     Learner(learner): Learner,
     ApiPath(slug): ApiPath<String>,
-) -> Result<Json<app::model::ServerData>, ApiError> {
+) -> Result<Json<ServerData>, ApiError> {
     known_exercise(&slug)?;
     Ok(Json(services.server(&learner).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = ProviderUpdate)]
 struct ProviderBody {
+    /// The issuer URL, e.g. https://dev-123456.okta.com/oauth2/default
+    #[schema(examples("https://dev-123456.okta.com/oauth2/default"))]
     issuer: String,
+    /// Optional: the application's client id there; step 3 then checks it.
     #[serde(default)]
     client_id: String,
+    /// Optional: a redirect URI registered for it; step 3 then checks it.
     #[serde(default)]
     redirect_uri: String,
 }
 
-/// Use the learner's own server, found from its issuer URL: the verdict says what was
-/// found; only a server that passes replaces the current one.
+/// What setting up the learner's own server found.
+#[derive(Serialize, ToSchema)]
+#[schema(as = ProviderSetup)]
+struct ProviderAnswer {
+    /// Whether the server is now in use.
+    passed: bool,
+    /// Ids provider.issuer, provider.metadata, provider.issuer_match, provider.endpoints,
+    /// provider.pkce, provider.refresh_token, provider.offline_access, provider.jwks,
+    /// provider.client_id, provider.redirect_uri, provider.progress.
+    findings: Vec<Finding>,
+    provider: ServerData,
+    exercise: ExerciseState,
+}
+
+/// Use the learner's own authorization server, found from its issuer URL
+///
+/// OAuth Lab reads the server's metadata (RFC 8414 `/.well-known/oauth-authorization-server`,
+/// inserted then appended, then OpenID Connect `/.well-known/openid-configuration`), judges
+/// it, and on success grades steps 3-5 against it, checking JWT access tokens with its
+/// `jwks_uri`. A server that does not pass leaves the current one in place. Switching
+/// servers starts steps 3-5 over. Plain `http` issuers are accepted only on loopback hosts,
+/// and only when the site's public URL is itself on loopback; a site on a public address
+/// refuses private and local addresses. No client secret is asked for.
+#[utoipa::path(
+    put, path = "/api/v1/exercises/{slug}/provider", tag = "exercises", operation_id = "setOwnProvider",
+    request_body = ProviderBody,
+    responses(
+        (status = 200, description = "What was found; `passed` says whether the server is now in use.",
+         body = ProviderAnswer),
+        (status = 400, response = super::openapi::responses::BadRequest),
+        (status = 404, response = super::openapi::responses::UnknownExercise),
+        (status = 503, response = super::openapi::responses::ServerError),
+    ),
+)]
 #[instrument(skip_all)]
 async fn exercise_provider_put(
     State(services): State<Services>,
     Learner(learner): Learner,
     ApiPath(slug): ApiPath<String>,
     ApiJson(ProviderBody { issuer, client_id, redirect_uri }): ApiJson<ProviderBody>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<ProviderAnswer>, ApiError> {
     known_exercise(&slug)?;
     let mut server = services.set_own_server(&learner, &issuer, &client_id, &redirect_uri).await?;
     let verdict = server.last_attempt.take().map(|a| a.verdict).unwrap_or_default();
-    Ok(Json(json!({
-        "passed": verdict.passed(),
-        "findings": verdict.findings,
-        "provider": server,
-        "exercise": services.exercise_state(&learner).await?,
-    })))
+    Ok(Json(ProviderAnswer {
+        passed: verdict.passed(),
+        findings: verdict.findings,
+        provider: server,
+        exercise: services.exercise_state(&learner).await?,
+    }))
 }
 
-/// Back to the built-in practice server.
+/// Go back to the built-in practice server
+#[utoipa::path(
+    delete, path = "/api/v1/exercises/{slug}/provider", tag = "exercises", operation_id = "useBuiltinProvider",
+    responses(
+        (status = 204, description = "The built-in server is in use; steps 3-5 start over if another server was."),
+        (status = 404, response = super::openapi::responses::UnknownExercise),
+        (status = 503, response = super::openapi::responses::ServerError),
+    ),
+)]
 async fn exercise_provider_delete(
     State(services): State<Services>,
     Learner(learner): Learner,
@@ -155,48 +279,118 @@ async fn exercise_provider_delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn pkce_generate_post(_: AnyObject) -> Result<Json<serde_json::Value>, ApiError> {
-    let verifier = app::services::random_verifier();
-    let challenge = pkce::challenge_s256(&verifier);
-    Ok(Json(json!({"verifier": verifier, "challenge": challenge})))
+/// A code verifier and its S256 challenge.
+#[derive(Serialize, ToSchema)]
+#[schema(as = PkcePair)]
+struct PkcePair {
+    #[schema(pattern = "^[A-Za-z0-9._~-]{43,128}$")]
+    verifier: String,
+    /// BASE64URL(SHA256(verifier)), no padding.
+    challenge: String,
 }
 
-#[derive(Deserialize)]
+/// A fresh code verifier and its S256 challenge
+///
+/// Stateless: nothing is recorded; the verifier comes from 32 random bytes,
+/// base64url-encoded.
+#[utoipa::path(
+    post, path = "/api/v1/pkce/generate", tag = "pkce", operation_id = "generatePkce",
+    security(()),
+    request_body(content = super::openapi::responses::EmptyBody, description = "`{}`; an empty body counts as `{}`.", example = json!({})),
+    responses(
+        (status = 200, description = "A verifier and its challenge.", body = PkcePair,
+         example = json!({
+             "verifier": "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+             "challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+         })),
+        (status = 400, response = super::openapi::responses::BadRequest),
+    ),
+)]
+async fn pkce_generate_post(_: AnyObject) -> Json<PkcePair> {
+    let verifier = app::services::random_verifier();
+    let challenge = pkce::challenge_s256(&verifier);
+    Json(PkcePair { verifier, challenge })
+}
+
+#[derive(Deserialize, ToSchema)]
+#[schema(as = ChallengeRequest)]
 struct ChallengeBody {
     verifier: String,
 }
 
+#[derive(Serialize, ToSchema)]
+#[schema(as = ChallengeResponse)]
+struct ChallengeAnswer {
+    /// BASE64URL(SHA256(verifier)), no padding.
+    challenge: String,
+}
+
+/// The S256 challenge of a code verifier
+///
+/// Stateless: nothing is recorded. Outer ASCII whitespace of the verifier is ignored, as
+/// step 1 ignores it.
+#[utoipa::path(
+    post, path = "/api/v1/pkce/challenge", tag = "pkce", operation_id = "pkceChallenge",
+    security(()),
+    request_body(content = ChallengeBody, example = json!({"verifier": "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"})),
+    responses(
+        (status = 200, description = "BASE64URL(SHA256(verifier)), without padding.", body = ChallengeAnswer,
+         example = json!({"challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"})),
+        (status = 400, description = "The body is not JSON (`invalid_json`) or not `{\"verifier\": <string>}` \
+         (`invalid_request`), or the verifier breaks RFC 7636 §4.1 (`invalid_verifier`, with the reason).",
+         body = super::ErrorBody,
+         example = json!({"error": "invalid_verifier", "message": "The code verifier is 12 characters long; RFC 7636 §4.1 needs 43 to 128."})),
+    ),
+)]
 #[instrument(skip_all)]
 async fn pkce_challenge_post(
     ApiJson(ChallengeBody { verifier }): ApiJson<ChallengeBody>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<ChallengeAnswer>, ApiError> {
     // Trimmed as step 1 trims it, so the helper and the step agree on every input.
     let verifier = pkce::Verifier::parse_pasted(&verifier)
         .map_err(|e| ApiError::bad_request("invalid_verifier", e.to_string()))?;
-    Ok(Json(json!({"challenge": verifier.challenge()})))
+    Ok(Json(ChallengeAnswer { challenge: verifier.challenge() }))
 }
 
+/// This learner's practice application
+///
+/// Made on first use, with refresh tokens off. The client secret is the learner's own.
+#[utoipa::path(
+    get, path = "/api/v1/practice/app", tag = "practice", operation_id = "getPracticeApp",
+    responses(
+        (status = 200, description = "The application.", body = PracticeApp),
+        (status = 503, response = super::openapi::responses::ServerError),
+    ),
+)]
 async fn practice_app_get(
     State(services): State<Services>,
     Learner(learner): Learner,
-) -> Result<Json<app::model::PracticeApp>, ApiError> {
+) -> Result<Json<PracticeApp>, ApiError> {
     Ok(Json(services.practice_app(&learner).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = PracticeAppUpdate)]
 struct ToggleBody {
     refresh_tokens_enabled: bool,
 }
 
+/// Allow or forbid refresh tokens for the practice application
+///
+/// The seeds' toggle: *Refresh Token* grant (Okta) / *Allow Offline Access* (Auth0).
+#[utoipa::path(
+    put, path = "/api/v1/practice/app", tag = "practice", operation_id = "setPracticeAppRefreshTokens",
+    request_body(content = ToggleBody, example = json!({"refresh_tokens_enabled": true})),
+    responses(
+        (status = 200, description = "The application after the change.", body = PracticeApp),
+        (status = 400, response = super::openapi::responses::BadRequest),
+        (status = 503, response = super::openapi::responses::ServerError),
+    ),
+)]
 async fn practice_app_put(
     State(services): State<Services>,
     Learner(learner): Learner,
     ApiJson(ToggleBody { refresh_tokens_enabled }): ApiJson<ToggleBody>,
-) -> Result<Json<app::model::PracticeApp>, ApiError> {
+) -> Result<Json<PracticeApp>, ApiError> {
     Ok(Json(services.set_refresh_tokens(&learner, refresh_tokens_enabled).await?))
-}
-
-/// The API described as OpenAPI 3.1.
-async fn openapi_get() -> impl IntoResponse {
-    ([(axum::http::header::CONTENT_TYPE, "application/json")], include_str!("../../../docs/openapi.json"))
 }

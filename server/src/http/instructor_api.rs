@@ -8,10 +8,13 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tracing::instrument;
+use utoipa::{IntoParams, ToSchema};
 
-use app::services::instructor::{InstructorId, Instructors, COOKIE_NAME, SESSION_SECONDS};
+use app::services::instructor::{
+    ClassSummary, InstructorId, Instructors, LearnerRow, ALL_EXERCISES, COOKIE_NAME, SESSION_SECONDS,
+};
 use app::services::{cookie_value, Services};
 
 use super::{ApiError, ApiJson, ApiPath, ApiQuery, ApiState, Learner};
@@ -34,12 +37,39 @@ async fn instructor(i: &Instructors, headers: &HeaderMap) -> Result<InstructorId
     Ok(i.signed_in(cookie_value(headers, COOKIE_NAME)).await?)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = InstructorLogin)]
 struct LoginBody {
+    /// Compared without case and outer whitespace.
     email: String,
+    #[schema(format = Password)]
     password: String,
 }
 
+/// Sign in as an instructor
+///
+/// Checks the email (case-insensitive) and password and starts a new instructor session:
+/// the response sets the `oauthlab_instructor` cookie. A session this browser already had
+/// ends once the login succeeds; a failed login leaves it as it was. Failed logins are
+/// limited in a sliding window of 15 minutes: after 5 for an email from one client address,
+/// further attempts for that email from that address get 429 with `Retry-After` (other
+/// addresses are not affected); after 20 from one address, its attempts for any email do;
+/// after 100 for an email from all addresses together, everyone's attempts for it do. An
+/// attempt counts from when it starts; a successful one does not count.
+#[utoipa::path(
+    post, path = "/api/v1/instructor/login", tag = "instructor", operation_id = "instructorLogin",
+    security(()),
+    request_body(content = LoginBody, example = json!({"email": "ada@example.org", "password": "correct horse battery staple"})),
+    responses(
+        (status = 204, description = "Signed in.",
+         headers(("Set-Cookie" = String, description = "The session: `oauthlab_instructor=<token>; Path=/; \
+          Max-Age=43200; HttpOnly; SameSite=Strict`, with `; Secure` when the public URL is https."))),
+        (status = 400, response = super::openapi::responses::BadRequest),
+        (status = 401, description = "`invalid_credentials`: no instructor has this email and password.",
+         body = super::ErrorBody, example = json!({"error": "invalid_credentials", "message": "Wrong email or password."})),
+        (status = 503, response = super::openapi::responses::ServerError),
+    ),
+)]
 #[instrument(skip_all)]
 async fn login_post(
     State(i): State<Instructors>,
@@ -52,6 +82,22 @@ async fn login_post(
     Ok(with_cookie(StatusCode::NO_CONTENT, &i.cookie(&token, SESSION_SECONDS)))
 }
 
+/// End the instructor session
+///
+/// Ends the session of the `oauthlab_instructor` cookie, if any, and clears the cookie.
+/// Succeeds without a session too.
+#[utoipa::path(
+    post, path = "/api/v1/instructor/logout", tag = "instructor", operation_id = "instructorLogout",
+    security((), ("instructorSession" = [])),
+    request_body(content = super::openapi::responses::EmptyBody, description = "`{}`; the body is not read.",
+                 example = json!({})),
+    responses(
+        (status = 204, description = "Signed out.",
+         headers(("Set-Cookie" = String, description = "Clears the cookie: `oauthlab_instructor=; Path=/; \
+          Max-Age=0; HttpOnly; SameSite=Strict`."))),
+        (status = 503, response = super::openapi::responses::ServerError),
+    ),
+)]
 async fn logout_post(State(i): State<Instructors>, headers: HeaderMap) -> Result<Response, ApiError> {
     if let Some(token) = cookie_value(&headers, COOKIE_NAME) {
         i.logout(token).await?;
@@ -68,11 +114,52 @@ fn with_cookie(status: StatusCode, cookie: &str) -> Response {
     res
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = ClassCreate)]
 struct ClassBody {
+    /// 1 to 100 characters after trimming outer whitespace, not only invisible ones, and no
+    /// control or format characters (Unicode category Cf: zero-width spaces, text-direction
+    /// marks...).
     name: String,
 }
 
+/// A class just made.
+#[derive(Serialize, ToSchema)]
+#[schema(as = ClassCreated)]
+struct ClassCreated {
+    #[schema(examples("cls_q1w2e3r4t5y6"))]
+    class_id: String,
+    name: String,
+    /// `<public URL>/join/<join code>`: learners open it to join.
+    #[schema(format = Uri)]
+    join_url: String,
+}
+
+/// Make a class
+///
+/// Learners join it by opening `join_url` in their browser, or with
+/// `POST /api/v1/classes/join`.
+#[utoipa::path(
+    post, path = "/api/v1/instructor/classes", tag = "instructor", operation_id = "createClass",
+    security(("instructorSession" = [])),
+    request_body(content = ClassBody, example = json!({"name": "Tuesday workshop"})),
+    responses(
+        (status = 201, description = "The new class.", body = ClassCreated,
+         example = json!({
+             "class_id": "cls_q1w2e3r4t5y6",
+             "name": "Tuesday workshop",
+             "join_url": "http://127.0.0.1:3000/join/Zx8kP0aBcD3e",
+         })),
+        (status = 400, description = "The body is not JSON (`invalid_json`) or not `{\"name\": <string>}`, or the \
+         name is not 1 to 100 characters after trimming, shows nothing (only whitespace and invisible \
+         characters), or holds control or format characters such as line breaks, zero-width spaces or \
+         text-direction marks (`invalid_request`).",
+         body = super::ErrorBody,
+         example = json!({"error": "invalid_request", "message": "A class needs a name of 1 to 100 characters."})),
+        (status = 401, response = super::openapi::responses::Unauthorized),
+        (status = 503, response = super::openapi::responses::ServerError),
+    ),
+)]
 async fn classes_post(
     State(i): State<Instructors>,
     headers: HeaderMap,
@@ -80,25 +167,49 @@ async fn classes_post(
 ) -> Result<Response, ApiError> {
     let who = instructor(&i, &headers).await?;
     let class = i.create_class(who, &name).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(serde_json::json!({
-            "class_id": class.class_id, "name": class.name, "join_url": class.join_url,
-        })),
-    )
-        .into_response())
+    let created = ClassCreated { class_id: class.class_id, name: class.name, join_url: class.join_url };
+    Ok((StatusCode::CREATED, Json(created)).into_response())
 }
 
+/// This instructor's classes
+#[utoipa::path(
+    get, path = "/api/v1/instructor/classes", tag = "instructor", operation_id = "listClasses",
+    security(("instructorSession" = [])),
+    responses(
+        (status = 200, description = "The classes, oldest first, each with its number of learners.",
+         body = Vec<ClassSummary>),
+        (status = 401, response = super::openapi::responses::Unauthorized),
+        (status = 503, response = super::openapi::responses::ServerError),
+    ),
+)]
 async fn classes_get(State(i): State<Instructors>, headers: HeaderMap) -> Result<Response, ApiError> {
     let who = instructor(&i, &headers).await?;
     Ok(Json(i.classes(who).await?).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct LearnersQuery {
+    /// Only the learners of this class, which must be one of this instructor's.
+    #[param(nullable = false)]
     class_id: Option<String>,
 }
 
+/// The learners of this instructor's classes, with their progress
+#[utoipa::path(
+    get, path = "/api/v1/instructor/learners", tag = "instructor", operation_id = "listLearners",
+    security(("instructorSession" = [])),
+    params(LearnersQuery),
+    responses(
+        (status = 200, description = "The learners, in the order they joined.", body = Vec<LearnerRow>),
+        (status = 400, description = "`invalid_request`: the query string could not be read.",
+         body = super::ErrorBody,
+         example = json!({"error": "invalid_request", "message": "Failed to deserialize query string."})),
+        (status = 401, response = super::openapi::responses::Unauthorized),
+        (status = 404, response = super::openapi::responses::NotYours),
+        (status = 503, response = super::openapi::responses::ServerError),
+    ),
+)]
 async fn learners_get(
     State(i): State<Instructors>,
     headers: HeaderMap,
@@ -109,11 +220,38 @@ async fn learners_get(
     Ok(Json(i.learners(who, q.class_id.as_deref()).await?).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = ResetRequest)]
 struct ResetBody {
+    #[schema(schema_with = reset_exercise_schema)]
     exercise: String,
 }
 
+/// `exercise`: an exercise's slug, or `all`.
+fn reset_exercise_schema() -> utoipa::openapi::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let mut names: Vec<&str> = oauthlab::exercises::catalog().iter().map(|e| e.slug).collect();
+    names.push(ALL_EXERCISES);
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(names))
+        .description(Some("An exercise's slug, or `all` for every exercise."))
+        .build()
+}
+
+/// Forget one learner's progress in an exercise
+#[utoipa::path(
+    post, path = "/api/v1/instructor/learners/{learner_id}/reset", tag = "instructor", operation_id = "resetLearner",
+    security(("instructorSession" = [])),
+    request_body(content = ResetBody, description = "The exercise to reset.", example = json!({"exercise": "refresh"})),
+    responses(
+        (status = 204, description = "The learner's progress is gone; their first step is current again."),
+        (status = 400, response = super::openapi::responses::BadResetRequest),
+        (status = 401, response = super::openapi::responses::Unauthorized),
+        (status = 404, response = super::openapi::responses::NotYours),
+        (status = 503, response = super::openapi::responses::ServerError),
+    ),
+)]
 async fn learner_reset_post(
     State(i): State<Instructors>,
     State(services): State<Services>,
@@ -126,6 +264,19 @@ async fn learner_reset_post(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Forget the progress of every learner of a class in an exercise
+#[utoipa::path(
+    post, path = "/api/v1/instructor/classes/{class_id}/reset", tag = "instructor", operation_id = "resetClass",
+    security(("instructorSession" = [])),
+    request_body(content = ResetBody, description = "The exercise to reset.", example = json!({"exercise": "refresh"})),
+    responses(
+        (status = 204, description = "The progress of every learner of the class is gone."),
+        (status = 400, response = super::openapi::responses::BadResetRequest),
+        (status = 401, response = super::openapi::responses::Unauthorized),
+        (status = 404, response = super::openapi::responses::NotYours),
+        (status = 503, response = super::openapi::responses::ServerError),
+    ),
+)]
 async fn class_reset_post(
     State(i): State<Instructors>,
     State(services): State<Services>,
@@ -176,6 +327,29 @@ fn utc_timestamp(unix: i64) -> String {
     format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60)
 }
 
+/// A class's progress as CSV
+///
+/// One row per learner and exercise, in the order the learners joined, under the header
+/// `learner_id,display_name,exercise,steps_passed,completed,updated_at`; lines end in CRLF.
+/// `display_name` is empty when the learner gave none; `completed` is `true` or `false`;
+/// `updated_at` is an ISO 8601 UTC timestamp (`2025-01-01T10:00:00Z`), empty before the
+/// first change. Fields with a comma, quote or line break are quoted, and a `display_name`
+/// starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'` so
+/// spreadsheets do not run it as a formula. `learner_id` is always as the API gives it (it
+/// may start with `-`).
+#[utoipa::path(
+    get, path = "/api/v1/instructor/classes/{class_id}/progress.csv", tag = "instructor",
+    operation_id = "classProgressCsv",
+    security(("instructorSession" = [])),
+    responses(
+        (status = 200, description = "The CSV, as a download.", body = String, content_type = "text/csv; charset=utf-8",
+         headers(("Content-Disposition" = String, description = "`attachment; filename=\"<class_id>-progress.csv\"`.")),
+         example = json!("learner_id,display_name,exercise,steps_passed,completed,updated_at\r\nXq3v0Jk2hY7w9Lm4,Ada,refresh,5,true,2025-01-01T10:00:00Z\r\n")),
+        (status = 401, response = super::openapi::responses::Unauthorized),
+        (status = 404, response = super::openapi::responses::NotYours),
+        (status = 503, response = super::openapi::responses::ServerError),
+    ),
+)]
 async fn class_csv_get(
     State(i): State<Instructors>,
     headers: HeaderMap,
@@ -208,12 +382,41 @@ async fn class_csv_get(
         .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = JoinRequest)]
 struct JoinBody {
+    /// The class's join code, the last part of its `join_url`.
     code: String,
+    /// Shown to the instructor; at most 60 characters after trimming, and no control or
+    /// format characters (Unicode category Cf: zero-width spaces, text-direction marks...).
+    /// Blank, only invisible characters, or absent: none.
+    #[schema(max_length = 60)]
     display_name: Option<String>,
 }
 
+/// Join a class as this learner
+///
+/// Makes the learner of this session a learner of the class whose join code is `code` (the
+/// last part of its `join_url`; outer whitespace is ignored). Opening the join URL in a
+/// browser does the same (a client without the session cookie is first sent back to the
+/// same URL with one, and a HEAD request never joins). A learner is in one class at a time:
+/// joining another moves them there (their progress stays). Joining without a display name
+/// keeps the one given before.
+#[utoipa::path(
+    post, path = "/api/v1/classes/join", tag = "classes", operation_id = "joinClass",
+    request_body(content = JoinBody, example = json!({"code": "Zx8kP0aBcD3e", "display_name": "Ada"})),
+    responses(
+        (status = 204, description = "The learner is in the class."),
+        (status = 400, description = "The body is not JSON (`invalid_json`) or not `{\"code\": <string>, \
+         \"display_name\"?: <string>}`, or the display name is over 60 characters or holds control or format \
+         characters such as line breaks, zero-width spaces or text-direction marks (`invalid_request`).",
+         body = super::ErrorBody,
+         example = json!({"error": "invalid_request", "message": "A display name has at most 60 characters."})),
+        (status = 404, description = "`not_found`: no class has this join code.", body = super::ErrorBody,
+         example = json!({"error": "not_found", "message": "There is no such class or learner among yours."})),
+        (status = 503, response = super::openapi::responses::ServerError),
+    ),
+)]
 async fn join_post(
     State(i): State<Instructors>,
     Learner(learner): Learner,

@@ -12,7 +12,7 @@ use axum::http::header::{HeaderValue, RETRY_AFTER};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
-use serde_json::json;
+use serde::Serialize;
 
 use app::services::failure::{self, Failure};
 use app::services::instructor::Instructors;
@@ -33,6 +33,7 @@ pub struct ApiState {
 pub fn routes() -> Router<ApiState> {
     api_v1::routes()
         .merge(instructor_api::routes())
+        .merge(openapi::routes())
         .fallback(not_found)
         // Last, so that it applies to every route above.
         .method_not_allowed_fallback(method_not_allowed)
@@ -90,10 +91,20 @@ impl<E: Failure> From<E> for ApiError {
     }
 }
 
+/// Every JSON error: the body of an `ApiError`.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorBody<'a> {
+    /// A stable code, e.g. `step_locked`.
+    pub error: &'a str,
+    /// What went wrong and how to fix it, for a person.
+    pub message: &'a str,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut res =
-            (self.status, Json(json!({"error": self.code, "message": self.message}))).into_response();
+        let body = ErrorBody { error: self.code, message: &self.message };
+        let mut res = (self.status, Json(body)).into_response();
         if let Some(wait) = self.retry_after {
             res.headers_mut().insert(RETRY_AFTER, HeaderValue::from(wait));
         }

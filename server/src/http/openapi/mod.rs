@@ -1,20 +1,35 @@
 //! The OpenAPI 3.1 document of the JSON API, generated from the handlers' annotations
-//! and the types they send and take (`utoipa`), so it cannot drift from them.
-//! `oauthlab openapi` prints it, `make openapi` writes it to `docs/openapi.json`, and a
-//! test fails when that file is stale.
+//! (`#[utoipa::path]`) and the types they send and take (`ToSchema`), so it cannot drift
+//! from them. `oauthlab openapi` prints it, `make openapi` writes it to
+//! `docs/openapi.json`, and a test fails when that file is stale.
+
+pub mod responses;
 
 use std::sync::OnceLock;
 
-use serde::Serialize;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
 use serde_json::{json, Value};
-use utoipa::openapi::header::HeaderBuilder;
-use utoipa::openapi::response::{Response, ResponseBuilder};
-use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::header::Header;
+use utoipa::openapi::response::Response;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, RefOr};
-use utoipa::{Modify, OpenApi, ToResponse, ToSchema};
+use utoipa::openapi::{Ref, RefOr, Required};
+use utoipa::{Modify, OpenApi, ToSchema};
 
 use oauthlab::exercises::{catalog, refresh};
+
+use super::{api_v1, instructor_api, ApiState, ErrorBody};
+use responses::{
+    BadRequest, BadResetRequest, CrossSite, EmptyBody, NotYours, PayloadTooLarge, RateLimited, ServerError,
+    Unauthorized, UnknownExercise, UnsupportedMediaType,
+};
+
+/// `GET /openapi.json`, to nest at `/api/v1` with the rest of the API.
+pub fn routes() -> Router<ApiState> {
+    Router::new().route("/openapi.json", get(openapi_get))
+}
 
 /// The document as pretty JSON with a final line break: what `GET /api/v1/openapi.json`
 /// serves and `docs/openapi.json` holds. Made once.
@@ -27,12 +42,24 @@ pub fn document_json() -> &'static str {
     })
 }
 
+/// This document
+#[utoipa::path(
+    get, path = "/api/v1/openapi.json", tag = "meta", operation_id = "getOpenApi",
+    security(()),
+    responses(
+        (status = 200, description = "The OpenAPI 3.1 description of this API.", body = Object),
+    ),
+)]
+async fn openapi_get() -> impl IntoResponse {
+    ([(CONTENT_TYPE, "application/json")], document_json())
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "OAuth Lab JSON API",
         version = "1",
-        description = include_str!("openapi.md"),
+        description = include_str!("description.md"),
         license(name = "MIT", identifier = "MIT"),
     ),
     servers((url = "/", description = "The OAuth Lab site serving this document")),
@@ -45,93 +72,47 @@ pub fn document_json() -> &'static str {
         (name = "meta", description = "This document."),
     ),
     security((), ("learnerSession" = [])),
-    paths(),
+    paths(
+        api_v1::exercises_get,
+        api_v1::exercise_get,
+        api_v1::step_check_post,
+        api_v1::exercise_reset_post,
+        api_v1::exercise_provider_get,
+        api_v1::exercise_provider_put,
+        api_v1::exercise_provider_delete,
+        api_v1::pkce_generate_post,
+        api_v1::pkce_challenge_post,
+        api_v1::practice_app_get,
+        api_v1::practice_app_put,
+        instructor_api::login_post,
+        instructor_api::logout_post,
+        instructor_api::classes_get,
+        instructor_api::classes_post,
+        instructor_api::learners_get,
+        instructor_api::learner_reset_post,
+        instructor_api::class_reset_post,
+        instructor_api::class_csv_get,
+        instructor_api::join_post,
+        openapi_get,
+    ),
     components(
         schemas(ErrorBody),
         responses(
             BadRequest,
+            BadResetRequest,
             CrossSite,
+            NotYours,
             PayloadTooLarge,
-            UnsupportedMediaType,
             RateLimited,
+            ServerError,
+            Unauthorized,
+            UnknownExercise,
+            UnsupportedMediaType,
         ),
     ),
     modifiers(&SessionCookies, &GuardResponses, &Unexpressible),
 )]
 struct ApiDoc;
-
-/// Every JSON error: `{"error": "<code>", "message": "<for a person>"}`.
-#[derive(Serialize, ToSchema)]
-#[schema(as = Error)]
-pub struct ErrorBody {
-    /// A stable code, e.g. `step_locked`.
-    pub error: String,
-    /// What went wrong and how to fix it, for a person.
-    pub message: String,
-}
-
-/// A response whose body is an [`ErrorBody`], with an example.
-fn error_response(description: &str, code: &str, message: &str) -> ResponseBuilder {
-    ResponseBuilder::new().description(description).content(
-        "application/json",
-        ContentBuilder::new()
-            .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name("Error"))))
-            .example(Some(json!({"error": code, "message": message})))
-            .build(),
-    )
-}
-
-/// `Retry-After`, on 429 and 503.
-fn with_retry_after(response: ResponseBuilder) -> ResponseBuilder {
-    response.header(
-        "Retry-After",
-        HeaderBuilder::new()
-            .description(Some("Seconds to wait before trying again."))
-            .schema(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(1)))
-            .build(),
-    )
-}
-
-/// Error responses shared by many operations, referenced from `components.responses`.
-macro_rules! error_responses {
-    ($($name:ident => $response:expr;)*) => {$(
-        pub struct $name;
-        impl<'r> ToResponse<'r> for $name {
-            fn response() -> (&'r str, RefOr<Response>) {
-                (stringify!($name), RefOr::T($response.build()))
-            }
-        }
-    )*};
-}
-
-error_responses! {
-    BadRequest => error_response(
-        "The body is not JSON (`invalid_json`) or not what this endpoint takes (`invalid_request`).",
-        "invalid_request",
-        "The request body is not what this endpoint takes: missing field `input` at line 1 column 2.",
-    );
-    CrossSite => error_response(
-        "`cross_site`: a request that changes something came from another site (a foreign `Origin`, \
-         or `Sec-Fetch-Site: cross-site`).",
-        "cross_site",
-        "Requests that change something must come from OAuth Lab's own pages.",
-    );
-    PayloadTooLarge => error_response(
-        "`payload_too_large`: the body is over 64 KiB.",
-        "payload_too_large",
-        "The request body is larger than 64 KiB.",
-    );
-    UnsupportedMediaType => error_response(
-        "`unsupported_media_type`: a non-empty body without `Content-Type: application/json`.",
-        "unsupported_media_type",
-        "Send the body as JSON, with Content-Type: application/json.",
-    );
-    RateLimited => with_retry_after(error_response(
-        "`rate_limited`: too many requests from this address in the current minute.",
-        "rate_limited",
-        "Too many requests: wait 40 seconds and try again.",
-    ));
-}
 
 /// The two session cookies.
 struct SessionCookies;
@@ -184,7 +165,7 @@ impl Modify for GuardResponses {
                         .responses
                         .responses
                         .entry(status.to_owned())
-                        .or_insert_with(|| RefOr::Ref(utoipa::openapi::Ref::from_response_name(name)));
+                        .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
                 }
             }
         }
@@ -197,7 +178,12 @@ impl Modify for GuardResponses {
 /// - `components.parameters`: the path parameters several routes share, with the exercise
 ///   and step enums taken from the core, so they cannot drift;
 /// - on every path that has a `{name}` they describe, a `parameters` list of `$ref`s to
-///   them (the routes declare no path parameter of their own).
+///   them (the routes declare no path parameter of their own);
+/// - a request body of `EmptyObject` is not required (utoipa makes a body optional only
+///   for an `Option`, whose schema would then allow `null`, which is refused);
+/// - every response header is `required` (always sent; utoipa's `Header` has no such
+///   field), and `Retry-After` is one component (`components.headers`) that 429 and 503
+///   answers refer to.
 struct Unexpressible;
 
 impl Modify for Unexpressible {
@@ -205,6 +191,24 @@ impl Modify for Unexpressible {
         let summary =
             "Check the steps of OAuth Lab's exercises and manage the learner's practice application.";
         openapi.info.extensions.get_or_insert_with(Default::default).insert("summary".into(), json!(summary));
+
+        let empty = Ref::from_schema_name(EmptyBody::name()).ref_location;
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete];
+            for body in operations.into_iter().flatten().filter_map(|o| o.request_body.as_mut()) {
+                let schemas = body.content.values().filter_map(|c| c.schema.as_ref());
+                if schemas.into_iter().any(|s| matches!(s, RefOr::Ref(r) if r.ref_location == empty)) {
+                    body.required = Some(Required::False);
+                }
+            }
+        }
+
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete];
+            for operation in operations.into_iter().flatten() {
+                operation.responses.responses.values_mut().for_each(headers_required);
+            }
+        }
 
         let parameters = path_parameters();
         for (path, item) in openapi.paths.paths.iter_mut() {
@@ -217,15 +221,45 @@ impl Modify for Unexpressible {
                 item.extensions.get_or_insert_with(Default::default).insert("parameters".into(), json!(refs));
             }
         }
-        let components: serde_json::Map<String, Value> =
-            parameters.into_iter().map(|(name, p)| (name.to_owned(), p)).collect();
-        openapi
-            .components
-            .get_or_insert_with(Default::default)
-            .extensions
-            .get_or_insert_with(Default::default)
-            .insert("parameters".into(), Value::Object(components));
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.responses.values_mut().for_each(headers_required);
+        let extensions = components.extensions.get_or_insert_with(Default::default);
+        extensions.insert(
+            "parameters".into(),
+            Value::Object(parameters.into_iter().map(|(name, p)| (name.to_owned(), p)).collect()),
+        );
+        extensions.insert("headers".into(), json!({RETRY_AFTER: required(&responses::retry_after())}));
     }
+}
+
+const RETRY_AFTER: &str = "Retry-After";
+
+/// A header as JSON, with `"required": true`.
+fn required(header: &Header) -> Value {
+    let mut header = serde_json::to_value(header).unwrap_or_default();
+    header["required"] = json!(true);
+    header
+}
+
+/// A response's headers moved to its `extensions`, each `required`, `Retry-After` as a
+/// reference to its component.
+fn headers_required(response: &mut RefOr<Response>) {
+    let RefOr::T(response) = response else { return };
+    if response.headers.is_empty() {
+        return;
+    }
+    let headers: serde_json::Map<String, Value> = std::mem::take(&mut response.headers)
+        .into_iter()
+        .map(|(name, header)| {
+            let header = if name == RETRY_AFTER {
+                json!({"$ref": format!("#/components/headers/{RETRY_AFTER}")})
+            } else {
+                required(&header)
+            };
+            (name, header)
+        })
+        .collect();
+    response.extensions.get_or_insert_with(Default::default).insert("headers".into(), Value::Object(headers));
 }
 
 /// The path parameters, by component name.
