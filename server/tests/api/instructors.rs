@@ -8,7 +8,7 @@ use crate::helpers::{client, statuses, TestApp};
 const PASSWORD: &str = "correct horse battery staple";
 
 /// Add an instructor through the command line, as an operator would, while the server runs.
-fn add_instructor(app: &TestApp, email: &str, password: &str) -> (i32, String) {
+pub(crate) fn add_instructor(app: &TestApp, email: &str, password: &str) -> (i32, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_oauthlab"))
         .args(["instructor", "add", email, "--database", &app.database])
         .stdin(Stdio::piped())

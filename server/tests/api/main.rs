@@ -9,6 +9,7 @@ mod grading;
 mod guard;
 mod instructors;
 mod openapi;
+mod openapi_contract;
 mod own_server;
 mod pages;
 mod practice;

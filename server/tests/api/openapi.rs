@@ -82,3 +82,19 @@ async fn every_documented_get_route_answers_without_a_5xx() {
     }
     assert!(called >= 3, "only {called} GET routes without parameters");
 }
+
+/// `docs/openapi.json` is the document the code generates, and the one the site serves.
+#[tokio::test]
+async fn docs_openapi_json_is_the_generated_document() {
+    let generated = server::http::openapi::document_json();
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/openapi.json");
+    let committed = std::fs::read_to_string(file).expect("docs/openapi.json");
+    assert!(
+        committed == generated,
+        "docs/openapi.json is stale: it is not the document the code generates. Run `make openapi` and \
+         commit docs/openapi.json."
+    );
+    let app = TestApp::spawn().await;
+    let served = app.get("/api/v1/openapi.json").await.text().await.expect("text");
+    assert!(served == generated, "GET /api/v1/openapi.json serves the generated document");
+}

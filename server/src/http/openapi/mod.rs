@@ -330,4 +330,51 @@ mod tests {
             }
         }
     }
+
+    /// Every enum of steps or exercises in the document is the core's list.
+    #[test]
+    fn the_enums_are_the_cores_steps_and_exercises() {
+        let doc = document();
+        let steps: Vec<&str> = refresh::Step::ALL.iter().map(|s| s.slug()).collect();
+        let slugs: Vec<&str> = catalog().iter().map(|e| e.slug).collect();
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(doc["components"]["parameters"]["Step"]["schema"]["enum"], json!(steps));
+        assert_eq!(schemas["StepStatus"]["properties"]["id"]["enum"], json!(steps));
+        assert_eq!(doc["components"]["parameters"]["Slug"]["schema"]["enum"], json!(slugs));
+        let mut resets = slugs.clone();
+        resets.push("all");
+        assert_eq!(schemas["ResetRequest"]["properties"]["exercise"]["enum"], json!(resets));
+    }
+
+    /// Operations that change something answer 403 and 415 from the guard; every one
+    /// answers 413 and 429, and the storage's 503 where a handler reaches it.
+    #[test]
+    fn every_operation_documents_the_guards_answers() {
+        let doc = document();
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for method in ["get", "put", "post", "delete"] {
+                let Some(responses) = item[method]["responses"].as_object() else { continue };
+                let mut want = vec!["413", "429"];
+                if method != "get" {
+                    want.extend(["403", "415"]);
+                }
+                for status in want {
+                    assert!(responses.contains_key(status), "{method} {path}: no {status}");
+                }
+                for (status, response) in responses {
+                    let error = response["content"]["application/json"]["schema"]["$ref"]
+                        == "#/components/schemas/Error";
+                    assert!(
+                        status.starts_with('2') || response["$ref"].is_string() || error,
+                        "{method} {path}: {status} is not an Error"
+                    );
+                }
+            }
+        }
+        let retry_after = json!({"$ref": "#/components/headers/Retry-After"});
+        for name in ["RateLimited", "ServerError"] {
+            assert_eq!(doc["components"]["responses"][name]["headers"]["Retry-After"], retry_after, "{name}");
+        }
+        assert_eq!(doc["components"]["headers"]["Retry-After"]["required"], true);
+    }
 }
