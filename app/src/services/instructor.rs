@@ -19,55 +19,35 @@ pub struct InstructorId(pub i64);
 
 /// A class as its instructor sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ClassSummary {
-    #[cfg_attr(feature = "ssr", schema(examples("cls_q1w2e3r4t5y6")))]
     pub class_id: String,
     pub name: String,
-    /// `<public URL>/join/<join code>`.
-    #[cfg_attr(feature = "ssr", schema(format = Uri))]
     pub join_url: String,
-    /// How many learners have joined.
-    #[cfg_attr(feature = "ssr", schema(minimum = 0))]
     pub learners: i64,
 }
 
-/// A learner's progress in one exercise.
+/// One learner's progress in the refresh exercise.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ExerciseProgress {
-    #[cfg_attr(feature = "ssr", schema(minimum = 0))]
     pub steps_passed: i64,
-    /// True when every step passed.
     pub completed: bool,
-    /// Unix seconds of the last change; null before the first.
-    #[cfg_attr(feature = "ssr", schema(required = true))]
+    /// Unix seconds of the last change, or `None` before the first.
     pub updated_at: Option<i64>,
 }
 
-/// A learner's progress, by exercise.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LearnerExercises {
     pub refresh: ExerciseProgress,
 }
 
 /// A learner of one of the instructor's classes, as the API lists it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LearnerRow {
-    /// 16 base64url characters, stable and opaque; derived from the learner's cookie but
-    /// not it.
     pub learner_id: String,
-    /// The name the learner gave when joining, or null.
-    #[cfg_attr(feature = "ssr", schema(required = true))]
     pub display_name: Option<String>,
     pub class_id: String,
-    #[cfg_attr(feature = "ssr", schema(inline))]
     pub exercises: LearnerExercises,
-    /// The issuer of the learner's own authorization server; null while they use the
-    /// built-in practice server.
-    #[cfg_attr(feature = "ssr", schema(required = true))]
+    /// The issuer of the learner's own authorization server; `None` on the built-in one.
     pub server: Option<String>,
 }
 
