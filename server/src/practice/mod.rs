@@ -5,11 +5,10 @@ mod authorize;
 pub mod client_auth;
 pub mod error;
 mod introspect;
-mod issued;
 pub mod keys;
 mod metadata;
 pub mod params;
-pub mod store;
+mod scope;
 mod token;
 
 use std::sync::Arc;
@@ -21,8 +20,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
 use crate::startup::AppState;
+use crate::storage::{CodeStore, ConsentStore, TokenStore};
 use keys::KeyRing;
-use store::{CodeStore, ConsentStore, TokenStore};
 
 /// How long things live, in seconds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
