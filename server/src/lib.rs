@@ -6,6 +6,7 @@ pub mod http;
 pub mod practice;
 pub mod remote;
 pub mod session;
+pub mod shared;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;

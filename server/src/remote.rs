@@ -12,7 +12,7 @@ use jsonwebtoken::{DecodingKey, Header};
 use oauthlab::exercises::refresh::SignatureCheck;
 use oauthlab::oauth::discovery::{is_local_ip, Fetched, Reach};
 
-use crate::practice::keys::{signature_check, KeyRing};
+use crate::shared::keys::{signature_check, KeyRing};
 
 /// The most a metadata document or JWKS may weigh.
 const MAX_DOCUMENT: usize = 256 * 1024;

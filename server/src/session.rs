@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 pub use app::services::cookie_value;
 use app::services::LearnerId;
 
-use crate::http::html::page;
+use crate::shared::html::page;
 
 pub const COOKIE_NAME: &str = "oauthlab_session";
 const ONE_YEAR: u32 = 365 * 24 * 3600;

@@ -20,17 +20,17 @@ use app::{shell, App};
 
 use crate::config::Settings;
 use crate::http::guard::{guard, GuardState, RateLimiter};
-use crate::practice::keys::KeyRing;
+use crate::http::ApiState;
 use crate::practice::Practice;
 use crate::remote::{HttpFetcher, TokenVerifier};
 use crate::session::{join_link_needs_a_session, learner_session, SessionSettings};
+use crate::shared::keys::KeyRing;
 use crate::storage::{Db, ServerKey};
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub services: Services,
-    pub db: Db,
     pub guard: GuardState,
     pub session: SessionSettings,
     pub practice: Practice,
@@ -90,7 +90,6 @@ impl AppState {
         Self {
             leptos_options,
             services,
-            db: db.clone(),
             guard: GuardState { public_origin, limiter: RateLimiter::new(settings.rate_limit) },
             session: SessionSettings { secure: settings.public_url.starts_with("https://") },
             practice,
@@ -184,15 +183,19 @@ pub fn router(state: AppState) -> Router {
     let services = state.services.clone();
     let instructors = state.instructors.clone();
     let options = state.leptos_options.clone();
+    let (page_services, page_instructors) = (services.clone(), instructors.clone());
     Router::new()
-        .nest("/api/v1", crate::http::api_v1::routes())
-        .merge(crate::practice::routes())
+        .nest(
+            "/api/v1",
+            crate::http::routes().with_state(ApiState { services, instructors: instructors.clone() }),
+        )
+        .merge(crate::practice::routes().with_state(state.practice.clone()))
         .leptos_routes_with_context(
             &state,
             routes,
             move || {
-                provide_context(services.clone());
-                provide_context(instructors.clone());
+                provide_context(page_services.clone());
+                provide_context(page_instructors.clone());
             },
             move || shell(options.clone()),
         )

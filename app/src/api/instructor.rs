@@ -58,21 +58,9 @@ mod ssr {
         who(i).await?.ok_or_else(|| error(InstructorError::NotSignedIn))
     }
 
-    /// An instructor action's error, with its HTTP status.
+    /// An instructor action's error, with the status its type decides.
     pub fn error(err: InstructorError) -> ServerFnError {
-        use http::StatusCode;
-        let status = match &err {
-            InstructorError::BadCredentials | InstructorError::NotSignedIn => StatusCode::UNAUTHORIZED,
-            InstructorError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
-            InstructorError::Invalid(_) => StatusCode::BAD_REQUEST,
-            InstructorError::NotFound => StatusCode::NOT_FOUND,
-            InstructorError::Store(e) => {
-                tracing::error!(error = %e, "storage failed");
-                let message = "The server could not do that. Try again in a moment.";
-                return super::super::ssr::fail(StatusCode::SERVICE_UNAVAILABLE, message);
-            }
-        };
-        super::super::ssr::fail(status, err.to_string())
+        super::super::ssr::failed(err)
     }
 
     pub fn services() -> Result<Services, ServerFnError> {

@@ -42,7 +42,8 @@ where
 pub(crate) mod ssr {
     use leptos::prelude::*;
 
-    use crate::services::{learner_from_parts, LearnerId, ServiceError, Services};
+    use crate::services::failure::{self, Failure};
+    use crate::services::{learner_from_parts, LearnerId, Services};
 
     use http::StatusCode;
 
@@ -83,31 +84,34 @@ pub(crate) mod ssr {
     /// An error with the HTTP status it deserves (server functions otherwise answer every
     /// error with 500). A plain form post keeps its redirect to the page that explains.
     pub fn fail(status: StatusCode, message: impl Into<String>) -> ServerFnError {
-        if !is_form_post() {
-            if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-                res.set_status(status);
+        answer_with(status, None);
+        ServerFnError::new(message.into())
+    }
+
+    /// A failed action's error, with the status, message and `Retry-After` its type
+    /// decides (see [`Failure`]), as the JSON API answers it; logged here when it is the
+    /// server's own.
+    pub fn failed(err: impl Failure) -> ServerFnError {
+        failure::log(&err);
+        answer_with(err.status(), err.retry_after());
+        ServerFnError::new(err.message())
+    }
+
+    /// Set the answer's status (and `Retry-After`), except for a plain form post, which
+    /// keeps its redirect to the page that explains.
+    fn answer_with(status: StatusCode, retry_after: Option<u64>) {
+        if is_form_post() {
+            return;
+        }
+        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+            res.set_status(status);
+            if let Some(wait) = retry_after {
+                res.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(wait));
             }
         }
-        ServerFnError::new(message.into())
     }
 
     pub fn not_set_up() -> ServerFnError {
         fail(StatusCode::SERVICE_UNAVAILABLE, "The server is not set up.")
-    }
-
-    pub fn service_error(err: ServiceError) -> ServerFnError {
-        match err {
-            ServiceError::Locked(locked) => fail(StatusCode::CONFLICT, locked.to_string()),
-            ServiceError::Store(err) => store_error(err),
-        }
-    }
-
-    /// Storage failed: logged here, once; the learner is told to try again.
-    pub fn store_error(err: crate::services::store::StoreError) -> ServerFnError {
-        tracing::error!(error = %err, "storage failed");
-        fail(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The server could not save your progress. Try again in a moment.",
-        )
     }
 }

@@ -7,15 +7,15 @@ use crate::model::PracticeApp;
 /// This learner's practice application.
 #[server(prefix = "/fn", endpoint = "practice_app")]
 pub async fn get_practice_app() -> Result<PracticeApp, ServerFnError> {
-    use super::ssr::{context, store_error};
+    use super::ssr::{context, failed};
     let (services, learner) = context()?;
-    services.practice_app(&learner).await.map_err(store_error)
+    services.practice_app(&learner).await.map_err(failed)
 }
 
 /// The refresh-token toggle: `enabled` is `"true"` or `"false"`.
 #[server(prefix = "/fn", endpoint = "set_refresh_tokens")]
 pub async fn set_refresh_tokens(enabled: String) -> Result<PracticeApp, ServerFnError> {
-    use super::ssr::{back_to, context, fail, store_error};
+    use super::ssr::{back_to, context, fail, failed};
     let (services, learner) = context()?;
     let enabled = match enabled.as_str() {
         "true" | "on" => true,
@@ -25,5 +25,5 @@ pub async fn set_refresh_tokens(enabled: String) -> Result<PracticeApp, ServerFn
             return Err(fail(http::StatusCode::BAD_REQUEST, message));
         }
     };
-    back_to("/practice/app", services.set_refresh_tokens(&learner, enabled).await.map_err(store_error))
+    back_to("/practice/app", services.set_refresh_tokens(&learner, enabled).await.map_err(failed))
 }

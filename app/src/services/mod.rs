@@ -3,6 +3,7 @@
 //! result. Storage sits behind the small traits in [`store`]; the server crate gives
 //! the SQLite versions, and [`memory`] the in-memory ones used by tests.
 
+pub mod failure;
 pub mod flash;
 pub mod instructor;
 pub mod memory;

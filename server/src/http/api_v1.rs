@@ -1,26 +1,23 @@
 //! The JSON API v1 (`../shared/spec/http-api.md`): thin handlers over the same services
 //! and core checks as the pages.
 
-use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
-use serde::de::DeserializeOwned;
+use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 use tracing::instrument;
 
-use app::services::{LearnerId, ServiceError, Services};
+use app::services::Services;
 use oauthlab::exercises::{catalog, refresh};
-use oauthlab::json::{self, JsonError};
 use oauthlab::pkce;
 
-use super::ApiError;
-use crate::startup::AppState;
+use super::{ApiError, ApiJson, ApiPath, ApiState, Learner};
 
-pub fn routes() -> Router<AppState> {
+/// The learners' endpoints.
+pub fn routes() -> Router<ApiState> {
     Router::new()
         .route("/exercises", get(exercises_get))
         .route("/exercises/{slug}", get(exercise_get))
@@ -34,76 +31,10 @@ pub fn routes() -> Router<AppState> {
         .route("/pkce/challenge", post(pkce_challenge_post))
         .route("/practice/app", get(practice_app_get).put(practice_app_put))
         .route("/openapi.json", get(openapi_get))
-        .merge(super::instructor_api::routes())
-        .fallback(not_found)
-        .layer(axum::middleware::map_response(json_errors))
 }
 
-/// Errors made by axum itself (405, a path that does not decode) get the API's JSON shape.
-async fn json_errors(res: Response) -> Response {
-    let status = res.status();
-    let is_json = res
-        .headers()
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if !(status.is_client_error() || status.is_server_error()) || is_json {
-        return res;
-    }
-    let (code, message) = match status {
-        StatusCode::METHOD_NOT_ALLOWED => {
-            ("method_not_allowed", "This endpoint does not take that method; see /api/v1/openapi.json.")
-        }
-        s if s.is_server_error() => {
-            ("server_error", "Something went wrong on the server. Try again in a moment.")
-        }
-        _ => ("invalid_request", "The request could not be read: check the path and the body."),
-    };
-    let mut out = ApiError::new(status, code, message).into_response();
-    if let Some(allow) = res.headers().get(axum::http::header::ALLOW) {
-        out.headers_mut().insert(axum::http::header::ALLOW, allow.clone());
-    }
-    out
-}
-
-async fn not_found() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        "There is no API endpoint here; see /api/v1/openapi.json.",
-    )
-}
-
-/// Parse a JSON body; an empty body counts as `{}`. A byte order mark or another
-/// invisible character around the JSON is named, as serde_json would only say what it
-/// expected there.
-pub(crate) fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
-    let not_json = |why: String| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_json",
-            format!("The request body is not JSON: {why}."),
-        )
-    };
-    if bytes.starts_with("\u{FEFF}".as_bytes()) {
-        return Err(not_json(JsonError::ByteOrderMark.to_string()));
-    }
-    let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { bytes };
-    serde_json::from_slice(text).map_err(|e| {
-        let invisible = (!e.is_data())
-            .then(|| std::str::from_utf8(text).ok().and_then(json::invisible_outside_strings))
-            .flatten();
-        if let Some(invisible) = invisible {
-            return not_json(invisible.fix());
-        }
-        let code = if e.is_data() { "invalid_request" } else { "invalid_json" };
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            code,
-            format!("The request body is not what this endpoint takes: {e}."),
-        )
-    })
-}
+/// A body that must be a JSON object, whatever it holds.
+type AnyObject = ApiJson<serde_json::Map<String, serde_json::Value>>;
 
 fn known_exercise(slug: &str) -> Result<(), ApiError> {
     if slug == refresh::SLUG {
@@ -123,8 +54,8 @@ async fn exercises_get() -> Json<serde_json::Value> {
 
 async fn exercise_get(
     State(services): State<Services>,
-    Extension(learner): Extension<LearnerId>,
-    Path(slug): Path<String>,
+    Learner(learner): Learner,
+    ApiPath(slug): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     known_exercise(&slug)?;
     Ok(Json(services.exercise_state(&learner).await?).into_response())
@@ -138,9 +69,9 @@ struct CheckBody {
 #[instrument(skip_all, fields(step = %step))]
 async fn step_check_post(
     State(services): State<Services>,
-    Extension(learner): Extension<LearnerId>,
-    Path((slug, step)): Path<(String, String)>,
-    bytes: Bytes,
+    Learner(learner): Learner,
+    ApiPath((slug, step)): ApiPath<(String, String)>,
+    ApiJson(CheckBody { input }): ApiJson<CheckBody>,
 ) -> Result<Response, ApiError> {
     known_exercise(&slug)?;
     let step = refresh::Step::from_slug(&step).ok_or_else(|| {
@@ -153,30 +84,23 @@ async fn step_check_post(
             ),
         )
     })?;
-    let CheckBody { input } = body(&bytes)?;
-    match services.check_step(&learner, step, &input).await {
-        Ok(checked) => Ok(Json(json!({
-            "passed": checked.verdict.passed(),
-            "findings": checked.verdict.findings,
-            "exercise": checked.exercise,
-            "jwt": checked.last.jwt,
-        }))
-        .into_response()),
-        Err(ServiceError::Locked(locked)) => {
-            Err(ApiError::new(StatusCode::CONFLICT, "step_locked", locked.to_string()))
-        }
-        Err(ServiceError::Store(err)) => Err(err.into()),
-    }
+    let checked = services.check_step(&learner, step, &input).await?;
+    Ok(Json(json!({
+        "passed": checked.verdict.passed(),
+        "findings": checked.verdict.findings,
+        "exercise": checked.exercise,
+        "jwt": checked.last.jwt,
+    }))
+    .into_response())
 }
 
 async fn exercise_reset_post(
     State(services): State<Services>,
-    Extension(learner): Extension<LearnerId>,
-    Path(slug): Path<String>,
-    bytes: Bytes,
+    Learner(learner): Learner,
+    ApiPath(slug): ApiPath<String>,
+    _: AnyObject,
 ) -> Result<StatusCode, ApiError> {
     known_exercise(&slug)?;
-    let _: serde_json::Map<String, serde_json::Value> = body(&bytes)?;
     services.reset(&learner).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -184,8 +108,8 @@ async fn exercise_reset_post(
 /// The authorization server this learner works against (built-in, or their own).
 async fn exercise_provider_get(
     State(services): State<Services>,
-    Extension(learner): Extension<LearnerId>,
-    Path(slug): Path<String>,
+    Learner(learner): Learner,
+    ApiPath(slug): ApiPath<String>,
 ) -> Result<Json<app::model::ServerData>, ApiError> {
     known_exercise(&slug)?;
     Ok(Json(services.server(&learner).await?))
@@ -205,12 +129,11 @@ struct ProviderBody {
 #[instrument(skip_all)]
 async fn exercise_provider_put(
     State(services): State<Services>,
-    Extension(learner): Extension<LearnerId>,
-    Path(slug): Path<String>,
-    bytes: Bytes,
+    Learner(learner): Learner,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(ProviderBody { issuer, client_id, redirect_uri }): ApiJson<ProviderBody>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     known_exercise(&slug)?;
-    let ProviderBody { issuer, client_id, redirect_uri } = body(&bytes)?;
     let mut server = services.set_own_server(&learner, &issuer, &client_id, &redirect_uri).await?;
     let verdict = server.last_attempt.take().map(|a| a.verdict).unwrap_or_default();
     Ok(Json(json!({
@@ -224,16 +147,15 @@ async fn exercise_provider_put(
 /// Back to the built-in practice server.
 async fn exercise_provider_delete(
     State(services): State<Services>,
-    Extension(learner): Extension<LearnerId>,
-    Path(slug): Path<String>,
+    Learner(learner): Learner,
+    ApiPath(slug): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     known_exercise(&slug)?;
     services.use_builtin_server(&learner).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn pkce_generate_post(bytes: Bytes) -> Result<Json<serde_json::Value>, ApiError> {
-    let _: serde_json::Map<String, serde_json::Value> = body(&bytes)?;
+async fn pkce_generate_post(_: AnyObject) -> Result<Json<serde_json::Value>, ApiError> {
     let verifier = app::services::random_verifier();
     let challenge = pkce::challenge_s256(&verifier);
     Ok(Json(json!({"verifier": verifier, "challenge": challenge})))
@@ -245,17 +167,18 @@ struct ChallengeBody {
 }
 
 #[instrument(skip_all)]
-async fn pkce_challenge_post(bytes: Bytes) -> Result<Json<serde_json::Value>, ApiError> {
-    let ChallengeBody { verifier } = body(&bytes)?;
+async fn pkce_challenge_post(
+    ApiJson(ChallengeBody { verifier }): ApiJson<ChallengeBody>,
+) -> Result<Json<serde_json::Value>, ApiError> {
     // Trimmed as step 1 trims it, so the helper and the step agree on every input.
     let verifier = pkce::Verifier::parse_pasted(&verifier)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_verifier", e.to_string()))?;
+        .map_err(|e| ApiError::bad_request("invalid_verifier", e.to_string()))?;
     Ok(Json(json!({"challenge": verifier.challenge()})))
 }
 
 async fn practice_app_get(
     State(services): State<Services>,
-    Extension(learner): Extension<LearnerId>,
+    Learner(learner): Learner,
 ) -> Result<Json<app::model::PracticeApp>, ApiError> {
     Ok(Json(services.practice_app(&learner).await?))
 }
@@ -267,10 +190,9 @@ struct ToggleBody {
 
 async fn practice_app_put(
     State(services): State<Services>,
-    Extension(learner): Extension<LearnerId>,
-    bytes: Bytes,
+    Learner(learner): Learner,
+    ApiJson(ToggleBody { refresh_tokens_enabled }): ApiJson<ToggleBody>,
 ) -> Result<Json<app::model::PracticeApp>, ApiError> {
-    let ToggleBody { refresh_tokens_enabled } = body(&bytes)?;
     Ok(Json(services.set_refresh_tokens(&learner, refresh_tokens_enabled).await?))
 }
 

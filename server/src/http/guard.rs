@@ -95,12 +95,11 @@ fn too_large() -> Rejection {
 /// Why the guard turned a request away.
 struct Rejection {
     error: ApiError,
-    retry_after: Option<u64>,
 }
 
 impl Rejection {
     fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { error: ApiError::new(status, code, message), retry_after: None }
+        Self { error: ApiError::new(status, code, message) }
     }
 
     /// The API's error shape; RFC 6749 §5.2's on the practice server's endpoints, so an
@@ -108,14 +107,18 @@ impl Rejection {
     /// functions, what the page that called reads: the server function error encoding for
     /// a hydrated page, a short page for a plain form post.
     fn into_response_for(self, path: &str, accepts_html: bool) -> Response {
+        let retry_after = self.error.retry_after;
         let mut res = if path.starts_with("/fn/") && accepts_html {
             let body = format!(
                 "<section class=\"panel\"><h1>Not sent</h1><p role=\"alert\" class=\"error-box\">{}</p>\
                  <p>Nothing was changed. Go back to the page you came from (your browser's Back \
                  button keeps what you typed), or <a href=\"/\">see the exercises</a>.</p></section>",
-                super::html::escape(&self.error.message)
+                crate::shared::html::escape(&self.error.message)
             );
-            (self.error.status, axum::response::Html(super::html::page("Not sent · OAuth Lab", "", &body)))
+            (
+                self.error.status,
+                axum::response::Html(crate::shared::html::page("Not sent · OAuth Lab", "", &body)),
+            )
                 .into_response()
         } else if path.starts_with("/fn/") {
             let body = format!("ServerError|{}", self.error.message);
@@ -132,7 +135,7 @@ impl Rejection {
         } else {
             self.error.into_response()
         };
-        if let Some(wait) = self.retry_after {
+        if let Some(wait) = retry_after {
             res.headers_mut().insert(RETRY_AFTER, HeaderValue::from(wait));
         }
         res
@@ -170,7 +173,7 @@ async fn admit(state: &GuardState, req: Request) -> Result<Request, Rejection> {
         if let Err(wait) = state.limiter.check(ip, Instant::now()) {
             let mut rejection =
                 Rejection::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", rate_limited_message(wait));
-            rejection.retry_after = Some(wait);
+            rejection.error.retry_after = Some(wait);
             return Err(rejection);
         }
     }
@@ -198,7 +201,7 @@ async fn admit(state: &GuardState, req: Request) -> Result<Request, Rejection> {
     if path.starts_with("/api/")
         && is_write(&method)
         && !bytes.is_empty()
-        && !super::content_type_is(req.headers(), "application/json")
+        && !crate::shared::content_type_is(req.headers(), "application/json")
     {
         return Err(Rejection::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,

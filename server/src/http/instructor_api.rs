@@ -2,25 +2,22 @@
 //! learners' class join. Instructor endpoints need the instructor session cookie: a
 //! learner's cookie alone gets 401.
 
-use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
-use axum::http::header::{RETRY_AFTER, SET_COOKIE};
+use axum::extract::State;
+use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 use serde::Deserialize;
 use tracing::instrument;
 
-use app::services::instructor::{InstructorError, InstructorId, Instructors, COOKIE_NAME, SESSION_SECONDS};
-use app::services::{LearnerId, Services};
+use app::services::instructor::{InstructorId, Instructors, COOKIE_NAME, SESSION_SECONDS};
+use app::services::{cookie_value, Services};
 
-use super::api_v1::body;
-use super::ApiError;
-use crate::session::cookie_value;
-use crate::startup::AppState;
+use super::{ApiError, ApiJson, ApiPath, ApiQuery, ApiState, Learner};
 
-pub fn routes() -> Router<AppState> {
+/// The instructors' endpoints and the learners' class join.
+pub fn routes() -> Router<ApiState> {
     Router::new()
         .route("/instructor/login", post(login_post))
         .route("/instructor/logout", post(logout_post))
@@ -30,37 +27,6 @@ pub fn routes() -> Router<AppState> {
         .route("/instructor/learners", get(learners_get))
         .route("/instructor/learners/{learner_id}/reset", post(learner_reset_post))
         .route("/classes/join", post(join_post))
-}
-
-impl From<InstructorError> for ApiError {
-    fn from(err: InstructorError) -> Self {
-        match err {
-            InstructorError::BadCredentials => {
-                Self::new(StatusCode::UNAUTHORIZED, "invalid_credentials", err.to_string())
-            }
-            InstructorError::NotSignedIn => {
-                Self::new(StatusCode::UNAUTHORIZED, "unauthorized", err.to_string())
-            }
-            InstructorError::TooManyAttempts(_) => {
-                Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", err.to_string())
-            }
-            InstructorError::Invalid(m) => Self::new(StatusCode::BAD_REQUEST, "invalid_request", m),
-            InstructorError::NotFound => Self::new(StatusCode::NOT_FOUND, "not_found", err.to_string()),
-            InstructorError::Store(e) => e.into(),
-        }
-    }
-}
-
-fn error_response(err: InstructorError) -> Response {
-    let wait = match &err {
-        InstructorError::TooManyAttempts(wait) => Some(*wait),
-        _ => None,
-    };
-    let mut res = ApiError::from(err).into_response();
-    if let Some(wait) = wait {
-        res.headers_mut().insert(RETRY_AFTER, HeaderValue::from(wait));
-    }
-    res
 }
 
 /// The signed-in instructor, from their cookie.
@@ -79,33 +45,24 @@ async fn login_post(
     State(i): State<Instructors>,
     headers: HeaderMap,
     extensions: axum::http::Extensions,
-    bytes: Bytes,
-) -> Response {
-    let LoginBody { email, password } = match body(&bytes) {
-        Ok(b) => b,
-        Err(e) => return e.into_response(),
-    };
+    ApiJson(LoginBody { email, password }): ApiJson<LoginBody>,
+) -> Result<Response, ApiError> {
     let client = extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
-    match i.login(&email, &password, cookie_value(&headers, COOKIE_NAME), client).await {
-        Ok(token) => {
-            let mut res = StatusCode::NO_CONTENT.into_response();
-            if let Ok(v) = HeaderValue::from_str(&i.cookie(&token, SESSION_SECONDS)) {
-                res.headers_mut().insert(SET_COOKIE, v);
-            }
-            res
-        }
-        Err(err) => error_response(err),
-    }
+    let token = i.login(&email, &password, cookie_value(&headers, COOKIE_NAME), client).await?;
+    Ok(with_cookie(StatusCode::NO_CONTENT, &i.cookie(&token, SESSION_SECONDS)))
 }
 
-async fn logout_post(State(i): State<Instructors>, headers: HeaderMap) -> Response {
+async fn logout_post(State(i): State<Instructors>, headers: HeaderMap) -> Result<Response, ApiError> {
     if let Some(token) = cookie_value(&headers, COOKIE_NAME) {
-        if let Err(err) = i.logout(token).await {
-            return error_response(err);
-        }
+        i.logout(token).await?;
     }
-    let mut res = StatusCode::NO_CONTENT.into_response();
-    if let Ok(v) = HeaderValue::from_str(&i.cookie("", 0)) {
+    Ok(with_cookie(StatusCode::NO_CONTENT, &i.cookie("", 0)))
+}
+
+/// An empty answer that sets the instructor cookie to `cookie`.
+fn with_cookie(status: StatusCode, cookie: &str) -> Response {
+    let mut res = status.into_response();
+    if let Ok(v) = HeaderValue::from_str(cookie) {
         res.headers_mut().insert(SET_COOKIE, v);
     }
     res
@@ -119,10 +76,9 @@ struct ClassBody {
 async fn classes_post(
     State(i): State<Instructors>,
     headers: HeaderMap,
-    bytes: Bytes,
+    ApiJson(ClassBody { name }): ApiJson<ClassBody>,
 ) -> Result<Response, ApiError> {
     let who = instructor(&i, &headers).await?;
-    let ClassBody { name } = body(&bytes)?;
     let class = i.create_class(who, &name).await?;
     Ok((
         StatusCode::CREATED,
@@ -146,11 +102,10 @@ struct LearnersQuery {
 async fn learners_get(
     State(i): State<Instructors>,
     headers: HeaderMap,
-    query: Result<Query<LearnersQuery>, axum::extract::rejection::QueryRejection>,
+    query: Result<ApiQuery<LearnersQuery>, ApiError>,
 ) -> Result<Response, ApiError> {
     let who = instructor(&i, &headers).await?;
-    let Query(q) =
-        query.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", e.body_text()))?;
+    let ApiQuery(q) = query?;
     Ok(Json(i.learners(who, q.class_id.as_deref()).await?).into_response())
 }
 
@@ -163,11 +118,10 @@ async fn learner_reset_post(
     State(i): State<Instructors>,
     State(services): State<Services>,
     headers: HeaderMap,
-    Path(learner_id): Path<String>,
-    bytes: Bytes,
+    ApiPath(learner_id): ApiPath<String>,
+    ApiJson(ResetBody { exercise }): ApiJson<ResetBody>,
 ) -> Result<StatusCode, ApiError> {
     let who = instructor(&i, &headers).await?;
-    let ResetBody { exercise } = body(&bytes)?;
     i.reset_learner(&services, who, &learner_id, &exercise).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -176,11 +130,10 @@ async fn class_reset_post(
     State(i): State<Instructors>,
     State(services): State<Services>,
     headers: HeaderMap,
-    Path(class_id): Path<String>,
-    bytes: Bytes,
+    ApiPath(class_id): ApiPath<String>,
+    ApiJson(ResetBody { exercise }): ApiJson<ResetBody>,
 ) -> Result<StatusCode, ApiError> {
     let who = instructor(&i, &headers).await?;
-    let ResetBody { exercise } = body(&bytes)?;
     i.reset_class(&services, who, &class_id, &exercise).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -226,7 +179,7 @@ fn utc_timestamp(unix: i64) -> String {
 async fn class_csv_get(
     State(i): State<Instructors>,
     headers: HeaderMap,
-    Path(class_id): Path<String>,
+    ApiPath(class_id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let who = instructor(&i, &headers).await?;
     let learners = i.learners(who, Some(&class_id)).await?;
@@ -263,10 +216,9 @@ struct JoinBody {
 
 async fn join_post(
     State(i): State<Instructors>,
-    Extension(learner): Extension<LearnerId>,
-    bytes: Bytes,
+    Learner(learner): Learner,
+    ApiJson(JoinBody { code, display_name }): ApiJson<JoinBody>,
 ) -> Result<StatusCode, ApiError> {
-    let JoinBody { code, display_name } = body(&bytes)?;
     i.join(&learner, &code, display_name.as_deref()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -14,7 +14,7 @@ use oauthlab::pkce::is_well_formed_challenge;
 use super::error::OAuthError;
 use super::params::Params;
 use super::{random_secret, Practice, SCOPES};
-use crate::http::html::{self, escape};
+use crate::shared::html::{self, escape};
 use crate::storage::CodeRecord;
 use app::services::{now_unix, LearnerId};
 
@@ -281,7 +281,7 @@ pub async fn authorize_post(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if !super::token::is_form(&headers) {
+    if !crate::shared::is_form(&headers) {
         return Rejection::Page("The consent form must be posted as a form.".into()).into_response(&p.issuer);
     }
     let params = Params::parse(&body);

@@ -5,7 +5,6 @@ mod authorize;
 pub mod client_auth;
 pub mod error;
 mod introspect;
-pub mod keys;
 mod metadata;
 pub mod params;
 mod scope;
@@ -19,9 +18,8 @@ use axum::Router;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
-use crate::startup::AppState;
+use crate::shared::keys::KeyRing;
 use crate::storage::{CodeStore, ConsentStore, TokenStore};
-use keys::KeyRing;
 
 /// How long things live, in seconds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,7 +82,8 @@ pub fn random_secret() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-pub fn routes() -> Router<AppState> {
+/// The practice server's endpoints, on its own state.
+pub fn routes() -> Router<Practice> {
     Router::new()
         .route("/.well-known/openid-configuration", get(metadata::metadata_get))
         .route("/.well-known/oauth-authorization-server", get(metadata::metadata_get))

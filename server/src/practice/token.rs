@@ -55,17 +55,13 @@ pub async fn token_post(State(p): State<Practice>, headers: HeaderMap, body: Byt
     no_store(res)
 }
 
-pub fn is_form(headers: &HeaderMap) -> bool {
-    crate::http::content_type_is(headers, "application/x-www-form-urlencoded")
-}
-
 pub fn repeated(r: Repeated) -> OAuthError {
     OAuthError::invalid_request(format!("The {} parameter appears more than once (RFC 6749 §3.2).", r.0))
 }
 
 /// Read a form body, refusing any other kind and repeated parameters.
 pub fn form(headers: &HeaderMap, body: &[u8]) -> Result<Params, OAuthError> {
-    if !is_form(headers) {
+    if !crate::shared::is_form(headers) {
         return Err(OAuthError::invalid_request(
             "Send the parameters as a form: Content-Type: application/x-www-form-urlencoded.",
         ));

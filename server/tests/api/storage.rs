@@ -55,3 +55,35 @@ async fn a_database_that_cannot_be_opened_is_an_error() {
     let err = server::startup::AppState::open(&settings).await.err().expect("an error");
     assert!(format!("{err:#}").contains("cannot open database"), "{err:#}");
 }
+
+/// Storage that fails answers 503 with `Retry-After`, the same through the JSON API and
+/// through a page's server function, with nothing of the database error in it.
+#[tokio::test]
+async fn a_storage_failure_is_503_with_retry_after_through_the_api_and_a_page_action() {
+    let app = TestApp::spawn().await;
+    app.get_json("/api/v1/exercises/refresh").await;
+    let pool = sqlx::SqlitePool::connect(&app.database).await.expect("db");
+    sqlx::query("DROP TABLE progress").execute(&pool).await.expect("drop");
+    pool.close().await;
+
+    let api = app.get("/api/v1/exercises/refresh").await;
+    assert_eq!(api.status(), 503);
+    assert_eq!(api.headers().get("retry-after").and_then(|v| v.to_str().ok()), Some("5"));
+    let body: serde_json::Value = api.json().await.expect("json");
+    assert_eq!(body["error"], "server_error");
+    let message = body["message"].as_str().unwrap_or_default();
+    assert!(message.contains("Try again") && !message.contains("progress"), "{message}");
+
+    let page_action = app
+        .client
+        .post(app.url("/fn/check_step"))
+        .header("accept", "application/json")
+        .form(&[("step", "verifier"), ("input", "x")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(page_action.status(), 503);
+    assert_eq!(page_action.headers().get("retry-after").and_then(|v| v.to_str().ok()), Some("5"));
+    let text = page_action.text().await.expect("text");
+    assert_eq!(text, format!("ServerError|{message}"));
+}
