@@ -774,7 +774,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_login_waits_for_a_free_permit_to_check_the_password() {
-        let store = std::sync::Arc::new(crate::services::memory::MemoryInstructors::default());
+        let store = std::sync::Arc::new(crate::services::memory::MemoryStore::default());
         store.upsert_instructor("ada@x", &hash_password("correct horse").expect("hash")).await.expect("add");
         let mut i = Instructors::new(store, "http://127.0.0.1:3000");
         i.passwords = PasswordWork::new(1);
@@ -789,7 +789,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_failed_login_keeps_the_session_and_a_successful_one_ends_it() {
-        let store = std::sync::Arc::new(crate::services::memory::MemoryInstructors::default());
+        let store = std::sync::Arc::new(crate::services::memory::MemoryStore::default());
         store.upsert_instructor("ada@x", &hash_password("correct horse").expect("hash")).await.expect("add");
         let i = Instructors::new(store, "http://127.0.0.1:3000");
         let first = i.login("ada@x", "correct horse", None, None).await.expect("login");
