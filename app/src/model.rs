@@ -135,3 +135,8 @@ pub struct SetupAttempt {
     pub redirect_uri: String,
     pub verdict: Verdict,
 }
+
+/// What an instructor action answers, with 401, when nobody is signed in as an
+/// instructor: `InstructorError::NotSignedIn`'s message, which the dashboard page (in the
+/// browser too) recognises to show the sign-in form instead.
+pub const NOT_SIGNED_IN: &str = "Sign in as an instructor first.";
