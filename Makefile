@@ -10,7 +10,7 @@ DATABASE ?= sqlite:data/oauthlab.db
 LEPTOS_VERSION := 0.3.10
 WASM_BINDGEN_VERSION := 0.2.130
 
-.PHONY: setup tools browser serve build test test-rust test-e2e lint openapi clean
+.PHONY: setup tools browser serve build test test-rust test-e2e lint layers openapi clean
 
 ## Install what is missing to build: the wasm target, cargo-leptos, wasm-bindgen, npm packages (wasm-opt).
 setup: tools node_modules/.installed
@@ -43,7 +43,7 @@ serve: build
 ## Every test: the core, the server (API, storage, CLI), then the browser tests.
 test: build test-rust test-e2e
 
-test-rust: tools
+test-rust: tools layers
 	@command -v cargo-nextest >/dev/null || cargo install cargo-nextest --locked
 	cargo nextest run --workspace --exclude app --no-fail-fast
 	cargo nextest run -p app --features ssr --lib
@@ -51,7 +51,12 @@ test-rust: tools
 test-e2e: build browser
 	npx playwright test --config end2end/playwright.config.ts
 
-lint:
+## No module import loop, and no module importing from a layer above its own.
+layers:
+	python3 .ci/module_graph_test.py
+	python3 .ci/module_graph.py
+
+lint: layers
 	cargo clippy --workspace --exclude app --all-targets
 	cargo clippy -p app --features ssr --all-targets
 

@@ -9,4 +9,5 @@ pub mod json;
 pub mod oauth;
 pub mod pasted;
 pub mod pkce;
+pub mod text;
 pub mod verdict;

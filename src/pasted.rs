@@ -11,21 +11,10 @@ pub fn trim(s: &str) -> &str {
 }
 
 /// The name of an invisible (or space-like but not ASCII) character that copying from a
-/// web page, a PDF, a chat or an editor brings along; `None` for any other character.
+/// web page, a PDF, a chat or an editor brings along: the characters of
+/// [`crate::text::INVISIBLE`] that have a name. `None` for any other character.
 pub fn invisible_name(ch: char) -> Option<&'static str> {
-    Some(match ch {
-        '\u{FEFF}' => "byte order mark (U+FEFF)",
-        '\u{200B}' => "zero-width space (U+200B)",
-        '\u{200C}' => "zero-width non-joiner (U+200C)",
-        '\u{200D}' => "zero-width joiner (U+200D)",
-        '\u{200E}' => "left-to-right mark (U+200E)",
-        '\u{200F}' => "right-to-left mark (U+200F)",
-        '\u{2060}' => "word joiner (U+2060)",
-        '\u{00A0}' => "no-break space (U+00A0)",
-        '\u{202F}' => "narrow no-break space (U+202F)",
-        '\u{00AD}' => "soft hyphen (U+00AD)",
-        _ => return None,
-    })
+    crate::text::invisible(ch).and_then(|e| e.name)
 }
 
 pub fn is_invisible(ch: char) -> bool {
@@ -321,6 +310,28 @@ mod tests {
         ];
         for (input, want) in cases {
             assert_eq!(trim(input), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn pasted_text_names_the_characters_the_table_names_and_no_other() {
+        use crate::text::{Kind, INVISIBLE};
+        for e in INVISIBLE {
+            for c in [e.first, e.last] {
+                assert_eq!(invisible_name(c), e.name, "{c:?}");
+                assert_eq!(is_invisible(c), e.name.is_some(), "{c:?}");
+                let found = Invisible::find(&format!("ab{c}c")).map(|i| (i.name(), i.place, i.count));
+                assert_eq!(found, e.name.map(|name| (name, Place::Character(3), 1)), "{c:?}");
+            }
+        }
+        // A no-break space is named in pasted text, though it shows as a space in a name.
+        let named_spaces: Vec<_> =
+            INVISIBLE.iter().filter(|e| e.kind == Kind::Space).map(|e| e.name).collect();
+        assert_eq!(named_spaces, [Some("no-break space (U+00A0)"), Some("narrow no-break space (U+202F)")]);
+        // Text-direction marks beyond U+200E and U+200F are not named (yet).
+        assert_eq!(invisible_name('\u{202E}'), None);
+        for c in ['a', ' ', '\t', '\n', '\u{3000}', '\u{2800}'] {
+            assert_eq!(invisible_name(c), None, "{c:?}");
         }
     }
 }

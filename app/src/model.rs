@@ -107,10 +107,12 @@ pub struct PracticeApp {
 /// `redirect_uris`: absolute URLs.
 #[cfg(feature = "ssr")]
 fn redirect_uris_schema() -> utoipa::openapi::Array {
-    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaFormat, Type};
+    use utoipa::openapi::schema::{ArrayBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
     ArrayBuilder::new()
         .items(
-            ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::Custom("uri".into()))),
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uri))),
         )
         .examples([serde_json::json!(["http://127.0.0.1:3000/redirect"])])
         .build()
@@ -186,3 +188,8 @@ pub struct SetupAttempt {
     #[cfg_attr(feature = "ssr", schema(inline))]
     pub verdict: Verdict,
 }
+
+/// What an instructor action answers, with 401, when nobody is signed in as an
+/// instructor: `InstructorError::NotSignedIn`'s message, which the dashboard page (in the
+/// browser too) recognises to show the sign-in form instead.
+pub const NOT_SIGNED_IN: &str = "Sign in as an instructor first.";

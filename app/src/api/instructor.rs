@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::model::NOT_SIGNED_IN;
 #[cfg(feature = "ssr")]
 use crate::services::instructor::{ClassSummary, LearnerRow};
 
@@ -117,10 +118,6 @@ pub fn ago(at: Option<i64>, now: i64) -> String {
 
 /// The dashboard's path: where its forms go back to after a plain form post.
 pub const DASHBOARD: &str = "/instructor";
-
-/// What the dashboard's server function answers, with 401, when nobody is signed in as
-/// an instructor.
-pub const NOT_SIGNED_IN: &str = "Sign in as an instructor first.";
 
 /// True for the error of a dashboard request without an instructor's session: the page
 /// shows the sign-in form. (A 401 reaches a hydrated page as an error, never as `Ok`.)

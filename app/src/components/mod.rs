@@ -1,7 +1,9 @@
 //! Reusable pieces of the pages.
 
 mod findings;
+mod paste_form;
 mod step_card;
 
 pub use findings::Findings;
+pub use paste_form::{OtherActions, PasteForm};
 pub use step_card::{status_label, StepCard};

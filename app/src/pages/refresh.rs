@@ -5,7 +5,7 @@ use oauthlab::exercises::refresh::{Step, StepStatus};
 
 use crate::api::exercise::{get_exercise, CalculateHash, CheckStep, GenerateVerifier, ResetExercise};
 use crate::api::{error_message, form_post_error};
-use crate::components::{Findings, StepCard};
+use crate::components::{OtherActions, PasteForm, StepCard};
 use crate::model::{Command, ExerciseData};
 
 /// The Refresh Tokens exercise.
@@ -33,7 +33,7 @@ fn Exercise(initial: ExerciseData) -> impl IntoView {
     let data = RwSignal::new(initial);
     // Text put into the boxes by the page (a generated verifier, a reset); typing is
     // left alone.
-    let verifier_box = RwSignal::new(generated.clone());
+    let verifier_box = RwSignal::new(generated);
     let cleared = RwSignal::new(0_u32);
 
     let check = ServerAction::<CheckStep>::new();
@@ -167,25 +167,20 @@ fn Exercise(initial: ExerciseData) -> impl IntoView {
                     "Generate a "<strong>"code verifier"</strong>": a cryptographically random string of 43 to 128 "
                     "characters from "<code>"A-Z a-z 0-9 - . _ ~"</code>" (RFC 7636 §4.1). Paste your own or let us make one."
                 </p>
-                <fieldset disabled=locked(Step::Verifier) class="step-actions">
-                    <ActionForm action=generate>
-                        <button type="submit" class="button" data-testid="generate">"Generate Random String"</button>
-                    </ActionForm>
-                    <ActionForm action=check attr:class="check-form">
-                        <input type="hidden" name="step" value="verifier"/>
-                        <label for="input-verifier">"Code Verifier"</label>
-                        <textarea id="input-verifier" name="input" rows="2" spellcheck="false"
-                            autocomplete="off" placeholder="plaintext random string"
-                            prop:value=move || verifier_box.get()>{generated}</textarea>
-                        <button type="submit" class="button button--secondary">"Check Your Verifier"</button>
-                    </ActionForm>
-                </fieldset>
-                <p class="hint">
-                    "Save the code verifier and keep it secret: you won't need it until the token request. "
-                    "A verifier we generate is kept in this server's memory for 30 minutes so this page can "
-                    "show it, and is never written to disk."
-                </p>
-                <Findings findings=findings(Step::Verifier) step="verifier"/>
+                <PasteForm action=check step=Step::Verifier.slug() label="Code Verifier" rows=2
+                    placeholder="plaintext random string" button="Check Your Verifier"
+                    locked=locked(Step::Verifier) text=verifier_box findings=findings(Step::Verifier)>
+                    <OtherActions slot>
+                        <ActionForm action=generate>
+                            <button type="submit" class="button" data-testid="generate">"Generate Random String"</button>
+                        </ActionForm>
+                    </OtherActions>
+                    <p class="hint">
+                        "Save the code verifier and keep it secret: you won't need it until the token request. "
+                        "A verifier we generate is kept in this server's memory for 30 minutes so this page can "
+                        "show it, and is never written to disk."
+                    </p>
+                </PasteForm>
             </StepCard>
 
             <StepCard step=Step::Challenge status=status(Step::Challenge)>
@@ -194,26 +189,21 @@ fn Exercise(initial: ExerciseData) -> impl IntoView {
                     "your verifier, without "<code>"="</code>" padding. Write code to compute it and paste the "
                     "result, or click "<strong>"Calculate Hash"</strong>"."
                 </p>
-                <fieldset disabled=locked(Step::Challenge) class="step-actions">
-                    <ActionForm action=hash>
-                        <button type="submit" class="button" data-testid="calculate">"Calculate Hash"</button>
-                    </ActionForm>
-                    <ActionForm action=check attr:class="check-form">
-                        <input type="hidden" name="step" value="challenge"/>
-                        <label for="input-challenge">"Code Challenge"</label>
-                        <textarea id="input-challenge" name="input" rows="2" spellcheck="false"
-                            autocomplete="off" placeholder="base64url-encoded SHA256 hash of the code verifier"
-                            prop:value=empty_box></textarea>
-                        <button type="submit" class="button button--secondary">"Check Your Challenge"</button>
-                    </ActionForm>
-                </fieldset>
-                {move || {
-                    let passed = status(Step::Challenge).get() == StepStatus::Passed;
-                    data.with(|d| d.challenge.clone()).filter(|_| passed).map(|c| view! {
-                        <p class="value-line">"Your code challenge: "<code data-testid="challenge-value">{c}</code></p>
-                    })
-                }}
-                <Findings findings=findings(Step::Challenge) step="challenge"/>
+                <PasteForm action=check step=Step::Challenge.slug() label="Code Challenge" rows=2
+                    placeholder="base64url-encoded SHA256 hash of the code verifier" button="Check Your Challenge"
+                    locked=locked(Step::Challenge) text=empty_box findings=findings(Step::Challenge)>
+                    <OtherActions slot>
+                        <ActionForm action=hash>
+                            <button type="submit" class="button" data-testid="calculate">"Calculate Hash"</button>
+                        </ActionForm>
+                    </OtherActions>
+                    {move || {
+                        let passed = status(Step::Challenge).get() == StepStatus::Passed;
+                        data.with(|d| d.challenge.clone()).filter(|_| passed).map(|c| view! {
+                            <p class="value-line">"Your code challenge: "<code data-testid="challenge-value">{c}</code></p>
+                        })
+                    }}
+                </PasteForm>
             </StepCard>
 
             <StepCard step=Step::AuthorizationUrl status=status(Step::AuthorizationUrl)>
@@ -228,17 +218,9 @@ fn Exercise(initial: ExerciseData) -> impl IntoView {
                     <dt>"code_challenge"</dt>
                     <dd><code>{move || data.with(|d| d.challenge.clone()).unwrap_or_else(|| "(after step 1)".into())}</code></dd>
                 </dl>
-                <fieldset disabled=locked(Step::AuthorizationUrl) class="step-actions">
-                    <ActionForm action=check attr:class="check-form">
-                        <input type="hidden" name="step" value="authorization-url"/>
-                        <label for="input-authorization-url">"Authorization Request"</label>
-                        <textarea id="input-authorization-url" name="input" rows="4" spellcheck="false"
-                            autocomplete="off" placeholder="https://…/oauth2/authorize?response_type=code&…"
-                            prop:value=empty_box></textarea>
-                        <button type="submit" class="button button--secondary">"Check Your URL"</button>
-                    </ActionForm>
-                </fieldset>
-                <Findings findings=findings(Step::AuthorizationUrl) step="authorization-url"/>
+                <PasteForm action=check step=Step::AuthorizationUrl.slug() label="Authorization Request" rows=4
+                    placeholder="https://…/oauth2/authorize?response_type=code&…" button="Check Your URL"
+                    locked=locked(Step::AuthorizationUrl) text=empty_box findings=findings(Step::AuthorizationUrl)/>
                 {move || data.with(|d| d.login_url.clone()).map(|url| view! {
                     <div class="next">
                         <p>"Your URL is right. Log in, and you'll be sent back to the redirect URI with an authorization code."</p>
@@ -254,17 +236,9 @@ fn Exercise(initial: ExerciseData) -> impl IntoView {
                     "Use the authorization code to get an access token, then paste the "<strong>"entire"</strong>
                     " token response JSON here (not just the access token)."
                 </p>
-                <fieldset disabled=locked(Step::TokenResponse) class="step-actions">
-                    <ActionForm action=check attr:class="check-form">
-                        <input type="hidden" name="step" value="token-response"/>
-                        <label for="input-token-response">"Token Response"</label>
-                        <textarea id="input-token-response" name="input" rows="6" spellcheck="false"
-                            autocomplete="off" placeholder="{\n  \"token_type\": \"Bearer\",\n  ...\n}"
-                            prop:value=empty_box></textarea>
-                        <button type="submit" class="button button--secondary">"Check Your Response"</button>
-                    </ActionForm>
-                </fieldset>
-                <Findings findings=findings(Step::TokenResponse) step="token-response"/>
+                <PasteForm action=check step=Step::TokenResponse.slug() label="Token Response" rows=6
+                    placeholder=RESPONSE_PLACEHOLDER button="Check Your Response"
+                    locked=locked(Step::TokenResponse) text=empty_box findings=findings(Step::TokenResponse)/>
                 <Jwt data=data step=Step::TokenResponse/>
                 {move || data.with(|d| d.refresh_command.clone()).map(|c| view! {
                     <div class="next">
@@ -279,17 +253,9 @@ fn Exercise(initial: ExerciseData) -> impl IntoView {
                     "Make a POST request to the token endpoint with "<code>"grant_type=refresh_token"</code>
                     ", then paste the entire new response here."
                 </p>
-                <fieldset disabled=locked(Step::RefreshResponse) class="step-actions">
-                    <ActionForm action=check attr:class="check-form">
-                        <input type="hidden" name="step" value="refresh-response"/>
-                        <label for="input-refresh-response">"Refresh Token Response"</label>
-                        <textarea id="input-refresh-response" name="input" rows="6" spellcheck="false"
-                            autocomplete="off" placeholder="{\n  \"token_type\": \"Bearer\",\n  ...\n}"
-                            prop:value=empty_box></textarea>
-                        <button type="submit" class="button button--secondary">"Check Your Response"</button>
-                    </ActionForm>
-                </fieldset>
-                <Findings findings=findings(Step::RefreshResponse) step="refresh-response"/>
+                <PasteForm action=check step=Step::RefreshResponse.slug() label="Refresh Token Response" rows=6
+                    placeholder=RESPONSE_PLACEHOLDER button="Check Your Response"
+                    locked=locked(Step::RefreshResponse) text=empty_box findings=findings(Step::RefreshResponse)/>
                 <Jwt data=data step=Step::RefreshResponse/>
             </StepCard>
 
@@ -305,6 +271,9 @@ fn Exercise(initial: ExerciseData) -> impl IntoView {
         </article>
     }
 }
+
+/// What the boxes for a token response show until something is pasted.
+const RESPONSE_PLACEHOLDER: &str = "{\n  \"token_type\": \"Bearer\",\n  ...\n}";
 
 fn url_template(endpoint: &str) -> String {
     format!(

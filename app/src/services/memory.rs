@@ -1,10 +1,12 @@
-//! In-memory storage, for tests.
+//! In-memory storage, for tests: it behaves as the SQLite storage does (the server's
+//! contract suite runs both), constraints included.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
 use async_trait::async_trait;
 
+use oauthlab::exercises::refresh;
 use oauthlab::oauth::discovery::Fetched;
 
 use super::instructor::{
@@ -14,13 +16,39 @@ use super::store::{
     ClientSecrets, Fetcher, IssuedTokens, JwtVerifier, Keys, PracticeAppRecord, PracticeAppStore,
     ProgressStore, ServerChoice, ServerChoiceStore, StoreError, StoredProgress,
 };
-use super::LearnerId;
+use super::{now_unix, LearnerId};
 
+/// Progress, practice applications, server choices, instructors and classes, in memory:
+/// one store, as one database holds them all (an instructor's learner list shows each
+/// learner's progress and server).
 #[derive(Default)]
 pub struct MemoryStore {
-    progress: Mutex<HashMap<(LearnerId, String), StoredProgress>>,
+    /// (learner, exercise) -> (progress, updated at)
+    progress: Mutex<HashMap<(LearnerId, String), (StoredProgress, i64)>>,
     apps: Mutex<HashMap<LearnerId, PracticeAppRecord>>,
     servers: Mutex<HashMap<LearnerId, ServerChoice>>,
+    /// email -> (id, password hash)
+    instructors: Mutex<HashMap<String, (InstructorId, String)>>,
+    /// token digest -> (instructor, expires at)
+    sessions: Mutex<HashMap<String, (InstructorId, i64)>>,
+    /// class id -> class
+    classes: Mutex<HashMap<String, StoredClass>>,
+    /// learner -> the class they are in
+    members: Mutex<HashMap<LearnerId, Member>>,
+}
+
+/// A class with its owner and when it was made.
+struct StoredClass {
+    owner: InstructorId,
+    class: ClassRecord,
+    created_at: i64,
+}
+
+/// A learner's place in a class.
+struct Member {
+    class_id: String,
+    display_name: Option<String>,
+    joined_at: i64,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -34,7 +62,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl ProgressStore for MemoryStore {
     async fn load(&self, learner: &LearnerId, exercise: &str) -> Result<StoredProgress, StoreError> {
         let map = lock(&self.progress);
-        Ok(map.get(&(learner.clone(), exercise.to_owned())).cloned().unwrap_or_default())
+        Ok(map.get(&(learner.clone(), exercise.to_owned())).map(|(p, _)| p.clone()).unwrap_or_default())
     }
     async fn save(
         &self,
@@ -42,7 +70,7 @@ impl ProgressStore for MemoryStore {
         exercise: &str,
         progress: &StoredProgress,
     ) -> Result<(), StoreError> {
-        lock(&self.progress).insert((learner.clone(), exercise.to_owned()), progress.clone());
+        lock(&self.progress).insert((learner.clone(), exercise.to_owned()), (progress.clone(), now_unix()));
         Ok(())
     }
     async fn reset(&self, learner: &LearnerId, exercise: &str) -> Result<(), StoreError> {
@@ -146,21 +174,12 @@ impl JwtVerifier for NoKeys {
     }
 }
 
-/// Instructors, their sessions and classes, in memory.
-#[derive(Default)]
-pub struct MemoryInstructors {
-    /// email -> (id, password hash)
-    instructors: Mutex<HashMap<String, (InstructorId, String)>>,
-    /// token digest -> (instructor, expires at)
-    sessions: Mutex<HashMap<String, (InstructorId, i64)>>,
-    /// class id -> (owner, class)
-    classes: Mutex<HashMap<String, (InstructorId, ClassRecord)>>,
-    /// learner -> (class id, display name)
-    members: Mutex<HashMap<LearnerId, (String, Option<String>)>>,
+fn constraint(what: &str) -> StoreError {
+    StoreError(format!("{what} constraint failed"))
 }
 
 #[async_trait]
-impl InstructorStore for MemoryInstructors {
+impl InstructorStore for MemoryStore {
     async fn instructor_by_email(&self, email: &str) -> Result<Option<(InstructorId, String)>, StoreError> {
         Ok(lock(&self.instructors).get(email).cloned())
     }
@@ -178,7 +197,17 @@ impl InstructorStore for MemoryInstructors {
         who: InstructorId,
         expires_at: i64,
     ) -> Result<(), StoreError> {
-        lock(&self.sessions).insert(token_sha256.to_owned(), (who, expires_at));
+        let known = lock(&self.instructors).values().any(|(id, _)| *id == who);
+        let mut sessions = lock(&self.sessions);
+        let now = now_unix();
+        sessions.retain(|_, (_, expires)| *expires > now);
+        if !known {
+            return Err(constraint("FOREIGN KEY"));
+        }
+        if sessions.contains_key(token_sha256) {
+            return Err(constraint("UNIQUE"));
+        }
+        sessions.insert(token_sha256.to_owned(), (who, expires_at));
         Ok(())
     }
     async fn session(&self, token_sha256: &str, now: i64) -> Result<Option<InstructorId>, StoreError> {
@@ -189,28 +218,38 @@ impl InstructorStore for MemoryInstructors {
         Ok(())
     }
     async fn create_class(&self, who: InstructorId, class: &ClassRecord) -> Result<(), StoreError> {
-        lock(&self.classes).insert(class.class_id.clone(), (who, class.clone()));
+        let known = lock(&self.instructors).values().any(|(id, _)| *id == who);
+        let mut classes = lock(&self.classes);
+        if !known {
+            return Err(constraint("FOREIGN KEY"));
+        }
+        if classes.contains_key(&class.class_id)
+            || classes.values().any(|c| c.class.join_code == class.join_code)
+        {
+            return Err(constraint("UNIQUE"));
+        }
+        let stored = StoredClass { owner: who, class: class.clone(), created_at: now_unix() };
+        classes.insert(class.class_id.clone(), stored);
         Ok(())
     }
     async fn classes(&self, who: InstructorId) -> Result<Vec<ClassRecord>, StoreError> {
+        let classes = lock(&self.classes);
         let members = lock(&self.members);
-        let mut mine: Vec<ClassRecord> = lock(&self.classes)
-            .values()
-            .filter(|(owner, _)| *owner == who)
-            .map(|(_, class)| ClassRecord {
-                learners: i64::try_from(members.values().filter(|(id, _)| *id == class.class_id).count())
-                    .unwrap_or(i64::MAX),
-                ..class.clone()
+        let mut mine: Vec<&StoredClass> = classes.values().filter(|c| c.owner == who).collect();
+        mine.sort_by(|a, b| (a.created_at, &a.class.class_id).cmp(&(b.created_at, &b.class.class_id)));
+        Ok(mine
+            .into_iter()
+            .map(|c| {
+                let learners = members.values().filter(|m| m.class_id == c.class.class_id).count();
+                ClassRecord { learners: i64::try_from(learners).unwrap_or(i64::MAX), ..c.class.clone() }
             })
-            .collect();
-        mine.sort_by(|a, b| a.class_id.cmp(&b.class_id));
-        Ok(mine)
+            .collect())
     }
     async fn class_by_code(&self, join_code: &str) -> Result<Option<String>, StoreError> {
         Ok(lock(&self.classes)
             .values()
-            .find(|(_, c)| c.join_code == join_code)
-            .map(|(_, c)| c.class_id.clone()))
+            .find(|c| c.class.join_code == join_code)
+            .map(|c| c.class.class_id.clone()))
     }
     async fn join_class(
         &self,
@@ -218,10 +257,22 @@ impl InstructorStore for MemoryInstructors {
         class_id: &str,
         display_name: Option<&str>,
     ) -> Result<(), StoreError> {
+        let known = lock(&self.classes).contains_key(class_id);
         let mut members = lock(&self.members);
-        let name =
-            display_name.map(str::to_owned).or_else(|| members.get(learner).and_then(|(_, n)| n.clone()));
-        members.insert(learner.clone(), (class_id.to_owned(), name));
+        if !known {
+            return Err(constraint("FOREIGN KEY"));
+        }
+        // Moving to another class keeps the name (unless a new one is given) and the time
+        // of first joining.
+        let before = members.get(learner);
+        let member = Member {
+            class_id: class_id.to_owned(),
+            display_name: display_name
+                .map(str::to_owned)
+                .or_else(|| before.and_then(|m| m.display_name.clone())),
+            joined_at: before.map_or_else(now_unix, |m| m.joined_at),
+        };
+        members.insert(learner.clone(), member);
         Ok(())
     }
     async fn learners(
@@ -230,24 +281,41 @@ impl InstructorStore for MemoryInstructors {
         class_id: Option<&str>,
     ) -> Result<Vec<LearnerRow>, StoreError> {
         let classes = lock(&self.classes);
-        let mut rows: Vec<LearnerRow> = lock(&self.members)
+        let members = lock(&self.members);
+        let progress = lock(&self.progress);
+        let servers = lock(&self.servers);
+        let mut theirs: Vec<(&LearnerId, &Member)> = members
             .iter()
-            .filter(|(_, (class, _))| classes.get(class).is_some_and(|(owner, _)| *owner == who))
-            .filter(|(_, (class, _))| class_id.is_none_or(|c| c == class))
-            .map(|(learner, (class, name))| LearnerRow {
-                learner_id: learner.as_str().to_owned(),
-                display_name: name.clone(),
-                class_id: class.clone(),
-                exercises: LearnerExercises {
-                    refresh: ExerciseProgress { steps_passed: 0, completed: false, updated_at: None },
-                },
-                server: None,
-            })
+            .filter(|(_, m)| classes.get(&m.class_id).is_some_and(|c| c.owner == who))
+            .filter(|(_, m)| class_id.is_none_or(|c| c == m.class_id))
             .collect();
-        rows.sort_by(|a, b| a.learner_id.cmp(&b.learner_id));
-        Ok(rows)
+        theirs.sort_by(|(a, am), (b, bm)| (am.joined_at, a.as_str()).cmp(&(bm.joined_at, b.as_str())));
+        Ok(theirs
+            .into_iter()
+            .map(|(learner, member)| {
+                let refresh = progress.get(&(learner.clone(), "refresh".to_owned()));
+                LearnerRow {
+                    learner_id: learner.as_str().to_owned(),
+                    display_name: member.display_name.clone(),
+                    class_id: member.class_id.clone(),
+                    exercises: LearnerExercises {
+                        refresh: ExerciseProgress {
+                            steps_passed: refresh.map_or(0, |(p, _)| {
+                                i64::try_from(p.progress.steps_passed).unwrap_or(i64::MAX)
+                            }),
+                            completed: refresh.is_some_and(|(p, _)| refresh::completed(&p.progress)),
+                            updated_at: refresh.map(|(_, at)| *at),
+                        },
+                    },
+                    server: servers
+                        .get(learner)
+                        .and_then(|choice| choice.own.as_ref())
+                        .map(|own| own.metadata.issuer.clone()),
+                }
+            })
+            .collect())
     }
     async fn owns_class(&self, who: InstructorId, class_id: &str) -> Result<bool, StoreError> {
-        Ok(lock(&self.classes).get(class_id).is_some_and(|(owner, _)| *owner == who))
+        Ok(lock(&self.classes).get(class_id).is_some_and(|c| c.owner == who))
     }
 }

@@ -14,6 +14,8 @@ use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use app::services::failure::Failure;
+
 use super::ApiError;
 
 /// The largest request body accepted.
@@ -84,56 +86,91 @@ fn is_cross_site(req: &Request, public_origin: &str) -> bool {
     !(origin == format!("http://{host}") || origin == format!("https://{host}"))
 }
 
-fn too_large() -> Rejection {
-    Rejection::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
-        format!("The request body is larger than {} KiB.", MAX_BODY / 1024),
-    )
+/// Why the guard turned a request away.
+#[derive(Debug)]
+enum Rejection {
+    /// Seconds until the client's window has room.
+    RateLimited(u64),
+    CrossSite,
+    TooLarge,
+    NotJson,
 }
 
-/// Why the guard turned a request away.
-struct Rejection {
-    error: ApiError,
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Rejection::RateLimited(wait) => {
+                write!(
+                    f,
+                    "Too many requests: wait {} and try again.",
+                    oauthlab::verdict::count(*wait, "second")
+                )
+            }
+            Rejection::CrossSite => {
+                f.write_str("Requests that change something must come from OAuth Lab's own pages.")
+            }
+            Rejection::TooLarge => write!(f, "The request body is larger than {} KiB.", MAX_BODY / 1024),
+            Rejection::NotJson => f.write_str("Send the body as JSON, with Content-Type: application/json."),
+        }
+    }
+}
+
+impl Failure for Rejection {
+    fn status(&self) -> StatusCode {
+        match self {
+            Rejection::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            Rejection::CrossSite => StatusCode::FORBIDDEN,
+            Rejection::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Rejection::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        }
+    }
+    fn code(&self) -> &'static str {
+        match self {
+            Rejection::RateLimited(_) => "rate_limited",
+            Rejection::CrossSite => "cross_site",
+            Rejection::TooLarge => "payload_too_large",
+            Rejection::NotJson => "unsupported_media_type",
+        }
+    }
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            Rejection::RateLimited(wait) => Some(*wait),
+            _ => None,
+        }
+    }
 }
 
 impl Rejection {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { error: ApiError::new(status, code, message) }
-    }
-
     /// The API's error shape; RFC 6749 §5.2's on the practice server's endpoints, so an
     /// OAuth client reads it as it reads the server's own errors; and on the pages' server
     /// functions, what the page that called reads: the server function error encoding for
     /// a hydrated page, a short page for a plain form post.
     fn into_response_for(self, path: &str, accepts_html: bool) -> Response {
-        let retry_after = self.error.retry_after;
+        let error = ApiError::from(self);
+        let retry_after = error.retry_after;
         let mut res = if path.starts_with("/fn/") && accepts_html {
             let body = format!(
                 "<section class=\"panel\"><h1>Not sent</h1><p role=\"alert\" class=\"error-box\">{}</p>\
                  <p>Nothing was changed. Go back to the page you came from (your browser's Back \
                  button keeps what you typed), or <a href=\"/\">see the exercises</a>.</p></section>",
-                crate::shared::html::escape(&self.error.message)
+                crate::shared::html::escape(&error.message)
             );
-            (
-                self.error.status,
-                axum::response::Html(crate::shared::html::page("Not sent · OAuth Lab", "", &body)),
-            )
+            (error.status, axum::response::Html(crate::shared::html::page("Not sent · OAuth Lab", "", &body)))
                 .into_response()
         } else if path.starts_with("/fn/") {
-            let body = format!("ServerError|{}", self.error.message);
-            (self.error.status, [(CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
+            let body = format!("ServerError|{}", error.message);
+            (error.status, [(CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
         } else if path.starts_with("/oauth2/") {
-            let code = match self.error.status {
+            let code = match error.status {
                 StatusCode::TOO_MANY_REQUESTS => "temporarily_unavailable",
                 _ => "invalid_request",
             };
-            let body = serde_json::json!({"error": code, "error_description": self.error.message});
-            let mut res = (self.error.status, axum::Json(body)).into_response();
+            let body = serde_json::json!({"error": code, "error_description": error.message});
+            let mut res = (error.status, axum::Json(body)).into_response();
             res.headers_mut().insert(PRAGMA, HeaderValue::from_static("no-cache"));
             res
         } else {
-            self.error.into_response()
+            error.into_response()
         };
         if let Some(wait) = retry_after {
             res.headers_mut().insert(RETRY_AFTER, HeaderValue::from(wait));
@@ -155,10 +192,6 @@ pub async fn guard(State(state): State<GuardState>, req: Request, next: Next) ->
     res
 }
 
-fn rate_limited_message(wait: u64) -> String {
-    format!("Too many requests: wait {} and try again.", oauthlab::verdict::count(wait, "second"))
-}
-
 /// The request, its body read within the limit, unless a rule turns it away.
 async fn admit(state: &GuardState, req: Request) -> Result<Request, Rejection> {
     let path = req.uri().path().to_owned();
@@ -171,30 +204,23 @@ async fn admit(state: &GuardState, req: Request) -> Result<Request, Rejection> {
             .map(|c| c.0.ip())
             .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
         if let Err(wait) = state.limiter.check(ip, Instant::now()) {
-            let mut rejection =
-                Rejection::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", rate_limited_message(wait));
-            rejection.error.retry_after = Some(wait);
-            return Err(rejection);
+            return Err(Rejection::RateLimited(wait));
         }
     }
 
     if is_write(&method) && is_cross_site(&req, &state.public_origin) {
-        return Err(Rejection::new(
-            StatusCode::FORBIDDEN,
-            "cross_site",
-            "Requests that change something must come from OAuth Lab's own pages.",
-        ));
+        return Err(Rejection::CrossSite);
     }
 
     let declared =
         req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > MAX_BODY as u64) {
-        return Err(too_large());
+        return Err(Rejection::TooLarge);
     }
     // Read the body here, within the limit, so no handler ever meets an oversized one.
     let (parts, body) = req.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
-        return Err(too_large());
+        return Err(Rejection::TooLarge);
     };
     let req = Request::from_parts(parts, Body::from(bytes.clone()));
 
@@ -203,11 +229,7 @@ async fn admit(state: &GuardState, req: Request) -> Result<Request, Rejection> {
         && !bytes.is_empty()
         && !crate::shared::content_type_is(req.headers(), "application/json")
     {
-        return Err(Rejection::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "Send the body as JSON, with Content-Type: application/json.",
-        ));
+        return Err(Rejection::NotJson);
     }
     Ok(req)
 }
@@ -237,7 +259,7 @@ mod tests {
             (60, "Too many requests: wait 60 seconds and try again."),
         ];
         for (wait, want) in cases {
-            assert_eq!(rate_limited_message(wait), want);
+            assert_eq!(Rejection::RateLimited(wait).to_string(), want);
         }
     }
 }

@@ -13,9 +13,9 @@ use oauthlab::pkce::is_well_formed_challenge;
 
 use super::error::OAuthError;
 use super::params::Params;
-use super::store::CodeRecord;
 use super::{random_secret, Practice, SCOPES};
 use crate::shared::html::{self, escape};
+use crate::storage::CodeRecord;
 use app::services::{now_unix, LearnerId};
 
 /// A valid authorization request.

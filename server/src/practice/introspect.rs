@@ -12,9 +12,10 @@ use serde_json::{json, Value};
 use tracing::instrument;
 
 use super::error::{no_store, OAuthError};
-use super::store::TokenKind;
+use super::scope::granted_scope;
 use super::token::{form, repeated};
 use super::Practice;
+use crate::storage::TokenKind;
 use app::services::now_unix;
 
 /// Both endpoints take an authenticated client and a `token`.
@@ -81,7 +82,7 @@ async fn introspect(p: &Practice, headers: &HeaderMap, body: &[u8]) -> Result<Va
     }
     let mut answer = json!({
         "active": true,
-        "scope": t.granted_scope(),
+        "scope": granted_scope(&t.scope, t.refresh_enabled),
         "client_id": t.client_id,
         "sub": t.learner_id,
         "iss": p.issuer,

@@ -5,10 +5,9 @@ mod authorize;
 pub mod client_auth;
 pub mod error;
 mod introspect;
-mod issued;
 mod metadata;
 pub mod params;
-pub mod store;
+mod scope;
 mod token;
 
 use std::sync::Arc;
@@ -20,7 +19,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
 use crate::shared::keys::KeyRing;
-use store::{CodeStore, ConsentStore, TokenStore};
+use crate::storage::{CodeStore, ConsentStore, TokenStore};
 
 /// How long things live, in seconds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -16,8 +16,9 @@ use tracing::instrument;
 use super::client_auth::Client;
 use super::error::{no_store, OAuthError};
 use super::params::{Params, Repeated};
-use super::store::{granted_scope, Redeemed, TokenKind, TokenRecord};
+use super::scope::granted_scope;
 use super::{random_secret, Practice};
+use crate::storage::{Redeemed, TokenKind, TokenRecord};
 use app::services::now_unix;
 
 /// RFC 9068 access token claims.

@@ -15,8 +15,7 @@ use sha2::{Digest, Sha256};
 
 use oauthlab::exercises::refresh::SignatureCheck;
 
-use crate::practice::store::{KeyRecord, KeyStore};
-use crate::storage::ServerKey;
+use crate::storage::{KeyRecord, KeyStore, ServerKey};
 
 /// One generation's key pair.
 pub struct SigningKey {

@@ -1,3 +1,6 @@
+//! [`InstructorStore`] on SQLite: instructors, their sessions (by digest), their classes
+//! and who joined which; the learner list joins each learner's progress and server.
+
 use app::services::instructor::{
     ClassRecord, ExerciseProgress, InstructorId, InstructorStore, LearnerExercises, LearnerRow,
 };

@@ -1,15 +1,50 @@
-//! SQLite storage through sqlx: the database is opened and migrated at start-up, and
-//! implements the small store traits the app's services use.
+//! Persistence: every store trait's SQLite implementation, one file per store, on [`Db`]
+//! (the database, opened and migrated in `sqlite.rs`), and the server key file.
+//!
+//! The learner-facing traits (`ProgressStore`, `PracticeAppStore`, `ServerChoiceStore`,
+//! `IssuedTokens`, `InstructorStore`) live in the `app` crate, whose services use them;
+//! the practice server's (`CodeStore`, `TokenStore`, `ConsentStore`, `KeyStore`) live here
+//! with their records. `contract` is the test suite every implementation passes: SQLite
+//! and the in-memory versions (`app::services::memory`, and `memory` here for the
+//! practice server's).
+//!
+//! Nothing here imports from the practice server, the HTTP layer or start-up.
 
+mod apps;
+mod codes;
+mod consents;
 mod instructors;
-mod keys;
+mod issued;
+mod progress;
+mod server_key;
 mod servers;
+mod signing_keys;
 mod sqlite;
+mod tokens;
 
-pub use keys::ServerKey;
+#[cfg(test)]
+mod contract;
+#[cfg(test)]
+mod memory;
+
+pub use codes::{CodeRecord, CodeStore};
+pub use consents::ConsentStore;
+pub use server_key::ServerKey;
+pub use signing_keys::{KeyRecord, KeyStore};
 pub use sqlite::Db;
+pub use tokens::{TokenKind, TokenRecord, TokenStore};
 
 /// A database error, as the store traits report it (for the operator's log).
 pub(crate) fn store_error(err: sqlx::Error) -> app::services::store::StoreError {
     app::services::store::StoreError(err.to_string())
+}
+
+/// What redeeming a single-use secret (a code, a refresh token) found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Redeemed<T> {
+    /// It was unused: it is now used, and this is what it was.
+    Fresh(T),
+    /// It had been used already: a replay.
+    Reused(T),
+    Unknown,
 }

@@ -1,4 +1,4 @@
-//! Which authorization server each learner works against.
+//! [`ServerChoiceStore`] on SQLite: which authorization server each learner works against.
 
 use app::services::store::{ServerChoice, ServerChoiceStore, StoreError};
 use app::services::{now_unix, LearnerId};

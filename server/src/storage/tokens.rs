@@ -1,46 +1,14 @@
-//! The practice server's storage, as small traits, with the SQLite versions on [`Db`].
-//! Redeeming a code or a refresh token is one conditional `UPDATE`, so of two concurrent
-//! redemptions exactly one wins.
+//! [`TokenStore`]: the practice server's access and refresh tokens, stored by digest, and
+//! its SQLite implementation. Redeeming a refresh token is one conditional `UPDATE`, so of
+//! two concurrent redemptions exactly one wins; revoking a family marks it, so a token
+//! stored into it later is born revoked.
 
 use app::services::store::StoreError;
 use async_trait::async_trait;
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
-use crate::storage::store_error;
-use crate::storage::Db;
-
-/// An authorization code as stored (by digest).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CodeRecord {
-    pub code_sha256: String,
-    pub client_id: String,
-    pub learner_id: String,
-    pub redirect_uri: String,
-    pub scope: String,
-    pub code_challenge: String,
-    /// The OpenID Connect `nonce` of the request, for the ID token.
-    pub nonce: Option<String>,
-    pub expires_at: i64,
-}
-
-/// What redeeming a single-use secret found.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Redeemed<T> {
-    /// It was unused: it is now used, and this is what it was.
-    Fresh(T),
-    /// It had been used already: a replay.
-    Reused(T),
-    Unknown,
-}
-
-#[async_trait]
-pub trait CodeStore: Send + Sync {
-    async fn insert_code(&self, code: &CodeRecord, now: i64) -> Result<(), StoreError>;
-    async fn redeem_code(&self, code_sha256: &str, now: i64) -> Result<Redeemed<CodeRecord>, StoreError>;
-    /// Forget the codes that expired before `before`; the number forgotten.
-    async fn forget_codes(&self, before: i64) -> Result<u64, StoreError>;
-}
+use super::{store_error, Db, Redeemed};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TokenKind {
@@ -66,7 +34,7 @@ pub struct TokenRecord {
     pub family: String,
     pub client_id: String,
     pub learner_id: String,
-    /// The scope asked for; see [`TokenRecord::granted_scope`] for the one granted.
+    /// The scope asked for (the one granted drops `offline_access` unless `refresh_enabled`).
     pub scope: String,
     /// `authorization_code` or `refresh_token`.
     pub grant_type: String,
@@ -92,22 +60,6 @@ impl TokenRecord {
             && now < self.expires_at
             && now < self.absolute_expires_at
     }
-
-    /// The scope granted with this token.
-    pub fn granted_scope(&self) -> String {
-        granted_scope(&self.scope, self.refresh_enabled)
-    }
-}
-
-/// The scope granted for a request: the one asked for, less `offline_access` when the
-/// application does not allow refresh tokens, since then no refresh token is issued
-/// (RFC 6749 §3.3: the response names the scope when it differs from the request).
-pub fn granted_scope(asked: &str, refresh_enabled: bool) -> String {
-    asked
-        .split(' ')
-        .filter(|s| !s.is_empty() && (refresh_enabled || *s != "offline_access"))
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[async_trait]
@@ -129,108 +81,6 @@ pub trait TokenStore: Send + Sync {
     /// Forget the tokens dead (expired) before `dead_before`, and the families revoked
     /// before `revoked_before`; the number of tokens forgotten.
     async fn forget_tokens(&self, dead_before: i64, revoked_before: i64) -> Result<u64, StoreError>;
-}
-
-#[async_trait]
-pub trait ConsentStore: Send + Sync {
-    /// The scope the learner granted the client, if they did.
-    async fn consent(&self, learner_id: &str, client_id: &str) -> Result<Option<String>, StoreError>;
-    async fn save_consent(
-        &self,
-        learner_id: &str,
-        client_id: &str,
-        scope: &str,
-        now: i64,
-    ) -> Result<(), StoreError>;
-}
-
-/// A signing key generation: the key itself is derived, never stored.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KeyRecord {
-    pub generation: i64,
-    pub kid: String,
-    pub created_at: i64,
-    pub retired_at: Option<i64>,
-}
-
-#[async_trait]
-pub trait KeyStore: Send + Sync {
-    /// All generations, newest first.
-    async fn keys(&self) -> Result<Vec<KeyRecord>, StoreError>;
-    async fn insert_key(&self, key: &KeyRecord) -> Result<(), StoreError>;
-    async fn retire_key(&self, generation: i64, now: i64) -> Result<(), StoreError>;
-}
-
-fn code_of(row: &SqliteRow) -> Result<CodeRecord, sqlx::Error> {
-    Ok(CodeRecord {
-        code_sha256: row.try_get("code_sha256")?,
-        client_id: row.try_get("client_id")?,
-        learner_id: row.try_get("learner_id")?,
-        redirect_uri: row.try_get("redirect_uri")?,
-        scope: row.try_get("scope")?,
-        code_challenge: row.try_get("code_challenge")?,
-        nonce: row.try_get("nonce")?,
-        expires_at: row.try_get("expires_at")?,
-    })
-}
-
-const CODE_COLUMNS: &str =
-    "code_sha256, client_id, learner_id, redirect_uri, scope, code_challenge, nonce, expires_at";
-
-#[async_trait]
-impl CodeStore for Db {
-    async fn insert_code(&self, code: &CodeRecord, now: i64) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO auth_codes (code_sha256, client_id, learner_id, redirect_uri, scope,
-             code_challenge, nonce, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&code.code_sha256)
-        .bind(&code.client_id)
-        .bind(&code.learner_id)
-        .bind(&code.redirect_uri)
-        .bind(&code.scope)
-        .bind(&code.code_challenge)
-        .bind(&code.nonce)
-        .bind(now)
-        .bind(code.expires_at)
-        .execute(&self.pool)
-        .await
-        .map_err(store_error)?;
-        Ok(())
-    }
-
-    async fn redeem_code(&self, code_sha256: &str, now: i64) -> Result<Redeemed<CodeRecord>, StoreError> {
-        let fresh = sqlx::query(&format!(
-            "UPDATE auth_codes SET used_at = ? WHERE code_sha256 = ? AND used_at IS NULL
-             RETURNING {CODE_COLUMNS}"
-        ))
-        .bind(now)
-        .bind(code_sha256)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(store_error)?;
-        if let Some(row) = fresh {
-            return code_of(&row).map(Redeemed::Fresh).map_err(store_error);
-        }
-        let used = sqlx::query(&format!("SELECT {CODE_COLUMNS} FROM auth_codes WHERE code_sha256 = ?"))
-            .bind(code_sha256)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(store_error)?;
-        match used {
-            Some(row) => code_of(&row).map(Redeemed::Reused).map_err(store_error),
-            None => Ok(Redeemed::Unknown),
-        }
-    }
-
-    async fn forget_codes(&self, before: i64) -> Result<u64, StoreError> {
-        let done = sqlx::query("DELETE FROM auth_codes WHERE expires_at < ?")
-            .bind(before)
-            .execute(&self.pool)
-            .await
-            .map_err(store_error)?;
-        Ok(done.rows_affected())
-    }
 }
 
 const TOKEN_COLUMNS: &str = "token_sha256, kind, family, client_id, learner_id, scope, grant_type,
@@ -382,88 +232,5 @@ impl TokenStore for Db {
             .await
             .map_err(store_error)?;
         Ok(done.rows_affected())
-    }
-}
-
-#[async_trait]
-impl ConsentStore for Db {
-    async fn consent(&self, learner_id: &str, client_id: &str) -> Result<Option<String>, StoreError> {
-        let row = sqlx::query("SELECT scope FROM consents WHERE learner_id = ? AND client_id = ?")
-            .bind(learner_id)
-            .bind(client_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(store_error)?;
-        row.map(|r| r.try_get("scope")).transpose().map_err(store_error)
-    }
-
-    async fn save_consent(
-        &self,
-        learner_id: &str,
-        client_id: &str,
-        scope: &str,
-        now: i64,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO consents (learner_id, client_id, scope, created_at) VALUES (?, ?, ?, ?)
-             ON CONFLICT (learner_id, client_id) DO UPDATE SET scope = excluded.scope,
-             created_at = excluded.created_at",
-        )
-        .bind(learner_id)
-        .bind(client_id)
-        .bind(scope)
-        .bind(now)
-        .execute(&self.pool)
-        .await
-        .map_err(store_error)?;
-        Ok(())
-    }
-}
-
-#[async_trait]
-impl KeyStore for Db {
-    async fn keys(&self) -> Result<Vec<KeyRecord>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT generation, kid, created_at, retired_at FROM signing_keys ORDER BY generation DESC",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(store_error)?;
-        rows.iter()
-            .map(|r| {
-                Ok(KeyRecord {
-                    generation: r.try_get("generation")?,
-                    kid: r.try_get("kid")?,
-                    created_at: r.try_get("created_at")?,
-                    retired_at: r.try_get("retired_at")?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(store_error)
-    }
-
-    async fn insert_key(&self, key: &KeyRecord) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO signing_keys (generation, kid, created_at, retired_at) VALUES (?, ?, ?, ?)
-             ON CONFLICT (generation) DO NOTHING",
-        )
-        .bind(key.generation)
-        .bind(&key.kid)
-        .bind(key.created_at)
-        .bind(key.retired_at)
-        .execute(&self.pool)
-        .await
-        .map_err(store_error)?;
-        Ok(())
-    }
-
-    async fn retire_key(&self, generation: i64, now: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE signing_keys SET retired_at = ? WHERE generation = ? AND retired_at IS NULL")
-            .bind(now)
-            .bind(generation)
-            .execute(&self.pool)
-            .await
-            .map_err(store_error)?;
-        Ok(())
     }
 }

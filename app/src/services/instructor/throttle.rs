@@ -1,0 +1,249 @@
+//! How many logins may be tried, and from where.
+
+/// What a login attempt is counted against.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ThrottleKey {
+    /// One email tried from one client address (from anywhere, when the address is not
+    /// known).
+    Email(String, Option<std::net::IpAddr>),
+    /// One client address, whatever the email.
+    Client(std::net::IpAddr),
+    /// One email tried from all addresses together.
+    EmailEverywhere(String),
+}
+
+/// Login attempts in a sliding window of 15 minutes:
+///
+/// - five for one email from one client address lock that email out *for that address*
+///   (when the address is not known, for everyone);
+/// - twenty from one address stop that address trying any email;
+/// - a hundred for one email from all addresses together lock that email out for
+///   everyone: a backstop against guessing spread over many addresses.
+///
+/// So nobody can lock an instructor out with a few wrong passwords from elsewhere, while
+/// one address gets at most five guesses at an email and twenty in all per window.
+///
+/// An attempt is counted when it starts, under the same lock as the check (see
+/// [`LoginThrottle::attempt`]), so parallel attempts cannot all pass the check before any
+/// failure is recorded; a login that succeeds gives its attempt back.
+#[derive(Clone, Default)]
+pub struct LoginThrottle {
+    attempts: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<ThrottleKey, Vec<i64>>>>,
+}
+
+impl LoginThrottle {
+    pub const MAX_FAILURES: usize = 5;
+    pub const MAX_CLIENT_FAILURES: usize = 20;
+    pub const MAX_EMAIL_FAILURES: usize = 100;
+    pub const WINDOW: i64 = 15 * 60;
+    /// The most keys remembered at once.
+    pub const MAX_KEYS: usize = 10_000;
+
+    /// The limits a login for `email` (trimmed, lower case) from `client` counts against;
+    /// the first is the one a success clears.
+    pub fn limits(email: &str, client: Option<std::net::IpAddr>) -> Vec<(ThrottleKey, usize)> {
+        let mut limits = vec![(ThrottleKey::Email(email.to_owned(), client), Self::MAX_FAILURES)];
+        if let Some(ip) = client {
+            limits.push((ThrottleKey::Client(ip), Self::MAX_CLIENT_FAILURES));
+            limits.push((ThrottleKey::EmailEverywhere(email.to_owned()), Self::MAX_EMAIL_FAILURES));
+        }
+        limits
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut std::collections::HashMap<ThrottleKey, Vec<i64>>) -> T) -> T {
+        let mut map = match self.attempts.lock() {
+            Ok(m) => m,
+            Err(p) => p.into_inner(),
+        };
+        f(&mut map)
+    }
+
+    /// Count an attempt at `now` against each `(key, max)`, unless one of them already has
+    /// `max` or more in the window: then nothing is counted and the answer is
+    /// `Err(seconds)` until the attempt may be made.
+    pub fn attempt(&self, limits: &[(ThrottleKey, usize)], now: i64) -> Result<(), u64> {
+        self.with(|map| {
+            let mut wait = None;
+            for (key, max) in limits {
+                let Some(list) = map.get_mut(key) else { continue };
+                list.retain(|t| now - t < Self::WINDOW);
+                if list.len() >= *max {
+                    let until = list.first().map_or(Self::WINDOW, |first| Self::WINDOW - (now - first));
+                    wait = wait.max(Some(until.max(1)));
+                }
+            }
+            if let Some(wait) = wait {
+                return Err(u64::try_from(wait).unwrap_or(1));
+            }
+            for (key, _) in limits {
+                Self::record(map, key, now);
+            }
+            Ok(())
+        })
+    }
+
+    fn record(map: &mut std::collections::HashMap<ThrottleKey, Vec<i64>>, key: &ThrottleKey, now: i64) {
+        if map.len() >= Self::MAX_KEYS && !map.contains_key(key) {
+            map.retain(|_, list| list.last().is_some_and(|t| now - t < Self::WINDOW));
+            if map.len() >= Self::MAX_KEYS {
+                // Full of recent attempts: forget the key whose last one is oldest.
+                let oldest = map.iter().min_by_key(|(_, list)| list.last().copied()).map(|(k, _)| k.clone());
+                if let Some(oldest) = oldest {
+                    map.remove(&oldest);
+                }
+            }
+        }
+        map.entry(key.clone()).or_default().push(now);
+    }
+
+    /// Give back one attempt counted for `key` at `at` (it did not fail).
+    pub fn refund(&self, key: &ThrottleKey, at: i64) {
+        self.with(|map| {
+            if let Some(list) = map.get_mut(key) {
+                if let Some(i) = list.iter().rposition(|t| *t == at) {
+                    list.remove(i);
+                }
+                if list.is_empty() {
+                    map.remove(key);
+                }
+            }
+        });
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.with(|map| map.len())
+    }
+
+    pub fn clear(&self, key: &ThrottleKey) {
+        self.with(|map| map.remove(key));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(email: &str) -> ThrottleKey {
+        ThrottleKey::Email(email.to_owned(), None)
+    }
+
+    fn limit(email: &str, max: usize) -> Vec<(ThrottleKey, usize)> {
+        vec![(key(email), max)]
+    }
+
+    #[test]
+    fn the_throttle_stops_after_five_attempts_for_fifteen_minutes() {
+        let t = LoginThrottle::default();
+        for i in 0..5 {
+            assert!(t.attempt(&limit("a@x", 5), 100 + i).is_ok());
+        }
+        assert_eq!(t.attempt(&limit("a@x", 5), 110), Err(900 - 10));
+        assert!(t.attempt(&limit("b@x", 5), 110).is_ok(), "per email");
+        assert!(t.attempt(&limit("a@x", 5), 100 + 900).is_ok(), "the window slides");
+    }
+
+    #[test]
+    fn an_attempt_refused_by_one_limit_is_counted_against_none() {
+        let t = LoginThrottle::default();
+        let client = ThrottleKey::Client(std::net::Ipv4Addr::new(10, 0, 0, 1).into());
+        let both = |email: &str| vec![(key(email), 5), (client.clone(), 6)];
+        for i in 0..5 {
+            assert!(t.attempt(&both("a@x"), 100 + i).is_ok());
+        }
+        for _ in 0..3 {
+            assert!(t.attempt(&both("a@x"), 110).is_err());
+        }
+        // The client's three refused attempts were not counted: it has one left.
+        assert!(t.attempt(&both("b@x"), 111).is_ok());
+        assert_eq!(t.attempt(&both("c@x"), 112), Err(900 - 12), "the longest wait of the two");
+    }
+
+    #[test]
+    fn a_refund_gives_one_attempt_back() {
+        let t = LoginThrottle::default();
+        for _ in 0..5 {
+            assert!(t.attempt(&limit("a@x", 5), 100).is_ok());
+        }
+        t.refund(&key("a@x"), 100);
+        assert!(t.attempt(&limit("a@x", 5), 101).is_ok());
+        assert!(t.attempt(&limit("a@x", 5), 101).is_err());
+        t.refund(&key("nobody"), 100);
+        t.clear(&key("a@x"));
+        assert!(t.attempt(&limit("a@x", 5), 102).is_ok());
+    }
+
+    #[test]
+    fn parallel_attempts_get_no_more_than_the_limit_through() {
+        let t = LoginThrottle::default();
+        let through = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            for _ in 0..50 {
+                s.spawn(|| {
+                    if t.attempt(&limit("a@x", 5), 100).is_ok() {
+                        through.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    }
+                });
+            }
+        });
+        assert_eq!(through.into_inner(), 5);
+    }
+
+    fn ip(n: u32) -> std::net::IpAddr {
+        std::net::Ipv4Addr::from(0x0a00_0000 + n).into()
+    }
+
+    #[test]
+    fn five_failures_lock_an_email_only_for_the_address_they_came_from() {
+        let t = LoginThrottle::default();
+        let from = |n| LoginThrottle::limits("ada@x", Some(ip(n)));
+        for _ in 0..5 {
+            assert!(t.attempt(&from(1), 100).is_ok());
+        }
+        assert!(t.attempt(&from(1), 101).is_err(), "the guesser waits");
+        assert!(t.attempt(&from(2), 101).is_ok(), "the instructor elsewhere does not");
+        // Without addresses, the email is locked for everyone.
+        for _ in 0..5 {
+            assert!(t.attempt(&LoginThrottle::limits("bob@x", None), 100).is_ok());
+        }
+        assert!(t.attempt(&LoginThrottle::limits("bob@x", None), 101).is_err());
+    }
+
+    #[test]
+    fn twenty_failures_from_one_address_stop_it_trying_any_email() {
+        let t = LoginThrottle::default();
+        for n in 0..20 {
+            assert!(t.attempt(&LoginThrottle::limits(&format!("guess{n}@x"), Some(ip(1))), 100).is_ok());
+        }
+        assert!(t.attempt(&LoginThrottle::limits("ada@x", Some(ip(1))), 101).is_err());
+        assert!(t.attempt(&LoginThrottle::limits("ada@x", Some(ip(2))), 101).is_ok());
+    }
+
+    #[test]
+    fn a_hundred_failures_for_one_email_from_many_addresses_lock_it_for_everyone() {
+        let t = LoginThrottle::default();
+        for n in 0..100 {
+            // Four from each of 25 addresses: under each address's own limits.
+            assert!(t.attempt(&LoginThrottle::limits("ada@x", Some(ip(n / 4))), 100).is_ok(), "{n}");
+        }
+        assert_eq!(t.attempt(&LoginThrottle::limits("ada@x", Some(ip(999))), 110), Err(900 - 10));
+        assert!(t.attempt(&LoginThrottle::limits("bob@x", Some(ip(999))), 110).is_ok());
+        assert!(t.attempt(&LoginThrottle::limits("ada@x", Some(ip(999))), 100 + 900).is_ok());
+    }
+
+    #[test]
+    fn the_throttle_remembers_a_bounded_number_of_keys_and_keeps_the_newest() {
+        let t = LoginThrottle::default();
+        for i in 0..LoginThrottle::MAX_KEYS {
+            assert!(t.attempt(&limit(&format!("k{i}"), 5), 100).is_ok());
+        }
+        // Full of recent attempts: a new key pushes out one of the oldest.
+        assert!(t.attempt(&limit("newest", 2), 200).is_ok());
+        assert!(t.attempt(&limit("newest", 2), 200).is_ok());
+        assert_eq!(t.len(), LoginThrottle::MAX_KEYS);
+        assert_eq!(t.attempt(&limit("newest", 2), 201), Err(900 - 1));
+        // Once their window is over, the old keys are forgotten.
+        assert!(t.attempt(&limit("later", 5), 100 + 900).is_ok());
+        assert_eq!(t.len(), 2);
+    }
+}

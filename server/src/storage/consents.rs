@@ -1,0 +1,56 @@
+//! [`ConsentStore`]: the scope each learner granted each client on the practice server's
+//! consent page, and its SQLite implementation.
+
+use app::services::store::StoreError;
+use async_trait::async_trait;
+use sqlx::Row;
+
+use super::{store_error, Db};
+
+#[async_trait]
+pub trait ConsentStore: Send + Sync {
+    /// The scope the learner granted the client, if they did.
+    async fn consent(&self, learner_id: &str, client_id: &str) -> Result<Option<String>, StoreError>;
+    async fn save_consent(
+        &self,
+        learner_id: &str,
+        client_id: &str,
+        scope: &str,
+        now: i64,
+    ) -> Result<(), StoreError>;
+}
+
+#[async_trait]
+impl ConsentStore for Db {
+    async fn consent(&self, learner_id: &str, client_id: &str) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT scope FROM consents WHERE learner_id = ? AND client_id = ?")
+            .bind(learner_id)
+            .bind(client_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(store_error)?;
+        row.map(|r| r.try_get("scope")).transpose().map_err(store_error)
+    }
+
+    async fn save_consent(
+        &self,
+        learner_id: &str,
+        client_id: &str,
+        scope: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO consents (learner_id, client_id, scope, created_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT (learner_id, client_id) DO UPDATE SET scope = excluded.scope,
+             created_at = excluded.created_at",
+        )
+        .bind(learner_id)
+        .bind(client_id)
+        .bind(scope)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(())
+    }
+}

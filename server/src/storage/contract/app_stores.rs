@@ -1,0 +1,282 @@
+//! The contracts of the app's store traits: what the learner and instructor services
+//! rely on.
+
+use std::collections::BTreeMap;
+
+use app::model::{LastCheck, SetupAttempt};
+use app::services::instructor::{
+    ClassRecord, ExerciseProgress, InstructorId, InstructorStore, LearnerExercises, LearnerRow,
+};
+use app::services::store::{
+    OwnServer, PracticeAppRecord, PracticeAppStore, ProgressStore, ServerChoice, ServerChoiceStore,
+    StoredProgress,
+};
+use app::services::{now_unix, LearnerId};
+use oauthlab::exercises::refresh::{self, Progress};
+use oauthlab::oauth::discovery::Metadata;
+use oauthlab::verdict::{Finding, Verdict};
+
+use super::next_second;
+
+fn learner(id: &str) -> LearnerId {
+    LearnerId(id.to_owned())
+}
+
+/// Progress with `steps` steps passed, and something in every field.
+fn stored(steps: usize) -> StoredProgress {
+    StoredProgress {
+        progress: Progress {
+            steps_passed: steps,
+            challenge: Some("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into()),
+            authorization_url: Some("http://127.0.0.1/oauth2/authorize?client_id=lab_a".into()),
+            token: Some(refresh::TokenRecord {
+                access_token_sha256: "at-digest".into(),
+                refresh_token_sha256: Some("rt-digest".into()),
+                scope: Some("offline_access".into()),
+                sub: Some("ada".into()),
+                iat: Some(100),
+            }),
+            refreshed: None,
+        },
+        last: BTreeMap::from([(
+            "verifier".to_owned(),
+            LastCheck {
+                verdict: Verdict::new(vec![Finding::pass("pkce.verifier", "A good verifier.")]),
+                jwt: None,
+            },
+        )]),
+    }
+}
+
+pub async fn progress(store: &dyn ProgressStore) {
+    let (ada, bob) = (learner("ada"), learner("bob"));
+    let load = |who: &LearnerId, exercise: &'static str| {
+        let who = who.clone();
+        async move { store.load(&who, exercise).await.expect("load") }
+    };
+    assert_eq!(load(&ada, "refresh").await, StoredProgress::default(), "nothing saved: empty progress");
+    store.save(&ada, "refresh", &stored(2)).await.expect("save");
+    assert_eq!(load(&ada, "refresh").await, stored(2), "what was saved is loaded");
+    store.save(&ada, "refresh", &stored(5)).await.expect("save again");
+    assert_eq!(load(&ada, "refresh").await, stored(5), "a second save replaces the first");
+    assert_eq!(load(&bob, "refresh").await, StoredProgress::default(), "one learner's progress is theirs");
+    assert_eq!(load(&ada, "other").await, StoredProgress::default(), "and one exercise's is its own");
+    store.save(&bob, "refresh", &stored(1)).await.expect("save bob");
+    store.reset(&ada, "refresh").await.expect("reset");
+    assert_eq!(load(&ada, "refresh").await, StoredProgress::default(), "reset empties it");
+    assert_eq!(load(&bob, "refresh").await, stored(1), "of that learner only");
+    store.reset(&ada, "refresh").await.expect("resetting nothing is no error");
+}
+
+pub async fn practice_apps(store: &dyn PracticeAppStore) {
+    let (ada, bob) = (learner("ada"), learner("bob"));
+    let first = store.get_or_create(&ada).await.expect("create");
+    assert!(!first.refresh_tokens_enabled, "made with refresh tokens off");
+    assert_eq!(store.get_or_create(&ada).await.expect("again"), first, "made once, then found");
+    let bobs = store.get_or_create(&bob).await.expect("create bob");
+    assert_ne!(bobs.client_id, first.client_id, "each learner has their own client id");
+    assert_eq!(
+        store.find_by_client_id(&first.client_id).await.expect("find"),
+        Some((ada.clone(), first.clone()))
+    );
+    assert_eq!(
+        store.find_by_client_id(&bobs.client_id).await.expect("find"),
+        Some((bob.clone(), bobs.clone()))
+    );
+    assert_eq!(store.find_by_client_id("lab_nobody").await.expect("find"), None);
+
+    let on = store.set_refresh_tokens(&ada, true).await.expect("turn on");
+    assert_eq!(on, PracticeAppRecord { client_id: first.client_id.clone(), refresh_tokens_enabled: true });
+    assert_eq!(store.get_or_create(&ada).await.expect("get"), on, "the setting is kept");
+    assert_eq!(store.find_by_client_id(&on.client_id).await.expect("find"), Some((ada.clone(), on.clone())));
+    assert_eq!(store.get_or_create(&bob).await.expect("get bob"), bobs, "for that learner only");
+    let off = store.set_refresh_tokens(&ada, false).await.expect("turn off");
+    assert!(!off.refresh_tokens_enabled);
+    assert_eq!(off.client_id, first.client_id, "the client id stays");
+
+    let carol = learner("carol");
+    assert!(store.set_refresh_tokens(&carol, true).await.is_err(), "no application: nothing to update");
+    assert!(!store.get_or_create(&carol).await.expect("create carol").refresh_tokens_enabled);
+}
+
+fn own_server(issuer: &str) -> OwnServer {
+    OwnServer {
+        metadata: Metadata {
+            issuer: issuer.to_owned(),
+            authorization_endpoint: format!("{issuer}/authorize"),
+            token_endpoint: format!("{issuer}/token"),
+            jwks_uri: Some(format!("{issuer}/jwks")),
+            discovered_at: format!("{issuer}/.well-known/openid-configuration"),
+        },
+        client_id: Some("0oa-client".into()),
+        redirect_uri: Some("http://127.0.0.1:3000/callback".into()),
+    }
+}
+
+fn attempt(issuer: &str) -> SetupAttempt {
+    SetupAttempt {
+        issuer: issuer.to_owned(),
+        client_id: "0oa-client".into(),
+        redirect_uri: "http://127.0.0.1:3000/callback".into(),
+        verdict: Verdict::new(vec![Finding::fail("provider.metadata", "No metadata.")]),
+    }
+}
+
+pub async fn server_choices(store: &dyn ServerChoiceStore) {
+    let (ada, bob) = (learner("ada"), learner("bob"));
+    assert_eq!(
+        store.load(&ada).await.expect("load"),
+        ServerChoice::default(),
+        "the built-in server at first"
+    );
+    let own = ServerChoice {
+        own: Some(own_server("https://ada.example.com")),
+        last_attempt: Some(attempt("https://ada.example.com")),
+    };
+    store.save(&ada, &own).await.expect("save");
+    assert_eq!(store.load(&ada).await.expect("load"), own, "what was saved is loaded");
+    assert_eq!(store.load(&bob).await.expect("load bob"), ServerChoice::default(), "per learner");
+    let tried = ServerChoice { own: None, last_attempt: Some(attempt("https://bad.example.com")) };
+    store.save(&ada, &tried).await.expect("save attempt");
+    assert_eq!(store.load(&ada).await.expect("load"), tried, "a failed attempt alone is kept");
+    store.save(&ada, &ServerChoice::default()).await.expect("save default");
+    assert_eq!(store.load(&ada).await.expect("load"), ServerChoice::default(), "back to the built-in server");
+}
+
+pub async fn instructor_sessions(store: &dyn InstructorStore) {
+    assert_eq!(store.instructor_by_email("ada@x").await.expect("find"), None);
+    let ada = store.upsert_instructor("ada@x", "hash-1").await.expect("add ada");
+    let bob = store.upsert_instructor("bob@x", "hash-b").await.expect("add bob");
+    assert_ne!(ada, bob);
+    assert_eq!(store.instructor_by_email("ada@x").await.expect("find"), Some((ada, "hash-1".to_owned())));
+    assert!(store.create_session("s-nobody", InstructorId(999), 0).await.is_err());
+
+    let now = now_unix();
+    let session =
+        |token: &'static str, at: i64| async move { store.session(token, at).await.expect("session") };
+    for (token, who) in [("s1", ada), ("s2", ada), ("sb", bob)] {
+        store.create_session(token, who, now + 100).await.expect("create session");
+    }
+    assert_eq!(session("s1", now).await, Some(ada));
+    assert_eq!(session("sb", now).await, Some(bob));
+    assert_eq!(session("s1", now + 99).await, Some(ada), "a session lasts until it expires");
+    assert_eq!(session("s1", now + 100).await, None, "and ends when it does");
+    assert_eq!(session("unknown", now).await, None);
+    assert!(store.create_session("s1", ada, now + 100).await.is_err(), "a token digest is one session");
+
+    store.delete_session("s1").await.expect("delete");
+    assert_eq!(session("s1", now).await, None, "a deleted session is over");
+    assert_eq!(session("s2", now).await, Some(ada), "and only that one");
+    store.delete_session("unknown").await.expect("deleting nothing is no error");
+
+    store.create_session("expired", ada, now - 10).await.expect("create expired");
+    assert_eq!(session("expired", now - 20).await, Some(ada), "kept until another session starts");
+    store.create_session("s3", ada, now + 100).await.expect("create s3");
+    assert_eq!(session("expired", now - 20).await, None, "then an expired session is forgotten");
+
+    let again = store.upsert_instructor("ada@x", "hash-2").await.expect("new password");
+    assert_eq!(again, ada, "the same instructor");
+    assert_eq!(store.instructor_by_email("ada@x").await.expect("find"), Some((ada, "hash-2".to_owned())));
+    assert_eq!(session("s2", now).await, None, "a new password ends every session");
+    assert_eq!(session("s3", now).await, None);
+    assert_eq!(session("sb", now).await, Some(bob), "of that instructor only");
+}
+
+fn class(id: &str, join_code: &str) -> ClassRecord {
+    ClassRecord {
+        class_id: id.to_owned(),
+        name: format!("Class {id}"),
+        join_code: join_code.to_owned(),
+        learners: 0,
+    }
+}
+
+fn ids<T>(rows: &[T], id: impl Fn(&T) -> &str) -> Vec<&str> {
+    rows.iter().map(id).collect()
+}
+
+/// One store holds classes, progress and server choices: the learner list shows each
+/// learner's progress and server.
+pub async fn instructor_classes<S: InstructorStore + ProgressStore + ServerChoiceStore>(store: &S) {
+    let ada = store.upsert_instructor("ada@x", "hash-a").await.expect("add ada");
+    let bob = store.upsert_instructor("bob@x", "hash-b").await.expect("add bob");
+    assert_eq!(store.classes(ada).await.expect("classes"), vec![]);
+    let learners = |who: InstructorId, class: Option<&'static str>| async move {
+        store.learners(who, class).await.expect("learners")
+    };
+
+    // First a class and a learner, then (a second later) the rest: both lists are in the
+    // order things were made, not by id.
+    store.create_class(ada, &class("cls_z", "code-z")).await.expect("create z");
+    store.join_class(&learner("zed"), "cls_z", Some("Zed")).await.expect("zed joins");
+    next_second().await;
+    store.create_class(ada, &class("cls_a", "code-a")).await.expect("create a");
+    store.create_class(bob, &class("cls_bob", "code-bob")).await.expect("create bob's");
+    store.join_class(&learner("amy"), "cls_a", None).await.expect("amy joins");
+    store.join_class(&learner("bo"), "cls_bob", Some("Bo")).await.expect("bo joins");
+    // Joining another class moves the learner, keeping their name and when they joined.
+    store.join_class(&learner("zed"), "cls_a", None).await.expect("zed moves");
+
+    let adas = store.classes(ada).await.expect("ada's classes");
+    assert_eq!(ids(&adas, |c| &c.class_id), ["cls_z", "cls_a"], "an instructor's classes, oldest first");
+    assert_eq!(adas[0], ClassRecord { learners: 0, ..class("cls_z", "code-z") }, "zed moved out");
+    assert_eq!(adas[1], ClassRecord { learners: 2, ..class("cls_a", "code-a") });
+    assert_eq!(
+        store.classes(bob).await.expect("bob's"),
+        vec![ClassRecord { learners: 1, ..class("cls_bob", "code-bob") }]
+    );
+
+    assert_eq!(store.class_by_code("code-a").await.expect("by code"), Some("cls_a".to_owned()));
+    assert_eq!(store.class_by_code("code-bob").await.expect("by code"), Some("cls_bob".to_owned()));
+    assert_eq!(store.class_by_code("code-none").await.expect("by code"), None);
+    assert!(
+        store.create_class(ada, &class("cls_dup", "code-a")).await.is_err(),
+        "a join code is one class's"
+    );
+    assert!(store.create_class(ada, &class("cls_a", "code-new")).await.is_err(), "a class id is one class's");
+    assert_eq!(store.classes(ada).await.expect("classes").len(), 2);
+    assert!(store.join_class(&learner("cy"), "cls_none", None).await.is_err(), "no such class to join");
+
+    assert!(store.owns_class(ada, "cls_a").await.expect("owns"));
+    assert!(!store.owns_class(bob, "cls_a").await.expect("owns"), "another instructor's class");
+    assert!(!store.owns_class(ada, "cls_none").await.expect("owns"));
+
+    let rows = learners(ada, None).await;
+    assert_eq!(ids(&rows, |r| &r.learner_id), ["zed", "amy"], "learners in the order they first joined");
+    let nothing_yet = ExerciseProgress { steps_passed: 0, completed: false, updated_at: None };
+    assert_eq!(
+        rows[0],
+        LearnerRow {
+            learner_id: "zed".into(),
+            display_name: Some("Zed".into()),
+            class_id: "cls_a".into(),
+            exercises: LearnerExercises { refresh: nothing_yet.clone() },
+            server: None,
+        }
+    );
+    assert_eq!(rows[1].display_name, None);
+    assert_eq!(ids(&learners(ada, Some("cls_a")).await, |r| &r.learner_id), ["zed", "amy"]);
+    assert_eq!(learners(ada, Some("cls_z")).await, vec![], "one class's learners");
+    assert_eq!(ids(&learners(bob, None).await, |r| &r.learner_id), ["bo"], "an instructor sees their own");
+    assert_eq!(learners(bob, Some("cls_a")).await, vec![], "and no other's, even by class id");
+    store.join_class(&learner("amy"), "cls_a", Some("Amy")).await.expect("amy names herself");
+    assert_eq!(learners(ada, Some("cls_a")).await[1].display_name.as_deref(), Some("Amy"));
+
+    let before = now_unix();
+    ProgressStore::save(store, &learner("zed"), "refresh", &stored(5)).await.expect("zed's progress");
+    ProgressStore::save(store, &learner("amy"), "other", &stored(3)).await.expect("amy's other progress");
+    let own = ServerChoice { own: Some(own_server("https://zed.example.com")), last_attempt: None };
+    ServerChoiceStore::save(store, &learner("zed"), &own).await.expect("zed's server");
+    let tried = ServerChoice { own: None, last_attempt: Some(attempt("https://amy.example.com")) };
+    ServerChoiceStore::save(store, &learner("amy"), &tried).await.expect("amy's attempt");
+    let after = now_unix();
+    let rows = learners(ada, None).await;
+    let zed = &rows[0].exercises.refresh;
+    assert_eq!((zed.steps_passed, zed.completed), (5, true), "the refresh exercise's progress");
+    assert!(zed.updated_at.is_some_and(|at| (before..=after).contains(&at)), "{:?}", zed.updated_at);
+    assert_eq!(rows[0].server.as_deref(), Some("https://zed.example.com"), "the learner's own server");
+    assert_eq!(rows[1].exercises.refresh, nothing_yet, "another exercise is not the refresh one");
+    assert_eq!(rows[1].server, None, "an attempt is not a server");
+    ProgressStore::reset(store, &learner("zed"), "refresh").await.expect("reset zed");
+    assert_eq!(learners(ada, None).await[0].exercises.refresh, nothing_yet, "reset shows as nothing yet");
+}

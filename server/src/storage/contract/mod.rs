@@ -1,0 +1,60 @@
+//! The contract of each store trait: one suite per trait, and every implementation passes
+//! it. Each suite runs on a fresh SQLite database (a real file in its own folder, as the
+//! server uses) and on the in-memory version: `app::services::memory::MemoryStore` for
+//! the app's traits, [`MemoryPractice`] for the practice server's. SQLite is the
+//! product: where the two disagree, the memory version is wrong.
+
+mod app_stores;
+mod practice_stores;
+
+use app::services::memory::MemoryStore;
+
+use super::memory::MemoryPractice;
+use super::Db;
+
+/// A fresh SQLite database in its own folder (gone with the folder).
+async fn sqlite() -> (tempfile::TempDir, Db) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = Db::open(&format!("sqlite:{}", dir.path().join("lab.db").display())).await.expect("open");
+    (dir, db)
+}
+
+/// Wait until the clock has moved to the next second, so that what is stored next is
+/// stored later (the stores keep times in whole seconds).
+async fn next_second() {
+    let start = app::services::now_unix();
+    while app::services::now_unix() == start {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// `mod $name` with two tests: `$suite` holds on SQLite and on `$memory`.
+macro_rules! holds_on_both {
+    ($name:ident: $suite:path, $memory:expr) => {
+        mod $name {
+            use super::*;
+
+            #[tokio::test]
+            async fn holds_on_sqlite() {
+                let (_dir, db) = sqlite().await;
+                $suite(&db).await;
+            }
+
+            #[tokio::test]
+            async fn holds_in_memory() {
+                $suite(&$memory).await;
+            }
+        }
+    };
+}
+
+holds_on_both!(progress_store: app_stores::progress, MemoryStore::default());
+holds_on_both!(practice_app_store: app_stores::practice_apps, MemoryStore::default());
+holds_on_both!(server_choice_store: app_stores::server_choices, MemoryStore::default());
+holds_on_both!(instructor_store_sessions: app_stores::instructor_sessions, MemoryStore::default());
+holds_on_both!(instructor_store_classes: app_stores::instructor_classes, MemoryStore::default());
+holds_on_both!(code_store: practice_stores::codes, MemoryPractice::default());
+holds_on_both!(token_store: practice_stores::tokens, MemoryPractice::default());
+holds_on_both!(issued_tokens: practice_stores::issued, MemoryPractice::default());
+holds_on_both!(consent_store: practice_stores::consents, MemoryPractice::default());
+holds_on_both!(key_store: practice_stores::keys, MemoryPractice::default());

@@ -1,0 +1,256 @@
+//! The contracts of the practice server's store traits: single-use codes and refresh
+//! tokens, token families and their revocation, housekeeping, consents and signing keys;
+//! and what the grader reads back ([`IssuedTokens`]).
+
+use app::services::store::IssuedTokens;
+use oauthlab::exercises::refresh::{Issued, IssuedGrant};
+
+use crate::storage::{
+    CodeRecord, CodeStore, ConsentStore, KeyRecord, KeyStore, Redeemed, TokenKind, TokenRecord, TokenStore,
+};
+use TokenKind::{Access, Refresh};
+
+fn code(digest: &str, expires_at: i64) -> CodeRecord {
+    CodeRecord {
+        code_sha256: digest.to_owned(),
+        client_id: "lab_a".into(),
+        learner_id: "ada".into(),
+        redirect_uri: "http://127.0.0.1:3000/callback".into(),
+        scope: "openid offline_access".into(),
+        code_challenge: "challenge".into(),
+        nonce: Some("nonce".into()),
+        expires_at,
+    }
+}
+
+pub async fn codes(store: &dyn CodeStore) {
+    assert_eq!(store.redeem_code("unknown", 10).await.expect("redeem"), Redeemed::Unknown);
+    let first = code("c1", 1000);
+    store.insert_code(&first, 5).await.expect("insert");
+    store.insert_code(&CodeRecord { nonce: None, ..code("c2", 1000) }, 5).await.expect("insert c2");
+    store.insert_code(&code("c3", 500), 5).await.expect("insert c3");
+    assert!(store.insert_code(&code("c1", 2000), 6).await.is_err(), "a code digest is stored once");
+
+    assert_eq!(store.redeem_code("c1", 10).await.expect("redeem"), Redeemed::Fresh(first.clone()));
+    assert_eq!(
+        store.redeem_code("c1", 11).await.expect("again"),
+        Redeemed::Reused(first.clone()),
+        "single use"
+    );
+    assert_eq!(store.redeem_code("c1", 12).await.expect("again"), Redeemed::Reused(first.clone()));
+
+    let second = CodeRecord { nonce: None, ..code("c2", 1000) };
+    let (a, b) = tokio::join!(store.redeem_code("c2", 20), store.redeem_code("c2", 20));
+    let both = [a.expect("redeem a"), b.expect("redeem b")];
+    assert!(
+        both.contains(&Redeemed::Fresh(second.clone())) && both.contains(&Redeemed::Reused(second)),
+        "of two concurrent redemptions exactly one wins: {both:?}"
+    );
+
+    assert_eq!(store.forget_codes(500).await.expect("forget"), 0, "a code expiring at 500 is kept at 500");
+    assert_eq!(store.forget_codes(501).await.expect("forget"), 1, "and forgotten after");
+    assert_eq!(store.redeem_code("c3", 30).await.expect("redeem"), Redeemed::Unknown);
+    assert_eq!(
+        store.redeem_code("c1", 30).await.expect("redeem"),
+        Redeemed::Reused(first),
+        "the rest are kept"
+    );
+    assert_eq!(store.forget_codes(1001).await.expect("forget"), 2);
+    assert_eq!(store.redeem_code("c1", 30).await.expect("redeem"), Redeemed::Unknown);
+}
+
+/// A token of `family` issued at `issued_at`, from the code (no parent) or by redeeming
+/// the refresh token `parent`. Access tokens live 900 s, refresh tokens a day idle and a
+/// week in all.
+fn token(digest: &str, kind: TokenKind, family: &str, parent: Option<&str>, issued_at: i64) -> TokenRecord {
+    let access = kind == TokenKind::Access;
+    TokenRecord {
+        token_sha256: digest.to_owned(),
+        kind,
+        family: family.to_owned(),
+        client_id: "lab_a".into(),
+        learner_id: "ada".into(),
+        scope: "openid offline_access".into(),
+        grant_type: if parent.is_some() { "refresh_token" } else { "authorization_code" }.into(),
+        code_challenge: "challenge".into(),
+        parent_sha256: parent.map(str::to_owned),
+        refresh_enabled: true,
+        jti: access.then(|| format!("jti-{digest}")),
+        issued_at,
+        expires_at: issued_at + if access { 900 } else { 86_400 },
+        absolute_expires_at: issued_at + if access { 900 } else { 7 * 86_400 },
+        used_at: None,
+        revoked_at: None,
+    }
+}
+
+pub async fn tokens(store: &dyn TokenStore) {
+    let find = |digest: &'static str| async move { store.find_token(digest).await.expect("find") };
+    let revoked_at = |digest: &'static str| async move { find(digest).await.and_then(|t| t.revoked_at) };
+    assert_eq!(find("unknown").await, None);
+    // Family F: a code exchanged at 100 (a1, r1), r1 redeemed at 110 (a2, r2).
+    let (a1, r1) = (token("a1", Access, "F", None, 100), token("r1", Refresh, "F", None, 100));
+    for t in [&a1, &r1] {
+        store.insert_token(t).await.expect("insert");
+    }
+    assert_eq!(find("a1").await, Some(a1.clone()), "a token is stored as given");
+    assert_eq!(find("r1").await, Some(r1.clone()));
+    assert!(store.insert_token(&token("a1", Access, "G", None, 1)).await.is_err(), "a digest is one token");
+    assert_eq!(store.refresh_issued_with(&a1).await.expect("with"), Some("r1".to_owned()), "same response");
+
+    let redeem = |digest: &'static str, client: &'static str, now: i64| async move {
+        store.redeem_refresh(digest, client, now).await.expect("redeem")
+    };
+    assert_eq!(redeem("r1", "lab_other", 105).await, Redeemed::Unknown, "another client's token is unknown");
+    assert_eq!(redeem("a1", "lab_a", 105).await, Redeemed::Unknown, "an access token is not a refresh token");
+    assert_eq!(redeem("unknown", "lab_a", 105).await, Redeemed::Unknown);
+    assert_eq!(find("r1").await, Some(r1.clone()), "none of those used it");
+    let used = TokenRecord { used_at: Some(110), ..r1.clone() };
+    assert_eq!(redeem("r1", "lab_a", 110).await, Redeemed::Fresh(used.clone()), "redeemed: now used");
+    assert_eq!(redeem("r1", "lab_a", 120).await, Redeemed::Reused(used.clone()), "single use");
+    assert_eq!(find("r1").await, Some(used));
+
+    let (a2, r2) = (token("a2", Access, "F", Some("r1"), 110), token("r2", Refresh, "F", Some("r1"), 110));
+    for t in [&a2, &r2] {
+        store.insert_token(t).await.expect("insert");
+    }
+    assert_eq!(store.refresh_issued_with(&a2).await.expect("with"), Some("r2".to_owned()));
+    // Family G: an access token alone; family H: another code's.
+    let g1 = TokenRecord { refresh_enabled: false, ..token("g1", Access, "G", None, 100) };
+    store.insert_token(&g1).await.expect("insert g1");
+    store.insert_token(&token("h1", Access, "H", None, 200)).await.expect("insert h1");
+    assert_eq!(store.refresh_issued_with(&g1).await.expect("with"), None, "no refresh token came with it");
+
+    store.revoke_token("g1", 130).await.expect("revoke");
+    assert_eq!(revoked_at("g1").await, Some(130));
+    store.revoke_token("g1", 140).await.expect("revoke again");
+    assert_eq!(revoked_at("g1").await, Some(130), "revoked once: the first time stays");
+    store.revoke_token("unknown", 140).await.expect("revoking nothing is no error");
+
+    store.revoke_token("a2", 145).await.expect("revoke a2");
+    store.revoke_family("F", 150).await.expect("revoke family");
+    for digest in ["a1", "r1", "r2"] {
+        assert_eq!(revoked_at(digest).await, Some(150), "{digest}: the whole family is revoked");
+    }
+    assert_eq!(revoked_at("a2").await, Some(145), "a token revoked before keeps its time");
+    assert_eq!(revoked_at("h1").await, None, "other families are not touched");
+    assert_eq!(revoked_at("g1").await, Some(130));
+    let Redeemed::Reused(r2_now) = redeem("r2", "lab_a", 155).await else {
+        panic!("a revoked refresh token is not redeemed");
+    };
+    assert_eq!((r2_now.used_at, r2_now.revoked_at), (None, Some(150)));
+
+    store.insert_token(&token("r3", Refresh, "F", Some("r2"), 160)).await.expect("insert r3");
+    assert_eq!(revoked_at("r3").await, Some(150), "a token stored into a revoked family is born revoked");
+    store.revoke_family("F", 170).await.expect("revoke family again");
+    store.insert_token(&token("a4", Access, "F", Some("r2"), 175)).await.expect("insert a4");
+    assert_eq!(revoked_at("a4").await, Some(150), "the family keeps its first revocation");
+    let given = TokenRecord { revoked_at: Some(171), ..token("a5", Access, "F", Some("r2"), 175) };
+    store.insert_token(&given).await.expect("insert a5");
+    assert_eq!(revoked_at("a5").await, Some(171), "a token stored revoked keeps its own time");
+
+    // Access tokens die 900 s after issue: a1, g1 (issued at 100) before 1001; a2 (110),
+    // a4 and a5 (175), h1 (200) after.
+    assert_eq!(store.forget_tokens(1000, 0).await.expect("forget"), 0, "dying at 1000 is kept at 1000");
+    assert_eq!(store.forget_tokens(1001, 0).await.expect("forget"), 2, "and forgotten after");
+    for (digest, kept) in [("a1", false), ("g1", false), ("a2", true), ("r1", true), ("h1", true)] {
+        assert_eq!(find(digest).await.is_some(), kept, "{digest}");
+    }
+    // Refresh tokens die a day idle after issue: r1, r2 (issued by 110) before 86_511.
+    assert_eq!(store.forget_tokens(86_511, 0).await.expect("forget"), 2 + 4, "r1, r2, a2, a4, a5, h1");
+    assert_eq!(find("r3").await.map(|t| t.token_sha256), Some("r3".to_owned()));
+
+    store.forget_tokens(0, 150).await.expect("forget no mark");
+    store.insert_token(&token("a6", Access, "F", Some("r3"), 180)).await.expect("insert a6");
+    assert_eq!(revoked_at("a6").await, Some(150), "a family revoked at 150 is remembered at 150");
+    store.forget_tokens(0, 151).await.expect("forget the mark");
+    store.insert_token(&token("a7", Access, "F", Some("r3"), 181)).await.expect("insert a7");
+    assert_eq!(
+        revoked_at("a7").await,
+        None,
+        "once its mark is forgotten, a family's new token is not revoked"
+    );
+}
+
+pub async fn issued<S: TokenStore + IssuedTokens>(store: &S) {
+    assert_eq!(store.issued("unknown").await.expect("issued"), None);
+    // One family: the code's tokens (a1, r1), then two refreshes (a2, r2), (a3, r3).
+    let parents = [(None, 100), (Some("r1"), 110), (Some("r2"), 120)];
+    for (i, (parent, at)) in parents.into_iter().enumerate() {
+        let n = i + 1;
+        store.insert_token(&token(&format!("a{n}"), Access, "F", parent, at)).await.expect("insert access");
+        store.insert_token(&token(&format!("r{n}"), Refresh, "F", parent, at)).await.expect("insert refresh");
+    }
+    let from_code = Issued {
+        client_id: "lab_a".into(),
+        grant: IssuedGrant::AuthorizationCode,
+        code_challenge: "challenge".into(),
+        requested_scope: "openid offline_access".into(),
+        refresh_tokens_enabled: true,
+        revoked: false,
+        refresh_token_sha256: Some("r1".into()),
+        refresh_ancestors: vec![],
+    };
+    assert_eq!(store.issued("a1").await.expect("issued"), Some(from_code.clone()));
+    assert_eq!(store.issued("r1").await.expect("issued"), None, "a refresh token is not an access token");
+    assert_eq!(
+        store.issued("a3").await.expect("issued"),
+        Some(Issued {
+            grant: IssuedGrant::RefreshToken,
+            refresh_token_sha256: Some("r3".into()),
+            refresh_ancestors: vec!["r2".into(), "r1".into()],
+            ..from_code.clone()
+        }),
+        "the refresh tokens redeemed on the way, newest first"
+    );
+    let alone = TokenRecord { refresh_enabled: false, ..token("g1", Access, "G", None, 100) };
+    store.insert_token(&alone).await.expect("insert alone");
+    assert_eq!(
+        store.issued("g1").await.expect("issued"),
+        Some(Issued { refresh_tokens_enabled: false, refresh_token_sha256: None, ..from_code.clone() })
+    );
+    store.revoke_family("F", 130).await.expect("revoke");
+    assert_eq!(store.issued("a1").await.expect("issued"), Some(Issued { revoked: true, ..from_code }));
+}
+
+pub async fn consents(store: &dyn ConsentStore) {
+    let consent = |learner: &'static str, client: &'static str| async move {
+        store.consent(learner, client).await.expect("consent")
+    };
+    assert_eq!(consent("ada", "lab_a").await, None, "nothing granted yet");
+    store.save_consent("ada", "lab_a", "openid", 10).await.expect("save");
+    assert_eq!(consent("ada", "lab_a").await.as_deref(), Some("openid"));
+    assert_eq!(consent("bob", "lab_a").await, None, "per learner");
+    assert_eq!(consent("ada", "lab_b").await, None, "and per client");
+    store.save_consent("ada", "lab_a", "openid offline_access", 20).await.expect("save again");
+    assert_eq!(
+        consent("ada", "lab_a").await.as_deref(),
+        Some("openid offline_access"),
+        "the last grant counts"
+    );
+}
+
+pub async fn keys(store: &dyn KeyStore) {
+    assert_eq!(store.keys().await.expect("keys"), vec![], "no key yet");
+    let key = |generation: i64, kid: &str, created_at| KeyRecord {
+        generation,
+        kid: kid.into(),
+        created_at,
+        retired_at: None,
+    };
+    store.insert_key(&key(1, "k1", 10)).await.expect("insert 1");
+    store.insert_key(&key(2, "k2", 20)).await.expect("insert 2");
+    assert_eq!(store.keys().await.expect("keys"), vec![key(2, "k2", 20), key(1, "k1", 10)], "newest first");
+    store.insert_key(&key(1, "k1-again", 30)).await.expect("a generation stored twice is no error");
+    assert_eq!(store.keys().await.expect("keys")[1], key(1, "k1", 10), "the first one stays");
+    assert!(store.insert_key(&key(3, "k1", 40)).await.is_err(), "a kid names one generation");
+
+    store.retire_key(1, 50).await.expect("retire");
+    store.retire_key(1, 60).await.expect("retire again");
+    store.retire_key(9, 60).await.expect("retiring no key is no error");
+    assert_eq!(
+        store.keys().await.expect("keys"),
+        vec![key(2, "k2", 20), KeyRecord { retired_at: Some(50), ..key(1, "k1", 10) }],
+        "retired once, at the first time"
+    );
+}
