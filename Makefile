@@ -62,7 +62,7 @@ lint: layers
 
 ## Write docs/openapi.json: the JSON API's OpenAPI document, generated from the code.
 openapi:
-	cargo run -q -p server --bin oauthlab -- openapi > docs/openapi.json.tmp
+	cargo run -q -p server --bin oauthlab -- openapi > docs/openapi.json.tmp || { rm -f docs/openapi.json.tmp; exit 1; }
 	mv docs/openapi.json.tmp docs/openapi.json
 
 clean:

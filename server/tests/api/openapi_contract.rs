@@ -153,6 +153,9 @@ async fn the_learners_answers_match_the_document() {
     assert_eq!(list[0]["slug"], "refresh");
     api.check("get", "/api/v1/exercises/{slug}", app.get("/api/v1/exercises/refresh").await).await;
     api.check("get", "/api/v1/exercises/{slug}", app.get("/api/v1/exercises/oauth").await).await;
+    let undecodable =
+        api.check("get", "/api/v1/exercises/{slug}", app.get("/api/v1/exercises/%FF").await).await;
+    assert_eq!(undecodable["error"], "invalid_request");
     api.check("get", "/api/v1/practice/app", app.get("/api/v1/practice/app").await).await;
     let on = json!({"refresh_tokens_enabled": true});
     let app_json = api

@@ -12,7 +12,6 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use serde_json::{json, Value};
-use utoipa::openapi::header::Header;
 use utoipa::openapi::response::Response;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::openapi::{Ref, RefOr, Required};
@@ -22,8 +21,8 @@ use oauthlab::exercises::{catalog, refresh};
 
 use super::{api_v1, instructor_api, ApiState, ErrorBody};
 use responses::{
-    BadRequest, BadResetRequest, CrossSite, EmptyBody, NotYours, PayloadTooLarge, RateLimited, ServerError,
-    Unauthorized, UnknownExercise, UnsupportedMediaType,
+    BadPath, BadRequest, BadResetRequest, CrossSite, EmptyBody, NotYours, PayloadTooLarge, RateLimited,
+    ServerError, Unauthorized, UnknownExercise, UnsupportedMediaType,
 };
 
 /// `GET /openapi.json`, to nest at `/api/v1` with the rest of the API.
@@ -98,6 +97,7 @@ async fn openapi_get() -> impl IntoResponse {
     components(
         schemas(ErrorBody),
         responses(
+            BadPath,
             BadRequest,
             BadResetRequest,
             CrossSite,
@@ -110,7 +110,7 @@ async fn openapi_get() -> impl IntoResponse {
             UnsupportedMediaType,
         ),
     ),
-    modifiers(&SessionCookies, &GuardResponses, &Unexpressible),
+    modifiers(&SessionCookies, &BeforeTheHandler, &Unexpressible),
 )]
 struct ApiDoc;
 
@@ -141,13 +141,15 @@ impl Modify for SessionCookies {
     }
 }
 
-/// What the request guard (`guard.rs`) answers before any handler, on every operation:
-/// 413 and 429 on all, 403 and 415 on those that change something.
-struct GuardResponses;
+/// What an operation may answer before its handler runs, added where the handler's
+/// annotation does not say it: the request guard's (`guard.rs`) 413 and 429 on every
+/// operation, 403 and 415 on those that change something; and `ApiPath`'s 400 on those
+/// with a path parameter (a path that does not decode).
+struct BeforeTheHandler;
 
-impl Modify for GuardResponses {
+impl Modify for BeforeTheHandler {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        for item in openapi.paths.paths.values_mut() {
+        for (path, item) in openapi.paths.paths.iter_mut() {
             let operations = [
                 (false, &mut item.get),
                 (true, &mut item.put),
@@ -159,6 +161,9 @@ impl Modify for GuardResponses {
                 let mut shared = vec![("413", "PayloadTooLarge"), ("429", "RateLimited")];
                 if write {
                     shared.extend([("403", "CrossSite"), ("415", "UnsupportedMediaType")]);
+                }
+                if path.contains('{') {
+                    shared.push(("400", "BadPath"));
                 }
                 for (status, name) in shared {
                     operation
@@ -173,7 +178,9 @@ impl Modify for GuardResponses {
 }
 
 /// What utoipa's types cannot express, added in one place (last), through the
-/// `extensions` each OpenAPI object has (serialized flat into it):
+/// `extensions` each OpenAPI object has (serialized flat into it; a `HashMap`, so never
+/// more than one key in one object, or the document's order would change from run to
+/// run):
 /// - `info.summary`;
 /// - `components.parameters`: the path parameters several routes share, with the exercise
 ///   and step enums taken from the core, so they cannot drift;
@@ -182,8 +189,7 @@ impl Modify for GuardResponses {
 /// - a request body of `EmptyObject` is not required (utoipa makes a body optional only
 ///   for an `Option`, whose schema would then allow `null`, which is refused);
 /// - every response header is `required` (always sent; utoipa's `Header` has no such
-///   field), and `Retry-After` is one component (`components.headers`) that 429 and 503
-///   answers refer to.
+///   field).
 struct Unexpressible;
 
 impl Modify for Unexpressible {
@@ -223,26 +229,14 @@ impl Modify for Unexpressible {
         }
         let components = openapi.components.get_or_insert_with(Default::default);
         components.responses.values_mut().for_each(headers_required);
-        let extensions = components.extensions.get_or_insert_with(Default::default);
-        extensions.insert(
+        components.extensions.get_or_insert_with(Default::default).insert(
             "parameters".into(),
             Value::Object(parameters.into_iter().map(|(name, p)| (name.to_owned(), p)).collect()),
         );
-        extensions.insert("headers".into(), json!({RETRY_AFTER: required(&responses::retry_after())}));
     }
 }
 
-const RETRY_AFTER: &str = "Retry-After";
-
-/// A header as JSON, with `"required": true`.
-fn required(header: &Header) -> Value {
-    let mut header = serde_json::to_value(header).unwrap_or_default();
-    header["required"] = json!(true);
-    header
-}
-
-/// A response's headers moved to its `extensions`, each `required`, `Retry-After` as a
-/// reference to its component.
+/// A response's headers moved to its `extensions`, each `required`.
 fn headers_required(response: &mut RefOr<Response>) {
     let RefOr::T(response) = response else { return };
     if response.headers.is_empty() {
@@ -251,11 +245,8 @@ fn headers_required(response: &mut RefOr<Response>) {
     let headers: serde_json::Map<String, Value> = std::mem::take(&mut response.headers)
         .into_iter()
         .map(|(name, header)| {
-            let header = if name == RETRY_AFTER {
-                json!({"$ref": format!("#/components/headers/{RETRY_AFTER}")})
-            } else {
-                required(&header)
-            };
+            let mut header = serde_json::to_value(header).unwrap_or_default();
+            header["required"] = json!(true);
             (name, header)
         })
         .collect();
@@ -371,10 +362,19 @@ mod tests {
                 }
             }
         }
-        let retry_after = json!({"$ref": "#/components/headers/Retry-After"});
         for name in ["RateLimited", "ServerError"] {
-            assert_eq!(doc["components"]["responses"][name]["headers"]["Retry-After"], retry_after, "{name}");
+            let retry_after = &doc["components"]["responses"][name]["headers"]["Retry-After"];
+            assert_eq!(retry_after["required"], true, "{name}");
+            assert_eq!(retry_after["schema"]["type"], "integer", "{name}");
         }
-        assert_eq!(doc["components"]["headers"]["Retry-After"]["required"], true);
+    }
+
+    /// The document is the same each time it is made (`docs/openapi.json` would flap).
+    #[test]
+    fn the_document_is_made_the_same_each_time() {
+        let first = ApiDoc::openapi().to_pretty_json().expect("json");
+        for _ in 0..8 {
+            assert!(ApiDoc::openapi().to_pretty_json().expect("json") == first);
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! (`components.responses`) and the body of endpoints that take `{}`.
 
 use serde_json::json;
-use utoipa::openapi::header::{Header, HeaderBuilder};
+use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr};
@@ -26,17 +26,15 @@ fn error_response(description: &str, code: &str, message: &str) -> ResponseBuild
     )
 }
 
-/// The `Retry-After` header of 429 and 503 answers.
-pub fn retry_after() -> Header {
-    HeaderBuilder::new()
-        .description(Some("Seconds to wait before trying again."))
-        .schema(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(1)))
-        .build()
-}
-
 /// With `Retry-After`, as on 429 and 503.
 fn with_retry_after(response: ResponseBuilder) -> ResponseBuilder {
-    response.header("Retry-After", retry_after())
+    response.header(
+        "Retry-After",
+        HeaderBuilder::new()
+            .description(Some("Seconds to wait before trying again."))
+            .schema(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(1)))
+            .build(),
+    )
 }
 
 /// Each `Name => response;` makes a type `Name` whose `ToResponse` gives the response,
@@ -54,11 +52,18 @@ macro_rules! responses {
 }
 
 responses! {
-    /// A body (or a path) the endpoint cannot read.
+    /// A body the endpoint cannot read.
     BadRequest => error_response(
         "The body is not JSON (`invalid_json`) or not what this endpoint takes (`invalid_request`).",
         "invalid_request",
         "The request body is not what this endpoint takes: missing field `input` at line 1 column 2.",
+    );
+    /// A path that does not decode (`ApiPath`).
+    BadPath => error_response(
+        "`invalid_request`: the path does not decode (a parameter that is not UTF-8 once \
+         percent-decoded).",
+        "invalid_request",
+        "The request could not be read: check the path and the body.",
     );
     /// The guard's answer to a write from another site.
     CrossSite => error_response(
