@@ -28,7 +28,7 @@ fn a_bad_flag_exits_non_zero_with_the_reason() {
 #[test]
 fn no_command_exits_non_zero_saying_which_commands_there_are() {
     let cases: &[(&[&str], &str)] = &[
-        (&[], "oauthlab: a command is required: serve, instructor add or keys rotate (see oauthlab --help)"),
+        (&[], "oauthlab: a command is required: serve, instructor add, keys rotate or openapi (see oauthlab --help)"),
         (&["instructor"], "oauthlab: instructor needs a command: add (see oauthlab instructor --help)"),
     ];
     for (args, want) in cases {
@@ -37,6 +37,17 @@ fn no_command_exits_non_zero_saying_which_commands_there_are() {
         assert!(one_line_reason(&stderr), "{stderr}");
         assert_eq!(stderr.trim_end(), *want);
     }
+}
+
+/// `oauthlab openapi` prints the document the site serves, which `make openapi` writes to
+/// docs/openapi.json.
+#[test]
+fn openapi_prints_the_document() {
+    let out = Command::new(env!("CARGO_BIN_EXE_oauthlab")).arg("openapi").output().expect("run oauthlab");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let printed = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(printed == server::http::openapi::document_json(), "stdout is the document");
+    assert!(printed.ends_with("}\n"));
 }
 
 #[test]
