@@ -201,17 +201,13 @@ impl Modify for Unexpressible {
         let empty = Ref::from_schema_name(EmptyBody::name()).ref_location;
         for item in openapi.paths.paths.values_mut() {
             let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete];
-            for body in operations.into_iter().flatten().filter_map(|o| o.request_body.as_mut()) {
-                let schemas = body.content.values().filter_map(|c| c.schema.as_ref());
-                if schemas.into_iter().any(|s| matches!(s, RefOr::Ref(r) if r.ref_location == empty)) {
-                    body.required = Some(Required::False);
-                }
-            }
-        }
-
-        for item in openapi.paths.paths.values_mut() {
-            let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete];
             for operation in operations.into_iter().flatten() {
+                if let Some(body) = operation.request_body.as_mut() {
+                    let mut schemas = body.content.values().filter_map(|c| c.schema.as_ref());
+                    if schemas.any(|s| matches!(s, RefOr::Ref(r) if r.ref_location == empty)) {
+                        body.required = Some(Required::False);
+                    }
+                }
                 operation.responses.responses.values_mut().for_each(headers_required);
             }
         }
