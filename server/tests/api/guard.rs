@@ -353,3 +353,17 @@ async fn a_page_path_with_a_trailing_slash_is_sent_to_the_path_without_it() {
         .expect("post");
     assert_ne!(res.status(), 308);
 }
+
+#[tokio::test]
+async fn a_wrong_method_on_the_api_names_the_methods_there_are() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/api/v1/pkce/generate").await;
+    assert_eq!(res.status(), 405);
+    assert_eq!(res.headers().get("allow").and_then(|v| v.to_str().ok()), Some("POST"));
+    let res = app.client.delete(app.url("/api/v1/practice/app")).send().await.expect("delete");
+    assert_eq!(res.status(), 405);
+    let allow = res.headers().get("allow").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    assert!(allow.contains("GET") && allow.contains("PUT"), "{allow}");
+    let body: Value = res.json().await.expect("json");
+    assert_eq!(body["error"], "method_not_allowed");
+}
