@@ -1,5 +1,7 @@
-//! The learner session: a random cookie set on the first response to a client that has
-//! none. The learner is known by a digest of it, so the cookie is never stored.
+//! The learner session: a cookie set on the first response to a client that has none (or
+//! one the server did not issue). Its value is a random token and the token's HMAC under
+//! the server key, so a made-up value is not a session; nothing is stored per session.
+//! The learner is known by a digest of the token, so the cookie is never stored.
 
 use axum::extract::{Request, State};
 use axum::http::header::{LOCATION, SET_COOKIE};
@@ -8,20 +10,76 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use base64::Engine;
 use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
 pub use app::services::cookie_value;
 use app::services::LearnerId;
 
 use crate::shared::html::page;
+use crate::storage::ServerKey;
 
+/// The cookie's name on an http site; an https one adds the `__Host-` prefix (see
+/// [`SessionSettings::cookie_name`]).
 pub const COOKIE_NAME: &str = "oauthlab_session";
+const HOST_COOKIE_NAME: &str = "__Host-oauthlab_session";
 const ONE_YEAR: u32 = 365 * 24 * 3600;
+/// What the server key signs session tokens for (see [`ServerKey::mac`]).
+const SIGNING_PURPOSE: &str = "learner_session";
 
-/// How the cookie is set.
+/// How the cookie is named, set and checked.
 #[derive(Clone, Debug)]
 pub struct SessionSettings {
-    /// `Secure` when the public URL is https.
+    /// `Secure` and the `__Host-` prefix when the public URL is https.
     pub secure: bool,
+    /// Signs the tokens.
+    pub key: ServerKey,
+}
+
+impl SessionSettings {
+    pub fn for_site(public_url: &str, key: ServerKey) -> Self {
+        Self { secure: public_url.starts_with("https://"), key }
+    }
+
+    /// `__Host-oauthlab_session` on an https site (the browser then keeps it only from a
+    /// secure origin, for the whole host, and no subdomain can set it), `oauthlab_session`
+    /// on an http one.
+    pub fn cookie_name(&self) -> &'static str {
+        if self.secure {
+            HOST_COOKIE_NAME
+        } else {
+            COOKIE_NAME
+        }
+    }
+
+    fn signature(&self, token: &str) -> String {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(self.key.mac(SIGNING_PURPOSE, token))
+    }
+
+    /// The cookie value for a token: `<token>.<HMAC-SHA256 of it, base64url>`.
+    pub fn sign(&self, token: &str) -> String {
+        format!("{token}.{}", self.signature(token))
+    }
+
+    /// The token of a cookie value this server issued, or `None` (compared in constant
+    /// time).
+    pub fn verify<'a>(&self, value: &'a str) -> Option<&'a str> {
+        let (token, signature) = value.split_once('.')?;
+        if !is_session_token(token) {
+            return None;
+        }
+        let expected = self.signature(token);
+        bool::from(expected.as_bytes().ct_eq(signature.as_bytes())).then_some(token)
+    }
+
+    /// The `Set-Cookie` value for a token.
+    pub fn set_cookie_value(&self, token: &str) -> String {
+        let secure = if self.secure { "; Secure" } else { "" };
+        format!(
+            "{}={}; Path=/; Max-Age={ONE_YEAR}; HttpOnly; SameSite=Lax{secure}",
+            self.cookie_name(),
+            self.sign(token)
+        )
+    }
 }
 
 /// A session token is 32 random bytes in base64url: 43 characters.
@@ -42,11 +100,6 @@ pub fn learner_of(token: &str) -> LearnerId {
     LearnerId(encoded.chars().take(16).collect())
 }
 
-pub fn set_cookie_value(token: &str, secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    format!("{COOKIE_NAME}={token}; Path=/; Max-Age={ONE_YEAR}; HttpOnly; SameSite=Lax{secure}")
-}
-
 /// What no learner calls from a browser, so it starts no session: the practice server's
 /// endpoints for clients (machine to machine), its metadata, and static files.
 fn starts_no_session(path: &str) -> bool {
@@ -58,7 +111,8 @@ fn starts_no_session(path: &str) -> bool {
         )
 }
 
-/// Marks a request that came without a (well-formed) learner cookie: its answer sets one.
+/// Marks a request that came without a learner cookie this server issued: its answer sets
+/// one.
 #[derive(Clone, Copy, Debug)]
 pub struct NewSession;
 
@@ -68,7 +122,7 @@ pub async fn learner_session(
     next: Next,
 ) -> Response {
     let existing =
-        cookie_value(req.headers(), COOKIE_NAME).filter(|v| is_session_token(v)).map(str::to_owned);
+        cookie_value(req.headers(), settings.cookie_name()).and_then(|v| settings.verify(v)).map(str::to_owned);
     if existing.is_none() && starts_no_session(req.uri().path()) {
         return next.run(req).await;
     }
@@ -82,7 +136,7 @@ pub async fn learner_session(
     }
     let mut res = next.run(req).await;
     if fresh {
-        if let Ok(value) = HeaderValue::from_str(&set_cookie_value(&token, settings.secure)) {
+        if let Ok(value) = HeaderValue::from_str(&settings.set_cookie_value(&token)) {
             res.headers_mut().append(SET_COOKIE, value);
         }
     }
@@ -156,10 +210,42 @@ mod tests {
         assert_ne!(id, learner_of(&new_token()));
     }
 
+    fn settings(public_url: &str) -> SessionSettings {
+        SessionSettings::for_site(public_url, ServerKey::random())
+    }
+
     #[test]
-    fn the_cookie_is_httponly_lax_and_secure_only_on_https() {
-        let plain = set_cookie_value("t", false);
+    fn the_cookie_is_httponly_lax_and_secure_with_the_host_prefix_only_on_https() {
+        let plain = settings("http://127.0.0.1:3000").set_cookie_value("t");
+        assert!(plain.starts_with("oauthlab_session=t."), "{plain}");
         assert!(plain.contains("HttpOnly") && plain.contains("SameSite=Lax") && !plain.contains("Secure"));
-        assert!(set_cookie_value("t", true).ends_with("; Secure"));
+        let https = settings("https://lab.example").set_cookie_value("t");
+        assert!(https.starts_with("__Host-oauthlab_session=t."), "{https}");
+        assert!(https.contains("; Path=/;") && !https.contains("Domain") && https.ends_with("; Secure"));
+    }
+
+    #[test]
+    fn only_signed_tokens_of_this_key_are_sessions() {
+        let site = settings("http://127.0.0.1:3000");
+        let token = new_token();
+        let cookie = site.sign(&token);
+        assert_eq!(site.verify(&cookie), Some(token.as_str()));
+        let other_key = settings("http://127.0.0.1:3000").sign(&token);
+        let (_, signature) = cookie.split_once('.').expect("signed");
+        let mut tampered = signature.to_owned().into_bytes();
+        tampered[0] = if tampered[0] == b'A' { b'B' } else { b'A' };
+        let tampered = format!("{token}.{}", String::from_utf8(tampered).expect("ascii"));
+        let forged = [
+            token.clone(),
+            other_key,
+            tampered,
+            format!("{token}."),
+            format!("{cookie}x"),
+            format!("{}.{signature}", new_token()),
+            format!("abc.{signature}"),
+        ];
+        for bad in &forged {
+            assert_eq!(site.verify(bad), None, "{bad}");
+        }
     }
 }

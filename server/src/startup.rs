@@ -55,6 +55,7 @@ impl AppState {
 
     pub fn new(settings: &Settings, db: Db, key: ServerKey) -> Self {
         let secrets: Arc<ServerKey> = Arc::new(key.clone());
+        let session = SessionSettings::for_site(&settings.public_url, key.clone());
         let practice = Practice {
             issuer: settings.public_url.clone(),
             apps: Arc::new(db.clone()),
@@ -91,7 +92,7 @@ impl AppState {
             leptos_options,
             services,
             guard: GuardState { public_origin, limiter: RateLimiter::new(settings.rate_limit) },
-            session: SessionSettings { secure: settings.public_url.starts_with("https://") },
+            session,
             practice,
             instructors: Instructors::new(Arc::new(db.clone()), &settings.public_url),
         }

@@ -34,21 +34,21 @@ pub struct LearnerView {
 mod ssr {
     use leptos::prelude::*;
 
-    use crate::services::instructor::{InstructorError, InstructorId, Instructors, COOKIE_NAME};
-    use crate::services::{cookie_value, Services};
+    use crate::services::instructor::{InstructorError, InstructorId, Instructors};
+    use crate::services::Services;
 
     pub fn instructors() -> Result<Instructors, ServerFnError> {
         use_context::<Instructors>().ok_or_else(super::super::ssr::not_set_up)
     }
 
-    pub fn cookie() -> Option<String> {
-        use_context::<http::request::Parts>()
-            .and_then(|p| cookie_value(&p.headers, COOKIE_NAME).map(str::to_owned))
+    /// The instructor session token of this request's cookie (named for the site).
+    pub fn cookie(i: &Instructors) -> Option<String> {
+        use_context::<http::request::Parts>().and_then(|p| i.cookie_in(&p.headers).map(str::to_owned))
     }
 
     /// The signed-in instructor, or `None`.
     pub async fn who(i: &Instructors) -> Result<Option<InstructorId>, ServerFnError> {
-        match i.signed_in(cookie().as_deref()).await {
+        match i.signed_in(cookie(i).as_deref()).await {
             Ok(who) => Ok(Some(who)),
             Err(InstructorError::NotSignedIn) => Ok(None),
             Err(err) => Err(error(err)),
@@ -145,7 +145,7 @@ pub async fn instructor_login(email: String, password: String) -> Result<(), Ser
     let client = use_context::<http::request::Parts>().and_then(|p| {
         p.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip())
     });
-    match i.login(&email, &password, cookie().as_deref(), client).await {
+    match i.login(&email, &password, cookie(&i).as_deref(), client).await {
         Ok(token) => {
             set_cookie(&i.cookie(&token, SESSION_SECONDS));
             super::ssr::go_to(DASHBOARD);
@@ -159,7 +159,7 @@ pub async fn instructor_login(email: String, password: String) -> Result<(), Ser
 pub async fn instructor_logout() -> Result<(), ServerFnError> {
     use ssr::*;
     let i = instructors()?;
-    if let Some(token) = cookie() {
+    if let Some(token) = cookie(&i) {
         i.logout(&token).await.map_err(error)?;
     }
     set_cookie(&i.cookie("", 0));

@@ -13,9 +13,9 @@ use tracing::instrument;
 use utoipa::{IntoParams, ToSchema};
 
 use app::services::instructor::{
-    ClassSummary, InstructorId, Instructors, LearnerRow, ALL_EXERCISES, COOKIE_NAME, SESSION_SECONDS,
+    ClassSummary, InstructorId, Instructors, LearnerRow, ALL_EXERCISES, SESSION_SECONDS,
 };
-use app::services::{cookie_value, Services};
+use app::services::Services;
 
 use super::{ApiError, ApiJson, ApiPath, ApiQuery, ApiState, Learner};
 
@@ -34,7 +34,7 @@ pub fn routes() -> Router<ApiState> {
 
 /// The signed-in instructor, from their cookie.
 async fn instructor(i: &Instructors, headers: &HeaderMap) -> Result<InstructorId, ApiError> {
-    Ok(i.signed_in(cookie_value(headers, COOKIE_NAME)).await?)
+    Ok(i.signed_in(i.cookie_in(headers)).await?)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -63,7 +63,8 @@ struct LoginBody {
     responses(
         (status = 204, description = "Signed in.",
          headers(("Set-Cookie" = String, description = "The session: `oauthlab_instructor=<token>; Path=/; \
-          Max-Age=43200; HttpOnly; SameSite=Strict`, with `; Secure` when the public URL is https."))),
+          Max-Age=43200; HttpOnly; SameSite=Strict`; when the public URL is https, named \
+          `__Host-oauthlab_instructor` and with `; Secure`."))),
         (status = 400, response = super::openapi::responses::BadRequest),
         (status = 401, description = "`invalid_credentials`: no instructor has this email and password.",
          body = super::ErrorBody, example = json!({"error": "invalid_credentials", "message": "Wrong email or password."})),
@@ -78,7 +79,7 @@ async fn login_post(
     ApiJson(LoginBody { email, password }): ApiJson<LoginBody>,
 ) -> Result<Response, ApiError> {
     let client = extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
-    let token = i.login(&email, &password, cookie_value(&headers, COOKIE_NAME), client).await?;
+    let token = i.login(&email, &password, i.cookie_in(&headers), client).await?;
     Ok(with_cookie(StatusCode::NO_CONTENT, &i.cookie(&token, SESSION_SECONDS)))
 }
 
@@ -94,12 +95,13 @@ async fn login_post(
     responses(
         (status = 204, description = "Signed out.",
          headers(("Set-Cookie" = String, description = "Clears the cookie: `oauthlab_instructor=; Path=/; \
-          Max-Age=0; HttpOnly; SameSite=Strict`."))),
+          Max-Age=0; HttpOnly; SameSite=Strict` (`__Host-oauthlab_instructor` and `; Secure` when \
+          the public URL is https)."))),
         (status = 503, response = super::openapi::responses::ServerError),
     ),
 )]
 async fn logout_post(State(i): State<Instructors>, headers: HeaderMap) -> Result<Response, ApiError> {
-    if let Some(token) = cookie_value(&headers, COOKIE_NAME) {
+    if let Some(token) = i.cookie_in(&headers) {
         i.logout(token).await?;
     }
     Ok(with_cookie(StatusCode::NO_CONTENT, &i.cookie("", 0)))

@@ -25,11 +25,12 @@ impl Db {
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true);
         let path = options.get_filename().to_path_buf();
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            if path.as_os_str() != ":memory:" {
-                std::fs::create_dir_all(dir)
+        if path.as_os_str() != ":memory:" && !path.as_os_str().is_empty() {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                private_dir_all(dir)
                     .with_context(|| format!("cannot open database {url}: cannot make {}", dir.display()))?;
             }
+            private_file(&path).with_context(|| format!("cannot open database {url}: cannot make the file"))?;
         }
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
@@ -48,6 +49,37 @@ impl Db {
         let options = SqliteConnectOptions::from_str(url).ok()?;
         let path = options.get_filename();
         (path.as_os_str() != ":memory:" && !path.as_os_str().is_empty()).then(|| path.to_path_buf())
+    }
+}
+
+/// Make `dir` and its missing parents, each one this makes readable by the owner only
+/// (0700); a folder that exists keeps its mode.
+fn private_dir_all(dir: &std::path::Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+/// Make the database file, empty and readable by the owner only (0600), unless it exists.
+/// SQLite gives its `-wal` and `-shm` files the mode of the database file, so they are
+/// 0600 too.
+fn private_file(path: &std::path::Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(err) => Err(err),
     }
 }
 

@@ -436,8 +436,9 @@ async fn the_class_progress_exports_as_csv() {
     assert!(lines[1].ends_with('Z'), "updated_at in ISO 8601 UTC: {csv}");
 }
 
-/// A learner's browser whose learner id starts with `-`, as one in 64 do.
-fn learner_with_a_dash() -> (reqwest::Client, String) {
+/// A learner's browser whose learner id starts with `-`, as one in 64 do (its cookie
+/// signed with `app`'s key).
+fn learner_with_a_dash(app: &TestApp) -> (reqwest::Client, String) {
     let (token, id) = std::iter::repeat_with(server::session::new_token)
         .map(|t| {
             let id = server::session::learner_of(&t).0;
@@ -445,7 +446,8 @@ fn learner_with_a_dash() -> (reqwest::Client, String) {
         })
         .find(|(_, id)| id.starts_with('-'))
         .expect("one in 64 tokens");
-    let cookie = format!("{}={token}", server::session::COOKIE_NAME);
+    let session = &app.state.session;
+    let cookie = format!("{}={}", session.cookie_name(), session.sign(&token));
     let c = reqwest::Client::builder()
         .default_headers(crate::helpers::headers(&[("cookie", &cookie)]))
         .build()
@@ -459,7 +461,7 @@ async fn the_csv_keeps_a_learner_id_that_starts_with_a_dash_usable() {
     let c = instructor(&app, "ada@example.org").await;
     let class = create_class(&app, &c, "Workshop").await;
     let class_id = class["class_id"].as_str().expect("id");
-    let (learner, id) = learner_with_a_dash();
+    let (learner, id) = learner_with_a_dash(&app);
     let res = learner
         .post(app.url("/api/v1/classes/join"))
         .json(&json!({"code": join_code(&class), "display_name": "-2+3"}))

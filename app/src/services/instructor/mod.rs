@@ -24,7 +24,10 @@ pub use store::{
 };
 pub use throttle::{LoginThrottle, ThrottleKey};
 
+/// The cookie's name on an http site; an https one adds the `__Host-` prefix (see
+/// [`Instructors::cookie_name`]).
 pub const COOKIE_NAME: &str = "oauthlab_instructor";
+const HOST_COOKIE_NAME: &str = "__Host-oauthlab_instructor";
 /// An instructor session lasts a working day.
 pub const SESSION_SECONDS: i64 = 12 * 3600;
 
@@ -115,11 +118,31 @@ impl Instructors {
         }
     }
 
-    /// The `Set-Cookie` value for a session token (`Secure` when the site is https); an
-    /// empty token with `max_age` 0 ends the cookie.
+    fn is_https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    /// The session cookie's name: `__Host-oauthlab_instructor` on an https site,
+    /// `oauthlab_instructor` on an http one.
+    pub fn cookie_name(&self) -> &'static str {
+        if self.is_https() {
+            HOST_COOKIE_NAME
+        } else {
+            COOKIE_NAME
+        }
+    }
+
+    /// The session token this request's cookie carries, if any.
+    pub fn cookie_in<'a>(&self, headers: &'a http::HeaderMap) -> Option<&'a str> {
+        super::cookie_value(headers, self.cookie_name())
+    }
+
+    /// The `Set-Cookie` value for a session token (`Secure` and the `__Host-` prefix when
+    /// the site is https); an empty token with `max_age` 0 ends the cookie.
     pub fn cookie(&self, token: &str, max_age: i64) -> String {
-        let secure = if self.public_url.starts_with("https://") { "; Secure" } else { "" };
-        format!("{COOKIE_NAME}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}")
+        let secure = if self.is_https() { "; Secure" } else { "" };
+        let name = self.cookie_name();
+        format!("{name}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}")
     }
 
     pub async fn logout(&self, token: &str) -> Result<(), InstructorError> {

@@ -124,9 +124,12 @@ impl Modify for SessionCookies {
             "learnerSession",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
                 crate::session::COOKIE_NAME,
-                "The learner's session: 43 base64url characters. Optional: a request without it (or with \
-                 a malformed one) is a new learner, and the response sets the cookie (`Set-Cookie: \
-                 oauthlab_session=...; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax`).",
+                "The learner's session: a random token and the server's signature of it, as set by the \
+                 server (`<43 base64url characters>.<43 base64url characters>`). Optional: a request \
+                 without it (or with one this server did not issue) is a new learner, and the response \
+                 sets the cookie (`Set-Cookie: oauthlab_session=...; Path=/; Max-Age=31536000; HttpOnly; \
+                 SameSite=Lax`). A site whose public URL is https names it `__Host-oauthlab_session` and \
+                 adds `; Secure`.",
             ))),
         );
         components.add_security_scheme(
@@ -135,7 +138,8 @@ impl Modify for SessionCookies {
                 app::services::instructor::COOKIE_NAME,
                 "An instructor's session, set by `POST /api/v1/instructor/login` (`Set-Cookie: \
                  oauthlab_instructor=...; Path=/; Max-Age=43200; HttpOnly; SameSite=Strict`). It lasts 12 \
-                 hours, until logout, or until the next login from the same browser.",
+                 hours, until logout, or until the next login from the same browser. A site whose public \
+                 URL is https names it `__Host-oauthlab_instructor` and adds `; Secure`.",
             ))),
         );
     }
