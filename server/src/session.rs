@@ -121,8 +121,9 @@ pub async fn learner_session(
     mut req: Request,
     next: Next,
 ) -> Response {
-    let existing =
-        cookie_value(req.headers(), settings.cookie_name()).and_then(|v| settings.verify(v)).map(str::to_owned);
+    let existing = cookie_value(req.headers(), settings.cookie_name())
+        .and_then(|v| settings.verify(v))
+        .map(str::to_owned);
     if existing.is_none() && starts_no_session(req.uri().path()) {
         return next.run(req).await;
     }

@@ -30,7 +30,8 @@ impl Db {
                 private_dir_all(dir)
                     .with_context(|| format!("cannot open database {url}: cannot make {}", dir.display()))?;
             }
-            private_file(&path).with_context(|| format!("cannot open database {url}: cannot make the file"))?;
+            private_file(&path)
+                .with_context(|| format!("cannot open database {url}: cannot make the file"))?;
         }
         let pool = SqlitePoolOptions::new()
             .max_connections(8)

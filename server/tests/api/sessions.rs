@@ -135,7 +135,10 @@ async fn an_https_site_names_its_cookies_with_the_host_prefix_and_secure() {
         .expect("login");
     assert_eq!(res.status(), 204);
     let names: Vec<String> = set_cookies(&res).into_iter().map(|(name, _, _)| name).collect();
-    assert!(!names.iter().any(|n| n.contains("oauthlab_instructor") && !n.starts_with("__Host-")), "{names:?}");
+    assert!(
+        !names.iter().any(|n| n.contains("oauthlab_instructor") && !n.starts_with("__Host-")),
+        "{names:?}"
+    );
     let (token, header) = set_cookie_named(&res, "__Host-oauthlab_instructor").expect("a cookie");
     assert!(header.contains("; Path=/;") && header.ends_with("; Secure"), "{header}");
     assert!(!header.to_ascii_lowercase().contains("domain"), "{header}");
