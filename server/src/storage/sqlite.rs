@@ -24,8 +24,7 @@ impl Db {
             .journal_mode(SqliteJournalMode::Wal)
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true);
-        let path = options.get_filename().to_path_buf();
-        if path.as_os_str() != ":memory:" && !path.as_os_str().is_empty() {
+        if let Some(path) = Self::file_of(url) {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 private_dir_all(dir)
                     .with_context(|| format!("cannot open database {url}: cannot make {}", dir.display()))?;
@@ -47,10 +46,22 @@ impl Db {
 
     /// The file the database lives in, unless it is in memory.
     pub fn file_of(url: &str) -> Option<std::path::PathBuf> {
+        if in_memory(url) {
+            return None;
+        }
         let options = SqliteConnectOptions::from_str(url).ok()?;
         let path = options.get_filename();
         (path.as_os_str() != ":memory:" && !path.as_os_str().is_empty()).then(|| path.to_path_buf())
     }
+}
+
+/// Whether sqlx keeps the database `url` in memory (`sqlite::memory:`, `mode=memory`): it
+/// then names it `file:sqlx-in-memory-<n>`, which is no file to make.
+fn in_memory(url: &str) -> bool {
+    let rest = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let (database, params) = rest.split_once('?').unwrap_or((rest, ""));
+    database == ":memory:"
+        || form_urlencoded::parse(params.as_bytes()).any(|(key, value)| key == "mode" && value == "memory")
 }
 
 /// Make `dir` and its missing parents, each one this makes readable by the owner only
@@ -98,4 +109,25 @@ fn refuse_other_schemes(url: &str) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_in_memory_has_no_file_to_make() {
+        for url in
+            ["sqlite::memory:", "sqlite://:memory:", "sqlite://?mode=memory", "sqlite:x.db?mode=memory"]
+        {
+            assert!(in_memory(url), "{url}");
+            assert_eq!(Db::file_of(url), None, "{url}");
+        }
+        for (url, file) in
+            [("sqlite:data/lab.db", "data/lab.db"), ("sqlite://data/lab.db?mode=rwc", "data/lab.db")]
+        {
+            assert!(!in_memory(url), "{url}");
+            assert_eq!(Db::file_of(url), Some(std::path::PathBuf::from(file)), "{url}");
+        }
+    }
 }
