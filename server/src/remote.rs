@@ -64,7 +64,8 @@ impl HttpFetcher {
             url::Host::Ipv6(ip) => std::net::IpAddr::V6(ip),
             url::Host::Domain(_) => return None,
         };
-        not_public(ip).map(|why| format!("{ip} is not a public address ({why}), which this site does not reach"))
+        not_public(ip)
+            .map(|why| format!("{ip} is not a public address ({why}), which this site does not reach"))
     }
 }
 
@@ -197,7 +198,8 @@ impl TokenVerifier {
         let entry = match &read {
             Ok(keys) => Cached { keys: keys.clone(), read_at: Some(now), tried_at: now, failure: None },
             Err(reason) => {
-                let before = cache.get(jwks_uri).filter(|c| c.read_at.is_some_and(|at| at.elapsed() < JWKS_TTL));
+                let before =
+                    cache.get(jwks_uri).filter(|c| c.read_at.is_some_and(|at| at.elapsed() < JWKS_TTL));
                 let (keys, read_at) = before.map(|c| (c.keys.clone(), c.read_at)).unwrap_or_default();
                 Cached { keys, read_at, tried_at: now, failure: Some(reason.clone()) }
             }
@@ -209,7 +211,9 @@ impl TokenVerifier {
     async fn published(&self, jwks_uri: &str, token: &str, header: &Header) -> SignatureCheck {
         let cached = self.cache().get(jwks_uri).cloned();
         let keys = match cached {
-            Some(c) if c.read_at.is_some_and(|at| at.elapsed() < JWKS_TTL) && find(&c.keys, header).is_some() => {
+            Some(c)
+                if c.read_at.is_some_and(|at| at.elapsed() < JWKS_TTL) && find(&c.keys, header).is_some() =>
+            {
                 c.keys
             }
             Some(c) if c.tried_at.elapsed() < JWKS_REFETCH => match c.failure {
@@ -322,7 +326,10 @@ mod tests {
         ] {
             match public.get(url).await {
                 Fetched::Failed(reason) => {
-                    assert!(reason.contains("not a public address") && reason.contains(range), "{url}: {reason}")
+                    assert!(
+                        reason.contains("not a public address") && reason.contains(range),
+                        "{url}: {reason}"
+                    )
                 }
                 other => panic!("{url}: {other:?}"),
             }
@@ -368,15 +375,19 @@ mod tests {
         let keys = Keys::Published("https://dead.example/keys");
         for _ in 0..5 {
             let check = verifier.verify(RS256_TOKEN, keys).await.expect("verify");
-            assert_eq!(check, Some(SignatureCheck::Unavailable { reason: "could not connect: refused".into() }));
+            assert_eq!(
+                check,
+                Some(SignatureCheck::Unavailable { reason: "could not connect: refused".into() })
+            );
         }
         assert_eq!(fetcher.gets(), 1, "one read for five tokens");
         // Once the half minute is over, it is read again.
         if let Some(c) = verifier.cache().get_mut("https://dead.example/keys") {
             c.tried_at -= JWKS_REFETCH;
         }
-        *fetcher.answer.lock().expect("answer") =
-            Fetched::Document(format!(r#"{{"keys": [{{"kty":"RSA","kid":"rsa-1","use":"sig","alg":"RS256","n":"{RS256_N}","e":"AQAB"}}]}}"#));
+        *fetcher.answer.lock().expect("answer") = Fetched::Document(format!(
+            r#"{{"keys": [{{"kty":"RSA","kid":"rsa-1","use":"sig","alg":"RS256","n":"{RS256_N}","e":"AQAB"}}]}}"#
+        ));
         let check = verifier.verify(RS256_TOKEN, keys).await.expect("verify");
         assert_eq!(check, Some(SignatureCheck::Verified { kid: "rsa-1".into() }));
         assert_eq!(fetcher.gets(), 2);
@@ -392,7 +403,10 @@ mod tests {
             RS256_TOKEN.split_once('.').map(|(_, rest)| rest).unwrap_or_default()
         );
         let check = verifier.verify(&other_kid, keys).await.expect("verify");
-        assert_eq!(check, Some(SignatureCheck::Unavailable { reason: "HTTP 503 from https://dead.example/keys".into() }));
+        assert_eq!(
+            check,
+            Some(SignatureCheck::Unavailable { reason: "HTTP 503 from https://dead.example/keys".into() })
+        );
         let check = verifier.verify(RS256_TOKEN, keys).await.expect("verify");
         assert_eq!(check, Some(SignatureCheck::Verified { kid: "rsa-1".into() }));
         assert_eq!(fetcher.gets(), 3);

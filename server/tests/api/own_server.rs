@@ -229,7 +229,10 @@ async fn server_with_a_broken_jwks(idp: &TestApp) -> (String, Arc<AtomicUsize>) 
     let asked = Arc::new(AtomicUsize::new(0));
     let counter = asked.clone();
     let router = axum::Router::new()
-        .route("/.well-known/oauth-authorization-server", axum::routing::get(move || async move { axum::Json(metadata) }))
+        .route(
+            "/.well-known/oauth-authorization-server",
+            axum::routing::get(move || async move { axum::Json(metadata) }),
+        )
         .route(
             "/jwks",
             axum::routing::get(move || async move {
@@ -316,12 +319,8 @@ async fn the_server_reaches_learners_servers_directly_whatever_the_proxy_variabl
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert!(up, "the server started");
-    let res = client
-        .put(format!("{base}{PROVIDER}"))
-        .json(&json!({"issuer": idp.base}))
-        .send()
-        .await
-        .expect("put");
+    let res =
+        client.put(format!("{base}{PROVIDER}")).json(&json!({"issuer": idp.base})).send().await.expect("put");
     let verdict: Value = res.json().await.expect("json");
     assert_eq!(verdict["passed"], true, "{verdict}");
     assert_eq!(connections.load(Ordering::SeqCst), 0, "no connection through the proxy");
