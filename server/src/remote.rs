@@ -1,7 +1,7 @@
 //! Talking to the learner's own authorization server: reading its metadata and its
 //! JWKS over HTTP, and checking access-token signatures with either server's keys.
 
-use std::collections::HashMap;
+use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{DecodingKey, Header};
 use oauthlab::exercises::refresh::SignatureCheck;
-use oauthlab::oauth::discovery::{is_local_ip, Fetched, Reach};
+use oauthlab::oauth::discovery::{is_local_ip, not_public, Fetched, Reach};
 
 use crate::shared::keys::{signature_check, KeyRing};
 
@@ -18,31 +18,54 @@ use crate::shared::keys::{signature_check, KeyRing};
 const MAX_DOCUMENT: usize = 256 * 1024;
 const TIMEOUT: Duration = Duration::from_secs(5);
 
-/// GETs JSON documents from other servers: no redirect followed, a few seconds at most,
-/// 256 KiB at most. Nothing it fetches is a secret, and nothing is logged.
+/// GETs JSON documents from other servers: no redirect followed, no proxy (whatever
+/// `HTTP_PROXY`, `HTTPS_PROXY` or `ALL_PROXY` say), a few seconds at most, 256 KiB at
+/// most. Nothing it fetches is a secret, and nothing is logged.
 #[derive(Clone)]
 pub struct HttpFetcher {
     client: reqwest::Client,
+    reach: Reach,
 }
 
 impl HttpFetcher {
-    /// A fetcher for a site that reaches `reach`: on a public site, host names that
-    /// resolve only to local or private addresses are refused as well.
-    pub fn new(reach: Reach) -> Self {
+    /// A fetcher for a site that reaches `reach`: on a public site, addresses that are
+    /// not public are refused, written in the URL or found for a host name. An error
+    /// when the HTTP client can't be made (no TLS roots, say): start-up fails with it.
+    pub fn new(reach: Reach) -> Result<Self, reqwest::Error> {
+        let client = Self::builder(reach).build()?;
+        Ok(Self { client, reach })
+    }
+
+    fn builder(reach: Reach) -> reqwest::ClientBuilder {
         let builder = match reach {
             Reach::Public => reqwest::Client::builder().dns_resolver(Arc::new(PublicOnly)),
             Reach::Loopback => reqwest::Client::builder(),
         };
-        let client = builder
+        builder
+            // A proxy from the environment would fetch on the server's behalf, from
+            // wherever it stands, past the address checks.
+            .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(TIMEOUT)
             .connect_timeout(Duration::from_secs(3))
             // Learners' servers are asked rarely: keep no connection to them open.
             .pool_max_idle_per_host(0)
             .user_agent(concat!("OAuthLab/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .unwrap_or_default();
-        Self { client }
+    }
+
+    /// Why `url` must not be fetched by this site: an address written in it that is not
+    /// public, on a public site (a host name is checked when it is resolved).
+    fn refused(&self, url: &str) -> Option<String> {
+        if self.reach != Reach::Public {
+            return None;
+        }
+        let ip = match url::Url::parse(url).ok()?.host()? {
+            url::Host::Ipv4(ip) => std::net::IpAddr::V4(ip),
+            url::Host::Ipv6(ip) => std::net::IpAddr::V6(ip),
+            url::Host::Domain(_) => return None,
+        };
+        not_public(ip)
+            .map(|why| format!("{ip} is not a public address ({why}), which this site does not reach"))
     }
 }
 
@@ -87,6 +110,9 @@ fn describe(err: &reqwest::Error) -> String {
 #[async_trait]
 impl Fetcher for HttpFetcher {
     async fn get(&self, url: &str) -> Fetched {
+        if let Some(reason) = self.refused(url) {
+            return Fetched::Failed(reason);
+        }
         let request = self.client.get(url).header(reqwest::header::ACCEPT, "application/json");
         let mut response = match request.send().await {
             Ok(response) => response,
@@ -118,45 +144,82 @@ impl Fetcher for HttpFetcher {
 
 /// How long another server's JWKS is trusted before it is read again.
 const JWKS_TTL: Duration = Duration::from_secs(300);
-/// A token with an unknown `kid` makes the JWKS be read again, at most this often.
+/// A token with an unknown `kid` makes the JWKS be read again, at most this often; a
+/// JWKS that could not be read is not asked again sooner either.
 const JWKS_REFETCH: Duration = Duration::from_secs(30);
-const JWKS_CACHE_ENTRIES: usize = 256;
+/// The most JWKS kept; the least recently used one makes room.
+const JWKS_CACHE_ENTRIES: NonZeroUsize = match NonZeroUsize::new(256) {
+    Some(n) => n,
+    None => panic!("the JWKS cache holds at least one entry"),
+};
+
+/// What is known of one `jwks_uri`.
+#[derive(Clone)]
+struct Cached {
+    /// The keys last read, and when (none yet when every read failed).
+    keys: Vec<Jwk>,
+    read_at: Option<Instant>,
+    /// The last read, and why it failed if it did.
+    tried_at: Instant,
+    failure: Option<String>,
+}
 
 /// Checks signatures with the practice server's keys, or with another server's JWKS
-/// (fetched and kept for a few minutes).
+/// (fetched and kept for a few minutes; a failed fetch is remembered for half a minute,
+/// so that pasting tokens can't make the server ask a dead host again and again).
 pub struct TokenVerifier {
     ring: KeyRing,
     fetcher: Arc<dyn Fetcher>,
-    cache: Mutex<HashMap<String, (Vec<Jwk>, Instant)>>,
+    cache: Mutex<lru::LruCache<String, Cached>>,
 }
 
 impl TokenVerifier {
     pub fn new(ring: KeyRing, fetcher: Arc<dyn Fetcher>) -> Self {
-        Self { ring, fetcher, cache: Mutex::default() }
+        Self::with_capacity(ring, fetcher, JWKS_CACHE_ENTRIES)
     }
 
-    fn cached(&self, jwks_uri: &str) -> Option<(Vec<Jwk>, Duration)> {
-        let cache = self.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        cache.get(jwks_uri).map(|(keys, at)| (keys.clone(), at.elapsed())).filter(|(_, age)| *age < JWKS_TTL)
+    fn with_capacity(ring: KeyRing, fetcher: Arc<dyn Fetcher>, entries: NonZeroUsize) -> Self {
+        Self { ring, fetcher, cache: Mutex::new(lru::LruCache::new(entries)) }
     }
 
+    fn cache(&self) -> std::sync::MutexGuard<'_, lru::LruCache<String, Cached>> {
+        self.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Read the JWKS and remember what came of it; a failure keeps the keys read before.
     async fn fetch(&self, jwks_uri: &str) -> Result<Vec<Jwk>, String> {
-        let keys = match self.fetcher.get(jwks_uri).await {
-            Fetched::Document(body) => parse_jwks(&body)?,
-            Fetched::Status(code) => return Err(format!("HTTP {code} from {jwks_uri}")),
-            Fetched::Failed(reason) => return Err(reason),
+        let read = match self.fetcher.get(jwks_uri).await {
+            Fetched::Document(body) => parse_jwks(&body),
+            Fetched::Status(code) => Err(format!("HTTP {code} from {jwks_uri}")),
+            Fetched::Failed(reason) => Err(reason),
         };
-        let mut cache = self.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if cache.len() >= JWKS_CACHE_ENTRIES {
-            cache.clear();
-        }
-        cache.insert(jwks_uri.to_owned(), (keys.clone(), Instant::now()));
-        Ok(keys)
+        let now = Instant::now();
+        let mut cache = self.cache();
+        let entry = match &read {
+            Ok(keys) => Cached { keys: keys.clone(), read_at: Some(now), tried_at: now, failure: None },
+            Err(reason) => {
+                let before =
+                    cache.get(jwks_uri).filter(|c| c.read_at.is_some_and(|at| at.elapsed() < JWKS_TTL));
+                let (keys, read_at) = before.map(|c| (c.keys.clone(), c.read_at)).unwrap_or_default();
+                Cached { keys, read_at, tried_at: now, failure: Some(reason.clone()) }
+            }
+        };
+        cache.put(jwks_uri.to_owned(), entry);
+        read
     }
 
     async fn published(&self, jwks_uri: &str, token: &str, header: &Header) -> SignatureCheck {
-        let keys = match self.cached(jwks_uri) {
-            Some((keys, age)) if find(&keys, header).is_some() || age < JWKS_REFETCH => keys,
+        let cached = self.cache().get(jwks_uri).cloned();
+        let keys = match cached {
+            Some(c)
+                if c.read_at.is_some_and(|at| at.elapsed() < JWKS_TTL) && find(&c.keys, header).is_some() =>
+            {
+                c.keys
+            }
+            Some(c) if c.tried_at.elapsed() < JWKS_REFETCH => match c.failure {
+                Some(reason) => return SignatureCheck::Unavailable { reason },
+                None => c.keys,
+            },
             _ => match self.fetch(jwks_uri).await {
                 Ok(keys) => keys,
                 Err(reason) => return SignatureCheck::Unavailable { reason },
@@ -239,14 +302,134 @@ mod tests {
         let err = PublicOnly.resolve(name).await.err().expect("refused");
         assert!(err.to_string().contains("only local or private addresses"), "{err}");
         // And through a real request: the reason reaches the learner.
-        let fetched =
-            HttpFetcher::new(Reach::Public).get("http://localhost:9/.well-known/openid-configuration").await;
+        let fetched = HttpFetcher::new(Reach::Public)
+            .expect("client")
+            .get("http://localhost:9/.well-known/openid-configuration")
+            .await;
         match fetched {
             Fetched::Failed(reason) => {
                 assert!(reason.contains("only local or private addresses"), "{reason}")
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[tokio::test]
+    async fn a_public_site_refuses_non_public_address_literals_without_connecting() {
+        let public = HttpFetcher::new(Reach::Public).expect("client");
+        for (url, range) in [
+            ("https://100.64.0.1/keys", "100.64.0.0/10"),
+            ("http://127.0.0.1:9/keys", "127.0.0.0/8"),
+            ("https://[::ffff:10.0.0.1]/keys", "10.0.0.0/8"),
+            ("https://[64:ff9b::a9fe:a9fe]/keys", "169.254.0.0/16"),
+            ("https://[2002:a00:1::1]/keys", "2002::/16"),
+        ] {
+            match public.get(url).await {
+                Fetched::Failed(reason) => {
+                    assert!(
+                        reason.contains("not a public address") && reason.contains(range),
+                        "{url}: {reason}"
+                    )
+                }
+                other => panic!("{url}: {other:?}"),
+            }
+        }
+        let loopback = HttpFetcher::new(Reach::Loopback).expect("client");
+        assert_eq!(loopback.refused("http://127.0.0.1:9/keys"), None, "a learner's own machine reaches it");
+        assert_eq!(public.refused("https://8.8.8.8/keys"), None);
+        assert_eq!(public.refused("https://kc.example/keys"), None, "names are checked when resolved");
+    }
+
+    /// Answers every GET with the same thing, and counts them.
+    struct Counting {
+        answer: Mutex<Fetched>,
+        gets: std::sync::atomic::AtomicUsize,
+    }
+
+    impl Counting {
+        fn new(answer: Fetched) -> Arc<Self> {
+            Arc::new(Self { answer: Mutex::new(answer), gets: Default::default() })
+        }
+        fn gets(&self) -> usize {
+            self.gets.load(std::sync::atomic::Ordering::SeqCst)
+        }
+    }
+
+    #[async_trait]
+    impl Fetcher for Counting {
+        async fn get(&self, _: &str) -> Fetched {
+            self.gets.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            self.answer.lock().expect("answer").clone()
+        }
+    }
+
+    async fn ring() -> KeyRing {
+        let db = crate::storage::Db::open("sqlite::memory:").await.expect("db");
+        KeyRing::new(Arc::new(db), crate::storage::ServerKey::random(), 900)
+    }
+
+    #[tokio::test]
+    async fn a_jwks_that_could_not_be_read_is_not_asked_again_for_a_while() {
+        let fetcher = Counting::new(Fetched::Failed("could not connect: refused".into()));
+        let verifier = TokenVerifier::new(ring().await, fetcher.clone());
+        let keys = Keys::Published("https://dead.example/keys");
+        for _ in 0..5 {
+            let check = verifier.verify(RS256_TOKEN, keys).await.expect("verify");
+            assert_eq!(
+                check,
+                Some(SignatureCheck::Unavailable { reason: "could not connect: refused".into() })
+            );
+        }
+        assert_eq!(fetcher.gets(), 1, "one read for five tokens");
+        // Once the half minute is over, it is read again.
+        if let Some(c) = verifier.cache().get_mut("https://dead.example/keys") {
+            c.tried_at -= JWKS_REFETCH;
+        }
+        *fetcher.answer.lock().expect("answer") = Fetched::Document(format!(
+            r#"{{"keys": [{{"kty":"RSA","kid":"rsa-1","use":"sig","alg":"RS256","n":"{RS256_N}","e":"AQAB"}}]}}"#
+        ));
+        let check = verifier.verify(RS256_TOKEN, keys).await.expect("verify");
+        assert_eq!(check, Some(SignatureCheck::Verified { kid: "rsa-1".into() }));
+        assert_eq!(fetcher.gets(), 2);
+        // A failure after that keeps the keys read before for the tokens they sign.
+        if let Some(c) = verifier.cache().get_mut("https://dead.example/keys") {
+            c.tried_at -= JWKS_REFETCH;
+            c.read_at = c.read_at.map(|at| at - JWKS_REFETCH);
+        }
+        *fetcher.answer.lock().expect("answer") = Fetched::Status(503);
+        let other_kid = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD_ENGINE.encode(r#"{"alg":"RS256","kid":"rsa-2"}"#),
+            RS256_TOKEN.split_once('.').map(|(_, rest)| rest).unwrap_or_default()
+        );
+        let check = verifier.verify(&other_kid, keys).await.expect("verify");
+        assert_eq!(
+            check,
+            Some(SignatureCheck::Unavailable { reason: "HTTP 503 from https://dead.example/keys".into() })
+        );
+        let check = verifier.verify(RS256_TOKEN, keys).await.expect("verify");
+        assert_eq!(check, Some(SignatureCheck::Verified { kid: "rsa-1".into() }));
+        assert_eq!(fetcher.gets(), 3);
+    }
+
+    #[tokio::test]
+    async fn the_jwks_cache_is_bounded_and_makes_room_by_dropping_the_least_recently_used() {
+        let fetcher = Counting::new(Fetched::Status(503));
+        let two = NonZeroUsize::new(2).expect("two");
+        let verifier = TokenVerifier::with_capacity(ring().await, fetcher.clone(), two);
+        let check = |uri: &'static str| verifier.verify(RS256_TOKEN, Keys::Published(uri));
+        check("https://a.example/keys").await.expect("verify");
+        check("https://b.example/keys").await.expect("verify");
+        check("https://a.example/keys").await.expect("verify"); // a is now the most recent
+        assert_eq!(fetcher.gets(), 2);
+        check("https://c.example/keys").await.expect("verify"); // b makes room
+        assert_eq!(fetcher.gets(), 3);
+        assert_eq!(verifier.cache().len(), 2);
+        check("https://a.example/keys").await.expect("verify");
+        assert_eq!(fetcher.gets(), 3, "a was kept");
+        check("https://b.example/keys").await.expect("verify");
+        assert_eq!(fetcher.gets(), 4, "b was dropped");
+        assert_eq!(JWKS_CACHE_ENTRIES.get(), 256);
     }
 
     /// An RS256 token and its key, as Okta, Auth0 and Keycloak sign (made once with

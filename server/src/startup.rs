@@ -43,7 +43,7 @@ impl AppState {
     /// first start.
     pub async fn open(settings: &Settings) -> anyhow::Result<Self> {
         let (db, key) = open_storage(&settings.database).await?;
-        let state = Self::new(settings, db, key);
+        let state = Self::new(settings, db, key)?;
         state
             .practice
             .keys
@@ -53,7 +53,9 @@ impl AppState {
         Ok(state)
     }
 
-    pub fn new(settings: &Settings, db: Db, key: ServerKey) -> Self {
+    /// The state over an open database; an error when the HTTP client for learners'
+    /// servers can't be made.
+    pub fn new(settings: &Settings, db: Db, key: ServerKey) -> anyhow::Result<Self> {
         let secrets: Arc<ServerKey> = Arc::new(key.clone());
         let session = SessionSettings::for_site(&settings.public_url, key.clone());
         let practice = Practice {
@@ -67,7 +69,9 @@ impl AppState {
             lifetimes: settings.lifetimes,
         };
         let reach = oauthlab::oauth::discovery::Reach::for_site(&settings.public_url);
-        let fetcher: Arc<dyn Fetcher> = Arc::new(HttpFetcher::new(reach));
+        let fetcher: Arc<dyn Fetcher> = Arc::new(
+            HttpFetcher::new(reach).context("cannot make the HTTP client that reads learners' servers")?,
+        );
         let services = Services {
             progress: Arc::new(db.clone()),
             apps: Arc::new(db.clone()),
@@ -88,14 +92,14 @@ impl AppState {
         let public_origin = url::Url::parse(&settings.public_url)
             .map(|u| u.origin().ascii_serialization())
             .unwrap_or_default();
-        Self {
+        Ok(Self {
             leptos_options,
             services,
             guard: GuardState { public_origin, limiter: RateLimiter::new(settings.rate_limit) },
             session,
             practice,
             instructors: Instructors::new(Arc::new(db.clone()), &settings.public_url),
-        }
+        })
     }
 }
 

@@ -10,7 +10,7 @@
 //! `provider.endpoints`, `provider.pkce`, `provider.refresh_token` (may warn),
 //! `provider.offline_access` (may warn), `provider.jwks` (may warn).
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -95,9 +95,11 @@ impl Issuer {
             return Err("Remove the user name or password from the issuer URL.".to_owned());
         }
         if reach == Reach::Public && (loopback || is_private_address(&url)) {
-            return Err("This site only reaches authorization servers on the public internet, \
-                        not a private or local network address."
-                .to_owned());
+            let why = host_ip(&url).and_then(not_public).map(|why| format!(" ({why})")).unwrap_or_default();
+            return Err(format!(
+                "This site only reaches authorization servers on the public internet, \
+                 not a private or local network address{why}."
+            ));
         }
         Ok(Issuer(url))
     }
@@ -145,34 +147,92 @@ pub fn is_loopback(url: &Url) -> bool {
 }
 
 fn is_private_address(url: &Url) -> bool {
+    host_ip(url).is_some_and(is_local_ip)
+}
+
+fn host_ip(url: &Url) -> Option<IpAddr> {
     match url.host() {
-        Some(Host::Ipv4(ip)) => is_local_ip(IpAddr::V4(ip)),
-        Some(Host::Ipv6(ip)) => is_local_ip(IpAddr::V6(ip)),
-        _ => false,
+        Some(Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
+        Some(Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
+        _ => None,
     }
 }
 
-/// An address on this machine or a private network (loopback, RFC 1918, link-local,
-/// unique local, unspecified, broadcast): not one a site on the internet should fetch
-/// from for its users.
+/// An address that is not on the public internet: this machine, a private or
+/// special-purpose network, documentation, multicast or reserved space. A site on the
+/// internet must not fetch from one for its users.
 pub fn is_local_ip(ip: IpAddr) -> bool {
+    not_public(ip).is_some()
+}
+
+/// IPv4 ranges that are not globally reachable: the IANA IPv4 Special-Purpose Address
+/// Registry's entries that are not, plus multicast and the reserved 240/4. 192.0.0.0/24
+/// is refused whole, with the two anycast addresses in it (192.0.0.9, 192.0.0.10) that
+/// are no authorization server; so is the deprecated 6to4 relay anycast 192.88.99.0/24.
+const NOT_PUBLIC_V4: &[(Ipv4Addr, u8, &str)] = &[
+    (Ipv4Addr::new(0, 0, 0, 0), 8, "\"this network\" (RFC 791)"),
+    (Ipv4Addr::new(10, 0, 0, 0), 8, "a private network (RFC 1918)"),
+    (Ipv4Addr::new(100, 64, 0, 0), 10, "shared address space, carrier-grade NAT (RFC 6598)"),
+    (Ipv4Addr::new(127, 0, 0, 0), 8, "loopback (RFC 1122)"),
+    (Ipv4Addr::new(169, 254, 0, 0), 16, "link-local (RFC 3927)"),
+    (Ipv4Addr::new(172, 16, 0, 0), 12, "a private network (RFC 1918)"),
+    (Ipv4Addr::new(192, 0, 0, 0), 24, "IETF protocol assignments (RFC 6890)"),
+    (Ipv4Addr::new(192, 0, 2, 0), 24, "documentation (RFC 5737)"),
+    (Ipv4Addr::new(192, 88, 99, 0), 24, "the deprecated 6to4 relay anycast (RFC 7526)"),
+    (Ipv4Addr::new(192, 168, 0, 0), 16, "a private network (RFC 1918)"),
+    (Ipv4Addr::new(198, 18, 0, 0), 15, "benchmarking (RFC 2544)"),
+    (Ipv4Addr::new(198, 51, 100, 0), 24, "documentation (RFC 5737)"),
+    (Ipv4Addr::new(203, 0, 113, 0), 24, "documentation (RFC 5737)"),
+    (Ipv4Addr::new(224, 0, 0, 0), 4, "multicast (RFC 5771)"),
+    (Ipv4Addr::new(240, 0, 0, 0), 4, "reserved, with the broadcast address (RFC 1112)"),
+];
+
+/// IPv6 ranges that are not globally reachable (the IANA IPv6 Special-Purpose Address
+/// Registry, multicast). 2001::/23 is refused whole, with the few anycast, AS112 and
+/// ORCHID blocks in it that are reachable but are no authorization server. Anything
+/// outside global unicast (2000::/3) is refused too; IPv4-mapped and NAT64 addresses
+/// are judged by the IPv4 address they carry.
+const NOT_PUBLIC_V6: &[(Ipv6Addr, u8, &str)] = &[
+    (Ipv6Addr::new(0, 0, 0, 0, 0, 0, 0, 0), 96, "IPv4-compatible, loopback or unspecified (RFC 4291)"),
+    (Ipv6Addr::new(0x64, 0xff9b, 1, 0, 0, 0, 0, 0), 48, "local-use NAT64 (RFC 8215)"),
+    (Ipv6Addr::new(0x100, 0, 0, 0, 0, 0, 0, 0), 64, "discard-only (RFC 6666)"),
+    (Ipv6Addr::new(0x2001, 0, 0, 0, 0, 0, 0, 0), 23, "IETF protocol assignments, Teredo (RFC 2928)"),
+    (Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0), 32, "documentation (RFC 3849)"),
+    (Ipv6Addr::new(0x2002, 0, 0, 0, 0, 0, 0, 0), 16, "6to4 (RFC 3056)"),
+    (Ipv6Addr::new(0x3fff, 0, 0, 0, 0, 0, 0, 0), 20, "documentation (RFC 9637)"),
+    (Ipv6Addr::new(0xfc00, 0, 0, 0, 0, 0, 0, 0), 7, "unique local (RFC 4193)"),
+    (Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0), 10, "link-local (RFC 4291)"),
+    (Ipv6Addr::new(0xfec0, 0, 0, 0, 0, 0, 0, 0), 10, "the deprecated site-local (RFC 3879)"),
+    (Ipv6Addr::new(0xff00, 0, 0, 0, 0, 0, 0, 0), 8, "multicast (RFC 4291)"),
+];
+
+/// Why `ip` is not a public address (the range and what it is), or `None` when it is.
+pub fn not_public(ip: IpAddr) -> Option<String> {
+    let range = |net: String, len: u8, what: &str| Some(format!("{net}/{len} is {what}"));
     match ip {
-        IpAddr::V4(ip) => {
-            ip.is_loopback()
-                || ip.is_private()
-                || ip.is_link_local()
-                || ip.is_unspecified()
-                || ip.is_broadcast()
-        }
-        IpAddr::V6(ip) => match ip.to_ipv4_mapped() {
-            Some(v4) => is_local_ip(IpAddr::V4(v4)),
-            None => {
-                ip.is_loopback()
-                    || ip.is_unspecified()
-                    || (ip.segments()[0] & 0xfe00) == 0xfc00
-                    || (ip.segments()[0] & 0xffc0) == 0xfe80
+        IpAddr::V4(ip) => NOT_PUBLIC_V4
+            .iter()
+            .find(|(net, len, _)| u32::from(ip) >> (32 - len) == u32::from(*net) >> (32 - len))
+            .and_then(|(net, len, what)| range(net.to_string(), *len, what)),
+        IpAddr::V6(ip) => {
+            let bits = u128::from(ip);
+            let embedded = Ipv4Addr::from((bits & 0xffff_ffff) as u32);
+            // IPv4-mapped (::ffff:0:0/96) reaches the IPv4 address; so does the
+            // well-known NAT64 prefix (64:ff9b::/96, RFC 6052) through its gateway.
+            for (prefix, what) in [(0xffffu128 << 32, "IPv4-mapped"), (0x64_ff9b_u128 << 96, "NAT64")] {
+                if bits >> 32 == prefix >> 32 {
+                    return not_public(IpAddr::V4(embedded))
+                        .map(|why| format!("an {what} address of {embedded}: {why}"));
+                }
             }
-        },
+            if let Some((net, len, what)) = NOT_PUBLIC_V6
+                .iter()
+                .find(|(net, len, _)| bits >> (128 - len) == u128::from(*net) >> (128 - len))
+            {
+                return range(net.to_string(), *len, what);
+            }
+            (bits >> 125 != 1).then(|| "outside global unicast (2000::/3)".to_owned())
+        }
     }
 }
 
@@ -492,6 +552,154 @@ mod tests {
         }
         for ip in public {
             assert!(!is_local_ip(ip.parse().expect("ip")), "{ip}");
+        }
+    }
+
+    /// Every range that is not public, written out here independently of the tables.
+    const NOT_PUBLIC: &[&str] = &[
+        "0.0.0.0/8",
+        "10.0.0.0/8",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "172.16.0.0/12",
+        "192.0.0.0/24",
+        "192.0.2.0/24",
+        "192.88.99.0/24",
+        "192.168.0.0/16",
+        "198.18.0.0/15",
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "224.0.0.0/4",
+        "240.0.0.0/4",
+        "::/96",
+        "64:ff9b:1::/48",
+        "100::/64",
+        "2001::/23",
+        "2001:db8::/32",
+        "2002::/16",
+        "3fff::/20",
+        "fc00::/7",
+        "fe80::/10",
+        "fec0::/10",
+        "ff00::/8",
+    ];
+
+    /// First and last address of a range, as numbers (IPv4 in the low 32 bits).
+    fn bounds(cidr: &str) -> (bool, u128, u128) {
+        let (net, len) = cidr.split_once('/').expect("cidr");
+        let len: u32 = len.parse().expect("length");
+        match net.parse::<IpAddr>().expect("address") {
+            IpAddr::V4(ip) => {
+                let first = u128::from(u32::from(ip));
+                (true, first, first + (1u128 << (32 - len)) - 1)
+            }
+            IpAddr::V6(ip) => {
+                let first = u128::from(ip);
+                (false, first, first | (u128::MAX >> len))
+            }
+        }
+    }
+
+    fn ip(v4: bool, n: u128) -> IpAddr {
+        if v4 {
+            IpAddr::V4(Ipv4Addr::from(n as u32))
+        } else {
+            IpAddr::V6(Ipv6Addr::from(n))
+        }
+    }
+
+    /// Whether a neighbour of a range should be public: not in another listed range and,
+    /// for IPv6, in global unicast (2000::/3).
+    fn expected_public(v4: bool, n: u128) -> bool {
+        let listed = NOT_PUBLIC.iter().any(|cidr| {
+            let (is_v4, first, last) = bounds(cidr);
+            is_v4 == v4 && (first..=last).contains(&n)
+        });
+        !listed && (v4 || n >> 125 == 1)
+    }
+
+    #[test]
+    fn every_non_public_range_is_refused_from_first_to_last_and_its_neighbours_are_not() {
+        let mut neighbours_checked = 0;
+        for cidr in NOT_PUBLIC {
+            let (v4, first, last) = bounds(cidr);
+            let top = if v4 { u128::from(u32::MAX) } else { u128::MAX };
+            for n in [first, last] {
+                let why = not_public(ip(v4, n));
+                assert!(why.is_some(), "{} in {cidr} is refused", ip(v4, n));
+            }
+            let outside = [first.checked_sub(1), (last < top).then(|| last + 1)];
+            for n in outside.into_iter().flatten() {
+                let public = expected_public(v4, n);
+                assert_eq!(is_local_ip(ip(v4, n)), !public, "{} next to {cidr}", ip(v4, n));
+                neighbours_checked += usize::from(public);
+            }
+        }
+        assert!(neighbours_checked >= 20, "most ranges have a public neighbour: {neighbours_checked}");
+    }
+
+    #[test]
+    fn ipv6_addresses_that_carry_an_ipv4_address_are_judged_by_it() {
+        let cases = [
+            ("::ffff:127.0.0.1", false),
+            ("::ffff:100.64.0.1", false),
+            ("::ffff:0.0.0.0", false),
+            ("::ffff:255.255.255.255", false),
+            ("::ffff:8.8.8.8", true),
+            ("64:ff9b::10.0.0.1", false),
+            ("64:ff9b::198.18.0.1", false),
+            ("64:ff9b::0.0.0.0", false),
+            ("64:ff9b::255.255.255.255", false),
+            ("64:ff9b::8.8.8.8", true),
+            ("::8.8.8.8", false),
+            ("::ffff:0:8.8.8.8", false),
+            ("1::", false),
+            ("4000::1", false),
+            ("2606:4700::1111", true),
+        ];
+        for (addr, public) in cases {
+            assert_eq!(is_local_ip(addr.parse().expect("ip")), !public, "{addr}");
+        }
+        let why = not_public("::ffff:100.64.0.1".parse().expect("ip")).expect("refused");
+        assert_eq!(why, "an IPv4-mapped address of 100.64.0.1: 100.64.0.0/10 is shared address space, carrier-grade NAT (RFC 6598)");
+    }
+
+    #[test]
+    fn a_public_site_refuses_issuers_at_non_public_literals_and_says_which_range() {
+        let cases = [
+            ("https://100.64.0.1/", "100.64.0.0/10"),
+            ("https://0.0.0.1/", "0.0.0.0/8"),
+            ("https://198.19.255.255/", "198.18.0.0/15"),
+            ("https://255.255.255.255/", "240.0.0.0/4"),
+            ("https://239.1.2.3/", "224.0.0.0/4"),
+            ("https://192.0.2.10/", "192.0.2.0/24"),
+            ("https://[::ffff:127.0.0.1]/", "IPv4-mapped address of 127.0.0.1"),
+            ("https://[::ffff:7f00:1]:8443/realms/lab", "127.0.0.0/8"),
+            ("https://[::127.0.0.1]/", "::/96"),
+            ("https://[::]/", "::/96"),
+            ("https://[64:ff9b::a9fe:a9fe]/", "169.254.0.0/16"),
+            ("https://[2002:7f00:1::1]/", "2002::/16"),
+            ("https://[2001:db8::1]/", "2001:db8::/32"),
+            ("https://[2001::1]/", "2001::/23"),
+            ("https://[ff02::1]/", "ff00::/8"),
+            ("https://[100::1]/", "100::/64"),
+            ("https://0x7f.1/", "127.0.0.0/8"),
+        ];
+        for (input, range) in cases {
+            match Issuer::parse(input, Reach::Public) {
+                Ok(_) => panic!("{input} accepted"),
+                Err(m) => {
+                    assert!(m.contains("not a private or local") && m.contains(range), "{input}: {m}")
+                }
+            }
+        }
+        for input in ["https://8.8.8.8/", "https://[2606:4700::1111]/", "https://[::ffff:8.8.8.8]/"] {
+            assert!(Issuer::parse(input, Reach::Public).is_ok(), "{input}");
+        }
+        // A site on a learner's own machine still reaches their local and private servers.
+        for input in ["https://[::ffff:127.0.0.1]/", "https://100.64.0.1/", "https://192.168.1.2/realms/x"] {
+            assert!(Issuer::parse(input, Reach::Loopback).is_ok(), "{input}");
         }
     }
 

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, HOST, ORIGIN, PRAGMA, RETRY_AFTER};
+use axum::http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, ORIGIN, PRAGMA, RETRY_AFTER};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -70,20 +70,15 @@ fn is_write(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// A write from another site: a foreign `Origin`, or `Sec-Fetch-Site: cross-site`.
+/// A write from another site: an `Origin` other than the public URL's, exactly (the
+/// `Host` header, which the client chooses, does not count: the site reached by another
+/// name, localhost for 127.0.0.1, is another origin), or `Sec-Fetch-Site: cross-site`.
 fn is_cross_site(req: &Request, public_origin: &str) -> bool {
     let headers = req.headers();
     if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site") {
         return true;
     }
-    let Some(origin) = headers.get(ORIGIN) else { return false };
-    let Ok(origin) = origin.to_str() else { return true };
-    if origin == public_origin {
-        return false;
-    }
-    // The site reached by another name (localhost for 127.0.0.1) is still this site.
-    let host = headers.get(HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    !(origin == format!("http://{host}") || origin == format!("https://{host}"))
+    headers.get(ORIGIN).is_some_and(|origin| origin.as_bytes() != public_origin.as_bytes())
 }
 
 /// Why the guard turned a request away.

@@ -367,3 +367,34 @@ async fn a_wrong_method_on_the_api_names_the_methods_there_are() {
     let body: Value = res.json().await.expect("json");
     assert_eq!(body["error"], "method_not_allowed");
 }
+
+#[tokio::test]
+async fn a_write_must_come_from_the_public_origin_exactly_not_the_host_it_names() {
+    let app = TestApp::spawn().await;
+    let port = app.base.rsplit(':').next().unwrap_or_default().to_owned();
+    let localhost = format!("http://localhost:{port}");
+    // The site reached by another name is another origin, whatever Host says.
+    for host in [None, Some(format!("localhost:{port}"))] {
+        let mut req = app
+            .client
+            .post(app.url("/api/v1/exercises/refresh/reset"))
+            .header("origin", localhost.clone())
+            .json(&json!({}));
+        if let Some(host) = &host {
+            req = req.header("host", host.clone());
+        }
+        let res = req.send().await.expect("post");
+        assert_eq!(res.status(), 403, "Origin {localhost}, Host {host:?}");
+        let answer: Value = res.json().await.expect("json");
+        assert_eq!(answer["error"], "cross_site");
+    }
+    let res = app
+        .client
+        .post(app.url("/api/v1/exercises/refresh/reset"))
+        .header("origin", app.base.clone())
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 204);
+}

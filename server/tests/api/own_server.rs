@@ -2,6 +2,9 @@
 //! URL over real HTTP, its JWKS read to check signatures. A second OAuth Lab on
 //! loopback plays the learner's Keycloak, with a learner of its own there.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde_json::{json, Value};
@@ -178,4 +181,147 @@ async fn a_site_on_a_public_address_refuses_servers_on_loopback() {
     let failed = finding(&verdict, "provider.issuer").expect("provider.issuer");
     assert_eq!(failed["ok"], false);
     assert!(failed["message"].as_str().is_some_and(|m| m.contains("same machine")), "{failed}");
+}
+
+#[tokio::test]
+async fn a_site_on_a_public_address_refuses_every_non_public_range_without_asking_it() {
+    let lab = TestApp::spawn_with(|s| s.public_url = "https://lab.example".into()).await;
+    let cases = [
+        ("https://100.64.0.1/", "100.64.0.0/10"),
+        ("https://0.0.0.1/realms/lab", "0.0.0.0/8"),
+        ("https://198.18.0.1/", "198.18.0.0/15"),
+        ("https://240.0.0.1/", "240.0.0.0/4"),
+        ("https://255.255.255.255/", "240.0.0.0/4"),
+        ("https://224.0.0.1/", "224.0.0.0/4"),
+        ("https://192.0.2.1/", "192.0.2.0/24"),
+        ("https://[ff02::1]/", "ff00::/8"),
+        ("https://[64:ff9b::7f00:1]/", "127.0.0.0/8"),
+        ("https://[2002:7f00:1::1]/", "2002::/16"),
+        ("https://[::ffff:127.0.0.1]:8443/realms/lab", "127.0.0.0/8"),
+        ("https://[::7f00:1]/", "::/96"),
+        ("https://[2001:db8::1]/", "2001:db8::/32"),
+    ];
+    for (issuer, range) in cases {
+        let verdict = put_provider(&lab, json!({"issuer": issuer})).await;
+        let failed = finding(&verdict, "provider.issuer").expect("provider.issuer");
+        assert_eq!(failed["ok"], false, "{issuer}");
+        let message = failed["message"].as_str().unwrap_or_default();
+        assert!(message.contains("not a private or local") && message.contains(range), "{issuer}: {message}");
+        assert!(finding(&verdict, "provider.metadata").is_none(), "{issuer}: nothing was fetched");
+        assert_eq!(verdict["provider"]["builtin"], true);
+    }
+}
+
+/// Plays the learner's server in front of `idp`: its own metadata, naming `idp`'s
+/// endpoints, and a `jwks_uri` that answers 503 and counts how often it is asked.
+async fn server_with_a_broken_jwks(idp: &TestApp) -> (String, Arc<AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let metadata = json!({
+        "issuer": base,
+        "authorization_endpoint": idp.url("/oauth2/authorize"),
+        "token_endpoint": idp.url("/oauth2/token"),
+        "jwks_uri": format!("{base}/jwks"),
+        "code_challenge_methods_supported": ["S256"],
+        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "scopes_supported": ["openid", "offline_access"],
+    });
+    let asked = Arc::new(AtomicUsize::new(0));
+    let counter = asked.clone();
+    let router = axum::Router::new()
+        .route(
+            "/.well-known/oauth-authorization-server",
+            axum::routing::get(move || async move { axum::Json(metadata) }),
+        )
+        .route(
+            "/jwks",
+            axum::routing::get(move || async move {
+                counter.fetch_add(1, Ordering::SeqCst);
+                axum::http::StatusCode::SERVICE_UNAVAILABLE
+            }),
+        );
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    (base, asked)
+}
+
+#[tokio::test]
+async fn a_jwks_that_could_not_be_read_is_not_asked_again_for_every_pasted_token() {
+    let (lab, idp) = (TestApp::spawn().await, learners_server().await);
+    let (issuer, asked) = server_with_a_broken_jwks(&idp).await;
+    let app = idp.practice_app().await;
+    let setup = put_provider(
+        &lab,
+        json!({"issuer": issuer, "client_id": app["client_id"], "redirect_uri": idp.url("/redirect")}),
+    )
+    .await;
+    assert_eq!(setup["passed"], true, "{setup}");
+    let (verifier, challenge) = pass_steps_one_and_two(&lab).await;
+    let url = idp.authorization_url(&challenge, "offline_access").await;
+    assert_eq!(lab.check_json("authorization-url", &url).await["passed"], true);
+    let response = idp.exchange(&url, &verifier).await;
+    for _ in 0..2 {
+        let verdict = lab.check_json("token-response", &response).await;
+        let signature = finding(&verdict, "token.signature").expect("token.signature");
+        assert_eq!(signature["level"], "warning", "{signature}");
+        assert!(signature["message"].as_str().is_some_and(|m| m.contains("HTTP 503")), "{signature}");
+    }
+    assert_eq!(asked.load(Ordering::SeqCst), 1, "two tokens checked, the JWKS asked once");
+}
+
+/// Kills the server it holds when dropped, so that a failed test leaves none behind.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn the_server_reaches_learners_servers_directly_whatever_the_proxy_variables_say() {
+    let idp = learners_server().await;
+    // A "proxy" that counts the connections it gets and answers none.
+    let proxy = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let proxy_url = format!("http://{}", proxy.local_addr().expect("addr"));
+    let connections = Arc::new(AtomicUsize::new(0));
+    let counter = connections.clone();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = proxy.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
+            drop(socket);
+        }
+    });
+    // The real binary, in a process of its own: the variables are set for it only.
+    let addr = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind").local_addr().expect("addr");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let database = format!("sqlite:{}", dir.path().join("lab.db").display());
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_oauthlab"));
+    command.args(["serve", "--addr", &addr.to_string(), "--database", &database, "--public-url"]);
+    command.arg(format!("http://{addr}"));
+    for name in ["OAUTHLAB_ADDR", "OAUTHLAB_DATABASE", "OAUTHLAB_PUBLIC_URL", "NO_PROXY", "no_proxy"] {
+        command.env_remove(name);
+    }
+    for name in ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"] {
+        command.env(name, &proxy_url);
+    }
+    let _server = Running(command.stdout(std::process::Stdio::null()).spawn().expect("oauthlab serve"));
+    let client = crate::helpers::client();
+    let base = format!("http://{addr}");
+    let mut up = false;
+    for _ in 0..400 {
+        if client.get(format!("{base}/api/v1/exercises")).send().await.is_ok() {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(up, "the server started");
+    let res =
+        client.put(format!("{base}{PROVIDER}")).json(&json!({"issuer": idp.base})).send().await.expect("put");
+    let verdict: Value = res.json().await.expect("json");
+    assert_eq!(verdict["passed"], true, "{verdict}");
+    assert_eq!(connections.load(Ordering::SeqCst), 0, "no connection through the proxy");
 }
