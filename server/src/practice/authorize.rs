@@ -229,7 +229,10 @@ pub async fn authorize_get(
     Extension(learner): Extension<LearnerId>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let params = Params::parse(query.unwrap_or_default().as_bytes());
+    let params = match Params::parse(query.unwrap_or_default().as_bytes()) {
+        Ok(params) => params,
+        Err(too_many) => return Rejection::Page(too_many.to_string()).into_response(&p.issuer),
+    };
     let req = match p.check(&params).await {
         Ok(req) => req,
         Err(res) => return res,
@@ -284,7 +287,10 @@ pub async fn authorize_post(
     if !crate::shared::is_form(&headers) {
         return Rejection::Page("The consent form must be posted as a form.".into()).into_response(&p.issuer);
     }
-    let params = Params::parse(&body);
+    let params = match Params::parse(&body) {
+        Ok(params) => params,
+        Err(too_many) => return Rejection::Page(too_many.to_string()).into_response(&p.issuer),
+    };
     let req = match p.check(&params).await {
         Ok(req) => req,
         Err(res) => return res,
@@ -324,7 +330,7 @@ mod tests {
     }
 
     fn run(query: &str) -> Result<AuthRequest, Rejection> {
-        validate(&Params::parse(query.as_bytes()), Some(&[REDIRECT.to_owned()]))
+        validate(&Params::parse(query.as_bytes()).expect("params"), Some(&[REDIRECT.to_owned()]))
     }
 
     fn redirect_code(r: Result<AuthRequest, Rejection>) -> Option<OAuthErrorCode> {
@@ -346,7 +352,10 @@ mod tests {
 
     #[test]
     fn an_untrusted_client_or_redirect_uri_gets_a_page_never_a_redirect() {
-        assert!(matches!(validate(&Params::parse(good().as_bytes()), None), Err(Rejection::Page(_))));
+        assert!(matches!(
+            validate(&Params::parse(good().as_bytes()).expect("params"), None),
+            Err(Rejection::Page(_))
+        ));
         for query in [
             good().replace("client_id=lab_a", ""),
             good().replace("redirect_uri=", "redirect_uri=x"),

@@ -121,18 +121,19 @@ mod tests {
 
     #[test]
     fn credentials_come_from_basic_or_the_body_but_not_both() {
-        let none = Params::parse(b"");
+        let none = Params::parse(b"").expect("params");
         assert_eq!(
             credentials(&basic("lab_a", "s%3Acret"), &none).ok(),
             Some(Credentials { client_id: "lab_a".into(), secret: "s:cret".into() })
         );
-        let body = Params::parse(b"client_id=lab_a&client_secret=x");
+        let body = Params::parse(b"client_id=lab_a&client_secret=x").expect("params");
         assert_eq!(
             credentials(&HeaderMap::new(), &body).ok(),
             Some(Credentials { client_id: "lab_a".into(), secret: "x".into() })
         );
         assert!(credentials(&basic("lab_a", "x"), &body).is_err());
-        let missing = credentials(&HeaderMap::new(), &Params::parse(b"client_id=lab_a")).err();
+        let missing =
+            credentials(&HeaderMap::new(), &Params::parse(b"client_id=lab_a").expect("params")).err();
         assert_eq!(missing.map(|e| e.code), Some(oauthlab::oauth::OAuthErrorCode::InvalidClient));
         let mut garbage = HeaderMap::new();
         garbage.insert(AUTHORIZATION, HeaderValue::from_static("Basic !!!"));
@@ -146,10 +147,13 @@ mod tests {
         for scheme in ["Basic", "basic", "BASIC", "bAsIc"] {
             let mut h = HeaderMap::new();
             h.insert(AUTHORIZATION, HeaderValue::from_str(&format!("{scheme} {encoded}")).expect("header"));
-            assert_eq!(credentials(&h, &Params::parse(b"")).map(|c| c.client_id).ok(), Some("lab_a".into()));
+            assert_eq!(
+                credentials(&h, &Params::parse(b"").expect("params")).map(|c| c.client_id).ok(),
+                Some("lab_a".into())
+            );
         }
         let mut bearer = HeaderMap::new();
         bearer.insert(AUTHORIZATION, HeaderValue::from_str(&format!("Bearer {encoded}")).expect("header"));
-        assert!(credentials(&bearer, &Params::parse(b"")).is_err());
+        assert!(credentials(&bearer, &Params::parse(b"").expect("params")).is_err());
     }
 }

@@ -66,7 +66,7 @@ pub fn form(headers: &HeaderMap, body: &[u8]) -> Result<Params, OAuthError> {
             "Send the parameters as a form: Content-Type: application/x-www-form-urlencoded.",
         ));
     }
-    let params = Params::parse(body);
+    let params = Params::parse(body).map_err(|too_many| OAuthError::invalid_request(too_many.to_string()))?;
     if let Some(name) = params.repeated() {
         return Err(repeated(Repeated(name.to_owned())));
     }

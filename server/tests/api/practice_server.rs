@@ -985,3 +985,36 @@ async fn codes_and_tokens_are_forgotten_only_long_after_they_die() {
         assert_eq!(left, 0, "{table}");
     }
 }
+
+/// A flood of parameters is refused before any of it is judged, and the answer names the
+/// limit: at the token endpoint (12 000 distinct parameters in a 64 KiB body) and at the
+/// authorization endpoint.
+#[tokio::test]
+async fn more_than_fifty_parameters_are_refused_and_the_limit_is_named() {
+    let app = TestApp::spawn().await;
+    let (id, secret) = creds(&app).await;
+    let digits: Vec<char> = ('a'..='z').chain('A'..='Z').chain('0'..='9').collect();
+    let name = |i: usize| -> String { [i / 3844, i / 62 % 62, i % 62].iter().map(|d| digits[*d]).collect() };
+    let body = (0..12_000).map(|i| format!("{}=", name(i))).collect::<Vec<_>>().join("&");
+    assert!(body.len() < 64 * 1024);
+    let res = oauth_http()
+        .post(app.url("/oauth2/token"))
+        .basic_auth(&id, Some(&secret))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 400);
+    let answer: Value = res.json().await.expect("json");
+    assert_eq!(answer["error"], "invalid_request");
+    assert!(
+        answer["error_description"].as_str().unwrap_or_default().contains("more than 50 parameters"),
+        "{answer}"
+    );
+
+    let query = (0..60).map(|i| format!("p{i}=x")).collect::<Vec<_>>().join("&");
+    let res = app.get(&format!("/oauth2/authorize?{query}")).await;
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.expect("page").contains("more than 50 parameters"));
+}
