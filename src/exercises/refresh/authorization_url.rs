@@ -9,7 +9,13 @@ use crate::pasted::{Invisible, Quotes};
 use crate::pkce::{diagnose_challenge, ChallengeDiagnosis};
 use crate::verdict::Finding;
 
-/// Every check of step 3. A URL that does not parse gets only `url.parse`.
+/// The longest URL step 3 reads, in characters: an authorization URL is a few hundred.
+pub const MAX_URL_CHARS: usize = 4096;
+/// The most query parameters step 3 reads: an authorization request has about ten.
+pub const MAX_URL_PARAMS: usize = 50;
+
+/// Every check of step 3. A URL that does not parse, or is past the limits, gets only
+/// `url.parse`.
 pub(super) fn check(input: &str, facts: &Facts<'_>) -> Vec<Finding> {
     let provider = facts.provider;
     let url = match parse(input, provider) {
@@ -17,7 +23,17 @@ pub(super) fn check(input: &str, facts: &Facts<'_>) -> Vec<Finding> {
         Err(finding) => return vec![finding],
     };
     let params: Vec<(String, String)> =
-        url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        url.query_pairs().take(MAX_URL_PARAMS + 1).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    if params.len() > MAX_URL_PARAMS {
+        return vec![Finding::fail(
+            "url.parse",
+            format!(
+                "The URL has more than {MAX_URL_PARAMS} parameters, the most this check reads: an \
+                 authorization request needs about ten. Keep only response_type, client_id, \
+                 redirect_uri, scope, state, code_challenge and code_challenge_method."
+            ),
+        )];
+    }
     // The first value of a parameter, when present and not empty.
     let get = |name: &str| {
         params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
@@ -58,6 +74,17 @@ fn parse(input: &str, provider: &Provider) -> Result<Url, Finding> {
             ID,
             format!(
                 "Nothing was pasted: paste the authorization URL you built, starting with \
+                 {endpoint}?response_type=code&…"
+            ),
+        ));
+    }
+    let length = input.chars().take(MAX_URL_CHARS + 1).count();
+    if length > MAX_URL_CHARS {
+        return Err(Finding::fail(
+            ID,
+            format!(
+                "The URL is longer than {MAX_URL_CHARS} characters, the most this check reads: an \
+                 authorization URL is a few hundred. Paste only the URL you built, starting with \
                  {endpoint}?response_type=code&…"
             ),
         ));
@@ -804,6 +831,25 @@ mod tests {
 
     fn check_url(url: &str, provider: &crate::exercises::refresh::Provider) -> super::super::Outcome {
         run(Step::AuthorizationUrl, url, provider, &progress(2))
+    }
+
+    #[test]
+    fn a_url_past_the_limits_gets_one_finding_that_names_the_limit() {
+        let padded = format!("{}&{}", good_url(), "x=1&".repeat(20_000));
+        let too_long = check_url(&padded, &builtin());
+        assert_eq!(too_long.verdict.findings.len(), 1, "{:#?}", too_long.verdict.findings);
+        let f = &too_long.verdict.findings[0];
+        assert!(!f.ok && f.id == "url.parse" && f.message.contains("longer than 4096 characters"), "{f:?}");
+        assert!(f.message.len() < 400, "the answer stays small");
+
+        let many = format!("{}{}", good_url(), (0..45).map(|i| format!("&p{i}=1")).collect::<String>());
+        assert!(many.len() < super::MAX_URL_CHARS);
+        let out = check_url(&many, &builtin());
+        assert_eq!(out.verdict.findings.len(), 1, "{:#?}", out.verdict.findings);
+        assert!(out.verdict.findings[0].message.contains("more than 50 parameters"));
+
+        let at_limit = format!("{}{}", good_url(), (0..3).map(|i| format!("&p{i}=1")).collect::<String>());
+        assert!(check_url(&at_limit, &builtin()).verdict.findings.len() > 1, "under the limits: every check");
     }
 
     #[test]
