@@ -2,65 +2,92 @@
 //! for them, and the decoded claims of the access tokens they pasted. Held in memory
 //! (never on disk, never logged), so a page rendered after a plain form post can show
 //! them.
+//!
+//! Bounded: each map keeps at most a fixed number of entries and forgets the least
+//! recently used first, in O(1), so a flood of new sessions cannot grow the server. An
+//! entry older than [`VERIFIER_TTL`] is gone when next looked at. A decoded token larger
+//! than [`MAX_KEPT_JWT_BYTES`] is not kept (the check's answer still carries it).
 
-use std::collections::HashMap;
 use std::hash::Hash;
+use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use lru::LruCache;
 use oauthlab::exercises::refresh::{DecodedJwt, Step};
 
 use super::LearnerId;
 
 /// How long a generated verifier, or a decoded token, stays available to its learner.
 pub const VERIFIER_TTL: Duration = Duration::from_secs(30 * 60);
+/// The most generated verifiers kept at once (43 bytes each).
+pub const MAX_VERIFIERS: usize = 16_384;
+/// The most decoded tokens kept at once.
+pub const MAX_TOKENS: usize = 4_096;
+/// The largest decoded token kept, header and claims as JSON: a real access token's are
+/// well under 2 KiB.
+pub const MAX_KEPT_JWT_BYTES: usize = 16 * 1024;
 
-/// A map whose entries are forgotten `VERIFIER_TTL` after they were put.
-struct Expiring<K, V>(Arc<Mutex<HashMap<K, (V, Instant)>>>);
+/// A map of at most `cap` entries, each forgotten `VERIFIER_TTL` after it was put.
+struct Expiring<K: Hash + Eq, V>(Arc<Mutex<LruCache<K, (V, Instant)>>>);
 
-impl<K, V> Clone for Expiring<K, V> {
+impl<K: Hash + Eq, V> Clone for Expiring<K, V> {
     fn clone(&self) -> Self {
         Self(self.0.clone())
     }
 }
 
-impl<K, V> Default for Expiring<K, V> {
-    fn default() -> Self {
-        Self(Arc::default())
-    }
-}
-
 impl<K: Eq + Hash, V: Clone> Expiring<K, V> {
-    fn with<T>(&self, f: impl FnOnce(&mut HashMap<K, (V, Instant)>) -> T) -> T {
+    fn new(cap: usize) -> Self {
+        Self(Arc::new(Mutex::new(LruCache::new(NonZeroUsize::new(cap).unwrap_or(NonZeroUsize::MIN)))))
+    }
+    fn with<T>(&self, f: impl FnOnce(&mut LruCache<K, (V, Instant)>) -> T) -> T {
         let mut map = match self.0.lock() {
             Ok(map) => map,
             Err(poisoned) => poisoned.into_inner(),
         };
-        let now = Instant::now();
-        map.retain(|_, (_, at)| now.duration_since(*at) < VERIFIER_TTL);
         f(&mut map)
     }
     fn put(&self, key: K, value: V) {
-        self.with(|map| map.insert(key, (value, Instant::now())));
+        self.with(|map| map.put(key, (value, Instant::now())));
     }
     fn peek(&self, key: &K) -> Option<V> {
-        self.with(|map| map.get(key).map(|(v, _)| v.clone()))
+        self.with(|map| match map.get(key) {
+            Some((value, at)) if at.elapsed() < VERIFIER_TTL => Some(value.clone()),
+            Some(_) => {
+                map.pop(key);
+                None
+            }
+            None => None,
+        })
     }
     fn take(&self, key: &K) -> Option<V> {
-        self.with(|map| map.remove(key).map(|(v, _)| v))
+        self.with(|map| map.pop(key).filter(|(_, at)| at.elapsed() < VERIFIER_TTL).map(|(v, _)| v))
     }
-    fn retain(&self, keep: impl Fn(&K) -> bool) {
-        self.with(|map| map.retain(|k, _| keep(k)));
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.with(|map| map.len())
     }
 }
 
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Flash {
     verifiers: Expiring<LearnerId, String>,
     tokens: Expiring<(LearnerId, Step), DecodedJwt>,
 }
 
+impl Default for Flash {
+    fn default() -> Self {
+        Self::with_caps(MAX_VERIFIERS, MAX_TOKENS)
+    }
+}
+
 impl Flash {
+    /// A flash keeping at most `verifiers` verifiers and `tokens` decoded tokens.
+    pub fn with_caps(verifiers: usize, tokens: usize) -> Self {
+        Self { verifiers: Expiring::new(verifiers), tokens: Expiring::new(tokens) }
+    }
+
     pub fn put_verifier(&self, learner: &LearnerId, verifier: String) {
         self.verifiers.put(learner.clone(), verifier);
     }
@@ -73,12 +100,14 @@ impl Flash {
         self.verifiers.take(learner)
     }
 
-    /// The decoded access token of a step's last check (`None` forgets it).
+    /// The decoded access token of a step's last check (`None`, or one too large to
+    /// keep, forgets it).
     pub fn put_token(&self, learner: &LearnerId, step: Step, jwt: Option<DecodedJwt>) {
-        match jwt {
-            Some(jwt) => self.tokens.put((learner.clone(), step), jwt),
+        let key = (learner.clone(), step);
+        match jwt.filter(|jwt| kept_size(jwt) <= MAX_KEPT_JWT_BYTES) {
+            Some(jwt) => self.tokens.put(key, jwt),
             None => {
-                self.tokens.take(&(learner.clone(), step));
+                self.tokens.take(&key);
             }
         }
     }
@@ -87,8 +116,79 @@ impl Flash {
         self.tokens.peek(&(learner.clone(), step))
     }
 
-    /// Forget the decoded tokens of `learner`'s steps that `keep` does not keep.
+    /// Forget the decoded tokens of `learner`'s steps that `keep` does not keep: one
+    /// look-up per step, not a scan of everyone's.
     pub fn forget_tokens(&self, learner: &LearnerId, keep: impl Fn(Step) -> bool) {
-        self.tokens.retain(|(who, step)| who != learner || keep(*step));
+        for step in Step::ALL.into_iter().filter(|s| !keep(*s)) {
+            self.tokens.take(&(learner.clone(), step));
+        }
+    }
+}
+
+/// The bytes a decoded token takes as JSON, about what it takes in memory.
+fn kept_size(jwt: &DecodedJwt) -> usize {
+    jwt.header.to_string().len() + jwt.claims.to_string().len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jwt(claims: serde_json::Value) -> DecodedJwt {
+        DecodedJwt { header: serde_json::json!({"alg": "ES256"}), claims }
+    }
+
+    fn learner(n: usize) -> LearnerId {
+        LearnerId(format!("learner{n}"))
+    }
+
+    #[test]
+    fn a_flood_of_learners_keeps_at_most_the_cap_and_the_most_recent() {
+        let flash = Flash::with_caps(100, 10);
+        for n in 0..10_000 {
+            flash.put_verifier(&learner(n), format!("v{n}"));
+            flash.put_token(&learner(n), Step::TokenResponse, Some(jwt(serde_json::json!({"n": n}))));
+        }
+        assert_eq!((flash.verifiers.len(), flash.tokens.len()), (100, 10));
+        assert_eq!(flash.peek_verifier(&learner(9_999)), Some("v9999".into()));
+        assert_eq!(flash.peek_verifier(&learner(0)), None, "the oldest went first");
+        assert!(flash.peek_token(&learner(9_999), Step::TokenResponse).is_some());
+        assert!(flash.peek_token(&learner(9_989), Step::TokenResponse).is_none());
+    }
+
+    #[test]
+    fn a_learner_seen_again_is_kept_over_newer_ones() {
+        let flash = Flash::with_caps(2, 2);
+        flash.put_verifier(&learner(1), "one".into());
+        flash.put_verifier(&learner(2), "two".into());
+        assert!(flash.peek_verifier(&learner(1)).is_some());
+        flash.put_verifier(&learner(3), "three".into());
+        assert_eq!(flash.peek_verifier(&learner(1)), Some("one".into()));
+        assert_eq!(flash.peek_verifier(&learner(2)), None);
+    }
+
+    #[test]
+    fn a_decoded_token_too_large_to_keep_is_not_kept_and_replaces_the_last() {
+        let flash = Flash::default();
+        let me = learner(1);
+        flash.put_token(&me, Step::TokenResponse, Some(jwt(serde_json::json!({"sub": "ada"}))));
+        assert!(flash.peek_token(&me, Step::TokenResponse).is_some());
+        let huge = jwt(serde_json::json!({"pad": "x".repeat(MAX_KEPT_JWT_BYTES)}));
+        flash.put_token(&me, Step::TokenResponse, Some(huge));
+        assert!(flash.peek_token(&me, Step::TokenResponse).is_none(), "not the old one either");
+    }
+
+    #[test]
+    fn forgetting_a_learners_tokens_leaves_the_others() {
+        let flash = Flash::default();
+        for n in [1, 2] {
+            for step in [Step::TokenResponse, Step::RefreshResponse] {
+                flash.put_token(&learner(n), step, Some(jwt(serde_json::json!({"n": n}))));
+            }
+        }
+        flash.forget_tokens(&learner(1), |s| s == Step::TokenResponse);
+        assert!(flash.peek_token(&learner(1), Step::TokenResponse).is_some());
+        assert!(flash.peek_token(&learner(1), Step::RefreshResponse).is_none());
+        assert!(flash.peek_token(&learner(2), Step::RefreshResponse).is_some());
     }
 }
