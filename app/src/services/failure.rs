@@ -54,24 +54,27 @@ impl Failure for ServiceError {
     fn status(&self) -> StatusCode {
         match self {
             ServiceError::Locked(_) => StatusCode::CONFLICT,
+            ServiceError::Invalid(_) => StatusCode::BAD_REQUEST,
             ServiceError::Store(e) => e.status(),
         }
     }
     fn code(&self) -> &'static str {
         match self {
             ServiceError::Locked(_) => "step_locked",
+            ServiceError::Invalid(_) => "invalid_request",
             ServiceError::Store(e) => e.code(),
         }
     }
     fn message(&self) -> String {
         match self {
             ServiceError::Locked(locked) => locked.to_string(),
+            ServiceError::Invalid(message) => message.clone(),
             ServiceError::Store(e) => e.message(),
         }
     }
     fn retry_after(&self) -> Option<u64> {
         match self {
-            ServiceError::Locked(_) => None,
+            ServiceError::Locked(_) | ServiceError::Invalid(_) => None,
             ServiceError::Store(e) => e.retry_after(),
         }
     }

@@ -67,8 +67,28 @@ pub fn learner_from_parts(parts: &http::request::Parts) -> Option<LearnerId> {
 pub enum ServiceError {
     #[error(transparent)]
     Locked(#[from] StepLocked),
+    /// Input refused before anything was done with it (past a length limit).
+    #[error("{0}")]
+    Invalid(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// The longest issuer URL a learner may set up, in characters.
+pub const MAX_ISSUER_CHARS: usize = 2048;
+/// The longest client id a learner may give for their own server, in characters.
+pub const MAX_CLIENT_ID_CHARS: usize = 256;
+/// The longest redirect URI a learner may give for their own server, in characters.
+pub const MAX_REDIRECT_URI_CHARS: usize = 2048;
+
+/// `value` (called `what`) is at most `max` characters; counted no further than needed.
+fn within(what: &str, value: &str, max: usize) -> Result<(), ServiceError> {
+    if value.chars().nth(max).is_some() {
+        return Err(ServiceError::Invalid(format!(
+            "The {what} is longer than {max} characters: paste only the {what}, then try again."
+        )));
+    }
+    Ok(())
 }
 
 /// A check's result with the exercise's state after it.
@@ -235,7 +255,11 @@ impl Services {
         issuer: &str,
         client_id: &str,
         redirect_uri: &str,
-    ) -> Result<ServerData, StoreError> {
+    ) -> Result<ServerData, ServiceError> {
+        // Checked before anything is fetched or stored: the attempt keeps what was typed.
+        within("issuer URL", issuer, MAX_ISSUER_CHARS)?;
+        within("client ID", client_id, MAX_CLIENT_ID_CHARS)?;
+        within("redirect URI", redirect_uri, MAX_REDIRECT_URI_CHARS)?;
         let (mut verdict, metadata) = match Issuer::parse(issuer, self.reach()) {
             Err(reason) => (discovery::refused(reason), None),
             Ok(parsed) => {

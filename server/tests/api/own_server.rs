@@ -325,3 +325,43 @@ async fn the_server_reaches_learners_servers_directly_whatever_the_proxy_variabl
     assert_eq!(verdict["passed"], true, "{verdict}");
     assert_eq!(connections.load(Ordering::SeqCst), 0, "no connection through the proxy");
 }
+
+/// An issuer, client id or redirect URI past its length limit is refused before anything
+/// is fetched or stored, through the API and a page's form alike.
+#[tokio::test]
+async fn an_overlong_issuer_client_id_or_redirect_uri_is_refused_and_not_kept() {
+    let app = TestApp::spawn().await;
+    let long = format!("https://idp.example/{}", "a".repeat(60_000));
+    for (body, says) in [
+        (json!({"issuer": long}), "issuer URL is longer than 2048 characters"),
+        (
+            json!({"issuer": "https://idp.example", "client_id": "c".repeat(257)}),
+            "client ID is longer than 256",
+        ),
+        (json!({"issuer": "https://idp.example", "redirect_uri": long}), "redirect URI is longer than 2048"),
+    ] {
+        let res = app
+            .client
+            .put(app.url("/api/v1/exercises/refresh/provider"))
+            .json(&body)
+            .send()
+            .await
+            .expect("put");
+        assert_eq!(res.status(), 400);
+        let answer: Value = res.json().await.expect("json");
+        assert_eq!(answer["error"], "invalid_request");
+        assert!(answer["message"].as_str().unwrap_or_default().contains(says), "{answer}");
+    }
+    let res = app
+        .client
+        .post(app.url("/fn/set_own_server"))
+        .header("accept", "application/json")
+        .form(&[("issuer", long.as_str()), ("client_id", ""), ("redirect_uri", "")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 400);
+    let provider = app.get_json("/api/v1/exercises/refresh/provider").await;
+    assert!(provider["last_attempt"].is_null(), "nothing kept: {provider}");
+    assert!(!app.database_text().await.contains(&"a".repeat(1000)));
+}
