@@ -142,9 +142,7 @@ pub async fn instructor_login(email: String, password: String) -> Result<(), Ser
     use crate::services::instructor::SESSION_SECONDS;
     use ssr::*;
     let i = instructors()?;
-    let client = use_context::<http::request::Parts>().and_then(|p| {
-        p.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip())
-    });
+    let client = use_context::<http::request::Parts>().and_then(|p| crate::services::client_from_parts(&p));
     match i.login(&email, &password, cookie().as_deref(), client).await {
         Ok(token) => {
             set_cookie(&i.cookie(&token, SESSION_SECONDS));

@@ -14,4 +14,5 @@ mod own_server;
 mod pages;
 mod practice;
 mod practice_server;
+mod proxy;
 mod storage;
