@@ -4,6 +4,8 @@ use std::net::SocketAddr;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::shared::client::TrustedProxies;
+
 #[derive(Debug, Parser)]
 #[command(name = "oauthlab", version, about = "OAuth Lab: learn OAuth 2.0 by doing it")]
 pub struct Cli {
@@ -68,6 +70,17 @@ pub struct ServeArgs {
     /// Requests per minute one client may make to the API and the forms.
     #[arg(long, env = "OAUTHLAB_RATE_LIMIT", default_value_t = 600)]
     pub rate_limit: u32,
+    /// A reverse proxy in front of the server, as an address range (127.0.0.1/32,
+    /// 10.0.0.0/8, 2001:db8::/32); repeatable, or comma-separated. For connections from
+    /// it, the client address is the one it forwards: in `Forwarded` (which wins when
+    /// both are sent), else in `X-Forwarded-For`.
+    #[arg(
+        long = "trusted-proxy",
+        env = "OAUTHLAB_TRUSTED_PROXY",
+        value_delimiter = ',',
+        value_name = "CIDR"
+    )]
+    pub trusted_proxy: Vec<String>,
 }
 
 /// The one line to print (after `oauthlab: `) for a command line clap refused. `args`
@@ -132,6 +145,8 @@ pub struct Settings {
     pub public_url: String,
     pub site_root: String,
     pub rate_limit: u32,
+    /// Proxies whose forwarded client address is believed.
+    pub trusted_proxies: TrustedProxies,
     /// Lifetimes of the practice server's codes and tokens.
     pub lifetimes: crate::practice::Lifetimes,
 }
@@ -148,6 +163,7 @@ impl ServeArgs {
             public_url,
             site_root: self.site_root.clone(),
             rate_limit: self.rate_limit.max(1),
+            trusted_proxies: TrustedProxies::parse(&self.trusted_proxy).map_err(anyhow::Error::msg)?,
             lifetimes: crate::practice::Lifetimes::default(),
         })
     }
@@ -198,6 +214,24 @@ mod tests {
         let err = Cli::try_parse_from(["oauthlab", "serve", "--adr", "x"]).expect_err("refused");
         let line = usage_error(&err, &["serve".into(), "--adr".into(), "x".into()]);
         assert!(line.contains("--adr") && line.ends_with("(see oauthlab --help)"), "{line}");
+    }
+
+    #[test]
+    fn trusted_proxies_are_repeatable_and_comma_separated_and_a_bad_one_stops_start_up() {
+        let serve = |args: &[&str]| {
+            let argv = ["oauthlab", "serve"].into_iter().chain(args.iter().copied());
+            match Cli::try_parse_from(argv) {
+                Ok(Cli { command: Command::Serve(serve) }) => serve.settings(),
+                _ => Err(anyhow::anyhow!("not parsed")),
+            }
+        };
+        let settings = serve(&["--trusted-proxy", "127.0.0.1/32", "--trusted-proxy", "10.0.0.0/8,::1"])
+            .expect("settings");
+        let want = TrustedProxies::parse(&["127.0.0.1/32", "10.0.0.0/8", "::1"]).expect("ranges");
+        assert_eq!(settings.trusted_proxies, want);
+        assert!(serve(&[]).expect("settings").trusted_proxies.is_empty());
+        let err = serve(&["--trusted-proxy", "127.0.0.1/32,10.0.0.0/40"]).expect_err("refused").to_string();
+        assert!(err.contains("\"10.0.0.0/40\"") && !err.contains('\n'), "{err}");
     }
 
     #[test]

@@ -19,6 +19,7 @@ use app::services::Services;
 use app::{shell, App};
 
 use crate::config::Settings;
+use crate::http::client::client_addr;
 use crate::http::guard::{guard, GuardState, RateLimiter};
 use crate::http::ApiState;
 use crate::practice::Practice;
@@ -95,7 +96,11 @@ impl AppState {
         Ok(Self {
             leptos_options,
             services,
-            guard: GuardState { public_origin, limiter: RateLimiter::new(settings.rate_limit) },
+            guard: GuardState {
+                public_origin,
+                limiter: RateLimiter::new(settings.rate_limit),
+                proxies: settings.trusted_proxies.clone(),
+            },
             session,
             practice,
             instructors: Instructors::new(Arc::new(db.clone()), &settings.public_url),
@@ -213,6 +218,8 @@ pub fn router(state: AppState) -> Router {
         // learner's cookie too.
         .layer(middleware::from_fn_with_state(state.session.clone(), learner_session))
         .layer(middleware::from_fn(security_headers))
+        // Outside the guard and everything else that needs the client's address.
+        .layer(middleware::from_fn_with_state(state.guard.proxies.clone(), client_addr))
         .layer(TraceLayer::new_for_http().make_span_with(span_for))
         .with_state(state)
 }

@@ -142,9 +142,7 @@ pub async fn instructor_login(email: String, password: String) -> Result<(), Ser
     use crate::services::instructor::SESSION_SECONDS;
     use ssr::*;
     let i = instructors()?;
-    let client = use_context::<http::request::Parts>().and_then(|p| {
-        p.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip())
-    });
+    let client = use_context::<http::request::Parts>().and_then(|p| crate::services::client_from_parts(&p));
     match i.login(&email, &password, cookie(&i).as_deref(), client).await {
         Ok(token) => {
             set_cookie(&i.cookie(&token, SESSION_SECONDS));
@@ -195,20 +193,55 @@ pub async fn reset_class(class_id: String, exercise: String) -> Result<(), Serve
     super::ssr::back_to(DASHBOARD, result.map_err(error))
 }
 
-/// Opening a join link joins the class: `false` when no class has the code. A HEAD
-/// request (a link preview asking what the page is) never joins. A client without the
-/// learner cookie does not get this far: the server sends it back with one first.
+/// What the join page shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum JoinLink {
+    /// The learner is in the class.
+    Joined,
+    /// Nobody was moved: "Join <class name>?", with a button ([`ConfirmJoin`]).
+    Ask(String),
+    /// No class has the code.
+    NotFound,
+}
+
+/// Opening a join link: a learner in no class, opening it from this site (or typing
+/// it), joins at once. One already in another class, or one who followed the link from
+/// another site (`Sec-Fetch-Site: cross-site`), is asked first: no GET moves anybody
+/// between classes. A HEAD request (a link preview asking what the page is) never joins.
+/// A client without the learner cookie does not get this far: the server sends it back
+/// with one first.
 #[server(prefix = "/fn", endpoint = "open_join_link")]
-pub async fn open_join_link(code: String) -> Result<bool, ServerFnError> {
+pub async fn open_join_link(code: String) -> Result<JoinLink, ServerFnError> {
+    use crate::services::instructor::{InstructorError, Opened};
+    use ssr::*;
+    let (_, learner) = super::ssr::context()?;
+    let parts = use_context::<http::request::Parts>();
+    let join = parts.as_ref().is_none_or(|p| p.method != http::Method::HEAD);
+    let cross_site = parts
+        .as_ref()
+        .is_some_and(|p| p.headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site"));
+    match instructors()?.open_join_link(&learner, &code, join, cross_site).await {
+        Ok(Opened::Joined) => Ok(JoinLink::Joined),
+        Ok(Opened::Ask { class_name }) => Ok(JoinLink::Ask(class_name)),
+        Err(InstructorError::NotFound) => Ok(JoinLink::NotFound),
+        Err(err) => Err(error(err)),
+    }
+}
+
+/// The join page's button: join the class (leaving the one the learner is in). A plain
+/// form post goes back to the join page, which then shows the class joined.
+#[server(prefix = "/fn", endpoint = "confirm_join")]
+pub async fn confirm_join(code: String) -> Result<(), ServerFnError> {
     use crate::services::instructor::InstructorError;
     use ssr::*;
     let (_, learner) = super::ssr::context()?;
-    let join = use_context::<http::request::Parts>().is_none_or(|p| p.method != http::Method::HEAD);
-    match instructors()?.open_join_link(&learner, &code, join).await {
-        Ok(()) => Ok(true),
-        Err(InstructorError::NotFound) => Ok(false),
-        Err(err) => Err(error(err)),
-    }
+    let code = code.trim();
+    let result = instructors()?.join(&learner, code, None).await.map_err(|err| match err {
+        InstructorError::NotFound => super::ssr::fail(http::StatusCode::NOT_FOUND, NOT_A_JOIN_LINK),
+        err => error(err),
+    });
+    // Only a real class's code (server-made) gets this far.
+    super::ssr::back_to(&format!("/join/{code}"), result)
 }
 
 /// The join page's form: join the class with a display name (optional). A plain form

@@ -1,17 +1,19 @@
-use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::error_message;
-use crate::api::instructor::{open_join_link, JoinClass};
+use crate::api::instructor::{open_join_link, ConfirmJoin, JoinClass, JoinLink};
 
-/// A class's join link: opening it joins the class; the learner may then set a name.
+/// A class's join link: opening it joins the class, or asks first (see
+/// [`open_join_link`]); the learner may then set a name.
 #[component]
 pub fn JoinPage() -> impl IntoView {
     let params = use_params_map();
     let code = move || params.with(|p| p.get("code")).unwrap_or_default();
-    let joined = Resource::new(code, open_join_link);
+    let confirm = ServerAction::<ConfirmJoin>::new();
+    // Once the button has joined (JavaScript on), the page asks again and shows the class.
+    let joined = Resource::new(move || (code(), confirm.version().get()), |(code, _)| open_join_link(code));
     // After a plain form post that failed (JavaScript off), it starts with the error.
     let set_name = ServerAction::<JoinClass>::new();
     view! {
@@ -19,7 +21,7 @@ pub fn JoinPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Joining…"</p> }>
             {move || Suspend::new(async move {
                 match joined.await {
-                    Ok(true) => Either::Left(view! {
+                    Ok(JoinLink::Joined) => view! {
                         <section class="panel" data-testid="joined">
                             <h1>"You joined the class"</h1>
                             <p>"Your instructor can now see your progress. Tell them who you are (optional):"</p>
@@ -30,13 +32,27 @@ pub fn JoinPage() -> impl IntoView {
                                 <button class="button" type="submit">"Save and start"</button>
                             </ActionForm>
                             {move || set_name.value().get().map(|r| match r {
-                                Ok(()) => Either::Left(view! { <p class="done-box">"Saved. "<a href="/exercises/refresh">"Start the exercise"</a></p> }),
-                                Err(e) => Either::Right(view! { <p class="error-box" role="alert">{error_message(&e)}</p> }),
+                                Ok(()) => view! { <p class="done-box">"Saved. "<a href="/exercises/refresh">"Start the exercise"</a></p> }.into_any(),
+                                Err(e) => view! { <p class="error-box" role="alert">{error_message(&e)}</p> }.into_any(),
                             })}
                             <p><a href="/exercises/refresh">"Go to the Refresh Tokens exercise"</a></p>
                         </section>
-                    }),
-                    Ok(false) => Either::Right({
+                    }.into_any(),
+                    Ok(JoinLink::Ask(class_name)) => view! {
+                        <section class="panel" data-testid="join-ask">
+                            <h1>{format!("Join {class_name}?")}</h1>
+                            <p>"Its instructor will see your progress. If you are in another class, you leave it."</p>
+                            <ActionForm action=confirm attr:class="check-form">
+                                <input type="hidden" name="code" value=code()/>
+                                <button class="button" type="submit">{format!("Join {class_name}")}</button>
+                            </ActionForm>
+                            {move || confirm.value().get().and_then(Result::err).map(|e| view! {
+                                <p class="error-box" role="alert">{error_message(&e)}</p>
+                            })}
+                            <p><a href="/exercises/refresh">"Not now: go to the exercise"</a></p>
+                        </section>
+                    }.into_any(),
+                    Ok(JoinLink::NotFound) => {
                         // An unknown code: the friendly page, with 404.
                         #[cfg(feature = "ssr")]
                         if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
@@ -46,8 +62,8 @@ pub fn JoinPage() -> impl IntoView {
                         <section class="panel"><h1>"This join link is not valid"</h1>
                             <p>"Ask your instructor for the class's current link."</p></section>
                         }.into_any()
-                    }),
-                    Err(e) => Either::Right(view! { <p class="error-box" role="alert">{error_message(&e)}</p> }.into_any()),
+                    }
+                    Err(e) => view! { <p class="error-box" role="alert">{error_message(&e)}</p> }.into_any(),
                 }
             })}
         </Suspense>

@@ -10,7 +10,7 @@ use oauthlab::exercises::refresh;
 use oauthlab::oauth::discovery::Fetched;
 
 use super::instructor::{
-    ClassRecord, ExerciseProgress, InstructorId, InstructorStore, LearnerExercises, LearnerRow,
+    ClassRecord, ExerciseProgress, InstructorId, InstructorStore, JoinTarget, LearnerExercises, LearnerRow,
 };
 use super::store::{
     ClientSecrets, Fetcher, IssuedTokens, JwtVerifier, Keys, PracticeAppRecord, PracticeAppStore,
@@ -250,6 +250,20 @@ impl InstructorStore for MemoryStore {
             .values()
             .find(|c| c.class.join_code == join_code)
             .map(|c| c.class.class_id.clone()))
+    }
+    async fn join_target(
+        &self,
+        learner: &LearnerId,
+        join_code: &str,
+    ) -> Result<Option<JoinTarget>, StoreError> {
+        let classes = lock(&self.classes);
+        let Some(class) = classes.values().find(|c| c.class.join_code == join_code) else { return Ok(None) };
+        let current_class = lock(&self.members).get(learner).map(|m| m.class_id.clone());
+        Ok(Some(JoinTarget {
+            class_id: class.class.class_id.clone(),
+            name: class.class.name.clone(),
+            current_class,
+        }))
     }
     async fn join_class(
         &self,

@@ -62,6 +62,36 @@ pub fn learner_from_parts(parts: &http::request::Parts) -> Option<LearnerId> {
     parts.extensions.get::<LearnerId>().cloned()
 }
 
+/// The address a request came from: the peer's, or, for a connection from a trusted
+/// proxy, the client address it forwarded. The server's middleware puts it in the request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ClientAddr(pub std::net::IpAddr);
+
+impl ClientAddr {
+    /// What limits per client count against: see [`limit_key`].
+    pub fn limit_key(self) -> std::net::IpAddr {
+        limit_key(self.0)
+    }
+}
+
+/// The key a per-client limit counts against: an IPv4 address as it is (also when written
+/// IPv4-mapped, `::ffff:a.b.c.d`); an IPv6 address by its /64, the block one household or
+/// machine gets, so that hopping between its addresses gains nothing.
+pub fn limit_key(ip: std::net::IpAddr) -> std::net::IpAddr {
+    match ip.to_canonical() {
+        std::net::IpAddr::V6(v6) => {
+            let prefix = u128::from(v6) & !u128::from(u64::MAX);
+            std::net::IpAddr::V6(prefix.into())
+        }
+        v4 => v4,
+    }
+}
+
+/// The client address a request came from, when the server knows it.
+pub fn client_from_parts(parts: &http::request::Parts) -> Option<std::net::IpAddr> {
+    parts.extensions.get::<ClientAddr>().map(|c| c.0)
+}
+
 /// Why a learner action did not complete.
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {

@@ -605,3 +605,20 @@ async fn step_3_knows_the_practice_secret_and_keeps_none_of_it() {
     let kept = serde_json::to_string(&stored).expect("json");
     assert!(!kept.contains(&secret), "{kept}");
 }
+
+#[test]
+fn a_client_is_limited_by_its_ipv4_address_or_its_ipv6_slash_64() {
+    let key = |s: &str| s.parse().map(limit_key).map(|k| k.to_string()).unwrap_or_default();
+    let cases = [
+        ("203.0.113.7", "203.0.113.7"),
+        ("::ffff:203.0.113.7", "203.0.113.7"),
+        ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::"),
+        ("2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::"),
+        ("::1", "::"),
+    ];
+    for (ip, want) in cases {
+        assert_eq!(key(ip), want, "{ip}");
+    }
+    let client = ClientAddr("2001:db8::9".parse().unwrap_or(std::net::Ipv6Addr::LOCALHOST.into()));
+    assert_eq!(client.limit_key().to_string(), "2001:db8::");
+}

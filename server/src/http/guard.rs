@@ -3,18 +3,19 @@
 //! anything that may hold a secret.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, ORIGIN, PRAGMA, RETRY_AFTER};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use app::services::failure::Failure;
+use app::services::ClientAddr;
 
 use super::ApiError;
 
@@ -60,6 +61,8 @@ pub struct GuardState {
     /// Origin of the public URL, e.g. `http://127.0.0.1:3000`.
     pub public_origin: String,
     pub limiter: RateLimiter,
+    /// Whose forwarded client addresses are believed (see `client::client_addr`).
+    pub proxies: crate::shared::client::TrustedProxies,
 }
 
 fn limited_path(path: &str) -> bool {
@@ -193,10 +196,11 @@ async fn admit(state: &GuardState, req: Request) -> Result<Request, Rejection> {
     let method = req.method().clone();
 
     if limited_path(&path) {
+        // The client's address, an IPv6 one by its /64 (see `client::client_addr`).
         let ip = req
             .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip())
+            .get::<ClientAddr>()
+            .map(|c| c.limit_key())
             .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
         if let Err(wait) = state.limiter.check(ip, Instant::now()) {
             return Err(Rejection::RateLimited(wait));

@@ -78,7 +78,7 @@ async fn login_post(
     extensions: axum::http::Extensions,
     ApiJson(LoginBody { email, password }): ApiJson<LoginBody>,
 ) -> Result<Response, ApiError> {
-    let client = extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+    let client = extensions.get::<app::services::ClientAddr>().map(|c| c.0);
     let token = i.login(&email, &password, i.cookie_in(&headers), client).await?;
     Ok(with_cookie(StatusCode::NO_CONTENT, &i.cookie(&token, SESSION_SECONDS)))
 }

@@ -1,7 +1,9 @@
-//! The JSON API v1 on its own state ([`ApiState`]), the request guard, the JSON error
+//! The JSON API v1 on its own state ([`ApiState`]), the request guard (and the client
+//! address it limits by), the JSON error
 //! shape ([`ApiError`]) and the extractors that answer with it.
 
 pub mod api_v1;
+pub mod client;
 mod extract;
 pub mod guard;
 pub mod instructor_api;

@@ -1,7 +1,9 @@
 //! Helpers the layers above share: the server's own HTML pages and escaping, the
-//! practice server's signing keys, and request header checks. Below `practice/`,
+//! practice server's signing keys, request header checks, and which client a request
+//! came from (through trusted proxies). Below `practice/`,
 //! `remote`, `session` and `http/`; uses only `storage/` and the crates below.
 
+pub mod client;
 pub mod html;
 pub mod keys;
 

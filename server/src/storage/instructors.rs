@@ -2,7 +2,7 @@
 //! and who joined which; the learner list joins each learner's progress and server.
 
 use app::services::instructor::{
-    ClassRecord, ExerciseProgress, InstructorId, InstructorStore, LearnerExercises, LearnerRow,
+    ClassRecord, ExerciseProgress, InstructorId, InstructorStore, JoinTarget, LearnerExercises, LearnerRow,
 };
 use app::services::store::StoreError;
 use app::services::{now_unix, LearnerId};
@@ -133,6 +133,32 @@ impl InstructorStore for Db {
             .await
             .map_err(store_error)?;
         row.map(|r| r.try_get("class_id")).transpose().map_err(store_error)
+    }
+
+    async fn join_target(
+        &self,
+        learner: &LearnerId,
+        join_code: &str,
+    ) -> Result<Option<JoinTarget>, StoreError> {
+        let row = sqlx::query(
+            "SELECT c.class_id, c.name, m.class_id AS current_class
+             FROM classes c LEFT JOIN class_members m ON m.learner_id = ?
+             WHERE c.join_code = ?",
+        )
+        .bind(learner.as_str())
+        .bind(join_code)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?;
+        row.map(|r| {
+            Ok(JoinTarget {
+                class_id: r.try_get("class_id")?,
+                name: r.try_get("name")?,
+                current_class: r.try_get("current_class")?,
+            })
+        })
+        .transpose()
+        .map_err(|e: sqlx::Error| store_error(e))
     }
 
     async fn join_class(

@@ -6,6 +6,7 @@ fn oauthlab(args: &[&str]) -> (i32, String) {
         .env_remove("OAUTHLAB_ADDR")
         .env_remove("OAUTHLAB_DATABASE")
         .env_remove("OAUTHLAB_PUBLIC_URL")
+        .env_remove("OAUTHLAB_TRUSTED_PROXY")
         .output()
         .expect("run oauthlab");
     (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
@@ -58,6 +59,17 @@ fn a_bad_public_url_exits_with_one_line() {
         oauthlab(&["serve", "--addr", "127.0.0.1:0", "--database", &db, "--public-url", "nope"]);
     assert_ne!(code, 0);
     assert!(one_line_reason(&stderr), "{stderr}");
+}
+
+#[test]
+fn a_bad_trusted_proxy_exits_with_one_line_naming_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = format!("sqlite:{}/x.db", dir.path().display());
+    let args = ["serve", "--addr", "127.0.0.1:0", "--database", &db, "--trusted-proxy", "127.0.0.1/32"];
+    let (code, stderr) = oauthlab(&[&args[..], &["--trusted-proxy", "10.0.0.0/99"]].concat());
+    assert_ne!(code, 0);
+    assert!(one_line_reason(&stderr) && stderr.contains("\"10.0.0.0/99\""), "{stderr}");
+    assert!(!dir.path().join("x.db").exists(), "refused before the database is opened");
 }
 
 #[test]

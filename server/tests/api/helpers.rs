@@ -46,6 +46,7 @@ impl TestApp {
             public_url: base.clone(),
             site_root: "target/site".into(),
             rate_limit: 10_000,
+            trusted_proxies: Default::default(),
             lifetimes: Default::default(),
         };
         tweak(&mut settings);

@@ -14,5 +14,6 @@ mod own_server;
 mod pages;
 mod practice;
 mod practice_server;
+mod proxy;
 mod sessions;
 mod storage;

@@ -376,3 +376,94 @@ async fn server_functions_answer_bad_input_and_strangers_with_a_4xx_never_a_5xx(
         .expect("post");
     assert_eq!(res.status(), 400, "a body that does not decode");
 }
+
+/// Two classes of one instructor, made directly: (instructor, [(class id, join path)]).
+async fn two_classes(app: &TestApp) -> (app::services::instructor::InstructorId, [(String, String); 2]) {
+    let (who, _) = class(app).await;
+    let mut made = Vec::new();
+    for name in ["Class A", "Class B"] {
+        let class = app.state.instructors.create_class(who, name).await.expect("class");
+        made.push((class.class_id, class.join_url.trim_start_matches(&app.base).to_owned()));
+    }
+    let [a, b]: [(String, String); 2] = made.try_into().expect("two");
+    (who, [a, b])
+}
+
+/// How many learners class `class_id` has.
+async fn in_class(app: &TestApp, who: app::services::instructor::InstructorId, class_id: &str) -> usize {
+    app.state.instructors.learners(who, Some(class_id)).await.expect("learners").len()
+}
+
+/// A plain form post (JavaScript off) of the join page's button.
+async fn press_join(app: &TestApp, path: &str, site: &str) -> reqwest::Response {
+    let code = path.trim_start_matches("/join/");
+    app.client
+        .post(app.url("/fn/confirm_join"))
+        .header("accept", "text/html")
+        .header("sec-fetch-site", site)
+        .header("origin", &app.base)
+        .form(&[("code", code)])
+        .send()
+        .await
+        .expect("post")
+}
+
+#[tokio::test]
+async fn a_join_link_opened_from_another_site_asks_first_and_the_button_joins() {
+    let app = TestApp::spawn().await;
+    let (who, [(a, path), _]) = two_classes(&app).await;
+    app.get("/").await; // the learner's cookie
+    let res = app
+        .client
+        .get(app.url(&path))
+        .header("accept", "text/html")
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.status(), 200);
+    let body = res.text().await.expect("page");
+    assert!(body.contains("Join Class A?") && body.contains("/fn/confirm_join"), "{body}");
+    assert!(!body.contains("You joined the class"), "{body}");
+    assert_eq!(members(&app, who).await, 0, "a GET from another site joins nobody");
+    // Another site cannot press the button either.
+    let res = press_join(&app, &path, "cross-site").await;
+    assert_eq!(res.status(), 403);
+    assert_eq!(members(&app, who).await, 0);
+    // The learner presses it.
+    let res = press_join(&app, &path, "same-origin").await;
+    assert!(res.status().is_redirection(), "{}", res.status());
+    assert_eq!(res.headers().get("location").and_then(|v| v.to_str().ok()), Some(path.as_str()));
+    assert_eq!(in_class(&app, who, &a).await, 1);
+    let (status, body) = html(&app, &path).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("You joined the class"), "{body}");
+}
+
+#[tokio::test]
+async fn a_learner_in_one_class_opening_anothers_link_stays_until_they_press_join() {
+    let app = TestApp::spawn().await;
+    let (who, [(a, path_a), (b, path_b)]) = two_classes(&app).await;
+    app.get("/").await;
+    let (_, body) = html(&app, &path_a).await;
+    assert!(body.contains("You joined the class"), "in no class, a same-site GET joins at once: {body}");
+    assert_eq!(in_class(&app, who, &a).await, 1);
+
+    let (status, body) = html(&app, &path_b).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Join Class B?") && body.contains("/fn/confirm_join"), "{body}");
+    assert_eq!((in_class(&app, who, &a).await, in_class(&app, who, &b).await), (1, 0), "still in A");
+    // Opening A's link again changes nothing either.
+    let (_, body) = html(&app, &path_a).await;
+    assert!(body.contains("You joined the class"), "{body}");
+
+    let res = press_join(&app, &path_b, "same-origin").await;
+    assert!(res.status().is_redirection(), "{}", res.status());
+    assert_eq!((in_class(&app, who, &a).await, in_class(&app, who, &b).await), (0, 1), "moved to B");
+    let (_, body) = html(&app, &path_b).await;
+    assert!(body.contains("You joined the class"), "{body}");
+    // A code no class has: the button says so, and nobody moves.
+    let res = press_join(&app, "/join/not-a-code", "same-origin").await;
+    assert!(res.status().is_redirection() || res.status() == 404, "{}", res.status());
+    assert_eq!(in_class(&app, who, &b).await, 1);
+}

@@ -50,6 +50,7 @@ async fn a_database_that_cannot_be_opened_is_an_error() {
         public_url: "http://127.0.0.1:0".into(),
         site_root: "target/site".into(),
         rate_limit: 10,
+        trusted_proxies: Default::default(),
         lifetimes: Default::default(),
     };
     let err = server::startup::AppState::open(&settings).await.err().expect("an error");

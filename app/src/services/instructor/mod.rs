@@ -20,7 +20,8 @@ pub use error::InstructorError;
 use passwords::dummy_hash;
 pub use passwords::{hash_password, verify_password, verify_password_in, PasswordWork};
 pub use store::{
-    ClassRecord, ClassSummary, ExerciseProgress, InstructorId, InstructorStore, LearnerExercises, LearnerRow,
+    ClassRecord, ClassSummary, ExerciseProgress, InstructorId, InstructorStore, JoinTarget, LearnerExercises,
+    LearnerRow,
 };
 pub use throttle::{LoginThrottle, ThrottleKey};
 
@@ -242,16 +243,26 @@ impl Instructors {
 
     /// A learner opened the join link with `code`: they join its class, unless `join` is
     /// false (then the code is only looked up). `NotFound` when no class has the code.
+    /// Open a class's join link. A GET by a learner in no class, from this site (or
+    /// typed), joins at once. Nobody is moved between classes by a GET: a learner already
+    /// in another class, a link opened from another site (`cross_site`) or a HEAD
+    /// (`join` false) joins nobody, and the page asks first ([`Opened::Ask`]).
     pub async fn open_join_link(
         &self,
         learner: &LearnerId,
         code: &str,
         join: bool,
-    ) -> Result<(), InstructorError> {
-        if join {
-            return self.join(learner, code, None).await;
+        cross_site: bool,
+    ) -> Result<Opened, InstructorError> {
+        let target = self.store.join_target(learner, code.trim()).await?.ok_or(InstructorError::NotFound)?;
+        if target.current_class.as_deref() == Some(target.class_id.as_str()) {
+            return Ok(Opened::Joined);
         }
-        self.store.class_by_code(code.trim()).await?.map(|_| ()).ok_or(InstructorError::NotFound)
+        if !join || cross_site || target.current_class.is_some() {
+            return Ok(Opened::Ask { class_name: target.name });
+        }
+        self.store.join_class(learner, &target.class_id, None).await?;
+        Ok(Opened::Joined)
     }
 
     pub async fn join(
@@ -264,6 +275,15 @@ impl Instructors {
         let class_id = self.store.class_by_code(code.trim()).await?.ok_or(InstructorError::NotFound)?;
         Ok(self.store.join_class(learner, &class_id, display_name).await?)
     }
+}
+
+/// What opening a join link did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Opened {
+    /// The learner is in the class (now, or was already).
+    Joined,
+    /// Nobody was moved: the page asks "Join <class name>?".
+    Ask { class_name: String },
 }
 
 /// `exercise` must name an exercise the site has.

@@ -65,6 +65,15 @@ pub struct LearnerRow {
     pub server: Option<String>,
 }
 
+/// The class a join code opens, and the class the learner who opened it is in now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JoinTarget {
+    pub class_id: String,
+    pub name: String,
+    /// The learner's class now, when they are in one (this one or another).
+    pub current_class: Option<String>,
+}
+
 /// A class row as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClassRecord {
@@ -90,6 +99,13 @@ pub trait InstructorStore: Send + Sync {
     async fn create_class(&self, who: InstructorId, class: &ClassRecord) -> Result<(), StoreError>;
     async fn classes(&self, who: InstructorId) -> Result<Vec<ClassRecord>, StoreError>;
     async fn class_by_code(&self, join_code: &str) -> Result<Option<String>, StoreError>;
+    /// The class with `join_code`, with the class `learner` is in now; `None` when no
+    /// class has the code.
+    async fn join_target(
+        &self,
+        learner: &LearnerId,
+        join_code: &str,
+    ) -> Result<Option<JoinTarget>, StoreError>;
     async fn join_class(
         &self,
         learner: &LearnerId,

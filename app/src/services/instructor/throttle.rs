@@ -40,8 +40,10 @@ impl LoginThrottle {
     pub const MAX_KEYS: usize = 10_000;
 
     /// The limits a login for `email` (trimmed, lower case) from `client` counts against;
-    /// the first is the one a success clears.
+    /// the first is the one a success clears. An IPv6 client counts by its /64 (see
+    /// [`crate::services::limit_key`]).
     pub fn limits(email: &str, client: Option<std::net::IpAddr>) -> Vec<(ThrottleKey, usize)> {
+        let client = client.map(crate::services::limit_key);
         let mut limits = vec![(ThrottleKey::Email(email.to_owned(), client), Self::MAX_FAILURES)];
         if let Some(ip) = client {
             limits.push((ThrottleKey::Client(ip), Self::MAX_CLIENT_FAILURES));
@@ -157,6 +159,20 @@ mod tests {
         // The client's three refused attempts were not counted: it has one left.
         assert!(t.attempt(&both("b@x"), 111).is_ok());
         assert_eq!(t.attempt(&both("c@x"), 112), Err(900 - 12), "the longest wait of the two");
+    }
+
+    #[test]
+    fn an_ipv6_client_is_counted_by_its_slash_64() {
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().ok();
+        let a = LoginThrottle::limits("a@x", ip("2001:db8:1:2:aaaa::1"));
+        let b = LoginThrottle::limits("a@x", ip("2001:db8:1:2:bbbb::2"));
+        let other = LoginThrottle::limits("a@x", ip("2001:db8:1:3::1"));
+        assert_eq!(a, b, "one /64: the same keys");
+        assert_ne!(a, other, "another /64");
+        assert_eq!(
+            LoginThrottle::limits("a@x", ip("::ffff:10.0.0.1")),
+            LoginThrottle::limits("a@x", ip("10.0.0.1"))
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use app::model::{LastCheck, SetupAttempt};
 use app::services::instructor::{
-    ClassRecord, ExerciseProgress, InstructorId, InstructorStore, LearnerExercises, LearnerRow,
+    ClassRecord, ExerciseProgress, InstructorId, InstructorStore, JoinTarget, LearnerExercises, LearnerRow,
 };
 use app::services::store::{
     OwnServer, PracticeAppRecord, PracticeAppStore, ProgressStore, ServerChoice, ServerChoiceStore,
@@ -229,6 +229,19 @@ pub async fn instructor_classes<S: InstructorStore + ProgressStore + ServerChoic
     assert_eq!(store.class_by_code("code-a").await.expect("by code"), Some("cls_a".to_owned()));
     assert_eq!(store.class_by_code("code-bob").await.expect("by code"), Some("cls_bob".to_owned()));
     assert_eq!(store.class_by_code("code-none").await.expect("by code"), None);
+    let target = |who: &'static str, code: &'static str| async move {
+        store.join_target(&learner(who), code).await.expect("join target")
+    };
+    let name = class("cls_a", "code-a").name;
+    let in_class = |current: Option<&str>| JoinTarget {
+        class_id: "cls_a".into(),
+        name: name.clone(),
+        current_class: current.map(str::to_owned),
+    };
+    assert_eq!(target("amy", "code-a").await, Some(in_class(Some("cls_a"))), "in this class");
+    assert_eq!(target("bo", "code-a").await, Some(in_class(Some("cls_bob"))), "in another");
+    assert_eq!(target("newbie", "code-a").await, Some(in_class(None)), "in none");
+    assert_eq!(target("amy", "code-none").await, None);
     assert!(
         store.create_class(ada, &class("cls_dup", "code-a")).await.is_err(),
         "a join code is one class's"
