@@ -2,12 +2,13 @@
 //! writes (403), body size (413), JSON bodies on the API (415), and `no-store` on
 //! anything that may hold a secret.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
+use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
+use lru::LruCache;
 use axum::extract::{Request, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, ORIGIN, PRAGMA, RETRY_AFTER};
 use axum::http::{HeaderValue, Method, StatusCode};
@@ -22,16 +23,26 @@ use super::ApiError;
 /// The largest request body accepted.
 pub const MAX_BODY: usize = 64 * 1024;
 
-/// A fixed one-minute window per client address.
+/// A fixed one-minute window per client address (an IPv6 client per /64), for at most
+/// [`RateLimiter::MAX_CLIENTS`] clients at once: past that, the client seen least recently
+/// is forgotten (in O(1)), and starts a fresh window when it comes back.
 #[derive(Clone)]
 pub struct RateLimiter {
     per_minute: u32,
-    windows: Arc<Mutex<HashMap<IpAddr, (Instant, u32)>>>,
+    windows: Arc<Mutex<LruCache<IpAddr, (Instant, u32)>>>,
 }
 
 impl RateLimiter {
+    /// The most clients whose windows are remembered.
+    pub const MAX_CLIENTS: usize = 65_536;
+
     pub fn new(per_minute: u32) -> Self {
-        Self { per_minute, windows: Arc::default() }
+        Self::with_capacity(per_minute, Self::MAX_CLIENTS)
+    }
+
+    pub fn with_capacity(per_minute: u32, clients: usize) -> Self {
+        let clients = NonZeroUsize::new(clients).unwrap_or(NonZeroUsize::MIN);
+        Self { per_minute, windows: Arc::new(Mutex::new(LruCache::new(clients))) }
     }
 
     /// `Err(seconds to wait)` when `ip` used up its window.
@@ -40,10 +51,7 @@ impl RateLimiter {
             Ok(w) => w,
             Err(poisoned) => poisoned.into_inner(),
         };
-        if windows.len() > 10_000 {
-            windows.retain(|_, (start, _)| now.duration_since(*start) < Duration::from_secs(60));
-        }
-        let entry = windows.entry(ip).or_insert((now, 0));
+        let entry = windows.get_or_insert_mut(ip, || (now, 0));
         if now.duration_since(entry.0) >= Duration::from_secs(60) {
             *entry = (now, 0);
         }
@@ -236,6 +244,24 @@ async fn admit(state: &GuardState, req: Request) -> Result<Request, Rejection> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_limiter_remembers_at_most_its_clients_and_forgets_the_least_recent() {
+        let limiter = RateLimiter::with_capacity(1, 100);
+        let t0 = Instant::now();
+        let ip = |n: u32| IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + n));
+        assert!(limiter.check(ip(0), t0).is_ok());
+        for n in 1..10_000 {
+            assert!(limiter.check(ip(n), t0).is_ok(), "a new client has its own window");
+            if n % 50 == 0 {
+                // Client 0 keeps coming back: it stays remembered, and limited.
+                assert!(limiter.check(ip(0), t0).is_err());
+            }
+        }
+        assert_eq!(limiter.windows.lock().map(|w| w.len()).unwrap_or_default(), 100);
+        assert!(limiter.check(ip(9_999), t0).is_err(), "recent clients are remembered");
+        assert!(limiter.check(ip(1), t0).is_ok(), "the least recent was forgotten");
+    }
 
     #[test]
     fn the_limiter_allows_a_window_then_says_how_long_to_wait() {
