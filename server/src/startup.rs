@@ -82,7 +82,7 @@ impl AppState {
             servers: Arc::new(db.clone()),
             fetcher,
             public_url: settings.public_url.clone(),
-            flash: Flash::default(),
+            flash: Arc::new(Flash::default()),
         };
         let leptos_options = LeptosOptions::builder()
             .output_name("oauthlab")

@@ -70,6 +70,21 @@ impl<K: Eq + Hash, V: Clone> Expiring<K, V> {
     }
 }
 
+/// What a learner's next page view shows without storing it: kept in this process's
+/// memory ([`Flash`]) today; shared, encrypted storage when several instances serve one
+/// site.
+pub trait PageViews: Send + Sync {
+    fn put_verifier(&self, learner: &LearnerId, verifier: String);
+    fn peek_verifier(&self, learner: &LearnerId) -> Option<String>;
+    fn take_verifier(&self, learner: &LearnerId) -> Option<String>;
+    /// The decoded access token of a step's last check (`None`, or one too large to
+    /// keep, forgets it).
+    fn put_token(&self, learner: &LearnerId, step: Step, jwt: Option<DecodedJwt>);
+    fn peek_token(&self, learner: &LearnerId, step: Step) -> Option<DecodedJwt>;
+    /// Forget the decoded tokens of `learner`'s steps that `keep` does not keep.
+    fn forget_tokens(&self, learner: &LearnerId, keep: &dyn Fn(Step) -> bool);
+}
+
 #[derive(Clone)]
 pub struct Flash {
     verifiers: Expiring<LearnerId, String>,
@@ -87,22 +102,24 @@ impl Flash {
     pub fn with_caps(verifiers: usize, tokens: usize) -> Self {
         Self { verifiers: Expiring::new(verifiers), tokens: Expiring::new(tokens) }
     }
+}
 
-    pub fn put_verifier(&self, learner: &LearnerId, verifier: String) {
+impl PageViews for Flash {
+    fn put_verifier(&self, learner: &LearnerId, verifier: String) {
         self.verifiers.put(learner.clone(), verifier);
     }
 
-    pub fn peek_verifier(&self, learner: &LearnerId) -> Option<String> {
+    fn peek_verifier(&self, learner: &LearnerId) -> Option<String> {
         self.verifiers.peek(learner)
     }
 
-    pub fn take_verifier(&self, learner: &LearnerId) -> Option<String> {
+    fn take_verifier(&self, learner: &LearnerId) -> Option<String> {
         self.verifiers.take(learner)
     }
 
     /// The decoded access token of a step's last check (`None`, or one too large to
     /// keep, forgets it).
-    pub fn put_token(&self, learner: &LearnerId, step: Step, jwt: Option<DecodedJwt>) {
+    fn put_token(&self, learner: &LearnerId, step: Step, jwt: Option<DecodedJwt>) {
         let key = (learner.clone(), step);
         match jwt.filter(|jwt| kept_size(jwt) <= MAX_KEPT_JWT_BYTES) {
             Some(jwt) => self.tokens.put(key, jwt),
@@ -112,13 +129,13 @@ impl Flash {
         }
     }
 
-    pub fn peek_token(&self, learner: &LearnerId, step: Step) -> Option<DecodedJwt> {
+    fn peek_token(&self, learner: &LearnerId, step: Step) -> Option<DecodedJwt> {
         self.tokens.peek(&(learner.clone(), step))
     }
 
     /// Forget the decoded tokens of `learner`'s steps that `keep` does not keep: one
     /// look-up per step, not a scan of everyone's.
-    pub fn forget_tokens(&self, learner: &LearnerId, keep: impl Fn(Step) -> bool) {
+    fn forget_tokens(&self, learner: &LearnerId, keep: &dyn Fn(Step) -> bool) {
         for step in Step::ALL.into_iter().filter(|s| !keep(*s)) {
             self.tokens.take(&(learner.clone(), step));
         }
@@ -186,7 +203,7 @@ mod tests {
                 flash.put_token(&learner(n), step, Some(jwt(serde_json::json!({"n": n}))));
             }
         }
-        flash.forget_tokens(&learner(1), |s| s == Step::TokenResponse);
+        flash.forget_tokens(&learner(1), &|s| s == Step::TokenResponse);
         assert!(flash.peek_token(&learner(1), Step::TokenResponse).is_some());
         assert!(flash.peek_token(&learner(1), Step::RefreshResponse).is_none());
         assert!(flash.peek_token(&learner(2), Step::RefreshResponse).is_some());

@@ -22,7 +22,7 @@ use crate::model::{
     Command, ExerciseData, ExerciseState, LastCheck, PracticeApp, Secret, ServerData, SetupAttempt,
     StepState, StepView,
 };
-use flash::Flash;
+use flash::PageViews;
 use store::{
     ClientSecrets, Fetcher, IssuedTokens, JwtVerifier, Keys, OwnServer, PracticeAppStore, ProgressStore,
     ServerChoice, ServerChoiceStore, StoreError, StoredProgress,
@@ -143,7 +143,7 @@ pub struct Services {
     pub fetcher: Arc<dyn Fetcher>,
     /// The site's public URL without a trailing slash; the practice server's issuer.
     pub public_url: String,
-    pub flash: Flash,
+    pub flash: Arc<dyn PageViews>,
 }
 
 /// Grant types of a practice application, as the dashboard lists them.
@@ -350,7 +350,7 @@ impl Services {
         stored.progress = std::mem::take(&mut stored.progress).rewound_to(Step::AuthorizationUrl);
         let kept = |s: Step| s.index() < Step::AuthorizationUrl.index();
         stored.last.retain(|slug, _| Step::from_slug(slug).is_some_and(kept));
-        self.flash.forget_tokens(learner, kept);
+        self.flash.forget_tokens(learner, &kept);
         self.progress.save(learner, refresh::SLUG, &stored).await?;
         Ok(undone.then(|| {
             Finding::info(
@@ -414,7 +414,7 @@ impl Services {
             stored.progress = progress;
             // Later steps' verdicts belong to the progress that was just cleared.
             stored.last.retain(|slug, _| Step::from_slug(slug).is_some_and(|s| s.index() <= step.index()));
-            self.flash.forget_tokens(learner, |s| s.index() <= step.index());
+            self.flash.forget_tokens(learner, &|s| s.index() <= step.index());
             if step == Step::Verifier {
                 // A pasted verifier replaces a generated one, which is no longer valid.
                 self.flash.take_verifier(learner);
@@ -448,7 +448,7 @@ impl Services {
     pub async fn reset(&self, learner: &LearnerId) -> Result<ExerciseState, StoreError> {
         self.progress.reset(learner, refresh::SLUG).await?;
         self.flash.take_verifier(learner);
-        self.flash.forget_tokens(learner, |_| false);
+        self.flash.forget_tokens(learner, &|_| false);
         Ok(exercise_state(&StoredProgress::default()))
     }
 

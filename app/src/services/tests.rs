@@ -33,7 +33,7 @@ fn services_with(documents: Arc<Documents>) -> Services {
         servers: store,
         fetcher: documents,
         public_url: PUBLIC_URL.to_owned(),
-        flash: Flash::default(),
+        flash: Arc::new(Flash::default()),
     }
 }
 

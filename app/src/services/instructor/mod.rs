@@ -23,7 +23,7 @@ pub use store::{
     ClassRecord, ClassSummary, ExerciseProgress, InstructorId, InstructorStore, JoinTarget, LearnerExercises,
     LearnerRow,
 };
-pub use throttle::{LoginThrottle, ThrottleKey};
+pub use throttle::{LoginAttempts, LoginThrottle, ThrottleKey};
 
 /// The cookie's name on an http site; an https one adds the `__Host-` prefix (see
 /// [`Instructors::cookie_name`]).
@@ -45,7 +45,7 @@ fn random_token(bytes: usize) -> String {
 #[derive(Clone)]
 pub struct Instructors {
     pub store: std::sync::Arc<dyn InstructorStore>,
-    pub throttle: LoginThrottle,
+    pub throttle: std::sync::Arc<dyn LoginAttempts>,
     pub passwords: PasswordWork,
     pub public_url: String,
 }
@@ -54,7 +54,7 @@ impl Instructors {
     pub fn new(store: std::sync::Arc<dyn InstructorStore>, public_url: &str) -> Self {
         Self {
             store,
-            throttle: LoginThrottle::default(),
+            throttle: std::sync::Arc::new(LoginThrottle::default()),
             passwords: PasswordWork::default(),
             public_url: public_url.to_owned(),
         }

@@ -1,5 +1,23 @@
 //! How many logins may be tried, and from where.
 
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex};
+
+use lru::LruCache;
+
+/// Where login attempts are counted: in this process's memory ([`LoginThrottle`]) today;
+/// shared storage when several instances serve one site.
+pub trait LoginAttempts: Send + Sync {
+    /// Count an attempt at `now` against each `(key, max)`, unless one of them already
+    /// has `max` or more in the window: then nothing is counted and the answer is
+    /// `Err(seconds)` until the attempt may be made.
+    fn attempt(&self, limits: &[(ThrottleKey, usize)], now: i64) -> Result<(), u64>;
+    /// Give back one attempt counted for `key` at `at` (it did not fail).
+    fn refund(&self, key: &ThrottleKey, at: i64);
+    /// Forget every attempt counted for `key`.
+    fn clear(&self, key: &ThrottleKey);
+}
+
 /// What a login attempt is counted against.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ThrottleKey {
@@ -26,9 +44,20 @@ pub enum ThrottleKey {
 /// An attempt is counted when it starts, under the same lock as the check (see
 /// [`LoginThrottle::attempt`]), so parallel attempts cannot all pass the check before any
 /// failure is recorded; a login that succeeds gives its attempt back.
-#[derive(Clone, Default)]
+///
+/// At most [`LoginThrottle::MAX_KEYS`] keys are remembered, least recently used forgotten
+/// first, in O(1); keys whose attempts have all left the window are forgotten from the
+/// least recent end as attempts come (each key once: O(1) amortized, no scan).
+#[derive(Clone)]
 pub struct LoginThrottle {
-    attempts: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<ThrottleKey, Vec<i64>>>>,
+    attempts: Arc<Mutex<LruCache<ThrottleKey, Vec<i64>>>>,
+}
+
+impl Default for LoginThrottle {
+    fn default() -> Self {
+        let keys = NonZeroUsize::new(Self::MAX_KEYS).unwrap_or(NonZeroUsize::MIN);
+        Self { attempts: Arc::new(Mutex::new(LruCache::new(keys))) }
+    }
 }
 
 impl LoginThrottle {
@@ -52,7 +81,7 @@ impl LoginThrottle {
         limits
     }
 
-    fn with<T>(&self, f: impl FnOnce(&mut std::collections::HashMap<ThrottleKey, Vec<i64>>) -> T) -> T {
+    fn with<T>(&self, f: impl FnOnce(&mut LruCache<ThrottleKey, Vec<i64>>) -> T) -> T {
         let mut map = match self.attempts.lock() {
             Ok(m) => m,
             Err(p) => p.into_inner(),
@@ -60,11 +89,20 @@ impl LoginThrottle {
         f(&mut map)
     }
 
-    /// Count an attempt at `now` against each `(key, max)`, unless one of them already has
-    /// `max` or more in the window: then nothing is counted and the answer is
-    /// `Err(seconds)` until the attempt may be made.
-    pub fn attempt(&self, limits: &[(ThrottleKey, usize)], now: i64) -> Result<(), u64> {
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.with(|map| map.len())
+    }
+}
+
+impl LoginAttempts for LoginThrottle {
+    fn attempt(&self, limits: &[(ThrottleKey, usize)], now: i64) -> Result<(), u64> {
         self.with(|map| {
+            // The least recent keys whose attempts have all left the window go first.
+            while map.peek_lru().is_some_and(|(_, list)| list.last().is_none_or(|t| now - t >= Self::WINDOW))
+            {
+                map.pop_lru();
+            }
             let mut wait = None;
             for (key, max) in limits {
                 let Some(list) = map.get_mut(key) else { continue };
@@ -78,47 +116,28 @@ impl LoginThrottle {
                 return Err(u64::try_from(wait).unwrap_or(1));
             }
             for (key, _) in limits {
-                Self::record(map, key, now);
+                // A full map forgets its least recently used key for a new one.
+                map.get_or_insert_mut(key.clone(), Vec::new).push(now);
             }
             Ok(())
         })
     }
 
-    fn record(map: &mut std::collections::HashMap<ThrottleKey, Vec<i64>>, key: &ThrottleKey, now: i64) {
-        if map.len() >= Self::MAX_KEYS && !map.contains_key(key) {
-            map.retain(|_, list| list.last().is_some_and(|t| now - t < Self::WINDOW));
-            if map.len() >= Self::MAX_KEYS {
-                // Full of recent attempts: forget the key whose last one is oldest.
-                let oldest = map.iter().min_by_key(|(_, list)| list.last().copied()).map(|(k, _)| k.clone());
-                if let Some(oldest) = oldest {
-                    map.remove(&oldest);
-                }
-            }
-        }
-        map.entry(key.clone()).or_default().push(now);
-    }
-
-    /// Give back one attempt counted for `key` at `at` (it did not fail).
-    pub fn refund(&self, key: &ThrottleKey, at: i64) {
+    fn refund(&self, key: &ThrottleKey, at: i64) {
         self.with(|map| {
             if let Some(list) = map.get_mut(key) {
                 if let Some(i) = list.iter().rposition(|t| *t == at) {
                     list.remove(i);
                 }
                 if list.is_empty() {
-                    map.remove(key);
+                    map.pop(key);
                 }
             }
         });
     }
 
-    #[cfg(test)]
-    fn len(&self) -> usize {
-        self.with(|map| map.len())
-    }
-
-    pub fn clear(&self, key: &ThrottleKey) {
-        self.with(|map| map.remove(key));
+    fn clear(&self, key: &ThrottleKey) {
+        self.with(|map| map.pop(key));
     }
 }
 
