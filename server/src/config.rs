@@ -25,6 +25,16 @@ pub enum Command {
     Keys(KeysCommand),
     /// Print the JSON API's OpenAPI document (`make openapi` writes it to docs/openapi.json).
     Openapi,
+    /// Run the hourly housekeeping once: forget long-dead codes and tokens, and learners
+    /// inactive for --forget-learners-after days. Works while the server runs.
+    Housekeeping {
+        /// SQLite database URL.
+        #[arg(long, env = "OAUTHLAB_DATABASE", default_value = "sqlite:data/oauthlab.db")]
+        database: String,
+        /// Learners inactive this many days are removed (learners in a class are kept).
+        #[arg(long, env = "OAUTHLAB_FORGET_LEARNERS_AFTER", default_value_t = 180, value_name = "DAYS")]
+        forget_learners_after: u32,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -70,6 +80,10 @@ pub struct ServeArgs {
     /// Requests per minute one client may make to the API and the forms.
     #[arg(long, env = "OAUTHLAB_RATE_LIMIT", default_value_t = 600)]
     pub rate_limit: u32,
+    /// Learners inactive this many days are removed, with all their rows, by the hourly
+    /// housekeeping; learners in a class are kept while the class exists.
+    #[arg(long, env = "OAUTHLAB_FORGET_LEARNERS_AFTER", default_value_t = 180, value_name = "DAYS")]
+    pub forget_learners_after: u32,
     /// A reverse proxy in front of the server, as an address range (127.0.0.1/32,
     /// 10.0.0.0/8, 2001:db8::/32); repeatable, or comma-separated. For connections from
     /// it, the client address is the one it forwards: in `Forwarded` (which wins when
@@ -147,6 +161,8 @@ pub struct Settings {
     pub rate_limit: u32,
     /// Proxies whose forwarded client address is believed.
     pub trusted_proxies: TrustedProxies,
+    /// Days after which an inactive learner (in no class) is removed.
+    pub forget_learners_after: u32,
     /// Lifetimes of the practice server's codes and tokens.
     pub lifetimes: crate::practice::Lifetimes,
 }
@@ -164,6 +180,7 @@ impl ServeArgs {
             site_root: self.site_root.clone(),
             rate_limit: self.rate_limit.max(1),
             trusted_proxies: TrustedProxies::parse(&self.trusted_proxy).map_err(anyhow::Error::msg)?,
+            forget_learners_after: self.forget_learners_after,
             lifetimes: crate::practice::Lifetimes::default(),
         })
     }
@@ -200,7 +217,7 @@ mod tests {
         let cases: &[(&[&str], &str)] = &[
             (
                 &[],
-                "a command is required: serve, instructor add, keys rotate or openapi (see oauthlab --help)",
+                "a command is required: serve, instructor add, keys rotate, openapi or housekeeping (see oauthlab --help)",
             ),
             (&["instructor"], "instructor needs a command: add (see oauthlab instructor --help)"),
             (&["keys"], "keys needs a command: rotate (see oauthlab keys --help)"),

@@ -51,6 +51,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Housekeeping { database, forget_learners_after } => {
+            let housekeeping = startup::Housekeeping::of_database(&database, forget_learners_after).await?;
+            let forgotten =
+                housekeeping.run(app::services::now_unix()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "forgot {} long-dead codes and tokens, and {}",
+                forgotten.codes_and_tokens,
+                oauthlab::verdict::count(forgotten.learners, "inactive learner")
+            );
+            Ok(())
+        }
         Command::Openapi => {
             use std::io::Write;
             std::io::stdout()

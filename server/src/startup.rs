@@ -22,11 +22,11 @@ use crate::config::Settings;
 use crate::http::client::client_addr;
 use crate::http::guard::{guard, GuardState, RateLimiter};
 use crate::http::ApiState;
-use crate::practice::Practice;
+use crate::practice::{Lifetimes, Practice};
 use crate::remote::{HttpFetcher, TokenVerifier};
 use crate::session::{join_link_needs_a_session, learner_session, SessionSettings};
 use crate::shared::keys::KeyRing;
-use crate::storage::{Db, ServerKey};
+use crate::storage::{Db, LearnerHousekeeping, ServerKey};
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -35,7 +35,55 @@ pub struct AppState {
     pub guard: GuardState,
     pub session: SessionSettings,
     pub practice: Practice,
+    pub housekeeping: Housekeeping,
     pub instructors: Instructors,
+}
+
+/// The practice server over `db`, its client secrets and signing keys derived from `key`.
+fn practice(public_url: &str, lifetimes: Lifetimes, db: &Db, key: ServerKey) -> Practice {
+    Practice {
+        issuer: public_url.to_owned(),
+        apps: Arc::new(db.clone()),
+        secrets: Arc::new(key.clone()),
+        codes: Arc::new(db.clone()),
+        tokens: Arc::new(db.clone()),
+        consents: Arc::new(db.clone()),
+        keys: KeyRing::new(Arc::new(db.clone()), key, lifetimes.access_token),
+        lifetimes,
+    }
+}
+
+/// What the server forgets every hour: codes and tokens long dead, and learners inactive
+/// for `forget_learners_after` days who are in no class.
+#[derive(Clone)]
+pub struct Housekeeping {
+    pub practice: Practice,
+    pub learners: Arc<dyn LearnerHousekeeping>,
+    pub forget_learners_after: u32,
+}
+
+/// What one round of housekeeping forgot.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Forgotten {
+    pub codes_and_tokens: u64,
+    pub learners: u64,
+}
+
+impl Housekeeping {
+    /// The housekeeping of the site whose database is `database` (for the command line).
+    pub async fn of_database(database: &str, forget_learners_after: u32) -> anyhow::Result<Self> {
+        let (db, key) = open_storage(database).await?;
+        let practice = practice("", Lifetimes::default(), &db, key);
+        Ok(Self { practice, learners: Arc::new(db), forget_learners_after })
+    }
+
+    /// One round, as of `now`.
+    pub async fn run(&self, now: i64) -> Result<Forgotten, app::services::store::StoreError> {
+        let codes_and_tokens = self.practice.forget_dead(now).await?;
+        let idle_before = now - i64::from(self.forget_learners_after) * 24 * 3600;
+        let learners = self.learners.forget_idle_learners(idle_before).await?;
+        Ok(Forgotten { codes_and_tokens, learners })
+    }
 }
 
 impl AppState {
@@ -59,15 +107,11 @@ impl AppState {
     pub fn new(settings: &Settings, db: Db, key: ServerKey) -> anyhow::Result<Self> {
         let secrets: Arc<ServerKey> = Arc::new(key.clone());
         let session = SessionSettings::for_site(&settings.public_url, key.clone());
-        let practice = Practice {
-            issuer: settings.public_url.clone(),
-            apps: Arc::new(db.clone()),
-            secrets: secrets.clone(),
-            codes: Arc::new(db.clone()),
-            tokens: Arc::new(db.clone()),
-            consents: Arc::new(db.clone()),
-            keys: KeyRing::new(Arc::new(db.clone()), key, settings.lifetimes.access_token),
-            lifetimes: settings.lifetimes,
+        let practice = practice(&settings.public_url, settings.lifetimes, &db, key);
+        let housekeeping = Housekeeping {
+            practice: practice.clone(),
+            learners: Arc::new(db.clone()),
+            forget_learners_after: settings.forget_learners_after,
         };
         let reach = oauthlab::oauth::discovery::Reach::for_site(&settings.public_url);
         let fetcher: Arc<dyn Fetcher> = Arc::new(
@@ -103,6 +147,7 @@ impl AppState {
             },
             session,
             practice,
+            housekeeping,
             instructors: Instructors::new(Arc::new(db.clone()), &settings.public_url),
         })
     }
@@ -224,21 +269,23 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Every hour, the practice server forgets codes and tokens that are long dead.
-async fn forget_dead_every_hour(practice: Practice) {
+/// Every hour, the housekeeping (see [`Housekeeping`]).
+async fn housekeeping_every_hour(housekeeping: Housekeeping) {
     let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
         hourly.tick().await;
-        match practice.forget_dead(app::services::now_unix()).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(forgotten = n, "forgot expired codes and tokens"),
-            Err(e) => tracing::warn!(error = %e, "could not forget expired codes and tokens"),
+        match housekeeping.run(app::services::now_unix()).await {
+            Ok(Forgotten { codes_and_tokens: 0, learners: 0 }) => {}
+            Ok(f) => {
+                tracing::info!(codes_and_tokens = f.codes_and_tokens, learners = f.learners, "housekeeping")
+            }
+            Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
         }
     }
 }
 
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> anyhow::Result<()> {
-    let forget = tokio::spawn(forget_dead_every_hour(state.practice.clone()));
+    let forget = tokio::spawn(housekeeping_every_hour(state.housekeeping.clone()));
     let _stop_forgetting = AbortOnDrop(forget);
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown()).await.context("serving failed")

@@ -15,6 +15,7 @@ mod codes;
 mod consents;
 mod instructors;
 mod issued;
+mod learners;
 mod progress;
 mod server_key;
 mod servers;
@@ -29,6 +30,7 @@ mod memory;
 
 pub use codes::{CodeRecord, CodeStore};
 pub use consents::ConsentStore;
+pub use learners::LearnerHousekeeping;
 pub use server_key::ServerKey;
 pub use signing_keys::{KeyRecord, KeyStore};
 pub use sqlite::Db;

@@ -47,6 +47,7 @@ impl TestApp {
             site_root: "target/site".into(),
             rate_limit: 10_000,
             trusted_proxies: Default::default(),
+            forget_learners_after: 180,
             lifetimes: Default::default(),
         };
         tweak(&mut settings);

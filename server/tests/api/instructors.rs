@@ -551,3 +551,60 @@ async fn the_learners_list_names_a_learners_own_server() {
     let list: Value = learners(&app, &c, "").await.json().await.expect("json");
     assert_eq!(list[0]["server"], idp.base);
 }
+
+/// `oauthlab housekeeping` removes learners inactive for `--forget-learners-after` days,
+/// with every row of theirs, and keeps learners in a class and those active since.
+#[tokio::test]
+async fn housekeeping_forgets_inactive_learners_but_not_those_in_a_class_or_active() {
+    let app = TestApp::spawn().await;
+    let teacher = instructor(&app, "ada@example.com").await;
+    let class = create_class(&app, &teacher, "Workshop").await;
+    // The learner in a class (app.client) and one in none both make progress.
+    join(&app, &join_code(&class), "Grace").await;
+    app.check("verifier", &"a".repeat(43)).await;
+    let loner = client();
+    let loner_app = |path: &str| loner.get(app.url(path)).send();
+    let before: Value = loner_app("/api/v1/practice/app").await.expect("get").json().await.expect("json");
+    let res = loner
+        .post(app.url("/api/v1/exercises/refresh/steps/verifier/check"))
+        .json(&json!({"input": "b".repeat(43)}))
+        .send()
+        .await
+        .expect("check");
+    assert_eq!(res.status(), 200);
+    // Both go quiet for 200 days (their rows are made older); then a third learner comes.
+    let pool = sqlx::SqlitePool::connect(&app.database).await.expect("db");
+    let old = app::services::now_unix() - 200 * 24 * 3600;
+    for (table, column) in
+        [("progress", "updated_at"), ("practice_apps", "updated_at"), ("consents", "created_at")]
+    {
+        sqlx::query(&format!("UPDATE {table} SET {column} = ?")).bind(old).execute(&pool).await.expect("age");
+    }
+    pool.close().await;
+    let newcomer = client();
+    assert_eq!(newcomer.get(app.url("/api/v1/practice/app")).send().await.expect("get").status(), 200);
+
+    let out = Command::new(env!("CARGO_BIN_EXE_oauthlab"))
+        .args(["housekeeping", "--database", &app.database, "--forget-learners-after", "180"])
+        .env_remove("OAUTHLAB_FORGET_LEARNERS_AFTER")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("1 inactive learner"), "{said}");
+
+    // The quiet learner in no class starts over: a new practice application, no progress.
+    let after: Value = loner_app("/api/v1/practice/app").await.expect("get").json().await.expect("json");
+    assert_ne!(after["client_id"], before["client_id"]);
+    let state: Value = loner_app("/api/v1/exercises/refresh").await.expect("get").json().await.expect("json");
+    assert_eq!(statuses(&state)[0].1, "current");
+    // The learner in the class keeps everything.
+    assert_eq!(statuses(&app.get_json("/api/v1/exercises/refresh").await)[0].1, "passed");
+    // With a longer allowance nobody is removed.
+    let out = Command::new(env!("CARGO_BIN_EXE_oauthlab"))
+        .args(["housekeeping", "--database", &app.database, "--forget-learners-after", "365"])
+        .env_remove("OAUTHLAB_FORGET_LEARNERS_AFTER")
+        .output()
+        .expect("run");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("0 inactive learners"));
+}

@@ -51,6 +51,7 @@ async fn a_database_that_cannot_be_opened_is_an_error() {
         site_root: "target/site".into(),
         rate_limit: 10,
         trusted_proxies: Default::default(),
+        forget_learners_after: 180,
         lifetimes: Default::default(),
     };
     let err = server::startup::AppState::open(&settings).await.err().expect("an error");
