@@ -1,6 +1,5 @@
 //! Building the application: state, router, and serving.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -25,6 +24,7 @@ use crate::http::ApiState;
 use crate::practice::{Lifetimes, Practice};
 use crate::remote::{HttpFetcher, TokenVerifier};
 use crate::session::{join_link_needs_a_session, learner_session, SessionSettings};
+use crate::shared::connections::Connections;
 use crate::shared::keys::KeyRing;
 use crate::storage::{Db, LearnerHousekeeping, ServerKey};
 
@@ -37,6 +37,7 @@ pub struct AppState {
     pub practice: Practice,
     pub housekeeping: Housekeeping,
     pub instructors: Instructors,
+    pub connections: Connections,
 }
 
 /// The practice server over `db`, its client secrets and signing keys derived from `key`.
@@ -148,6 +149,11 @@ impl AppState {
             session,
             practice,
             housekeeping,
+            connections: Connections::new(
+                Connections::TOTAL,
+                Connections::PER_CLIENT,
+                settings.trusted_proxies.clone(),
+            ),
             instructors: Instructors::new(Arc::new(db.clone()), &settings.public_url),
         })
     }
@@ -284,11 +290,72 @@ async fn housekeeping_every_hour(housekeeping: Housekeeping) {
     }
 }
 
+/// How long a client may take to send a request's headers.
+pub const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Serve until SIGTERM or Ctrl-C: each connection within the limits of
+/// [`Connections`] (a connection over one is closed at once), a request's headers within
+/// [`HEADER_TIMEOUT`] (the guard bounds the body's time). On a stop, no new connection
+/// is taken, and open ones finish the request they are on.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> anyhow::Result<()> {
     let forget = tokio::spawn(housekeeping_every_hour(state.housekeeping.clone()));
     let _stop_forgetting = AbortOnDrop(forget);
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown()).await.context("serving failed")
+    let connections = state.connections.clone();
+    let app = router(state);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut stop = std::pin::pin!(shutdown());
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a moment, then go on.
+                    tracing::warn!(error = %e, "could not accept a connection");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut stop => break,
+        };
+        let Some(admitted) = connections.admit(peer.ip()) else {
+            continue; // Over a limit: dropped, closed before a byte is read.
+        };
+        let app = app.clone();
+        let mut stop_rx = stop_rx.clone();
+        tokio::spawn(async move {
+            let _admitted = admitted;
+            let service = hyper_util::service::TowerToHyperService::new(tower::ServiceExt::map_request(
+                app,
+                move |req: axum::http::Request<hyper::body::Incoming>| {
+                    let mut req = req.map(axum::body::Body::new);
+                    req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+                    req
+                },
+            ));
+            let mut http = hyper::server::conn::http1::Builder::new();
+            http.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(HEADER_TIMEOUT);
+            let conn = http.serve_connection(hyper_util::rt::TokioIo::new(stream), service).with_upgrades();
+            let mut conn = std::pin::pin!(conn);
+            let stopping = async move {
+                // The guard of the value is dropped here, before anything else waits.
+                let _ = stop_rx.wait_for(|stop| *stop).await.map(|_| ());
+            };
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                () = stopping => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+            }
+        });
+    }
+    let _ = stop_tx.send(true);
+    // Let open connections finish the request they are on, for a while.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while connections.open() > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    Ok(())
 }
 
 /// Ends a background task when serving ends.

@@ -22,6 +22,8 @@ use super::ApiError;
 
 /// The largest request body accepted.
 pub const MAX_BODY: usize = 64 * 1024;
+/// How long a request body may take to arrive, once the headers have.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A fixed one-minute window per client address (an IPv6 client per /64), for at most
 /// [`RateLimiter::MAX_CLIENTS`] clients at once: past that, the client seen least recently
@@ -100,6 +102,8 @@ enum Rejection {
     CrossSite,
     TooLarge,
     NotJson,
+    /// The body did not arrive within [`BODY_TIMEOUT`].
+    SlowBody,
 }
 
 impl std::fmt::Display for Rejection {
@@ -117,6 +121,9 @@ impl std::fmt::Display for Rejection {
             }
             Rejection::TooLarge => write!(f, "The request body is larger than {} KiB.", MAX_BODY / 1024),
             Rejection::NotJson => f.write_str("Send the body as JSON, with Content-Type: application/json."),
+            Rejection::SlowBody => {
+                write!(f, "The request body did not arrive within {} seconds.", BODY_TIMEOUT.as_secs())
+            }
         }
     }
 }
@@ -128,6 +135,7 @@ impl Failure for Rejection {
             Rejection::CrossSite => StatusCode::FORBIDDEN,
             Rejection::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Rejection::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Rejection::SlowBody => StatusCode::REQUEST_TIMEOUT,
         }
     }
     fn code(&self) -> &'static str {
@@ -136,6 +144,7 @@ impl Failure for Rejection {
             Rejection::CrossSite => "cross_site",
             Rejection::TooLarge => "payload_too_large",
             Rejection::NotJson => "unsupported_media_type",
+            Rejection::SlowBody => "request_timeout",
         }
     }
     fn retry_after(&self) -> Option<u64> {
@@ -226,7 +235,10 @@ async fn admit(state: &GuardState, req: Request) -> Result<Request, Rejection> {
     }
     // Read the body here, within the limit, so no handler ever meets an oversized one.
     let (parts, body) = req.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
+    let Ok(read) = tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY)).await else {
+        return Err(Rejection::SlowBody);
+    };
+    let Ok(bytes) = read else {
         return Err(Rejection::TooLarge);
     };
     let req = Request::from_parts(parts, Body::from(bytes.clone()));

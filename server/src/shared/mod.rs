@@ -4,6 +4,7 @@
 //! `remote`, `session` and `http/`; uses only `storage/` and the crates below.
 
 pub mod client;
+pub mod connections;
 pub mod html;
 pub mod keys;
 

@@ -28,38 +28,34 @@ const ACTIVITY: &str = "
 const LEARNER_TABLES: [&str; 6] =
     ["progress", "practice_apps", "learner_servers", "consents", "auth_codes", "tokens"];
 
+/// The learners to forget: their newest row is older than the cut-off (`?`), and they
+/// are in no class.
+fn idle_learners() -> String {
+    format!(
+        "SELECT learner_id FROM ({ACTIVITY}) GROUP BY learner_id HAVING MAX(at) < ?1
+         EXCEPT SELECT learner_id FROM class_members"
+    )
+}
+
 #[async_trait]
 impl LearnerHousekeeping for Db {
     async fn forget_idle_learners(&self, idle_before: i64) -> Result<u64, StoreError> {
-        // One transaction, one connection: the list of idle learners is a temporary table.
-        let mut tx = self.pool.begin().await.map_err(store_error)?;
-        sqlx::query("DROP TABLE IF EXISTS temp.idle_learners")
-            .execute(&mut *tx)
+        let (idle,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM ({})", idle_learners()))
+            .bind(idle_before)
+            .fetch_one(&self.pool)
             .await
             .map_err(store_error)?;
-        sqlx::query(&format!(
-            "CREATE TEMP TABLE idle_learners AS
-             SELECT learner_id FROM ({ACTIVITY}) GROUP BY learner_id HAVING MAX(at) < ?
-             EXCEPT SELECT learner_id FROM class_members"
-        ))
-        .bind(idle_before)
-        .execute(&mut *tx)
-        .await
-        .map_err(store_error)?;
-        let (idle,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM temp.idle_learners")
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(store_error)?;
+        // One short statement per table, each judging idleness again, so no transaction
+        // holds the database while the others wait. Removing a learner's rows only makes
+        // them more idle, so each statement removes the same learners (and one who came
+        // back in between is kept).
         for table in LEARNER_TABLES {
-            sqlx::query(&format!(
-                "DELETE FROM {table} WHERE learner_id IN (SELECT learner_id FROM temp.idle_learners)"
-            ))
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?;
+            sqlx::query(&format!("DELETE FROM {table} WHERE learner_id IN ({})", idle_learners()))
+                .bind(idle_before)
+                .execute(&self.pool)
+                .await
+                .map_err(store_error)?;
         }
-        sqlx::query("DROP TABLE temp.idle_learners").execute(&mut *tx).await.map_err(store_error)?;
-        tx.commit().await.map_err(store_error)?;
         Ok(u64::try_from(idle).unwrap_or(0))
     }
 }

@@ -16,4 +16,5 @@ mod practice;
 mod practice_server;
 mod proxy;
 mod sessions;
+mod slow_clients;
 mod storage;

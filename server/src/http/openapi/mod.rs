@@ -22,7 +22,7 @@ use oauthlab::exercises::{catalog, refresh};
 use super::{api_v1, instructor_api, ApiState, ErrorBody};
 use responses::{
     BadPath, BadRequest, BadResetRequest, CrossSite, EmptyBody, NotYours, PayloadTooLarge, RateLimited,
-    ServerError, Unauthorized, UnknownExercise, UnsupportedMediaType,
+    ServerError, SlowBody, Unauthorized, UnknownExercise, UnsupportedMediaType,
 };
 
 /// `GET /openapi.json`, to nest at `/api/v1` with the rest of the API.
@@ -104,6 +104,7 @@ async fn openapi_get() -> impl IntoResponse {
             NotYours,
             PayloadTooLarge,
             RateLimited,
+            SlowBody,
             ServerError,
             Unauthorized,
             UnknownExercise,
@@ -147,7 +148,7 @@ impl Modify for SessionCookies {
 
 /// What an operation may answer before its handler runs, added where the handler's
 /// annotation does not say it: the request guard's (`guard.rs`) 413 and 429 on every
-/// operation, 403 and 415 on those that change something; and `ApiPath`'s 400 on those
+/// operation, 403, 408 and 415 on those that change something; and `ApiPath`'s 400 on those
 /// with a path parameter (a path that does not decode).
 struct BeforeTheHandler;
 
@@ -164,7 +165,11 @@ impl Modify for BeforeTheHandler {
                 let Some(operation) = operation else { continue };
                 let mut shared = vec![("413", "PayloadTooLarge"), ("429", "RateLimited")];
                 if write {
-                    shared.extend([("403", "CrossSite"), ("415", "UnsupportedMediaType")]);
+                    shared.extend([
+                        ("403", "CrossSite"),
+                        ("408", "SlowBody"),
+                        ("415", "UnsupportedMediaType"),
+                    ]);
                 }
                 if path.contains('{') {
                     shared.push(("400", "BadPath"));
@@ -347,7 +352,7 @@ mod tests {
                 let Some(responses) = item[method]["responses"].as_object() else { continue };
                 let mut want = vec!["413", "429"];
                 if method != "get" {
-                    want.extend(["403", "415"]);
+                    want.extend(["403", "408", "415"]);
                 }
                 for status in want {
                     assert!(responses.contains_key(status), "{method} {path}: no {status}");

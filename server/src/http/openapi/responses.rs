@@ -78,6 +78,12 @@ responses! {
         "payload_too_large",
         "The request body is larger than 64 KiB.",
     );
+    /// The guard's answer to a body that does not arrive in time.
+    SlowBody => error_response(
+        "`request_timeout`: the body did not arrive within 30 seconds of the headers.",
+        "request_timeout",
+        "The request body did not arrive within 30 seconds.",
+    );
     /// The guard's answer to a body not sent as JSON.
     UnsupportedMediaType => error_response(
         "`unsupported_media_type`: a non-empty body without `Content-Type: application/json`.",
