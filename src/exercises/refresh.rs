@@ -19,6 +19,8 @@
 //!    `refresh.sub`, `refresh.iat` (may warn), `refresh.completed` (info)
 
 mod authorization_url;
+#[cfg(test)]
+mod properties;
 mod response;
 
 use serde::{Deserialize, Serialize};
