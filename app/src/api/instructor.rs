@@ -217,9 +217,7 @@ pub async fn open_join_link(code: String) -> Result<JoinLink, ServerFnError> {
     let (_, learner) = super::ssr::context()?;
     let parts = use_context::<http::request::Parts>();
     let join = parts.as_ref().is_none_or(|p| p.method != http::Method::HEAD);
-    let cross_site = parts
-        .as_ref()
-        .is_some_and(|p| p.headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site"));
+    let cross_site = parts.as_ref().is_some_and(|p| crate::services::sent_from_another_site(&p.headers));
     match instructors()?.open_join_link(&learner, &code, join, cross_site).await {
         Ok(Opened::Joined) => Ok(JoinLink::Joined),
         Ok(Opened::Ask { class_name }) => Ok(JoinLink::Ask(class_name)),

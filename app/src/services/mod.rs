@@ -45,6 +45,12 @@ pub fn accepts_html(headers: &http::HeaderMap) -> bool {
     headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
 }
 
+/// The browser says the request was started by another site (`Sec-Fetch-Site:
+/// cross-site`): a link followed from elsewhere, or a form posted from there.
+pub fn sent_from_another_site(headers: &http::HeaderMap) -> bool {
+    headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site")
+}
+
 /// The value of cookie `name`, when the request has one.
 pub fn cookie_value<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
     headers

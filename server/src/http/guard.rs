@@ -88,7 +88,7 @@ fn is_write(method: &Method) -> bool {
 /// name, localhost for 127.0.0.1, is another origin), or `Sec-Fetch-Site: cross-site`.
 fn is_cross_site(req: &Request, public_origin: &str) -> bool {
     let headers = req.headers();
-    if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site") {
+    if app::services::sent_from_another_site(headers) {
         return true;
     }
     headers.get(ORIGIN).is_some_and(|origin| origin.as_bytes() != public_origin.as_bytes())
