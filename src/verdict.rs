@@ -13,7 +13,8 @@ pub enum Level {
 }
 
 /// One thing a check looked at: a stable id (`url.offline_access`), whether it held,
-/// and a message that says what is wrong and how to fix it.
+/// a one-sentence message that says what is wrong and how to fix it, and, optionally,
+/// the details: why, the RFC section, the usual causes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Finding {
@@ -22,22 +23,31 @@ pub struct Finding {
     pub level: Level,
     /// Whether it held.
     pub ok: bool,
-    /// What is wrong and how to fix it, or what is right.
+    /// One sentence: what is wrong and how to fix it, or what is right.
     pub message: String,
+    /// More for whoever wants it: why, the RFC section, the usual causes. Left out when
+    /// there is nothing more to say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<String>,
 }
 
 impl Finding {
     pub fn pass(id: &str, message: impl Into<String>) -> Self {
-        Self { id: id.to_owned(), level: Level::Error, ok: true, message: message.into() }
+        Self { id: id.to_owned(), level: Level::Error, ok: true, message: message.into(), details: None }
     }
     pub fn fail(id: &str, message: impl Into<String>) -> Self {
-        Self { id: id.to_owned(), level: Level::Error, ok: false, message: message.into() }
+        Self { id: id.to_owned(), level: Level::Error, ok: false, message: message.into(), details: None }
     }
     pub fn warn(id: &str, message: impl Into<String>) -> Self {
-        Self { id: id.to_owned(), level: Level::Warning, ok: false, message: message.into() }
+        Self { id: id.to_owned(), level: Level::Warning, ok: false, message: message.into(), details: None }
     }
     pub fn info(id: &str, message: impl Into<String>) -> Self {
-        Self { id: id.to_owned(), level: Level::Info, ok: true, message: message.into() }
+        Self { id: id.to_owned(), level: Level::Info, ok: true, message: message.into(), details: None }
+    }
+    /// This finding with `details` (the explanation behind its one-sentence message).
+    pub fn with_details(mut self, details: impl Into<String>) -> Self {
+        self.details = Some(details.into());
+        self
     }
     /// A failed finding of level `Error`: the only kind that fails a check.
     pub fn is_blocking(&self) -> bool {
@@ -105,6 +115,47 @@ pub fn show(s: &str, max: usize) -> String {
     out
 }
 
+/// What keeps `message` from being the one sentence a finding's message must be, if
+/// anything: it must end with a full stop (or the "!" of a success), hold no backtick (the
+/// page shows plain text), and have no sentence end inside it (". " before a capital),
+/// except inside a quoted value ("...") or an abbreviation such as "e.g.". The same holds
+/// for the details, except that they may be several sentences.
+#[cfg(test)]
+pub(crate) fn not_one_sentence(finding: &Finding) -> Option<String> {
+    let message = &finding.message;
+    let why = if message.contains('`') || finding.details.as_deref().is_some_and(|d| d.contains('`')) {
+        "holds a backtick"
+    } else if !(message.ends_with('.') || (finding.ok && message.ends_with('!'))) {
+        "does not end with a full stop"
+    } else if finding.details.as_deref().is_some_and(|d| d.trim().is_empty()) {
+        "has empty details"
+    } else if sentence_ends_inside(message) {
+        "is more than one sentence"
+    } else {
+        return None;
+    };
+    Some(format!("{} {why}: {message}", finding.id))
+}
+
+#[cfg(test)]
+fn sentence_ends_inside(message: &str) -> bool {
+    // Quoted values are shown as given: drop them first.
+    let mut plain = String::new();
+    let mut quoted = false;
+    for c in message.chars() {
+        match c {
+            '"' | '\u{201C}' | '\u{201D}' => quoted = !quoted,
+            _ if !quoted => plain.push(c),
+            _ => {}
+        }
+    }
+    for abbreviation in ["e.g.", "i.e.", "etc."] {
+        plain = plain.replace(abbreviation, "");
+    }
+    let chars: Vec<char> = plain.chars().collect();
+    chars.windows(3).any(|w| matches!(w[0], '.' | '!' | '?') && w[1] == ' ' && w[2].is_uppercase())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,5 +212,38 @@ mod tests {
         let json = serde_json::to_value(Finding::warn("x", "m")).unwrap_or_default();
         assert_eq!(json["level"], "warning");
         assert_eq!(json["ok"], false);
+    }
+
+    #[test]
+    fn one_sentence_is_told_from_several() {
+        let ok = [
+            "Remove the trailing =.",
+            "Use S256, e.g. code_challenge_method=S256.",
+            "The server said \"Bad code. Try again\", so log in again.",
+            "Scopes are case-sensitive (RFC 6749 §3.3): write offline_access.",
+        ];
+        for m in ok {
+            assert_eq!(not_one_sentence(&Finding::fail("x", m)), None, "{m}");
+        }
+        assert_eq!(not_one_sentence(&Finding::info("x", "You've completed the exercise!")), None);
+        let bad = ["No full stop", "Two sentences. Here.", "A `backtick`.", "Why? Because."];
+        for m in bad {
+            assert!(not_one_sentence(&Finding::fail("x", m)).is_some(), "{m}");
+        }
+        assert!(not_one_sentence(&Finding::fail("x", "Fine.").with_details("A `tick`.")).is_some());
+    }
+
+    #[test]
+    fn details_are_an_addition_to_the_contract() {
+        // Without details the JSON is what it always was; with them, one more member.
+        let plain = serde_json::to_value(Finding::fail("x", "m")).unwrap_or_default();
+        assert_eq!(plain, serde_json::json!({"id": "x", "level": "error", "ok": false, "message": "m"}));
+        let detailed = Finding::fail("x", "m").with_details("why");
+        let json = serde_json::to_value(&detailed).unwrap_or_default();
+        assert_eq!(json["details"], "why");
+        // Verdicts stored before details existed still read.
+        let old: Finding = serde_json::from_value(plain).expect("reads");
+        assert_eq!(old.details, None);
+        assert_eq!(serde_json::from_value::<Finding>(json).ok(), Some(detailed));
     }
 }

@@ -17,6 +17,12 @@
 //!    `token.expired` (a warning in step 4, a failure in step 5)
 //! 5. the ids of step 4, and `refresh.new_access_token`, `refresh.rotation` (info),
 //!    `refresh.sub`, `refresh.iat` (may warn), `refresh.completed` (info)
+//!
+//! Any step that passes again while later steps had passed adds `progress.redo` (info):
+//! which steps need doing again, and why.
+//!
+//! Every message is one sentence that names the fix; the explanation, the RFC section
+//! and the usual causes go in the finding's details.
 
 mod authorization_url;
 #[cfg(test)]
@@ -326,14 +332,13 @@ fn invisible_in_response(input: &str) -> Option<Finding> {
         return None;
     }
     let invisible = crate::json::invisible_outside_strings(input)?;
-    Some(Finding::fail(
-        "token.json",
-        format!(
-            "That is not valid JSON: it holds an invisible character where JSON allows only \
-             spaces, tabs and line breaks (RFC 8259 §2): {}, then check again.",
-            invisible.fix()
-        ),
-    ))
+    Some(
+        Finding::fail(
+            "token.json",
+            format!("That is not valid JSON because of an invisible character: {}, then check again.", invisible.fix()),
+        )
+        .with_details("Between its parts JSON allows only spaces, tabs and line breaks (RFC 8259 §2)."),
+    )
 }
 
 /// A token response wrapped in quotes (copied from a shell command or code), which is
@@ -371,7 +376,8 @@ fn finish(
     jwt: Option<DecodedJwt>,
     update: impl FnOnce(&mut Progress),
 ) -> Outcome {
-    let verdict = Verdict::new(findings);
+    let mut verdict = Verdict::new(findings);
+    let before = progress;
     let progress = verdict.passed().then(|| {
         let mut p = progress.clone();
         p.steps_passed = step.number();
@@ -387,7 +393,39 @@ fn finish(
         update(&mut p);
         p
     });
+    if let Some(note) = progress.as_ref().and_then(|after| redo(step, before, after)) {
+        verdict.findings.push(note);
+        verdict.sort();
+    }
     Outcome { verdict, progress, jwt }
+}
+
+/// When `step` passed again while later steps had passed: they were undone, and say so
+/// (for step 1, whether the verifier changed).
+fn redo(step: Step, before: &Progress, after: &Progress) -> Option<Finding> {
+    let (from, to) = (step.number() + 1, before.steps_passed.min(Step::ALL.len()));
+    if to < from {
+        return None;
+    }
+    let steps = match to - from {
+        0 => format!("step {from} needs"),
+        1 => format!("steps {from} and {to} need"),
+        _ => format!("steps {from} to {to} need"),
+    };
+    let (cause, why) = if step == Step::Verifier && after.challenge != before.challenge {
+        (
+            "You changed your code verifier".to_owned(),
+            "The authorization URL must carry the new verifier's challenge, and the token request \
+             must send the new verifier, so what was done with the old one no longer counts.",
+        )
+    } else {
+        (
+            format!("You checked step {} again", step.number()),
+            "Each step builds on the ones before it, so passing a step again starts the steps after \
+             it over.",
+        )
+    };
+    Some(Finding::info("progress.redo", format!("{cause}, so {steps} doing again.")).with_details(why))
 }
 
 /// Fewer distinct characters than this in a verifier earns a warning. A random
@@ -411,26 +449,35 @@ fn check_verifier(input: &str, progress: &Progress) -> Outcome {
             distinct.sort_unstable();
             distinct.dedup();
             if distinct.len() < MIN_DISTINCT_VERIFIER_CHARS {
-                findings.push(Finding::warn(
-                    "verifier.randomness",
-                    format!(
-                        "The code verifier uses only {}, so it is easy to guess, and PKCE \
-                         protects the code only if nobody can guess the verifier (RFC 7636 §7.1). \
-                         Generate it from 32 cryptographically random bytes encoded as base64url \
-                         (Generate Random String does this).",
-                        different_characters(distinct.len())
+                findings.push(
+                    Finding::warn(
+                        "verifier.randomness",
+                        format!(
+                            "The code verifier uses only {}, so it is easy to guess: generate it from \
+                             32 random bytes encoded as base64url (Generate Random String does this).",
+                            different_characters(distinct.len())
+                        ),
+                    )
+                    .with_details(
+                        "PKCE protects the code only if nobody can guess the verifier (RFC 7636 §7.1); \
+                         a random one of 43 characters uses about 32 different characters.",
                     ),
-                ));
+                );
             }
-            findings.push(Finding::info(
-                "verifier.secret",
-                "Keep the verifier secret: you'll need it for the token request at the end, and \
-                 only there. Only its challenge goes into the authorization URL; this site keeps \
-                 the challenge, never the verifier.",
-            ));
+            findings.push(
+                Finding::info(
+                    "verifier.secret",
+                    "Keep the verifier secret: you'll need it for the token request at the end, and \
+                     only there.",
+                )
+                .with_details(
+                    "Only its challenge goes into the authorization URL; this site keeps the \
+                     challenge, never the verifier.",
+                ),
+            );
             challenge = Some(verifier.challenge());
         }
-        Err(e) => findings.push(Finding::fail("verifier.format", e.to_string())),
+        Err(e) => findings.push(Finding::fail("verifier.format", e.to_string()).with_details(e.details())),
     }
     finish(Step::Verifier, findings, progress, None, |p| p.challenge = challenge)
 }
@@ -445,9 +492,9 @@ fn check_challenge(input: &str, progress: &Progress) -> Outcome {
         ),
         Some(_) if input.is_empty() => Finding::fail(
             ID,
-            "Nothing was pasted: paste the code challenge you computed, or click Calculate Hash \
-             to compute BASE64URL(SHA256(verifier)) from your verifier.",
-        ),
+            "Nothing was pasted: paste the code challenge you computed, or click Calculate Hash.",
+        )
+        .with_details("Calculate Hash computes BASE64URL(SHA256(verifier)) from your verifier."),
         Some(expected) => match copied_along(input, expected) {
             Some(finding) => finding,
             None => match diagnose_challenge(input, expected) {
@@ -456,21 +503,20 @@ fn check_challenge(input: &str, progress: &Progress) -> Outcome {
                     "The code challenge is BASE64URL(SHA256(verifier)) of your verifier from step 1, \
                  without padding (RFC 7636 §4.2).",
                 ),
-                ChallengeDiagnosis::Malformed => Finding::fail(
-                    ID,
-                    format!(
-                        "{} What you pasted is {} long.",
-                        ChallengeDiagnosis::Malformed.message(),
-                        characters(input.chars().count())
-                    ),
-                ),
+                ChallengeDiagnosis::Malformed => Finding::fail(ID, ChallengeDiagnosis::Malformed.message())
+                    .with_details(format!(
+                        "What you pasted is {} long. {}",
+                        characters(input.chars().count()),
+                        ChallengeDiagnosis::Malformed.details()
+                    )),
                 ChallengeDiagnosis::OtherString => Finding::fail(
                     ID,
                     "That is a well-formed S256 challenge, but of a different string than your \
-                 verifier from step 1. Hash exactly that verifier, with nothing around it (no \
-                 quotes, and no line break: `echo` without -n adds one), or click Calculate Hash.",
-                ),
-                other => Finding::fail(ID, other.message()),
+                 verifier from step 1: hash exactly that verifier, with nothing around it, or click \
+                 Calculate Hash.",
+                )
+                .with_details(ChallengeDiagnosis::OtherString.details()),
+                other => Finding::fail(ID, other.message()).with_details(other.details()),
             },
         },
     };
@@ -592,6 +638,11 @@ mod test_support {
             .verdict
             .find(id)
             .unwrap_or_else(|| panic!("no finding {id} in {:#?}", outcome.verdict.findings))
+    }
+
+    /// A finding's message and details together: what it says in all.
+    pub fn said(finding: &Finding) -> String {
+        format!("{} {}", finding.message, finding.details.as_deref().unwrap_or_default())
     }
 
     pub fn jwt(header: &str, claims: &str) -> String {
@@ -718,7 +769,7 @@ mod tests {
         let with_plus = format!("{}+{}", &VERIFIER[..16], &VERIFIER[17..]);
         let cases: &[(&str, &str)] = &[
             ("", "The code verifier is empty"),
-            ("abcdefghijkl", "The code verifier is 12 characters long; RFC 7636 §4.1 needs 43 to 128."),
+            ("abcdefghijkl", "The code verifier is 12 characters long; RFC 7636 §4.1 needs 43 to 128:"),
             (&with_plus, "Character 17 ('+') is not allowed in a code verifier"),
             (
                 &format!("{VERIFIER}\u{200B}"),
@@ -796,7 +847,7 @@ mod tests {
                 false,
                 "different string than your verifier from step 1",
             ),
-            ("not a challenge".into(), false, "What you pasted is 15 characters long."),
+            ("not a challenge".into(), false, "That is not an S256 code challenge:"),
             (
                 format!("\u{FEFF}{CHALLENGE}"),
                 false,
@@ -865,7 +916,7 @@ mod tests {
                 assert_eq!(blocking(&out), ["token.json"], "{input:?}");
                 let message = &finding(&out, "token.json").message;
                 assert!(
-                    message.starts_with("That is not valid JSON: it holds an invisible character"),
+                    message.starts_with("That is not valid JSON because of an invisible character:"),
                     "{message}"
                 );
                 assert!(message.contains(want), "{message}");
