@@ -758,6 +758,37 @@ mod tests {
     }
 
     #[test]
+    fn a_changed_verifier_after_step_2_passed_says_the_later_steps_need_doing_again() {
+        let other = crate::pkce::verifier_from_bytes(&[7; 32]);
+        for (passed, steps) in [(2, "step 2 needs"), (3, "steps 2 and 3 need"), (5, "steps 2 to 5 need")] {
+            let out = run(Step::Verifier, &other, &builtin(), &progress(passed));
+            assert!(out.verdict.passed(), "{:#?}", out.verdict.findings);
+            let f = finding(&out, "progress.redo");
+            assert_eq!(f.message, format!("You changed your code verifier, so {steps} doing again."));
+            assert!(f.ok && f.level == crate::verdict::Level::Info);
+            assert!(f.details.as_deref().is_some_and(|d| d.contains("new verifier's challenge")));
+            assert_eq!(out.progress.map(|p| p.steps_passed), Some(1));
+        }
+        // Only step 1 had passed: nothing to redo.
+        assert_eq!(run(Step::Verifier, &other, &builtin(), &progress(1)).verdict.find("progress.redo"), None);
+        // The same verifier again also starts the later steps over, and says so.
+        let out = run(Step::Verifier, VERIFIER, &builtin(), &progress(4));
+        assert_eq!(
+            finding(&out, "progress.redo").message,
+            "You checked step 1 again, so steps 2 to 4 need doing again."
+        );
+        // A later step passed again says the same of the steps after it.
+        let out = run(Step::AuthorizationUrl, &good_url(), &builtin(), &progress(5));
+        assert_eq!(
+            finding(&out, "progress.redo").message,
+            "You checked step 3 again, so steps 4 and 5 need doing again."
+        );
+        // A failed check undoes nothing, and says nothing about it.
+        let out = run(Step::Verifier, "short", &builtin(), &progress(5));
+        assert_eq!(out.verdict.find("progress.redo"), None);
+    }
+
+    #[test]
     fn a_failed_check_changes_no_progress() {
         let out = run(Step::Verifier, "too-short", &builtin(), &progress(5));
         assert!(!out.verdict.passed());
@@ -847,7 +878,7 @@ mod tests {
                 false,
                 "different string than your verifier from step 1",
             ),
-            ("not a challenge".into(), false, "That is not an S256 code challenge:"),
+            ("not a challenge".into(), false, "What you pasted is 15 characters long."),
             (
                 format!("\u{FEFF}{CHALLENGE}"),
                 false,
@@ -890,9 +921,9 @@ mod tests {
             let out = run(Step::Challenge, &input, &builtin(), &progress(1));
             assert_eq!(out.verdict.passed(), passes, "{input:?}");
             let f = finding(&out, "challenge.match");
-            assert!(f.message.contains(want), "{input:?}: {}", f.message);
+            assert!(said(f).contains(want), "{input:?}: {}", said(f));
             if !passes {
-                assert!(!f.message.contains(VERIFIER), "the verifier is never echoed");
+                assert!(!said(f).contains(VERIFIER), "the verifier is never echoed");
             }
         }
         let ok = run(Step::Challenge, CHALLENGE, &builtin(), &progress(1));

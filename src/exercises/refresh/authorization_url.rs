@@ -403,7 +403,7 @@ const PLACEHOLDER_DETAILS: &str = "Tutorials and templates write placeholders su
 fn placeholders(params: &[(String, String)], provider: &Provider, address: Option<&str>) -> Finding {
     const ID: &str = "url.placeholders";
     let endpoint = show(&provider.authorization_endpoint, 200);
-    let address = address.map(|text| format!("\"{}\" in the address with {endpoint}", show(text, 40)));
+    let address = address.map(|text| format!("the address holding \"{}\" with {endpoint}", show(text, 40)));
     let found: Vec<String> = address
         .into_iter()
         .chain(params.iter().filter(|(_, value)| !is_known(value, provider)).filter_map(|(name, value)| {
@@ -483,6 +483,7 @@ fn secrets(
     let holds_client_secret = |text: &str| client_secret.is_some_and(|s| text.contains(s));
     let whose = if provider.builtin { "your practice application's" } else { "your application's" };
     let mut found = Vec::<String>::new();
+    let mut removals = Vec::<String>::new();
     let mut whys = Vec::<&str>::new();
     let mut hidden = Vec::<String>::new();
     let (mut verifier, mut client_secret_param, mut real_secret) = (false, false, false);
@@ -495,7 +496,12 @@ fn secrets(
             (format!("the value of {} is {whose} client secret, so remove it", show(name, 40)), CLIENT_SECRET_WHY)
         } else {
             match why {
-                Some(why) => (format!("remove {name}"), why),
+                Some(why) => {
+                    if !removals.contains(name) {
+                        removals.push(name.clone());
+                    }
+                    (String::new(), why)
+                }
                 None if name != "code_challenge" && (is_verifier(value) || is_verifier(unquoted)) => {
                     verifier = true;
                     hidden.extend([value.clone(), unquoted.to_owned()]);
@@ -513,7 +519,7 @@ fn secrets(
         verifier |= name == "code_verifier";
         client_secret_param |= name == "client_secret";
         real_secret |= holds_client_secret(name) || holds_client_secret(value);
-        if !found.contains(&line) {
+        if !line.is_empty() && !found.contains(&line) {
             found.push(line);
         }
     }
@@ -524,6 +530,10 @@ fn secrets(
     }
     if real_secret {
         hidden.extend(client_secret.map(str::to_owned));
+    }
+    if let Some((last, rest)) = removals.split_last() {
+        let list = if rest.is_empty() { last.clone() } else { format!("{} and {last}", rest.join(", ")) };
+        found.insert(0, format!("remove {list}"));
     }
     if found.is_empty() {
         return (
@@ -1186,7 +1196,7 @@ mod tests {
         let message = &finding(&out, "url.placeholders").message;
         assert!(
             message.starts_with(
-                "Replace the placeholders left in the URL: \"YOUR_DOMAIN\" in the address with \
+                "Replace the placeholders left in the URL: the address holding \"YOUR_DOMAIN\" with \
                  https://dev-1.okta.com/oauth2/default/v1/authorize; \"YOUR_CLIENT_ID\" in client_id"
             ),
             "{message}"
@@ -1262,6 +1272,11 @@ mod tests {
             assert!(!message.contains("s3cr3t") && !message.contains(VERIFIER), "{message}");
             assert_eq!(out.progress, None, "{extra}");
         }
+        let several = format!("{}&client_secret=s3cr3t&password=x&refresh_token=y", good_url());
+        assert_eq!(
+            finding(&check_url(&several, &builtin()), "url.secrets").message,
+            "The URL carries a secret: remove client_secret, password and refresh_token."
+        );
         let out = check_url(&format!("{}&client_secret=s3cr3t-value", good_url()), &builtin());
         assert!(said(finding(&out, "url.secrets")).contains("The client secret goes only to the token endpoint"));
         let out = check_url(&format!("{}&code_verifier={VERIFIER}", good_url()), &builtin());

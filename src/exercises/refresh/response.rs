@@ -211,11 +211,10 @@ fn parse_object(input: &str) -> Result<Map<String, Value>, Finding> {
         Value::String(_) => {
             return Err(Finding::fail(
                 "token.object",
-                format!(
-                    "That is a JSON string, not the response object: paste the whole response, \
-                     not just the access token; {PASTE}."
-                ),
-            ))
+                "That is a JSON string, not the response object: paste the whole response, not just \
+                 the access token, from the opening { to the closing }.",
+            )
+            .with_details(WHOLE_RESPONSE))
         }
         Value::Array(_) => "an array",
         Value::Number(_) => "a number",
@@ -871,7 +870,7 @@ mod tests {
     fn assert_no_secrets(out: &Outcome, secrets: &[&str]) {
         for f in &out.verdict.findings {
             for s in secrets {
-                assert!(!f.message.contains(s), "{} repeats a secret: {}", f.id, f.message);
+                assert!(!said(f).contains(s), "{} repeats a secret: {}", f.id, said(f));
             }
         }
     }
