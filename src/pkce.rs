@@ -211,7 +211,7 @@ impl ChallengeDiagnosis {
                  digest bytes instead."
             }
             ChallengeDiagnosis::Plain => {
-                "That is the code verifier itself, not its challenge: hash it, \
+                "That is the code verifier itself (the plain method), not its challenge: hash it, \
                  BASE64URL(SHA256(verifier)) without padding."
             }
             ChallengeDiagnosis::Malformed => {

@@ -393,12 +393,15 @@ async fn passing_step_1_again_clears_the_later_steps_last_checks() {
     assert!(last_check(&page, Step::Verifier).is_some_and(|l| !l.passed()));
     assert!(last_check(&page, Step::AuthorizationUrl).is_some_and(LastCheck::passed));
 
-    // Passing it again starts over from step 2.
+    // Passing it again starts over from step 2, and step 1's verdict says so.
     let checked = services.check_step(&me, Step::Verifier, PASTED_VERIFIER).await.expect("check");
     assert!(checked.verdict.passed());
+    let redo = checked.verdict.find("progress.redo").expect("progress.redo");
+    assert_eq!(redo.message, "You changed your code verifier, so steps 2 and 3 need doing again.");
     let page = services.exercise_page(&me).await.expect("page");
     assert_eq!(statuses(&page.exercise), after(1));
     assert!(last_check(&page, Step::Verifier).is_some_and(LastCheck::passed));
+    assert!(last_check(&page, Step::Verifier).is_some_and(|l| l.verdict.find("progress.redo") == Some(redo)));
     for step in [Step::Challenge, Step::AuthorizationUrl, Step::TokenResponse, Step::RefreshResponse] {
         assert_eq!(last_check(&page, step), None, "{step:?}");
     }
@@ -578,7 +581,7 @@ async fn a_failed_set_up_keeps_what_was_typed_and_the_server_in_use() {
         ("https://kc.example/realms/typo", " lab-app ")
     );
     let failed = attempt.verdict.find("provider.metadata").expect("provider.metadata");
-    assert!(!failed.ok && failed.message.contains("HTTP 404"), "{failed:?}");
+    assert!(!failed.ok && failed.details.as_deref().is_some_and(|d| d.contains("HTTP 404")), "{failed:?}");
     // Going back to the built-in server forgets the attempt.
     let server = services.use_builtin_server(&me).await.expect("builtin");
     assert!(server.builtin && server.last_attempt.is_none());
@@ -599,7 +602,7 @@ async fn step_3_knows_the_practice_secret_and_keeps_none_of_it() {
     let checked = services.check_step(&me, Step::AuthorizationUrl, &url).await.expect("step 3");
     assert!(!checked.verdict.passed());
     let secrets = checked.verdict.find("url.secrets").expect("url.secrets");
-    assert!(secrets.message.contains("the value of `state` is your practice application's client secret"));
+    assert!(secrets.message.contains("the value of state is your practice application's client secret"));
     let stored = services.progress.load(&me, refresh::SLUG).await.expect("load");
     assert_eq!(stored.progress.authorization_url, None);
     let kept = serde_json::to_string(&stored).expect("json");
