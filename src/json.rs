@@ -216,10 +216,7 @@ mod tests {
             (&deep, JsonError::TooDeep { line: 1, column: 128 }),
             ("{\"a\":1} x", JsonError::Syntax { reason: "trailing characters".into(), line: 1, column: 9 }),
             ("{'a':1}", JsonError::Syntax { reason: "key must be a string".into(), line: 1, column: 2 }),
-            (
-                "{\"a\" 1}",
-                JsonError::Syntax { reason: "expected \":\"".into(), line: 1, column: 6 },
-            ),
+            ("{\"a\" 1}", JsonError::Syntax { reason: "expected \":\"".into(), line: 1, column: 6 }),
         ];
         for (input, want) in cases {
             assert_eq!(parse_strict(input).as_ref(), Err(want), "{:?}", &input[..input.len().min(40)]);

@@ -134,7 +134,8 @@ pub enum VerifierError {
 }
 
 /// What every verifier message can add: what a verifier is made of.
-const VERIFIER_RULE: &str = "A code verifier is 43 to 128 characters of A-Z a-z 0-9 - . _ ~ (RFC 7636 §4.1). \
+const VERIFIER_RULE: &str =
+    "A code verifier is 43 to 128 characters of A-Z a-z 0-9 - . _ ~ (RFC 7636 §4.1). \
      32 random bytes encoded as base64url give 43 of them, which nobody can guess (RFC 7636 §7.1).";
 
 impl VerifierError {

@@ -335,7 +335,10 @@ fn invisible_in_response(input: &str) -> Option<Finding> {
     Some(
         Finding::fail(
             "token.json",
-            format!("That is not valid JSON because of an invisible character: {}, then check again.", invisible.fix()),
+            format!(
+                "That is not valid JSON because of an invisible character: {}, then check again.",
+                invisible.fix()
+            ),
         )
         .with_details("Between its parts JSON allows only spaces, tabs and line breaks (RFC 8259 §2)."),
     )

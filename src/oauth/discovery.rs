@@ -359,7 +359,9 @@ pub fn review(issuer: &Issuer, attempts: &[(String, Fetched)], reach: Reach) -> 
             "The metadata has no jwks_uri, so the signature of a JWT access token can't be checked: \
              publish the server's keys, or use the built-in server to have signatures checked.",
         )
-        .with_details("The exercise still works; jwks_uri is where metadata lists the server's keys (RFC 8414 §2)."),
+        .with_details(
+            "The exercise still works; jwks_uri is where metadata lists the server's keys (RFC 8414 §2).",
+        ),
     });
 
     let verdict = Verdict::new(findings);

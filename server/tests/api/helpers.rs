@@ -187,7 +187,11 @@ pub fn finding<'a>(verdict: &'a Value, id: &str) -> Option<&'a Value> {
 
 /// What a finding says in all: its one-sentence message, then its details (if any).
 pub fn said(finding: &Value) -> String {
-    format!("{} {}", finding["message"].as_str().unwrap_or_default(), finding["details"].as_str().unwrap_or_default())
+    format!(
+        "{} {}",
+        finding["message"].as_str().unwrap_or_default(),
+        finding["details"].as_str().unwrap_or_default()
+    )
 }
 
 /// What a login at the practice server gave back.

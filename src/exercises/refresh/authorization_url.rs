@@ -57,11 +57,14 @@ pub(super) fn check(input: &str, facts: &Facts<'_>) -> Vec<Finding> {
     }
     if url.fragment().is_some() {
         findings.push(
-            Finding::fail("url.fragment", "The URL ends with a #fragment: remove the # and everything after it.")
-                .with_details(
-                    "An authorization request carries its parameters in the query, after the ? \
+            Finding::fail(
+                "url.fragment",
+                "The URL ends with a #fragment: remove the # and everything after it.",
+            )
+            .with_details(
+                "An authorization request carries its parameters in the query, after the ? \
                      (RFC 6749 §3.1).",
-                ),
+            ),
         );
     }
     findings.extend(invisible(&params));
@@ -277,10 +280,11 @@ fn invisible(params: &[(String, String)]) -> Option<Finding> {
         .collect();
     let it = if count == 1 { "it" } else { "them" };
     (!found.is_empty()).then(|| {
-        Finding::fail("url.invisible", format!("In the URL, {}: remove {it}.", found.join("; "))).with_details(
-            "Such characters are often picked up when copying a value, and the server would read \
+        Finding::fail("url.invisible", format!("In the URL, {}: remove {it}.", found.join("; ")))
+            .with_details(
+                "Such characters are often picked up when copying a value, and the server would read \
              them as part of the value.",
-        )
+            )
     })
 }
 
@@ -408,8 +412,11 @@ fn placeholders(params: &[(String, String)], provider: &Provider, address: Optio
         .into_iter()
         .chain(params.iter().filter(|(_, value)| !is_known(value, provider)).filter_map(|(name, value)| {
             let text = placeholder(value)?;
-            let with = match (name.as_str(), provider.client_id.as_deref(), provider.redirect_uris.as_slice()) {
-                ("client_id", Some(id), _) => format!("\"{}\", your client_id shown on this page", show(id, 100)),
+            let with = match (name.as_str(), provider.client_id.as_deref(), provider.redirect_uris.as_slice())
+            {
+                ("client_id", Some(id), _) => {
+                    format!("\"{}\", your client_id shown on this page", show(id, 100))
+                }
                 ("client_id", None, _) => "your application's client ID, from its settings".to_owned(),
                 ("redirect_uri", _, [one]) => {
                     format!("\"{}\", the redirect_uri shown on this page", show(one, 200))
@@ -493,7 +500,10 @@ fn secrets(
         let (line, because) = if holds_client_secret(name) {
             (format!("a parameter's name is {whose} client secret, so remove it"), CLIENT_SECRET_WHY)
         } else if holds_client_secret(value) && why.is_none() {
-            (format!("the value of {} is {whose} client secret, so remove it", show(name, 40)), CLIENT_SECRET_WHY)
+            (
+                format!("the value of {} is {whose} client secret, so remove it", show(name, 40)),
+                CLIENT_SECRET_WHY,
+            )
         } else {
             match why {
                 Some(why) => {
@@ -506,7 +516,10 @@ fn secrets(
                     verifier = true;
                     hidden.extend([value.clone(), unquoted.to_owned()]);
                     (
-                        format!("the value of {} is your code verifier from step 1, so remove it", show(name, 40)),
+                        format!(
+                            "the value of {} is your code verifier from step 1, so remove it",
+                            show(name, 40)
+                        ),
                         "The URL carries only the verifier's challenge (RFC 7636 §4.3).",
                     )
                 }
@@ -616,7 +629,8 @@ fn response_type(value: Option<&str>) -> Finding {
 
 fn client_id(value: Option<&str>, provider: &Provider) -> Finding {
     const ID: &str = "url.client_id";
-    const WHY: &str = "The client_id tells the authorization server which application asks (RFC 6749 §4.1.1).";
+    const WHY: &str =
+        "The client_id tells the authorization server which application asks (RFC 6749 §4.1.1).";
     let Some(v) = value else {
         let add = match (&provider.client_id, provider.builtin) {
             (Some(id), true) => format!("client_id={}, the client_id shown on this page", show(id, 100)),
@@ -1152,7 +1166,10 @@ mod tests {
         let out = check_url(&url, &okta_like_builtin_endpoint());
         let message = &finding(&out, "url.placeholders").message;
         assert!(message.contains("\"{RANDOM_STRING}\" in state with a random string"), "{message}");
-        assert!(message.contains("\"YOUR_CLIENT_ID\" in client_id with your application's client ID"), "{message}");
+        assert!(
+            message.contains("\"YOUR_CLIENT_ID\" in client_id with your application's client ID"),
+            "{message}"
+        );
         assert_eq!(blocking(&out), ["url.placeholders"]);
     }
 
@@ -1183,7 +1200,10 @@ mod tests {
             assert!(finding(&out, id).ok, "{id}");
         }
         let wrong_scope = template.replace("openid+offline_access", "openid");
-        assert_eq!(blocking(&check_url(&wrong_scope, &builtin())), ["url.placeholders", "url.offline_access"]);
+        assert_eq!(
+            blocking(&check_url(&wrong_scope, &builtin())),
+            ["url.placeholders", "url.offline_access"]
+        );
 
         // A placeholder in the address: named with the others, and no endpoint advice.
         let okta_template = format!(
@@ -1255,10 +1275,7 @@ mod tests {
     #[test]
     fn a_secret_in_the_url_fails_and_is_not_recorded() {
         let cases = [
-            (
-                "&client_secret=s3cr3t-value".to_owned(),
-                "remove client_secret",
-            ),
+            ("&client_secret=s3cr3t-value".to_owned(), "remove client_secret"),
             (format!("&code_verifier={VERIFIER}"), "remove code_verifier"),
             ("&password=hunter2".to_owned(), "remove password"),
             ("&refresh_token=abc".to_owned(), "remove refresh_token"),
@@ -1278,7 +1295,9 @@ mod tests {
             "The URL carries a secret: remove client_secret, password and refresh_token."
         );
         let out = check_url(&format!("{}&client_secret=s3cr3t-value", good_url()), &builtin());
-        assert!(said(finding(&out, "url.secrets")).contains("The client secret goes only to the token endpoint"));
+        assert!(
+            said(finding(&out, "url.secrets")).contains("The client secret goes only to the token endpoint")
+        );
         let out = check_url(&format!("{}&code_verifier={VERIFIER}", good_url()), &builtin());
         let message = &finding(&out, "url.secrets").message;
         assert!(
@@ -1381,7 +1400,10 @@ mod tests {
         // A finding that shows the value shows it masked.
         let url = good.replace("client_id=lab-client-1", &format!("client_id={CLIENT_SECRET}"));
         let message = finding(&check_url(&url, &builtin()), "url.client_id").message.clone();
-        assert!(message.starts_with("client_id \"••••••••\" is not your practice application's"), "{message}");
+        assert!(
+            message.starts_with("client_id \"••••••••\" is not your practice application's"),
+            "{message}"
+        );
         // Where the site does not know the secret, there is nothing to recognise.
         let okta_url = good
             .replace("http://127.0.0.1:3000/authorize", "https://dev-1.okta.com/oauth2/default/v1/authorize")
@@ -1586,12 +1608,7 @@ mod tests {
                 "url.parse",
                 "The URL has &amp; where & belongs: replace each &amp; with &, then check again.",
             ),
-            (
-                "one &amp;",
-                good.replacen("&state", "&amp;state", 1),
-                "url.parse",
-                "replace each &amp; with &",
-            ),
+            ("one &amp;", good.replacen("&state", "&amp;state", 1), "url.parse", "replace each &amp; with &"),
             (
                 "the URL in double quotes",
                 format!("\"{good}\""),
@@ -1634,8 +1651,7 @@ mod tests {
         let out = check_url(&url, &builtin());
         let message = &finding(&out, "url.quotes").message;
         assert!(
-            message
-                .starts_with("The values of response_type, client_id and state are wrapped in quotes"),
+            message.starts_with("The values of response_type, client_id and state are wrapped in quotes"),
             "{message}"
         );
         assert_eq!(blocking(&out), ["url.quotes", "url.response_type", "url.client_id"]);

@@ -489,7 +489,10 @@ fn bad_inputs() -> Vec<(Step, String)> {
         good.clone(),
     ];
     inputs.extend(urls.into_iter().map(|u| (Step::AuthorizationUrl, u)));
-    let jwt_token = jwt(r#"{"alg":"RS256","kid":"k1"}"#, &format!(r#"{{"iss":"https://evil.example","sub":"u","iat":{},"exp":{}}}"#, NOW - 7200, NOW - 3600));
+    let jwt_token = jwt(
+        r#"{"alg":"RS256","kid":"k1"}"#,
+        &format!(r#"{{"iss":"https://evil.example","sub":"u","iat":{},"exp":{}}}"#, NOW - 7200, NOW - 3600),
+    );
     let mut responses = vec![
         String::new(),
         "\u{FEFF}{}".to_owned(),
@@ -573,14 +576,16 @@ fn corpus_findings() -> Vec<Finding> {
     ];
     let mut all = Vec::new();
     for (step, input) in bad_inputs() {
-        for provider in [builtin(), okta(), super::Provider { client_id: Some("0oaOTHER".into()), ..okta() }] {
+        for provider in [builtin(), okta(), super::Provider { client_id: Some("0oaOTHER".into()), ..okta() }]
+        {
             for passed in [1, 2, 3, 4, 5] {
                 let mut p = progress(passed);
                 if let Some(token) = p.token.as_mut().filter(|_| passed == 5) {
                     // Step 4's record with a JWT's claims.
                     (token.sub, token.iat) = (Some("u".into()), Some(NOW));
                 }
-                let facts = Facts { provider: &provider, progress: &p, now: NOW, issued: None, signature: None };
+                let facts =
+                    Facts { provider: &provider, progress: &p, now: NOW, issued: None, signature: None };
                 if let Ok(out) = check(step, &input, &facts) {
                     all.extend(out.verdict.findings);
                 }
@@ -642,13 +647,18 @@ fn provider_findings() -> Vec<Finding> {
             r#", "code_challenge_methods_supported": ["plain"], "grant_types_supported": ["authorization_code"], "scopes_supported": ["openid"]"#,
         ))],
         vec![Fetched::Document(doc("").replace("https://dev-1.okta.com/oauth2/default/token", "http://x/t"))],
-        vec![Fetched::Document(doc("").replace("\"issuer\": \"https://dev-1.okta.com/oauth2/default\"", "\"issuer\": \"https://other.example\""))],
+        vec![Fetched::Document(doc("").replace(
+            "\"issuer\": \"https://dev-1.okta.com/oauth2/default\"",
+            "\"issuer\": \"https://other.example\"",
+        ))],
     ];
     for attempts in fetched {
         let attempts: Vec<_> = issuer.metadata_urls().into_iter().zip(attempts).collect();
         all.extend(review(&issuer, &attempts, Reach::Public).0.findings);
     }
-    for (client_id, redirect_uri) in [("0oa1", "https://app.example/cb"), ("0oa\u{7f}", "/cb"), ("", "https://a#b")] {
+    for (client_id, redirect_uri) in
+        [("0oa1", "https://app.example/cb"), ("0oa\u{7f}", "/cb"), ("", "https://a#b")]
+    {
         all.extend(application(client_id, redirect_uri).0);
     }
     all
@@ -658,17 +668,16 @@ fn provider_findings() -> Vec<Finding> {
 fn every_message_is_one_sentence_without_backticks() {
     let findings = corpus_findings();
     assert!(findings.len() > 2000, "the corpus reaches every check: {}", findings.len());
-    let bad: Vec<String> = findings.iter().filter_map(not_one_sentence).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    let bad: Vec<String> = findings
+        .iter()
+        .filter_map(not_one_sentence)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
     assert!(bad.is_empty(), "{} messages are not one sentence:\n{}", bad.len(), bad.join("\n"));
-    if let Ok(path) = std::env::var("OAUTHLAB_DUMP_MESSAGES") {
-        let all: std::collections::BTreeSet<String> = findings
-            .iter()
-            .map(|f| format!("{} [{}] {}\n    {}", f.id, if f.ok { "ok" } else { "FAIL" }, f.message, f.details.as_deref().unwrap_or("-")))
-            .collect();
-        let _ = std::fs::write(path, all.into_iter().collect::<Vec<_>>().join("\n"));
-    }
     // Every kind of finding the checks give shows up, failed ones with their fix.
-    let ids: std::collections::BTreeSet<&str> = findings.iter().filter(|f| !f.ok).map(|f| f.id.as_str()).collect();
+    let ids: std::collections::BTreeSet<&str> =
+        findings.iter().filter(|f| !f.ok).map(|f| f.id.as_str()).collect();
     for id in [
         "verifier.format",
         "challenge.match",

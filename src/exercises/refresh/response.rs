@@ -88,7 +88,9 @@ pub(super) fn check(step: Step, input: &str, facts: &Facts<'_>) -> Checked {
 /// The response's access token is step 4's.
 fn repeats_step_4(object: &Map<String, Value>, facts: &Facts<'_>) -> bool {
     let pasted = object.get("access_token").and_then(Value::as_str).filter(|t| !t.is_empty());
-    pasted.zip(facts.progress.token.as_ref()).is_some_and(|(t, old)| token_sha256(t) == old.access_token_sha256)
+    pasted
+        .zip(facts.progress.token.as_ref())
+        .is_some_and(|(t, old)| token_sha256(t) == old.access_token_sha256)
 }
 
 fn same_access_token() -> Finding {
@@ -353,7 +355,8 @@ fn access_token(value: Option<&Value>, refreshing: bool) -> (Finding, Option<&st
     }
 }
 
-const EXPIRES_IN: &str = "RFC 6749 §5.1 defines expires_in as the access token's lifetime in seconds, a number.";
+const EXPIRES_IN: &str =
+    "RFC 6749 §5.1 defines expires_in as the access token's lifetime in seconds, a number.";
 
 fn expires_in(value: Option<&Value>) -> Finding {
     const ID: &str = "token.expires_in";
@@ -557,11 +560,14 @@ fn jwt_findings(
     } else {
         "shown decoded, but not verified"
     };
-    let mut findings = vec![Finding::info("token.jwt", format!("The access token is a JWT{alg}: its header and claims are {shown}."))
-        .with_details(
-            "Anyone holding the token can read them; the API that receives it must check the \
+    let mut findings = vec![Finding::info(
+        "token.jwt",
+        format!("The access token is a JWT{alg}: its header and claims are {shown}."),
+    )
+    .with_details(
+        "Anyone holding the token can read them; the API that receives it must check the \
              signature, iss, aud and exp.",
-        )];
+    )];
     findings.extend(facts.signature.map(signature_finding));
     if let Some(issuer) = &facts.provider.issuer {
         findings.push(match jwt.claim_str("iss") {
@@ -589,7 +595,9 @@ fn jwt_findings(
     if let Some(exp) = jwt.claim_seconds("exp").filter(|&exp| exp < now) {
         let ago = duration(now.saturating_sub(exp));
         let message = if refreshing {
-            format!("The access token expired {ago} ago: refresh again and paste the new response right away.")
+            format!(
+                "The access token expired {ago} ago: refresh again and paste the new response right away."
+            )
         } else {
             format!("The access token expired {ago} ago, which is what the refresh token is for: step 5 gets a new one.")
         };
@@ -709,12 +717,11 @@ fn issued_findings(step: Step, facts: &Facts<'_>) -> Vec<Finding> {
                 "log in again with the Log In link on this page and exchange the new code once",
             ),
         };
-        return vec![Finding::fail(ID, format!("The practice server revoked this token: {redo}.")).with_details(
-            format!(
+        return vec![Finding::fail(ID, format!("The practice server revoked this token: {redo}."))
+            .with_details(format!(
                 "It revokes every token from the same login (RFC 9700 §4.14) when {when}, or when a \
                  token was revoked at the revocation endpoint."
-            ),
-        )];
+            ))];
     }
     let mut findings = Vec::new();
     match step {
@@ -1075,7 +1082,9 @@ mod tests {
                 assert_eq!(blocking(&out), ["token.error"]);
                 let f = finding(&out, "token.error");
                 assert!(f.details.as_deref().is_some_and(|d| d.contains(code.explain())), "{f:?}");
-                assert!(f.message.starts_with(&format!("The token endpoint returned {code} instead of tokens: ")));
+                assert!(f
+                    .message
+                    .starts_with(&format!("The token endpoint returned {code} instead of tokens: ")));
             }
         }
         let out = step5(r#"{"error":"invalid_grant"}"#);
@@ -1088,7 +1097,10 @@ mod tests {
         // The server's own words come first in the details, quoted.
         let out = step4(r#"{"error":"invalid_grant","error_description":"Code expired. Log in again"}"#);
         let details = finding(&out, "token.error").details.clone().unwrap_or_default();
-        assert!(details.starts_with("The server said: \"Code expired. Log in again\". invalid_grant:"), "{details}");
+        assert!(
+            details.starts_with("The server said: \"Code expired. Log in again\". invalid_grant:"),
+            "{details}"
+        );
     }
 
     #[test]
@@ -1352,7 +1364,10 @@ mod issued_tests {
     /// from it (its token expired, it came from a code exchange, its refresh token...).
     #[test]
     fn step_4s_response_again_in_step_5_gets_only_the_same_response_finding() {
-        let expired = jwt(r#"{"alg":"ES256","kid":"k1"}"#, &format!(r#"{{"sub":"s","iat":{},"exp":{}}}"#, NOW - 7200, NOW - 6300));
+        let expired = jwt(
+            r#"{"alg":"ES256","kid":"k1"}"#,
+            &format!(r#"{{"sub":"s","iat":{},"exp":{}}}"#, NOW - 7200, NOW - 6300),
+        );
         let body = format!(
             r#"{{"token_type":"Bearer","expires_in":900,"access_token":"{expired}","refresh_token":"rt-1","scope":"openid"}}"#
         );
