@@ -425,6 +425,8 @@ fn placeholders(params: &[(String, String)], provider: &Provider, address: Optio
                 ("state", _, _) => "a random string you make up".to_owned(),
                 ("code_challenge", _, _) => "the code challenge from step 2, shown on this page".to_owned(),
                 ("scope", _, _) => "the scopes you need, such as openid offline_access".to_owned(),
+                ("response_type", _, _) => "code".to_owned(),
+                ("code_challenge_method", _, _) => "S256".to_owned(),
                 _ => "the real value".to_owned(),
             };
             Some(format!("\"{}\" in {} with {with}", show(text, 40), show(name, 40)))
@@ -1199,6 +1201,12 @@ mod tests {
         for id in ["url.response_type", "url.offline_access", "url.code_challenge_method", "url.endpoint"] {
             assert!(finding(&out, id).ok, "{id}");
         }
+        let templated = template.replace("response_type=code", "response_type=<RESPONSE_TYPE>");
+        let out = check_url(&templated, &builtin());
+        assert!(finding(&out, "url.placeholders")
+            .message
+            .contains("\"<RESPONSE_TYPE>\" in response_type with code;"));
+        assert_eq!(out.verdict.find("url.response_type"), None);
         let wrong_scope = template.replace("openid+offline_access", "openid");
         assert_eq!(
             blocking(&check_url(&wrong_scope, &builtin())),
