@@ -301,7 +301,10 @@ pub fn check(step: Step, input: &str, facts: &Facts<'_>) -> Result<Outcome, Step
         Step::Challenge => check_challenge(input, progress),
         Step::AuthorizationUrl => {
             let mut findings = authorization_url::check(input, facts);
-            findings.extend(refresh_tokens_off(facts.provider));
+            // Only with a URL that is otherwise right: the warning is about logging in.
+            if !findings.iter().any(Finding::is_blocking) {
+                findings.extend(refresh_tokens_off(facts.provider));
+            }
             finish(step, findings, progress, None, |p| {
                 p.authorization_url = Some(input.to_owned());
             })
@@ -691,6 +694,9 @@ mod tests {
             let out = run(Step::AuthorizationUrl, &good_url(), &provider, &progress(2));
             assert!(out.verdict.find(REFRESH_TOKENS_OFF).is_none(), "{provider:?}");
         }
+        let wrong = good_url().replace("S256", "plain");
+        let out = run(Step::AuthorizationUrl, &wrong, &off, &progress(2));
+        assert!(out.verdict.find(REFRESH_TOKENS_OFF).is_none(), "not with a URL that fails");
     }
 
     #[test]
