@@ -183,6 +183,9 @@ pub struct ExerciseData {
     pub client_id: String,
     pub redirect_uri: String,
     pub refresh_tokens_enabled: bool,
+    /// How long an authorization code lives, in words ("5 minutes" on the practice
+    /// server; "a short time" on another).
+    pub code_lifetime: String,
     /// The authorization server the exercise runs against.
     pub server: ServerData,
 }
@@ -192,10 +195,8 @@ pub struct ExerciseData {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RedirectData {
     pub token_command: Command,
-    /// The practice server's authorization code lifetime, in words: "5 minutes".
+    /// How long the code lives, in words: "5 minutes" on the practice server.
     pub code_lifetime: String,
-    /// True on the built-in practice server (whose code lifetime this is).
-    pub builtin: bool,
 }
 
 /// The authorization server a learner works against: the built-in practice server, or

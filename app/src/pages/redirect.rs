@@ -59,11 +59,7 @@ fn ExchangeCommand(code: String) -> impl IntoView {
                         <h2>"Now exchange the code for tokens"</h2>
                         <p>
                             "Run this in a terminal: it holds your client secret, your code verifier and this code. "
-                            {if data.builtin {
-                                format!("The code works once, for {}.", data.code_lifetime)
-                            } else {
-                                "The code works once, for a short time.".to_owned()
-                            }}
+                            {format!("The code works once, for {}.", data.code_lifetime)}
                         </p>
                         <CommandBlock command=data.token_command name="token"/>
                         <p>"Then paste the whole JSON response in step 4 of "

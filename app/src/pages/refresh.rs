@@ -270,8 +270,8 @@ fn Exercise(initial: ExerciseData) -> impl IntoView {
                     <p class="hint">
                         "The command holds your client secret and code verifier: "<strong>"Copy"</strong>
                         " copies it whole. Replace YOUR_AUTHORIZATION_CODE with the code from the redirect page "
-                        "(the page after you log in shows this command with the code in it). A code works once, "
-                        "for a few minutes."
+                        "(the page after you log in shows this command with the code in it). "
+                        {move || data.with(|d| format!("A code works once, for {}.", d.code_lifetime))}
                     </p>
                     <CommandBlock command=c name="token"/>
                 })}

@@ -561,6 +561,7 @@ impl Services {
             client_id,
             redirect_uri,
             refresh_tokens_enabled: app.refresh_tokens_enabled,
+            code_lifetime: self.code_lifetime_words(server.builtin),
             server,
         })
     }
@@ -628,9 +629,18 @@ impl Services {
         let verifier = self.flash.peek_verifier(learner);
         Ok(RedirectData {
             token_command: values.token_command(verifier.as_deref(), Some(code)),
-            code_lifetime: duration_words(self.code_lifetime),
-            builtin: server.builtin,
+            code_lifetime: self.code_lifetime_words(server.builtin),
         })
+    }
+
+    /// How long an authorization code lives, as pages say it: the practice server's real
+    /// lifetime; another server's is its own.
+    fn code_lifetime_words(&self, builtin: bool) -> String {
+        if builtin {
+            duration_words(self.code_lifetime)
+        } else {
+            "a short time".to_owned()
+        }
     }
 }
 

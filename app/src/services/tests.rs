@@ -514,7 +514,8 @@ async fn the_redirect_page_command_has_the_code_filled_in_and_quoted() {
     assert!(full.contains("-d code=abc_DEF-123"), "{full}");
     assert!(full.contains(&format!("-d code_verifier={verifier}")), "{full}");
     assert!(!full.contains(CODE_PLACEHOLDER), "{full}");
-    assert_eq!((view.code_lifetime.as_str(), view.builtin), ("5 minutes", true));
+    assert_eq!(view.code_lifetime, "5 minutes");
+    assert_eq!(services.exercise_page(&me).await.expect("page").code_lifetime, "5 minutes");
     // A code someone else put in a link cannot run anything in the learner's shell.
     let hostile = services.redirect_view(&me, "x'; rm -rf ~; echo '").await.expect("view");
     let full = hostile.token_command.full.expose().to_owned();
