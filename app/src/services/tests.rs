@@ -23,7 +23,11 @@ fn services() -> Services {
 
 /// Services whose view of other servers is `documents`.
 fn services_with(documents: Arc<Documents>) -> Services {
-    let store = Arc::new(MemoryStore::default());
+    services_on(Arc::new(MemoryStore::default()), documents)
+}
+
+/// Services on `store` (which the instructors' side may share).
+fn services_on(store: Arc<MemoryStore>, documents: Arc<Documents>) -> Services {
     Services {
         progress: store.clone(),
         apps: store.clone(),
@@ -706,4 +710,45 @@ fn a_client_is_limited_by_its_ipv4_address_or_its_ipv6_slash_64() {
     }
     let client = ClientAddr("2001:db8::9".parse().unwrap_or(std::net::Ipv6Addr::LOCALHOST.into()));
     assert_eq!(client.limit_key().to_string(), "2001:db8::");
+}
+
+// --- instructors -----------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_reset_is_remembered_for_its_instructor_until_the_learner_does_something_new() {
+    use super::instructor::{last_activity, InstructorStore, Instructors, Opened};
+    let store = Arc::new(MemoryStore::default());
+    let services = services_on(store.clone(), Arc::new(Documents::default()));
+    let instructors = Instructors::new(store.clone(), PUBLIC_URL);
+    let ada = store.upsert_instructor("ada@example.org", "hash").await.expect("ada");
+    let bob = store.upsert_instructor("bob@example.org", "hash").await.expect("bob");
+    let class = instructors.create_class(ada, "Evening workshop").await.expect("class");
+    let code = class.join_url.rsplit('/').next().expect("join code");
+    let grace = learner("grace");
+    let opened = instructors.open_join_link(&grace, code, true, false).await.expect("open");
+    assert_eq!(opened, Opened::Joined { class_name: "Evening workshop".into() }, "the page names the class");
+    pass_steps(&services, &grace, 2).await;
+
+    let activity = |row: &instructor::LearnerRow, reset_at| {
+        last_activity(row.exercises.refresh.updated_at, reset_at, now_unix())
+    };
+    instructors.reset_learner(&services, ada, &grace.0, "refresh").await.expect("reset");
+    let reset_at = instructors.resets.last(ada, &grace.0);
+    assert!(reset_at.is_some(), "remembered");
+    assert_eq!(instructors.resets.last(bob, &grace.0), None, "only for the instructor who reset");
+    let row = instructors.learner(ada, &grace.0).await.expect("row");
+    assert_eq!(row.exercises.refresh.steps_passed, 0);
+    assert_eq!(activity(&row, reset_at), "reset just now");
+
+    pass_steps(&services, &grace, 1).await;
+    let row = instructors.learner(ada, &grace.0).await.expect("row");
+    assert_eq!(activity(&row, reset_at), "just now", "the learner's own change");
+
+    let john = learner("john");
+    instructors.open_join_link(&john, code, true, false).await.expect("open");
+    instructors.reset_class(&services, ada, &class.class_id, "all").await.expect("reset class");
+    for who in [&grace, &john] {
+        let row = instructors.learner(ada, &who.0).await.expect("row");
+        assert_eq!(activity(&row, instructors.resets.last(ada, &who.0)), "reset just now", "{who:?}");
+    }
 }
