@@ -22,11 +22,12 @@ tools:
 	@wasm-bindgen --version 2>/dev/null | grep -q '$(WASM_BINDGEN_VERSION)' || \
 		cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
 
-## Debian's Chromium for the browser tests (Playwright cannot download its own here).
+## Debian's Chromium for the browser tests (Playwright cannot download its own here), and
+## curl, which the journey tests run the page's commands with, as a learner would.
 browser:
-	@command -v chromium >/dev/null || { \
+	@command -v chromium >/dev/null && command -v curl >/dev/null || { \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium; }
+		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium curl; }
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund

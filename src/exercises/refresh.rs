@@ -129,6 +129,10 @@ pub struct Provider {
     pub client_secret: Option<ClientSecret>,
     /// The issuer, when known: a JWT access token's `iss` must equal it.
     pub issuer: Option<String>,
+    /// Whether the application may get refresh tokens, when the site knows it (the
+    /// practice application's toggle); `None` for another server.
+    #[serde(default)]
+    pub refresh_tokens_enabled: Option<bool>,
 }
 
 /// What grading keeps between steps. No secrets: only the code challenge (never the
@@ -302,7 +306,11 @@ pub fn check(step: Step, input: &str, facts: &Facts<'_>) -> Result<Outcome, Step
         Step::Verifier => check_verifier(input, progress),
         Step::Challenge => check_challenge(input, progress),
         Step::AuthorizationUrl => {
-            let findings = authorization_url::check(input, facts);
+            let mut findings = authorization_url::check(input, facts);
+            // Only with a URL that is otherwise right: the warning is about logging in.
+            if !findings.iter().any(Finding::is_blocking) {
+                findings.extend(refresh_tokens_off(facts.provider));
+            }
             finish(step, findings, progress, None, |p| {
                 p.authorization_url = Some(input.to_owned());
             })
@@ -320,6 +328,20 @@ pub fn check(step: Step, input: &str, facts: &Facts<'_>) -> Result<Outcome, Step
                 }
             })
         }
+    })
+}
+
+/// Step 3's warning, before the learner logs in, when the practice application's refresh
+/// tokens are off: the login would work, but the server would issue no refresh token.
+pub const REFRESH_TOKENS_OFF: &str = "url.refresh_tokens_off";
+
+fn refresh_tokens_off(provider: &Provider) -> Option<Finding> {
+    (provider.refresh_tokens_enabled == Some(false)).then(|| {
+        Finding::warn(
+            REFRESH_TOKENS_OFF,
+            "Refresh tokens are off for your practice application: turn them on at the top of this page \
+             before you log in, or the server will issue no refresh token.",
+        )
     })
 }
 
@@ -581,6 +603,7 @@ mod test_support {
             redirect_uris: vec!["http://127.0.0.1:3000/redirect".into()],
             issuer: Some("http://127.0.0.1:3000".into()),
             client_secret: Some(ClientSecret::new(CLIENT_SECRET)),
+            refresh_tokens_enabled: Some(true),
         }
     }
 
@@ -594,6 +617,7 @@ mod test_support {
             redirect_uris: vec![],
             issuer: Some("https://dev-1.okta.com/oauth2/default".into()),
             client_secret: None,
+            refresh_tokens_enabled: None,
         }
     }
 
@@ -710,6 +734,23 @@ mod tests {
                 assert!(check(*step, "", &facts).is_ok(), "{step:?} after {passed}");
             }
         }
+    }
+
+    #[test]
+    fn step_3_warns_before_the_login_when_the_practice_apps_refresh_tokens_are_off() {
+        let off = Provider { refresh_tokens_enabled: Some(false), ..builtin() };
+        let out = run(Step::AuthorizationUrl, &good_url(), &off, &progress(2));
+        assert!(out.verdict.passed(), "a warning, not a failure: {:#?}", out.verdict);
+        let warning = finding(&out, REFRESH_TOKENS_OFF);
+        assert!(!warning.ok && warning.level == crate::verdict::Level::Warning);
+        assert!(warning.message.contains("turn them on"), "{}", warning.message);
+        for provider in [builtin(), okta()] {
+            let out = run(Step::AuthorizationUrl, &good_url(), &provider, &progress(2));
+            assert!(out.verdict.find(REFRESH_TOKENS_OFF).is_none(), "{provider:?}");
+        }
+        let wrong = good_url().replace("S256", "plain");
+        let out = run(Step::AuthorizationUrl, &wrong, &off, &progress(2));
+        assert!(out.verdict.find(REFRESH_TOKENS_OFF).is_none(), "not with a URL that fails");
     }
 
     #[test]

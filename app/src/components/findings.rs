@@ -10,6 +10,16 @@ fn class_of(f: &Finding) -> &'static str {
     }
 }
 
+/// What a screen reader says before a finding's message, for what the icon shows.
+fn spoken_of(f: &Finding) -> &'static str {
+    match (f.ok, f.level) {
+        (true, Level::Info) => "Note: ",
+        (true, _) => "Passed: ",
+        (false, Level::Error) => "Failed: ",
+        (false, _) => "Warning: ",
+    }
+}
+
 fn icon_of(f: &Finding) -> &'static str {
     match (f.ok, f.level) {
         (true, Level::Info) => "i",
@@ -39,7 +49,10 @@ pub fn Findings(#[prop(into)] findings: Signal<Option<Vec<Finding>>>, step: &'st
                                 view! {
                                     <li class=class_of(&f) data-finding=f.id.clone()>
                                         <span class="finding-icon" aria-hidden="true">{icon_of(&f)}</span>
-                                        <span class="finding-message">{f.message.clone()}</span>
+                                        <span class="finding-message">
+                                            <span class="visually-hidden">{spoken_of(&f)}</span>
+                                            {f.message.clone()}
+                                        </span>
                                     </li>
                                 }
                             })

@@ -129,10 +129,18 @@ async fn the_redirect_page_shows_code_and_state_and_the_reminder() {
     assert_eq!(status, 200);
     assert!(body.contains("abc123"));
     assert!(body.contains("&lt;b&gt;x"), "state is shown escaped");
-    assert!(body.contains("matches the one you set"));
+    assert!(body.contains("Check that state is the value you put in the authorization URL"));
+    // The exchange command, with the code in it and the lifetime the server really gives.
+    assert!(body.contains("data-testid=\"token-command\""), "{body}");
+    assert!(body.contains("-d code=abc123"), "{body}");
+    assert!(body.contains("The code works once, for 5 minutes."), "{body}");
     let (_, body) =
         html(&app, "/redirect?error=invalid_request&error_description=PKCE+required&state=s").await;
     assert!(body.contains("error=invalid_request") && body.contains("PKCE required"));
+    let (_, body) = html(&app, "/redirect?error=access_denied&state=s").await;
+    assert!(body.contains("clicked Deny on the consent page"), "{body}");
+    let (_, body) = html(&app, &format!("/redirect?code={}", "c".repeat(3000))).await;
+    assert!(body.contains("The authorization code is longer than 2048 characters"), "{body}");
 }
 
 #[tokio::test]
