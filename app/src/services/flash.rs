@@ -112,7 +112,11 @@ impl Default for Flash {
 impl Flash {
     /// A flash keeping at most `verifiers` verifiers and `tokens` decoded tokens.
     pub fn with_caps(verifiers: usize, tokens: usize) -> Self {
-        Self { verifiers: Expiring::new(verifiers), tokens: Expiring::new(tokens), typed: Expiring::new(MAX_TYPED) }
+        Self {
+            verifiers: Expiring::new(verifiers),
+            tokens: Expiring::new(tokens),
+            typed: Expiring::new(MAX_TYPED),
+        }
     }
 }
 

@@ -579,7 +579,12 @@ struct CommandValues {
 impl CommandValues {
     /// On the learner's own server the client id and redirect URI are those of the URL
     /// that passed step 3, and the secret is theirs to fill in.
-    fn new(server: &ServerData, app: &PracticeApp, login_url: Option<&str>, default_redirect: String) -> Self {
+    fn new(
+        server: &ServerData,
+        app: &PracticeApp,
+        login_url: Option<&str>,
+        default_redirect: String,
+    ) -> Self {
         let from_url = |name| login_url.and_then(|u| query_value(u, name));
         let (client_id, redirect_uri, secret) = if server.builtin {
             let redirect_uri = from_url("redirect_uri").unwrap_or(default_redirect);
@@ -714,7 +719,6 @@ fn command(endpoint: &str, fields: Vec<(&str, String)>, secret: Option<&str>) ->
 }
 
 const SECRET_PLACEHOLDER: &str = "YOUR_CLIENT_SECRET";
-
 
 /// The token request of step 4, filled in with the learner's values.
 pub fn token_command(

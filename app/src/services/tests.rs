@@ -204,8 +204,14 @@ fn the_token_command_masks_the_secret_and_fills_in_the_learners_values() {
         },
     ];
     for case in cases {
-        let command =
-            token_command(TOKEN_ENDPOINT, case.redirect_uri, "client-0", Some(case.secret), case.verifier, None);
+        let command = token_command(
+            TOKEN_ENDPOINT,
+            case.redirect_uri,
+            "client-0",
+            Some(case.secret),
+            case.verifier,
+            None,
+        );
         let name = case.name;
         assert!(command.masked.contains(&format!(" client_secret={MASK}")), "{name}");
         assert!(!command.masked.contains(case.secret), "{name}: the masked command hides it");
@@ -225,8 +231,14 @@ fn the_token_command_masks_the_secret_and_fills_in_the_learners_values() {
 
 #[test]
 fn secrets_never_show_in_debug_output() {
-    let command =
-        token_command(TOKEN_ENDPOINT, "http://x/cb", "client-0", Some("s3cr3t-value"), Some(PASTED_VERIFIER), None);
+    let command = token_command(
+        TOKEN_ENDPOINT,
+        "http://x/cb",
+        "client-0",
+        Some("s3cr3t-value"),
+        Some(PASTED_VERIFIER),
+        None,
+    );
     let app = PracticeApp {
         client_id: "client-0".into(),
         client_secret: Secret::new("s3cr3t-value"),

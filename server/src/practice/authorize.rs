@@ -259,9 +259,11 @@ pub fn what_the_app_receives(scope: &str, refresh_tokens: bool) -> Vec<String> {
     }
     items.push(match (asked("offline_access"), refresh_tokens) {
         (true, true) => "a refresh token, to get new access tokens while you are away".to_owned(),
-        (true, false) => "no refresh token: refresh tokens are off for this application, although it asks for \
+        (true, false) => {
+            "no refresh token: refresh tokens are off for this application, although it asks for \
                           offline_access (turn them on in the exercise, then log in again)"
-            .to_owned(),
+                .to_owned()
+        }
         (false, _) => "no refresh token: the application did not ask for offline_access".to_owned(),
     });
     items

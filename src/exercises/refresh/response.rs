@@ -54,7 +54,13 @@ pub(super) fn check(step: Step, input: &str, facts: &Facts<'_>) -> Checked {
     out.findings.push(expires_in(object.get("expires_in")));
     let (finding, refresh_token) = refresh_token(object.get("refresh_token"), refreshing, facts);
     out.findings.extend(finding);
-    out.findings.push(scope(object.get("scope"), refreshing));
+    let scope = scope(object.get("scope"), refreshing);
+    // The practice server leaves offline_access out of the scope it grants while refresh
+    // tokens are off: token.refresh_token says so, and the scope is no second mistake.
+    let switched_off = facts.provider.builtin && facts.issued.is_some_and(|i| !i.refresh_tokens_enabled);
+    if scope.ok || !switched_off {
+        out.findings.push(scope);
+    }
 
     let Some(access_token) = access_token else {
         return out;
@@ -416,7 +422,7 @@ fn refresh_token<'a>(
         }
         None => {
             let where_ = if facts.provider.builtin {
-                "On the practice server, it is the Refresh Token grant of your practice application."
+                "On the practice server, the switch for refresh tokens is at the top of this page."
             } else {
                 "Okta: the application's Refresh Token grant type; Auth0: Allow Offline Access on the API."
             };
@@ -661,9 +667,10 @@ fn why_no_refresh_token(issued: Option<&Issued>) -> (&'static str, &'static str,
         (false, false) => (
             ", for two reasons (refresh tokens are off for your practice application, and the \
              authorization request did not ask for the offline_access scope)",
-            "fix both, then log in again with the new URL and exchange the new code",
-            "Turn on the Refresh Token grant of your practice application (on the Practice app \
-             page), and add offline_access to the scope in step 3.",
+            "turn refresh tokens on at the top of this page and add offline_access to the scope in \
+             step 3, then log in again with the new URL and exchange the new code",
+            "The practice server issues a refresh token only to an application that allows them, \
+             and only when the authorization request asks for offline_access.",
         ),
         (false, true) => (
             " because the authorization request did not ask for the offline_access scope",
@@ -673,10 +680,9 @@ fn why_no_refresh_token(issued: Option<&Issued>) -> (&'static str, &'static str,
         ),
         (true, false) => (
             " because refresh tokens are off for your practice application",
-            "turn them on, then log in again and exchange a new code",
-            "The switch is the Refresh Token grant of your practice application, on the Practice \
-             app page: like Okta and Auth0, the practice server issues refresh tokens only to an \
-             application that allows them.",
+            "turn them on at the top of this page, then log in again and exchange a new code",
+            "Like Okta and Auth0, the practice server issues refresh tokens only to an application \
+             that allows them; the switch is also on the Practice app page.",
         ),
         (true, true) => (
             "",
@@ -1456,6 +1462,26 @@ mod issued_tests {
             let f = out.verdict.find("token.refresh_token").expect("finding");
             assert!(!f.ok && f.message.contains(says), "{scope} {enabled}: {}", f.message);
         }
+    }
+
+    /// With refresh tokens off, the practice server grants no refresh token and leaves
+    /// offline_access out of the scope: one finding says why, not a second about the scope.
+    #[test]
+    fn refresh_tokens_off_fail_step_4_once_not_again_for_the_scope() {
+        let no_rt = r#"{"token_type":"Bearer","expires_in":900,"access_token":"at-1","scope":"openid"}"#;
+        let mut off = issued(IssuedGrant::AuthorizationCode);
+        off.refresh_tokens_enabled = false;
+        off.refresh_token_sha256 = None;
+        let out = run_with(Step::TokenResponse, no_rt, &progress(3), Some(&off));
+        assert_eq!(blocking(&out), ["token.refresh_token"], "{:#?}", out.verdict.findings);
+        assert!(finding(&out, "token.refresh_token")
+            .message
+            .contains("turn them on at the top of this page"));
+        // With refresh tokens on, a scope without offline_access is the learner's to fix.
+        let on = issued(IssuedGrant::AuthorizationCode);
+        let with_rt = no_rt.replace(r#""scope""#, r#""refresh_token":"rt-1","scope""#);
+        let out = run_with(Step::TokenResponse, &with_rt, &progress(3), Some(&on));
+        assert_eq!(blocking(&out), ["token.scope"], "{:#?}", out.verdict.findings);
     }
 
     #[test]
