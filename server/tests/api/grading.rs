@@ -125,9 +125,13 @@ async fn a_missing_refresh_token_says_the_application_has_refresh_tokens_off() {
     let message = f["message"].as_str().unwrap_or_default();
     assert!(message.contains("refresh tokens are off"), "{f}");
     assert!(!message.contains("did not ask"), "the URL did ask for offline_access: {f}");
-    // The server did not grant offline_access either, and the scope finding says so.
-    let scope = finding(&verdict, "token.scope").expect("scope finding");
-    assert_eq!(scope["ok"], false, "{scope}");
+    // The server did not grant offline_access either, for the same reason: no second finding.
+    assert!(finding(&verdict, "token.scope").is_none(), "{verdict}");
+    let failed: Vec<_> = verdict["findings"]
+        .as_array()
+        .map(|all| all.iter().filter(|f| f["ok"] == false && f["level"] == "error").collect())
+        .unwrap_or_default();
+    assert_eq!(failed.len(), 1, "one clear finding: {verdict}");
 }
 
 #[tokio::test]

@@ -576,8 +576,12 @@ fn corpus_findings() -> Vec<Finding> {
     ];
     let mut all = Vec::new();
     for (step, input) in bad_inputs() {
-        for provider in [builtin(), okta(), super::Provider { client_id: Some("0oaOTHER".into()), ..okta() }]
-        {
+        for provider in [
+            builtin(),
+            super::Provider { refresh_tokens_enabled: Some(false), ..builtin() },
+            okta(),
+            super::Provider { client_id: Some("0oaOTHER".into()), ..okta() },
+        ] {
             for passed in [1, 2, 3, 4, 5] {
                 let mut p = progress(passed);
                 if let Some(token) = p.token.as_mut().filter(|_| passed == 5) {
@@ -696,6 +700,7 @@ fn every_message_is_one_sentence_without_backticks() {
         "url.offline_access",
         "url.code_challenge",
         "url.code_challenge_method",
+        "url.refresh_tokens_off",
         "token.json",
         "token.object",
         "token.error",
