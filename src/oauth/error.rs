@@ -75,7 +75,8 @@ impl OAuthErrorCode {
                 "compare every parameter with the command on this page and send each once"
             }
             OAuthErrorCode::InvalidClient => {
-                "send the client_id and the real client secret exactly as the command on this page does"
+                "copy the token command with its Copy button (or open \"Show the command with your client \
+                 secret\"), since the dots shown stand for your real secret"
             }
             OAuthErrorCode::InvalidGrant => "log in again for a new code and exchange it at once",
             OAuthErrorCode::UnauthorizedClient => "enable this grant type in the application's settings",

@@ -1107,6 +1107,11 @@ mod tests {
             details.starts_with("The server said: \"Code expired. Log in again\". invalid_grant:"),
             "{details}"
         );
+        // The masked command run as shown fails client authentication: say where the
+        // working one is.
+        let out = step4(r#"{"error":"invalid_client","error_description":"Client authentication failed."}"#);
+        let message = &finding(&out, "token.error").message;
+        assert!(message.contains("Copy button") && message.contains("real secret"), "{message}");
     }
 
     #[test]
