@@ -6,12 +6,13 @@
 # schema). Bounded: SCHEMA_EXAMPLES cases per operation and phase (default 100), with a
 # fixed SCHEMA_SEED (default 1) so that a failure can be replayed.
 #
-# Usage: .ci/schema_test.sh [BINARY] (default target/debug/oauthlab); schemathesis is
-# looked for in target/venv (`make test-schema` installs it there).
+# Usage: .ci/schema_test.sh [BINARY] (default target/release/oauthlab, as `make build`
+# makes it; a debug build works too); schemathesis is looked for in target/venv
+# (`make test-schema` installs it there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-BIN=${1:-target/debug/oauthlab}
+BIN=${1:-target/release/oauthlab}
 ST=${SCHEMATHESIS:-target/venv/bin/schemathesis}
 EXAMPLES=${SCHEMA_EXAMPLES:-100}
 SEED=${SCHEMA_SEED:-1}
