@@ -658,3 +658,48 @@ async fn a_long_paste_gets_a_small_verdict_on_every_step() {
     assert!(answer.body.len() <= 8 * 1024, "{} bytes", answer.body.len());
     still_well(&mut server);
 }
+
+/// Every other name a stranger can send is refused past its limit, and not stored: a
+/// class name (an instructor's), a display name (a learner joining), and a cookie header
+/// of 2 000 session cookies is one new session.
+#[tokio::test]
+async fn overlong_names_are_refused_and_not_stored_and_a_flood_of_cookies_is_one_new_session() {
+    let mut server = RealServer::start().await;
+    let mut add = std::process::Command::new(env!("CARGO_BIN_EXE_oauthlab"))
+        .args(["instructor", "add", "ada@example.org", "--database", &server.database])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("instructor add");
+    let _ = add.stdin.take().map(|mut stdin| std::io::Write::write_all(&mut stdin, b"a long password\n"));
+    assert!(add.wait().expect("wait").success());
+    let instructor = Browser::new(&server);
+    let login = json!({"email": "ada@example.org", "password": "a long password"});
+    assert_eq!(instructor.post_json("/api/v1/instructor/login", &login).await.status, 204);
+    let long = "n".repeat(60_000);
+    instructor.post_json("/api/v1/instructor/classes", &json!({"name": long})).await.expect(
+        400,
+        "1 to 100 characters",
+        1024,
+    );
+    let class = instructor.post_json("/api/v1/instructor/classes", &json!({"name": "Workshop"})).await.json();
+    let code = class["join_url"].as_str().and_then(|u| u.rsplit('/').next()).expect("join url").to_owned();
+    let learner = Browser::new(&server);
+    learner.post_json("/api/v1/classes/join", &json!({"code": code, "display_name": long})).await.expect(
+        400,
+        "at most 60 characters",
+        1024,
+    );
+    assert!(!server.database_text().await.contains(&"n".repeat(100)), "a long name was stored");
+
+    let cookies = (0..2_000).map(|i| format!("oauthlab_session=x{i}")).collect::<Vec<_>>().join("; ");
+    let res = reqwest::Client::new()
+        .get(server.url("/api/v1/exercises/refresh"))
+        .header("cookie", cookies)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.headers().get_all("set-cookie").iter().count(), 1, "one new session");
+    Answer::of(res).await.expect(200, "\"status\":\"current\"", 8 * 1024);
+    still_well(&mut server);
+}
