@@ -365,9 +365,6 @@ impl RealServer {
 
     /// Start on `database` (kept in `dir`), and wait until it answers (at most 20 s).
     pub async fn start_on(dir: tempfile::TempDir, database: String) -> Self {
-        // A free port: the listener is dropped before the server binds it.
-        let addr =
-            std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port");
         let log = |name: &str| {
             std::fs::OpenOptions::new()
                 .create(true)
@@ -375,32 +372,41 @@ impl RealServer {
                 .open(dir.path().join(name))
                 .expect("log file")
         };
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_oauthlab"));
-        command
-            .args(["serve", "--addr", &addr.to_string(), "--database", &database])
-            .args(["--rate-limit", "1000000"])
-            .stdin(std::process::Stdio::null())
-            .stdout(log("stdout.log"))
-            .stderr(log("stderr.log"));
-        for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("OAUTHLAB_")) {
-            command.env_remove(name);
-        }
-        let child = command.spawn().expect("oauthlab serve");
-        let mut server = Self { child, base: format!("http://{addr}"), dir, database };
-        let probe = reqwest::Client::new();
-        for _ in 0..400 {
-            if probe.get(server.url("/api/v1/exercises")).send().await.is_ok() {
-                return server;
+        let stderr = || std::fs::read_to_string(dir.path().join("stderr.log")).unwrap_or_default();
+        // A free port: the listener is dropped before the server binds it, so another
+        // test may take it first; then the server says so, and another port is tried.
+        for _ in 0..3 {
+            let addr =
+                std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port");
+            let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_oauthlab"));
+            command
+                .args(["serve", "--addr", &addr.to_string(), "--database", &database])
+                .args(["--rate-limit", "1000000"])
+                .stdin(std::process::Stdio::null())
+                .stdout(log("stdout.log"))
+                .stderr(log("stderr.log"));
+            for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("OAUTHLAB_")) {
+                command.env_remove(name);
             }
-            assert!(
-                server.child.try_wait().ok().flatten().is_none(),
-                "the server ended: {}",
-                server.stderr()
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            let mut child = command.spawn().expect("oauthlab serve");
+            let base = format!("http://{addr}");
+            let probe = reqwest::Client::new();
+            for _ in 0..400 {
+                if probe.get(format!("{base}/api/v1/exercises")).send().await.is_ok() {
+                    return Self { child, base, dir, database };
+                }
+                if child.try_wait().ok().flatten().is_some() {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+            if !stderr().to_lowercase().contains("in use") {
+                break;
+            }
         }
-        server.kill();
-        panic!("the server did not answer within 20 seconds: {}", server.stderr());
+        panic!("the server did not start: {}", stderr());
     }
 
     pub fn url(&self, path: &str) -> String {
