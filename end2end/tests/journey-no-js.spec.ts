@@ -51,6 +51,15 @@ test('with JavaScript off, what was typed stays in the box after a failed check'
   await page.getByRole('button', { name: 'Check Your Verifier' }).click();
   await expect(exercise.verdict('verifier')).toBeVisible();
   await expect(box).toHaveValue('not-a-verifier <b>&amp;</b>');
+  // Each finding says pass or fail to a screen reader, not only with its icon; what
+  // more there is to say sits behind More.
+  const failed = exercise.verdict('verifier').locator('.finding--error').first();
+  await expect(failed.locator('.visually-hidden').first()).toHaveText('Failed: ');
+  const more = exercise.verdict('verifier').locator('details.finding-details').first();
+  await expect(more.locator('p')).toBeHidden();
+  await more.locator('summary').click();
+  await expect(more.locator('p')).toBeVisible();
+  await expect(more.locator('p')).not.toBeEmpty();
   // Once: the next page view starts empty.
   await exercise.open();
   await expect(box).toHaveValue('');

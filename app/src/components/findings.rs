@@ -65,11 +65,13 @@ pub fn Findings(#[prop(into)] findings: Signal<Option<Vec<Finding>>>, step: &'st
                                         </div>
                                     </li>
                                 }
+                                .into_any()
                             })
                             .collect_view()}
                     </ul>
                 </div>
             }
+            .into_any()
         })
     }
 }
