@@ -1,5 +1,8 @@
 //! Step 3: the authorization request URL.
 
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
+
 use url::Url;
 
 use super::{show, Facts, Provider};
@@ -8,6 +11,7 @@ use crate::oauth::{ClientId, ClientSecret, RedirectUri, Scope};
 use crate::pasted::{Invisible, Quotes};
 use crate::pkce::{diagnose_challenge, ChallengeDiagnosis};
 use crate::verdict::Finding;
+use crate::work::{self, Counted as _};
 
 /// The longest URL step 3 reads, in characters: an authorization URL is a few hundred.
 pub const MAX_URL_CHARS: usize = 4096;
@@ -22,8 +26,15 @@ pub(super) fn check(input: &str, facts: &Facts<'_>) -> Vec<Finding> {
         Ok(url) => url,
         Err(finding) => return vec![finding],
     };
-    let params: Vec<(String, String)> =
-        url.query_pairs().take(MAX_URL_PARAMS + 1).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    let params: Vec<(String, String)> = url
+        .query_pairs()
+        .take(MAX_URL_PARAMS + 1)
+        .counted()
+        .map(|(k, v)| {
+            work::add(k.len() + v.len());
+            (k.into_owned(), v.into_owned())
+        })
+        .collect();
     if params.len() > MAX_URL_PARAMS {
         return vec![Finding::fail(
             "url.parse",
@@ -36,7 +47,7 @@ pub(super) fn check(input: &str, facts: &Facts<'_>) -> Vec<Finding> {
     }
     // The first value of a parameter, when present and not empty.
     let get = |name: &str| {
-        params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
+        params.iter().counted().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
     };
 
     let mut findings =
@@ -78,7 +89,7 @@ fn parse(input: &str, provider: &Provider) -> Result<Url, Finding> {
             ),
         ));
     }
-    let length = input.chars().take(MAX_URL_CHARS + 1).count();
+    let length = input.chars().take(MAX_URL_CHARS + 1).counted().count();
     if length > MAX_URL_CHARS {
         return Err(Finding::fail(
             ID,
@@ -101,6 +112,7 @@ fn parse(input: &str, provider: &Provider) -> Result<Url, Finding> {
             format!("The URL {}: {}, then check again.", quotes.problem(), quotes.fix()),
         ));
     }
+    work::add(input.len());
     if input.contains("&amp;") {
         return Err(Finding::fail(
             ID,
@@ -108,7 +120,7 @@ fn parse(input: &str, provider: &Provider) -> Result<Url, Finding> {
              replace each `&amp;` with `&`, then check again.",
         ));
     }
-    if let Some((i, ch)) = input.chars().enumerate().find(|(_, c)| c.is_whitespace()) {
+    if let Some((i, ch)) = input.chars().counted().enumerate().find(|(_, c)| c.is_whitespace()) {
         let what = if ch == '\n' || ch == '\r' { "a line break" } else { "a space" };
         return Err(Finding::fail(
             ID,
@@ -120,6 +132,7 @@ fn parse(input: &str, provider: &Provider) -> Result<Url, Finding> {
             ),
         ));
     }
+    work::add(input.len());
     match Url::parse(input) {
         Err(url::ParseError::RelativeUrlWithoutBase) => Err(Finding::fail(
             ID,
@@ -234,6 +247,7 @@ fn invisible(params: &[(String, String)]) -> Option<Finding> {
     let mut count = 0;
     let found: Vec<String> = params
         .iter()
+        .counted()
         .filter_map(|(name, value)| {
             let invisible = Invisible::find(value)?;
             count += invisible.count;
@@ -265,6 +279,7 @@ fn invisible(params: &[(String, String)]) -> Option<Finding> {
 fn quoted(params: &[(String, String)]) -> Option<Finding> {
     let names: Vec<String> = params
         .iter()
+        .counted()
         .filter(|(_, value)| Quotes::find(value) == Some(Quotes::Surrounding))
         .map(|(name, _)| format!("`{}`", show(name, 40)))
         .collect();
@@ -285,11 +300,18 @@ fn quoted(params: &[(String, String)]) -> Option<Finding> {
 
 fn duplicates(params: &[(String, String)]) -> Finding {
     const ID: &str = "url.duplicates";
+    // Each name and how many times it appears, in the order of first appearance; `at`
+    // finds a name's place in one look-up, not by comparing it with every other name.
     let mut counts: Vec<(&str, usize)> = Vec::new();
-    for (name, _) in params.iter().filter(|(name, _)| !name.is_empty()) {
-        match counts.iter_mut().find(|(n, _)| n == name) {
-            Some((_, count)) => *count += 1,
-            None => counts.push((name, 1)),
+    let mut at: HashMap<&str, usize> = HashMap::new();
+    for (name, _) in params.iter().counted().filter(|(name, _)| !name.is_empty()) {
+        work::add(name.len());
+        match at.entry(name) {
+            Entry::Occupied(i) => counts[*i.get()].1 += 1,
+            Entry::Vacant(slot) => {
+                slot.insert(counts.len());
+                counts.push((name, 1));
+            }
         }
     }
     let repeated: Vec<_> = counts.into_iter().filter(|&(_, count)| count > 1).collect();
@@ -328,6 +350,8 @@ const OAUTH_WORDS: &[&str] = &["offline_access", "authorization_code", "refresh_
 ///   `RANDOM_STRING`). Real client ids and states mix case or hold digits; an OAuth word
 ///   in capitals is left to its own check.
 fn placeholder(value: &str) -> Option<&str> {
+    // The searches below read `value` a few times at most.
+    work::add(value.len());
     let enclosed = |open: char, close: char, inside: &dyn Fn(&str) -> bool| {
         let start = value.find(open)?;
         let len = value[start + 1..].find(close)?;
@@ -367,6 +391,7 @@ fn placeholders(params: &[(String, String)], provider: &Provider) -> Finding {
     };
     let found: Vec<String> = params
         .iter()
+        .counted()
         .filter(|(_, value)| !known(value))
         .filter_map(|(name, value)| {
             let text = placeholder(value)?;
@@ -436,12 +461,16 @@ fn secrets(
         .as_ref()
         .map(ClientSecret::expose)
         .filter(|s| s.chars().count() >= MIN_CLIENT_SECRET_LEN);
-    let holds_client_secret = |text: &str| client_secret.is_some_and(|s| text.contains(s));
+    let holds_client_secret = |text: &str| {
+        work::add(text.len());
+        client_secret.is_some_and(|s| text.contains(s))
+    };
     let whose = if provider.builtin { "your practice application's" } else { "your application's" };
     let mut found = Vec::<String>::new();
+    let mut said = HashSet::<String>::new();
     let mut hidden = Vec::<String>::new();
     let (mut verifier, mut client_secret_param, mut real_secret) = (false, false, false);
-    for (name, value) in params {
+    for (name, value) in params.iter().counted() {
         let unquoted = Quotes::find(value).map_or(value.as_str(), |q| q.strip(value));
         let why = SECRET_PARAMETERS.iter().find(|(secret, _)| secret == name).map(|(_, why)| *why);
         let line = if holds_client_secret(name) {
@@ -471,7 +500,7 @@ fn secrets(
         verifier |= name == "code_verifier";
         client_secret_param |= name == "client_secret";
         real_secret |= holds_client_secret(name) || holds_client_secret(value);
-        if !found.contains(&line) {
+        if said.insert(line.clone()) {
             found.push(line);
         }
     }
@@ -524,13 +553,16 @@ fn secrets(
 fn redact(findings: &mut [Finding], hidden: &[String]) {
     const MASK: &str = "••••••••";
     const MIN_SHOWN: usize = 8;
-    for secret in hidden.iter().filter(|s| !s.is_empty()) {
+    // Each secret once (a URL may repeat one), in the order found.
+    let mut seen = HashSet::new();
+    for secret in hidden.iter().filter(|s| !s.is_empty() && seen.insert(s.as_str())) {
         // Byte offsets of the secret's prefixes of at least MIN_SHOWN characters, longest first.
         let mut ends: Vec<usize> = secret.char_indices().map(|(i, _)| i).skip(MIN_SHOWN).collect();
         ends.push(secret.len());
         ends.reverse();
         for finding in findings.iter_mut() {
             for prefix in ends.iter().map(|&end| &secret[..end]) {
+                work::add(finding.message.len());
                 if finding.message.contains(prefix) {
                     finding.message = finding.message.replace(prefix, MASK);
                 }
@@ -629,7 +661,12 @@ fn redirect_uri(value: Option<&str>, provider: &Provider) -> Finding {
     if registered.is_empty() || uri.is_one_of(registered) {
         return Finding::pass(ID, "redirect_uri is a redirect URI registered for your application.");
     }
-    let near = |f: &dyn Fn(&str, &str) -> bool| registered.iter().any(|r| f(r, v));
+    let near = |f: &dyn Fn(&str, &str) -> bool| {
+        registered.iter().any(|r| {
+            work::add(v.len());
+            f(r, v)
+        })
+    };
     let hint = if near(&|r, v| r.trim_end_matches('/') == v.trim_end_matches('/')) {
         " Here only a trailing slash differs."
     } else if near(&|r, v| r.eq_ignore_ascii_case(v)) {
@@ -686,17 +723,16 @@ fn state(value: Option<&str>) -> Finding {
              (RFC 6749 §10.12).",
         );
     };
-    let len = v.chars().count();
-    let mut distinct: Vec<char> = v.chars().collect();
-    distinct.sort_unstable();
-    distinct.dedup();
+    let len = v.chars().counted().count();
+    let distinct: HashSet<char> = v.chars().counted().collect();
+    work::add(v.len());
     let reason = if GUESSABLE_STATES.contains(&v.to_ascii_lowercase().as_str()) {
         Some("a common example value".to_owned())
     } else if len < 8 {
         Some(format!("only {}", super::characters(len)))
     } else if distinct.len() == 1 {
         Some("one character repeated".to_owned())
-    } else if len < 16 && v.chars().all(|c| c.is_ascii_digit()) {
+    } else if len < 16 && v.chars().counted().all(|c| c.is_ascii_digit()) {
         Some("a short run of digits".to_owned())
     } else {
         None
@@ -735,6 +771,7 @@ fn offline_access(value: Option<&str>) -> Finding {
     if scope.contains("offline_access") {
         return Finding::pass(ID, "scope includes offline_access, which asks for a refresh token.");
     }
+    work::add(v.len());
     let message = if v.contains("offline_access") {
         "scope holds offline_access, but not as a scope of its own: separate scopes with \
          spaces, written + or %20 in a URL (a %2B is a literal plus, and commas do not \
