@@ -3,8 +3,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::work::Counted as _;
-
 /// How much a failed finding matters. Only a failed `error` fails a check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -173,10 +171,10 @@ pub fn count(n: u64, unit: &str) -> String {
 
 /// Pasted (non-secret) text to show back inside a message: at most `max` characters,
 /// control characters and invisible ones (a zero-width space, a no-break space...)
-/// escaped, so the learner sees them.
+/// escaped, so the learner sees them. It reads no further than that, however long `s` is.
 pub fn show(s: &str, max: usize) -> String {
     let mut out = String::new();
-    for (i, c) in s.chars().counted().enumerate() {
+    for (i, c) in s.chars().enumerate() {
         if i == max {
             out.push('…');
             break;

@@ -556,17 +556,32 @@ fn redact(findings: &mut [Finding], hidden: &[String]) {
     // Each secret once (a URL may repeat one), in the order found.
     let mut seen = HashSet::new();
     for secret in hidden.iter().filter(|s| !s.is_empty() && seen.insert(s.as_str())) {
-        // Byte offsets of the secret's prefixes of at least MIN_SHOWN characters, longest first.
-        let mut ends: Vec<usize> = secret.char_indices().map(|(i, _)| i).skip(MIN_SHOWN).collect();
-        ends.push(secret.len());
-        ends.reverse();
+        // The secret's first MIN_SHOWN characters (all of it, when shorter): where one of
+        // its prefixes worth masking starts.
+        let head = &secret[..secret.char_indices().nth(MIN_SHOWN).map_or(secret.len(), |(i, _)| i)];
         for finding in findings.iter_mut() {
-            for prefix in ends.iter().map(|&end| &secret[..end]) {
-                work::add(finding.message.len());
-                if finding.message.contains(prefix) {
-                    finding.message = finding.message.replace(prefix, MASK);
-                }
+            work::add(finding.message.len());
+            if !finding.message.contains(head) {
+                continue;
             }
+            // Each place the head appears, with as much of the rest of the secret as
+            // follows it, becomes the mask: one pass over the message.
+            let mut masked = String::with_capacity(finding.message.len());
+            let mut rest = finding.message.as_str();
+            while let Some(at) = rest.find(head) {
+                let shown: usize = rest[at..]
+                    .chars()
+                    .zip(secret.chars())
+                    .counted()
+                    .take_while(|(a, b)| a == b)
+                    .map(|(a, _)| a.len_utf8())
+                    .sum();
+                masked.push_str(&rest[..at]);
+                masked.push_str(MASK);
+                rest = &rest[at + shown..];
+            }
+            masked.push_str(rest);
+            finding.message = masked;
         }
     }
 }
