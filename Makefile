@@ -9,8 +9,10 @@ ADDR ?= 127.0.0.1:3000
 DATABASE ?= sqlite:data/oauthlab.db
 LEPTOS_VERSION := 0.3.10
 WASM_BINDGEN_VERSION := 0.2.130
+SCHEMATHESIS_VERSION := 4.32.5
+VENV := target/venv
 
-.PHONY: setup tools browser serve build test test-rust test-e2e lint layers openapi clean
+.PHONY: setup tools browser serve build test test-rust test-schema test-e2e lint layers openapi clean
 
 ## Install what is missing to build: the wasm target, cargo-leptos, wasm-bindgen, npm packages (wasm-opt).
 setup: tools node_modules/.installed
@@ -22,11 +24,12 @@ tools:
 	@wasm-bindgen --version 2>/dev/null | grep -q '$(WASM_BINDGEN_VERSION)' || \
 		cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
 
-## Debian's Chromium for the browser tests (Playwright cannot download its own here).
+## Debian's Chromium for the browser tests (Playwright cannot download its own here), and
+## curl, which the journey tests run the page's commands with, as a learner would.
 browser:
-	@command -v chromium >/dev/null || { \
+	@command -v chromium >/dev/null && command -v curl >/dev/null || { \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium; }
+		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium curl; }
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -40,13 +43,30 @@ build: setup
 serve: build
 	./target/release/oauthlab serve --addr $(ADDR) --database $(DATABASE)
 
-## Every test: the core, the server (API, storage, CLI), then the browser tests.
-test: build test-rust test-e2e
+## Every test: the core, the server (API, storage, CLI), the API against its OpenAPI
+## document, then the browser tests.
+test: build test-rust test-schema test-e2e
 
 test-rust: tools layers
 	@command -v cargo-nextest >/dev/null || cargo install cargo-nextest --locked
 	cargo nextest run --workspace --exclude app --no-fail-fast
 	cargo nextest run -p app --features ssr --lib
+
+## schemathesis from PyPI, pinned, in a virtual environment of its own.
+$(VENV)/.schemathesis-$(SCHEMATHESIS_VERSION):
+	rm -rf $(VENV)
+	@python3 -m venv $(VENV) 2>/dev/null || { rm -rf $(VENV); \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q python3-venv; \
+		python3 -m venv $(VENV); }
+	$(VENV)/bin/pip install -q --disable-pip-version-check 'schemathesis==$(SCHEMATHESIS_VERSION)'
+	@touch $@
+
+## The JSON API of the release binary against /api/v1/openapi.json with schemathesis
+## (bounded: SCHEMA_EXAMPLES cases per operation and phase, SCHEMA_SEED): no 5xx, every
+## answer as documented.
+test-schema: build $(VENV)/.schemathesis-$(SCHEMATHESIS_VERSION)
+	.ci/schema_test.sh target/release/oauthlab
 
 test-e2e: build browser
 	npx playwright test --config end2end/playwright.config.ts

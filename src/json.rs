@@ -115,7 +115,10 @@ pub fn parse_strict(input: &str) -> Result<Value, JsonError> {
 fn syntax_error(e: &serde_json::Error) -> JsonError {
     let (line, column) = (e.line(), e.column());
     let text = e.to_string();
-    let reason = text.strip_suffix(&format!(" at line {line} column {column}")).unwrap_or(&text).to_owned();
+    let reason = text.strip_suffix(&format!(" at line {line} column {column}")).unwrap_or(&text);
+    // serde_json writes what it expected in backticks (expected `,` or `}`); the page shows
+    // plain text, so they become quotes.
+    let reason = reason.replace('`', "\"");
     if reason == "recursion limit exceeded" {
         JsonError::TooDeep { line, column }
     } else {
@@ -230,6 +233,7 @@ mod tests {
             (&deep, JsonError::TooDeep { line: 1, column: 128 }),
             ("{\"a\":1} x", JsonError::Syntax { reason: "trailing characters".into(), line: 1, column: 9 }),
             ("{'a':1}", JsonError::Syntax { reason: "key must be a string".into(), line: 1, column: 2 }),
+            ("{\"a\" 1}", JsonError::Syntax { reason: "expected \":\"".into(), line: 1, column: 6 }),
         ];
         for (input, want) in cases {
             assert_eq!(parse_strict(input).as_ref(), Err(want), "{:?}", &input[..input.len().min(40)]);

@@ -103,23 +103,24 @@ impl fmt::Debug for Verifier {
     }
 }
 
-/// Why a code verifier is not one RFC 7636 §4.1 allows. Each message names the fix.
+/// Why a code verifier is not one RFC 7636 §4.1 allows. Each message is one sentence
+/// that names the fix; [`VerifierError::details`] says more.
 #[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
 pub enum VerifierError {
     #[error(
-        "The code verifier is empty; RFC 7636 §4.1 needs 43 to 128 characters of \
-         A-Z a-z 0-9 - . _ ~. Use 32 random bytes encoded as base64url (43 characters)."
+        "The code verifier is empty: use 32 random bytes encoded as base64url (Generate Random \
+         String makes one)."
     )]
     Empty,
     #[error(
-        "The code verifier is {} long; RFC 7636 §4.1 needs 43 to 128. Use 32 random bytes \
+        "The code verifier is {} long; RFC 7636 §4.1 needs 43 to 128: use 32 random bytes \
          encoded as base64url (43 characters).",
         characters(*.len)
     )]
     TooShort { len: usize },
     #[error(
-        "The code verifier is {} long; RFC 7636 §4.1 allows at most 128 (it needs 43 to 128). \
-         Use 32 random bytes encoded as base64url (43 characters).",
+        "The code verifier is {} long; RFC 7636 §4.1 allows at most 128: use 32 random bytes \
+         encoded as base64url (43 characters).",
         characters(*.len)
     )]
     TooLong { len: usize },
@@ -128,19 +129,30 @@ pub enum VerifierError {
     BadCharacter { ch: char, position: usize },
     /// An invisible character such as a zero-width space or a byte order mark, which
     /// copying brings along (it is not in the alphabet either).
-    #[error(
-        "The code verifier holds an invisible character: {}. A verifier is only A-Z a-z 0-9 \
-         - . _ ~ (RFC 7636 §4.1).",
-        .0.fix()
-    )]
+    #[error("The code verifier holds an invisible character: {}.", .0.fix())]
     Invisible(crate::pasted::Invisible),
     /// Quotes copied along with the verifier.
-    #[error(
-        "The code verifier {}: {}. A verifier is only A-Z a-z 0-9 - . _ ~ (RFC 7636 §4.1).",
-        .0.problem(),
-        .0.fix()
-    )]
+    #[error("The code verifier {}: {}.", .0.problem(), .0.fix())]
     Quoted(crate::pasted::Quotes),
+}
+
+/// What every verifier message can add: what a verifier is made of.
+const VERIFIER_RULE: &str =
+    "A code verifier is 43 to 128 characters of A-Z a-z 0-9 - . _ ~ (RFC 7636 §4.1). \
+     32 random bytes encoded as base64url give 43 of them, which nobody can guess (RFC 7636 §7.1).";
+
+impl VerifierError {
+    /// The explanation behind the message: what a verifier is made of, and for a bad
+    /// character outside ASCII, how it usually gets there.
+    pub fn details(&self) -> String {
+        match self {
+            VerifierError::BadCharacter { ch, .. } if !ch.is_ascii() => format!(
+                "Copying through a word processor or a chat can turn - into a dash, or add \
+                 typographic quotes. {VERIFIER_RULE}"
+            ),
+            _ => VERIFIER_RULE.to_owned(),
+        }
+    }
 }
 
 fn characters(n: usize) -> String {
@@ -152,19 +164,13 @@ fn characters(n: usize) -> String {
 }
 
 fn bad_character_message(ch: char, position: usize) -> String {
-    let hint = match ch {
-        '+' | '/' | '=' => " If you used standard base64, replace + with - and / with _ and drop = padding.",
-        c if c.is_whitespace() => " Remove spaces and line breaks: the verifier is one unbroken string.",
-        c if !c.is_ascii() => {
-            " It is not an ASCII character (copying through a word processor can turn - into a \
-             dash): copy the verifier again as plain text, or generate a new one."
-        }
-        _ => " Generate a new verifier from 32 random bytes encoded as base64url.",
+    let fix = match ch {
+        '+' | '/' | '=' => "if you used standard base64, replace + with - and / with _ and drop = padding",
+        c if c.is_whitespace() => "remove spaces and line breaks, as the verifier is one unbroken string",
+        c if !c.is_ascii() => "copy the verifier again as plain text, or generate a new one",
+        _ => "use only A-Z a-z 0-9 - . _ ~, or generate a new verifier",
     };
-    format!(
-        "Character {position} ({ch:?}) is not allowed in a code verifier: use only \
-         A-Z a-z 0-9 - . _ ~ (RFC 7636 §4.1).{hint}"
-    )
+    format!("Character {position} ({ch:?}) is not allowed in a code verifier: {fix}.")
 }
 
 /// What a pasted code challenge is, compared with the expected S256 challenge. Only the
@@ -192,41 +198,62 @@ impl ChallengeDiagnosis {
         self == ChallengeDiagnosis::Matches
     }
 
-    /// What the diagnosis means and how to fix it.
+    /// What the diagnosis means and how to fix it, in one sentence.
     pub fn message(self) -> &'static str {
         match self {
             ChallengeDiagnosis::Matches => {
-                "The code challenge is BASE64URL(SHA256(verifier)) of your code verifier, \
-                 without padding (RFC 7636 §4.2)."
-            }
-            ChallengeDiagnosis::Padding => {
-                "The code challenge ends with = padding, but RFC 7636 §4.2 uses base64url \
-                 without padding: remove the trailing =."
-            }
-            ChallengeDiagnosis::StandardBase64 => {
-                "The code challenge is in standard base64, but RFC 7636 §4.2 uses base64url \
-                 without padding: replace + with - and / with _, and drop any trailing =."
-            }
-            ChallengeDiagnosis::HexDigest => {
-                "The code challenge is the SHA-256 digest written in hex. RFC 7636 §4.2 wants \
-                 the 32 raw digest bytes encoded as base64url without padding (43 characters), \
-                 not the hex text: base64url-encode the digest bytes instead."
-            }
-            ChallengeDiagnosis::Plain => {
-                "That is the code verifier itself, not its challenge (sending it would be the \
-                 `plain` method). Hash it: BASE64URL(SHA256(verifier)) without padding \
-                 (RFC 7636 §4.2), and keep the verifier itself secret."
-            }
-            ChallengeDiagnosis::Malformed => {
-                "That is not an S256 code challenge: it must be 43 characters of base64url \
-                 (A-Z a-z 0-9 - _), the encoding of a 32-byte SHA-256 digest (RFC 7636 §4.2). \
-                 Hash your code verifier with SHA-256 and base64url-encode the digest without \
+                "The code challenge is BASE64URL(SHA256(verifier)) of your code verifier, without \
                  padding."
             }
+            ChallengeDiagnosis::Padding => "The code challenge ends with = padding: remove the trailing =.",
+            ChallengeDiagnosis::StandardBase64 => {
+                "The code challenge is in standard base64: replace + with - and / with _, and drop \
+                 any trailing =."
+            }
+            ChallengeDiagnosis::HexDigest => {
+                "The code challenge is the SHA-256 digest written in hex: base64url-encode the 32 \
+                 digest bytes instead."
+            }
+            ChallengeDiagnosis::Plain => {
+                "That is the code verifier itself (the plain method), not its challenge: hash it, \
+                 BASE64URL(SHA256(verifier)) without padding."
+            }
+            ChallengeDiagnosis::Malformed => {
+                "That is not an S256 code challenge: hash your code verifier with SHA-256 and \
+                 base64url-encode the digest without padding."
+            }
             ChallengeDiagnosis::OtherString => {
-                "That is a well-formed S256 challenge, but of a different string than your \
-                 code verifier. Hash exactly the verifier, with nothing around it (no quotes, \
-                 and no line break: `echo` without -n adds one): BASE64URL(SHA256(verifier))."
+                "That is a well-formed S256 challenge, but of a different string than your code \
+                 verifier: hash exactly the verifier, with nothing around it."
+            }
+        }
+    }
+
+    /// The explanation behind [`ChallengeDiagnosis::message`]: what RFC 7636 asks for.
+    pub fn details(self) -> &'static str {
+        match self {
+            ChallengeDiagnosis::Matches => "RFC 7636 §4.2 defines the S256 challenge this way.",
+            ChallengeDiagnosis::Padding | ChallengeDiagnosis::StandardBase64 => {
+                "RFC 7636 §4.2 uses base64url without padding: - and _ instead of + and /, and no \
+                 trailing =."
+            }
+            ChallengeDiagnosis::HexDigest => {
+                "RFC 7636 §4.2 wants the 32 raw digest bytes encoded as base64url without padding \
+                 (43 characters), not the hex text of the digest."
+            }
+            ChallengeDiagnosis::Plain => {
+                "Sending the verifier itself is the plain method, which PKCE allows only when S256 \
+                 cannot be used (RFC 7636 §4.2). Keep the verifier secret: it goes only into the \
+                 token request."
+            }
+            ChallengeDiagnosis::Malformed => {
+                "An S256 challenge is 43 characters of base64url (A-Z a-z 0-9 - _), the encoding of \
+                 a 32-byte SHA-256 digest (RFC 7636 §4.2)."
+            }
+            ChallengeDiagnosis::OtherString => {
+                "A quote, a space or a line break hashed along with the verifier gives another \
+                 challenge: echo adds a line break unless given -n. Calculate Hash computes \
+                 BASE64URL(SHA256(verifier)) for you."
             }
         }
     }
@@ -391,14 +418,13 @@ mod tests {
     fn verifier_errors_name_the_length_or_character_and_the_fix() {
         assert_eq!(
             VerifierError::TooShort { len: 12 }.to_string(),
-            "The code verifier is 12 characters long; RFC 7636 §4.1 needs 43 to 128. \
-             Use 32 random bytes encoded as base64url (43 characters)."
+            "The code verifier is 12 characters long; RFC 7636 §4.1 needs 43 to 128: use 32 random \
+             bytes encoded as base64url (43 characters)."
         );
         assert_eq!(
             VerifierError::BadCharacter { ch: '+', position: 17 }.to_string(),
-            "Character 17 ('+') is not allowed in a code verifier: use only A-Z a-z 0-9 - . _ ~ \
-             (RFC 7636 §4.1). If you used standard base64, replace + with - and / with _ and \
-             drop = padding."
+            "Character 17 ('+') is not allowed in a code verifier: if you used standard base64, \
+             replace + with - and / with _ and drop = padding."
         );
         assert!(VerifierError::TooShort { len: 1 }.to_string().contains("is 1 character long"));
         assert!(VerifierError::TooLong { len: 130 }.to_string().contains("at most 128"));
@@ -409,16 +435,16 @@ mod tests {
         assert!(newline.contains("('\\n')"), "{newline}");
         assert_eq!(
             VerifierError::Quoted(Quotes::Surrounding).to_string(),
-            "The code verifier is wrapped in quotes: remove the surrounding quotes. A verifier is only \
-             A-Z a-z 0-9 - . _ ~ (RFC 7636 §4.1)."
+            "The code verifier is wrapped in quotes: remove the surrounding quotes."
         );
         let zwsp = VerifierError::Invisible(invisible("\u{200B}", Place::End)).to_string();
         assert_eq!(
             zwsp,
             "The code verifier holds an invisible character: remove the invisible zero-width space \
-             (U+200B) at the end (often picked up when copying). A verifier is only A-Z a-z 0-9 \
-             - . _ ~ (RFC 7636 §4.1)."
+             (U+200B) at the end (often picked up when copying)."
         );
+        assert!(VerifierError::Empty.details().contains("A-Z a-z 0-9 - . _ ~ (RFC 7636 §4.1)"));
+        assert!(VerifierError::BadCharacter { ch: '–', position: 2 }.details().contains("dash"));
     }
 
     #[test]
@@ -466,6 +492,7 @@ mod tests {
         assert!(Padding.message().contains("remove the trailing ="));
         assert!(StandardBase64.message().contains("replace + with -"));
         assert!(HexDigest.message().contains("hex"));
+        assert!(all.iter().all(|d| d.details().contains("RFC 7636") || *d == OtherString));
         assert!(Plain.message().contains("verifier itself"));
         assert!(OtherString.message().contains("different string"));
         assert!(all.iter().all(|d| d.is_match() == (*d == Matches)));

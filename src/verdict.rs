@@ -14,7 +14,8 @@ pub enum Level {
 }
 
 /// One thing a check looked at: a stable id (`url.offline_access`), whether it held,
-/// and a message that says what is wrong and how to fix it.
+/// a one-sentence message that says what is wrong and how to fix it, and, optionally,
+/// the details: why, the RFC section, the usual causes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Finding {
@@ -23,22 +24,31 @@ pub struct Finding {
     pub level: Level,
     /// Whether it held.
     pub ok: bool,
-    /// What is wrong and how to fix it, or what is right.
+    /// One sentence: what is wrong and how to fix it, or what is right.
     pub message: String,
+    /// More for whoever wants it: why, the RFC section, the usual causes. Left out when
+    /// there is nothing more to say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<String>,
 }
 
 impl Finding {
     pub fn pass(id: &str, message: impl Into<String>) -> Self {
-        Self { id: id.to_owned(), level: Level::Error, ok: true, message: message.into() }
+        Self { id: id.to_owned(), level: Level::Error, ok: true, message: message.into(), details: None }
     }
     pub fn fail(id: &str, message: impl Into<String>) -> Self {
-        Self { id: id.to_owned(), level: Level::Error, ok: false, message: message.into() }
+        Self { id: id.to_owned(), level: Level::Error, ok: false, message: message.into(), details: None }
     }
     pub fn warn(id: &str, message: impl Into<String>) -> Self {
-        Self { id: id.to_owned(), level: Level::Warning, ok: false, message: message.into() }
+        Self { id: id.to_owned(), level: Level::Warning, ok: false, message: message.into(), details: None }
     }
     pub fn info(id: &str, message: impl Into<String>) -> Self {
-        Self { id: id.to_owned(), level: Level::Info, ok: true, message: message.into() }
+        Self { id: id.to_owned(), level: Level::Info, ok: true, message: message.into(), details: None }
+    }
+    /// This finding with `details` (the explanation behind its one-sentence message).
+    pub fn with_details(mut self, details: impl Into<String>) -> Self {
+        self.details = Some(details.into());
+        self
     }
     /// A failed finding of level `Error`: the only kind that fails a check.
     pub fn is_blocking(&self) -> bool {
@@ -48,9 +58,9 @@ impl Finding {
 
 /// The most findings a verdict keeps: a check makes about 15.
 pub const MAX_FINDINGS: usize = 32;
-/// The longest message a finding keeps, in bytes as JSON writes it: real ones are under
-/// 1 KB (text quoted from the input is cut by [`show`]). A longer one is cut and ends
-/// with `…`.
+/// The longest message a finding keeps, and the longest details, in bytes as JSON writes
+/// them: real ones are under 1 KB (text quoted from the input is cut by [`show`]). A
+/// longer one is cut and ends with `…`.
 pub const MAX_MESSAGE_BYTES: usize = 2048;
 /// The longest id a finding keeps, in bytes as JSON writes it (ids are like
 /// `url.code_challenge_method`).
@@ -107,6 +117,16 @@ impl Verdict {
             }
             clip(&mut f.message, room);
             left -= frame + json_bytes(&f.message);
+            // The details, in what room is left (the frame counted their name).
+            if let Some(details) = &mut f.details {
+                let room = left.min(MAX_MESSAGE_BYTES);
+                if room < MIN_MESSAGE_BYTES {
+                    f.details = None;
+                } else {
+                    clip(details, room);
+                    left -= json_bytes(details);
+                }
+            }
             kept += 1;
         }
         self.findings.truncate(kept);
@@ -116,16 +136,19 @@ impl Verdict {
     }
 }
 
-/// The bytes of a finding as JSON but for its message's text, and a comma after it.
+/// The bytes of a finding as JSON but for the text of its message and details, and a
+/// comma after it.
 fn frame_bytes(f: &Finding) -> usize {
     const FRAME: &str = r#"{"id":"","level":"","ok":,"message":""},"#;
+    const DETAILS: &str = r#","details":"""#;
     let level = match f.level {
         Level::Error => "error",
         Level::Warning => "warning",
         Level::Info => "info",
     };
     let ok = if f.ok { "true" } else { "false" };
-    FRAME.len() + json_bytes(&f.id) + level.len() + ok.len()
+    let details = if f.details.is_some() { DETAILS.len() } else { 0 };
+    FRAME.len() + json_bytes(&f.id) + level.len() + ok.len() + details
 }
 
 /// The bytes of `s` inside a JSON string: `"` and `\` and control characters are
@@ -186,6 +209,47 @@ pub fn show(s: &str, max: usize) -> String {
         }
     }
     out
+}
+
+/// What keeps `message` from being the one sentence a finding's message must be, if
+/// anything: it must end with a full stop (or the "!" of a success), hold no backtick (the
+/// page shows plain text), and have no sentence end inside it (". " before a capital),
+/// except inside a quoted value ("...") or an abbreviation such as "e.g.". The same holds
+/// for the details, except that they may be several sentences.
+#[cfg(test)]
+pub(crate) fn not_one_sentence(finding: &Finding) -> Option<String> {
+    let message = &finding.message;
+    let why = if message.contains('`') || finding.details.as_deref().is_some_and(|d| d.contains('`')) {
+        "holds a backtick"
+    } else if !(message.ends_with('.') || (finding.ok && message.ends_with('!'))) {
+        "does not end with a full stop"
+    } else if finding.details.as_deref().is_some_and(|d| d.trim().is_empty()) {
+        "has empty details"
+    } else if sentence_ends_inside(message) {
+        "is more than one sentence"
+    } else {
+        return None;
+    };
+    Some(format!("{} {why}: {message}", finding.id))
+}
+
+#[cfg(test)]
+fn sentence_ends_inside(message: &str) -> bool {
+    // Quoted values are shown as given: drop them first.
+    let mut plain = String::new();
+    let mut quoted = false;
+    for c in message.chars() {
+        match c {
+            '"' | '\u{201C}' | '\u{201D}' => quoted = !quoted,
+            _ if !quoted => plain.push(c),
+            _ => {}
+        }
+    }
+    for abbreviation in ["e.g.", "i.e.", "etc."] {
+        plain = plain.replace(abbreviation, "");
+    }
+    let chars: Vec<char> = plain.chars().collect();
+    chars.windows(3).any(|w| matches!(w[0], '.' | '!' | '?') && w[1] == ' ' && w[2].is_uppercase())
 }
 
 #[cfg(test)]
@@ -249,10 +313,15 @@ mod tests {
             ["", "plain", "a \"quoted\" \\ path", "tab\tline\nnul\u{0}esc\u{1b}\u{7f}", "é–🦀\u{200B}"];
         for id in texts {
             for message in texts {
-                for f in [Finding::fail(id, message), Finding::warn(id, message), Finding::info(id, message)]
-                {
+                for f in [
+                    Finding::fail(id, message),
+                    Finding::warn(id, message),
+                    Finding::info(id, message).with_details(id),
+                    Finding::pass(id, message).with_details(message),
+                ] {
                     let want = json(&f).len() + 1;
-                    assert_eq!(frame_bytes(&f) + json_bytes(&f.message), want, "{f:?}");
+                    let details = f.details.as_deref().map_or(0, json_bytes);
+                    assert_eq!(frame_bytes(&f) + json_bytes(&f.message) + details, want, "{f:?}");
                 }
             }
         }
@@ -264,7 +333,9 @@ mod tests {
         let nasty = "\"\u{0}\\é🦀x".repeat(3000);
         let mut findings: Vec<Finding> =
             (0..100).map(|i| Finding::pass(&format!("p{i}"), nasty.as_str())).collect();
-        findings.push(Finding::fail("the.failure", nasty.as_str()));
+        findings.push(Finding::fail("the.failure", nasty.as_str()).with_details(nasty.as_str()));
+        findings
+            .extend((0..10).map(|i| Finding::warn(&format!("w{i}"), "short").with_details(nasty.as_str())));
         let v = Verdict::new(findings);
         assert!(json(&v).len() <= MAX_VERDICT_BYTES, "{}", json(&v).len());
         assert!(v.findings.len() <= MAX_FINDINGS);
@@ -272,7 +343,14 @@ mod tests {
         assert!(!v.passed());
         for f in &v.findings {
             assert!(json_bytes(&f.message) <= MAX_MESSAGE_BYTES, "{}", json_bytes(&f.message));
-            assert!(f.message.ends_with('…') && f.message.starts_with("\"\u{0}"), "{:?}", &f.message[..20]);
+            assert!(f.details.as_deref().map_or(0, json_bytes) <= MAX_MESSAGE_BYTES);
+            if f.message != "short" {
+                assert!(
+                    f.message.ends_with('…') && f.message.starts_with("\"\u{0}"),
+                    "{:?}",
+                    &f.message[..20]
+                );
+            }
         }
         // Many short findings: at most MAX_FINDINGS, failures kept.
         let mut many: Vec<Finding> = (0..40).map(|i| Finding::info(&format!("i{i}"), "ok")).collect();
@@ -299,5 +377,38 @@ mod tests {
         let json = serde_json::to_value(Finding::warn("x", "m")).unwrap_or_default();
         assert_eq!(json["level"], "warning");
         assert_eq!(json["ok"], false);
+    }
+
+    #[test]
+    fn one_sentence_is_told_from_several() {
+        let ok = [
+            "Remove the trailing =.",
+            "Use S256, e.g. code_challenge_method=S256.",
+            "The server said \"Bad code. Try again\", so log in again.",
+            "Scopes are case-sensitive (RFC 6749 §3.3): write offline_access.",
+        ];
+        for m in ok {
+            assert_eq!(not_one_sentence(&Finding::fail("x", m)), None, "{m}");
+        }
+        assert_eq!(not_one_sentence(&Finding::info("x", "You've completed the exercise!")), None);
+        let bad = ["No full stop", "Two sentences. Here.", "A `backtick`.", "Why? Because."];
+        for m in bad {
+            assert!(not_one_sentence(&Finding::fail("x", m)).is_some(), "{m}");
+        }
+        assert!(not_one_sentence(&Finding::fail("x", "Fine.").with_details("A `tick`.")).is_some());
+    }
+
+    #[test]
+    fn details_are_an_addition_to_the_contract() {
+        // Without details the JSON is what it always was; with them, one more member.
+        let plain = serde_json::to_value(Finding::fail("x", "m")).unwrap_or_default();
+        assert_eq!(plain, serde_json::json!({"id": "x", "level": "error", "ok": false, "message": "m"}));
+        let detailed = Finding::fail("x", "m").with_details("why");
+        let json = serde_json::to_value(&detailed).unwrap_or_default();
+        assert_eq!(json["details"], "why");
+        // Verdicts stored before details existed still read.
+        let old: Finding = serde_json::from_value(plain).expect("reads");
+        assert_eq!(old.details, None);
+        assert_eq!(serde_json::from_value::<Finding>(json).ok(), Some(detailed));
     }
 }

@@ -71,6 +71,9 @@ pub struct StepView {
     pub step: Step,
     pub status: StepStatus,
     pub last: Option<LastCheck>,
+    /// What the learner typed in a plain form post (JavaScript off) whose check failed,
+    /// put back in the box once; never stored.
+    pub typed: Option<Secret>,
 }
 
 /// A command shown with the secret masked, and in full on demand. Even masked it holds
@@ -84,6 +87,35 @@ pub struct Command {
 impl std::fmt::Debug for Command {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Command(redacted)")
+    }
+}
+
+impl Command {
+    /// `full` with the field `name=placeholder` (as the command writes it, `-d
+    /// name=placeholder`) holding `value` instead, quoted for the shell: for a value only
+    /// the browser holds, filled in just before it is copied.
+    pub fn fill(full: &str, name: &str, placeholder: &str, value: &str) -> String {
+        let field = format!("-d {name}={placeholder}");
+        let filled = format!("--data-urlencode {}", shell_quote(&format!("{name}={value}")));
+        full.replace(&field, &filled)
+    }
+}
+
+/// Where the authorization code goes in the token command, until the site knows it.
+pub const CODE_PLACEHOLDER: &str = "YOUR_AUTHORIZATION_CODE";
+/// Where the refresh token goes in the refresh command: the site keeps no copy of it
+/// (with JavaScript on, *Copy* fills it in from the response pasted in step 4).
+pub const REFRESH_TOKEN_PLACEHOLDER: &str = "YOUR_REFRESH_TOKEN";
+
+/// Quote a value for a POSIX shell when it holds anything but safe characters.
+pub fn shell_quote(value: &str) -> String {
+    let safe = !value.is_empty()
+        && !value.starts_with('~')
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || "-._~:/%@+=,".contains(c));
+    if safe {
+        value.to_owned()
+    } else {
+        format!("'{}'", value.replace('\'', r"'\''"))
     }
 }
 
@@ -137,7 +169,9 @@ fn grant_types_schema() -> utoipa::openapi::Array {
 pub struct ExerciseData {
     pub exercise: ExerciseState,
     pub steps: Vec<StepView>,
-    /// A verifier generated for this learner, shown once (never stored).
+    /// The verifier that passed step 1 (generated for the learner or pasted), held in
+    /// memory for a while so the page can show it and fill it into the token command
+    /// (never stored).
     pub generated_verifier: Option<Secret>,
     /// The learner's code challenge, once step 1 passed (not a secret).
     pub challenge: Option<String>,
@@ -149,8 +183,20 @@ pub struct ExerciseData {
     pub client_id: String,
     pub redirect_uri: String,
     pub refresh_tokens_enabled: bool,
+    /// How long an authorization code lives, in words ("5 minutes" on the practice
+    /// server; "a short time" on another).
+    pub code_lifetime: String,
     /// The authorization server the exercise runs against.
     pub server: ServerData,
+}
+
+/// What the example application's redirect page shows after a login: the token
+/// exchange command with the code it received filled in, and how long the code lives.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RedirectData {
+    pub token_command: Command,
+    /// How long the code lives, in words: "5 minutes" on the practice server.
+    pub code_lifetime: String,
 }
 
 /// The authorization server a learner works against: the built-in practice server, or
@@ -193,3 +239,19 @@ pub struct SetupAttempt {
 /// instructor: `InstructorError::NotSignedIn`'s message, which the dashboard page (in the
 /// browser too) recognises to show the sign-in form instead.
 pub const NOT_SIGNED_IN: &str = "Sign in as an instructor first.";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_filled_field_is_quoted_and_nothing_else_changes() {
+        let full = "curl -X POST http://x/token \\\n  -d grant_type=refresh_token \\\n  -d refresh_token=YOUR_REFRESH_TOKEN";
+        let filled = Command::fill(full, "refresh_token", REFRESH_TOKEN_PLACEHOLDER, "a'b&c");
+        assert_eq!(
+            filled,
+            "curl -X POST http://x/token \\\n  -d grant_type=refresh_token \\\n  --data-urlencode 'refresh_token=a'\\''b&c'"
+        );
+        assert_eq!(Command::fill(full, "code", CODE_PLACEHOLDER, "x"), full, "no such field: unchanged");
+    }
+}

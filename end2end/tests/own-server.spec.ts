@@ -14,7 +14,7 @@ test.describe('a learner works against their own authorization server', () => {
 
     // A wrong issuer: the findings say what was tried, in place.
     await provider.findServer(`${issuer}/typo`);
-    await expect(provider.verdict().locator('[data-finding="provider.metadata"]')).toContainText('HTTP 404');
+    await expect(provider.verdict().locator('[data-finding="provider.metadata"]')).toContainText('No metadata was found');
     await expect(provider.heading()).toHaveText('In use: the built-in practice server');
 
     // The right one, with the client id of the learner's application there.
@@ -57,7 +57,7 @@ test.describe('with JavaScript off', () => {
 
     await provider.findServer(`${issuer}/typo`, 'my-app');
     await expect(page).toHaveURL(/\/exercises\/refresh\/provider$/);
-    await expect(provider.verdict().locator('[data-finding="provider.metadata"]')).toContainText('HTTP 404');
+    await expect(provider.verdict().locator('[data-finding="provider.metadata"]')).toContainText('No metadata was found');
     await expect(page.getByLabel('Issuer URL')).toHaveValue(`${issuer}/typo`);
     await expect(page.getByLabel('Client ID of your application there (optional)')).toHaveValue('my-app');
 

@@ -128,6 +128,7 @@ impl AppState {
             fetcher,
             public_url: settings.public_url.clone(),
             flash: Arc::new(Flash::default()),
+            code_lifetime: settings.lifetimes.code,
         };
         let leptos_options = LeptosOptions::builder()
             .output_name("oauthlab")

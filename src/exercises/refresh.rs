@@ -17,6 +17,12 @@
 //!    `token.expired` (a warning in step 4, a failure in step 5)
 //! 5. the ids of step 4, and `refresh.new_access_token`, `refresh.rotation` (info),
 //!    `refresh.sub`, `refresh.iat` (may warn), `refresh.completed` (info)
+//!
+//! Any step that passes again while later steps had passed adds `progress.redo` (info):
+//! which steps need doing again, and why.
+//!
+//! Every message is one sentence that names the fix; the explanation, the RFC section
+//! and the usual causes go in the finding's details.
 
 mod authorization_url;
 #[cfg(test)]
@@ -127,6 +133,10 @@ pub struct Provider {
     pub client_secret: Option<ClientSecret>,
     /// The issuer, when known: a JWT access token's `iss` must equal it.
     pub issuer: Option<String>,
+    /// Whether the application may get refresh tokens, when the site knows it (the
+    /// practice application's toggle); `None` for another server.
+    #[serde(default)]
+    pub refresh_tokens_enabled: Option<bool>,
 }
 
 /// What grading keeps between steps. No secrets: only the code challenge (never the
@@ -306,7 +316,11 @@ pub fn check(step: Step, input: &str, facts: &Facts<'_>) -> Result<Outcome, Step
         Step::Verifier => check_verifier(input, progress),
         Step::Challenge => check_challenge(input, progress),
         Step::AuthorizationUrl => {
-            let findings = authorization_url::check(input, facts);
+            let mut findings = authorization_url::check(input, facts);
+            // Only with a URL that is otherwise right: the warning is about logging in.
+            if !findings.iter().any(Finding::is_blocking) {
+                findings.extend(refresh_tokens_off(facts.provider));
+            }
             finish(step, findings, progress, None, |p| {
                 p.authorization_url = Some(input.to_owned());
             })
@@ -330,6 +344,20 @@ pub fn check(step: Step, input: &str, facts: &Facts<'_>) -> Result<Outcome, Step
     })
 }
 
+/// Step 3's warning, before the learner logs in, when the practice application's refresh
+/// tokens are off: the login would work, but the server would issue no refresh token.
+pub const REFRESH_TOKENS_OFF: &str = "url.refresh_tokens_off";
+
+fn refresh_tokens_off(provider: &Provider) -> Option<Finding> {
+    (provider.refresh_tokens_enabled == Some(false)).then(|| {
+        Finding::warn(
+            REFRESH_TOKENS_OFF,
+            "Refresh tokens are off for your practice application: turn them on at the top of this page \
+             before you log in, or the server will issue no refresh token.",
+        )
+    })
+}
+
 /// An invisible character between the parts of a pasted token response (a no-break space
 /// at an edge, a zero-width space after a comma), which would otherwise be read as text
 /// around the JSON. A leading byte order mark is left to the response check, which names
@@ -339,14 +367,16 @@ fn invisible_in_response(input: &str) -> Option<Finding> {
         return None;
     }
     let invisible = crate::json::invisible_outside_strings(input)?;
-    Some(Finding::fail(
-        "token.json",
-        format!(
-            "That is not valid JSON: it holds an invisible character where JSON allows only \
-             spaces, tabs and line breaks (RFC 8259 §2): {}, then check again.",
-            invisible.fix()
-        ),
-    ))
+    Some(
+        Finding::fail(
+            "token.json",
+            format!(
+                "That is not valid JSON because of an invisible character: {}, then check again.",
+                invisible.fix()
+            ),
+        )
+        .with_details("Between its parts JSON allows only spaces, tabs and line breaks (RFC 8259 §2)."),
+    )
 }
 
 /// A token response wrapped in quotes (copied from a shell command or code), which is
@@ -385,7 +415,8 @@ fn finish(
     jwt: Option<DecodedJwt>,
     update: impl FnOnce(&mut Progress),
 ) -> Outcome {
-    let verdict = Verdict::new(findings);
+    let mut verdict = Verdict::new(findings);
+    let before = progress;
     let progress = verdict.passed().then(|| {
         let mut p = progress.clone();
         p.steps_passed = step.number();
@@ -401,7 +432,39 @@ fn finish(
         update(&mut p);
         p
     });
+    if let Some(note) = progress.as_ref().and_then(|after| redo(step, before, after)) {
+        verdict.findings.push(note);
+        verdict.sort();
+    }
     Outcome { verdict, progress, jwt }
+}
+
+/// When `step` passed again while later steps had passed: they were undone, and say so
+/// (for step 1, whether the verifier changed).
+fn redo(step: Step, before: &Progress, after: &Progress) -> Option<Finding> {
+    let (from, to) = (step.number() + 1, before.steps_passed.min(Step::ALL.len()));
+    if to < from {
+        return None;
+    }
+    let steps = match to - from {
+        0 => format!("step {from} needs"),
+        1 => format!("steps {from} and {to} need"),
+        _ => format!("steps {from} to {to} need"),
+    };
+    let (cause, why) = if step == Step::Verifier && after.challenge != before.challenge {
+        (
+            "You changed your code verifier".to_owned(),
+            "The authorization URL must carry the new verifier's challenge, and the token request \
+             must send the new verifier, so what was done with the old one no longer counts.",
+        )
+    } else {
+        (
+            format!("You checked step {} again", step.number()),
+            "Each step builds on the ones before it, so passing a step again starts the steps after \
+             it over.",
+        )
+    };
+    Some(Finding::info("progress.redo", format!("{cause}, so {steps} doing again.")).with_details(why))
 }
 
 /// Fewer distinct characters than this in a verifier earns a warning. A random
@@ -423,26 +486,35 @@ fn check_verifier(input: &str, progress: &Progress) -> Outcome {
             ));
             let distinct: std::collections::HashSet<char> = input.chars().counted().collect();
             if distinct.len() < MIN_DISTINCT_VERIFIER_CHARS {
-                findings.push(Finding::warn(
-                    "verifier.randomness",
-                    format!(
-                        "The code verifier uses only {}, so it is easy to guess, and PKCE \
-                         protects the code only if nobody can guess the verifier (RFC 7636 §7.1). \
-                         Generate it from 32 cryptographically random bytes encoded as base64url \
-                         (Generate Random String does this).",
-                        different_characters(distinct.len())
+                findings.push(
+                    Finding::warn(
+                        "verifier.randomness",
+                        format!(
+                            "The code verifier uses only {}, so it is easy to guess: generate it from \
+                             32 random bytes encoded as base64url (Generate Random String does this).",
+                            different_characters(distinct.len())
+                        ),
+                    )
+                    .with_details(
+                        "PKCE protects the code only if nobody can guess the verifier (RFC 7636 §7.1); \
+                         a random one of 43 characters uses about 32 different characters.",
                     ),
-                ));
+                );
             }
-            findings.push(Finding::info(
-                "verifier.secret",
-                "Keep the verifier secret: you'll need it for the token request at the end, and \
-                 only there. Only its challenge goes into the authorization URL; this site keeps \
-                 the challenge, never the verifier.",
-            ));
+            findings.push(
+                Finding::info(
+                    "verifier.secret",
+                    "Keep the verifier secret: you'll need it for the token request at the end, and \
+                     only there.",
+                )
+                .with_details(
+                    "Only its challenge goes into the authorization URL; this site keeps the \
+                     challenge, never the verifier.",
+                ),
+            );
             challenge = Some(verifier.challenge());
         }
-        Err(e) => findings.push(Finding::fail("verifier.format", e.to_string())),
+        Err(e) => findings.push(Finding::fail("verifier.format", e.to_string()).with_details(e.details())),
     }
     finish(Step::Verifier, findings, progress, None, |p| p.challenge = challenge)
 }
@@ -457,9 +529,9 @@ fn check_challenge(input: &str, progress: &Progress) -> Outcome {
         ),
         Some(_) if input.is_empty() => Finding::fail(
             ID,
-            "Nothing was pasted: paste the code challenge you computed, or click Calculate Hash \
-             to compute BASE64URL(SHA256(verifier)) from your verifier.",
-        ),
+            "Nothing was pasted: paste the code challenge you computed, or click Calculate Hash.",
+        )
+        .with_details("Calculate Hash computes BASE64URL(SHA256(verifier)) from your verifier."),
         Some(expected) => match copied_along(input, expected) {
             Some(finding) => finding,
             None => match diagnose_challenge(input, expected) {
@@ -468,21 +540,20 @@ fn check_challenge(input: &str, progress: &Progress) -> Outcome {
                     "The code challenge is BASE64URL(SHA256(verifier)) of your verifier from step 1, \
                  without padding (RFC 7636 §4.2).",
                 ),
-                ChallengeDiagnosis::Malformed => Finding::fail(
-                    ID,
-                    format!(
-                        "{} What you pasted is {} long.",
-                        ChallengeDiagnosis::Malformed.message(),
-                        characters(input.chars().counted().count())
-                    ),
-                ),
+                ChallengeDiagnosis::Malformed => Finding::fail(ID, ChallengeDiagnosis::Malformed.message())
+                    .with_details(format!(
+                        "What you pasted is {} long. {}",
+                        characters(input.chars().counted().count()),
+                        ChallengeDiagnosis::Malformed.details()
+                    )),
                 ChallengeDiagnosis::OtherString => Finding::fail(
                     ID,
                     "That is a well-formed S256 challenge, but of a different string than your \
-                 verifier from step 1. Hash exactly that verifier, with nothing around it (no \
-                 quotes, and no line break: `echo` without -n adds one), or click Calculate Hash.",
-                ),
-                other => Finding::fail(ID, other.message()),
+                 verifier from step 1: hash exactly that verifier, with nothing around it, or click \
+                 Calculate Hash.",
+                )
+                .with_details(ChallengeDiagnosis::OtherString.details()),
+                other => Finding::fail(ID, other.message()).with_details(other.details()),
             },
         },
     };
@@ -544,6 +615,7 @@ mod test_support {
             redirect_uris: vec!["http://127.0.0.1:3000/redirect".into()],
             issuer: Some("http://127.0.0.1:3000".into()),
             client_secret: Some(ClientSecret::new(CLIENT_SECRET)),
+            refresh_tokens_enabled: Some(true),
         }
     }
 
@@ -557,6 +629,7 @@ mod test_support {
             redirect_uris: vec![],
             issuer: Some("https://dev-1.okta.com/oauth2/default".into()),
             client_secret: None,
+            refresh_tokens_enabled: None,
         }
     }
 
@@ -604,6 +677,11 @@ mod test_support {
             .verdict
             .find(id)
             .unwrap_or_else(|| panic!("no finding {id} in {:#?}", outcome.verdict.findings))
+    }
+
+    /// A finding's message and details together: what it says in all.
+    pub fn said(finding: &Finding) -> String {
+        format!("{} {}", finding.message, finding.details.as_deref().unwrap_or_default())
     }
 
     pub fn jwt(header: &str, claims: &str) -> String {
@@ -671,6 +749,23 @@ mod tests {
     }
 
     #[test]
+    fn step_3_warns_before_the_login_when_the_practice_apps_refresh_tokens_are_off() {
+        let off = Provider { refresh_tokens_enabled: Some(false), ..builtin() };
+        let out = run(Step::AuthorizationUrl, &good_url(), &off, &progress(2));
+        assert!(out.verdict.passed(), "a warning, not a failure: {:#?}", out.verdict);
+        let warning = finding(&out, REFRESH_TOKENS_OFF);
+        assert!(!warning.ok && warning.level == crate::verdict::Level::Warning);
+        assert!(warning.message.contains("turn them on"), "{}", warning.message);
+        for provider in [builtin(), okta()] {
+            let out = run(Step::AuthorizationUrl, &good_url(), &provider, &progress(2));
+            assert!(out.verdict.find(REFRESH_TOKENS_OFF).is_none(), "{provider:?}");
+        }
+        let wrong = good_url().replace("S256", "plain");
+        let out = run(Step::AuthorizationUrl, &wrong, &off, &progress(2));
+        assert!(out.verdict.find(REFRESH_TOKENS_OFF).is_none(), "not with a URL that fails");
+    }
+
+    #[test]
     fn passing_step_1_records_the_challenge_not_the_verifier() {
         let out = run(Step::Verifier, &format!("  {VERIFIER}\n"), &builtin(), &progress(0));
         assert!(out.verdict.passed(), "{:#?}", out.verdict);
@@ -719,6 +814,37 @@ mod tests {
     }
 
     #[test]
+    fn a_changed_verifier_after_step_2_passed_says_the_later_steps_need_doing_again() {
+        let other = crate::pkce::verifier_from_bytes(&[7; 32]);
+        for (passed, steps) in [(2, "step 2 needs"), (3, "steps 2 and 3 need"), (5, "steps 2 to 5 need")] {
+            let out = run(Step::Verifier, &other, &builtin(), &progress(passed));
+            assert!(out.verdict.passed(), "{:#?}", out.verdict.findings);
+            let f = finding(&out, "progress.redo");
+            assert_eq!(f.message, format!("You changed your code verifier, so {steps} doing again."));
+            assert!(f.ok && f.level == crate::verdict::Level::Info);
+            assert!(f.details.as_deref().is_some_and(|d| d.contains("new verifier's challenge")));
+            assert_eq!(out.progress.map(|p| p.steps_passed), Some(1));
+        }
+        // Only step 1 had passed: nothing to redo.
+        assert_eq!(run(Step::Verifier, &other, &builtin(), &progress(1)).verdict.find("progress.redo"), None);
+        // The same verifier again also starts the later steps over, and says so.
+        let out = run(Step::Verifier, VERIFIER, &builtin(), &progress(4));
+        assert_eq!(
+            finding(&out, "progress.redo").message,
+            "You checked step 1 again, so steps 2 to 4 need doing again."
+        );
+        // A later step passed again says the same of the steps after it.
+        let out = run(Step::AuthorizationUrl, &good_url(), &builtin(), &progress(5));
+        assert_eq!(
+            finding(&out, "progress.redo").message,
+            "You checked step 3 again, so steps 4 and 5 need doing again."
+        );
+        // A failed check undoes nothing, and says nothing about it.
+        let out = run(Step::Verifier, "short", &builtin(), &progress(5));
+        assert_eq!(out.verdict.find("progress.redo"), None);
+    }
+
+    #[test]
     fn a_failed_check_changes_no_progress() {
         let out = run(Step::Verifier, "too-short", &builtin(), &progress(5));
         assert!(!out.verdict.passed());
@@ -730,7 +856,7 @@ mod tests {
         let with_plus = format!("{}+{}", &VERIFIER[..16], &VERIFIER[17..]);
         let cases: &[(&str, &str)] = &[
             ("", "The code verifier is empty"),
-            ("abcdefghijkl", "The code verifier is 12 characters long; RFC 7636 §4.1 needs 43 to 128."),
+            ("abcdefghijkl", "The code verifier is 12 characters long; RFC 7636 §4.1 needs 43 to 128:"),
             (&with_plus, "Character 17 ('+') is not allowed in a code verifier"),
             (
                 &format!("{VERIFIER}\u{200B}"),
@@ -851,9 +977,9 @@ mod tests {
             let out = run(Step::Challenge, &input, &builtin(), &progress(1));
             assert_eq!(out.verdict.passed(), passes, "{input:?}");
             let f = finding(&out, "challenge.match");
-            assert!(f.message.contains(want), "{input:?}: {}", f.message);
+            assert!(said(f).contains(want), "{input:?}: {}", said(f));
             if !passes {
-                assert!(!f.message.contains(VERIFIER), "the verifier is never echoed");
+                assert!(!said(f).contains(VERIFIER), "the verifier is never echoed");
             }
         }
         let ok = run(Step::Challenge, CHALLENGE, &builtin(), &progress(1));
@@ -877,7 +1003,7 @@ mod tests {
                 assert_eq!(blocking(&out), ["token.json"], "{input:?}");
                 let message = &finding(&out, "token.json").message;
                 assert!(
-                    message.starts_with("That is not valid JSON: it holds an invisible character"),
+                    message.starts_with("That is not valid JSON because of an invisible character:"),
                     "{message}"
                 );
                 assert!(message.contains(want), "{message}");

@@ -61,7 +61,7 @@ impl Issuer {
         crate::work::add(input.len());
         let url = Url::parse(input).map_err(|e| {
             format!(
-                "{} is not an absolute URL ({e}): enter the issuer exactly as your server's \
+                "\"{}\" is not an absolute URL ({e}): enter the issuer exactly as your server's \
                  settings show it, starting with https://.",
                 show(input, 100)
             )
@@ -71,8 +71,8 @@ impl Issuer {
             "https" => {}
             "http" if loopback && reach == Reach::Loopback => {}
             "http" if loopback => {
-                return Err("This site only reaches authorization servers on the public internet; \
-                            a server on localhost can be used when OAuth Lab runs on the same machine."
+                return Err("This site only reaches authorization servers on the public internet: use \
+                            one there, or run OAuth Lab on the same machine as a server on localhost."
                     .to_owned())
             }
             "http" => {
@@ -99,7 +99,7 @@ impl Issuer {
             let why = host_ip(&url).and_then(not_public).map(|why| format!(" ({why})")).unwrap_or_default();
             return Err(format!(
                 "This site only reaches authorization servers on the public internet, \
-                 not a private or local network address{why}."
+                 not a private or local network address{why}: use the server's public issuer URL."
             ));
         }
         Ok(Issuer(url))
@@ -271,7 +271,8 @@ pub fn review(issuer: &Issuer, attempts: &[(String, Fetched)], reach: Reach) -> 
         Fetched::Document(body) => read_document(body).ok().map(|doc| (url, doc)),
         _ => None,
     }) else {
-        findings.push(Finding::fail("provider.metadata", no_metadata(attempts)));
+        let (message, details) = no_metadata(attempts);
+        findings.push(Finding::fail("provider.metadata", message).with_details(details));
         return (Verdict::new(findings), None);
     };
     findings.push(Finding::pass("provider.metadata", format!("Metadata read from {}.", show(at, 200))));
@@ -324,11 +325,10 @@ pub fn review(issuer: &Issuer, attempts: &[(String, Fetched)], reach: Reach) -> 
     } else {
         Finding::fail(
             "provider.endpoints",
-            format!(
-                "The metadata can't be used: {}. The exercise needs the server's \
-                 authorization_endpoint and token_endpoint as https URLs; check the issuer URL.",
-                problems.join("; ")
-            ),
+            format!("The metadata can't be used ({}): check the issuer URL.", problems.join("; ")),
+        )
+        .with_details(
+            "The exercise needs the server's authorization_endpoint and token_endpoint as https URLs.",
         )
     });
 
@@ -358,8 +358,10 @@ pub fn review(issuer: &Issuer, attempts: &[(String, Fetched)], reach: Reach) -> 
         None => Finding::warn(
             "provider.jwks",
             "The metadata has no jwks_uri, so the signature of a JWT access token can't be checked: \
-             the exercise still works; to have signatures checked, publish the server's keys \
-             (jwks_uri, RFC 8414 §2) or use the built-in server.",
+             publish the server's keys, or use the built-in server to have signatures checked.",
+        )
+        .with_details(
+            "The exercise still works; jwks_uri is where metadata lists the server's keys (RFC 8414 §2).",
         ),
     });
 
@@ -402,7 +404,7 @@ pub fn application(client_id: &str, redirect_uri: &str) -> (Vec<Finding>, Option
             Some(id.to_string())
         }
         Err(e) => {
-            findings.push(Finding::fail("provider.client_id", e.to_string()));
+            findings.push(Finding::fail("provider.client_id", e.to_string()).with_details(e.details()));
             None
         }
     });
@@ -415,7 +417,7 @@ pub fn application(client_id: &str, redirect_uri: &str) -> (Vec<Finding>, Option
             Some(uri.as_str().to_owned())
         }
         Err(e) => {
-            findings.push(Finding::fail("provider.redirect_uri", e.to_string()));
+            findings.push(Finding::fail("provider.redirect_uri", e.to_string()).with_details(e.details()));
             None
         }
     });
@@ -430,7 +432,8 @@ fn read_document(body: &str) -> Result<serde_json::Map<String, Value>, ()> {
     }
 }
 
-fn no_metadata(attempts: &[(String, Fetched)]) -> String {
+/// The message and details when no metadata was found: what each URL gave, in the details.
+fn no_metadata(attempts: &[(String, Fetched)]) -> (String, String) {
     let tried: Vec<String> = attempts
         .iter()
         .map(|(url, fetched)| {
@@ -445,11 +448,14 @@ fn no_metadata(attempts: &[(String, Fetched)]) -> String {
             format!("{} gave {what}", show(url, 200))
         })
         .collect();
-    format!(
-        "No metadata was found for this issuer ({}). Check the issuer URL: Okta shows it on the \
-         authorization server's Settings (https://YOUR_DOMAIN.okta.com/oauth2/default), Auth0 \
-         is https://YOUR_TENANT.auth0.com/, Keycloak is https://HOST/realms/YOUR_REALM.",
-        tried.join("; ")
+    (
+        "No metadata was found for this issuer: check the issuer URL.".to_owned(),
+        format!(
+            "Tried: {}. Okta shows the issuer on the authorization server's Settings \
+             (https://YOUR_DOMAIN.okta.com/oauth2/default), Auth0's is https://YOUR_TENANT.auth0.com/, \
+             Keycloak's is https://HOST/realms/YOUR_REALM.",
+            tried.join("; ")
+        ),
     )
 }
 
@@ -466,16 +472,18 @@ fn pkce(document: &serde_json::Map<String, Value>) -> Finding {
         Some(methods) => Finding::fail(
             ID,
             format!(
-                "The server lists code_challenge_methods_supported as [{}], without S256: this \
-                 exercise needs PKCE with S256 (RFC 7636 §4.2). Use a server that supports it.",
+                "The server lists code_challenge_methods_supported as [{}], without S256: use a \
+                 server that supports PKCE with S256.",
                 methods.iter().map(|m| show(m, 20)).collect::<Vec<_>>().join(", ")
             ),
-        ),
+        )
+        .with_details("This exercise needs PKCE with S256 (RFC 7636 §4.2)."),
         None => Finding::info(
             ID,
-            "The metadata does not list code_challenge_methods_supported; most servers support \
-             S256 anyway (Auth0 does). If the server refuses the challenge, this is why.",
-        ),
+            "The metadata does not list code_challenge_methods_supported, but most servers support \
+             S256 anyway.",
+        )
+        .with_details("Auth0 does, without listing it; if the server refuses the challenge, this is why."),
     }
 }
 
@@ -838,7 +846,10 @@ mod tests {
             let (verdict, metadata) = review(&iss, &attempts, Reach::Public);
             assert!(!verdict.passed() && metadata.is_none(), "{attempts:?}");
             assert_eq!(failed(&verdict), ids, "{attempts:?}");
-            assert!(verdict.findings[0].message.contains(message), "{}", verdict.findings[0].message);
+            let first = &verdict.findings[0];
+            let said = format!("{} {}", first.message, first.details.as_deref().unwrap_or_default());
+            assert!(said.contains(message), "{said}");
+            assert_eq!(crate::verdict::not_one_sentence(first), None);
         }
     }
 

@@ -28,14 +28,21 @@ pub struct Scope(Vec<String>);
 /// Why a scope value is not one RFC 6749 §3.3 allows.
 #[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
 pub enum ScopeError {
-    #[error("The scope is empty: list at least one scope, separated by spaces (RFC 6749 §3.3).")]
+    #[error("The scope is empty: list at least one scope, such as offline_access.")]
     Empty,
     #[error(
-        "Character {position} ({ch:?}) is not allowed in a scope: scopes are printable ASCII \
-         without \" or \\, separated by single spaces (RFC 6749 §3.3). In a URL, write the \
-         space between scopes as + or %20."
+        "Character {position} ({ch:?}) is not allowed in a scope: separate scopes with single \
+         spaces, written + or %20 in a URL."
     )]
     BadCharacter { ch: char, position: usize },
+}
+
+impl ScopeError {
+    /// What RFC 6749 allows in a scope.
+    pub fn details(&self) -> &'static str {
+        "Scopes are printable ASCII without quotes or backslashes, separated by single spaces \
+         (RFC 6749 §3.3)."
+    }
 }
 
 fn is_scope_token_char(ch: char) -> bool {
@@ -113,17 +120,21 @@ pub struct ClientId(String);
 /// Why a client id is not one RFC 6749 allows.
 #[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
 pub enum ClientIdError {
-    #[error(
-        "The client_id is empty: copy your application's client ID from its settings \
-         (RFC 6749 §2.2)."
-    )]
+    #[error("The client_id is empty: copy your application's client ID from its settings.")]
     Empty,
     #[error(
-        "Character {position} ({ch:?}) is not allowed in a client_id, which is printable \
-         ASCII (RFC 6749 Appendix A.1): copy the client ID again from your application's \
-         settings, without spaces or line breaks."
+        "Character {position} ({ch:?}) is not allowed in a client_id: copy the client ID again from \
+         your application's settings, without line breaks."
     )]
     BadCharacter { ch: char, position: usize },
+}
+
+impl ClientIdError {
+    /// What RFC 6749 allows in a client id.
+    pub fn details(&self) -> &'static str {
+        "A client ID is printable ASCII (RFC 6749 §2.2 and Appendix A.1), issued to the \
+         application when it is registered."
+    }
 }
 
 impl ClientId {
@@ -196,8 +207,8 @@ pub enum RedirectUriError {
     #[error("The redirect_uri is empty: use the redirect URI registered for your application.")]
     Empty,
     #[error(
-        "The redirect_uri is not an absolute URI: it must start with a scheme such as \
-         https:// (RFC 6749 §3.1.2). Use the redirect URI registered for your application."
+        "The redirect_uri is not an absolute URI: use the redirect URI registered for your \
+         application, which starts with a scheme such as https://."
     )]
     NotAbsolute,
     #[error(
@@ -205,11 +216,16 @@ pub enum RedirectUriError {
          application, URL-encoded inside the authorization URL."
     )]
     Invalid(url::ParseError),
-    #[error(
-        "The redirect_uri has a #fragment, which RFC 6749 §3.1.2 forbids: remove the # and \
-         everything after it."
-    )]
+    #[error("The redirect_uri has a #fragment: remove the # and everything after it.")]
     HasFragment,
+}
+
+impl RedirectUriError {
+    /// What RFC 6749 asks of a redirect URI.
+    pub fn details(&self) -> &'static str {
+        "A redirect URI is an absolute URI without a fragment (RFC 6749 §3.1.2), and the server \
+         compares it character for character with a registered one."
+    }
 }
 
 impl RedirectUri {

@@ -24,7 +24,8 @@ pub struct LearnerView {
     pub steps_passed: i64,
     pub completed: bool,
     pub updated_at: Option<i64>,
-    /// "3 min ago", as of when the server answered.
+    /// "3 min ago", or "reset just now" after the instructor reset the learner, as of
+    /// when the server answered.
     pub last_activity: String,
     /// The issuer of the learner's own server; `None` on the built-in one.
     pub server: Option<String>,
@@ -77,8 +78,16 @@ mod ssr {
     }
 }
 
+/// A class as the dashboard shows it; `reset_at` tells when the instructor last reset a
+/// learner (by id), so that their row says "reset just now".
 #[cfg(feature = "ssr")]
-fn view_of(class: ClassSummary, learners: &[LearnerRow]) -> ClassView {
+fn view_of(
+    class: ClassSummary,
+    learners: &[LearnerRow],
+    reset_at: impl Fn(&str) -> Option<i64>,
+) -> ClassView {
+    use crate::services::instructor::last_activity;
+    let now = crate::services::now_unix();
     ClassView {
         learners: learners
             .iter()
@@ -89,30 +98,13 @@ fn view_of(class: ClassSummary, learners: &[LearnerRow]) -> ClassView {
                 steps_passed: l.exercises.refresh.steps_passed,
                 completed: l.exercises.refresh.completed,
                 updated_at: l.exercises.refresh.updated_at,
-                last_activity: ago(l.exercises.refresh.updated_at, crate::services::now_unix()),
+                last_activity: last_activity(l.exercises.refresh.updated_at, reset_at(&l.learner_id), now),
                 server: l.server.clone(),
             })
             .collect(),
         class_id: class.class_id,
         name: class.name,
         join_url: class.join_url,
-    }
-}
-
-/// How long ago `at` was, for people.
-pub fn ago(at: Option<i64>, now: i64) -> String {
-    let Some(at) = at else { return "no activity yet".into() };
-    match (now - at).max(0) {
-        s @ 0..=59 => {
-            if s < 10 {
-                "just now".into()
-            } else {
-                format!("{s} s ago")
-            }
-        }
-        s @ 60..=3599 => format!("{} min ago", s / 60),
-        s @ 3600..=86_399 => format!("{} h ago", s / 3600),
-        s => format!("{} ago", oauthlab::verdict::count((s / 86_400) as u64, "day")),
     }
 }
 
@@ -134,7 +126,7 @@ pub async fn get_dashboard() -> Result<Vec<ClassView>, ServerFnError> {
     let who = signed_in(&i).await?;
     let learners = i.learners(who, None).await.map_err(error)?;
     let classes = i.classes(who).await.map_err(error)?;
-    Ok(classes.into_iter().map(|c| view_of(c, &learners)).collect())
+    Ok(classes.into_iter().map(|c| view_of(c, &learners, |id| i.resets.last(who, id))).collect())
 }
 
 #[server(prefix = "/fn", endpoint = "instructor_login")]
@@ -196,8 +188,8 @@ pub async fn reset_class(class_id: String, exercise: String) -> Result<(), Serve
 /// What the join page shows.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum JoinLink {
-    /// The learner is in the class.
-    Joined,
+    /// The learner is in the class with this name.
+    Joined(String),
     /// Nobody was moved: "Join <class name>?", with a button ([`ConfirmJoin`]).
     Ask(String),
     /// No class has the code.
@@ -219,7 +211,7 @@ pub async fn open_join_link(code: String) -> Result<JoinLink, ServerFnError> {
     let join = parts.as_ref().is_none_or(|p| p.method != http::Method::HEAD);
     let cross_site = parts.as_ref().is_some_and(|p| crate::services::sent_from_another_site(&p.headers));
     match instructors()?.open_join_link(&learner, &code, join, cross_site).await {
-        Ok(Opened::Joined) => Ok(JoinLink::Joined),
+        Ok(Opened::Joined { class_name }) => Ok(JoinLink::Joined(class_name)),
         Ok(Opened::Ask { class_name }) => Ok(JoinLink::Ask(class_name)),
         Err(InstructorError::NotFound) => Ok(JoinLink::NotFound),
         Err(err) => Err(error(err)),
@@ -260,30 +252,3 @@ pub async fn join_class(code: String, display_name: Option<String>) -> Result<()
 /// What a learner is told about a code no class has.
 pub const NOT_A_JOIN_LINK: &str =
     "This join link is not valid: ask your instructor for the class's current link.";
-
-#[cfg(test)]
-mod tests {
-    use super::ago;
-
-    #[test]
-    fn last_activity_reads_as_people_say_it() {
-        let now = 1_700_000_000;
-        let cases = [
-            (None, "no activity yet"),
-            (Some(now), "just now"),
-            (Some(now + 30), "just now"),
-            (Some(now - 9), "just now"),
-            (Some(now - 10), "10 s ago"),
-            (Some(now - 59), "59 s ago"),
-            (Some(now - 60), "1 min ago"),
-            (Some(now - 3599), "59 min ago"),
-            (Some(now - 3600), "1 h ago"),
-            (Some(now - 86_399), "23 h ago"),
-            (Some(now - 86_400), "1 day ago"),
-            (Some(now - 3 * 86_400), "3 days ago"),
-        ];
-        for (at, want) in cases {
-            assert_eq!(ago(at, now), want, "{at:?}");
-        }
-    }
-}

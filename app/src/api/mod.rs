@@ -58,7 +58,7 @@ pub(crate) mod ssr {
     }
 
     /// A plain form post from a page with JavaScript off (it accepts HTML).
-    fn is_form_post() -> bool {
+    pub fn is_form_post() -> bool {
         use_context::<http::request::Parts>()
             .is_some_and(|parts| crate::services::accepts_html(&parts.headers))
     }

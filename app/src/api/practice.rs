@@ -15,15 +15,21 @@ pub async fn get_practice_app() -> Result<PracticeApp, ServerFnError> {
 /// The refresh-token toggle: `enabled` is `"true"` or `"false"`.
 #[server(prefix = "/fn", endpoint = "set_refresh_tokens")]
 pub async fn set_refresh_tokens(enabled: String) -> Result<PracticeApp, ServerFnError> {
-    use super::ssr::{back_to, context, fail, failed};
+    use super::ssr::{back_to, context, failed};
     let (services, learner) = context()?;
-    let enabled = match enabled.as_str() {
-        "true" | "on" => true,
-        "false" | "off" => false,
-        other => {
-            let message = format!("`enabled` must be true or false, not {other:?}.");
-            return Err(fail(http::StatusCode::BAD_REQUEST, message));
-        }
-    };
+    let enabled = parse_enabled(&enabled)?;
     back_to("/practice/app", services.set_refresh_tokens(&learner, enabled).await.map_err(failed))
+}
+
+/// A toggle's `enabled` field: `"true"` or `"false"` (`"on"`, `"off"` too).
+#[cfg(feature = "ssr")]
+pub(crate) fn parse_enabled(enabled: &str) -> Result<bool, ServerFnError> {
+    match enabled {
+        "true" | "on" => Ok(true),
+        "false" | "off" => Ok(false),
+        other => Err(super::ssr::fail(
+            http::StatusCode::BAD_REQUEST,
+            format!("enabled must be true or false, not {other:?}."),
+        )),
+    }
 }

@@ -10,6 +10,16 @@ fn class_of(f: &Finding) -> &'static str {
     }
 }
 
+/// What a screen reader says before a finding's message, for what the icon shows.
+fn spoken_of(f: &Finding) -> &'static str {
+    match (f.ok, f.level) {
+        (true, Level::Info) => "Note: ",
+        (true, _) => "Passed: ",
+        (false, Level::Error) => "Failed: ",
+        (false, _) => "Warning: ",
+    }
+}
+
 fn icon_of(f: &Finding) -> &'static str {
     match (f.ok, f.level) {
         (true, Level::Info) => "i",
@@ -19,8 +29,10 @@ fn icon_of(f: &Finding) -> &'static str {
     }
 }
 
-/// A check's findings, failed ones first (the verdict is already sorted that way).
-/// Messages are text, so anything pasted that they quote is shown escaped.
+/// A check's findings, failed ones first (the verdict is already sorted that way): each
+/// one sentence, with pass or fail said for screen readers too, and its details (why,
+/// the RFC, the usual causes) behind *More*. Messages are text, so anything pasted that
+/// they quote is shown escaped.
 #[component]
 pub fn Findings(#[prop(into)] findings: Signal<Option<Vec<Finding>>>, step: &'static str) -> impl IntoView {
     move || {
@@ -39,7 +51,18 @@ pub fn Findings(#[prop(into)] findings: Signal<Option<Vec<Finding>>>, step: &'st
                                 view! {
                                     <li class=class_of(&f) data-finding=f.id.clone()>
                                         <span class="finding-icon" aria-hidden="true">{icon_of(&f)}</span>
-                                        <span class="finding-message">{f.message.clone()}</span>
+                                        <div class="finding-body">
+                                            <span class="finding-message">
+                                                <span class="visually-hidden">{spoken_of(&f)}</span>
+                                                {f.message.clone()}
+                                            </span>
+                                            {f.details.clone().map(|details| view! {
+                                                <details class="finding-details">
+                                                    <summary>"More"<span class="visually-hidden">" about this"</span></summary>
+                                                    <p>{details}</p>
+                                                </details>
+                                            })}
+                                        </div>
                                     </li>
                                 }
                             })

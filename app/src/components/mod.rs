@@ -1,9 +1,11 @@
 //! Reusable pieces of the pages.
 
+mod copy;
 mod findings;
 mod paste_form;
 mod step_card;
 
+pub use copy::{CodeBlock, CommandBlock, CopyButton};
 pub use findings::Findings;
 pub use paste_form::{OtherActions, PasteForm};
 pub use step_card::{status_label, StepCard};

@@ -120,18 +120,20 @@ fn Dashboard(
         }
     });
     view! {
-        <header class="exercise-header">
-            <p class="eyebrow">"Instructors"</p>
-            <h1>"Your classes"</h1>
+        <header class="exercise-header dashboard-header">
+            <div>
+                <p class="eyebrow">"Instructors"</p>
+                <h1>"Your classes"</h1>
+            </div>
             <ActionForm action=logout>
                 <button class="button button--secondary" type="submit">"Sign out"</button>
             </ActionForm>
         </header>
         <section class="panel">
             <h2>"New class"</h2>
-            <ActionForm action=create attr:class="check-form">
+            <ActionForm action=create attr:class="check-form new-class">
                 <label for="class-name">"Class name"</label>
-                <input id="class-name" name="name" required maxlength="100"/>
+                <input id="class-name" name="name" type="text" required maxlength="100"/>
                 <button class="button" type="submit">"Create class"</button>
             </ActionForm>
         </section>
@@ -164,21 +166,39 @@ fn ClassPanel(
     view! {
         <section class="panel class" data-testid="class" data-class-id=id_attribute>
             <h2>{name}</h2>
-            <p>"Join link: "<code data-testid="join-url">{join_url}</code></p>
+            <p class="join-link">"Join link: "<code data-testid="join-url">{join_url}</code></p>
             <p class="meta">
                 {move || format!("{} · ", count(learners.with(Vec::len) as u64, "learner"))}
                 <a href=csv rel="external" download="">"Export progress (CSV)"</a>
             </p>
-            <table class="learners">
-                <thead><tr><th>"Learner"</th><th>"Refresh Tokens"</th><th>"Last activity"</th><th></th></tr></thead>
-                <tbody>
-                    <For
-                        each=move || learners.get()
-                        key=|learner| learner.learner_id.clone()
-                        children=move |learner| view! { <LearnerRowView learner learners reset_learner/> }
-                    />
-                </tbody>
-            </table>
+            <Show
+                when=move || learners.with(|l| !l.is_empty())
+                fallback=|| view! {
+                    <p class="empty-state" data-testid="no-learners">
+                        "No learners yet: share the join link above. Each learner who opens it appears here."
+                    </p>
+                }
+            >
+                <div class="table-wrap">
+                    <table class="learners">
+                        <thead>
+                            <tr>
+                                <th scope="col">"Learner"</th>
+                                <th scope="col">"Refresh Tokens"</th>
+                                <th scope="col">"Last activity"</th>
+                                <th scope="col">"Actions"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            <For
+                                each=move || learners.get()
+                                key=|learner| learner.learner_id.clone()
+                                children=move |learner| view! { <LearnerRowView learner learners reset_learner/> }
+                            />
+                        </tbody>
+                    </table>
+                </div>
+            </Show>
             <details class="reset">
                 <summary>"Reset class"</summary>
                 <p>"This clears the progress of every learner in this class."</p>
@@ -236,13 +256,13 @@ fn LearnerRowView(
                     </ol>
                 </details>
             </td>
-            <td data-testid="learner-progress">
+            <td data-testid="learner-progress" data-label="Refresh Tokens">
                 {move || if row.with(|l| l.completed) { "Completed".to_owned() } else { format!("{} of 5 steps", passed()) }}
                 {move || row.with(|l| l.server.clone()).map(|issuer| view! {
                     <span class="hint learner-server" data-testid="learner-server">{format!(" on {issuer}")}</span>
                 })}
             </td>
-            <td data-testid="learner-activity">{move || row.with(|l| l.last_activity.clone())}</td>
+            <td data-testid="learner-activity" data-label="Last activity">{move || row.with(|l| l.last_activity.clone())}</td>
             <td>
                 <details class="reset">
                     <summary>"Reset"</summary>

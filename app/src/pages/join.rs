@@ -1,12 +1,15 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::api::error_message;
 use crate::api::instructor::{open_join_link, ConfirmJoin, JoinClass, JoinLink};
 
+/// Where a learner goes once they have joined.
+const EXERCISE: &str = "/exercises/refresh";
+
 /// A class's join link: opening it joins the class, or asks first (see
-/// [`open_join_link`]); the learner may then set a name.
+/// [`open_join_link`]); the learner may then set a name, and goes on to the exercise.
 #[component]
 pub fn JoinPage() -> impl IntoView {
     let params = use_params_map();
@@ -16,30 +19,37 @@ pub fn JoinPage() -> impl IntoView {
     let joined = Resource::new(move || (code(), confirm.version().get()), |(code, _)| open_join_link(code));
     // After a plain form post that failed (JavaScript off), it starts with the error.
     let set_name = ServerAction::<JoinClass>::new();
+    // Saved in place (JavaScript on): on to the exercise, as a plain form post goes.
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if matches!(set_name.value().get(), Some(Ok(()))) {
+            navigate(EXERCISE, Default::default());
+        }
+    });
     view! {
         <Title text="Join a class"/>
         <Suspense fallback=|| view! { <p class="loading">"Joining…"</p> }>
             {move || Suspend::new(async move {
                 match joined.await {
-                    Ok(JoinLink::Joined) => view! {
-                        <section class="panel" data-testid="joined">
-                            <h1>"You joined the class"</h1>
+                    Ok(JoinLink::Joined(class_name)) => view! {
+                        <section class="panel join" data-testid="joined">
+                            <p class="eyebrow">"Class"</p>
+                            <h1 data-testid="class-name">{format!("You joined {class_name}")}</h1>
                             <p>"Your instructor can now see your progress. Tell them who you are (optional):"</p>
                             <ActionForm action=set_name attr:class="check-form">
                                 <input type="hidden" name="code" value=code()/>
                                 <label for="display-name">"Display name"</label>
-                                <input id="display-name" name="display_name" maxlength="60" autocomplete="nickname"/>
+                                <input id="display-name" name="display_name" type="text" maxlength="60" autocomplete="nickname"/>
                                 <button class="button" type="submit">"Save and start"</button>
                             </ActionForm>
-                            {move || set_name.value().get().map(|r| match r {
-                                Ok(()) => view! { <p class="done-box">"Saved. "<a href="/exercises/refresh">"Start the exercise"</a></p> }.into_any(),
-                                Err(e) => view! { <p class="error-box" role="alert">{error_message(&e)}</p> }.into_any(),
+                            {move || set_name.value().get().and_then(Result::err).map(|e| view! {
+                                <p class="error-box" role="alert">{error_message(&e)}</p>
                             })}
-                            <p><a href="/exercises/refresh">"Go to the Refresh Tokens exercise"</a></p>
+                            <p><a href=EXERCISE>"Skip: go to the Refresh Tokens exercise"</a></p>
                         </section>
                     }.into_any(),
                     Ok(JoinLink::Ask(class_name)) => view! {
-                        <section class="panel" data-testid="join-ask">
+                        <section class="panel join" data-testid="join-ask">
                             <h1>{format!("Join {class_name}?")}</h1>
                             <p>"Its instructor will see your progress. If you are in another class, you leave it."</p>
                             <ActionForm action=confirm attr:class="check-form">
@@ -49,7 +59,7 @@ pub fn JoinPage() -> impl IntoView {
                             {move || confirm.value().get().and_then(Result::err).map(|e| view! {
                                 <p class="error-box" role="alert">{error_message(&e)}</p>
                             })}
-                            <p><a href="/exercises/refresh">"Not now: go to the exercise"</a></p>
+                            <p><a href=EXERCISE>"Not now: go to the exercise"</a></p>
                         </section>
                     }.into_any(),
                     Ok(JoinLink::NotFound) => {

@@ -3,10 +3,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use oauthlab::exercises::refresh::{Step, StepStatus};
 
-use crate::api::exercise::{get_exercise, CalculateHash, CheckStep, GenerateVerifier, ResetExercise};
+use crate::api::exercise::{
+    get_exercise, CalculateHash, CheckStep, GenerateVerifier, ResetExercise, SetExerciseRefreshTokens,
+};
 use crate::api::{error_message, form_post_error};
-use crate::components::{OtherActions, PasteForm, StepCard};
-use crate::model::{Command, ExerciseData};
+use crate::components::{CodeBlock, CommandBlock, OtherActions, PasteForm, StepCard};
+use crate::model::{Command, ExerciseData, REFRESH_TOKEN_PLACEHOLDER};
 
 /// The Refresh Tokens exercise.
 #[component]
@@ -29,10 +31,17 @@ pub fn RefreshExercisePage() -> impl IntoView {
 
 #[component]
 fn Exercise(initial: ExerciseData) -> impl IntoView {
-    let generated = initial.generated_verifier.as_ref().map(|v| v.expose().to_owned()).unwrap_or_default();
+    // What was typed in a plain form post whose check failed comes back in its box.
+    let typed = |step: Step| {
+        initial.steps.get(step.index()).and_then(|s| s.typed.as_ref()).map(|t| t.expose().to_owned())
+    };
+    let typed_boxes = StoredValue::new(Step::ALL.into_iter().map(typed).collect::<Vec<_>>());
+    let generated = typed(Step::Verifier)
+        .or_else(|| initial.generated_verifier.as_ref().map(|v| v.expose().to_owned()))
+        .unwrap_or_default();
     let data = RwSignal::new(initial);
-    // Text put into the boxes by the page (a generated verifier, a reset); typing is
-    // left alone.
+    // Text put into the boxes by the page (a generated verifier, what was typed before a
+    // plain form post, a reset); typing is left alone.
     let verifier_box = RwSignal::new(generated);
     let cleared = RwSignal::new(0_u32);
 
@@ -40,11 +49,13 @@ fn Exercise(initial: ExerciseData) -> impl IntoView {
     let generate = ServerAction::<GenerateVerifier>::new();
     let hash = ServerAction::<CalculateHash>::new();
     let reset = ServerAction::<ResetExercise>::new();
+    let toggle = ServerAction::<SetExerciseRefreshTokens>::new();
     let error = RwSignal::new(
         form_post_error(check)
             .or_else(|| form_post_error(generate))
             .or_else(|| form_post_error(hash))
-            .or_else(|| form_post_error(reset)),
+            .or_else(|| form_post_error(reset))
+            .or_else(|| form_post_error(toggle)),
     );
 
     let apply = move |result: Option<Result<ExerciseData, ServerFnError>>| match result {
@@ -57,6 +68,7 @@ fn Exercise(initial: ExerciseData) -> impl IntoView {
     };
     Effect::new(move |_| apply(check.value().get()));
     Effect::new(move |_| apply(hash.value().get()));
+    Effect::new(move |_| apply(toggle.value().get()));
     Effect::new(move |_| {
         let value = generate.value().get();
         if let Some(Ok(next)) = &value {
@@ -88,12 +100,18 @@ fn Exercise(initial: ExerciseData) -> impl IntoView {
     };
     let locked = move |step: Step| move || status(step).get() == StepStatus::Locked;
     let pending = move || {
-        check.pending().get() || generate.pending().get() || hash.pending().get() || reset.pending().get()
+        check.pending().get()
+            || generate.pending().get()
+            || hash.pending().get()
+            || reset.pending().get()
+            || toggle.pending().get()
     };
-    let empty_box = move || {
-        cleared.track();
-        String::new()
+    // A box holds what was typed before a plain form post until a reset empties it.
+    let box_text = move |step: Step| {
+        let typed = typed_boxes.with_value(|b| b.get(step.index()).cloned().flatten().unwrap_or_default());
+        move || if cleared.get() == 0 { typed.clone() } else { String::new() }
     };
+    let refresh_tokens_on = move || data.with(|d| d.refresh_tokens_enabled);
 
     view! {
         <article class="exercise" aria-busy=move || pending().to_string()>
@@ -125,25 +143,34 @@ fn Exercise(initial: ExerciseData) -> impl IntoView {
                 <p class="done-box" role="status" data-testid="completed">"You've completed the exercise!"</p>
             })}
 
-            <section class="panel setup">
+            <section class="panel setup" id="setup">
                 {move || if data.with(|d| d.server.builtin) {
                     Either::Left(view! {
                         <h2>"Before you start: allow refresh tokens"</h2>
                         <p>
-                            "Before your application can get a refresh token, the authorization server has to "
-                            "allow it. Open your "<a href="/practice/app">"practice application"</a>
-                            " and tick the "<strong>"Refresh Token"</strong>" grant type (Okta calls it that; "
-                            "in Auth0 it is the "<strong>"Allow Offline Access"</strong>" toggle)."
+                            "An authorization server gives a refresh token only to an application that is allowed "
+                            "one. Your practice application starts with refresh tokens off, as a new application "
+                            "does in Okta (the "<strong>"Refresh Token"</strong>" grant type) and in Auth0 (the "
+                            <strong>"Allow Offline Access"</strong>" toggle). Turn them on before you log in in step 3."
                         </p>
-                        <p class="setup-state" data-testid="refresh-toggle-state">
-                            {move || if data.with(|d| d.refresh_tokens_enabled) {
-                                "✓ Refresh tokens are on for your practice application."
-                            } else {
-                                "Refresh tokens are off for your practice application."
-                            }}
-                        </p>
+                        <ActionForm action=toggle attr:class="toggle-form">
+                            <input type="hidden" name="enabled" value=move || (!refresh_tokens_on()).to_string()/>
+                            <p class="setup-state" class:setup-state--on=refresh_tokens_on
+                                data-testid="refresh-toggle-state" role="status">
+                                {move || if refresh_tokens_on() {
+                                    "✓ Refresh tokens are on for your practice application."
+                                } else {
+                                    "Refresh tokens are off for your practice application."
+                                }}
+                            </p>
+                            <button type="submit" data-testid="refresh-toggle"
+                                class=move || if refresh_tokens_on() { "button button--secondary" } else { "button" }>
+                                {move || if refresh_tokens_on() { "Turn refresh tokens off" } else { "Turn refresh tokens on" }}
+                            </button>
+                        </ActionForm>
                         <p class="hint" data-testid="server-choice">
-                            "You are using OAuth Lab's built-in practice server. "
+                            "You are using OAuth Lab's built-in practice server; its "
+                            <a href="/practice/app">"practice application page"</a>" has the same switch. "
                             <a href="/exercises/refresh/provider">"Use your own Okta, Auth0 or Keycloak instead"</a>
                         </p>
                     })
@@ -177,8 +204,8 @@ fn Exercise(initial: ExerciseData) -> impl IntoView {
                     </OtherActions>
                     <p class="hint">
                         "Save the code verifier and keep it secret: you won't need it until the token request. "
-                        "A verifier we generate is kept in this server's memory for 30 minutes so this page can "
-                        "show it, and is never written to disk."
+                        "Your verifier is kept in this server's memory for 30 minutes so this page can show it and "
+                        "fill it into the token command in step 4; it is never written to disk."
                     </p>
                 </PasteForm>
             </StepCard>
@@ -191,7 +218,7 @@ fn Exercise(initial: ExerciseData) -> impl IntoView {
                 </p>
                 <PasteForm action=check step=Step::Challenge.slug() label="Code Challenge" rows=2
                     placeholder="base64url-encoded SHA256 hash of the code verifier" button="Check Your Challenge"
-                    locked=locked(Step::Challenge) text=empty_box findings=findings(Step::Challenge)>
+                    locked=locked(Step::Challenge) text=box_text(Step::Challenge) findings=findings(Step::Challenge)>
                     <OtherActions slot>
                         <ActionForm action=hash>
                             <button type="submit" class="button" data-testid="calculate">"Calculate Hash"</button>
@@ -211,7 +238,8 @@ fn Exercise(initial: ExerciseData) -> impl IntoView {
                     "Build the authorization URL, and this time add the scope "<code>"offline_access"</code>
                     ". Replace every placeholder with your own values."
                 </p>
-                <pre class="code">{move || data.with(|d| url_template(&d.authorization_endpoint))}</pre>
+                <CodeBlock text=Signal::derive(move || data.with(|d| url_template(&d.authorization_endpoint)))
+                    what="the URL template"/>
                 <dl class="values">
                     <dt>"client_id"</dt><dd><code data-testid="client-id">{move || data.with(|d| d.client_id.clone())}</code></dd>
                     <dt>"redirect_uri"</dt><dd><code>{move || data.with(|d| d.redirect_uri.clone())}</code></dd>
@@ -220,42 +248,57 @@ fn Exercise(initial: ExerciseData) -> impl IntoView {
                 </dl>
                 <PasteForm action=check step=Step::AuthorizationUrl.slug() label="Authorization Request" rows=4
                     placeholder="https://…/oauth2/authorize?response_type=code&…" button="Check Your URL"
-                    locked=locked(Step::AuthorizationUrl) text=empty_box findings=findings(Step::AuthorizationUrl)/>
+                    locked=locked(Step::AuthorizationUrl) text=box_text(Step::AuthorizationUrl)
+                    findings=findings(Step::AuthorizationUrl)/>
                 {move || data.with(|d| d.login_url.clone()).map(|url| view! {
                     <div class="next">
-                        <p>"Your URL is right. Log in, and you'll be sent back to the redirect URI with an authorization code."</p>
+                        <p>
+                            "Your URL is right. Log in: the server sends you back to the redirect URI with an "
+                            "authorization code, and that page shows the token command with the code filled in."
+                        </p>
                         <a class="button button--primary" href=url rel="external" data-testid="login-link">"Log In"</a>
-                        <p>"Then exchange the code at the token endpoint:"</p>
                     </div>
                 })}
-                {move || data.with(|d| d.token_command.clone()).map(|c| view! { <CommandBlock command=c name="token"/> })}
             </StepCard>
 
             <StepCard step=Step::TokenResponse status=status(Step::TokenResponse)>
                 <p>
-                    "Use the authorization code to get an access token, then paste the "<strong>"entire"</strong>
-                    " token response JSON here (not just the access token)."
+                    "Exchange the authorization code for tokens at the token endpoint, then paste the "
+                    <strong>"entire"</strong>" token response JSON here (not just the access token)."
                 </p>
+                {move || data.with(|d| d.token_command.clone()).map(|c| view! {
+                    <p class="hint">
+                        "The command holds your client secret and code verifier: "<strong>"Copy"</strong>
+                        " copies it whole. Replace YOUR_AUTHORIZATION_CODE with the code from the redirect page "
+                        "(the page after you log in shows this command with the code in it). "
+                        {move || data.with(|d| format!("A code works once, for {}.", d.code_lifetime))}
+                    </p>
+                    <CommandBlock command=c name="token"/>
+                })}
                 <PasteForm action=check step=Step::TokenResponse.slug() label="Token Response" rows=6
                     placeholder=RESPONSE_PLACEHOLDER button="Check Your Response"
-                    locked=locked(Step::TokenResponse) text=empty_box findings=findings(Step::TokenResponse)/>
+                    locked=locked(Step::TokenResponse) text=box_text(Step::TokenResponse)
+                    findings=findings(Step::TokenResponse)/>
                 <Jwt data=data step=Step::TokenResponse/>
-                {move || data.with(|d| d.refresh_command.clone()).map(|c| view! {
-                    <div class="next">
-                        <p>"Great! You got a refresh token. Now use it to get a new access token:"</p>
-                        <CommandBlock command=c name="refresh"/>
-                    </div>
-                })}
             </StepCard>
 
             <StepCard step=Step::RefreshResponse status=status(Step::RefreshResponse)>
                 <p>
-                    "Make a POST request to the token endpoint with "<code>"grant_type=refresh_token"</code>
+                    "Use the refresh token: POST to the token endpoint with "<code>"grant_type=refresh_token"</code>
                     ", then paste the entire new response here."
                 </p>
+                {move || data.with(|d| d.refresh_command.clone()).map(|c| view! {
+                    <p class="hint">
+                        "Replace YOUR_REFRESH_TOKEN with the refresh_token from your step 4 response. With "
+                        "JavaScript on, "<strong>"Copy"</strong>" fills it in from the response you pasted in "
+                        "step 4, in your browser only: this site keeps no copy of your tokens."
+                    </p>
+                    <CommandBlock command=c name="refresh" fill=Callback::new(fill_refresh_token)/>
+                })}
                 <PasteForm action=check step=Step::RefreshResponse.slug() label="Refresh Token Response" rows=6
                     placeholder=RESPONSE_PLACEHOLDER button="Check Your Response"
-                    locked=locked(Step::RefreshResponse) text=empty_box findings=findings(Step::RefreshResponse)/>
+                    locked=locked(Step::RefreshResponse) text=box_text(Step::RefreshResponse)
+                    findings=findings(Step::RefreshResponse)/>
                 <Jwt data=data step=Step::RefreshResponse/>
             </StepCard>
 
@@ -283,21 +326,36 @@ fn url_template(endpoint: &str) -> String {
     )
 }
 
-/// A curl command with the secret masked, and the full command on demand (when there is
-/// a secret of the learner's in it).
-#[component]
-fn CommandBlock(command: Command, name: &'static str) -> impl IntoView {
-    view! {
-        <div class="command" data-testid=format!("{name}-command")>
-            <pre class="code">{command.masked.clone()}</pre>
-            {(command.masked != command.full.expose()).then(|| view! {
-                <details>
-                    <summary>"Show the command with your client secret"</summary>
-                    <pre class="code" data-testid=format!("{name}-command-full")>{command.full.expose().to_owned()}</pre>
-                </details>
-            })}
-        </div>
+/// The refresh command as copied: with the refresh token of the response pasted in
+/// step 4's box filled in, when the box holds one. Read in the browser only; nothing is
+/// sent anywhere.
+fn fill_refresh_token(command: String) -> String {
+    let pasted = step_4_box();
+    let refresh_token = serde_json::from_str::<serde_json::Value>(pasted.trim())
+        .ok()
+        .and_then(|v| v.get("refresh_token").and_then(|t| t.as_str()).map(str::to_owned))
+        .filter(|t| !t.is_empty());
+    match refresh_token {
+        Some(token) => Command::fill(&command, "refresh_token", REFRESH_TOKEN_PLACEHOLDER, &token),
+        None => command,
     }
+}
+
+/// What step 4's box holds in the page.
+#[cfg(feature = "hydrate")]
+fn step_4_box() -> String {
+    use wasm_bindgen::JsCast;
+    let id = format!("input-{}", Step::TokenResponse.slug());
+    leptos::prelude::document()
+        .get_element_by_id(&id)
+        .and_then(|e| e.dyn_into::<web_sys::HtmlTextAreaElement>().ok())
+        .map(|area| area.value())
+        .unwrap_or_default()
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn step_4_box() -> String {
+    String::new()
 }
 
 /// The decoded header and claims of a step's access token, when it is a JWT.
@@ -312,8 +370,8 @@ fn Jwt(data: RwSignal<ExerciseData>, step: Step) -> impl IntoView {
                         <h3>"Your access token is a JWT"</h3>
                         <p class="hint">"Decoded below. Anyone holding a JWT can read it; only its signature makes it trustworthy."</p>
                         <div class="jwt-parts">
-                            <div><h4>"Header"</h4><pre class="code">{pretty(&jwt.header)}</pre></div>
-                            <div><h4>"Claims"</h4><pre class="code">{pretty(&jwt.claims)}</pre></div>
+                            <div><h4>"Header"</h4><CodeBlock text=pretty(&jwt.header) what="the header"/></div>
+                            <div><h4>"Claims"</h4><CodeBlock text=pretty(&jwt.claims) what="the claims"/></div>
                         </div>
                     </div>
                 }

@@ -28,6 +28,13 @@ pub const MAX_TOKENS: usize = 4_096;
 /// well under 2 KiB.
 pub const MAX_KEPT_JWT_BYTES: usize = 16 * 1024;
 
+/// The most learners whose last typed text is kept at once (each taken by the next
+/// page view).
+pub const MAX_TYPED: usize = 2_048;
+/// The longest typed text kept for the next page view: a token response with an ID
+/// token is a few KiB.
+pub const MAX_TYPED_BYTES: usize = 16 * 1024;
+
 /// A map of at most `cap` entries, each forgotten `VERIFIER_TTL` after it was put.
 struct Expiring<K: Hash + Eq, V>(Arc<Mutex<LruCache<K, (V, Instant)>>>);
 
@@ -83,12 +90,17 @@ pub trait PageViews: Send + Sync {
     fn peek_token(&self, learner: &LearnerId, step: Step) -> Option<DecodedJwt>;
     /// Forget the decoded tokens of `learner`'s steps that `keep` does not keep.
     fn forget_tokens(&self, learner: &LearnerId, keep: &dyn Fn(Step) -> bool);
+    /// What the learner typed for `step` in a failed plain form post, for the next page
+    /// view (one per learner; text over [`MAX_TYPED_BYTES`] is not kept).
+    fn put_typed(&self, learner: &LearnerId, step: Step, text: String);
+    fn take_typed(&self, learner: &LearnerId) -> Option<(Step, String)>;
 }
 
 #[derive(Clone)]
 pub struct Flash {
     verifiers: Expiring<LearnerId, String>,
     tokens: Expiring<(LearnerId, Step), DecodedJwt>,
+    typed: Expiring<LearnerId, (Step, String)>,
 }
 
 impl Default for Flash {
@@ -100,7 +112,11 @@ impl Default for Flash {
 impl Flash {
     /// A flash keeping at most `verifiers` verifiers and `tokens` decoded tokens.
     pub fn with_caps(verifiers: usize, tokens: usize) -> Self {
-        Self { verifiers: Expiring::new(verifiers), tokens: Expiring::new(tokens) }
+        Self {
+            verifiers: Expiring::new(verifiers),
+            tokens: Expiring::new(tokens),
+            typed: Expiring::new(MAX_TYPED),
+        }
     }
 }
 
@@ -139,6 +155,18 @@ impl PageViews for Flash {
         for step in Step::ALL.into_iter().filter(|s| !keep(*s)) {
             self.tokens.take(&(learner.clone(), step));
         }
+    }
+
+    fn put_typed(&self, learner: &LearnerId, step: Step, text: String) {
+        if text.len() <= MAX_TYPED_BYTES {
+            self.typed.put(learner.clone(), (step, text));
+        } else {
+            self.typed.take(learner);
+        }
+    }
+
+    fn take_typed(&self, learner: &LearnerId) -> Option<(Step, String)> {
+        self.typed.take(learner)
     }
 }
 
@@ -193,6 +221,22 @@ mod tests {
         let huge = jwt(serde_json::json!({"pad": "x".repeat(MAX_KEPT_JWT_BYTES)}));
         flash.put_token(&me, Step::TokenResponse, Some(huge));
         assert!(flash.peek_token(&me, Step::TokenResponse).is_none(), "not the old one either");
+    }
+
+    #[test]
+    fn typed_text_is_kept_once_per_learner_and_not_when_too_long() {
+        let flash = Flash::default();
+        let me = learner(1);
+        flash.put_typed(&me, Step::Verifier, "first".into());
+        flash.put_typed(&me, Step::AuthorizationUrl, "https://x/?a=1".into());
+        assert_eq!(flash.take_typed(&me), Some((Step::AuthorizationUrl, "https://x/?a=1".into())));
+        assert_eq!(flash.take_typed(&me), None, "taken once");
+        flash.put_typed(&me, Step::TokenResponse, "x".repeat(MAX_TYPED_BYTES + 1));
+        assert_eq!(flash.take_typed(&me), None);
+        for n in 0..(MAX_TYPED + 10) {
+            flash.put_typed(&learner(n), Step::Verifier, "v".into());
+        }
+        assert_eq!(flash.typed.len(), MAX_TYPED);
     }
 
     #[test]

@@ -18,9 +18,10 @@ use oauthlab::oauth::ClientSecret;
 use oauthlab::pkce;
 use oauthlab::verdict::{Finding, Verdict};
 
+pub use crate::model::{shell_quote, CODE_PLACEHOLDER, REFRESH_TOKEN_PLACEHOLDER};
 use crate::model::{
-    Command, ExerciseData, ExerciseState, LastCheck, PracticeApp, Secret, ServerData, SetupAttempt,
-    StepState, StepView,
+    Command, ExerciseData, ExerciseState, LastCheck, PracticeApp, RedirectData, Secret, ServerData,
+    SetupAttempt, StepState, StepView,
 };
 use flash::PageViews;
 use store::{
@@ -150,6 +151,8 @@ pub struct Services {
     /// The site's public URL without a trailing slash; the practice server's issuer.
     pub public_url: String,
     pub flash: Arc<dyn PageViews>,
+    /// The practice server's authorization code lifetime, in seconds, as pages say it.
+    pub code_lifetime: i64,
 }
 
 /// Grant types of a practice application, as the dashboard lists them.
@@ -207,9 +210,34 @@ impl Services {
         learner: &LearnerId,
         enabled: bool,
     ) -> Result<PracticeApp, StoreError> {
-        self.apps.get_or_create(learner).await?;
+        let before = self.apps.get_or_create(learner).await?;
         let record = self.apps.set_refresh_tokens(learner, enabled).await?;
+        if before.refresh_tokens_enabled != enabled {
+            self.forget_verdicts_about_refresh_tokens(learner).await?;
+        }
         Ok(self.practice_app_view(record))
+    }
+
+    /// After the toggle changed, what the page said about it no longer holds: step 3's
+    /// warning that refresh tokens are off, and the verdicts of steps 4 and 5 that have
+    /// not passed (they may blame the setting). Progress is kept.
+    async fn forget_verdicts_about_refresh_tokens(&self, learner: &LearnerId) -> Result<(), StoreError> {
+        let mut stored = self.progress.load(learner, refresh::SLUG).await?;
+        let statuses = refresh::statuses(&stored.progress);
+        let before = stored.last.clone();
+        stored.last.retain(|slug, _| match Step::from_slug(slug) {
+            Some(step @ (Step::TokenResponse | Step::RefreshResponse)) => {
+                statuses.get(step.index()) == Some(&refresh::StepStatus::Passed)
+            }
+            _ => true,
+        });
+        if let Some(last) = stored.last.get_mut(Step::AuthorizationUrl.slug()) {
+            last.verdict.findings.retain(|f| f.id != refresh::REFRESH_TOKENS_OFF);
+        }
+        if stored.last != before {
+            self.progress.save(learner, refresh::SLUG, &stored).await?;
+        }
+        Ok(())
     }
 
     /// The server the learner works against, as the checks see it, and the learner's
@@ -225,6 +253,7 @@ impl Services {
                 issuer: Some(own.metadata.issuer.clone()),
                 // Never asked for: the learner keeps it.
                 client_secret: None,
+                refresh_tokens_enabled: None,
             };
             return Ok((provider, Some(own)));
         }
@@ -238,6 +267,7 @@ impl Services {
             client_id: Some(app.client_id),
             redirect_uris: vec![self.redirect_uri()],
             issuer: Some(self.public_url.clone()),
+            refresh_tokens_enabled: Some(app.refresh_tokens_enabled),
         };
         Ok((provider, None))
     }
@@ -422,8 +452,14 @@ impl Services {
             stored.last.retain(|slug, _| Step::from_slug(slug).is_some_and(|s| s.index() <= step.index()));
             self.flash.forget_tokens(learner, &|s| s.index() <= step.index());
             if step == Step::Verifier {
-                // A pasted verifier replaces a generated one, which is no longer valid.
-                self.flash.take_verifier(learner);
+                // The verifier that passed replaces any other, in memory only: the token
+                // command on the page fills it in, so it works as copied.
+                let verifier = oauthlab::pasted::trim(input);
+                if stored.progress.challenge.as_deref() == Some(pkce::challenge_s256(verifier).as_str()) {
+                    self.flash.put_verifier(learner, verifier.to_owned());
+                } else {
+                    self.flash.take_verifier(learner);
+                }
             }
         }
         // The decoded token is pasted content: kept in memory for the page, not stored.
@@ -437,9 +473,29 @@ impl Services {
     /// It is held in memory for a while so the page can show it; never stored.
     pub async fn generate_verifier(&self, learner: &LearnerId) -> Result<(String, Checked), ServiceError> {
         let verifier = random_verifier();
+        // A verifier that passes step 1 is kept in memory for the page by the check.
         let checked = self.check_step(learner, Step::Verifier, &verifier).await?;
-        self.flash.put_verifier(learner, verifier.clone());
         Ok((verifier, checked))
+    }
+
+    /// After a plain form post (JavaScript off) whose check failed, what the learner typed
+    /// is kept in memory for the page it is sent back to, so the box is not emptied. Only
+    /// the last one per learner, at most [`flash::MAX_TYPED_BYTES`], taken by the next
+    /// page view; never stored.
+    pub fn keep_typed(&self, learner: &LearnerId, step: Step, input: &str) {
+        self.flash.put_typed(learner, step, input.to_owned());
+    }
+
+    /// The exercise page for a page view: with what was typed in a failed plain form
+    /// post put back in its box, once.
+    pub async fn exercise_page_view(&self, learner: &LearnerId) -> Result<ExerciseData, StoreError> {
+        let mut page = self.exercise_page(learner).await?;
+        if let Some((step, typed)) = self.flash.take_typed(learner) {
+            if let Some(view) = page.steps.get_mut(step.index()) {
+                view.typed = Some(Secret::new(typed));
+            }
+        }
+        Ok(page)
     }
 
     /// *Calculate Hash*: step 2 with the challenge of the learner's verifier.
@@ -482,32 +538,17 @@ impl Services {
                     .last
                     .get(step.slug())
                     .map(|last| LastCheck { jwt: self.flash.peek_token(learner, step), ..last.clone() });
-                StepView { step, status, last }
+                StepView { step, status, last, typed: None }
             })
             .collect();
         let verifier = self.flash.peek_verifier(learner);
         let login_url = stored.progress.authorization_url.clone();
         let server = self.server_view(choice);
-        // On the learner's own server the client id and redirect URI are those of the URL
-        // that passed step 3, and the secret is theirs to fill in.
-        let from_url = |name| login_url.as_deref().and_then(|u| query_value(u, name));
-        let (client_id, redirect_uri, secret) = if server.builtin {
-            let redirect_uri = from_url("redirect_uri").unwrap_or_else(|| self.redirect_uri());
-            (app.client_id.clone(), redirect_uri, Some(app.client_secret.expose()))
-        } else {
-            let client_id = from_url("client_id").or_else(|| server.client_id.clone());
-            let redirect_uri = from_url("redirect_uri").or_else(|| server.redirect_uri.clone());
-            (
-                client_id.unwrap_or_else(|| "YOUR_CLIENT_ID".to_owned()),
-                redirect_uri.unwrap_or_else(|| "YOUR_REDIRECT_URI".to_owned()),
-                None,
-            )
-        };
-        let token_command = login_url.as_ref().map(|_| {
-            token_command(&server.token_endpoint, &redirect_uri, &client_id, secret, verifier.as_deref())
-        });
-        let refresh_command = (stored.progress.steps_passed > Step::TokenResponse.index())
-            .then(|| refresh_command(&server.token_endpoint, &client_id, secret));
+        let values = CommandValues::new(&server, &app, login_url.as_deref(), self.redirect_uri());
+        let (client_id, redirect_uri) = (values.client_id.clone(), values.redirect_uri.clone());
+        let token_command = login_url.as_ref().map(|_| values.token_command(verifier.as_deref(), None));
+        let refresh_command =
+            (stored.progress.steps_passed > Step::TokenResponse.index()).then(|| values.refresh_command());
         Ok(ExerciseData {
             exercise: exercise_state(&stored),
             steps,
@@ -520,8 +561,100 @@ impl Services {
             client_id,
             redirect_uri,
             refresh_tokens_enabled: app.refresh_tokens_enabled,
+            code_lifetime: self.code_lifetime_words(server.builtin),
             server,
         })
+    }
+}
+
+/// The values a learner's token and refresh commands are made of.
+struct CommandValues {
+    token_endpoint: String,
+    client_id: String,
+    redirect_uri: String,
+    /// The practice application's secret; `None` on another server (the learner's own).
+    secret: Option<String>,
+}
+
+impl CommandValues {
+    /// On the learner's own server the client id and redirect URI are those of the URL
+    /// that passed step 3, and the secret is theirs to fill in.
+    fn new(
+        server: &ServerData,
+        app: &PracticeApp,
+        login_url: Option<&str>,
+        default_redirect: String,
+    ) -> Self {
+        let from_url = |name| login_url.and_then(|u| query_value(u, name));
+        let (client_id, redirect_uri, secret) = if server.builtin {
+            let redirect_uri = from_url("redirect_uri").unwrap_or(default_redirect);
+            (app.client_id.clone(), redirect_uri, Some(app.client_secret.expose().to_owned()))
+        } else {
+            let client_id = from_url("client_id").or_else(|| server.client_id.clone());
+            let redirect_uri = from_url("redirect_uri").or_else(|| server.redirect_uri.clone());
+            (
+                client_id.unwrap_or_else(|| "YOUR_CLIENT_ID".to_owned()),
+                redirect_uri.unwrap_or_else(|| "YOUR_REDIRECT_URI".to_owned()),
+                None,
+            )
+        };
+        Self { token_endpoint: server.token_endpoint.clone(), client_id, redirect_uri, secret }
+    }
+
+    fn token_command(&self, verifier: Option<&str>, code: Option<&str>) -> Command {
+        token_command(
+            &self.token_endpoint,
+            &self.redirect_uri,
+            &self.client_id,
+            self.secret.as_deref(),
+            verifier,
+            code,
+        )
+    }
+
+    fn refresh_command(&self) -> Command {
+        refresh_command(&self.token_endpoint, &self.client_id, self.secret.as_deref())
+    }
+}
+
+/// The longest authorization code the redirect page fills into a command: the practice
+/// server's are 43 characters, and other servers' well under this.
+pub const MAX_CODE_CHARS: usize = 2048;
+
+impl Services {
+    /// What the example application's redirect page shows for the `code` it received:
+    /// the token exchange command, filled in with it and the learner's other values.
+    pub async fn redirect_view(&self, learner: &LearnerId, code: &str) -> Result<RedirectData, ServiceError> {
+        within("authorization code", code, MAX_CODE_CHARS)?;
+        let stored = self.progress.load(learner, refresh::SLUG).await?;
+        let app = self.practice_app(learner).await?;
+        let server = self.server_view(self.servers.load(learner).await?);
+        let login_url = stored.progress.authorization_url.as_deref();
+        let values = CommandValues::new(&server, &app, login_url, self.redirect_uri());
+        let verifier = self.flash.peek_verifier(learner);
+        Ok(RedirectData {
+            token_command: values.token_command(verifier.as_deref(), Some(code)),
+            code_lifetime: self.code_lifetime_words(server.builtin),
+        })
+    }
+
+    /// How long an authorization code lives, as pages say it: the practice server's real
+    /// lifetime; another server's is its own.
+    fn code_lifetime_words(&self, builtin: bool) -> String {
+        if builtin {
+            duration_words(self.code_lifetime)
+        } else {
+            "a short time".to_owned()
+        }
+    }
+}
+
+/// `300` seconds as "5 minutes", `90` as "90 seconds".
+pub fn duration_words(seconds: i64) -> String {
+    if seconds > 0 && seconds % 60 == 0 {
+        oauthlab::verdict::count(seconds.unsigned_abs() / 60, "minute")
+    } else {
+        oauthlab::verdict::count(seconds.unsigned_abs(), "second")
     }
 }
 
@@ -549,18 +682,6 @@ fn query_value(authorization_url: &str, name: &str) -> Option<String> {
     let url = url::Url::parse(authorization_url).ok()?;
     let value = url.query_pairs().find(|(k, _)| k == name)?.1.into_owned();
     Some(value)
-}
-
-/// Quote a value for a POSIX shell when it holds anything but safe characters.
-pub fn shell_quote(value: &str) -> String {
-    let safe = !value.is_empty()
-        && !value.starts_with('~')
-        && value.chars().all(|c| c.is_ascii_alphanumeric() || "-._~:/%@+=,".contains(c));
-    if safe {
-        value.to_owned()
-    } else {
-        format!("'{}'", value.replace('\'', r"'\''"))
-    }
 }
 
 const MASK: &str = "••••••••";
@@ -606,6 +727,7 @@ pub fn token_command(
     client_id: &str,
     client_secret: Option<&str>,
     verifier: Option<&str>,
+    code: Option<&str>,
 ) -> Command {
     let fields = vec![
         ("grant_type", "authorization_code".to_owned()),
@@ -613,7 +735,7 @@ pub fn token_command(
         ("client_id", client_id.to_owned()),
         ("client_secret", String::new()),
         ("code_verifier", verifier.unwrap_or("YOUR_CODE_VERIFIER").to_owned()),
-        ("code", "YOUR_AUTHORIZATION_CODE".to_owned()),
+        ("code", code.unwrap_or(CODE_PLACEHOLDER).to_owned()),
     ];
     command(endpoint, fields, client_secret)
 }
@@ -624,7 +746,7 @@ pub fn refresh_command(endpoint: &str, client_id: &str, client_secret: Option<&s
         ("grant_type", "refresh_token".to_owned()),
         ("client_id", client_id.to_owned()),
         ("client_secret", String::new()),
-        ("refresh_token", "YOUR_REFRESH_TOKEN".to_owned()),
+        ("refresh_token", REFRESH_TOKEN_PLACEHOLDER.to_owned()),
     ];
     command(endpoint, fields, client_secret)
 }

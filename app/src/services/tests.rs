@@ -23,7 +23,11 @@ fn services() -> Services {
 
 /// Services whose view of other servers is `documents`.
 fn services_with(documents: Arc<Documents>) -> Services {
-    let store = Arc::new(MemoryStore::default());
+    services_on(Arc::new(MemoryStore::default()), documents)
+}
+
+/// Services on `store` (which the instructors' side may share).
+fn services_on(store: Arc<MemoryStore>, documents: Arc<Documents>) -> Services {
     Services {
         progress: store.clone(),
         apps: store.clone(),
@@ -34,6 +38,7 @@ fn services_with(documents: Arc<Documents>) -> Services {
         fetcher: documents,
         public_url: PUBLIC_URL.to_owned(),
         flash: Arc::new(Flash::default()),
+        code_lifetime: 300,
     }
 }
 
@@ -199,8 +204,14 @@ fn the_token_command_masks_the_secret_and_fills_in_the_learners_values() {
         },
     ];
     for case in cases {
-        let command =
-            token_command(TOKEN_ENDPOINT, case.redirect_uri, "client-0", Some(case.secret), case.verifier);
+        let command = token_command(
+            TOKEN_ENDPOINT,
+            case.redirect_uri,
+            "client-0",
+            Some(case.secret),
+            case.verifier,
+            None,
+        );
         let name = case.name;
         assert!(command.masked.contains(&format!(" client_secret={MASK}")), "{name}");
         assert!(!command.masked.contains(case.secret), "{name}: the masked command hides it");
@@ -220,8 +231,14 @@ fn the_token_command_masks_the_secret_and_fills_in_the_learners_values() {
 
 #[test]
 fn secrets_never_show_in_debug_output() {
-    let command =
-        token_command(TOKEN_ENDPOINT, "http://x/cb", "client-0", Some("s3cr3t-value"), Some(PASTED_VERIFIER));
+    let command = token_command(
+        TOKEN_ENDPOINT,
+        "http://x/cb",
+        "client-0",
+        Some("s3cr3t-value"),
+        Some(PASTED_VERIFIER),
+        None,
+    );
     let app = PracticeApp {
         client_id: "client-0".into(),
         client_secret: Secret::new("s3cr3t-value"),
@@ -301,7 +318,7 @@ async fn reset_forgets_the_generated_verifier_and_the_progress() {
 }
 
 #[tokio::test]
-async fn checking_a_pasted_verifier_forgets_a_generated_one_only_when_it_passes() {
+async fn a_pasted_verifier_replaces_a_generated_one_only_when_it_passes() {
     // (pasted, passes, the generated verifier is still shown)
     let cases = [(PASTED_VERIFIER, true, false), ("too-short", false, true)];
     for (pasted, passes, kept) in cases {
@@ -313,8 +330,8 @@ async fn checking_a_pasted_verifier_forgets_a_generated_one_only_when_it_passes(
         assert_eq!(checked.verdict.passed(), passes, "{pasted}");
 
         let page = services.exercise_page(&me).await.expect("page");
-        let want = kept.then(|| generated.clone());
-        assert_eq!(page.generated_verifier.as_ref().map(|v| v.expose().to_owned()), want, "{pasted}");
+        let want = if kept { generated.clone() } else { pasted.to_owned() };
+        assert_eq!(page.generated_verifier.as_ref().map(|v| v.expose().to_owned()), Some(want), "{pasted}");
         let challenge = if passes { pkce::challenge_s256(pasted) } else { pkce::challenge_s256(&generated) };
         assert_eq!(page.challenge, Some(challenge), "{pasted}");
         assert_eq!(statuses(&page.exercise), after(1), "{pasted}");
@@ -393,12 +410,15 @@ async fn passing_step_1_again_clears_the_later_steps_last_checks() {
     assert!(last_check(&page, Step::Verifier).is_some_and(|l| !l.passed()));
     assert!(last_check(&page, Step::AuthorizationUrl).is_some_and(LastCheck::passed));
 
-    // Passing it again starts over from step 2.
+    // Passing it again starts over from step 2, and step 1's verdict says so.
     let checked = services.check_step(&me, Step::Verifier, PASTED_VERIFIER).await.expect("check");
     assert!(checked.verdict.passed());
+    let redo = checked.verdict.find("progress.redo").expect("progress.redo");
+    assert_eq!(redo.message, "You changed your code verifier, so steps 2 and 3 need doing again.");
     let page = services.exercise_page(&me).await.expect("page");
     assert_eq!(statuses(&page.exercise), after(1));
     assert!(last_check(&page, Step::Verifier).is_some_and(LastCheck::passed));
+    assert!(last_check(&page, Step::Verifier).is_some_and(|l| l.verdict.find("progress.redo") == Some(redo)));
     for step in [Step::Challenge, Step::AuthorizationUrl, Step::TokenResponse, Step::RefreshResponse] {
         assert_eq!(last_check(&page, step), None, "{step:?}");
     }
@@ -484,6 +504,90 @@ async fn the_token_command_has_a_placeholder_once_the_generated_verifier_is_gone
         "{}",
         command.full.expose()
     );
+}
+
+#[tokio::test]
+async fn a_pasted_verifier_that_passed_is_filled_into_the_token_command() {
+    let services = services();
+    let me = learner("a");
+    let checked = services.check_step(&me, Step::Verifier, &format!(" {PASTED_VERIFIER}\n")).await;
+    assert!(checked.expect("step 1").verdict.passed());
+    services.calculate_hash(&me).await.expect("step 2");
+    let url = authorization_url(&services, &me, &pkce::challenge_s256(PASTED_VERIFIER)).await;
+    services.check_step(&me, Step::AuthorizationUrl, &url).await.expect("step 3");
+    let command = services.exercise_page(&me).await.expect("page").token_command.expect("command");
+    assert!(command.full.expose().contains(&format!("-d code_verifier={PASTED_VERIFIER}")));
+    // A verifier that fails step 1 replaces nothing.
+    services.check_step(&me, Step::Verifier, "too-short").await.expect("checked");
+    let page = services.exercise_page(&me).await.expect("page");
+    assert_eq!(page.generated_verifier.as_ref().map(|v| v.expose().to_owned()), Some(PASTED_VERIFIER.into()));
+}
+
+#[tokio::test]
+async fn the_redirect_page_command_has_the_code_filled_in_and_quoted() {
+    let services = services();
+    let me = learner("a");
+    let verifier = pass_steps(&services, &me, 3).await;
+    let view = services.redirect_view(&me, "abc_DEF-123").await.expect("view");
+    let full = view.token_command.full.expose();
+    assert!(full.contains("-d code=abc_DEF-123"), "{full}");
+    assert!(full.contains(&format!("-d code_verifier={verifier}")), "{full}");
+    assert!(!full.contains(CODE_PLACEHOLDER), "{full}");
+    assert_eq!(view.code_lifetime, "5 minutes");
+    assert_eq!(services.exercise_page(&me).await.expect("page").code_lifetime, "5 minutes");
+    // A code someone else put in a link cannot run anything in the learner's shell.
+    let hostile = services.redirect_view(&me, "x'; rm -rf ~; echo '").await.expect("view");
+    let full = hostile.token_command.full.expose().to_owned();
+    let last_line = full.lines().last().unwrap_or_default().trim();
+    let (_flag, field) = last_line.split_once(' ').expect("a flag and its field");
+    let out = Process::new("sh").arg("-c").arg(format!("printf '%s\\n' {field}")).output();
+    let printed = String::from_utf8_lossy(&out.expect("sh").stdout).into_owned();
+    assert_eq!(printed.trim_end(), "code=x'; rm -rf ~; echo '", "{full}");
+    let long = "c".repeat(MAX_CODE_CHARS + 1);
+    assert!(matches!(services.redirect_view(&me, &long).await, Err(ServiceError::Invalid(_))));
+}
+
+#[test]
+fn durations_are_said_in_words() {
+    assert_eq!(duration_words(300), "5 minutes");
+    assert_eq!(duration_words(60), "1 minute");
+    assert_eq!(duration_words(90), "90 seconds");
+}
+
+#[tokio::test]
+async fn step_3_warns_while_refresh_tokens_are_off_and_the_toggle_forgets_what_it_made_stale() {
+    let services = services();
+    let me = learner("a");
+    let verifier = pass_steps(&services, &me, 2).await;
+    let url = authorization_url(&services, &me, &pkce::challenge_s256(&verifier)).await;
+    let checked = services.check_step(&me, Step::AuthorizationUrl, &url).await.expect("step 3");
+    assert!(checked.verdict.passed());
+    assert!(checked.verdict.find(refresh::REFRESH_TOKENS_OFF).is_some(), "{:#?}", checked.verdict);
+    let failed = services.check_step(&me, Step::TokenResponse, r#"{"token_type":"Bearer"}"#).await;
+    assert!(!failed.expect("checked").verdict.passed());
+    let page = services.exercise_page(&me).await.expect("page");
+    assert!(last_check(&page, Step::TokenResponse).is_some());
+
+    services.set_refresh_tokens(&me, true).await.expect("toggle");
+    let page = services.exercise_page(&me).await.expect("page");
+    assert!(last_check(&page, Step::TokenResponse).is_none(), "step 4's failed verdict is stale");
+    let step_3 = last_check(&page, Step::AuthorizationUrl).expect("step 3's verdict is kept");
+    assert!(step_3.verdict.find(refresh::REFRESH_TOKENS_OFF).is_none(), "{:#?}", step_3.verdict);
+    assert_eq!(statuses(&page.exercise), after(3), "progress is kept");
+    let checked = services.check_step(&me, Step::AuthorizationUrl, &url).await.expect("step 3 again");
+    assert!(checked.verdict.find(refresh::REFRESH_TOKENS_OFF).is_none());
+}
+
+#[tokio::test]
+async fn what_was_typed_in_a_failed_form_post_comes_back_once() {
+    let services = services();
+    let me = learner("a");
+    services.keep_typed(&me, Step::Verifier, "my-own-verifier?");
+    let page = services.exercise_page_view(&me).await.expect("page");
+    let typed = page.steps[Step::Verifier.index()].typed.as_ref().map(|t| t.expose().to_owned());
+    assert_eq!(typed.as_deref(), Some("my-own-verifier?"));
+    let again = services.exercise_page_view(&me).await.expect("page");
+    assert!(again.steps.iter().all(|s| s.typed.is_none()), "once only");
 }
 
 // --- the learner's own server ------------------------------------------------------------
@@ -578,7 +682,7 @@ async fn a_failed_set_up_keeps_what_was_typed_and_the_server_in_use() {
         ("https://kc.example/realms/typo", " lab-app ")
     );
     let failed = attempt.verdict.find("provider.metadata").expect("provider.metadata");
-    assert!(!failed.ok && failed.message.contains("HTTP 404"), "{failed:?}");
+    assert!(!failed.ok && failed.details.as_deref().is_some_and(|d| d.contains("HTTP 404")), "{failed:?}");
     // Going back to the built-in server forgets the attempt.
     let server = services.use_builtin_server(&me).await.expect("builtin");
     assert!(server.builtin && server.last_attempt.is_none());
@@ -599,7 +703,7 @@ async fn step_3_knows_the_practice_secret_and_keeps_none_of_it() {
     let checked = services.check_step(&me, Step::AuthorizationUrl, &url).await.expect("step 3");
     assert!(!checked.verdict.passed());
     let secrets = checked.verdict.find("url.secrets").expect("url.secrets");
-    assert!(secrets.message.contains("the value of `state` is your practice application's client secret"));
+    assert!(secrets.message.contains("the value of state is your practice application's client secret"));
     let stored = services.progress.load(&me, refresh::SLUG).await.expect("load");
     assert_eq!(stored.progress.authorization_url, None);
     let kept = serde_json::to_string(&stored).expect("json");
@@ -621,4 +725,45 @@ fn a_client_is_limited_by_its_ipv4_address_or_its_ipv6_slash_64() {
     }
     let client = ClientAddr("2001:db8::9".parse().unwrap_or(std::net::Ipv6Addr::LOCALHOST.into()));
     assert_eq!(client.limit_key().to_string(), "2001:db8::");
+}
+
+// --- instructors -----------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_reset_is_remembered_for_its_instructor_until_the_learner_does_something_new() {
+    use super::instructor::{last_activity, InstructorStore, Instructors, Opened};
+    let store = Arc::new(MemoryStore::default());
+    let services = services_on(store.clone(), Arc::new(Documents::default()));
+    let instructors = Instructors::new(store.clone(), PUBLIC_URL);
+    let ada = store.upsert_instructor("ada@example.org", "hash").await.expect("ada");
+    let bob = store.upsert_instructor("bob@example.org", "hash").await.expect("bob");
+    let class = instructors.create_class(ada, "Evening workshop").await.expect("class");
+    let code = class.join_url.rsplit('/').next().expect("join code");
+    let grace = learner("grace");
+    let opened = instructors.open_join_link(&grace, code, true, false).await.expect("open");
+    assert_eq!(opened, Opened::Joined { class_name: "Evening workshop".into() }, "the page names the class");
+    pass_steps(&services, &grace, 2).await;
+
+    let activity = |row: &instructor::LearnerRow, reset_at| {
+        last_activity(row.exercises.refresh.updated_at, reset_at, now_unix())
+    };
+    instructors.reset_learner(&services, ada, &grace.0, "refresh").await.expect("reset");
+    let reset_at = instructors.resets.last(ada, &grace.0);
+    assert!(reset_at.is_some(), "remembered");
+    assert_eq!(instructors.resets.last(bob, &grace.0), None, "only for the instructor who reset");
+    let row = instructors.learner(ada, &grace.0).await.expect("row");
+    assert_eq!(row.exercises.refresh.steps_passed, 0);
+    assert_eq!(activity(&row, reset_at), "reset just now");
+
+    pass_steps(&services, &grace, 1).await;
+    let row = instructors.learner(ada, &grace.0).await.expect("row");
+    assert_eq!(activity(&row, reset_at), "just now", "the learner's own change");
+
+    let john = learner("john");
+    instructors.open_join_link(&john, code, true, false).await.expect("open");
+    instructors.reset_class(&services, ada, &class.class_id, "all").await.expect("reset class");
+    for who in [&grace, &john] {
+        let row = instructors.learner(ada, &who.0).await.expect("row");
+        assert_eq!(activity(&row, instructors.resets.last(ada, &who.0)), "reset just now", "{who:?}");
+    }
 }

@@ -15,7 +15,7 @@ use app::services::Services;
 use oauthlab::exercises::refresh::DecodedJwt;
 use oauthlab::exercises::{catalog, refresh, ExerciseInfo};
 use oauthlab::pkce;
-use oauthlab::verdict::Finding;
+use oauthlab::verdict::{show, Finding};
 
 use super::{ApiError, ApiJson, ApiPath, ApiState, Learner};
 
@@ -38,6 +38,10 @@ pub fn routes() -> Router<ApiState> {
 /// A body that must be a JSON object, whatever it holds.
 type AnyObject = ApiJson<serde_json::Map<String, serde_json::Value>>;
 
+/// The most characters of a name from the path said back in an error: the path may be
+/// tens of kilobytes long.
+const NAME_SHOWN: usize = 64;
+
 fn known_exercise(slug: &str) -> Result<(), ApiError> {
     if slug == refresh::SLUG {
         Ok(())
@@ -45,7 +49,7 @@ fn known_exercise(slug: &str) -> Result<(), ApiError> {
         Err(ApiError::new(
             StatusCode::NOT_FOUND,
             "unknown_exercise",
-            format!("There is no exercise called {slug:?}."),
+            format!("There is no exercise called \"{}\".", show(slug, NAME_SHOWN)),
         ))
     }
 }
@@ -136,8 +140,9 @@ async fn step_check_post(
             StatusCode::NOT_FOUND,
             "unknown_step",
             format!(
-                "There is no step {step:?}; the steps are verifier, challenge, authorization-url, \
-                 token-response, refresh-response."
+                "There is no step \"{}\"; the steps are verifier, challenge, authorization-url, \
+                 token-response, refresh-response.",
+                show(&step, NAME_SHOWN)
             ),
         )
     })?;

@@ -1,6 +1,6 @@
 //! What every request passes before a handler sees it: rate limit (429), cross-site
-//! writes (403), body size (413), JSON bodies on the API (415), and `no-store` on
-//! anything that may hold a secret.
+//! writes (403), the number of query parameters (400), body size (413), JSON bodies on
+//! the API (415), and `no-store` on anything that may hold a secret.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::num::NonZeroUsize;
@@ -22,6 +22,11 @@ use super::ApiError;
 
 /// The largest request body accepted.
 pub const MAX_BODY: usize = 64 * 1024;
+/// The most query parameters a page or the API reads. The pages' router files each
+/// parameter by comparing it with every one before (quadratic: 10 000 took a second of
+/// CPU), and no page or endpoint takes more than a few. The practice server's endpoints
+/// have their own limit (`practice::params`), answered in OAuth's terms.
+pub const MAX_QUERY_PARAMS: usize = 50;
 /// How long a request body may take to arrive, once the headers have.
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -79,6 +84,19 @@ fn limited_path(path: &str) -> bool {
     path.starts_with("/api/") || path.starts_with("/fn/") || path.starts_with("/oauth2/")
 }
 
+/// A page of the site (rendered by its router), not the API, a server function, the
+/// practice server or a static file.
+fn is_page(path: &str) -> bool {
+    !limited_path(path) && !path.starts_with("/pkg/") && !path.starts_with("/.well-known/")
+}
+
+/// More than [`MAX_QUERY_PARAMS`] parameters in `query` (counted up to one past it).
+fn too_many_query_params(query: Option<&str>) -> bool {
+    query.is_some_and(|q| {
+        q.split('&').filter(|p| !p.is_empty()).take(MAX_QUERY_PARAMS + 1).count() > MAX_QUERY_PARAMS
+    })
+}
+
 fn is_write(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
@@ -100,6 +118,8 @@ enum Rejection {
     /// Seconds until the client's window has room.
     RateLimited(u64),
     CrossSite,
+    /// More than [`MAX_QUERY_PARAMS`] query parameters.
+    TooManyQueryParams,
     TooLarge,
     NotJson,
     /// The body did not arrive within [`BODY_TIMEOUT`].
@@ -119,6 +139,10 @@ impl std::fmt::Display for Rejection {
             Rejection::CrossSite => {
                 f.write_str("Requests that change something must come from OAuth Lab's own pages.")
             }
+            Rejection::TooManyQueryParams => write!(
+                f,
+                "The address has more than {MAX_QUERY_PARAMS} query parameters, the most this site reads."
+            ),
             Rejection::TooLarge => write!(f, "The request body is larger than {} KiB.", MAX_BODY / 1024),
             Rejection::NotJson => f.write_str("Send the body as JSON, with Content-Type: application/json."),
             Rejection::SlowBody => {
@@ -133,6 +157,7 @@ impl Failure for Rejection {
         match self {
             Rejection::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Rejection::CrossSite => StatusCode::FORBIDDEN,
+            Rejection::TooManyQueryParams => StatusCode::BAD_REQUEST,
             Rejection::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Rejection::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Rejection::SlowBody => StatusCode::REQUEST_TIMEOUT,
@@ -142,6 +167,7 @@ impl Failure for Rejection {
         match self {
             Rejection::RateLimited(_) => "rate_limited",
             Rejection::CrossSite => "cross_site",
+            Rejection::TooManyQueryParams => "invalid_request",
             Rejection::TooLarge => "payload_too_large",
             Rejection::NotJson => "unsupported_media_type",
             Rejection::SlowBody => "request_timeout",
@@ -171,6 +197,17 @@ impl Rejection {
                 crate::shared::html::escape(&error.message)
             );
             (error.status, axum::response::Html(crate::shared::html::page("Not sent · OAuth Lab", "", &body)))
+                .into_response()
+        } else if is_page(path) && accepts_html {
+            let body = format!(
+                "<section class=\"panel\"><h1>Not shown</h1><p role=\"alert\" class=\"error-box\">{}</p>\
+                 <p><a href=\"/\">See the exercises</a>.</p></section>",
+                crate::shared::html::escape(&error.message)
+            );
+            (
+                error.status,
+                axum::response::Html(crate::shared::html::page("Not shown · OAuth Lab", "", &body)),
+            )
                 .into_response()
         } else if path.starts_with("/fn/") {
             let body = format!("ServerError|{}", error.message);
@@ -226,6 +263,10 @@ async fn admit(state: &GuardState, req: Request) -> Result<Request, Rejection> {
 
     if is_write(&method) && is_cross_site(&req, &state.public_origin) {
         return Err(Rejection::CrossSite);
+    }
+
+    if !path.starts_with("/oauth2/") && too_many_query_params(req.uri().query()) {
+        return Err(Rejection::TooManyQueryParams);
     }
 
     let declared =
@@ -286,6 +327,18 @@ mod tests {
         assert_eq!(wait, 40);
         assert!(limiter.check(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)), t0).is_ok());
         assert!(limiter.check(ip, t0 + Duration::from_secs(61)).is_ok());
+    }
+
+    #[test]
+    fn query_parameters_are_counted_up_to_one_past_the_limit() {
+        let query = |n: usize| (0..n).map(|i| format!("p{i}=x")).collect::<Vec<_>>().join("&");
+        assert!(!too_many_query_params(None));
+        assert!(!too_many_query_params(Some("")));
+        assert!(!too_many_query_params(Some(&query(MAX_QUERY_PARAMS))));
+        assert!(!too_many_query_params(Some(&format!("&&{}&&", query(MAX_QUERY_PARAMS)))), "empty pieces");
+        assert!(too_many_query_params(Some(&query(MAX_QUERY_PARAMS + 1))));
+        assert!(too_many_query_params(Some(&"a&".repeat(20_000))));
+        assert!(Rejection::TooManyQueryParams.to_string().contains("more than 50 query parameters"));
     }
 
     #[test]

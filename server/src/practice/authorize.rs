@@ -188,12 +188,16 @@ fn redirect(uri: &str, pairs: &[(&str, String)], status: StatusCode) -> Response
 }
 
 impl Practice {
-    async fn check(&self, params: &Params) -> Result<AuthRequest, Response> {
+    /// A valid request, and whether its application may get refresh tokens.
+    async fn check(&self, params: &Params) -> Result<(AuthRequest, bool), Response> {
         let client_id = params.get("client_id").ok().flatten().unwrap_or_default();
         let app =
             self.apps.find_by_client_id(client_id).await.map_err(|e| OAuthError::from(e).into_response())?;
         let registered = self.redirect_uris();
-        validate(params, app.map(|_| registered.as_slice())).map_err(|r| r.into_response(&self.issuer))
+        let refresh_tokens = app.as_ref().is_some_and(|(_, app)| app.refresh_tokens_enabled);
+        validate(params, app.map(|_| registered.as_slice()))
+            .map(|req| (req, refresh_tokens))
+            .map_err(|r| r.into_response(&self.issuer))
     }
 
     /// Make a code and send the browser back with it.
@@ -233,18 +237,39 @@ pub async fn authorize_get(
         Ok(params) => params,
         Err(too_many) => return Rejection::Page(too_many.to_string()).into_response(&p.issuer),
     };
-    let req = match p.check(&params).await {
-        Ok(req) => req,
+    let (req, refresh_tokens) = match p.check(&params).await {
+        Ok(checked) => checked,
         Err(res) => return res,
     };
     match p.consents.consent(learner.as_str(), &req.client_id).await {
         Ok(Some(granted)) if covers(&granted, &req.scope) => p.grant(&learner, &req, StatusCode::FOUND).await,
-        Ok(_) => consent_page(&params, &req),
+        Ok(_) => consent_page(&params, &req, refresh_tokens),
         Err(err) => OAuthError::from(err).into_response(),
     }
 }
 
-fn consent_page(params: &Params, req: &AuthRequest) -> Response {
+/// What the application will receive if the learner allows: an access token always, an
+/// ID token for `openid`, and a refresh token only for `offline_access` on an application
+/// whose refresh tokens are on (else it says why there will be none).
+pub fn what_the_app_receives(scope: &str, refresh_tokens: bool) -> Vec<String> {
+    let asked = |name: &str| scope.split(' ').any(|s| s == name);
+    let mut items = vec!["an access token, to call APIs as you".to_owned()];
+    if asked("openid") {
+        items.push("an ID token, which says who you are".to_owned());
+    }
+    items.push(match (asked("offline_access"), refresh_tokens) {
+        (true, true) => "a refresh token, to get new access tokens while you are away".to_owned(),
+        (true, false) => {
+            "no refresh token: refresh tokens are off for this application, although it asks for \
+                          offline_access (turn them on in the exercise, then log in again)"
+                .to_owned()
+        }
+        (false, _) => "no refresh token: the application did not ask for offline_access".to_owned(),
+    });
+    items
+}
+
+fn consent_page(params: &Params, req: &AuthRequest, refresh_tokens: bool) -> Response {
     let hidden: String = params
         .pairs()
         .filter(|(k, _)| *k != "decision")
@@ -264,15 +289,24 @@ fn consent_page(params: &Params, req: &AuthRequest) -> Response {
             format!("<li><code>{}</code>: {}</li>", escape(s), what)
         })
         .collect();
+    let receives: String = what_the_app_receives(&req.scope, refresh_tokens)
+        .iter()
+        .map(|item| {
+            let none = if item.starts_with("no ") { " class=\"consent-none\"" } else { "" };
+            format!("<li{none}>{}</li>", escape(item))
+        })
+        .collect();
     let body = format!(
         "<section class=\"panel\" data-testid=\"consent\"><p class=\"eyebrow\">Practice authorization server</p>\
          <h1>My Web App wants to access your account</h1>\
          <p>Application <code>{}</code> asks to:</p><ul>{scopes}</ul>\
+         <h2>If you allow, it will receive</h2><ul data-testid=\"consent-receives\">{receives}</ul>\
          <form method=\"post\" action=\"/oauth2/authorize\">{hidden}\
          <button class=\"button\" type=\"submit\" name=\"decision\" value=\"allow\">Allow</button> \
          <button class=\"button button--secondary\" type=\"submit\" name=\"decision\" value=\"deny\">Deny</button>\
          </form><p class=\"hint\">You are signed in to OAuth Lab as this browser's learner. Once you allow, \
-         the next login with these scopes sends you back at once.</p></section>",
+         the next login with these scopes sends you back at once. Deny sends you back with \
+         error=access_denied, as a real server does.</p></section>",
         escape(&req.client_id)
     );
     Html(page("Allow access", &body)).into_response()
@@ -291,8 +325,8 @@ pub async fn authorize_post(
         Ok(params) => params,
         Err(too_many) => return Rejection::Page(too_many.to_string()).into_response(&p.issuer),
     };
-    let req = match p.check(&params).await {
-        Ok(req) => req,
+    let (req, _) = match p.check(&params).await {
+        Ok(checked) => checked,
         Err(res) => return res,
     };
     match params.get("decision").ok().flatten() {
@@ -341,6 +375,19 @@ mod tests {
             }
             _ => None,
         }
+    }
+
+    #[test]
+    fn the_consent_page_says_whether_a_refresh_token_comes() {
+        let has_refresh = |items: Vec<String>| items.iter().any(|i| i.starts_with("a refresh token"));
+        assert!(has_refresh(what_the_app_receives("openid offline_access", true)));
+        let off = what_the_app_receives("openid offline_access", false);
+        assert!(!has_refresh(off.clone()));
+        assert!(off.iter().any(|i| i.contains("refresh tokens are off")), "{off:?}");
+        let not_asked = what_the_app_receives("openid", true);
+        assert!(not_asked.iter().any(|i| i.contains("did not ask for offline_access")), "{not_asked:?}");
+        assert!(not_asked.iter().any(|i| i.starts_with("an ID token")));
+        assert!(!what_the_app_receives("offline_access", true).iter().any(|i| i.starts_with("an ID token")));
     }
 
     #[test]

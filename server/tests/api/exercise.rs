@@ -74,6 +74,12 @@ async fn a_verdict_has_the_contract_shape() {
     assert_eq!(first["ok"], false);
     assert_eq!(first["level"], "error");
     assert!(first["message"].as_str().unwrap_or_default().contains("43"), "{first}");
+    // The explanation is in details, an optional member: present here, absent where there
+    // is nothing more to say.
+    assert!(first["details"].as_str().is_some_and(|d| d.contains("RFC 7636")), "{first}");
+    let passed = app.check_json("verifier", "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk").await;
+    let format = finding(&passed, "verifier.format").expect("verifier.format");
+    assert!(format.get("details").is_none(), "{format}");
 }
 
 #[tokio::test]
@@ -138,7 +144,7 @@ async fn bad_pasted_input_gets_a_failing_verdict_that_says_what_is_wrong() {
         (
             "{\"access_token\":\"a\",\"access_token\":\"b\",\"token_type\":\"Bearer\",\"refresh_token\":\"r\"}",
             "token.json",
-            "The member `access_token` appears twice",
+            "The member \"access_token\" appears twice",
         ),
         (
             "\u{a0}{\"token_type\":\"Bearer\",\"access_token\":\"a\",\"refresh_token\":\"r\"}",
@@ -168,7 +174,7 @@ async fn bad_pasted_input_gets_a_failing_verdict_that_says_what_is_wrong() {
         ("not-a-url", "not an absolute URL"),
         ("/relative/path", "not an absolute URL"),
         ("https://", "not a valid URL"),
-        ("javascript:alert(1)", "starts with `javascript:` instead of https://"),
+        ("javascript:alert(1)", "starts with \"javascript:\" instead of https://"),
     ];
     for (input, says) in urls {
         let verdict = app.check_json("authorization-url", input).await;
@@ -317,5 +323,5 @@ async fn a_url_copied_from_html_is_told_to_replace_amp_entities() {
     assert_eq!(verdict["findings"].as_array().map(Vec::len), Some(1), "{verdict}");
     let message =
         finding(&verdict, "url.parse").expect("url.parse")["message"].as_str().unwrap_or_default().to_owned();
-    assert!(message.contains("replace each `&amp;` with `&`"), "{message}");
+    assert!(message.contains("replace each &amp; with &"), "{message}");
 }

@@ -142,15 +142,23 @@ impl TestApp {
 
     /// Every byte of the database (and its write-ahead log), as text to search.
     pub async fn database_text(&self) -> String {
-        let pool = sqlx::SqlitePool::connect(&self.database).await.expect("db");
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&pool).await.expect("checkpoint");
-        pool.close().await;
-        let mut bytes = std::fs::read(self.database_file()).expect("db file");
-        if let Ok(wal) = std::fs::read(self.database_file().with_extension("db-wal")) {
-            bytes.extend(wal);
-        }
-        String::from_utf8_lossy(&bytes).into_owned()
+        database_text(&self.database, &self.database_file()).await
     }
+}
+
+/// Every byte of a SQLite database as text to search: the file and its write-ahead log as
+/// they are (the log's frames include pages written over since), then the file once more
+/// after a checkpoint has moved the log into it.
+pub async fn database_text(database: &str, file: &std::path::Path) -> String {
+    let wal =
+        file.with_file_name(format!("{}-wal", file.file_name().and_then(|n| n.to_str()).unwrap_or("lab.db")));
+    let mut bytes = std::fs::read(file).expect("db file");
+    bytes.extend(std::fs::read(&wal).unwrap_or_default());
+    let pool = sqlx::SqlitePool::connect(database).await.expect("db");
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&pool).await.expect("checkpoint");
+    pool.close().await;
+    bytes.extend(std::fs::read(file).expect("db file"));
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 pub fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
@@ -183,6 +191,15 @@ pub fn field(json: &str, name: &str) -> String {
 
 pub fn finding<'a>(verdict: &'a Value, id: &str) -> Option<&'a Value> {
     verdict["findings"].as_array()?.iter().find(|f| f["id"] == id)
+}
+
+/// What a finding says in all: its one-sentence message, then its details (if any).
+pub fn said(finding: &Value) -> String {
+    format!(
+        "{} {}",
+        finding["message"].as_str().unwrap_or_default(),
+        finding["details"].as_str().unwrap_or_default()
+    )
 }
 
 /// What a login at the practice server gave back.
@@ -335,4 +352,126 @@ fn unescape(s: &str) -> String {
         .replace("&gt;", ">")
         .replace("&#39;", "'")
         .replace("&amp;", "&")
+}
+
+/// The real `oauthlab` binary serving on a free loopback port with a fresh database, in a
+/// process of its own: a test can read its resident memory, or kill it outright. Killed
+/// (SIGKILL) when dropped. Its standard output and error go to files in `dir`.
+pub struct RealServer {
+    child: std::process::Child,
+    pub base: String,
+    pub dir: tempfile::TempDir,
+    pub database: String,
+}
+
+impl RealServer {
+    /// Start on a fresh database, with a rate limit no test reaches.
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let database = format!("sqlite:{}", dir.path().join("lab.db").display());
+        Self::start_on(dir, database).await
+    }
+
+    /// Start on `database` (kept in `dir`), and wait until it answers (at most 20 s).
+    pub async fn start_on(dir: tempfile::TempDir, database: String) -> Self {
+        let log = |name: &str| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(dir.path().join(name))
+                .expect("log file")
+        };
+        let stderr = || std::fs::read_to_string(dir.path().join("stderr.log")).unwrap_or_default();
+        // A free port: the listener is dropped before the server binds it, so another
+        // test may take it first; then the server says so, and another port is tried.
+        for _ in 0..3 {
+            let addr =
+                std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port");
+            let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_oauthlab"));
+            command
+                .args(["serve", "--addr", &addr.to_string(), "--database", &database])
+                .args(["--rate-limit", "1000000"])
+                .stdin(std::process::Stdio::null())
+                .stdout(log("stdout.log"))
+                .stderr(log("stderr.log"));
+            for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("OAUTHLAB_")) {
+                command.env_remove(name);
+            }
+            let mut child = command.spawn().expect("oauthlab serve");
+            let base = format!("http://{addr}");
+            let probe = reqwest::Client::new();
+            for _ in 0..400 {
+                if probe.get(format!("{base}/api/v1/exercises")).send().await.is_ok() {
+                    return Self { child, base, dir, database };
+                }
+                if child.try_wait().ok().flatten().is_some() {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+            if !stderr().to_lowercase().contains("in use") {
+                break;
+            }
+        }
+        panic!("the server did not start: {}", stderr());
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// `host:port`, for raw sockets.
+    pub fn addr(&self) -> &str {
+        self.base.trim_start_matches("http://")
+    }
+
+    /// The process's resident memory (VmRSS), in KiB.
+    pub fn resident_kib(&self) -> u64 {
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).expect("proc status");
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS")
+    }
+
+    /// Whether the process is still running.
+    pub fn running(&mut self) -> bool {
+        self.child.try_wait().ok().flatten().is_none()
+    }
+
+    /// What the server wrote to standard error (panics land here).
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("stderr.log")).unwrap_or_default()
+    }
+
+    /// Kill the process with SIGKILL (no shutdown of any kind) and reap it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// SIGKILL, then a new process on the same database.
+    pub async fn kill_and_restart(mut self) -> Self {
+        self.kill();
+        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("tempdir"));
+        let database = self.database.clone();
+        drop(self);
+        Self::start_on(dir, database).await
+    }
+
+    /// Every byte of the database (and its write-ahead log), as text to search. Meant for
+    /// a server that is stopped or idle.
+    pub async fn database_text(&self) -> String {
+        database_text(&self.database, &self.dir.path().join("lab.db")).await
+    }
+}
+
+impl Drop for RealServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
 }

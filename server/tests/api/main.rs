@@ -4,9 +4,11 @@
 mod helpers;
 
 mod cli;
+mod durability;
 mod exercise;
 mod grading;
 mod guard;
+mod hostile;
 mod instructors;
 mod openapi;
 mod openapi_contract;

@@ -321,6 +321,27 @@ async fn throttled_and_storage_failure_answers_match_the_document() {
     assert_eq!(failed["error"], "server_error");
 }
 
+/// The guard's 400 for a query of more than 50 parameters is documented on every
+/// operation, those with a 400 of their own as well as those without.
+#[tokio::test]
+async fn a_query_past_the_limit_is_a_documented_400() {
+    let app = TestApp::spawn().await;
+    let api = Contract::new();
+    let query = (0..51).map(|i| format!("p{i}=x")).collect::<Vec<_>>().join("&");
+    let c = client();
+    for (method, template, path) in [
+        ("get", "/api/v1/exercises", "/api/v1/exercises"),
+        ("get", "/api/v1/exercises/{slug}", "/api/v1/exercises/refresh"),
+        ("post", "/api/v1/pkce/generate", "/api/v1/pkce/generate"),
+        ("get", "/api/v1/instructor/learners", "/api/v1/instructor/learners"),
+    ] {
+        let res = send(&app, &c, method, &format!("{path}?{query}"), Some(json!({}))).await;
+        let body = api.check(method, template, res).await;
+        assert_eq!(body["error"], "invalid_request", "{method} {path}");
+        assert!(body["message"].as_str().unwrap_or_default().contains("more than 50 query parameters"));
+    }
+}
+
 /// Every operation the document lists is routed: called with sample path parameters and
 /// no body, without an instructor session, it answers a status documented for it (not the
 /// API's "no endpoint here" 404, nor 405).

@@ -9,7 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde_json::{json, Value};
 
-use crate::helpers::{field, finding, statuses, TestApp};
+use crate::helpers::{field, finding, said, statuses, TestApp};
 
 const PROVIDER: &str = "/api/v1/exercises/refresh/provider";
 
@@ -121,7 +121,7 @@ async fn a_server_whose_keys_cannot_be_read_is_a_warning_that_says_why() {
     assert_eq!(verdict["passed"], true, "{verdict}");
     let signature = finding(&verdict, "token.signature").expect("token.signature");
     assert_eq!((signature["ok"].as_bool(), signature["level"].as_str()), (Some(false), Some("warning")));
-    assert!(signature["message"].as_str().is_some_and(|m| m.contains("could not connect")), "{signature}");
+    assert!(said(signature).contains("could not connect"), "{signature}");
 }
 
 #[tokio::test]
@@ -137,7 +137,7 @@ async fn an_issuer_without_metadata_keeps_the_current_server_and_says_what_was_t
         assert_eq!(verdict["passed"], false, "{verdict}");
         let failed = finding(&verdict, id).expect(id);
         assert_eq!(failed["ok"], false);
-        assert!(failed["message"].as_str().is_some_and(|m| m.contains(message)), "{failed}");
+        assert!(said(failed).contains(message), "{failed}");
         assert_eq!(verdict["provider"]["builtin"], true, "the built-in server stays");
     }
     // The failed attempt is kept, with what was typed, for the page to show.
@@ -265,7 +265,7 @@ async fn a_jwks_that_could_not_be_read_is_not_asked_again_for_every_pasted_token
         let verdict = lab.check_json("token-response", &response).await;
         let signature = finding(&verdict, "token.signature").expect("token.signature");
         assert_eq!(signature["level"], "warning", "{signature}");
-        assert!(signature["message"].as_str().is_some_and(|m| m.contains("HTTP 503")), "{signature}");
+        assert!(said(signature).contains("HTTP 503"), "{signature}");
     }
     assert_eq!(asked.load(Ordering::SeqCst), 1, "two tokens checked, the JWKS asked once");
 }

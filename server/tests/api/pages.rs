@@ -129,10 +129,18 @@ async fn the_redirect_page_shows_code_and_state_and_the_reminder() {
     assert_eq!(status, 200);
     assert!(body.contains("abc123"));
     assert!(body.contains("&lt;b&gt;x"), "state is shown escaped");
-    assert!(body.contains("matches the one you set"));
+    assert!(body.contains("Check that state is the value you put in the authorization URL"));
+    // The exchange command, with the code in it and the lifetime the server really gives.
+    assert!(body.contains("data-testid=\"token-command\""), "{body}");
+    assert!(body.contains("-d code=abc123"), "{body}");
+    assert!(body.contains("The code works once, for 5 minutes."), "{body}");
     let (_, body) =
         html(&app, "/redirect?error=invalid_request&error_description=PKCE+required&state=s").await;
     assert!(body.contains("error=invalid_request") && body.contains("PKCE required"));
+    let (_, body) = html(&app, "/redirect?error=access_denied&state=s").await;
+    assert!(body.contains("clicked Deny on the consent page"), "{body}");
+    let (_, body) = html(&app, &format!("/redirect?code={}", "c".repeat(3000))).await;
+    assert!(body.contains("The authorization code is longer than 2048 characters"), "{body}");
 }
 
 #[tokio::test]
@@ -168,7 +176,7 @@ async fn opening_a_join_link_joins_the_class() {
     app.get("/").await; // the learner's cookie
     let (status, body) = html(&app, &path).await;
     assert_eq!(status, 200);
-    assert!(body.contains("You joined the class"), "{body}");
+    assert!(body.contains("You joined Workshop"), "{body}");
     assert_eq!(members(&app, who).await, 1);
     let (status, body) = html(&app, "/join/not-a-code").await;
     assert_eq!(status, 404);
@@ -204,7 +212,7 @@ async fn a_join_link_opened_without_the_cookie_sets_it_and_joins_only_when_the_c
     assert_eq!(members(&app, who).await, 0);
     let (status, body) = html(&app, &path).await;
     assert_eq!(status, 200);
-    assert!(body.contains("You joined the class"), "{body}");
+    assert!(body.contains("You joined Workshop"), "{body}");
     assert_eq!(members(&app, who).await, 1);
 }
 
@@ -424,7 +432,7 @@ async fn a_join_link_opened_from_another_site_asks_first_and_the_button_joins() 
     assert_eq!(res.status(), 200);
     let body = res.text().await.expect("page");
     assert!(body.contains("Join Class A?") && body.contains("/fn/confirm_join"), "{body}");
-    assert!(!body.contains("You joined the class"), "{body}");
+    assert!(!body.contains("You joined"), "{body}");
     assert_eq!(members(&app, who).await, 0, "a GET from another site joins nobody");
     // Another site cannot press the button either.
     let res = press_join(&app, &path, "cross-site").await;
@@ -437,7 +445,7 @@ async fn a_join_link_opened_from_another_site_asks_first_and_the_button_joins() 
     assert_eq!(in_class(&app, who, &a).await, 1);
     let (status, body) = html(&app, &path).await;
     assert_eq!(status, 200);
-    assert!(body.contains("You joined the class"), "{body}");
+    assert!(body.contains("You joined Class A"), "{body}");
 }
 
 #[tokio::test]
@@ -446,7 +454,7 @@ async fn a_learner_in_one_class_opening_anothers_link_stays_until_they_press_joi
     let (who, [(a, path_a), (b, path_b)]) = two_classes(&app).await;
     app.get("/").await;
     let (_, body) = html(&app, &path_a).await;
-    assert!(body.contains("You joined the class"), "in no class, a same-site GET joins at once: {body}");
+    assert!(body.contains("You joined Class A"), "in no class, a same-site GET joins at once: {body}");
     assert_eq!(in_class(&app, who, &a).await, 1);
 
     let (status, body) = html(&app, &path_b).await;
@@ -455,13 +463,13 @@ async fn a_learner_in_one_class_opening_anothers_link_stays_until_they_press_joi
     assert_eq!((in_class(&app, who, &a).await, in_class(&app, who, &b).await), (1, 0), "still in A");
     // Opening A's link again changes nothing either.
     let (_, body) = html(&app, &path_a).await;
-    assert!(body.contains("You joined the class"), "{body}");
+    assert!(body.contains("You joined Class A"), "{body}");
 
     let res = press_join(&app, &path_b, "same-origin").await;
     assert!(res.status().is_redirection(), "{}", res.status());
     assert_eq!((in_class(&app, who, &a).await, in_class(&app, who, &b).await), (0, 1), "moved to B");
     let (_, body) = html(&app, &path_b).await;
-    assert!(body.contains("You joined the class"), "{body}");
+    assert!(body.contains("You joined Class B"), "{body}");
     // A code no class has: the button says so, and nobody moves.
     let res = press_join(&app, "/join/not-a-code", "same-origin").await;
     assert!(res.status().is_redirection() || res.status() == 404, "{}", res.status());

@@ -118,6 +118,20 @@ async fn authorize_asks_for_consent_once_then_redirects_at_once() {
 }
 
 #[tokio::test]
+async fn the_consent_page_says_whether_a_refresh_token_will_come() {
+    let app = TestApp::spawn().await;
+    let (_, _, url, _) = start(&app, &["openid", "offline_access"], AuthType::BasicAuth).await;
+    let page = app.client.get(&url).send().await.expect("get").text().await.expect("page");
+    assert!(page.contains("data-testid=\"consent-receives\""), "{page}");
+    assert!(page.contains("no refresh token: refresh tokens are off for this application"), "{page}");
+    assert!(!page.contains("a refresh token, to get new access tokens"), "{page}");
+    app.enable_refresh_tokens(true).await;
+    let page = app.client.get(&url).send().await.expect("get").text().await.expect("page");
+    assert!(page.contains("a refresh token, to get new access tokens"), "{page}");
+    assert!(!page.contains("no refresh token"), "{page}");
+}
+
+#[tokio::test]
 async fn authorize_shows_a_page_and_never_redirects_for_an_unknown_client() {
     let app = TestApp::spawn().await;
     let (_, _, url, _) = start(&app, &["openid"], AuthType::BasicAuth).await;

@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use crate::helpers::{statuses, TestApp};
+use crate::helpers::{field, statuses, TestApp};
 
 #[tokio::test]
 async fn progress_survives_a_restart() {
@@ -88,4 +88,97 @@ async fn a_storage_failure_is_503_with_retry_after_through_the_api_and_a_page_ac
     assert_eq!(page_action.headers().get("retry-after").and_then(|v| v.to_str().ok()), Some("5"));
     let text = page_action.text().await.expect("text");
     assert_eq!(text, format!("ServerError|{message}"));
+}
+
+/// A failed check keeps its verdict and nothing of what was pasted: on every step, and on
+/// a step still locked, no marker planted in the input is anywhere in the database file
+/// or its write-ahead log (read as they are, and after a checkpoint).
+#[tokio::test]
+async fn a_failed_check_stores_nothing_of_its_input_on_any_step() {
+    use base64::Engine;
+    let b64 = |v: &serde_json::Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+    let jwt = |marker: &str| {
+        let header = b64(&json!({"alg": "ES256", "typ": "at+jwt", "kid": marker}));
+        let claims = b64(
+            &json!({"iss": "https://idp.example", "sub": marker, "jti": marker, "exp": 4_000_000_000u64}),
+        );
+        format!("{header}.{claims}.{marker}")
+    };
+    let token_response = |marker: &str| {
+        json!({"token_type": "Bearer", "access_token": jwt(&format!("{marker}at")),
+            "refresh_token": format!("{marker}rt"), "id_token": jwt(&format!("{marker}id")),
+            "expires_in": 900, "scope": format!("offline_access {marker}sc")})
+        .to_string()
+    };
+    let app = TestApp::spawn().await;
+    app.enable_refresh_tokens(true).await;
+    let mut markers = Vec::new();
+    let mut fail = |step: &'static str, input: String, marker: &str| {
+        markers.push(marker.to_owned());
+        (step, input)
+    };
+
+    // A step still locked: 409, and the verdict kept to explain it.
+    let (step, input) = fail("token-response", token_response("Mk0locked"), "Mk0locked");
+    assert_eq!(app.check(step, &input).await.status(), 409);
+
+    let (step, input) = fail("verifier", format!("Mk1verifier{}!", "a".repeat(40)), "Mk1verifier");
+    assert_eq!(app.check_json(step, &input).await["passed"], false);
+    let pkce: serde_json::Value =
+        app.post_json("/api/v1/pkce/generate", &json!({})).await.json().await.expect("pkce");
+    let verifier = pkce["verifier"].as_str().expect("verifier").to_owned();
+    let challenge = pkce["challenge"].as_str().expect("challenge").to_owned();
+    assert_eq!(app.check_json("verifier", &verifier).await["passed"], true);
+
+    let (step, input) = fail("challenge", format!("Mk2challenge{}", "b".repeat(31)), "Mk2challenge");
+    assert_eq!(app.check_json(step, &input).await["passed"], false);
+    assert_eq!(app.check_json("challenge", &challenge).await["passed"], true);
+
+    let good = app.authorization_url(&challenge, "offline_access").await;
+    for (input, marker) in [
+        (good.replace("offline_access", "Mk3scope"), "Mk3scope"),
+        // A good state, in a URL that fails for its scope.
+        (good.replace("Xq3v9LwP2sTa", "Mk3state0123").replace("offline_access", "openid"), "Mk3state"),
+        (format!("{}&Mk3extra=Mk3value", good.replace("offline_access", "openid")), "Mk3extra"),
+        (good.replace(&challenge, &format!("Mk3challenge{}", "c".repeat(31))), "Mk3challenge"),
+        (format!("{good}#Mk3fragment"), "Mk3fragment"),
+        (format!("https://Mk3host.example/authorize?{}", good.split_once('?').expect("query").1), "Mk3host"),
+    ] {
+        let (step, input) = fail("authorization-url", input, marker);
+        let verdict = app.check_json(step, &input).await;
+        assert_eq!(verdict["passed"], false, "{marker}: {verdict}");
+    }
+    // A verdict may quote a value it names, cut short (here to 40 characters): that
+    // quotation is the verdict's, and the value itself is not kept.
+    let long_type = format!("Mk3type{}", "T".repeat(200));
+    let verdict =
+        app.check_json("authorization-url", &good.replace("=code&", &format!("={long_type}&"))).await;
+    assert!(verdict.to_string().contains("Mk3type"), "the verdict quotes the value: {verdict}");
+    assert_eq!(app.check_json("authorization-url", &good).await["passed"], true);
+
+    let (step, input) = fail("token-response", token_response("Mk4"), "Mk4");
+    assert_eq!(app.check_json(step, &input).await["passed"], false);
+    let response = app.exchange(&good, &verifier).await;
+    assert_eq!(app.check_json("token-response", &response).await["passed"], true);
+
+    let (step, input) = fail("refresh-response", token_response("Mk5"), "Mk5");
+    assert_eq!(app.check_json(step, &input).await["passed"], false);
+    // A real response, tampered with: its refresh token is not the one issued with it.
+    let refreshed = app.refresh(&field(&response, "refresh_token")).await;
+    let mut tampered: serde_json::Value = serde_json::from_str(&refreshed).expect("json");
+    tampered["refresh_token"] = json!("Mk6tampered");
+    let (step, input) = fail("refresh-response", tampered.to_string(), "Mk6tampered");
+    assert_eq!(app.check_json(step, &input).await["passed"], false);
+
+    let db = app.database_text().await;
+    let found: Vec<&String> = markers.iter().filter(|m| db.contains(m.as_str())).collect();
+    assert!(found.is_empty(), "in the database: {found:?}");
+    assert!(!db.contains(&long_type[..60]), "more of a value than the verdict quotes is in the database");
+    // What passed is kept as a digest or not at all: the tokens and the verifier too.
+    for secret in [verifier, field(&response, "access_token"), field(&response, "refresh_token")] {
+        assert!(!db.contains(&secret), "a secret is in the database");
+    }
+    // And the verdicts are what was kept: the page still explains the last failure.
+    let page = app.get("/exercises/refresh").await.text().await.expect("page");
+    assert!(page.contains("refresh_token"), "the failed step 5's verdict is shown");
 }

@@ -19,7 +19,9 @@ pub const MAX_URL_CHARS: usize = 4096;
 pub const MAX_URL_PARAMS: usize = 50;
 
 /// Every check of step 3. A URL that does not parse, or is past the limits, gets only
-/// `url.parse`.
+/// `url.parse`. A placeholder left in the URL is named by `url.placeholders` alone: the
+/// checks of what holds one (the address, a parameter) are left out, as their advice
+/// would only follow from it.
 pub(super) fn check(input: &str, facts: &Facts<'_>) -> Vec<Finding> {
     let provider = facts.provider;
     let url = match parse(input, provider) {
@@ -39,40 +41,62 @@ pub(super) fn check(input: &str, facts: &Facts<'_>) -> Vec<Finding> {
         return vec![Finding::fail(
             "url.parse",
             format!(
-                "The URL has more than {MAX_URL_PARAMS} parameters, the most this check reads: an \
-                 authorization request needs about ten. Keep only response_type, client_id, \
-                 redirect_uri, scope, state, code_challenge and code_challenge_method."
+                "The URL has more than {MAX_URL_PARAMS} parameters, the most this check reads: keep \
+                 only response_type, client_id, redirect_uri, scope, state, code_challenge and \
+                 code_challenge_method."
             ),
-        )];
+        )
+        .with_details("An authorization request needs about ten parameters.")];
     }
     // The first value of a parameter, when present and not empty.
     let get = |name: &str| {
         params.iter().counted().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
     };
 
-    let mut findings =
-        vec![Finding::pass("url.parse", "The URL is a complete, absolute URL."), endpoint(&url, provider)];
+    // What holds a placeholder: the address, and the parameters by name.
+    let address = address_placeholder(input);
+    let holding: Vec<&str> = params
+        .iter()
+        .filter(|(_, value)| !is_known(value, provider) && placeholder(value).is_some())
+        .map(|(name, _)| name.as_str())
+        .collect();
+    let unless_placeholder = |name: &str, finding: Finding| (!holding.contains(&name)).then_some(finding);
+
+    let mut findings = vec![Finding::pass("url.parse", "The URL is a complete, absolute URL.")];
+    if address.is_none() {
+        findings.push(endpoint(&url, provider));
+    }
     if url.fragment().is_some() {
-        findings.push(Finding::fail(
-            "url.fragment",
-            "The URL ends with a #fragment: remove the # and everything after it. An \
-             authorization request carries its parameters in the query, after the ? \
-             (RFC 6749 §3.1).",
-        ));
+        findings.push(
+            Finding::fail(
+                "url.fragment",
+                "The URL ends with a #fragment: remove the # and everything after it.",
+            )
+            .with_details(
+                "An authorization request carries its parameters in the query, after the ? \
+                     (RFC 6749 §3.1).",
+            ),
+        );
     }
     findings.extend(invisible(&params));
     findings.extend(quoted(&params));
     findings.push(duplicates(&params));
-    findings.push(placeholders(&params, provider));
+    findings.push(placeholders(&params, provider, address));
     let (secrets, hidden) = secrets(input, &params, facts.progress.challenge.as_deref(), provider);
     findings.push(secrets);
-    findings.push(response_type(get("response_type")));
-    findings.push(client_id(get("client_id"), provider));
-    findings.push(redirect_uri(get("redirect_uri"), provider));
-    findings.push(state(get("state")));
-    findings.push(offline_access(get("scope")));
-    findings.push(code_challenge(get("code_challenge"), facts.progress.challenge.as_deref()));
-    findings.push(code_challenge_method(get("code_challenge_method")));
+    findings.extend(unless_placeholder("response_type", response_type(get("response_type"))));
+    findings.extend(unless_placeholder("client_id", client_id(get("client_id"), provider)));
+    findings.extend(unless_placeholder("redirect_uri", redirect_uri(get("redirect_uri"), provider)));
+    findings.extend(unless_placeholder("state", state(get("state"))));
+    findings.extend(unless_placeholder("scope", offline_access(get("scope"))));
+    findings.extend(unless_placeholder(
+        "code_challenge",
+        code_challenge(get("code_challenge"), facts.progress.challenge.as_deref()),
+    ));
+    findings.extend(unless_placeholder(
+        "code_challenge_method",
+        code_challenge_method(get("code_challenge_method")),
+    ));
     redact(&mut findings, &hidden);
     findings
 }
@@ -84,8 +108,8 @@ fn parse(input: &str, provider: &Provider) -> Result<Url, Finding> {
         return Err(Finding::fail(
             ID,
             format!(
-                "Nothing was pasted: paste the authorization URL you built, starting with \
-                 {endpoint}?response_type=code&…"
+                "Nothing was pasted: paste the authorization URL you built, starting with the \
+                 authorization endpoint, {endpoint}."
             ),
         ));
     }
@@ -94,11 +118,11 @@ fn parse(input: &str, provider: &Provider) -> Result<Url, Finding> {
         return Err(Finding::fail(
             ID,
             format!(
-                "The URL is longer than {MAX_URL_CHARS} characters, the most this check reads: an \
-                 authorization URL is a few hundred. Paste only the URL you built, starting with \
-                 {endpoint}?response_type=code&…"
+                "The URL is longer than {MAX_URL_CHARS} characters, the most this check reads: paste \
+                 only the URL you built, starting with the authorization endpoint, {endpoint}."
             ),
-        ));
+        )
+        .with_details("An authorization URL is a few hundred characters."));
     }
     if let Some(invisible) = Invisible::find(input) {
         return Err(Finding::fail(
@@ -116,24 +140,33 @@ fn parse(input: &str, provider: &Provider) -> Result<Url, Finding> {
     if input.contains("&amp;") {
         return Err(Finding::fail(
             ID,
-            "The URL has `&amp;` where `&` belongs (copied from HTML, which writes & as &amp;): \
-             replace each `&amp;` with `&`, then check again.",
-        ));
+            "The URL has &amp; where & belongs: replace each &amp; with &, then check again.",
+        )
+        .with_details("HTML writes & as &amp;, so a URL copied from a page's source holds them."));
     }
     if let Some((i, ch)) = input.chars().counted().enumerate().find(|(_, c)| c.is_whitespace()) {
         let what = if ch == '\n' || ch == '\r' { "a line break" } else { "a space" };
         return Err(Finding::fail(
             ID,
             format!(
-                "The URL contains {what} (character {}): examples are split over several lines \
-                 only to be readable. Join the URL into one line with no spaces; inside a value, \
-                 write a space as + or %20.",
+                "The URL contains {what} (character {}): join the URL into one line with no spaces, \
+                 and write a space inside a value as + or %20.",
                 i + 1
             ),
-        ));
+        )
+        .with_details("Examples are split over several lines only to be readable."));
     }
     work::add(input.len());
     match Url::parse(input) {
+        Err(_) if address_placeholder(input).is_some() => Err(Finding::fail(
+            ID,
+            format!(
+                "The URL still holds the placeholder \"{}\" in its address: start it with the \
+                 authorization endpoint, {endpoint}.",
+                show(address_placeholder(input).unwrap_or_default(), 40)
+            ),
+        )
+        .with_details(PLACEHOLDER_DETAILS)),
         Err(url::ParseError::RelativeUrlWithoutBase) => Err(Finding::fail(
             ID,
             format!(
@@ -151,7 +184,7 @@ fn parse(input: &str, provider: &Provider) -> Result<Url, Finding> {
         Ok(url) if !matches!(url.scheme(), "https" | "http") => Err(Finding::fail(
             ID,
             format!(
-                "The URL starts with `{}:` instead of https://: start it with the authorization \
+                "The URL starts with \"{}:\" instead of https://: start it with the authorization \
                  endpoint, {endpoint}, followed by ? and the parameters.",
                 show(url.scheme(), 30)
             ),
@@ -174,27 +207,25 @@ fn endpoint(url: &Url, provider: &Provider) -> Finding {
         );
     };
     let mut problems = Vec::new();
+    let mut details = "Every request of the exercise goes to this server's endpoints.";
     // Plain http only on a loopback host, for the built-in server in development or a
     // server of the learner's own on the same machine (a local Keycloak).
     let loopback_ok = is_loopback(url) && (provider.builtin || expected.scheme() == "http");
     if url.scheme() == "http" && !loopback_ok {
-        problems.push(if provider.builtin {
-            "it uses http, but the authorization endpoint needs https (RFC 6749 §3.1 requires \
-             TLS; plain http is accepted only on a loopback host such as 127.0.0.1 or \
-             localhost)"
-                .to_owned()
+        problems.push("it uses http where the endpoint needs https".to_owned());
+        details = if provider.builtin {
+            "RFC 6749 §3.1 requires TLS; plain http is accepted only on a loopback host such as \
+             127.0.0.1 or localhost."
         } else {
-            "it uses http, but the authorization endpoint needs https (RFC 6749 §3.1 requires \
-             TLS)"
-                .to_owned()
-        });
+            "RFC 6749 §3.1 requires TLS."
+        };
     } else if url.scheme() != expected.scheme() {
         problems.push(format!("its scheme is {} but the endpoint's is {}", url.scheme(), expected.scheme()));
     }
     let (host, expected_host) = (url.host_str().unwrap_or(""), expected.host_str().unwrap_or(""));
     if host != expected_host {
         problems.push(format!(
-            "its host is `{}` but the authorization server's host is `{}`",
+            "its host is \"{}\" but the authorization server's is \"{}\"",
             show(host, 80),
             show(expected_host, 80)
         ));
@@ -222,7 +253,7 @@ fn endpoint(url: &Url, provider: &Provider) -> Finding {
             ""
         };
         problems.push(format!(
-            "its path is `{}` but the endpoint's path is `{}`{hint}",
+            "its path is \"{}\" but the endpoint's is \"{}\"{hint}",
             show(url.path(), 80),
             show(expected.path(), 80)
         ));
@@ -233,11 +264,12 @@ fn endpoint(url: &Url, provider: &Provider) -> Finding {
         Finding::fail(
             ID,
             format!(
-                "The URL does not go to the authorization endpoint, {endpoint}: {}. Start the \
-                 URL with exactly {endpoint} and put the parameters after the ?.",
+                "The URL does not go to the authorization endpoint ({}): start it with exactly \
+                 {endpoint} and put the parameters after the ?.",
                 problems.join("; ")
             ),
         )
+        .with_details(details)
     }
 }
 
@@ -252,7 +284,7 @@ fn invisible(params: &[(String, String)]) -> Option<Finding> {
             let invisible = Invisible::find(value)?;
             count += invisible.count;
             Some(format!(
-                "the value of `{}` holds an invisible {} {} (written {} in the URL)",
+                "the value of {} holds an invisible {} {} (written {} in the URL)",
                 show(name, 40),
                 invisible.name(),
                 invisible.place,
@@ -262,14 +294,11 @@ fn invisible(params: &[(String, String)]) -> Option<Finding> {
         .collect();
     let it = if count == 1 { "it" } else { "them" };
     (!found.is_empty()).then(|| {
-        Finding::fail(
-            "url.invisible",
-            format!(
-                "In the URL, {}: remove {it} (often picked up when copying a value); the server \
-                 would read {it} as part of the value.",
-                found.join("; ")
-            ),
-        )
+        Finding::fail("url.invisible", format!("In the URL, {}: remove {it}.", found.join("; ")))
+            .with_details(
+                "Such characters are often picked up when copying a value, and the server would read \
+             them as part of the value.",
+            )
     })
 }
 
@@ -281,21 +310,20 @@ fn quoted(params: &[(String, String)]) -> Option<Finding> {
         .iter()
         .counted()
         .filter(|(_, value)| Quotes::find(value) == Some(Quotes::Surrounding))
-        .map(|(name, _)| format!("`{}`", show(name, 40)))
+        .map(|(name, _)| show(name, 40))
         .collect();
     let (list, is) = match names.as_slice() {
         [] => return None,
         [one] => (format!("The value of {one}"), "is"),
         [rest @ .., last] => (format!("The values of {} and {last}", rest.join(", ")), "are"),
     };
-    Some(Finding::fail(
-        "url.quotes",
-        format!(
-            "{list} {is} wrapped in quotes: remove the surrounding quotes. A URL carries values \
-             without quotes (state=abc, not state=\"abc\"), so the server would take the quotes as \
-             part of the value."
-        ),
-    ))
+    Some(
+        Finding::fail("url.quotes", format!("{list} {is} wrapped in quotes: remove the surrounding quotes."))
+            .with_details(
+                "A URL carries values without quotes (state=abc, not state=\"abc\"), so the server \
+                 would take the quotes as part of the value.",
+            ),
+    )
 }
 
 fn duplicates(params: &[(String, String)]) -> Finding {
@@ -319,22 +347,23 @@ fn duplicates(params: &[(String, String)]) -> Finding {
         return Finding::pass(ID, "No parameter appears twice.");
     }
     let list: Vec<String> =
-        repeated.iter().map(|(name, count)| format!("`{}` ({count} times)", show(name, 40))).collect();
+        repeated.iter().map(|(name, count)| format!("{} ({count} times)", show(name, 40))).collect();
     let scope_hint = if repeated.iter().any(|(name, _)| *name == "scope") {
-        " To ask for several scopes, put them in one scope value separated by spaces (+ or %20), \
-         e.g. scope=openid+offline_access."
+        ", and to ask for several scopes, put them in one scope value separated by + or %20 \
+         (e.g. scope=openid+offline_access)"
     } else {
         ""
     };
     Finding::fail(
         ID,
         format!(
-            "{} {} more than once: send each parameter only once (RFC 6749 §3.1 says request \
-             parameters must not be included more than once); remove the extra copies.{scope_hint}",
+            "{} {} more than once: send each parameter only once, removing the extra \
+             copies{scope_hint}.",
             list.join(", "),
             if list.len() == 1 { "appears" } else { "appear" }
         ),
     )
+    .with_details("RFC 6749 §3.1 says request parameters must not be included more than once.")
 }
 
 /// Template words that are real OAuth values in the wrong case, for their own check to
@@ -384,36 +413,57 @@ fn is_template_word(value: &str) -> bool {
 
 /// A value equal to the application's own client id or a registered redirect URI is real,
 /// whatever it looks like.
-fn placeholders(params: &[(String, String)], provider: &Provider) -> Finding {
+fn is_known(value: &str, provider: &Provider) -> bool {
+    provider.client_id.as_deref() == Some(value) || provider.redirect_uris.iter().any(|r| r == value)
+}
+
+/// The placeholder in the URL's address (what comes before the query), as in
+/// `https://YOUR_DOMAIN.okta.com/...` or `https://{yourOktaDomain}/...`.
+fn address_placeholder(input: &str) -> Option<&str> {
+    let address = input.split(['?', '#']).next().unwrap_or_default();
+    placeholder(address)
+}
+
+const PLACEHOLDER_DETAILS: &str = "Tutorials and templates write placeholders such as {YOUR_CLIENT_ID} \
+     or <state> where your own values go; the server would take them as they are.";
+
+/// Every placeholder left in the URL, in one finding: the address's and each parameter's.
+fn placeholders(params: &[(String, String)], provider: &Provider, address: Option<&str>) -> Finding {
     const ID: &str = "url.placeholders";
-    let known = |value: &str| {
-        provider.client_id.as_deref() == Some(value) || provider.redirect_uris.iter().any(|r| r == value)
-    };
-    let found: Vec<String> = params
-        .iter()
-        .counted()
-        .filter(|(_, value)| !known(value))
-        .filter_map(|(name, value)| {
+    let endpoint = show(&provider.authorization_endpoint, 200);
+    let address = address.map(|text| format!("the address holding \"{}\" with {endpoint}", show(text, 40)));
+    // One element per parameter (and `placeholder` counts what it reads of each).
+    work::add(params.len());
+    let found: Vec<String> = address
+        .into_iter()
+        .chain(params.iter().filter(|(_, value)| !is_known(value, provider)).filter_map(|(name, value)| {
             let text = placeholder(value)?;
-            let with = match name.as_str() {
-                "client_id" => "your application's client ID",
-                "state" => "a random string you make up (and check when the user comes back)",
-                "code_challenge" => "the code challenge from step 2",
-                "redirect_uri" => "your application's registered redirect URI",
-                "scope" => "the scopes you need, such as openid offline_access",
-                _ => "the real value",
+            let with = match (name.as_str(), provider.client_id.as_deref(), provider.redirect_uris.as_slice())
+            {
+                ("client_id", Some(id), _) => {
+                    format!("\"{}\", your client_id shown on this page", show(id, 100))
+                }
+                ("client_id", None, _) => "your application's client ID, from its settings".to_owned(),
+                ("redirect_uri", _, [one]) => {
+                    format!("\"{}\", the redirect_uri shown on this page", show(one, 200))
+                }
+                ("redirect_uri", _, _) => "your application's registered redirect URI".to_owned(),
+                ("state", _, _) => "a random string you make up".to_owned(),
+                ("code_challenge", _, _) => "the code challenge from step 2, shown on this page".to_owned(),
+                ("scope", _, _) => "the scopes you need, such as openid offline_access".to_owned(),
+                ("response_type", _, _) => "code".to_owned(),
+                ("code_challenge_method", _, _) => "S256".to_owned(),
+                _ => "the real value".to_owned(),
             };
-            Some(format!(
-                "`{}` still holds the placeholder `{}`: replace it with {with}",
-                show(name, 40),
-                show(text, 40)
-            ))
-        })
+            Some(format!("\"{}\" in {} with {with}", show(text, 40), show(name, 40)))
+        }))
         .collect();
-    if found.is_empty() {
-        Finding::pass(ID, "No value still holds a placeholder such as {YOUR_CLIENT_ID}.")
-    } else {
-        Finding::fail(ID, format!("{}.", found.join("; ")))
+    match found.as_slice() {
+        [] => Finding::pass(ID, "No value still holds a placeholder such as {YOUR_CLIENT_ID}."),
+        [one] => Finding::fail(ID, format!("Replace the placeholder left in the URL: {one}."))
+            .with_details(PLACEHOLDER_DETAILS),
+        all => Finding::fail(ID, format!("Replace the placeholders left in the URL: {}.", all.join("; ")))
+            .with_details(PLACEHOLDER_DETAILS),
     }
 }
 
@@ -421,18 +471,22 @@ fn placeholders(params: &[(String, String)], provider: &Provider) -> Finding {
 const SECRET_PARAMETERS: &[(&str, &str)] = &[
     (
         "client_secret",
-        "the client secret goes only to the token endpoint, from your application's back end \
-         (RFC 6749 §2.3.1)",
+        "The client secret goes only to the token endpoint, from your application's back end \
+         (RFC 6749 §2.3.1).",
     ),
     (
         "code_verifier",
-        "the code verifier stays with your application until the token request; the URL \
-         carries only its challenge (RFC 7636 §4.3)",
+        "The code verifier stays with your application until the token request; the URL \
+         carries only its challenge (RFC 7636 §4.3).",
     ),
-    ("password", "the user types their password at the authorization server, never into a URL"),
-    ("access_token", "tokens are never sent in an authorization request"),
-    ("refresh_token", "tokens are never sent in an authorization request"),
+    ("password", "The user types their password at the authorization server, never into a URL."),
+    ("access_token", "Tokens are never sent in an authorization request."),
+    ("refresh_token", "Tokens are never sent in an authorization request."),
 ];
+
+/// Why a client secret never goes in a URL.
+const CLIENT_SECRET_WHY: &str = "A client secret goes only from your application's back end to the \
+     token endpoint (RFC 6749 §2.3.1).";
 
 /// A client secret shorter than this is not looked for inside longer values (a real one
 /// is far longer: the practice server's has 43 characters).
@@ -467,49 +521,64 @@ fn secrets(
     };
     let whose = if provider.builtin { "your practice application's" } else { "your application's" };
     let mut found = Vec::<String>::new();
+    let mut removals = Vec::<String>::new();
+    let mut whys = Vec::<&str>::new();
     let mut said = HashSet::<String>::new();
     let mut hidden = Vec::<String>::new();
     let (mut verifier, mut client_secret_param, mut real_secret) = (false, false, false);
     for (name, value) in params.iter().counted() {
         let unquoted = Quotes::find(value).map_or(value.as_str(), |q| q.strip(value));
         let why = SECRET_PARAMETERS.iter().find(|(secret, _)| secret == name).map(|(_, why)| *why);
-        let line = if holds_client_secret(name) {
-            format!("a parameter's name is {whose} client secret: remove it")
+        let (line, because) = if holds_client_secret(name) {
+            (format!("a parameter's name is {whose} client secret, so remove it"), CLIENT_SECRET_WHY)
         } else if holds_client_secret(value) && why.is_none() {
-            format!(
-                "the value of `{}` is {whose} client secret: remove it; a client secret never goes \
-                 in a URL, only from your application's back end to the token endpoint \
-                 (RFC 6749 §2.3.1)",
-                show(name, 40)
+            (
+                format!("the value of {} is {whose} client secret, so remove it", show(name, 40)),
+                CLIENT_SECRET_WHY,
             )
         } else {
             match why {
-                Some(why) => format!("remove `{name}`: {why}"),
+                Some(why) => {
+                    if !removals.contains(name) {
+                        removals.push(name.clone());
+                    }
+                    (String::new(), why)
+                }
                 None if name != "code_challenge" && (is_verifier(value) || is_verifier(unquoted)) => {
                     verifier = true;
                     hidden.extend([value.clone(), unquoted.to_owned()]);
-                    format!(
-                        "the value of `{}` is your code verifier from step 1: remove it, as the URL \
-                         carries only the challenge (RFC 7636 §4.3)",
-                        show(name, 40)
+                    (
+                        format!(
+                            "the value of {} is your code verifier from step 1, so remove it",
+                            show(name, 40)
+                        ),
+                        "The URL carries only the verifier's challenge (RFC 7636 §4.3).",
                     )
                 }
                 None => continue,
             }
         };
+        if !whys.contains(&because) {
+            whys.push(because);
+        }
         verifier |= name == "code_verifier";
         client_secret_param |= name == "client_secret";
         real_secret |= holds_client_secret(name) || holds_client_secret(value);
-        if said.insert(line.clone()) {
+        if !line.is_empty() && said.insert(line.clone()) {
             found.push(line);
         }
     }
     if !real_secret && holds_client_secret(input) {
         real_secret = true;
-        found.push(format!("the URL holds {whose} client secret: remove it"));
+        found.push(format!("the URL holds {whose} client secret, so remove it"));
+        whys.push(CLIENT_SECRET_WHY);
     }
     if real_secret {
         hidden.extend(client_secret.map(str::to_owned));
+    }
+    if let Some((last, rest)) = removals.split_last() {
+        let list = if rest.is_empty() { last.clone() } else { format!("{} and {last}", rest.join(", ")) };
+        found.insert(0, format!("remove {list}"));
     }
     if found.is_empty() {
         return (
@@ -529,29 +598,25 @@ fn secrets(
     let exposed = if exposed.is_empty() {
         String::new()
     } else {
-        format!(" If you already opened this URL, {}.", exposed.join(" and "))
+        format!(", and if you already opened this URL, {}", exposed.join(" and "))
     };
     let practice = if real_secret && provider.builtin {
-        " Never put the client secret in a URL. The practice server's secret cannot be rotated, \
-         so just remove it."
+        " The practice server's secret cannot be rotated, so removing it is enough here; never put \
+         a real client secret in a URL."
     } else {
         ""
     };
-    let finding = Finding::fail(
-        ID,
-        format!(
-            "The URL carries a secret, and an authorization URL passes through the browser, its \
-             history and server logs: {}.{exposed}{practice}",
-            found.join("; ")
-        ),
-    );
+    let finding = Finding::fail(ID, format!("The URL carries a secret: {}{exposed}.", found.join("; ")))
+        .with_details(format!(
+            "An authorization URL passes through the browser, its history and server logs. {}{practice}",
+            whys.join(" ")
+        ));
     (finding, hidden)
 }
 
 /// Mask every secret in `hidden` (or its beginning, as [`show`] may cut it) in the
-/// findings' messages, so no finding shows one back or stores it with the verdict.
+/// findings' messages and details, so no finding shows one back or stores it with the verdict.
 fn redact(findings: &mut [Finding], hidden: &[String]) {
-    const MASK: &str = "••••••••";
     const MIN_SHOWN: usize = 8;
     // Each secret once (a URL may repeat one), in the order found.
     let mut seen = HashSet::new();
@@ -560,41 +625,49 @@ fn redact(findings: &mut [Finding], hidden: &[String]) {
         // its prefixes worth masking starts.
         let head = &secret[..secret.char_indices().nth(MIN_SHOWN).map_or(secret.len(), |(i, _)| i)];
         for finding in findings.iter_mut() {
-            work::add(finding.message.len());
-            if !finding.message.contains(head) {
-                continue;
+            if let Some(masked) = masked(&finding.message, secret, head) {
+                finding.message = masked;
             }
-            // Each place the head appears, with as much of the rest of the secret as
-            // follows it, becomes the mask: one pass over the message.
-            let mut masked = String::with_capacity(finding.message.len());
-            let mut rest = finding.message.as_str();
-            while let Some(at) = rest.find(head) {
-                let shown: usize = rest[at..]
-                    .chars()
-                    .zip(secret.chars())
-                    .counted()
-                    .take_while(|(a, b)| a == b)
-                    .map(|(a, _)| a.len_utf8())
-                    .sum();
-                masked.push_str(&rest[..at]);
-                masked.push_str(MASK);
-                rest = &rest[at + shown..];
+            if let Some(masked) = finding.details.as_deref().and_then(|d| masked(d, secret, head)) {
+                finding.details = Some(masked);
             }
-            masked.push_str(rest);
-            finding.message = masked;
         }
     }
 }
 
+/// `text` with each place `head` appears, and as much of the rest of `secret` as follows
+/// it, replaced by a mask, in one pass; `None` when `head` does not appear.
+fn masked(text: &str, secret: &str, head: &str) -> Option<String> {
+    const MASK: &str = "••••••••";
+    work::add(text.len());
+    if !text.contains(head) {
+        return None;
+    }
+    let mut masked = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(head) {
+        let shown: usize = rest[at..]
+            .chars()
+            .zip(secret.chars())
+            .counted()
+            .take_while(|(a, b)| a == b)
+            .map(|(a, _)| a.len_utf8())
+            .sum();
+        masked.push_str(&rest[..at]);
+        masked.push_str(MASK);
+        rest = &rest[at + shown..];
+    }
+    masked.push_str(rest);
+    Some(masked)
+}
+
 fn response_type(value: Option<&str>) -> Finding {
     const ID: &str = "url.response_type";
+    const WHY: &str = "response_type=code asks for an authorization code, the flow of this exercise \
+         (RFC 6749 §4.1.1).";
     match value {
         Some("code") => Finding::pass(ID, "response_type=code asks for an authorization code."),
-        None => Finding::fail(
-            ID,
-            "response_type is missing: add response_type=code to ask for an authorization code \
-             (RFC 6749 §4.1.1).",
-        ),
+        None => Finding::fail(ID, "response_type is missing: add response_type=code.").with_details(WHY),
         Some(v) => {
             let why = if v.eq_ignore_ascii_case("code") {
                 "values are case-sensitive"
@@ -603,47 +676,44 @@ fn response_type(value: Option<&str>) -> Finding {
             };
             Finding::fail(
                 ID,
-                format!(
-                    "response_type is `{}`, but {why}: use response_type=code (RFC 6749 §4.1.1).",
-                    show(v, 40)
-                ),
+                format!("response_type is \"{}\", but {why}: use response_type=code.", show(v, 40)),
             )
+            .with_details(WHY)
         }
     }
 }
 
 fn client_id(value: Option<&str>, provider: &Provider) -> Finding {
     const ID: &str = "url.client_id";
+    const WHY: &str =
+        "The client_id tells the authorization server which application asks (RFC 6749 §4.1.1).";
     let Some(v) = value else {
-        let from = if provider.builtin {
-            " (it is shown in the practice dashboard)"
-        } else {
-            " (it is in your application's settings)"
+        let add = match (&provider.client_id, provider.builtin) {
+            (Some(id), true) => format!("client_id={}, the client_id shown on this page", show(id, 100)),
+            (Some(id), false) => format!("client_id={}, the client ID set for your server", show(id, 100)),
+            (None, _) => "client_id= with your application's client ID, from its settings".to_owned(),
         };
-        return Finding::fail(
-            ID,
-            format!(
-                "client_id is missing or empty: add client_id=<your application's client ID>{from} \
-                 (RFC 6749 §4.1.1)."
-            ),
-        );
+        return Finding::fail(ID, format!("client_id is missing or empty: add {add}.")).with_details(WHY);
     };
     if let Err(e) = ClientId::parse(v) {
-        return Finding::fail(ID, e.to_string());
+        return Finding::fail(ID, e.to_string()).with_details(e.details());
     }
     match &provider.client_id {
         Some(expected) if expected != v => {
             let (whose, where_) = if provider.builtin {
-                ("your practice application's client ID", "shown in the practice dashboard")
+                ("your practice application's client ID", "shown on this page")
             } else {
                 ("the client ID set for your server in OAuth Lab", "or correct that setting")
             };
-            let what = if placeholder(v).is_some() {
-                "client_id is still a placeholder".to_owned()
-            } else {
-                format!("client_id `{}` is not {whose}", show(v, 60))
-            };
-            Finding::fail(ID, format!("{what}: use `{}` ({where_}).", show(expected, 100)))
+            Finding::fail(
+                ID,
+                format!(
+                    "client_id \"{}\" is not {whose}: use \"{}\" ({where_}).",
+                    show(v, 60),
+                    show(expected, 100)
+                ),
+            )
+            .with_details(WHY)
         }
         Some(_) => Finding::pass(ID, "client_id is your application's client ID."),
         None => Finding::pass(ID, "client_id is present."),
@@ -653,25 +723,26 @@ fn client_id(value: Option<&str>, provider: &Provider) -> Finding {
 fn redirect_uri(value: Option<&str>, provider: &Provider) -> Finding {
     const ID: &str = "url.redirect_uri";
     let registered = &provider.redirect_uris;
-    let list = registered.iter().map(|r| format!("`{}`", show(r, 200))).collect::<Vec<_>>().join(" or ");
+    let list = registered.iter().map(|r| format!("\"{}\"", show(r, 200))).collect::<Vec<_>>().join(" or ");
+    let shown = if provider.builtin { ", shown on this page" } else { "" };
     let Some(v) = value else {
         let example = if registered.is_empty() {
             "your application's registered redirect URI".to_owned()
         } else {
-            list
+            format!("{list}{shown}")
         };
         return Finding::fail(
             ID,
-            format!(
-                "redirect_uri is missing or empty: add redirect_uri= with {example}, URL-encoded \
-                 (RFC 6749 §4.1.1): the server sends the code there, and the token request must \
-                 repeat it."
-            ),
+            format!("redirect_uri is missing or empty: add redirect_uri= with {example}, URL-encoded."),
+        )
+        .with_details(
+            "The server sends the code to the redirect URI, and the token request must repeat it \
+             (RFC 6749 §4.1.1).",
         );
     };
     let uri = match RedirectUri::parse(v) {
         Ok(uri) => uri,
-        Err(e) => return Finding::fail(ID, e.to_string()),
+        Err(e) => return Finding::fail(ID, e.to_string()).with_details(e.details()),
     };
     if registered.is_empty() || uri.is_one_of(registered) {
         return Finding::pass(ID, "redirect_uri is a redirect URI registered for your application.");
@@ -683,24 +754,24 @@ fn redirect_uri(value: Option<&str>, provider: &Provider) -> Finding {
         })
     };
     let hint = if near(&|r, v| r.trim_end_matches('/') == v.trim_end_matches('/')) {
-        " Here only a trailing slash differs."
+        " (only a trailing slash differs)"
     } else if near(&|r, v| r.eq_ignore_ascii_case(v)) {
-        " Here only upper and lower case differ."
+        " (only upper and lower case differ)"
     } else if near(&|r, v| r.strip_prefix("https://") == v.strip_prefix("http://")) {
-        " Here http is used where https is registered."
+        " (http is used where https is registered)"
     } else if near(&|r, v| r.strip_prefix("http://") == v.strip_prefix("https://")) {
-        " Here https is used where http is registered."
+        " (https is used where http is registered)"
     } else {
         ""
     };
     Finding::fail(
         ID,
         format!(
-            "redirect_uri `{}` is not registered for your application: use exactly {list}. \
-             Redirect URIs are compared character for character (RFC 6749 §3.1.2.3).{hint}",
+            "redirect_uri \"{}\" is not registered for your application{hint}: use exactly {list}{shown}.",
             show(v, 120)
         ),
     )
+    .with_details("Redirect URIs are compared character for character (RFC 6749 §3.1.2.3).")
 }
 
 const GUESSABLE_STATES: &[&str] = &[
@@ -728,15 +799,18 @@ const GUESSABLE_STATES: &[&str] = &[
     "random_state",
 ];
 
+const STATE_WHY: &str = "Check that the state comes back unchanged with the code: it ties the \
+     redirect to the request your application made, against CSRF (RFC 6749 §10.12).";
+
 fn state(value: Option<&str>) -> Finding {
     const ID: &str = "url.state";
     let Some(v) = value else {
         return Finding::fail(
             ID,
-            "state is missing or empty: add state=<a random string> and check that the same \
-             value comes back with the code; it protects the redirect against CSRF \
-             (RFC 6749 §10.12).",
-        );
+            "state is missing or empty: add state= with a random string, and check that the same \
+             value comes back with the code.",
+        )
+        .with_details(STATE_WHY);
     };
     let len = v.chars().counted().count();
     let distinct: HashSet<char> = v.chars().counted().collect();
@@ -756,49 +830,56 @@ fn state(value: Option<&str>) -> Finding {
         Some(reason) => Finding::warn(
             ID,
             format!(
-                "state `{}` is {reason}, so an attacker could guess it: use at least 8 random \
-                 characters (Generate Random String makes some) and check them when the user \
-                 comes back (RFC 6749 §10.12).",
+                "state \"{}\" is {reason}, so an attacker could guess it: use at least 8 random \
+                 characters (Generate Random String makes some).",
                 show(v, 20)
             ),
-        ),
-        None => Finding::pass(
-            ID,
-            "state is present; check that the same value comes back with the code \
-             (RFC 6749 §10.12).",
-        ),
+        )
+        .with_details(STATE_WHY),
+        None => Finding::pass(ID, "state is present; check that the same value comes back with the code.")
+            .with_details(STATE_WHY),
     }
 }
 
 fn offline_access(value: Option<&str>) -> Finding {
     const ID: &str = "url.offline_access";
+    const SEPARATE: &str = "In a URL, scopes are separated by spaces written + or %20; a %2B is a \
+         literal plus, and commas do not separate scopes.";
     let Some(v) = value else {
         return Finding::fail(
             ID,
             "scope is missing or empty: add scope=offline_access, with any other scopes you need \
-             (e.g. scope=openid+offline_access), to ask for a refresh token.",
-        );
+             (e.g. scope=openid+offline_access).",
+        )
+        .with_details("offline_access is the scope that asks for a refresh token.");
     };
     let scope = match Scope::parse(v) {
         Ok(scope) => scope,
-        Err(e) => return Finding::fail(ID, e.to_string()),
+        Err(e) => return Finding::fail(ID, e.to_string()).with_details(e.details()),
     };
     if scope.contains("offline_access") {
         return Finding::pass(ID, "scope includes offline_access, which asks for a refresh token.");
     }
     work::add(v.len());
-    let message = if v.contains("offline_access") {
-        "scope holds offline_access, but not as a scope of its own: separate scopes with \
-         spaces, written + or %20 in a URL (a %2B is a literal plus, and commas do not \
-         separate scopes), e.g. scope=openid+offline_access."
+    let (message, details) = if v.contains("offline_access") {
+        (
+            "scope holds offline_access, but not as a scope of its own: separate scopes with + or \
+             %20 (e.g. scope=openid+offline_access).",
+            SEPARATE,
+        )
     } else if v.to_ascii_lowercase().contains("offline_access") {
-        "scope holds offline_access in the wrong case: scopes are case-sensitive, so write \
-         exactly offline_access, separated from other scopes by + or %20."
+        (
+            "scope holds offline_access in the wrong case: write exactly offline_access.",
+            "Scopes are case-sensitive (RFC 6749 §3.3).",
+        )
     } else {
-        "scope does not include offline_access, so the server will not issue a refresh token: \
-         add it, separated from other scopes by + or %20, e.g. scope=openid+offline_access."
+        (
+            "scope does not include offline_access, so the server will not issue a refresh token: \
+             add it (e.g. scope=openid+offline_access).",
+            SEPARATE,
+        )
     };
-    Finding::fail(ID, message)
+    Finding::fail(ID, message).with_details(details)
 }
 
 fn code_challenge(value: Option<&str>, expected: Option<&str>) -> Finding {
@@ -806,8 +887,12 @@ fn code_challenge(value: Option<&str>, expected: Option<&str>) -> Finding {
     let Some(v) = value else {
         return Finding::fail(
             ID,
-            "code_challenge is missing or empty: add code_challenge= with the challenge from \
-             step 2 (RFC 7636 §4.3).",
+            "code_challenge is missing or empty: add code_challenge= with the challenge from step 2, \
+             shown on this page.",
+        )
+        .with_details(
+            "The server keeps the challenge and checks the verifier of the token request against \
+             it (RFC 7636 §4.3).",
         );
     };
     let Some(expected) = expected else {
@@ -823,22 +908,29 @@ fn code_challenge(value: Option<&str>, expected: Option<&str>) -> Finding {
         }
         ChallengeDiagnosis::OtherString => Finding::fail(
             ID,
-            "code_challenge is a well-formed challenge, but this is the challenge of a different \
-             verifier than the one from step 1: use the challenge from step 2 (or redo steps 1 \
-             and 2 with the verifier you will send in the token request).",
+            "code_challenge is the challenge of a different verifier than the one from step 1: use \
+             the challenge from step 2, shown on this page.",
+        )
+        .with_details(
+            "Or redo steps 1 and 2 with the verifier you will send in the token request: the server \
+             compares the two.",
         ),
         ChallengeDiagnosis::Plain => Finding::fail(
             ID,
-            "code_challenge is your code verifier itself, and the verifier must never appear in \
-             the authorization URL: put its challenge from step 2 there. As this verifier has \
-             now been exposed, generate a new one in step 1.",
+            "code_challenge is your code verifier itself: put its challenge from step 2 there, and \
+             generate a new verifier in step 1, as this one is now exposed.",
+        )
+        .with_details(
+            "The verifier must never appear in the authorization URL, which passes through the \
+             browser, its history and server logs.",
         ),
         ChallengeDiagnosis::Malformed => Finding::fail(
             ID,
-            "code_challenge is not a well-formed S256 challenge (43 characters of base64url, \
-             RFC 7636 §4.2): use the challenge from step 2.",
-        ),
-        other => Finding::fail(ID, other.message()),
+            "code_challenge is not a well-formed S256 challenge: use the challenge from step 2, \
+             shown on this page.",
+        )
+        .with_details(ChallengeDiagnosis::Malformed.details()),
+        other => Finding::fail(ID, other.message()).with_details(other.details()),
     }
 }
 
@@ -852,26 +944,32 @@ fn code_challenge_method(value: Option<&str>) -> Finding {
         ),
         None => Finding::fail(
             ID,
-            "code_challenge_method is missing, so the server will assume plain (RFC 7636 §4.3) \
-             and expect the verifier itself as the challenge: add code_challenge_method=S256.",
+            "code_challenge_method is missing, so the server will assume plain: add \
+             code_challenge_method=S256.",
+        )
+        .with_details(
+            "Without it the server assumes plain (RFC 7636 §4.3) and expects the verifier itself as \
+             the challenge.",
         ),
         Some(v) if v.eq_ignore_ascii_case("S256") => Finding::fail(
             ID,
-            format!("code_challenge_method `{}` is case-sensitive: use S256 (RFC 7636 §4.3).", show(v, 10)),
-        ),
+            format!("code_challenge_method \"{}\" is case-sensitive: use S256.", show(v, 10)),
+        )
+        .with_details("RFC 7636 §4.3 names the methods S256 and plain, exactly so."),
         Some("plain") => Finding::fail(
             ID,
-            "code_challenge_method=plain makes the challenge the verifier itself, so anyone who \
-             sees this URL could redeem the code; a client that can use S256 must use it \
-             (RFC 7636 §4.2): use code_challenge_method=S256.",
+            "code_challenge_method=plain makes the challenge the verifier itself: use \
+             code_challenge_method=S256.",
+        )
+        .with_details(
+            "Anyone who sees this URL could then redeem the code; a client that can use S256 must \
+             use it (RFC 7636 §4.2).",
         ),
         Some(v) => Finding::fail(
             ID,
-            format!(
-                "code_challenge_method `{}` is not a method RFC 7636 defines (§4.3): use S256.",
-                show(v, 30)
-            ),
-        ),
+            format!("code_challenge_method \"{}\" is not a method RFC 7636 defines: use S256.", show(v, 30)),
+        )
+        .with_details("RFC 7636 §4.3 defines two methods, S256 and plain; this exercise uses S256."),
     }
 }
 
@@ -968,7 +1066,7 @@ mod tests {
                 "no method",
                 good.replace("&code_challenge_method=S256", ""),
                 "url.code_challenge_method",
-                "the server will assume plain (RFC 7636 §4.3)",
+                "the server will assume plain: add code_challenge_method=S256",
             ),
             (
                 "plain method",
@@ -986,13 +1084,13 @@ mod tests {
                 "wrong host",
                 good.replacen("127.0.0.1", "evil.example", 1),
                 "url.endpoint",
-                "its host is `evil.example` but the authorization server's host is `127.0.0.1`",
+                "its host is \"evil.example\" but the authorization server's is \"127.0.0.1\"",
             ),
             (
                 "wrong path",
                 good.replace("/authorize", "/oauth/authorize"),
                 "url.endpoint",
-                "its path is `/oauth/authorize` but the endpoint's path is `/authorize`",
+                "its path is \"/oauth/authorize\" but the endpoint's is \"/authorize\"",
             ),
             (
                 "trailing slash on the path",
@@ -1017,7 +1115,7 @@ mod tests {
                 "state twice",
                 format!("{good}&state=again"),
                 "url.duplicates",
-                "`state` (2 times) appears more than once",
+                "state (2 times) appears more than once",
             ),
             ("scope twice", format!("{good}&scope=profile"), "url.duplicates", "put them in one scope value"),
             (
@@ -1036,8 +1134,8 @@ mod tests {
                 "someone else's client_id",
                 good.replace("client_id=lab-client-1", "client_id=lab-client-2"),
                 "url.client_id",
-                "client_id `lab-client-2` is not your practice application's client ID: use \
-                 `lab-client-1` (shown in the practice dashboard).",
+                "client_id \"lab-client-2\" is not your practice application's client ID: use \
+                 \"lab-client-1\" (shown on this page).",
             ),
             (
                 "no client_id",
@@ -1055,7 +1153,7 @@ mod tests {
                 "unregistered redirect_uri",
                 good.replace("127.0.0.1%3A3000%2Fredirect", "example-app.com%2Fredirect"),
                 "url.redirect_uri",
-                "use exactly `http://127.0.0.1:3000/redirect`",
+                "use exactly \"http://127.0.0.1:3000/redirect\", shown on this page",
             ),
             (
                 "relative redirect_uri",
@@ -1086,7 +1184,7 @@ mod tests {
                 "another verifier's challenge",
                 good.replace(CHALLENGE, &crate::pkce::challenge_s256("another verifier")),
                 "url.code_challenge",
-                "this is the challenge of a different verifier than the one from step 1",
+                "is the challenge of a different verifier than the one from step 1",
             ),
             (
                 "the verifier instead of the challenge",
@@ -1104,8 +1202,8 @@ mod tests {
         for (what, url, id, text) in cases {
             let out = check_url(&url, &builtin());
             assert_eq!(blocking(&out), [id], "{what}: {:#?}", out.verdict.findings);
-            let message = &finding(&out, id).message;
-            assert!(message.contains(text), "{what}: {message}");
+            let said = said(finding(&out, id));
+            assert!(said.contains(text), "{what}: {said}");
             assert_eq!(out.progress, None, "{what}");
         }
     }
@@ -1114,54 +1212,105 @@ mod tests {
     fn a_placeholder_is_named_with_its_parameter() {
         let url = good_url().replace("client_id=lab-client-1", "client_id={YOUR_CLIENT_ID}");
         let out = check_url(&url, &builtin());
-        let message = &finding(&out, "url.placeholders").message;
-        assert!(message.contains("`client_id` still holds the placeholder `{YOUR_CLIENT_ID}`"), "{message}");
-        let message = &finding(&out, "url.client_id").message;
         assert_eq!(
-            message,
-            "client_id is still a placeholder: use `lab-client-1` (shown in the practice dashboard)."
+            finding(&out, "url.placeholders").message,
+            "Replace the placeholder left in the URL: \"{YOUR_CLIENT_ID}\" in client_id with \
+             \"lab-client-1\", your client_id shown on this page."
         );
+        // No follow-on advice about the placeholder's parameter.
+        assert_eq!(out.verdict.find("url.client_id"), None, "{:#?}", out.verdict.findings);
+        assert_eq!(blocking(&out), ["url.placeholders"]);
         // Percent-encoded braces are placeholders too, and YOUR_ without braces.
         let url = good_url()
             .replace("state=Zq8xW2kLp0aBt", "state=%7BRANDOM_STRING%7D")
             .replace("client_id=lab-client-1", "client_id=YOUR_CLIENT_ID");
         let out = check_url(&url, &okta_like_builtin_endpoint());
         let message = &finding(&out, "url.placeholders").message;
-        assert!(message.contains("`state` still holds the placeholder `{RANDOM_STRING}`"), "{message}");
-        assert!(message.contains("`client_id` still holds the placeholder `YOUR_CLIENT_ID`"), "{message}");
+        assert!(message.contains("\"{RANDOM_STRING}\" in state with a random string"), "{message}");
+        assert!(
+            message.contains("\"YOUR_CLIENT_ID\" in client_id with your application's client ID"),
+            "{message}"
+        );
         assert_eq!(blocking(&out), ["url.placeholders"]);
+    }
+
+    /// A template URL with several placeholders: one finding names them all, and the checks
+    /// of the parameters (and address) that hold one say nothing.
+    #[test]
+    fn a_url_with_placeholders_gets_one_finding_that_lists_them_all() {
+        let template = "http://127.0.0.1:3000/authorize?response_type=code&client_id={YOUR_CLIENT_ID}\
+             &redirect_uri=<your-redirect-uri>&state=YOUR_STATE&scope=openid+offline_access\
+             &code_challenge={CODE_CHALLENGE}&code_challenge_method=S256";
+        let out = check_url(template, &builtin());
+        assert_eq!(blocking(&out), ["url.placeholders"], "{:#?}", out.verdict.findings);
+        let f = finding(&out, "url.placeholders");
+        assert_eq!(
+            f.message,
+            "Replace the placeholders left in the URL: \"{YOUR_CLIENT_ID}\" in client_id with \
+             \"lab-client-1\", your client_id shown on this page; \"<your-redirect-uri>\" in \
+             redirect_uri with \"http://127.0.0.1:3000/redirect\", the redirect_uri shown on this \
+             page; \"YOUR_STATE\" in state with a random string you make up; \"{CODE_CHALLENGE}\" in \
+             code_challenge with the code challenge from step 2, shown on this page."
+        );
+        assert!(f.details.as_deref().is_some_and(|d| d.contains("placeholders")));
+        for id in ["url.client_id", "url.redirect_uri", "url.state", "url.code_challenge"] {
+            assert_eq!(out.verdict.find(id), None, "{id} follows from the placeholder");
+        }
+        // What holds no placeholder is still checked.
+        for id in ["url.response_type", "url.offline_access", "url.code_challenge_method", "url.endpoint"] {
+            assert!(finding(&out, id).ok, "{id}");
+        }
+        let templated = template.replace("response_type=code", "response_type=<RESPONSE_TYPE>");
+        let out = check_url(&templated, &builtin());
+        assert!(finding(&out, "url.placeholders")
+            .message
+            .contains("\"<RESPONSE_TYPE>\" in response_type with code;"));
+        assert_eq!(out.verdict.find("url.response_type"), None);
+        let wrong_scope = template.replace("openid+offline_access", "openid");
+        assert_eq!(
+            blocking(&check_url(&wrong_scope, &builtin())),
+            ["url.placeholders", "url.offline_access"]
+        );
+
+        // A placeholder in the address: named with the others, and no endpoint advice.
+        let okta_template = format!(
+            "https://YOUR_DOMAIN.okta.com/oauth2/default/v1/authorize?response_type=code\
+             &client_id=YOUR_CLIENT_ID&redirect_uri=https://example-app.com/redirect&state=Zq8xW2kLp0aBt\
+             &scope=offline_access&code_challenge={CHALLENGE}&code_challenge_method=S256"
+        );
+        let out = check_url(&okta_template, &okta());
+        assert_eq!(blocking(&out), ["url.placeholders"], "{:#?}", out.verdict.findings);
+        let message = &finding(&out, "url.placeholders").message;
+        assert!(
+            message.starts_with(
+                "Replace the placeholders left in the URL: the address holding \"YOUR_DOMAIN\" with \
+                 https://dev-1.okta.com/oauth2/default/v1/authorize; \"YOUR_CLIENT_ID\" in client_id"
+            ),
+            "{message}"
+        );
+        assert_eq!(out.verdict.find("url.endpoint"), None);
+        // One the URL parser refuses outright is named by the parse finding.
+        let out = check_url(&okta_template.replace("YOUR_DOMAIN.okta.com", "<your-okta-domain>"), &okta());
+        assert_eq!(out.verdict.findings.len(), 1);
+        assert!(
+            finding(&out, "url.parse")
+                .message
+                .starts_with("The URL still holds the placeholder \"<your-okta-domain>\" in its address"),
+            "{:?}",
+            out.verdict.findings
+        );
     }
 
     #[test]
     fn placeholders_in_angle_or_square_brackets_or_template_words_fail() {
         // (parameter and encoded value, the placeholder named, replace it with)
         let cases = [
-            (
-                "state=%3Ca+random+string%3E",
-                "`state` still holds the placeholder `<a random string>`",
-                "a random string you make up",
-            ),
-            (
-                "state=<RANDOM_STRING>",
-                "`state` still holds the placeholder `<RANDOM_STRING>`",
-                "a random string",
-            ),
-            ("state=RANDOM_STRING", "`state` still holds the placeholder `RANDOM_STRING`", "a random string"),
-            (
-                "client_id=%5BCLIENT_ID%5D",
-                "`client_id` still holds the placeholder `[CLIENT_ID]`",
-                "your application's client ID",
-            ),
-            (
-                "client_id=<client_id>",
-                "`client_id` still holds the placeholder `<client_id>`",
-                "your application's client ID",
-            ),
-            (
-                "client_id=CLIENT_ID",
-                "`client_id` still holds the placeholder `CLIENT_ID`",
-                "your application's client ID",
-            ),
+            ("state=%3Ca+random+string%3E", "\"<a random string>\" in state", "a random string you make up"),
+            ("state=<RANDOM_STRING>", "\"<RANDOM_STRING>\" in state", "a random string"),
+            ("state=RANDOM_STRING", "\"RANDOM_STRING\" in state", "a random string"),
+            ("client_id=%5BCLIENT_ID%5D", "\"[CLIENT_ID]\" in client_id", "your application's client ID"),
+            ("client_id=<client_id>", "\"<client_id>\" in client_id", "your application's client ID"),
+            ("client_id=CLIENT_ID", "\"CLIENT_ID\" in client_id", "your application's client ID"),
         ];
         for (param, named, with) in cases {
             let name = param.split('=').next().unwrap_or_default();
@@ -1170,16 +1319,11 @@ mod tests {
             let out = check_url(&url, &okta_like_builtin_endpoint());
             assert_eq!(blocking(&out), ["url.placeholders"], "{param}");
             let message = &finding(&out, "url.placeholders").message;
-            assert!(message.contains(&format!("{named}: replace it with {with}")), "{param}: {message}");
+            assert!(message.contains(&format!("{named} with {with}")), "{param}: {message}");
             assert_eq!(out.progress, None);
-            // On the built-in server, client_id says so too.
+            // On the built-in server too, only the placeholder is named.
             let out = check_url(&url, &builtin());
-            if name == "client_id" {
-                assert_eq!(
-                    finding(&out, "url.client_id").message,
-                    "client_id is still a placeholder: use `lab-client-1` (shown in the practice dashboard)."
-                );
-            }
+            assert_eq!(blocking(&out), ["url.placeholders"], "{param}");
         }
         // The application's own client id is real, whatever it looks like.
         let provider =
@@ -1198,39 +1342,48 @@ mod tests {
     #[test]
     fn a_secret_in_the_url_fails_and_is_not_recorded() {
         let cases = [
-            (
-                "&client_secret=s3cr3t-value".to_owned(),
-                "remove `client_secret`: the client secret goes only to the token endpoint",
-            ),
-            (format!("&code_verifier={VERIFIER}"), "remove `code_verifier`"),
-            ("&password=hunter2".to_owned(), "remove `password`"),
-            ("&refresh_token=abc".to_owned(), "remove `refresh_token`: tokens are never sent"),
-            (format!("&nonce={VERIFIER}"), "the value of `nonce` is your code verifier from step 1"),
+            ("&client_secret=s3cr3t-value".to_owned(), "remove client_secret"),
+            (format!("&code_verifier={VERIFIER}"), "remove code_verifier"),
+            ("&password=hunter2".to_owned(), "remove password"),
+            ("&refresh_token=abc".to_owned(), "remove refresh_token"),
+            (format!("&nonce={VERIFIER}"), "the value of nonce is your code verifier from step 1"),
         ];
         for (extra, want) in cases {
             let out = check_url(&format!("{}{extra}", good_url()), &builtin());
             assert_eq!(blocking(&out), ["url.secrets"], "{extra}");
-            let message = &finding(&out, "url.secrets").message;
+            let message = said(finding(&out, "url.secrets"));
             assert!(message.contains(want), "{extra}: {message}");
             assert!(!message.contains("s3cr3t") && !message.contains(VERIFIER), "{message}");
             assert_eq!(out.progress, None, "{extra}");
         }
+        let several = format!("{}&client_secret=s3cr3t&password=x&refresh_token=y", good_url());
+        assert_eq!(
+            finding(&check_url(&several, &builtin()), "url.secrets").message,
+            "The URL carries a secret: remove client_secret, password and refresh_token."
+        );
+        let out = check_url(&format!("{}&client_secret=s3cr3t-value", good_url()), &builtin());
+        assert!(
+            said(finding(&out, "url.secrets")).contains("The client secret goes only to the token endpoint")
+        );
         let out = check_url(&format!("{}&code_verifier={VERIFIER}", good_url()), &builtin());
         let message = &finding(&out, "url.secrets").message;
         assert!(
-            message.ends_with("If you already opened this URL, generate a new verifier in step 1."),
+            message.ends_with(
+                "remove code_verifier, and if you already opened this URL, generate a new verifier in step 1."
+            ),
             "{message}"
         );
         let with_secret = format!("{}&client_secret=s3cr3t", good_url());
-        let message = finding(&check_url(&with_secret, &builtin()), "url.secrets").message.clone();
+        let message = said(finding(&check_url(&with_secret, &builtin()), "url.secrets"));
         assert!(
-            !message.contains("If you already opened"),
+            !message.contains("if you already opened"),
             "nothing to rotate on the practice server: {message}"
         );
         let on_okta = with_secret
             .replace("http://127.0.0.1:3000/authorize", "https://dev-1.okta.com/oauth2/default/v1/authorize");
         let message = finding(&check_url(&on_okta, &okta()), "url.secrets").message.clone();
         assert!(message.contains("rotate the client secret at your authorization server"), "{message}");
+        assert!(said(finding(&check_url(&on_okta, &okta()), "url.secrets")).contains("(RFC 6749 §2.3.1)"));
         // Another string of verifier shape is not this learner's verifier.
         let other = format!("{}&nonce={}", good_url(), "x".repeat(43));
         assert!(finding(&check_url(&other, &builtin()), "url.secrets").ok);
@@ -1239,57 +1392,57 @@ mod tests {
     #[test]
     fn the_practice_client_secret_anywhere_in_the_url_fails_and_is_never_shown() {
         let good = good_url();
-        let practice = "The practice server's secret cannot be rotated, so just remove it.";
+        let practice = "The practice server's secret cannot be rotated, so removing it is enough here; \
+             never put a real client secret in a URL.";
         // (where, url, failing findings, url.secrets says)
         let cases: Vec<(&str, String, Vec<&str>, &str)> = vec![
             (
                 "as the state",
                 good.replace("Zq8xW2kLp0aBt", CLIENT_SECRET),
                 vec!["url.secrets"],
-                "the value of `state` is your practice application's client secret: remove it; a \
-                 client secret never goes in a URL",
+                "the value of state is your practice application's client secret, so remove it",
             ),
             (
                 "inside the state",
                 good.replace("Zq8xW2kLp0aBt", &format!("ab{CLIENT_SECRET}cd")),
                 vec!["url.secrets"],
-                "the value of `state` is your practice application's client secret",
+                "the value of state is your practice application's client secret",
             ),
             (
                 "as the client_id",
                 good.replace("client_id=lab-client-1", &format!("client_id={CLIENT_SECRET}")),
                 vec!["url.secrets", "url.client_id"],
-                "the value of `client_id` is your practice application's client secret",
+                "the value of client_id is your practice application's client secret",
             ),
             (
                 "as the response_type",
                 good.replace("response_type=code", &format!("response_type={CLIENT_SECRET}")),
                 vec!["url.secrets", "url.response_type"],
-                "the value of `response_type`",
+                "the value of response_type",
             ),
             (
                 "quoted, in an extra parameter",
                 format!("{good}&nonce=%22{CLIENT_SECRET}%22"),
                 vec!["url.quotes", "url.secrets"],
-                "the value of `nonce` is your practice application's client secret",
+                "the value of nonce is your practice application's client secret",
             ),
             (
                 "as client_secret",
                 format!("{good}&client_secret={CLIENT_SECRET}"),
                 vec!["url.secrets"],
-                "remove `client_secret`: the client secret goes only to the token endpoint",
+                "remove client_secret",
             ),
             (
                 "as a parameter name",
                 format!("{good}&{CLIENT_SECRET}"),
                 vec!["url.secrets"],
-                "a parameter's name is your practice application's client secret: remove it",
+                "a parameter's name is your practice application's client secret, so remove it",
             ),
             (
                 "in the path",
                 good.replace("/authorize?", &format!("/authorize/{CLIENT_SECRET}?")),
                 vec!["url.endpoint", "url.secrets"],
-                "the URL holds your practice application's client secret: remove it",
+                "the URL holds your practice application's client secret, so remove it",
             ),
             (
                 "in a fragment",
@@ -1303,8 +1456,9 @@ mod tests {
             assert_eq!(blocking(&out), failing, "{what}: {:#?}", out.verdict.findings);
             let message = &finding(&out, "url.secrets").message;
             assert!(message.contains(says), "{what}: {message}");
-            assert!(message.ends_with(practice), "{what}: {message}");
-            assert!(!message.contains("If you already opened"), "nothing to rotate: {message}");
+            let details = finding(&out, "url.secrets").details.clone().unwrap_or_default();
+            assert!(details.ends_with(practice), "{what}: {details}");
+            assert!(!message.contains("if you already opened"), "nothing to rotate: {message}");
             // Not shown back by any finding, not recorded, not in a Debug print.
             let all = format!("{out:?}");
             assert!(!all.contains(&CLIENT_SECRET[..8]), "{what}: {all}");
@@ -1313,7 +1467,10 @@ mod tests {
         // A finding that shows the value shows it masked.
         let url = good.replace("client_id=lab-client-1", &format!("client_id={CLIENT_SECRET}"));
         let message = finding(&check_url(&url, &builtin()), "url.client_id").message.clone();
-        assert!(message.starts_with("client_id `••••••••` is not your practice application's"), "{message}");
+        assert!(
+            message.starts_with("client_id \"••••••••\" is not your practice application's"),
+            "{message}"
+        );
         // Where the site does not know the secret, there is nothing to recognise.
         let okta_url = good
             .replace("http://127.0.0.1:3000/authorize", "https://dev-1.okta.com/oauth2/default/v1/authorize")
@@ -1427,11 +1584,8 @@ mod tests {
             let f = finding(&out, "url.endpoint");
             assert_eq!(f.ok, passes, "{prefix} on {endpoint}: {}", f.message);
             if !passes {
-                assert!(
-                    f.message.contains("it uses http, but the authorization endpoint needs https"),
-                    "{}",
-                    f.message
-                );
+                assert!(f.message.contains("it uses http where the endpoint needs https"), "{}", f.message);
+                assert!(said(f).contains("RFC 6749 §3.1 requires TLS"), "{}", said(f));
             }
         }
     }
@@ -1448,8 +1602,8 @@ mod tests {
                 "contains a line break (character 33)",
             ),
             ("https://[::1/authorize", "not a valid URL (invalid IPv6 address)"),
-            ("localhost:3000/authorize?x=1", "starts with `localhost:` instead of https://"),
-            ("mailto:me@example.com", "starts with `mailto:`"),
+            ("localhost:3000/authorize?x=1", "starts with \"localhost:\" instead of https://"),
+            ("mailto:me@example.com", "starts with \"mailto:\""),
             (
                 "\u{FEFF}http://127.0.0.1:3000/authorize?response_type=code",
                 "The URL holds an invisible character: remove the invisible byte order mark \
@@ -1495,13 +1649,12 @@ mod tests {
         assert_eq!(blocking(&out), ["url.invisible", "url.code_challenge_method"]);
         assert_eq!(
             finding(&out, "url.invisible").message,
-            "In the URL, the value of `code_challenge_method` holds an invisible zero-width space \
-             (U+200B) at the end (written %E2%80%8B in the URL): remove it (often picked up when \
-             copying a value); the server would read it as part of the value."
+            "In the URL, the value of code_challenge_method holds an invisible zero-width space \
+             (U+200B) at the end (written %E2%80%8B in the URL): remove it."
         );
         // Findings that show the value show the invisible character escaped.
         let method = &finding(&out, "url.code_challenge_method").message;
-        assert!(method.contains("`S256\\u{200b}`"), "{method}");
+        assert!(method.contains("\"S256\\u{200b}\""), "{method}");
         assert_eq!(out.progress, None);
         let url = good_url().replace("state=Zq8xW2kLp0aBt", "state=%C2%A0Zq8xW2kLp0aBt%C2%A0");
         let message = finding(&check_url(&url, &builtin()), "url.invisible").message.clone();
@@ -1520,15 +1673,9 @@ mod tests {
                 "&amp; from HTML",
                 good.replace('&', "&amp;"),
                 "url.parse",
-                "The URL has `&amp;` where `&` belongs (copied from HTML, which writes & as &amp;): \
-                 replace each `&amp;` with `&`, then check again.",
+                "The URL has &amp; where & belongs: replace each &amp; with &, then check again.",
             ),
-            (
-                "one &amp;",
-                good.replacen("&state", "&amp;state", 1),
-                "url.parse",
-                "replace each `&amp;` with `&`",
-            ),
+            ("one &amp;", good.replacen("&state", "&amp;state", 1), "url.parse", "replace each &amp; with &"),
             (
                 "the URL in double quotes",
                 format!("\"{good}\""),
@@ -1547,13 +1694,13 @@ mod tests {
                 "a quoted state",
                 good.replace("state=Zq8xW2kLp0aBt", "state=%22Zq8xW2kLp0aBt%22"),
                 "url.quotes",
-                "The value of `state` is wrapped in quotes: remove the surrounding quotes.",
+                "The value of state is wrapped in quotes: remove the surrounding quotes.",
             ),
             (
                 "a quoted state, in single quotes",
                 good.replace("state=Zq8xW2kLp0aBt", "state='Zq8xW2kLp0aBt'"),
                 "url.quotes",
-                "The value of `state` is wrapped in quotes",
+                "The value of state is wrapped in quotes",
             ),
         ];
         for (what, url, id, text) in cases {
@@ -1571,8 +1718,7 @@ mod tests {
         let out = check_url(&url, &builtin());
         let message = &finding(&out, "url.quotes").message;
         assert!(
-            message
-                .starts_with("The values of `response_type`, `client_id` and `state` are wrapped in quotes"),
+            message.starts_with("The values of response_type, client_id and state are wrapped in quotes"),
             "{message}"
         );
         assert_eq!(blocking(&out), ["url.quotes", "url.response_type", "url.client_id"]);
@@ -1613,7 +1759,7 @@ mod tests {
             crate::exercises::refresh::Provider { client_id: Some("0oaOTHER".into()), ..okta() };
         let out = check_url(&url, &expected_id);
         let f = finding(&out, "url.client_id");
-        assert!(!f.ok && f.message.contains("use `0oaOTHER`"), "{}", f.message);
+        assert!(!f.ok && f.message.contains("use \"0oaOTHER\""), "{}", f.message);
     }
 
     #[test]

@@ -418,10 +418,13 @@ macro_rules! at_most_doubles {
     }};
 }
 
-/// The path a step check took: which findings held and which failed.
+/// The path a step check took: which findings held and which failed, and the first
+/// words of each message, which tell its branches apart ("The URL still holds the
+/// placeholder", "That is not a valid URL").
 fn path(out: Result<super::Outcome, super::StepLocked>) -> String {
     let findings = out.map(|o| o.verdict.findings).unwrap_or_default();
-    findings.iter().map(|f| format!("{}:{} ", f.id, f.ok)).collect()
+    let start = |m: &str| m.split(' ').take(3).collect::<Vec<_>>().join(" ");
+    findings.iter().map(|f| format!("{}:{}:{} ", f.id, f.ok, start(&f.message))).collect()
 }
 
 /// Reads a text and says which path it took (see [`at_most_doubles`]).
@@ -679,6 +682,355 @@ fn long_input() -> impl Strategy<Value = String> {
     ]
 }
 
+// Messages: every finding's message is one sentence that names the fix, with no backtick;
+// the rest is in its details.
+
+use super::{Issued, IssuedGrant, SignatureCheck};
+use crate::verdict::{not_one_sentence, Finding};
+
+/// Inputs that go wrong in every way the checks know, for each step.
+fn bad_inputs() -> Vec<(Step, String)> {
+    let good = good_url();
+    let response = |access: &str, extra: &str| {
+        format!(
+            r#"{{"token_type":"Bearer","expires_in":3600,"access_token":"{access}","scope":"openid offline_access"{extra}}}"#
+        )
+    };
+    let mut inputs: Vec<(Step, String)> = [
+        "",
+        "x",
+        "abcdefghijkl",
+        &"~".repeat(200),
+        &format!("{}+{}", &VERIFIER[..16], &VERIFIER[17..]),
+        &format!("{VERIFIER} x"),
+        &format!("{}–{}", &VERIFIER[..5], &VERIFIER[6..]),
+        &format!("{VERIFIER}\u{200B}"),
+        &format!("\"{VERIFIER}\""),
+        &format!("{VERIFIER}'"),
+        &"a".repeat(43),
+        VERIFIER,
+        &crate::pkce::verifier_from_bytes(&[9; 32]),
+    ]
+    .iter()
+    .map(|s| (Step::Verifier, s.to_string()))
+    .collect();
+    use sha2::Digest as _;
+    let hex: String = sha2::Sha256::digest(VERIFIER).iter().map(|b| format!("{b:02x}")).collect();
+    for challenge in [
+        String::new(),
+        CHALLENGE.to_owned(),
+        format!("{CHALLENGE}="),
+        format!("{}=", CHALLENGE.replace('-', "+")),
+        hex,
+        VERIFIER.to_owned(),
+        crate::pkce::challenge_s256("another string"),
+        "not a challenge".to_owned(),
+        format!("\u{FEFF}{CHALLENGE}"),
+        format!("'{CHALLENGE}'"),
+        format!("{CHALLENGE}\""),
+    ] {
+        inputs.push((Step::Challenge, challenge));
+    }
+    let urls = [
+        String::new(),
+        "x".repeat(5000),
+        format!("{good}{}", (0..60).map(|i| format!("&p{i}=1")).collect::<String>()),
+        format!("\u{FEFF}{good}"),
+        format!("\"{good}\""),
+        good.replace('&', "&amp;"),
+        good.replace("&state", "\n&state"),
+        "/authorize?response_type=code".to_owned(),
+        "https://[::1/authorize".to_owned(),
+        "mailto:me@example.com".to_owned(),
+        "https://<your-domain>/authorize?response_type=code".to_owned(),
+        good.replacen("127.0.0.1", "evil.example", 1),
+        good.replace("/authorize?", "/Authorize/?"),
+        good.replace(":3000/authorize", ":3001/authorize"),
+        good.replacen("http://", "https://", 1),
+        format!("{good}#top"),
+        good.replace("method=S256", "method=S256%E2%80%8B"),
+        good.replace("state=Zq8xW2kLp0aBt", "state=%22Zq8xW2kLp0aBt%22"),
+        format!("{good}&state=again&scope=profile"),
+        good.replace("client_id=lab-client-1", "client_id={YOUR_CLIENT_ID}")
+            .replace("state=Zq8xW2kLp0aBt", "state=<state>"),
+        good.replace("http://127.0.0.1:3000/authorize", "http://YOUR_DOMAIN/authorize"),
+        format!("{good}&client_secret={CLIENT_SECRET}&code_verifier={VERIFIER}&password=x&refresh_token=y"),
+        format!("{good}&{CLIENT_SECRET}"),
+        good.replace("Zq8xW2kLp0aBt", CLIENT_SECRET),
+        good.replace("response_type=code", "response_type=token"),
+        good.replace("response_type=code", "response_type=Code"),
+        good.replace("response_type=code&", ""),
+        good.replace("client_id=lab-client-1&", ""),
+        good.replace("client_id=lab-client-1", "client_id=lab-client-2"),
+        good.replace("client_id=lab-client-1", "client_id=lab%0Aclient"),
+        good.replace("%2Fredirect", "%2Fredirect%2F"),
+        good.replace("%2Fredirect", "%2FRedirect"),
+        good.replace("http%3A%2F%2F127.0.0.1%3A3000%2Fredirect", "%2Fredirect"),
+        good.replace("%2Fredirect", "%2Fredirect%23x"),
+        good.replace("&redirect_uri=http%3A%2F%2F127.0.0.1%3A3000%2Fredirect", ""),
+        good.replace("&state=Zq8xW2kLp0aBt", ""),
+        good.replace("Zq8xW2kLp0aBt", "abc"),
+        good.replace("Zq8xW2kLp0aBt", "xxxxxxxxxx"),
+        good.replace("openid+offline_access", "openid+profile"),
+        good.replace("openid+offline_access", "openid%2Boffline_access"),
+        good.replace("openid+offline_access", "OFFLINE_ACCESS"),
+        good.replace("openid+offline_access", "openid%09x"),
+        good.replace("&scope=openid+offline_access", ""),
+        good.replace(&format!("&code_challenge={CHALLENGE}"), ""),
+        good.replace(CHALLENGE, &crate::pkce::challenge_s256("another verifier")),
+        good.replace(CHALLENGE, VERIFIER),
+        good.replace(CHALLENGE, &format!("{CHALLENGE}%3D")),
+        good.replace(CHALLENGE, "short"),
+        good.replace("method=S256", "method=s256"),
+        good.replace("method=S256", "method=plain"),
+        good.replace("method=S256", "method=SHA256"),
+        good.replace("&code_challenge_method=S256", ""),
+        good.clone(),
+    ];
+    inputs.extend(urls.into_iter().map(|u| (Step::AuthorizationUrl, u)));
+    let jwt_token = jwt(
+        r#"{"alg":"RS256","kid":"k1"}"#,
+        &format!(r#"{{"iss":"https://evil.example","sub":"u","iat":{},"exp":{}}}"#, NOW - 7200, NOW - 3600),
+    );
+    let mut responses = vec![
+        String::new(),
+        "\u{FEFF}{}".to_owned(),
+        "HTTP/1.1 200 OK\n\n{}".to_owned(),
+        "curl -X POST http://127.0.0.1:3000/token".to_owned(),
+        "http://127.0.0.1:3000/redirect?code=abc&state=xyz".to_owned(),
+        "https://example.com/".to_owned(),
+        "opaque-access-token-value-1234567890".to_owned(),
+        jwt_token.clone(),
+        r#""access_token": "x", "token_type": "Bearer""#.to_owned(),
+        "{\"a\" 1}".to_owned(),
+        "{\"a\":\u{A0}1}".to_owned(),
+        "[".repeat(300),
+        r#"{"access_token":"x","access_token":"y"}"#.to_owned(),
+        r#""a string""#.to_owned(),
+        "[1]".to_owned(),
+        "\u{A0}{\"access_token\":\"x\"}".to_owned(),
+        "'{\"access_token\":\"x\"}'".to_owned(),
+        r#"{"error":{"code":1}}"#.to_owned(),
+        r#"{"error":"login_required","error_description":"Log in first. Then retry"}"#.to_owned(),
+        r#"{}"#.to_owned(),
+        r#"{"token_type":"mac","access_token":"","expires_in":"3600","refresh_token":"","scope":"openid"}"#
+            .to_owned(),
+        r#"{"token_type":1,"access_token":2,"expires_in":-5,"refresh_token":3,"scope":4}"#.to_owned(),
+        r#"{"token_type":"Bearer","access_token":"x","expires_in":"soon","scope":"a\tb"}"#.to_owned(),
+        r#"{"token_type":"Bearer","access_token":"x","expires_in":true}"#.to_owned(),
+        response("access-one-aaaaaaaaaaaa", r#","refresh_token":"refresh-one""#),
+        response("access-two-cccccccccccc", r#","refresh_token":"refresh-one""#),
+        response("access-two-cccccccccccc", r#","refresh_token":"refresh-two""#),
+        response("access-two-cccccccccccc", ""),
+        response(&jwt_token, r#","refresh_token":"r""#),
+        response(&jwt(r#"{"alg":"none"}"#, r#"{"sub":"v","iat":1}"#), ""),
+    ];
+    for code in crate::oauth::OAuthErrorCode::ALL {
+        responses.push(format!(r#"{{"error":"{code}","error_description":"The code is wrong. Try again"}}"#));
+        responses.push(format!(r#"{{"error":"{code}"}}"#));
+    }
+    for r in responses {
+        inputs.push((Step::TokenResponse, r.clone()));
+        inputs.push((Step::RefreshResponse, r));
+    }
+    inputs
+}
+
+/// What the practice server could say it issued, in every way that matters to a message.
+fn issued_variants() -> Vec<Option<Issued>> {
+    let base = Issued {
+        client_id: "lab-client-1".into(),
+        grant: IssuedGrant::AuthorizationCode,
+        code_challenge: CHALLENGE.into(),
+        requested_scope: "openid offline_access".into(),
+        refresh_tokens_enabled: true,
+        revoked: false,
+        refresh_token_sha256: Some(super::token_sha256("r")),
+        refresh_ancestors: vec![],
+    };
+    let mut out = vec![None, Some(base.clone())];
+    out.push(Some(Issued { client_id: "someone-else".into(), ..base.clone() }));
+    out.push(Some(Issued { revoked: true, ..base.clone() }));
+    out.push(Some(Issued { grant: IssuedGrant::RefreshToken, ..base.clone() }));
+    out.push(Some(Issued { code_challenge: "other".into(), ..base.clone() }));
+    for (scope, enabled) in [("openid", false), ("openid", true), ("openid offline_access", false)] {
+        out.push(Some(Issued {
+            requested_scope: scope.into(),
+            refresh_tokens_enabled: enabled,
+            refresh_token_sha256: None,
+            ..base.clone()
+        }));
+    }
+    out
+}
+
+/// Every finding the checks give over the corpus, on both kinds of server.
+fn corpus_findings() -> Vec<Finding> {
+    let signatures = [
+        None,
+        Some(SignatureCheck::Verified { kid: "k1".into() }),
+        Some(SignatureCheck::UnknownKey),
+        Some(SignatureCheck::Invalid),
+        Some(SignatureCheck::Unavailable { reason: "HTTP 503. Try later".into() }),
+    ];
+    let mut all = Vec::new();
+    for (step, input) in bad_inputs() {
+        for provider in [
+            builtin(),
+            super::Provider { refresh_tokens_enabled: Some(false), ..builtin() },
+            okta(),
+            super::Provider { client_id: Some("0oaOTHER".into()), ..okta() },
+        ] {
+            for passed in [1, 2, 3, 4, 5] {
+                let mut p = progress(passed);
+                if let Some(token) = p.token.as_mut().filter(|_| passed == 5) {
+                    // Step 4's record with a JWT's claims.
+                    (token.sub, token.iat) = (Some("u".into()), Some(NOW));
+                }
+                let facts =
+                    Facts { provider: &provider, progress: &p, now: NOW, issued: None, signature: None };
+                if let Ok(out) = check(step, &input, &facts) {
+                    all.extend(out.verdict.findings);
+                }
+            }
+            if matches!(step, Step::TokenResponse | Step::RefreshResponse) {
+                let p = progress(4);
+                for issued in issued_variants() {
+                    for signature in &signatures {
+                        let facts = Facts {
+                            provider: &provider,
+                            progress: &p,
+                            now: NOW,
+                            issued: issued.as_ref(),
+                            signature: signature.as_ref(),
+                        };
+                        if let Ok(out) = check(step, &input, &facts) {
+                            all.extend(out.verdict.findings);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    all.extend(provider_findings());
+    all
+}
+
+/// Setting up an own server: the issuer, its metadata and the application.
+fn provider_findings() -> Vec<Finding> {
+    use crate::oauth::discovery::{application, refused, review, Fetched};
+    let mut all = Vec::new();
+    for input in [
+        "",
+        "dev-1.okta.com",
+        "http://dev-1.okta.com",
+        "ftp://dev-1.okta.com",
+        "https://dev-1.okta.com/?x=1",
+        "https://me:pw@dev-1.okta.com/",
+        "http://localhost:8080/realms/lab",
+        "https://10.0.0.7/realms/lab",
+        "https://[::ffff:127.0.0.1]/",
+    ] {
+        if let Err(reason) = Issuer::parse(input, Reach::Public) {
+            all.extend(refused(reason).findings);
+        }
+    }
+    let issuer = Issuer::parse("https://dev-1.okta.com/oauth2/default", Reach::Public).expect("valid");
+    let doc = |extra: &str| {
+        let i = "https://dev-1.okta.com/oauth2/default";
+        format!(
+            r#"{{"issuer": "{i}", "authorization_endpoint": "{i}/authorize", "token_endpoint": "{i}/token"{extra}}}"#
+        )
+    };
+    let fetched = [
+        vec![Fetched::Status(404), Fetched::Status(302), Fetched::Failed("timed out. Retry".into())],
+        vec![Fetched::Document("<html>".into())],
+        vec![Fetched::Document(doc(r#", "jwks_uri": "https://dev-1.okta.com/keys""#))],
+        vec![Fetched::Document(doc(
+            r#", "code_challenge_methods_supported": ["plain"], "grant_types_supported": ["authorization_code"], "scopes_supported": ["openid"]"#,
+        ))],
+        vec![Fetched::Document(doc("").replace("https://dev-1.okta.com/oauth2/default/token", "http://x/t"))],
+        vec![Fetched::Document(doc("").replace(
+            "\"issuer\": \"https://dev-1.okta.com/oauth2/default\"",
+            "\"issuer\": \"https://other.example\"",
+        ))],
+    ];
+    for attempts in fetched {
+        let attempts: Vec<_> = issuer.metadata_urls().into_iter().zip(attempts).collect();
+        all.extend(review(&issuer, &attempts, Reach::Public).0.findings);
+    }
+    for (client_id, redirect_uri) in
+        [("0oa1", "https://app.example/cb"), ("0oa\u{7f}", "/cb"), ("", "https://a#b")]
+    {
+        all.extend(application(client_id, redirect_uri).0);
+    }
+    all
+}
+
+#[test]
+fn every_message_is_one_sentence_without_backticks() {
+    let findings = corpus_findings();
+    assert!(findings.len() > 2000, "the corpus reaches every check: {}", findings.len());
+    let bad: Vec<String> = findings
+        .iter()
+        .filter_map(not_one_sentence)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    assert!(bad.is_empty(), "{} messages are not one sentence:\n{}", bad.len(), bad.join("\n"));
+    // Every kind of finding the checks give shows up, failed ones with their fix.
+    let ids: std::collections::BTreeSet<&str> =
+        findings.iter().filter(|f| !f.ok).map(|f| f.id.as_str()).collect();
+    for id in [
+        "verifier.format",
+        "challenge.match",
+        "url.parse",
+        "url.endpoint",
+        "url.fragment",
+        "url.invisible",
+        "url.quotes",
+        "url.duplicates",
+        "url.placeholders",
+        "url.secrets",
+        "url.response_type",
+        "url.client_id",
+        "url.redirect_uri",
+        "url.state",
+        "url.offline_access",
+        "url.code_challenge",
+        "url.code_challenge_method",
+        "url.refresh_tokens_off",
+        "token.json",
+        "token.object",
+        "token.error",
+        "token.token_type",
+        "token.access_token",
+        "token.expires_in",
+        "token.refresh_token",
+        "token.scope",
+        "token.iss",
+        "token.signature",
+        "token.expired",
+        "token.issued",
+        "refresh.new_access_token",
+        "refresh.grant",
+        "refresh.sub",
+        "refresh.iat",
+        "provider.issuer",
+        "provider.metadata",
+        "provider.issuer_match",
+        "provider.endpoints",
+        "provider.pkce",
+        "provider.refresh_token",
+        "provider.offline_access",
+        "provider.jwks",
+        "provider.client_id",
+        "provider.redirect_uri",
+    ] {
+        assert!(ids.contains(id), "the corpus fails {id}");
+    }
+}
+
 proptest! {
     #![proptest_config(config(64))]
 
@@ -699,5 +1051,22 @@ proptest! {
         };
         let size = serde_json::to_string(&refused).map(|s| s.len()).unwrap_or(usize::MAX);
         prop_assert!(size <= crate::verdict::MAX_VERDICT_BYTES, "provider: {size} bytes");
+    }
+
+    /// On any input without a backtick of its own, every message ends as a sentence does
+    /// and holds no backtick.
+    #[test]
+    fn every_message_on_any_input_ends_as_a_sentence(input in fragmented().prop_map(|s| s.replace('`', "'"))) {
+        let provider = builtin();
+        for passed in [0, 2, 3, 4] {
+            let p = progress(passed);
+            let facts = Facts { provider: &provider, progress: &p, now: NOW, issued: None, signature: None };
+            for step in Step::ALL {
+                for f in check(step, &input, &facts).map(|o| o.verdict.findings).unwrap_or_default() {
+                    prop_assert!(!f.message.contains('`'), "{}: {}", f.id, f.message);
+                    prop_assert!(f.message.ends_with('.') || f.message.ends_with('!'), "{}: {}", f.id, f.message);
+                }
+            }
+        }
     }
 }

@@ -29,6 +29,9 @@ pub(super) struct Checked {
 const PASTE: &str =
     "paste the entire JSON response from the token endpoint, from the opening { to the closing }";
 
+const WHOLE_RESPONSE: &str = "The token endpoint answers with one flat JSON object holding access_token, \
+     token_type, expires_in, and usually refresh_token and scope (RFC 6749 §5.1).";
+
 /// Check a response for step 4 or step 5 (which adds the `refresh.*` findings).
 pub(super) fn check(step: Step, input: &str, facts: &Facts<'_>) -> Checked {
     let mut out = Checked::default();
@@ -45,13 +48,24 @@ pub(super) fn check(step: Step, input: &str, facts: &Facts<'_>) -> Checked {
         return out;
     }
     let refreshing = step == Step::RefreshResponse;
+    // Step 4's response again: that is all there is to say about it.
+    if refreshing && repeats_step_4(&object, facts) {
+        out.findings = vec![same_access_token()];
+        return out;
+    }
     out.findings.push(token_type(object.get("token_type")));
     let (finding, access_token) = access_token(object.get("access_token"), refreshing);
     out.findings.push(finding);
     out.findings.push(expires_in(object.get("expires_in")));
     let (finding, refresh_token) = refresh_token(object.get("refresh_token"), refreshing, facts);
     out.findings.extend(finding);
-    out.findings.push(scope(object.get("scope"), refreshing));
+    let scope = scope(object.get("scope"), refreshing);
+    // The practice server leaves offline_access out of the scope it grants while refresh
+    // tokens are off: token.refresh_token says so, and the scope is no second mistake.
+    let switched_off = facts.provider.builtin && facts.issued.is_some_and(|i| !i.refresh_tokens_enabled);
+    if scope.ok || !switched_off {
+        out.findings.push(scope);
+    }
 
     let Some(access_token) = access_token else {
         return out;
@@ -67,13 +81,7 @@ pub(super) fn check(step: Step, input: &str, facts: &Facts<'_>) -> Checked {
     });
     out.jwt = jwt.map(|j| DecodedJwt { header: Value::Object(j.header), claims: Value::Object(j.claims) });
     let step4 = facts.progress.token.as_ref();
-    let repeats_step4 = refreshing
-        && out
-            .record
-            .as_ref()
-            .zip(step4)
-            .is_some_and(|(new, old)| new.access_token_sha256 == old.access_token_sha256);
-    if facts.provider.builtin && !repeats_step4 {
+    if facts.provider.builtin {
         out.findings.extend(issued_findings(step, facts));
     }
 
@@ -96,12 +104,32 @@ pub(super) fn too_large(input: &str) -> Option<Finding> {
             "token.json",
             format!(
                 "The response is longer than {} KiB ({MAX_RESPONSE_BYTES} bytes), the most this \
-                 check reads: a token response is a few KB, even with JWTs in it. Paste only the \
-                 JSON response from the token endpoint, from the opening {{ to the closing }}.",
+                 check reads: paste only the JSON response from the token endpoint.",
                 MAX_RESPONSE_BYTES / 1024
             ),
         )
+        .with_details("A token response is a few KB, even with JWTs in it.")
     })
+}
+
+/// The response's access token is step 4's.
+fn repeats_step_4(object: &Map<String, Value>, facts: &Facts<'_>) -> bool {
+    let pasted = object.get("access_token").and_then(Value::as_str).filter(|t| !t.is_empty());
+    pasted
+        .zip(facts.progress.token.as_ref())
+        .is_some_and(|(t, old)| token_sha256(t) == old.access_token_sha256)
+}
+
+fn same_access_token() -> Finding {
+    Finding::fail(
+        "refresh.new_access_token",
+        "That looks like the same access token as before: run the refresh command on this page and \
+         paste its new response.",
+    )
+    .with_details(
+        "Step 5 wants the response of the refresh_token grant: POST grant_type=refresh_token and the \
+         refresh_token from step 4, with your client credentials, to the token endpoint.",
+    )
 }
 
 /// A bare token: no spaces or JSON punctuation, token characters only, with a letter.
@@ -121,12 +149,14 @@ fn parse_object(input: &str) -> Result<Map<String, Value>, Finding> {
         return fail(format!("Nothing was pasted: {PASTE}."));
     }
     if input.starts_with('\u{FEFF}') {
-        return fail(
-            "The text starts with an invisible byte order mark (U+FEFF), which JSON must not \
-             have (RFC 8259 §8.1): remove it (paste the response as plain text, or save the file \
-             as UTF-8 without a BOM) and check again."
-                .to_owned(),
-        );
+        return Err(Finding::fail(
+            ID,
+            "The text starts with an invisible byte order mark (U+FEFF): remove it and check again.",
+        )
+        .with_details(
+            "JSON must not start with one (RFC 8259 §8.1): paste the response as plain text, or save \
+             the file as UTF-8 without a byte order mark.",
+        ));
     }
     if input.starts_with("HTTP/") {
         return fail(
@@ -143,21 +173,25 @@ fn parse_object(input: &str) -> Result<Map<String, Value>, Finding> {
         );
     }
     if input.starts_with("https://") || input.starts_with("http://") {
-        let what = if input.contains("code=") {
-            "the redirect with the authorization code, not a token response: exchange the code \
-             at the token endpoint (the curl command in step 3) and paste the JSON response it \
-             returns"
-        } else {
-            "a URL, not a token response"
-        };
-        return fail(format!("That is {what}; {PASTE}."));
+        if input.contains("code=") {
+            return fail(
+                "That is the redirect with the authorization code, not a token response: put the \
+                 code into the token command on this page, run it, and paste the JSON it prints."
+                    .to_owned(),
+            );
+        }
+        return fail(format!("That is a URL, not a token response: {PASTE}."));
     }
     if looks_like_a_bare_token(input) {
         let what = if input.starts_with("eyJ") { "a JWT" } else { "a token" };
-        return fail(format!(
-            "That looks like just {what}: paste the whole response, not just the access token; \
-             {PASTE}, with token_type, expires_in and refresh_token as well."
-        ));
+        return Err(Finding::fail(
+            ID,
+            format!(
+                "That looks like just {what}: paste the whole response, not just the access token, \
+                 from the opening {{ to the closing }}."
+            ),
+        )
+        .with_details(WHOLE_RESPONSE));
     }
     work::add(input.len());
     if !input.starts_with(['{', '[']) && input.contains("\"access_token\"") {
@@ -173,23 +207,32 @@ fn parse_object(input: &str) -> Result<Map<String, Value>, Finding> {
             ))
         }
         Err(JsonError::TooDeep { line, column }) => {
-            return fail(format!(
-                "That is not valid JSON that can be read: it is nested more than {MAX_DEPTH} levels \
-                 deep (at line {line}, column {column}). A token response is one flat JSON object: \
-                 {PASTE}."
-            ))
+            return Err(Finding::fail(
+                ID,
+                format!(
+                    "That JSON is nested more than {MAX_DEPTH} levels deep (at line {line}, column \
+                     {column}): {PASTE}."
+                ),
+            )
+            .with_details(WHOLE_RESPONSE))
         }
         Err(JsonError::DuplicateKey { key, path }) => {
             let inside = if path.is_empty() {
                 String::new()
             } else {
-                format!(" inside `{}`", show(&path.join("."), 60))
+                format!(" inside \"{}\"", show(&path.join("."), 60))
             };
-            return fail(format!(
-                "The member `{}` appears twice{inside}: a token response names each member once \
-                 (RFC 8259 §4 asks for unique names, and JSON readers disagree on which copy \
-                 counts). Paste the response exactly as the server sent it, without editing it.",
-                show(&key, 40)
+            return Err(Finding::fail(
+                ID,
+                format!(
+                    "The member \"{}\" appears twice{inside}: paste the response exactly as the server \
+                     sent it, without editing it.",
+                    show(&key, 40)
+                ),
+            )
+            .with_details(
+                "A token response names each member once: RFC 8259 §4 asks for unique names, and \
+                 JSON readers disagree on which copy counts.",
             ));
         }
         Err(e @ JsonError::ByteOrderMark) => return fail(format!("That is not valid JSON: {e}.")),
@@ -199,11 +242,10 @@ fn parse_object(input: &str) -> Result<Map<String, Value>, Finding> {
         Value::String(_) => {
             return Err(Finding::fail(
                 "token.object",
-                format!(
-                    "That is a JSON string, not the response object: paste the whole response, \
-                     not just the access token; {PASTE}."
-                ),
-            ))
+                "That is a JSON string, not the response object: paste the whole response, not just \
+                 the access token, from the opening { to the closing }.",
+            )
+            .with_details(WHOLE_RESPONSE))
         }
         Value::Array(_) => "an array",
         Value::Number(_) => "a number",
@@ -223,84 +265,85 @@ fn error_response(step: Step, error: &Value, description: Option<&Value>) -> Fin
         .filter(|d| !d.is_empty())
         .map(|d| {
             let end = if d.ends_with(['.', '!', '?']) { "" } else { "." };
-            format!(" The server said: \"{}\"{end}", show(d, 200))
+            format!("The server said: \"{}\"{end} ", show(d, 200))
         })
         .unwrap_or_default();
     let Some(code) = error.as_str() else {
         return Finding::fail(
             ID,
-            format!(
-                "The token endpoint returned an error response (its error member is not even a \
-                 string), not tokens.{said} Fix the request and paste the new response."
-            ),
-        );
+            "The token endpoint returned an error response, not tokens: fix the request and paste \
+             the new response.",
+        )
+        .with_details(format!("{said}Its error member is not even a string."));
     };
     let Some(known) = OAuthErrorCode::parse(code) else {
         return Finding::fail(
             ID,
             format!(
-                "The token endpoint returned the error `{}` instead of tokens. It is not one of \
-                 the codes of RFC 6749 §5.2, so it is specific to this server: read its \
-                 description and documentation, fix the request, and paste the new response.{said}",
+                "The token endpoint returned the error \"{}\" instead of tokens: read the server's \
+                 description and documentation, fix the request, and paste the new response.",
                 show(code, 60)
             ),
-        );
+        )
+        .with_details(format!(
+            "{said}It is not one of the codes of RFC 6749 §5.2, so it is specific to this server."
+        ));
     };
-    let hint = match (step, known) {
-        (Step::RefreshResponse, OAuthErrorCode::InvalidGrant) => {
+    let (fix, hint) = match (step, known) {
+        (Step::RefreshResponse, OAuthErrorCode::InvalidGrant) => (
+            "send the newest refresh_token with grant_type=refresh_token, or redo step 4 for a new one",
             " In a refresh request this usually means the refresh token was already used (a \
-             server that rotates refresh tokens accepts each one once), revoked or expired: send \
-             the newest refresh_token with grant_type=refresh_token, or redo step 4 for a new one."
-        }
-        (Step::TokenResponse, OAuthErrorCode::InvalidGrant) => {
-            " Codes are single-use and short-lived: log in again with the Log In link of step 3 \
-             and exchange the new code right away, with the verifier from step 1 and the same \
-             redirect_uri."
-        }
-        (Step::RefreshResponse, OAuthErrorCode::UnauthorizedClient) => {
-            " For this step, the Refresh Token grant (offline access) must be enabled for the \
-             application."
-        }
+             server that rotates refresh tokens accepts each one once), revoked or expired.",
+        ),
+        (Step::TokenResponse, OAuthErrorCode::InvalidGrant) => (
+            "log in again with the Log In link on this page and exchange the new code right away",
+            " Codes are single-use and short-lived: exchange each one once, with the verifier from \
+             step 1 and the same redirect_uri.",
+        ),
+        (Step::RefreshResponse, OAuthErrorCode::UnauthorizedClient) => (
+            "enable the Refresh Token grant (offline access) for the application",
+            " For this step, the application must be allowed to refresh.",
+        ),
         (Step::RefreshResponse, OAuthErrorCode::UnsupportedGrantType) => {
-            " To refresh, send grant_type=refresh_token."
+            ("send grant_type=refresh_token", " To refresh, the grant type is refresh_token.")
         }
-        _ => "",
+        (Step::TokenResponse, OAuthErrorCode::UnsupportedGrantType) => (
+            "send grant_type=authorization_code",
+            " To exchange a code, the grant type is authorization_code.",
+        ),
+        _ => (known.fix(), ""),
     };
     Finding::fail(
         ID,
-        format!(
-            "The token endpoint returned an error instead of tokens. {}{hint}{said} Fix the \
-             request and paste the new response.",
-            known.explain()
-        ),
+        format!("The token endpoint returned {known} instead of tokens: {fix}, then paste the new response."),
     )
+    .with_details(format!("{said}{}{hint}", known.explain()))
 }
 
 fn token_type(value: Option<&Value>) -> Finding {
     const ID: &str = "token.token_type";
     match value {
-        None => Finding::fail(
-            ID,
-            "The response has no token_type, which every token response includes \
-             (RFC 6749 §5.1): paste the whole response, unedited.",
-        ),
+        None => Finding::fail(ID, "The response has no token_type: paste the whole response, unedited.")
+            .with_details("Every token response includes token_type (RFC 6749 §5.1)."),
         Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => {
             Finding::pass(ID, "token_type is Bearer (compared case-insensitively, RFC 6749 §5.1).")
         }
         Some(Value::String(t)) => Finding::fail(
             ID,
             format!(
-                "token_type is `{}`, but this exercise uses Bearer tokens (RFC 6750): request an \
-                 ordinary access token, without DPoP or another proof-of-possession set-up, and \
-                 paste that response.",
+                "token_type is \"{}\", but this exercise uses Bearer tokens: request an ordinary \
+                 access token, without DPoP or another proof-of-possession set-up, and paste that \
+                 response.",
                 show(t, 30)
             ),
-        ),
+        )
+        .with_details("Bearer tokens are the ones RFC 6750 defines: whoever holds one may use it."),
         Some(_) => Finding::fail(
             ID,
-            "token_type must be a string, \"Bearer\" (RFC 6749 §5.1): paste the response \
-             exactly as the server sent it.",
-        ),
+            "token_type must be the string \"Bearer\": paste the response exactly as the server \
+             sent it.",
+        )
+        .with_details("RFC 6749 §5.1 defines token_type as a string."),
     }
 }
 
@@ -313,9 +356,10 @@ fn access_token(value: Option<&Value>, refreshing: bool) -> (Finding, Option<&st
                 ID,
                 format!(
                     "The response has no access_token: paste the whole response of the token \
-                     request with grant_type={grant} (RFC 6749 §5.1)."
+                     request with grant_type={grant}."
                 ),
-            ),
+            )
+            .with_details("Every successful token response holds access_token (RFC 6749 §5.1)."),
             None,
         ),
         Some(Value::String(t)) if t.is_empty() => (
@@ -332,22 +376,25 @@ fn access_token(value: Option<&Value>, refreshing: bool) -> (Finding, Option<&st
         Some(_) => (
             Finding::fail(
                 ID,
-                "access_token must be a string (RFC 6749 §5.1): paste the response exactly as \
-                 the server sent it.",
-            ),
+                "access_token must be a string: paste the response exactly as the server sent it.",
+            )
+            .with_details("RFC 6749 §5.1 defines access_token as a string."),
             None,
         ),
     }
 }
+
+const EXPIRES_IN: &str =
+    "RFC 6749 §5.1 defines expires_in as the access token's lifetime in seconds, a number.";
 
 fn expires_in(value: Option<&Value>) -> Finding {
     const ID: &str = "token.expires_in";
     match value {
         None => Finding::info(
             ID,
-            "The response has no expires_in. That is allowed (RFC 6749 §5.1), but then the \
-             client cannot tell when the access token expires.",
-        ),
+            "The response has no expires_in, so the client cannot tell when the access token expires.",
+        )
+        .with_details("That is allowed (RFC 6749 §5.1), but a client then learns it from a failed request."),
         Some(Value::Number(n)) if n.as_f64().is_some_and(|s| s > 0.0) => {
             let unit = if n.as_f64() == Some(1.0) { "second" } else { "seconds" };
             Finding::pass(ID, format!("expires_in is {n} {unit}: the access token's lifetime."))
@@ -355,10 +402,11 @@ fn expires_in(value: Option<&Value>) -> Finding {
         Some(Value::Number(n)) => Finding::fail(
             ID,
             format!(
-                "expires_in is {n}, but it must be a positive number of seconds \
-                 (RFC 6749 §5.1): paste the response exactly as the server sent it."
+                "expires_in is {n}, but it must be a positive number of seconds: paste the response \
+                 exactly as the server sent it."
             ),
-        ),
+        )
+        .with_details(EXPIRES_IN),
         Some(Value::String(s)) => {
             let (shown, fix) = if !s.is_empty() && s.len() <= 12 && s.chars().all(|c| c.is_ascii_digit()) {
                 (format!("the string \"{s}\""), format!(", {s} without quotes"))
@@ -368,17 +416,18 @@ fn expires_in(value: Option<&Value>) -> Finding {
             Finding::fail(
                 ID,
                 format!(
-                    "expires_in is {shown}, but it must be a JSON number of seconds{fix} \
-                     (RFC 6749 §5.1). If you edited the response, paste it again unedited; if \
-                     the server really sends a string, it does not follow RFC 6749."
+                    "expires_in is {shown}, but it must be a JSON number of seconds{fix}: paste the \
+                     response unedited."
                 ),
             )
+            .with_details(format!("{EXPIRES_IN} A server that sends a string does not follow RFC 6749."))
         }
         Some(_) => Finding::fail(
             ID,
-            "expires_in must be a positive JSON number of seconds (RFC 6749 §5.1), or left out: \
-             paste the response exactly as the server sent it.",
-        ),
+            "expires_in must be a positive JSON number of seconds, or left out: paste the response \
+             exactly as the server sent it.",
+        )
+        .with_details(EXPIRES_IN),
     }
 }
 
@@ -396,21 +445,20 @@ fn refresh_token<'a>(
         }
         None => {
             let where_ = if facts.provider.builtin {
-                "the Refresh Token grant in the practice dashboard"
+                "On the practice server, the switch for refresh tokens is at the top of this page."
             } else {
-                "Okta: the application's Refresh Token grant type; Auth0: Allow Offline Access \
-                 on the API"
+                "Okta: the application's Refresh Token grant type; Auth0: Allow Offline Access on the API."
             };
             (
-                Some(Finding::fail(
-                    ID,
-                    format!(
-                        "The response has no refresh_token. Enable refresh tokens / offline \
-                         access for the application ({where_}) and request the offline_access \
-                         scope in the authorization URL (step 3), then log in again and \
-                         exchange the new code."
-                    ),
-                )),
+                Some(
+                    Finding::fail(
+                        ID,
+                        "The response has no refresh_token: enable refresh tokens (offline access) for \
+                         the application and request the offline_access scope in step 3, then log in \
+                         again and exchange the new code.",
+                    )
+                    .with_details(where_),
+                ),
                 None,
             )
         }
@@ -427,25 +475,33 @@ fn refresh_token<'a>(
                     Some(t.as_str()),
                 ),
                 Some(_) => (
-                    Some(Finding::fail(
-                        ID,
-                        "This refresh_token is not the one the practice server issued with this \
-                         access token: tokens from different responses were put together. Paste \
-                         the whole response of one token request, unchanged.",
-                    )),
+                    Some(
+                        Finding::fail(
+                            ID,
+                            "This refresh_token is not the one the practice server issued with this \
+                             access token: paste the whole response of one token request, unchanged.",
+                        )
+                        .with_details("Tokens from different responses were put together."),
+                    ),
                     None,
                 ),
-                None => (
-                    Some(Finding::fail(
-                        ID,
-                        format!(
-                            "The practice server issued no refresh_token with this access token, \
-                             so the one pasted is not its own. It sent none{}",
-                            why_no_refresh_token(Some(issued))
+                None => {
+                    let (because, fix, details) = why_no_refresh_token(Some(issued));
+                    (
+                        Some(
+                            Finding::fail(
+                                ID,
+                                format!(
+                                    "The practice server issued no refresh_token with this access \
+                                     token, so the one pasted is not its own: it sent none{because}, \
+                                     so {fix}."
+                                ),
+                            )
+                            .with_details(details),
                         ),
-                    )),
-                    None,
-                ),
+                        None,
+                    )
+                }
             },
             None => (
                 Some(Finding::pass(
@@ -456,11 +512,14 @@ fn refresh_token<'a>(
             ),
         },
         Some(_) => (
-            Some(Finding::fail(
-                ID,
-                "refresh_token must be a non-empty string (RFC 6749 §5.1): paste the response \
-                 exactly as the server sent it.",
-            )),
+            Some(
+                Finding::fail(
+                    ID,
+                    "refresh_token must be a non-empty string: paste the response exactly as the \
+                     server sent it.",
+                )
+                .with_details("RFC 6749 §5.1 defines refresh_token as a string."),
+            ),
             None,
         ),
     }
@@ -472,9 +531,9 @@ fn scope(value: Option<&Value>, refreshing: bool) -> Finding {
     match value {
         None => Finding::info(
             ID,
-            "The response has no scope, which means the granted scope is the one requested \
-             (RFC 6749 §5.1).",
-        ),
+            "The response has no scope, which means the granted scope is the one requested.",
+        )
+        .with_details("A token response may leave scope out when it is the one requested (RFC 6749 §5.1)."),
         Some(Value::String(s)) => match Scope::parse(s) {
             Ok(scope) if scope.contains("offline_access") => {
                 Finding::pass(ID, format!("{whose} scope includes offline_access."))
@@ -482,19 +541,21 @@ fn scope(value: Option<&Value>, refreshing: bool) -> Finding {
             Ok(scope) => Finding::fail(
                 ID,
                 format!(
-                    "{whose} scope (`{}`) does not include offline_access: request it in the \
+                    "{whose} scope (\"{}\") does not include offline_access: request it in the \
                      authorization URL (step 3) and allow offline access for the application, \
                      then log in again.",
                     show(&scope.to_string(), 120)
                 ),
-            ),
-            Err(e) => Finding::fail(ID, e.to_string()),
+            )
+            .with_details("Without offline_access the server grants no refresh token."),
+            Err(e) => Finding::fail(ID, e.to_string()).with_details(e.details()),
         },
         Some(_) => Finding::fail(
             ID,
-            "scope must be a string of scopes separated by spaces (RFC 6749 §5.1): paste the \
-             response exactly as the server sent it.",
-        ),
+            "scope must be a string of scopes separated by spaces: paste the response exactly as \
+             the server sent it.",
+        )
+        .with_details("RFC 6749 §5.1 defines scope as a string."),
     }
 }
 
@@ -518,8 +579,9 @@ fn jwt_findings(
         return vec![Finding::info(
             "token.jwt",
             "The access token is opaque (not a JWT): only the authorization server can read it, \
-             which is fine; OAuth does not say what an access token looks like.",
-        )];
+             which is fine.",
+        )
+        .with_details("OAuth does not say what an access token looks like.")];
     };
     let alg = jwt.alg().map(|a| format!(" (alg {})", show(a, 20))).unwrap_or_default();
     let shown = if matches!(facts.signature, Some(SignatureCheck::Verified { .. })) {
@@ -529,11 +591,11 @@ fn jwt_findings(
     };
     let mut findings = vec![Finding::info(
         "token.jwt",
-        format!(
-            "The access token is a JWT{alg}: its header and claims are {shown}. Anyone holding \
-             the token can read them; the API that receives it must check the signature, iss, \
-             aud and exp."
-        ),
+        format!("The access token is a JWT{alg}: its header and claims are {shown}."),
+    )
+    .with_details(
+        "Anyone holding the token can read them; the API that receives it must check the \
+             signature, iss, aud and exp.",
     )];
     findings.extend(facts.signature.map(signature_finding));
     if let Some(issuer) = &facts.provider.issuer {
@@ -544,35 +606,40 @@ fn jwt_findings(
             Some(iss) => Finding::fail(
                 "token.iss",
                 format!(
-                    "iss is {} but the authorization server is {}: this token comes from another \
-                     server; use the one from the exchange at this server's token endpoint.",
+                    "iss is \"{}\" but the authorization server is \"{}\": use a token from this \
+                     server's token endpoint.",
                     show(iss, 80),
                     show(issuer, 80)
                 ),
-            ),
+            )
+            .with_details("This token comes from another server."),
             None => Finding::warn(
                 "token.iss",
-                "The JWT has no iss claim, so an API cannot tell which server issued it: \
-                 configure the server to include iss, which RFC 9068 §2.2 requires in JWT \
-                 access tokens.",
-            ),
+                "The JWT has no iss claim, so an API cannot tell which server issued it: configure \
+                 the server to include iss.",
+            )
+            .with_details("RFC 9068 §2.2 requires iss in JWT access tokens."),
         });
     }
     if let Some(exp) = jwt.claim_seconds("exp").filter(|&exp| exp < now) {
         let ago = duration(now.saturating_sub(exp));
-        let advice = if refreshing {
-            "refresh again and paste the new response right away"
+        let message = if refreshing {
+            format!(
+                "The access token expired {ago} ago: refresh again and paste the new response right away."
+            )
         } else {
-            "that is what the refresh token is for: step 5 gets a new one"
+            format!("The access token expired {ago} ago, which is what the refresh token is for: step 5 gets a new one.")
         };
-        let message = format!("The access token expired {ago} ago (its exp is in the past): {advice}.");
         // Step 4's tokens may age while the learner reads on; a refresh just made must
         // give a token that can still be used.
-        findings.push(if refreshing {
-            Finding::fail("token.expired", message)
-        } else {
-            Finding::warn("token.expired", message)
-        });
+        findings.push(
+            if refreshing {
+                Finding::fail("token.expired", message)
+            } else {
+                Finding::warn("token.expired", message)
+            }
+            .with_details("Its exp claim is in the past."),
+        );
     }
     findings
 }
@@ -591,51 +658,60 @@ fn signature_finding(check: &SignatureCheck) -> Finding {
         ),
         SignatureCheck::Invalid => Finding::fail(
             ID,
-            "The signature does not verify with the server's keys: the token was changed after \
-             it was issued. Paste the response exactly as the token endpoint sent it.",
-        ),
+            "The signature does not verify with the server's keys: paste the response exactly as the \
+             token endpoint sent it.",
+        )
+        .with_details("The token was changed after it was issued."),
         SignatureCheck::Unavailable { reason } => Finding::warn(
             ID,
-            format!(
-                "The signature was not checked: the server's JWKS could not be read ({}). Check \
-                 again in a moment; if it persists, check the server's jwks_uri.",
-                show(reason, 200)
-            ),
-        ),
+            "The signature was not checked because the server's JWKS could not be read: check again \
+             in a moment.",
+        )
+        .with_details(format!(
+            "Reading the JWKS gave \"{}\"; if it persists, check the server's jwks_uri.",
+            show(reason, 200)
+        )),
     }
 }
 
 /// Why the practice server sent no refresh token: it knows which of the two causes.
 fn missing_refresh_token_on_the_practice_server(issued: Option<&Issued>) -> Finding {
-    Finding::fail(
-        "token.refresh_token",
-        format!("The response has no refresh_token{}", why_no_refresh_token(issued)),
-    )
+    let (because, fix, details) = why_no_refresh_token(issued);
+    Finding::fail("token.refresh_token", format!("The response has no refresh_token{because}: {fix}."))
+        .with_details(details)
 }
 
-/// The rest of a sentence about a missing refresh token: its cause and the fix.
-fn why_no_refresh_token(issued: Option<&Issued>) -> &'static str {
+/// Why the practice server sent no refresh token, to follow "no refresh token"; what to
+/// do about it; and the details.
+fn why_no_refresh_token(issued: Option<&Issued>) -> (&'static str, &'static str, &'static str) {
     let offline = issued.is_some_and(|i| i.requested_scope.split(' ').any(|s| s == "offline_access"));
     let enabled = issued.is_some_and(|i| i.refresh_tokens_enabled);
     match (offline, enabled) {
-        (false, false) => {
-            ", for two reasons: refresh tokens are off for your practice application (tick the \
-             Refresh Token grant on the Practice app page), and the authorization request did \
-             not ask for the offline_access scope. Fix both, log in again with the new URL and \
-             exchange the new code."
-        }
-        (false, true) => {
-            " because the authorization request did not ask for the offline_access scope. Add \
-             offline_access to the scope in step 3, log in again and exchange the new code."
-        }
-        (true, false) => {
-            " because refresh tokens are off for your practice application: tick the Refresh \
-             Token grant on the Practice app page, then log in again and exchange a new code."
-        }
-        (true, true) => {
-            ": log in again with the URL from step 3 and exchange the new code (a refresh that \
-             asks for a narrower scope without offline_access gets none)."
-        }
+        (false, false) => (
+            ", for two reasons (refresh tokens are off for your practice application, and the \
+             authorization request did not ask for the offline_access scope)",
+            "turn refresh tokens on at the top of this page and add offline_access to the scope in \
+             step 3, then log in again with the new URL and exchange the new code",
+            "The practice server issues a refresh token only to an application that allows them, \
+             and only when the authorization request asks for offline_access.",
+        ),
+        (false, true) => (
+            " because the authorization request did not ask for the offline_access scope",
+            "add offline_access to the scope in step 3, log in again and exchange the new code",
+            "The practice server issues a refresh token only when the authorization request asks \
+             for offline_access.",
+        ),
+        (true, false) => (
+            " because refresh tokens are off for your practice application",
+            "turn them on at the top of this page, then log in again and exchange a new code",
+            "Like Okta and Auth0, the practice server issues refresh tokens only to an application \
+             that allows them; the switch is also on the Practice app page.",
+        ),
+        (true, true) => (
+            "",
+            "log in again with the URL from step 3 and exchange the new code",
+            "A refresh that asks for a narrower scope without offline_access gets none.",
+        ),
     }
 }
 
@@ -653,8 +729,8 @@ fn issued_findings(step: Step, facts: &Facts<'_>) -> Vec<Finding> {
     if facts.provider.client_id.as_deref() != Some(issued.client_id.as_str()) {
         return vec![Finding::fail(
             ID,
-            "This token was issued to another application: use your own client_id and \
-             client_secret (Practice app page) in the token request.",
+            "This token was issued to another application: use your own client_id and client \
+             secret, as the command on this page does.",
         )];
     }
     if issued.revoked {
@@ -662,22 +738,19 @@ fn issued_findings(step: Step, facts: &Facts<'_>) -> Vec<Finding> {
             Step::RefreshResponse => (
                 "a refresh token from the same login was used twice (this server rotates them, \
                  and a reused one looks like theft)",
-                "Start again from step 4: log in with the URL from step 3, exchange the new code, \
-                 then refresh once with the newest refresh_token",
+                "start again from step 4 with a new login, then refresh once with the newest \
+                 refresh_token",
             ),
             _ => (
                 "its authorization code was used twice (each code works once)",
-                "Log in again with the URL from step 3 and exchange the new code once",
+                "log in again with the Log In link on this page and exchange the new code once",
             ),
         };
-        return vec![Finding::fail(
-            ID,
-            format!(
-                "The practice server revoked this token, with every token from the same login \
-                 (RFC 9700 §4.14), because {when}, or because the token was revoked at the \
-                 revocation endpoint. {redo}."
-            ),
-        )];
+        return vec![Finding::fail(ID, format!("The practice server revoked this token: {redo}."))
+            .with_details(format!(
+                "It revokes every token from the same login (RFC 9700 §4.14) when {when}, or when a \
+                 token was revoked at the revocation endpoint."
+            ))];
     }
     let mut findings = Vec::new();
     match step {
@@ -709,8 +782,8 @@ fn issued_findings(step: Step, facts: &Facts<'_>) -> Vec<Finding> {
                 findings.push(Finding::fail(
                     "refresh.grant",
                     "This token came from another authorization code exchange, not from the \
-                     refresh token: POST grant_type=refresh_token with the refresh_token from \
-                     step 4 and paste that response.",
+                     refresh token: run the refresh command on this page with the refresh_token \
+                     from step 4 and paste its response.",
                 ));
             } else if !step4_refresh.is_some_and(|r| issued.refresh_ancestors.iter().any(|a| a == r)) {
                 findings.push(Finding::fail(
@@ -744,12 +817,7 @@ fn refresh_findings(new: &TokenRecord, old: Option<&TokenRecord>, builtin: bool)
     };
     let mut findings = Vec::new();
     findings.push(if new.access_token_sha256 == old.access_token_sha256 {
-        Finding::fail(
-            "refresh.new_access_token",
-            "That looks like the same access token as before: use the refresh_token grant to get \
-             a new one. POST grant_type=refresh_token and the refresh_token from step 4 (with \
-             your client credentials) to the token endpoint, and paste that response.",
-        )
+        same_access_token()
     } else {
         Finding::pass("refresh.new_access_token", "This is a new access token, not step 4's.")
     });
@@ -765,9 +833,8 @@ fn refresh_findings(new: &TokenRecord, old: Option<&TokenRecord>, builtin: bool)
                  for the next refresh."
             }
             (Some(_), _) => {
-                "The server rotated the refresh token: this response holds a new one. Use it for \
-                 the next refresh and discard the old one, which the server may have revoked \
-                 (RFC 6749 §6)."
+                "The server rotated the refresh token: use the new one in this response for the next \
+                 refresh, and discard the old one, which the server may have revoked (RFC 6749 §6)."
             }
         },
     ));
@@ -794,16 +861,16 @@ fn refresh_findings(new: &TokenRecord, old: Option<&TokenRecord>, builtin: bool)
             // share its second.
             std::cmp::Ordering::Equal => Finding::warn(
                 "refresh.iat",
-                "The new access token's iat is the same second as step 4's. That happens when the \
-                 refresh runs right after the exchange; otherwise make sure you pasted the \
+                "The new access token's iat is the same second as step 4's: make sure you pasted the \
                  response of the refresh request.",
-            ),
+            )
+            .with_details("That happens when the refresh runs right after the exchange."),
             std::cmp::Ordering::Less => Finding::fail(
                 "refresh.iat",
-                "The new access token was issued before step 4's (its iat is earlier), so it is \
-                 not the result of refreshing step 4's token: send the refresh_token grant with \
-                 the refresh token from step 4 and paste that response.",
-            ),
+                "The new access token was issued before step 4's (its iat is earlier): send the \
+                 refresh_token grant with the refresh token from step 4 and paste that response.",
+            )
+            .with_details("So it is not the result of refreshing step 4's token."),
         });
     }
     findings
@@ -839,7 +906,7 @@ mod tests {
     fn assert_no_secrets(out: &Outcome, secrets: &[&str]) {
         for f in &out.verdict.findings {
             for s in secrets {
-                assert!(!f.message.contains(s), "{} repeats a secret: {}", f.id, f.message);
+                assert!(!said(f).contains(s), "{} repeats a secret: {}", f.id, said(f));
             }
         }
     }
@@ -940,8 +1007,8 @@ mod tests {
                 "missing refresh_token",
                 response(ACCESS, None),
                 "token.refresh_token",
-                "Enable refresh tokens / offline access for the application (Okta: the \
-                 application's Refresh Token grant type",
+                "enable refresh tokens (offline access) for the application and request the \
+                 offline_access scope in step 3",
             ),
             (
                 "only the access token",
@@ -977,14 +1044,14 @@ mod tests {
                 "an unknown error",
                 r#"{"error":"login_required"}"#.into(),
                 "token.error",
-                "The token endpoint returned the error `login_required`",
+                "The token endpoint returned the error \"login_required\"",
             ),
             (
                 "expires_in as a string",
                 good.replace("3600", "\"3600\""),
                 "token.expires_in",
                 "expires_in is the string \"3600\", but it must be a JSON number of seconds, \
-                 3600 without quotes (RFC 6749 §5.1)",
+                 3600 without quotes: paste the response unedited.",
             ),
             ("expires_in zero", good.replace("3600", "0"), "token.expires_in", "positive"),
             ("expires_in negative", good.replace("3600", "-5"), "token.expires_in", "positive"),
@@ -993,13 +1060,13 @@ mod tests {
                 "a duplicate key",
                 good.replace(r#""scope""#, r#""access_token":"x","scope""#),
                 "token.json",
-                "The member `access_token` appears twice",
+                "The member \"access_token\" appears twice",
             ),
             (
                 "10 000 levels of nesting",
                 deep.clone(),
                 "token.json",
-                "That is not valid JSON that can be read: it is nested more than 128 levels deep",
+                "That JSON is nested more than 128 levels deep",
             ),
             (
                 "5 000 levels of nested objects (within the size limit)",
@@ -1025,7 +1092,7 @@ mod tests {
                 "the redirect URL",
                 "http://127.0.0.1:3000/redirect?code=abc&state=xyz".into(),
                 "token.json",
-                "exchange the code at the token endpoint",
+                "put the code into the token command on this page",
             ),
             (
                 "the curl command",
@@ -1037,7 +1104,7 @@ mod tests {
                 "a MAC token",
                 good.replace("Bearer", "mac"),
                 "token.token_type",
-                "token_type is `mac`, but this exercise uses Bearer tokens",
+                "token_type is \"mac\", but this exercise uses Bearer tokens",
             ),
             (
                 "no token_type",
@@ -1067,14 +1134,14 @@ mod tests {
                 "a scope without offline_access",
                 good.replace("openid offline_access", "openid profile"),
                 "token.scope",
-                "The granted scope (`openid profile`) does not include offline_access",
+                "The granted scope (\"openid profile\") does not include offline_access",
             ),
             ("an empty refresh_token", good.replace(REFRESH, ""), "token.refresh_token", "non-empty string"),
         ];
         for (what, input, id, text) in cases {
             let out = step4(&input);
             assert_eq!(blocking(&out), [id], "{what}: {:#?}", out.verdict.findings);
-            let message = &finding(&out, id).message;
+            let message = said(finding(&out, id));
             assert!(message.contains(text), "{what}: {message}");
             assert_eq!(out.progress, None, "{what}");
             assert_no_secrets(&out, &[ACCESS, REFRESH]);
@@ -1087,7 +1154,11 @@ mod tests {
             let input = format!(r#"{{"error":"{code}"}}"#);
             for out in [step4(&input), step5(&input)] {
                 assert_eq!(blocking(&out), ["token.error"]);
-                assert!(finding(&out, "token.error").message.contains(code.explain()));
+                let f = finding(&out, "token.error");
+                assert!(f.details.as_deref().is_some_and(|d| d.contains(code.explain())), "{f:?}");
+                assert!(f
+                    .message
+                    .starts_with(&format!("The token endpoint returned {code} instead of tokens: ")));
             }
         }
         let out = step5(r#"{"error":"invalid_grant"}"#);
@@ -1096,7 +1167,19 @@ mod tests {
                 || finding(&out, "token.error").message.contains("send the newest refresh_token")
         );
         let out = step4(r#"{"error":{"code":1}}"#);
-        assert!(finding(&out, "token.error").message.contains("not even a string"));
+        assert!(said(finding(&out, "token.error")).contains("not even a string"));
+        // The server's own words come first in the details, quoted.
+        let out = step4(r#"{"error":"invalid_grant","error_description":"Code expired. Log in again"}"#);
+        let details = finding(&out, "token.error").details.clone().unwrap_or_default();
+        assert!(
+            details.starts_with("The server said: \"Code expired. Log in again\". invalid_grant:"),
+            "{details}"
+        );
+        // The masked command run as shown fails client authentication: say where the
+        // working one is.
+        let out = step4(r#"{"error":"invalid_client","error_description":"Client authentication failed."}"#);
+        let message = &finding(&out, "token.error").message;
+        assert!(message.contains("Copy button") && message.contains("real secret"), "{message}");
     }
 
     #[test]
@@ -1179,9 +1262,11 @@ mod tests {
     fn the_same_access_token_in_step_5_fails() {
         let out = step5(&response("access-one-aaaaaaaaaaaa", Some("refresh-two")));
         assert_eq!(blocking(&out), ["refresh.new_access_token"]);
-        assert!(finding(&out, "refresh.new_access_token").message.starts_with(
-            "That looks like the same access token as before: use the refresh_token grant to get a new one"
-        ));
+        assert_eq!(
+            finding(&out, "refresh.new_access_token").message,
+            "That looks like the same access token as before: run the refresh command on this page and \
+             paste its new response."
+        );
         assert_eq!(out.verdict.find("refresh.completed"), None);
         assert_eq!(out.progress, None);
     }
@@ -1229,7 +1314,7 @@ mod tests {
     fn a_missing_refresh_token_on_another_server_names_its_setting() {
         let provider = Provider { builtin: false, ..okta() };
         let out = run(Step::TokenResponse, &response(ACCESS, None), &provider, &progress(3));
-        let message = &finding(&out, "token.refresh_token").message;
+        let message = said(finding(&out, "token.refresh_token"));
         assert!(message.contains("Refresh Token grant type") && message.contains("Allow Offline Access"));
         assert!(message.contains("request the offline_access scope"));
     }
@@ -1303,8 +1388,8 @@ mod issued_tests {
         none.refresh_tokens_enabled = false;
         let cases: [(&Issued, bool, &str); 3] = [
             (&ok, true, "the one the practice server issued with this access token"),
-            (&another, false, "tokens from different responses"),
-            (&none, false, "not its own. It sent none because refresh tokens are off"),
+            (&another, false, "Tokens from different responses"),
+            (&none, false, "not its own: it sent none because refresh tokens are off"),
         ];
         for (issued, passes, says) in cases {
             for (step, progress, input) in [
@@ -1319,7 +1404,7 @@ mod issued_tests {
                 let out = run_with(step, &input, &progress, Some(&issued));
                 let f = out.verdict.find("token.refresh_token").expect("token.refresh_token");
                 assert_eq!((f.ok, out.verdict.passed()), (passes, passes), "{step:?} {issued:?}");
-                assert!(f.message.contains(says), "{}", f.message);
+                assert!(said(f).contains(says), "{}", said(f));
             }
         }
     }
@@ -1331,7 +1416,7 @@ mod issued_tests {
         let out = run_with(Step::TokenResponse, RESPONSE, &progress(3), Some(&code));
         assert!(!out.verdict.passed());
         let f = out.verdict.find("token.issued").expect("token.issued");
-        assert!(f.message.contains("authorization code was used twice"), "{}", f.message);
+        assert!(said(f).contains("authorization code was used twice"), "{}", said(f));
         let mut refreshed = issued(IssuedGrant::RefreshToken);
         refreshed.revoked = true;
         refreshed.refresh_token_sha256 = Some(token_sha256("rt-2"));
@@ -1339,7 +1424,7 @@ mod issued_tests {
         let out = run_with(Step::RefreshResponse, REFRESHED, &step5_progress(), Some(&refreshed));
         assert!(!out.verdict.passed());
         let f = out.verdict.find("token.issued").expect("token.issued");
-        assert!(f.message.contains("refresh token from the same login was used twice"), "{}", f.message);
+        assert!(said(f).contains("refresh token from the same login was used twice"), "{}", said(f));
     }
 
     #[test]
@@ -1350,6 +1435,36 @@ mod issued_tests {
         let same = out.verdict.find("refresh.new_access_token").expect("refresh.new_access_token");
         assert!(!same.ok && same.message.contains("same access token as before"), "{}", same.message);
         assert!(out.verdict.find("refresh.grant").is_none(), "no second, contradicting reason");
+        assert_eq!(out.verdict.findings.len(), 1, "{:#?}", out.verdict.findings);
+    }
+
+    /// Step 4's response pasted again in step 5, on any server, and however it has aged:
+    /// the one finding is that it is the same response, with no advice that only follows
+    /// from it (its token expired, it came from a code exchange, its refresh token...).
+    #[test]
+    fn step_4s_response_again_in_step_5_gets_only_the_same_response_finding() {
+        let expired = jwt(
+            r#"{"alg":"ES256","kid":"k1"}"#,
+            &format!(r#"{{"sub":"s","iat":{},"exp":{}}}"#, NOW - 7200, NOW - 6300),
+        );
+        let body = format!(
+            r#"{{"token_type":"Bearer","expires_in":900,"access_token":"{expired}","refresh_token":"rt-1","scope":"openid"}}"#
+        );
+        let mut p = step5_progress();
+        p.token = Some(record(&expired, Some("rt-1")));
+        let step4 = issued(IssuedGrant::AuthorizationCode);
+        for (provider, issued) in [(builtin(), Some(&step4)), (builtin(), None), (okta(), None)] {
+            let facts = Facts { provider: &provider, progress: &p, now: NOW, issued, signature: None };
+            let out = check(Step::RefreshResponse, &body, &facts).expect("unlocked");
+            let ids: Vec<_> = out.verdict.findings.iter().map(|f| f.id.as_str()).collect();
+            assert_eq!(ids, ["refresh.new_access_token"], "{:#?}", out.verdict.findings);
+            assert!(!out.verdict.passed() && out.progress.is_none());
+        }
+        // Not step 4's token: the response is judged in full.
+        let other = body.replace(&expired, "at-other");
+        let facts = Facts { provider: &okta(), progress: &p, now: NOW, issued: None, signature: None };
+        let out = check(Step::RefreshResponse, &other, &facts).expect("unlocked");
+        assert!(out.verdict.find("token.scope").is_some_and(|f| !f.ok), "{:#?}", out.verdict.findings);
     }
 
     #[test]
@@ -1422,6 +1537,26 @@ mod issued_tests {
         }
     }
 
+    /// With refresh tokens off, the practice server grants no refresh token and leaves
+    /// offline_access out of the scope: one finding says why, not a second about the scope.
+    #[test]
+    fn refresh_tokens_off_fail_step_4_once_not_again_for_the_scope() {
+        let no_rt = r#"{"token_type":"Bearer","expires_in":900,"access_token":"at-1","scope":"openid"}"#;
+        let mut off = issued(IssuedGrant::AuthorizationCode);
+        off.refresh_tokens_enabled = false;
+        off.refresh_token_sha256 = None;
+        let out = run_with(Step::TokenResponse, no_rt, &progress(3), Some(&off));
+        assert_eq!(blocking(&out), ["token.refresh_token"], "{:#?}", out.verdict.findings);
+        assert!(finding(&out, "token.refresh_token")
+            .message
+            .contains("turn them on at the top of this page"));
+        // With refresh tokens on, a scope without offline_access is the learner's to fix.
+        let on = issued(IssuedGrant::AuthorizationCode);
+        let with_rt = no_rt.replace(r#""scope""#, r#""refresh_token":"rt-1","scope""#);
+        let out = run_with(Step::TokenResponse, &with_rt, &progress(3), Some(&on));
+        assert_eq!(blocking(&out), ["token.scope"], "{:#?}", out.verdict.findings);
+    }
+
     #[test]
     fn step_5_passes_only_for_the_refresh_grant_of_step_4s_refresh_token() {
         let mut ok = issued(IssuedGrant::RefreshToken);
@@ -1491,7 +1626,7 @@ mod issued_tests {
         let out = check(Step::TokenResponse, &body(&token), &facts).expect("unlocked");
         let f = out.verdict.find("token.signature").expect("token.signature");
         assert!(out.verdict.passed() && !f.ok && f.level == Level::Warning, "{f:?}");
-        assert!(f.message.contains("HTTP 503") && f.message.contains("not checked"), "{}", f.message);
+        assert!(said(f).contains("HTTP 503") && f.message.contains("not checked"), "{}", said(f));
     }
 
     #[test]

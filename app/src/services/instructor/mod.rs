@@ -3,11 +3,13 @@
 //!
 //! The service is [`Instructors`]; beside it, one file per concern: `store` (the
 //! [`InstructorStore`] trait and its records), `passwords` (argon2id), `throttle` (the
-//! login throttle), `names` (the rules for display and class names) and `error`.
+//! login throttle), `names` (the rules for display and class names), `resets` (who was
+//! reset when, for the dashboard) and `error`.
 
 mod error;
 mod names;
 mod passwords;
+mod resets;
 mod store;
 mod throttle;
 
@@ -19,6 +21,7 @@ use super::{now_unix, LearnerId};
 pub use error::InstructorError;
 use passwords::dummy_hash;
 pub use passwords::{hash_password, verify_password, verify_password_in, PasswordWork};
+pub use resets::{ago, last_activity, RecentResets, ResetLog, MAX_RESETS};
 pub use store::{
     ClassRecord, ClassSummary, ExerciseProgress, InstructorId, InstructorStore, JoinTarget, LearnerExercises,
     LearnerRow,
@@ -46,6 +49,7 @@ fn random_token(bytes: usize) -> String {
 pub struct Instructors {
     pub store: std::sync::Arc<dyn InstructorStore>,
     pub throttle: std::sync::Arc<dyn LoginAttempts>,
+    pub resets: std::sync::Arc<dyn RecentResets>,
     pub passwords: PasswordWork,
     pub public_url: String,
 }
@@ -55,6 +59,7 @@ impl Instructors {
         Self {
             store,
             throttle: std::sync::Arc::new(LoginThrottle::default()),
+            resets: std::sync::Arc::new(ResetLog::default()),
             passwords: PasswordWork::default(),
             public_url: public_url.to_owned(),
         }
@@ -221,6 +226,7 @@ impl Instructors {
         for exercise in exercises {
             services.reset_exercise(&learner, exercise).await?;
         }
+        self.resets.record(who, &learner.0, now_unix());
         Ok(())
     }
 
@@ -237,6 +243,7 @@ impl Instructors {
             for exercise in &exercises {
                 services.reset_exercise(&LearnerId(learner.learner_id.clone()), exercise).await?;
             }
+            self.resets.record(who, &learner.learner_id, now_unix());
         }
         Ok(())
     }
@@ -256,13 +263,13 @@ impl Instructors {
     ) -> Result<Opened, InstructorError> {
         let target = self.store.join_target(learner, code.trim()).await?.ok_or(InstructorError::NotFound)?;
         if target.current_class.as_deref() == Some(target.class_id.as_str()) {
-            return Ok(Opened::Joined);
+            return Ok(Opened::Joined { class_name: target.name });
         }
         if !join || cross_site || target.current_class.is_some() {
             return Ok(Opened::Ask { class_name: target.name });
         }
         self.store.join_class(learner, &target.class_id, None).await?;
-        Ok(Opened::Joined)
+        Ok(Opened::Joined { class_name: target.name })
     }
 
     pub async fn join(
@@ -280,8 +287,8 @@ impl Instructors {
 /// What opening a join link did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Opened {
-    /// The learner is in the class (now, or was already).
-    Joined,
+    /// The learner is in the class called `class_name` (now, or was already).
+    Joined { class_name: String },
     /// Nobody was moved: the page asks "Join <class name>?".
     Ask { class_name: String },
 }

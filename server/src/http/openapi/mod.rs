@@ -22,7 +22,7 @@ use oauthlab::exercises::{catalog, refresh};
 use super::{api_v1, instructor_api, ApiState, ErrorBody};
 use responses::{
     BadPath, BadRequest, BadResetRequest, CrossSite, EmptyBody, NotYours, PayloadTooLarge, RateLimited,
-    ServerError, SlowBody, Unauthorized, UnknownExercise, UnsupportedMediaType,
+    ServerError, SlowBody, TooManyQueryParams, Unauthorized, UnknownExercise, UnsupportedMediaType,
 };
 
 /// `GET /openapi.json`, to nest at `/api/v1` with the rest of the API.
@@ -106,6 +106,7 @@ async fn openapi_get() -> impl IntoResponse {
             RateLimited,
             SlowBody,
             ServerError,
+            TooManyQueryParams,
             Unauthorized,
             UnknownExercise,
             UnsupportedMediaType,
@@ -148,8 +149,9 @@ impl Modify for SessionCookies {
 
 /// What an operation may answer before its handler runs, added where the handler's
 /// annotation does not say it: the request guard's (`guard.rs`) 413 and 429 on every
-/// operation, 403, 408 and 415 on those that change something; and `ApiPath`'s 400 on those
-/// with a path parameter (a path that does not decode).
+/// operation, 403, 408 and 415 on those that change something; `ApiPath`'s 400 on those
+/// with a path parameter (a path that does not decode); and, where no 400 is said yet, the
+/// guard's 400 for a query string of more than 50 parameters.
 struct BeforeTheHandler;
 
 impl Modify for BeforeTheHandler {
@@ -174,6 +176,7 @@ impl Modify for BeforeTheHandler {
                 if path.contains('{') {
                     shared.push(("400", "BadPath"));
                 }
+                shared.push(("400", "TooManyQueryParams"));
                 for (status, name) in shared {
                     operation
                         .responses
@@ -343,14 +346,15 @@ mod tests {
     }
 
     /// Operations that change something answer 403 and 415 from the guard; every one
-    /// answers 413 and 429, and the storage's 503 where a handler reaches it.
+    /// answers 400 (a query of more than 50 parameters), 413 and 429, and the storage's 503
+    /// where a handler reaches it.
     #[test]
     fn every_operation_documents_the_guards_answers() {
         let doc = document();
         for (path, item) in doc["paths"].as_object().expect("paths") {
             for method in ["get", "put", "post", "delete"] {
                 let Some(responses) = item[method]["responses"].as_object() else { continue };
-                let mut want = vec!["413", "429"];
+                let mut want = vec!["400", "413", "429"];
                 if method != "get" {
                     want.extend(["403", "408", "415"]);
                 }

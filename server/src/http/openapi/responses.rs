@@ -65,6 +65,12 @@ responses! {
         "invalid_request",
         "The request could not be read: check the path and the body.",
     );
+    /// The guard's answer to a query string past its limit.
+    TooManyQueryParams => error_response(
+        "`invalid_request`: the query string has more than 50 parameters.",
+        "invalid_request",
+        "The address has more than 50 query parameters, the most this site reads.",
+    );
     /// The guard's answer to a write from another site.
     CrossSite => error_response(
         "`cross_site`: a request that changes something came from another site (a foreign `Origin`, \
