@@ -1,8 +1,10 @@
 //! Strict JSON for pasted text: no byte order mark, no duplicate member names (at any
-//! depth), nesting bounded by serde_json's limit of 128 levels.
+//! depth), nesting bounded by serde_json's recursion limit ([`MAX_DEPTH`] levels).
 //!
 //! serde_json keeps the last of two equal member names silently; a grader must not, so
-//! a second pass walks the same text and records the first repeated name.
+//! a second pass walks the same text and records the first repeated name. Both passes
+//! are linear in the text: the second keeps one stack of the enclosing member names,
+//! copied only when it reports a repeated name.
 
 use std::cell::RefCell;
 use std::collections::HashSet;
@@ -12,6 +14,12 @@ use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 use crate::pasted::{is_invisible, Invisible, Place};
+use crate::work::{self, Counted as _};
+
+/// How deeply JSON text may nest (arrays and objects): serde_json's recursion limit,
+/// which keeps a hostile text from overflowing the stack. (Strictly, it stops at the
+/// 128th level, so 127 levels are read; messages say "more than 128".)
+pub const MAX_DEPTH: usize = 128;
 
 /// Why pasted text is not strict JSON. Messages never quote the text itself, except a
 /// repeated member name.
@@ -27,7 +35,7 @@ pub enum JsonError {
     /// `reason` is serde_json's fixed description (never pasted text).
     #[error("{reason} at line {line}, column {column}")]
     Syntax { reason: String, line: usize, column: usize },
-    #[error("it is nested more than 128 levels deep (at line {line}, column {column})")]
+    #[error("it is nested more than {MAX_DEPTH} levels deep (at line {line}, column {column})")]
     TooDeep { line: usize, column: usize },
     /// `path` holds the names of the enclosing members, outermost first (array levels
     /// are left out).
@@ -40,12 +48,12 @@ pub enum JsonError {
 /// (RFC 8259 §2), placed at the start, the end, or by line and column; `count` is how many
 /// such characters there are outside strings. Inside a string one is part of the value.
 pub fn invisible_outside_strings(input: &str) -> Option<Invisible> {
-    let total = input.chars().count();
+    let total = input.chars().counted().count();
     let (mut in_string, mut escaped) = (false, false);
     let (mut line, mut column) = (1, 0);
     let mut first: Option<Invisible> = None;
     let mut count = 0;
-    for (i, ch) in input.chars().enumerate() {
+    for (i, ch) in input.chars().counted().enumerate() {
         column += 1;
         if in_string {
             match ch {
@@ -82,6 +90,7 @@ pub fn parse_strict(input: &str) -> Result<Value, JsonError> {
     if input.trim().is_empty() {
         return Err(JsonError::Empty);
     }
+    work::add(input.len());
     let value: Value = serde_json::from_str(input).map_err(|e| match invisible_outside_strings(input) {
         // serde_json would only say what it expected there.
         Some(invisible) => JsonError::Syntax {
@@ -91,12 +100,12 @@ pub fn parse_strict(input: &str) -> Result<Value, JsonError> {
         },
         None => syntax_error(&e),
     })?;
-    let found = RefCell::new(None);
+    work::add(input.len());
+    let walk = Walk::default();
     let mut de = serde_json::Deserializer::from_str(input);
     // The first pass succeeded, so this one fails only on a duplicate it recorded.
-    let seed = DupSeed { found: &found, path: Vec::new() };
-    if seed.deserialize(&mut de).is_err() {
-        if let Some((key, path)) = found.into_inner() {
+    if DupSeed(&walk).deserialize(&mut de).is_err() {
+        if let Some((key, path)) = walk.found.into_inner() {
             return Err(JsonError::DuplicateKey { key, path });
         }
     }
@@ -117,17 +126,22 @@ fn syntax_error(e: &serde_json::Error) -> JsonError {
     }
 }
 
-type Found = RefCell<Option<(String, Vec<String>)>>;
+/// The duplicate pass's state: the names of the members enclosing the value it is at
+/// (outermost first, array levels left out), and the first repeated name it found, with
+/// the path to its object.
+#[derive(Default)]
+struct Walk {
+    path: RefCell<Vec<String>>,
+    found: RefCell<Option<(String, Vec<String>)>>,
+}
 
 /// Walks any JSON value, recording the first member name repeated within one object.
-struct DupSeed<'a> {
-    found: &'a Found,
-    path: Vec<String>,
-}
+struct DupSeed<'a>(&'a Walk);
 
 impl<'de> DeserializeSeed<'de> for DupSeed<'_> {
     type Value = ();
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        work::add(1);
         d.deserialize_any(self)
     }
 }
@@ -169,20 +183,23 @@ impl<'de> Visitor<'de> for DupSeed<'_> {
         d.deserialize_any(self)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq.next_element_seed(DupSeed { found: self.found, path: self.path.clone() })?.is_some() {}
+        while seq.next_element_seed(DupSeed(self.0))?.is_some() {}
         Ok(())
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut seen = HashSet::new();
         while let Some(key) = map.next_key::<String>()? {
+            work::add(key.len());
             if seen.contains(&key) {
-                *self.found.borrow_mut() = Some((key, self.path));
+                *self.0.found.borrow_mut() = Some((key, self.0.path.borrow().clone()));
                 return Err(de::Error::custom("duplicate member name"));
             }
-            let mut path = self.path.clone();
-            path.push(key.clone());
-            map.next_value_seed(DupSeed { found: self.found, path })?;
-            seen.insert(key);
+            // The name is the path's last part while its value is walked.
+            self.0.path.borrow_mut().push(key);
+            let walked = map.next_value_seed(DupSeed(self.0));
+            let key = self.0.path.borrow_mut().pop();
+            walked?;
+            seen.extend(key);
         }
         Ok(())
     }

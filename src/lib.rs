@@ -11,3 +11,4 @@ pub mod pasted;
 pub mod pkce;
 pub mod text;
 pub mod verdict;
+mod work;

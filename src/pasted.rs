@@ -3,6 +3,8 @@
 //! brings along, found and named so a check can say which one to remove and where, and
 //! quotes copied along with a value.
 
+use crate::work::Counted as _;
+
 /// Pasted text without its outer ASCII whitespace (space, tab, line feed, form feed,
 /// carriage return). Nothing else is trimmed: a no-break space or an invisible
 /// character at either end is reported by the check, never silently dropped.
@@ -58,8 +60,8 @@ pub struct Invisible {
 impl Invisible {
     /// The first invisible character of `s`, if any.
     pub fn find(s: &str) -> Option<Invisible> {
-        let total = s.chars().count();
-        let mut found = s.chars().enumerate().filter(|&(_, c)| is_invisible(c));
+        let total = s.chars().counted().count();
+        let mut found = s.chars().counted().enumerate().filter(|&(_, c)| is_invisible(c));
         let (i, ch) = found.next()?;
         let place = if i == 0 {
             Place::Start
@@ -95,7 +97,7 @@ impl Invisible {
 
 /// `s` without its invisible characters.
 pub fn without_invisible(s: &str) -> String {
-    s.chars().filter(|&c| !is_invisible(c)).collect()
+    s.chars().counted().filter(|&c| !is_invisible(c)).collect()
 }
 
 /// The name of a quote character that may come along with a copied value (from code, a

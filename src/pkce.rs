@@ -10,6 +10,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use sha2::{Digest as _, Sha256};
 
+use crate::work::{self, Counted as _};
+
 /// The characters RFC 7636 §4.1 allows in a code verifier (its `unreserved` set):
 /// `A-Z a-z 0-9 - . _ ~`.
 pub const VERIFIER_ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
@@ -35,6 +37,7 @@ pub fn verifier_from_bytes(bytes: &[u8; 32]) -> String {
 /// The S256 code challenge of `verifier`: `BASE64URL-NOPAD(SHA256(ASCII(verifier)))`
 /// (RFC 7636 §4.2). It hashes whatever it is given; validate with [`Verifier::parse`].
 pub fn challenge_s256(verifier: &str) -> String {
+    work::add(verifier.len());
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
 
@@ -64,7 +67,7 @@ impl Verifier {
         if let Some(quotes) = crate::pasted::Quotes::find(s) {
             return Err(VerifierError::Quoted(quotes));
         }
-        if let Some((i, ch)) = s.chars().enumerate().find(|&(_, ch)| !is_verifier_char(ch)) {
+        if let Some((i, ch)) = s.chars().counted().enumerate().find(|&(_, ch)| !is_verifier_char(ch)) {
             return Err(VerifierError::BadCharacter { ch, position: i + 1 });
         }
         // Every character is ASCII now, so bytes and characters agree.
@@ -259,6 +262,8 @@ impl ChallengeDiagnosis {
 /// Compare a pasted challenge with the expected S256 challenge and name the mistake.
 /// `pasted` is compared as given (trim it first if you want to).
 pub fn diagnose_challenge(pasted: &str, expected: &str) -> ChallengeDiagnosis {
+    // The comparisons and trims below read `pasted` a few times at most.
+    work::add(pasted.len());
     if pasted == expected {
         return ChallengeDiagnosis::Matches;
     }

@@ -10,6 +10,8 @@
 //! So a no-break space is named in pasted text, yet fine inside a name, where it shows as
 //! a space.
 
+use crate::work::Counted as _;
+
 /// What the characters of an [`Entry`] are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -100,7 +102,7 @@ pub fn invisible(c: char) -> Option<&'static Entry> {
 /// zero-width ones that hide in it, and bidirectional marks that make it display as
 /// something else (Trojan Source, CVE-2021-42574).
 pub fn is_unprintable(name: &str) -> bool {
-    name.chars().any(|c| c.is_control() || invisible(c).is_some_and(|e| e.kind == Kind::Format))
+    name.chars().counted().any(|c| c.is_control() || invisible(c).is_some_and(|e| e.kind == Kind::Format))
 }
 
 /// Shows nothing: whitespace, control characters, and every character of [`INVISIBLE`].
@@ -111,7 +113,7 @@ pub fn shows_nothing(c: char) -> bool {
 /// A name as typed, trimmed; `None` when nothing in it would show (it counts as no name).
 pub fn visible_name(name: &str) -> Option<&str> {
     let name = name.trim();
-    (!name.chars().all(shows_nothing)).then_some(name)
+    (!name.chars().counted().all(shows_nothing)).then_some(name)
 }
 
 #[cfg(test)]

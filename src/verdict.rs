@@ -1,4 +1,5 @@
-//! What every check returns: a list of findings.
+//! What every check returns: a list of findings, of bounded size whatever the input
+//! ([`MAX_VERDICT_BYTES`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -55,6 +56,22 @@ impl Finding {
     }
 }
 
+/// The most findings a verdict keeps: a check makes about 15.
+pub const MAX_FINDINGS: usize = 32;
+/// The longest message a finding keeps, and the longest details, in bytes as JSON writes
+/// them: real ones are under 1 KB (text quoted from the input is cut by [`show`]). A
+/// longer one is cut and ends with `…`.
+pub const MAX_MESSAGE_BYTES: usize = 2048;
+/// The longest id a finding keeps, in bytes as JSON writes it (ids are like
+/// `url.code_challenge_method`).
+pub const MAX_ID_BYTES: usize = 64;
+/// The most bytes a verdict takes as JSON, whatever the input. Findings that would go
+/// past it are dropped; they come last (failures come first), so a verdict that fails
+/// still fails.
+pub const MAX_VERDICT_BYTES: usize = 16 * 1024;
+/// A message cut to less than this is dropped with its finding instead.
+const MIN_MESSAGE_BYTES: usize = 64;
+
 /// The result of one check.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -73,7 +90,9 @@ impl Verdict {
     pub fn passed(&self) -> bool {
         !self.findings.iter().any(Finding::is_blocking)
     }
-    /// Failed errors first, then warnings, then what passed; stable otherwise.
+    /// Failed errors first, then warnings, then what passed; stable otherwise. Then
+    /// within the bounds: at most [`MAX_FINDINGS`], each message at most
+    /// [`MAX_MESSAGE_BYTES`], all of it at most [`MAX_VERDICT_BYTES`] as JSON.
     pub fn sort(&mut self) {
         self.findings.sort_by_key(|f| match (f.ok, f.level) {
             (false, Level::Error) => 0,
@@ -81,10 +100,87 @@ impl Verdict {
             (true, Level::Info) => 3,
             (true, _) => 2,
         });
+        self.bound();
+    }
+
+    /// Cut what is past the bounds (see [`Verdict::sort`]), from the end.
+    fn bound(&mut self) {
+        self.findings.truncate(MAX_FINDINGS);
+        let mut left = MAX_VERDICT_BYTES - r#"{"findings":[]}"#.len();
+        let mut kept = 0;
+        for f in &mut self.findings {
+            clip(&mut f.id, MAX_ID_BYTES);
+            let frame = frame_bytes(f);
+            let room = left.saturating_sub(frame).min(MAX_MESSAGE_BYTES);
+            if room < MIN_MESSAGE_BYTES {
+                break;
+            }
+            clip(&mut f.message, room);
+            left -= frame + json_bytes(&f.message);
+            // The details, in what room is left (the frame counted their name).
+            if let Some(details) = &mut f.details {
+                let room = left.min(MAX_MESSAGE_BYTES);
+                if room < MIN_MESSAGE_BYTES {
+                    f.details = None;
+                } else {
+                    clip(details, room);
+                    left -= json_bytes(details);
+                }
+            }
+            kept += 1;
+        }
+        self.findings.truncate(kept);
     }
     pub fn find(&self, id: &str) -> Option<&Finding> {
         self.findings.iter().find(|f| f.id == id)
     }
+}
+
+/// The bytes of a finding as JSON but for the text of its message and details, and a
+/// comma after it.
+fn frame_bytes(f: &Finding) -> usize {
+    const FRAME: &str = r#"{"id":"","level":"","ok":,"message":""},"#;
+    const DETAILS: &str = r#","details":"""#;
+    let level = match f.level {
+        Level::Error => "error",
+        Level::Warning => "warning",
+        Level::Info => "info",
+    };
+    let ok = if f.ok { "true" } else { "false" };
+    let details = if f.details.is_some() { DETAILS.len() } else { 0 };
+    FRAME.len() + json_bytes(&f.id) + level.len() + ok.len() + details
+}
+
+/// The bytes of `s` inside a JSON string: `"` and `\` and control characters are
+/// escaped (`\n`, `\u001b`).
+fn json_bytes(s: &str) -> usize {
+    s.chars().map(json_char_bytes).sum()
+}
+
+fn json_char_bytes(c: char) -> usize {
+    match c {
+        '"' | '\\' | '\u{8}' | '\u{c}' | '\n' | '\r' | '\t' => 2,
+        c if c < ' ' => 6,
+        c => c.len_utf8(),
+    }
+}
+
+/// `s` cut to at most `max` bytes as JSON, ending with `…` when cut.
+fn clip(s: &mut String, max: usize) {
+    if json_bytes(s) <= max {
+        return;
+    }
+    let room = max.saturating_sub('…'.len_utf8());
+    let mut used = 0;
+    let end = s
+        .char_indices()
+        .find(|&(_, c)| {
+            used += json_char_bytes(c);
+            used > room
+        })
+        .map_or(s.len(), |(i, _)| i);
+    s.truncate(end);
+    s.push('…');
 }
 
 /// A number of things in a message, in English: `1 second`, `2 seconds`.
@@ -98,7 +194,7 @@ pub fn count(n: u64, unit: &str) -> String {
 
 /// Pasted (non-secret) text to show back inside a message: at most `max` characters,
 /// control characters and invisible ones (a zero-width space, a no-break space...)
-/// escaped, so the learner sees them.
+/// escaped, so the learner sees them. It reads no further than that, however long `s` is.
 pub fn show(s: &str, max: usize) -> String {
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
@@ -205,6 +301,75 @@ mod tests {
         for (input, max, want) in cases {
             assert_eq!(show(input, max), want, "{input:?}");
         }
+    }
+
+    fn json(v: &impl Serialize) -> String {
+        serde_json::to_string(v).unwrap_or_default()
+    }
+
+    #[test]
+    fn the_size_of_a_finding_is_counted_as_serde_json_writes_it() {
+        let texts =
+            ["", "plain", "a \"quoted\" \\ path", "tab\tline\nnul\u{0}esc\u{1b}\u{7f}", "é–🦀\u{200B}"];
+        for id in texts {
+            for message in texts {
+                for f in [
+                    Finding::fail(id, message),
+                    Finding::warn(id, message),
+                    Finding::info(id, message).with_details(id),
+                    Finding::pass(id, message).with_details(message),
+                ] {
+                    let want = json(&f).len() + 1;
+                    let details = f.details.as_deref().map_or(0, json_bytes);
+                    assert_eq!(frame_bytes(&f) + json_bytes(&f.message) + details, want, "{f:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_verdict_is_bounded_in_findings_message_length_and_size() {
+        // Hostile messages: long, full of characters JSON escapes, and of wide ones.
+        let nasty = "\"\u{0}\\é🦀x".repeat(3000);
+        let mut findings: Vec<Finding> =
+            (0..100).map(|i| Finding::pass(&format!("p{i}"), nasty.as_str())).collect();
+        findings.push(Finding::fail("the.failure", nasty.as_str()).with_details(nasty.as_str()));
+        findings
+            .extend((0..10).map(|i| Finding::warn(&format!("w{i}"), "short").with_details(nasty.as_str())));
+        let v = Verdict::new(findings);
+        assert!(json(&v).len() <= MAX_VERDICT_BYTES, "{}", json(&v).len());
+        assert!(v.findings.len() <= MAX_FINDINGS);
+        assert_eq!(v.findings[0].id, "the.failure", "failures come first and are kept");
+        assert!(!v.passed());
+        for f in &v.findings {
+            assert!(json_bytes(&f.message) <= MAX_MESSAGE_BYTES, "{}", json_bytes(&f.message));
+            assert!(f.details.as_deref().map_or(0, json_bytes) <= MAX_MESSAGE_BYTES);
+            if f.message != "short" {
+                assert!(
+                    f.message.ends_with('…') && f.message.starts_with("\"\u{0}"),
+                    "{:?}",
+                    &f.message[..20]
+                );
+            }
+        }
+        // Many short findings: at most MAX_FINDINGS, failures kept.
+        let mut many: Vec<Finding> = (0..40).map(|i| Finding::info(&format!("i{i}"), "ok")).collect();
+        many.push(Finding::warn("w", "careful"));
+        let v = Verdict::new(many);
+        assert_eq!(v.findings.len(), MAX_FINDINGS);
+        assert_eq!(v.findings[0].id, "w");
+        // An id is cut too.
+        let v = Verdict::new(vec![Finding::fail(&"x".repeat(500), "m")]);
+        assert_eq!(v.findings[0].id, format!("{}…", "x".repeat(MAX_ID_BYTES - 3)));
+    }
+
+    #[test]
+    fn messages_within_the_bounds_are_kept_as_they_are() {
+        let long = "w".repeat(MAX_MESSAGE_BYTES);
+        let findings = vec![Finding::fail("a", long.as_str()), Finding::pass("b", "fine \"x\"")];
+        assert_eq!(Verdict::new(findings.clone()).findings, findings);
+        let over = Verdict::new(vec![Finding::fail("a", format!("{long}w"))]);
+        assert_eq!(over.findings[0].message, format!("{}…", "w".repeat(MAX_MESSAGE_BYTES - 3)));
     }
 
     #[test]

@@ -29,12 +29,16 @@ mod authorization_url;
 mod properties;
 mod response;
 
+pub use authorization_url::{MAX_URL_CHARS, MAX_URL_PARAMS};
+pub use response::MAX_RESPONSE_BYTES;
+
 use serde::{Deserialize, Serialize};
 
 use crate::oauth::ClientSecret;
 use crate::pasted::{without_invisible, Invisible, Quotes};
 use crate::pkce::{diagnose_challenge, ChallengeDiagnosis, Verifier};
 use crate::verdict::{show, Finding, Verdict};
+use crate::work::{self, Counted as _};
 
 pub const SLUG: &str = "refresh";
 pub const TITLE: &str = "Refresh Tokens";
@@ -239,9 +243,15 @@ pub enum SignatureCheck {
     },
 }
 
-/// The access token of a pasted token response, when there is one to look up.
+/// The access token of a pasted token response, when there is one to look up: none in
+/// a text over [`MAX_RESPONSE_BYTES`], which the check refuses.
 pub fn pasted_access_token(input: &str) -> Option<String> {
-    let value: serde_json::Value = serde_json::from_str(crate::pasted::trim(input)).ok()?;
+    let input = crate::pasted::trim(input);
+    if input.len() > MAX_RESPONSE_BYTES {
+        return None;
+    }
+    work::add(input.len());
+    let value: serde_json::Value = serde_json::from_str(input).ok()?;
     value.get("access_token")?.as_str().filter(|t| !t.is_empty()).map(str::to_owned)
 }
 
@@ -316,7 +326,10 @@ pub fn check(step: Step, input: &str, facts: &Facts<'_>) -> Result<Outcome, Step
             })
         }
         Step::TokenResponse | Step::RefreshResponse => {
-            if let Some(finding) = invisible_in_response(input).or_else(|| quoted_response(input)) {
+            if let Some(finding) = response::too_large(input)
+                .or_else(|| invisible_in_response(input))
+                .or_else(|| quoted_response(input))
+            {
                 return Ok(finish(step, vec![finding], progress, None, |_| {}));
             }
             let checked = response::check(step, input, facts);
@@ -372,6 +385,7 @@ fn quoted_response(input: &str) -> Option<Finding> {
     let quotes = Quotes::find(input).filter(|q| *q == Quotes::Surrounding)?;
     let inner = crate::pasted::trim(quotes.strip(input));
     let object = inner.starts_with('{') && inner.ends_with('}');
+    work::add(input.len());
     if !object || serde_json::from_str::<serde_json::Value>(input).is_ok() {
         return None;
     }
@@ -470,9 +484,7 @@ fn check_verifier(input: &str, progress: &Progress) -> Outcome {
                     input.len()
                 ),
             ));
-            let mut distinct: Vec<char> = input.chars().collect();
-            distinct.sort_unstable();
-            distinct.dedup();
+            let distinct: std::collections::HashSet<char> = input.chars().counted().collect();
             if distinct.len() < MIN_DISTINCT_VERIFIER_CHARS {
                 findings.push(
                     Finding::warn(
@@ -531,7 +543,7 @@ fn check_challenge(input: &str, progress: &Progress) -> Outcome {
                 ChallengeDiagnosis::Malformed => Finding::fail(ID, ChallengeDiagnosis::Malformed.message())
                     .with_details(format!(
                         "What you pasted is {} long. {}",
-                        characters(input.chars().count()),
+                        characters(input.chars().counted().count()),
                         ChallengeDiagnosis::Malformed.details()
                     )),
                 ChallengeDiagnosis::OtherString => Finding::fail(

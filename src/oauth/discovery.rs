@@ -58,6 +58,7 @@ impl Issuer {
                         https://dev-123456.okta.com/oauth2/default or https://YOUR_TENANT.auth0.com/."
                 .to_owned());
         }
+        crate::work::add(input.len());
         let url = Url::parse(input).map_err(|e| {
             format!(
                 "\"{}\" is not an absolute URL ({e}): enter the issuer exactly as your server's \

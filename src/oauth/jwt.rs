@@ -4,6 +4,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
+use crate::work;
+
 /// The decoded header and claims of a JWS-compact JWT. Nothing is verified.
 #[derive(Clone, Debug, PartialEq)]
 pub struct UnverifiedJwt {
@@ -41,6 +43,7 @@ pub fn numeric_date(v: &Value) -> Option<i64> {
 /// Decode `token` when it is a JWS-compact JWT: three base64url parts whose first two are
 /// JSON objects. `None` for anything else (an opaque token, a JWE's five parts).
 pub fn decode_unverified(token: &str) -> Option<UnverifiedJwt> {
+    work::add(token.len());
     let mut parts = token.split('.');
     let (header, claims, _signature) = (parts.next()?, parts.next()?, parts.next()?);
     if parts.next().is_some() {
@@ -50,8 +53,10 @@ pub fn decode_unverified(token: &str) -> Option<UnverifiedJwt> {
 }
 
 fn decode_object(part: &str) -> Option<Map<String, Value>> {
+    work::add(part.len());
     let bytes = URL_SAFE_NO_PAD.decode(part.trim_end_matches('=')).ok()?;
-    // serde_json limits nesting to 128 levels, so a hostile token cannot overflow the stack.
+    work::add(bytes.len());
+    // serde_json limits nesting (crate::json::MAX_DEPTH), so a hostile token cannot overflow the stack.
     match serde_json::from_slice(&bytes).ok()? {
         Value::Object(map) => Some(map),
         _ => None,

@@ -5,9 +5,12 @@ pub mod discovery;
 mod error;
 pub mod jwt;
 
+use std::collections::HashSet;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+
+use crate::work::{self, Counted as _};
 
 pub use crate::pkce::Verifier as PkceVerifier;
 pub use error::OAuthErrorCode;
@@ -50,14 +53,18 @@ fn is_scope_token_char(ch: char) -> bool {
 impl Scope {
     /// Parse a space-separated scope string. Repeated or surrounding spaces are tolerated;
     /// any other character outside the scope-token set is an error (its position is
-    /// 1-based, in characters).
+    /// 1-based, in characters). Linear in the length of `s`, however many tokens it has.
     pub fn parse(s: &str) -> Result<Scope, ScopeError> {
-        if let Some((i, ch)) = s.chars().enumerate().find(|&(_, ch)| ch != ' ' && !is_scope_token_char(ch)) {
+        if let Some((i, ch)) =
+            s.chars().counted().enumerate().find(|&(_, ch)| ch != ' ' && !is_scope_token_char(ch))
+        {
             return Err(ScopeError::BadCharacter { ch, position: i + 1 });
         }
         let mut scopes: Vec<String> = Vec::new();
-        for token in s.split(' ').filter(|t| !t.is_empty()) {
-            if !scopes.iter().any(|s| s == token) {
+        let mut seen = HashSet::new();
+        for token in s.split(' ').counted().filter(|t| !t.is_empty()) {
+            work::add(token.len());
+            if seen.insert(token) {
                 scopes.push(token.to_owned());
             }
         }
@@ -68,7 +75,7 @@ impl Scope {
     }
 
     pub fn contains(&self, scope: &str) -> bool {
-        self.0.iter().any(|s| s == scope)
+        self.0.iter().counted().any(|s| s == scope)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &str> {
@@ -135,7 +142,8 @@ impl ClientId {
         if s.is_empty() {
             return Err(ClientIdError::Empty);
         }
-        if let Some((i, ch)) = s.chars().enumerate().find(|&(_, ch)| !matches!(ch, '\x20'..='\x7E')) {
+        if let Some((i, ch)) = s.chars().counted().enumerate().find(|&(_, ch)| !matches!(ch, '\x20'..='\x7E'))
+        {
             return Err(ClientIdError::BadCharacter { ch, position: i + 1 });
         }
         Ok(ClientId(s.to_owned()))
@@ -225,6 +233,7 @@ impl RedirectUri {
         if s.is_empty() {
             return Err(RedirectUriError::Empty);
         }
+        work::add(s.len());
         match url::Url::parse(s) {
             Err(url::ParseError::RelativeUrlWithoutBase) => Err(RedirectUriError::NotAbsolute),
             Err(e) => Err(RedirectUriError::Invalid(e)),

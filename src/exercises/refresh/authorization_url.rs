@@ -1,5 +1,8 @@
 //! Step 3: the authorization request URL.
 
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
+
 use url::Url;
 
 use super::{show, Facts, Provider};
@@ -8,6 +11,7 @@ use crate::oauth::{ClientId, ClientSecret, RedirectUri, Scope};
 use crate::pasted::{Invisible, Quotes};
 use crate::pkce::{diagnose_challenge, ChallengeDiagnosis};
 use crate::verdict::Finding;
+use crate::work::{self, Counted as _};
 
 /// The longest URL step 3 reads, in characters: an authorization URL is a few hundred.
 pub const MAX_URL_CHARS: usize = 4096;
@@ -24,8 +28,15 @@ pub(super) fn check(input: &str, facts: &Facts<'_>) -> Vec<Finding> {
         Ok(url) => url,
         Err(finding) => return vec![finding],
     };
-    let params: Vec<(String, String)> =
-        url.query_pairs().take(MAX_URL_PARAMS + 1).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    let params: Vec<(String, String)> = url
+        .query_pairs()
+        .take(MAX_URL_PARAMS + 1)
+        .counted()
+        .map(|(k, v)| {
+            work::add(k.len() + v.len());
+            (k.into_owned(), v.into_owned())
+        })
+        .collect();
     if params.len() > MAX_URL_PARAMS {
         return vec![Finding::fail(
             "url.parse",
@@ -39,7 +50,7 @@ pub(super) fn check(input: &str, facts: &Facts<'_>) -> Vec<Finding> {
     }
     // The first value of a parameter, when present and not empty.
     let get = |name: &str| {
-        params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
+        params.iter().counted().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
     };
 
     // What holds a placeholder: the address, and the parameters by name.
@@ -102,7 +113,7 @@ fn parse(input: &str, provider: &Provider) -> Result<Url, Finding> {
             ),
         ));
     }
-    let length = input.chars().take(MAX_URL_CHARS + 1).count();
+    let length = input.chars().take(MAX_URL_CHARS + 1).counted().count();
     if length > MAX_URL_CHARS {
         return Err(Finding::fail(
             ID,
@@ -125,6 +136,7 @@ fn parse(input: &str, provider: &Provider) -> Result<Url, Finding> {
             format!("The URL {}: {}, then check again.", quotes.problem(), quotes.fix()),
         ));
     }
+    work::add(input.len());
     if input.contains("&amp;") {
         return Err(Finding::fail(
             ID,
@@ -132,7 +144,7 @@ fn parse(input: &str, provider: &Provider) -> Result<Url, Finding> {
         )
         .with_details("HTML writes & as &amp;, so a URL copied from a page's source holds them."));
     }
-    if let Some((i, ch)) = input.chars().enumerate().find(|(_, c)| c.is_whitespace()) {
+    if let Some((i, ch)) = input.chars().counted().enumerate().find(|(_, c)| c.is_whitespace()) {
         let what = if ch == '\n' || ch == '\r' { "a line break" } else { "a space" };
         return Err(Finding::fail(
             ID,
@@ -144,6 +156,7 @@ fn parse(input: &str, provider: &Provider) -> Result<Url, Finding> {
         )
         .with_details("Examples are split over several lines only to be readable."));
     }
+    work::add(input.len());
     match Url::parse(input) {
         Err(_) if address_placeholder(input).is_some() => Err(Finding::fail(
             ID,
@@ -266,6 +279,7 @@ fn invisible(params: &[(String, String)]) -> Option<Finding> {
     let mut count = 0;
     let found: Vec<String> = params
         .iter()
+        .counted()
         .filter_map(|(name, value)| {
             let invisible = Invisible::find(value)?;
             count += invisible.count;
@@ -294,6 +308,7 @@ fn invisible(params: &[(String, String)]) -> Option<Finding> {
 fn quoted(params: &[(String, String)]) -> Option<Finding> {
     let names: Vec<String> = params
         .iter()
+        .counted()
         .filter(|(_, value)| Quotes::find(value) == Some(Quotes::Surrounding))
         .map(|(name, _)| show(name, 40))
         .collect();
@@ -313,11 +328,18 @@ fn quoted(params: &[(String, String)]) -> Option<Finding> {
 
 fn duplicates(params: &[(String, String)]) -> Finding {
     const ID: &str = "url.duplicates";
+    // Each name and how many times it appears, in the order of first appearance; `at`
+    // finds a name's place in one look-up, not by comparing it with every other name.
     let mut counts: Vec<(&str, usize)> = Vec::new();
-    for (name, _) in params.iter().filter(|(name, _)| !name.is_empty()) {
-        match counts.iter_mut().find(|(n, _)| n == name) {
-            Some((_, count)) => *count += 1,
-            None => counts.push((name, 1)),
+    let mut at: HashMap<&str, usize> = HashMap::new();
+    for (name, _) in params.iter().counted().filter(|(name, _)| !name.is_empty()) {
+        work::add(name.len());
+        match at.entry(name) {
+            Entry::Occupied(i) => counts[*i.get()].1 += 1,
+            Entry::Vacant(slot) => {
+                slot.insert(counts.len());
+                counts.push((name, 1));
+            }
         }
     }
     let repeated: Vec<_> = counts.into_iter().filter(|&(_, count)| count > 1).collect();
@@ -357,6 +379,8 @@ const OAUTH_WORDS: &[&str] = &["offline_access", "authorization_code", "refresh_
 ///   `RANDOM_STRING`). Real client ids and states mix case or hold digits; an OAuth word
 ///   in capitals is left to its own check.
 fn placeholder(value: &str) -> Option<&str> {
+    // The searches below read `value` a few times at most.
+    work::add(value.len());
     let enclosed = |open: char, close: char, inside: &dyn Fn(&str) -> bool| {
         let start = value.find(open)?;
         let len = value[start + 1..].find(close)?;
@@ -408,6 +432,8 @@ fn placeholders(params: &[(String, String)], provider: &Provider, address: Optio
     const ID: &str = "url.placeholders";
     let endpoint = show(&provider.authorization_endpoint, 200);
     let address = address.map(|text| format!("the address holding \"{}\" with {endpoint}", show(text, 40)));
+    // One element per parameter (and `placeholder` counts what it reads of each).
+    work::add(params.len());
     let found: Vec<String> = address
         .into_iter()
         .chain(params.iter().filter(|(_, value)| !is_known(value, provider)).filter_map(|(name, value)| {
@@ -489,14 +515,18 @@ fn secrets(
         .as_ref()
         .map(ClientSecret::expose)
         .filter(|s| s.chars().count() >= MIN_CLIENT_SECRET_LEN);
-    let holds_client_secret = |text: &str| client_secret.is_some_and(|s| text.contains(s));
+    let holds_client_secret = |text: &str| {
+        work::add(text.len());
+        client_secret.is_some_and(|s| text.contains(s))
+    };
     let whose = if provider.builtin { "your practice application's" } else { "your application's" };
     let mut found = Vec::<String>::new();
     let mut removals = Vec::<String>::new();
     let mut whys = Vec::<&str>::new();
+    let mut said = HashSet::<String>::new();
     let mut hidden = Vec::<String>::new();
     let (mut verifier, mut client_secret_param, mut real_secret) = (false, false, false);
-    for (name, value) in params {
+    for (name, value) in params.iter().counted() {
         let unquoted = Quotes::find(value).map_or(value.as_str(), |q| q.strip(value));
         let why = SECRET_PARAMETERS.iter().find(|(secret, _)| secret == name).map(|(_, why)| *why);
         let (line, because) = if holds_client_secret(name) {
@@ -534,7 +564,7 @@ fn secrets(
         verifier |= name == "code_verifier";
         client_secret_param |= name == "client_secret";
         real_secret |= holds_client_secret(name) || holds_client_secret(value);
-        if !line.is_empty() && !found.contains(&line) {
+        if !line.is_empty() && said.insert(line.clone()) {
             found.push(line);
         }
     }
@@ -587,24 +617,48 @@ fn secrets(
 /// Mask every secret in `hidden` (or its beginning, as [`show`] may cut it) in the
 /// findings' messages and details, so no finding shows one back or stores it with the verdict.
 fn redact(findings: &mut [Finding], hidden: &[String]) {
-    const MASK: &str = "••••••••";
     const MIN_SHOWN: usize = 8;
-    for secret in hidden.iter().filter(|s| !s.is_empty()) {
-        // Byte offsets of the secret's prefixes of at least MIN_SHOWN characters, longest first.
-        let mut ends: Vec<usize> = secret.char_indices().map(|(i, _)| i).skip(MIN_SHOWN).collect();
-        ends.push(secret.len());
-        ends.reverse();
+    // Each secret once (a URL may repeat one), in the order found.
+    let mut seen = HashSet::new();
+    for secret in hidden.iter().filter(|s| !s.is_empty() && seen.insert(s.as_str())) {
+        // The secret's first MIN_SHOWN characters (all of it, when shorter): where one of
+        // its prefixes worth masking starts.
+        let head = &secret[..secret.char_indices().nth(MIN_SHOWN).map_or(secret.len(), |(i, _)| i)];
         for finding in findings.iter_mut() {
-            for prefix in ends.iter().map(|&end| &secret[..end]) {
-                if finding.message.contains(prefix) {
-                    finding.message = finding.message.replace(prefix, MASK);
-                }
-                if let Some(details) = finding.details.as_mut().filter(|d| d.contains(prefix)) {
-                    *details = details.replace(prefix, MASK);
-                }
+            if let Some(masked) = masked(&finding.message, secret, head) {
+                finding.message = masked;
+            }
+            if let Some(masked) = finding.details.as_deref().and_then(|d| masked(d, secret, head)) {
+                finding.details = Some(masked);
             }
         }
     }
+}
+
+/// `text` with each place `head` appears, and as much of the rest of `secret` as follows
+/// it, replaced by a mask, in one pass; `None` when `head` does not appear.
+fn masked(text: &str, secret: &str, head: &str) -> Option<String> {
+    const MASK: &str = "••••••••";
+    work::add(text.len());
+    if !text.contains(head) {
+        return None;
+    }
+    let mut masked = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(head) {
+        let shown: usize = rest[at..]
+            .chars()
+            .zip(secret.chars())
+            .counted()
+            .take_while(|(a, b)| a == b)
+            .map(|(a, _)| a.len_utf8())
+            .sum();
+        masked.push_str(&rest[..at]);
+        masked.push_str(MASK);
+        rest = &rest[at + shown..];
+    }
+    masked.push_str(rest);
+    Some(masked)
 }
 
 fn response_type(value: Option<&str>) -> Finding {
@@ -693,7 +747,12 @@ fn redirect_uri(value: Option<&str>, provider: &Provider) -> Finding {
     if registered.is_empty() || uri.is_one_of(registered) {
         return Finding::pass(ID, "redirect_uri is a redirect URI registered for your application.");
     }
-    let near = |f: &dyn Fn(&str, &str) -> bool| registered.iter().any(|r| f(r, v));
+    let near = |f: &dyn Fn(&str, &str) -> bool| {
+        registered.iter().any(|r| {
+            work::add(v.len());
+            f(r, v)
+        })
+    };
     let hint = if near(&|r, v| r.trim_end_matches('/') == v.trim_end_matches('/')) {
         " (only a trailing slash differs)"
     } else if near(&|r, v| r.eq_ignore_ascii_case(v)) {
@@ -753,17 +812,16 @@ fn state(value: Option<&str>) -> Finding {
         )
         .with_details(STATE_WHY);
     };
-    let len = v.chars().count();
-    let mut distinct: Vec<char> = v.chars().collect();
-    distinct.sort_unstable();
-    distinct.dedup();
+    let len = v.chars().counted().count();
+    let distinct: HashSet<char> = v.chars().counted().collect();
+    work::add(v.len());
     let reason = if GUESSABLE_STATES.contains(&v.to_ascii_lowercase().as_str()) {
         Some("a common example value".to_owned())
     } else if len < 8 {
         Some(format!("only {}", super::characters(len)))
     } else if distinct.len() == 1 {
         Some("one character repeated".to_owned())
-    } else if len < 16 && v.chars().all(|c| c.is_ascii_digit()) {
+    } else if len < 16 && v.chars().counted().all(|c| c.is_ascii_digit()) {
         Some("a short run of digits".to_owned())
     } else {
         None
@@ -802,6 +860,7 @@ fn offline_access(value: Option<&str>) -> Finding {
     if scope.contains("offline_access") {
         return Finding::pass(ID, "scope includes offline_access, which asks for a refresh token.");
     }
+    work::add(v.len());
     let (message, details) = if v.contains("offline_access") {
         (
             "scope holds offline_access, but not as a scope of its own: separate scopes with + or \

@@ -383,6 +383,305 @@ fn the_challenge_helper_matches_the_rfc_vector() {
     assert_eq!(Verifier::parse(VERIFIER).expect("valid").challenge(), CHALLENGE);
 }
 
+// ---------------------------------------------------------------------------------------
+// Linear work: doubling an input at most doubles the elements a parser or check visits
+// (counted by `crate::work`), give or take a small constant. A check that compares every
+// element with every other one visits four times as many when the input doubles, and
+// fails these properties.
+//
+// A step check is compared on inputs it answers alike (the same findings hold and fail):
+// another path may visit each element a different number of times (a verifier too short
+// alone is long enough doubled, and is then hashed). The doublings below are built to
+// stay on one path: a list of JSON members, scopes or parameters doubled with renamed
+// copies.
+
+/// The slack allowed over twice the work: a few elements for a path that differs at its
+/// very end (a closing brace read, a trailing character found). Work bounded whatever the
+/// input (quoting at most so many characters of it in a message) is not counted.
+const SLACK: u64 = 64;
+
+/// `work(doubled) <= 2 * work(single) + SLACK`, as a proptest assertion, when `f` says
+/// both took the same path (it returns a description of its path, or nothing).
+macro_rules! at_most_doubles {
+    ($what:expr, $single:expr, $doubled:expr, $f:expr) => {{
+        let f = $f;
+        let (single, doubled) = (&$single, &$doubled);
+        let ((path1, w1), (path2, w2)) =
+            (crate::work::measure(|| f(single)), crate::work::measure(|| f(doubled)));
+        prop_assert!(
+            path1 != path2 || w2 <= 2 * w1 + SLACK,
+            "{}: work {w1} on {} bytes, {w2} on {} bytes",
+            $what,
+            single.len(),
+            doubled.len()
+        );
+    }};
+}
+
+/// The path a step check took: which findings held and which failed, and the first
+/// words of each message, which tell its branches apart ("The URL still holds the
+/// placeholder", "That is not a valid URL").
+fn path(out: Result<super::Outcome, super::StepLocked>) -> String {
+    let findings = out.map(|o| o.verdict.findings).unwrap_or_default();
+    let start = |m: &str| m.split(' ').take(3).collect::<Vec<_>>().join(" ");
+    findings.iter().map(|f| format!("{}:{}:{} ", f.id, f.ok, start(&f.message))).collect()
+}
+
+/// Reads a text and says which path it took (see [`at_most_doubles`]).
+type Reader = Box<dyn Fn(&str) -> String>;
+/// Reads a text; compared on every input.
+type Parser = Box<dyn Fn(&str)>;
+
+/// Every parser and check that reads pasted text, by name.
+fn readers() -> Vec<(&'static str, Reader)> {
+    let parsers: Vec<(&'static str, Parser)> = vec![
+        ("Verifier::parse", Box::new(|x| drop(Verifier::parse(x)))),
+        ("Verifier::parse_pasted", Box::new(|x| drop(Verifier::parse_pasted(x)))),
+        ("json::parse_strict", Box::new(|x| drop(crate::json::parse_strict(x)))),
+        ("json::invisible_outside_strings", Box::new(|x| _ = crate::json::invisible_outside_strings(x))),
+        ("Scope::parse", Box::new(|x| drop(crate::oauth::Scope::parse(x)))),
+        ("ClientId::parse", Box::new(|x| drop(crate::oauth::ClientId::parse(x)))),
+        ("RedirectUri::parse", Box::new(|x| drop(crate::oauth::RedirectUri::parse(x)))),
+        ("Issuer::parse", Box::new(|x| drop(Issuer::parse(x, Reach::Public)))),
+        ("discovery::application", Box::new(|x| drop(crate::oauth::discovery::application(x, x)))),
+        ("Invisible::find", Box::new(|x| _ = crate::pasted::Invisible::find(x))),
+        ("without_invisible", Box::new(|x| drop(crate::pasted::without_invisible(x)))),
+        ("text::is_unprintable", Box::new(|x| _ = crate::text::is_unprintable(x))),
+        ("text::visible_name", Box::new(|x| _ = crate::text::visible_name(x))),
+        ("pasted_access_token", Box::new(|x| drop(super::pasted_access_token(x)))),
+    ];
+    // A parser is compared on every input.
+    let mut readers: Vec<(&'static str, Reader)> = parsers
+        .into_iter()
+        .map(|(name, f)| {
+            let f: Reader = Box::new(move |x| {
+                f(x);
+                String::new()
+            });
+            (name, f)
+        })
+        .collect();
+    // The diagnosis names the path: the expected challenge itself is recognised at once.
+    readers.push((
+        "diagnose_challenge",
+        Box::new(|x| format!("{:?}", crate::pkce::diagnose_challenge(x, CHALLENGE))),
+    ));
+    // A JWT is decoded only when it has three parts (and a text with one dot has three
+    // doubled).
+    readers.push((
+        "jwt::decode_unverified",
+        Box::new(|x| {
+            drop(crate::oauth::jwt::decode_unverified(x));
+            x.split('.').count().to_string()
+        }),
+    ));
+    for step in Step::ALL {
+        readers.push((
+            step.slug(),
+            Box::new(move |x| {
+                let (provider, progress) = (builtin(), progress(5));
+                let facts = Facts {
+                    provider: &provider,
+                    progress: &progress,
+                    now: NOW,
+                    issued: None,
+                    signature: None,
+                };
+                path(check(step, x, &facts))
+            }),
+        ));
+    }
+    readers
+}
+
+/// JSON text: scalars, and arrays and objects of them a few levels deep.
+fn json_value() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        Just("null".to_owned()),
+        any::<bool>().prop_map(|b| b.to_string()),
+        any::<i64>().prop_map(|n| n.to_string()),
+        "[a-zA-Z0-9 é\u{200B}\\\\\"]{0,12}".prop_map(|s| serde_json::Value::String(s).to_string()),
+    ];
+    leaf.prop_recursive(3, 32, 4, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(|v| format!("[{}]", v.join(","))),
+            proptest::collection::btree_map("[a-z_]{1,8}", inner, 0..4).prop_map(|m| {
+                let members: Vec<String> = m.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+                format!("{{{}}}", members.join(","))
+            }),
+        ]
+    })
+}
+
+/// Members of one JSON object, with distinct names; [`written`] with two prefixes gives
+/// two sets of them, all names distinct.
+fn members() -> impl Strategy<Value = std::collections::BTreeMap<String, String>> {
+    proptest::collection::btree_map("[a-z0-9_]{1,10}", json_value(), 0..24)
+}
+
+fn written(members: &std::collections::BTreeMap<String, String>, prefix: &str) -> String {
+    members.iter().map(|(k, v)| format!("\"{prefix}{k}\":{v}")).collect::<Vec<_>>().join(",")
+}
+
+/// Joined by `sep`, leaving out empty parts.
+fn joined(parts: &[String], sep: &str) -> String {
+    parts.iter().filter(|p| !p.is_empty()).cloned().collect::<Vec<_>>().join(sep)
+}
+
+/// Query parameters: values with the characters that reach each check (placeholders,
+/// quotes, percent-encoded invisible characters, the verifier, the client secret), and
+/// names of OAuth parameters too when `oauth`.
+fn query_params(oauth: bool) -> impl Strategy<Value = Vec<(String, String)>> {
+    let oauth_weight = if oauth { 1 } else { 0 };
+    let name = prop_oneof![
+        3 => "[a-z][a-z_]{0,7}",
+        oauth_weight => proptest::sample::select(&REQUIRED[..]).prop_map(str::to_owned),
+        oauth_weight => Just("client_secret".to_owned()),
+    ];
+    let value = prop_oneof![
+        3 => "[A-Za-z0-9._~-]{0,16}",
+        1 => Just("%E2%80%8Bx%C2%A0".to_owned()),
+        1 => Just("%22quoted%22".to_owned()),
+        1 => Just("%7BYOUR_CLIENT_ID%7D".to_owned()),
+        1 => Just(VERIFIER.to_owned()),
+        1 => Just(CLIENT_SECRET.to_owned()),
+    ];
+    // At most 24, so twice as many (and one more) stay within step 3's limit of 50. Often
+    // near that many with short plain values, where work that grows with the square of
+    // the number of parameters stands out most from the work on each value.
+    prop_oneof![
+        proptest::collection::vec((name.clone(), value), 0..=24),
+        proptest::collection::vec((name, "[a-z]{0,2}"), 16..=24),
+    ]
+}
+
+fn step3_url(query: &str) -> String {
+    format!("{}?{query}", builtin().authorization_endpoint)
+}
+
+/// The parameters as a query; `renamed`, with the first letter of each name in
+/// capitals, so the names differ from the originals but not in length.
+fn query(params: &[(String, String)], renamed: bool) -> String {
+    let name = |n: &str| match n.chars().next() {
+        Some(first) if renamed => format!("{}{}", first.to_ascii_uppercase(), &n[first.len_utf8()..]),
+        _ => n.to_owned(),
+    };
+    params.iter().map(|(n, v)| format!("{}={v}", name(n))).collect::<Vec<_>>().join("&")
+}
+
+proptest! {
+    #![proptest_config(config(64))]
+
+    #[test]
+    fn doubling_any_input_at_most_doubles_the_work(x in any_input()) {
+        let doubled = format!("{x}{x}");
+        for (name, f) in readers() {
+            at_most_doubles!(name, x, doubled, |s: &String| f(s));
+        }
+    }
+
+    #[test]
+    fn doubling_the_elements_of_a_json_array_at_most_doubles_the_work(
+        elements in proptest::collection::vec(json_value(), 1..24),
+    ) {
+        let e = elements.join(",");
+        let (single, doubled) = (format!("[{e}]"), format!("[{e},{e}]"));
+        at_most_doubles!("parse_strict", single, doubled, |s: &String| { drop(crate::json::parse_strict(s)); String::new() });
+    }
+
+    #[test]
+    fn doubling_the_members_of_an_object_at_most_doubles_the_work(m in members()) {
+        let (a, b) = (written(&m, "a"), written(&m, "b"));
+        let (single, doubled) = (format!("{{{a}}}"), format!("{{{}}}", joined(&[a.clone(), b.clone()], ",")));
+        at_most_doubles!("parse_strict", single, doubled, |s: &String| { drop(crate::json::parse_strict(s)); String::new() });
+        // The same members in a token response, for steps 4 and 5.
+        let response = |extra: &str| {
+            let members = joined(&[extra.to_owned()], ",");
+            let comma = if members.is_empty() { "" } else { "," };
+            format!(r#"{{"access_token":"opaque-token","token_type":"Bearer"{comma}{members}}}"#)
+        };
+        let (single, doubled) = (response(&a), response(&joined(&[a.clone(), b.clone()], ",")));
+        for step in [Step::TokenResponse, Step::RefreshResponse] {
+            at_most_doubles!(step.slug(), single, doubled, |s: &String| path(Ok(run(step, s, &builtin(), &progress(5)))));
+        }
+        // And in a JWT's claims.
+        let (single, doubled) = (
+            jwt(r#"{"alg":"none"}"#, &format!("{{{a}}}")),
+            jwt(r#"{"alg":"none"}"#, &format!("{{{}}}", joined(&[a, b], ","))),
+        );
+        at_most_doubles!("decode_unverified", single, doubled, |s: &String| { drop(crate::oauth::jwt::decode_unverified(s)); String::new() });
+    }
+
+    #[test]
+    fn doubling_a_long_name_over_a_long_array_at_most_doubles_the_work(
+        name in "[a-z]{1,64}",
+        elements in proptest::collection::vec(json_value(), 1..32),
+    ) {
+        // Everything doubles: the name that encloses the array, and the array.
+        let e = elements.join(",");
+        let single = format!(r#"{{"{name}":[{e}]}}"#);
+        let doubled = format!(r#"{{"{name}{name}":[{e},{e}]}}"#);
+        at_most_doubles!("parse_strict", single, doubled, |s: &String| { drop(crate::json::parse_strict(s)); String::new() });
+    }
+
+    #[test]
+    fn doubling_the_scopes_at_most_doubles_the_work(tokens in proptest::collection::vec("[a-z:._-]{1,12}", 0..64)) {
+        let scopes = |prefix: &str| tokens.iter().map(|t| format!("{prefix}{t}")).collect::<Vec<_>>().join(" ");
+        let (single, doubled) = (scopes("a"), format!("{} {}", scopes("a"), scopes("b")));
+        at_most_doubles!("Scope::parse", single, doubled, |s: &String| { drop(crate::oauth::Scope::parse(s)); String::new() });
+        // In a token response, for steps 4 and 5.
+        let response = |scope: &str| format!(r#"{{"access_token":"opaque-token","token_type":"Bearer","scope":"{scope}"}}"#);
+        let (single, doubled) = (response(&single), response(&doubled));
+        for step in [Step::TokenResponse, Step::RefreshResponse] {
+            at_most_doubles!(step.slug(), single, doubled, |s: &String| path(Ok(run(step, s, &builtin(), &progress(5)))));
+        }
+    }
+
+    #[test]
+    fn doubling_the_parameters_of_a_url_at_most_doubles_the_work(params in query_params(false)) {
+        // Renamed copies: twice as many parameters, all names distinct. Only the endpoint
+        // is not doubled (a part left alone would hide a check that does more than double).
+        let first = query(&params, false);
+        let (single, doubled) = (step3_url(&first), step3_url(&joined(&[first.clone(), query(&params, true)], "&")));
+        at_most_doubles!("step 3", single, doubled, |s: &String| path(Ok(run(Step::AuthorizationUrl, s, &builtin(), &progress(2)))));
+    }
+
+    #[test]
+    fn repeating_the_parameters_of_a_url_at_most_doubles_the_work(params in query_params(true)) {
+        // The same parameters again, OAuth's among them: each one repeated. The first half
+        // repeats one already, so both halves fail url.duplicates alike.
+        let mut params = params;
+        params.extend(params.first().cloned());
+        let q = query(&params, false);
+        let (single, doubled) = (step3_url(&q), step3_url(&format!("{q}&{q}")));
+        at_most_doubles!("step 3", single, doubled, |s: &String| path(Ok(run(Step::AuthorizationUrl, s, &builtin(), &progress(2)))));
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Bounded answers: whatever a learner pastes, however long, the verdict stays small.
+
+/// Long inputs: fragments repeated up to well past every limit.
+fn long_input() -> impl Strategy<Value = String> {
+    prop_oneof![
+        (fragmented(), 1usize..4000).prop_map(|(s, n)| s.repeat(n).chars().take(200_000).collect()),
+        // Step 3 at its limits: up to as many parameters as it reads, with long names, each
+        // repeated and its value quoted, a placeholder and an invisible character, so each
+        // is named in four findings (without the verdict's limits, over 18 KB).
+        (proptest::collection::vec(("[A-Z][A-Z_]{24,39}", "[a-z]{0,4}"), 16..=25), 1usize..=2).prop_map(
+            |(p, times)| {
+                let q = p.iter().map(|(n, v)| vec![format!("{n}=%22%7B{v}%7D%E2%80%8B%22"); times].join("&"));
+                format!("{}?{}", builtin().authorization_endpoint, q.collect::<Vec<_>>().join("&"))
+            }
+        ),
+        // Steps 4 and 5 at their limit: long member names and values.
+        ("[a-zA-Z0-9\"\\\\\u{0}\u{1F980}]{0,200}", 1usize..200).prop_map(|(s, n)| {
+            let value = serde_json::Value::String(s.repeat(n)).to_string();
+            format!(r#"{{"error":{value},"error_description":{value},"token_type":{value},"scope":{value}}}"#)
+        }),
+    ]
+}
+
 // Messages: every finding's message is one sentence that names the fix, with no backtick;
 // the rest is in its details.
 
@@ -734,6 +1033,25 @@ fn every_message_is_one_sentence_without_backticks() {
 
 proptest! {
     #![proptest_config(config(64))]
+
+    #[test]
+    fn the_answer_to_any_check_stays_under_the_verdict_limit(input in prop_oneof![any_input(), long_input()]) {
+        let provider = builtin();
+        let progress = progress(5);
+        let facts = Facts { provider: &provider, progress: &progress, now: NOW, issued: None, signature: None };
+        for step in Step::ALL {
+            let Ok(out) = check(step, &input, &facts) else { continue };
+            let size = serde_json::to_string(&out.verdict).map(|s| s.len()).unwrap_or(usize::MAX);
+            prop_assert!(size <= crate::verdict::MAX_VERDICT_BYTES, "{}: {size} bytes", step.slug());
+            prop_assert!(out.verdict.findings.len() <= crate::verdict::MAX_FINDINGS);
+        }
+        let refused = match Issuer::parse(&input, Reach::Public) {
+            Err(reason) => crate::oauth::discovery::refused(reason),
+            Ok(_) => crate::verdict::Verdict::default(),
+        };
+        let size = serde_json::to_string(&refused).map(|s| s.len()).unwrap_or(usize::MAX);
+        prop_assert!(size <= crate::verdict::MAX_VERDICT_BYTES, "provider: {size} bytes");
+    }
 
     /// On any input without a backtick of its own, every message ends as a sentence does
     /// and holds no backtick.

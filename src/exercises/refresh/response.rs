@@ -7,10 +7,15 @@
 use serde_json::{Map, Value};
 
 use super::{show, token_sha256, DecodedJwt, Facts, Issued, IssuedGrant, SignatureCheck, Step, TokenRecord};
-use crate::json::{parse_strict, JsonError};
+use crate::json::{parse_strict, JsonError, MAX_DEPTH};
 use crate::oauth::jwt::decode_unverified;
 use crate::oauth::{OAuthErrorCode, Scope};
 use crate::verdict::Finding;
+use crate::work::{self, Counted as _};
+
+/// The longest token response steps 4 and 5 read, in bytes: a real one is a few KB, even
+/// with JWTs in it. Longer text gets one `token.json` finding that names the limit.
+pub const MAX_RESPONSE_BYTES: usize = 32 * 1024;
 
 /// What checking a response found, and what to keep when it passes.
 #[derive(Default)]
@@ -91,6 +96,22 @@ pub(super) fn check(step: Step, input: &str, facts: &Facts<'_>) -> Checked {
     out
 }
 
+/// The finding for a pasted response longer than [`MAX_RESPONSE_BYTES`], which is not
+/// read any further.
+pub(super) fn too_large(input: &str) -> Option<Finding> {
+    (input.len() > MAX_RESPONSE_BYTES).then(|| {
+        Finding::fail(
+            "token.json",
+            format!(
+                "The response is longer than {} KiB ({MAX_RESPONSE_BYTES} bytes), the most this \
+                 check reads: paste only the JSON response from the token endpoint.",
+                MAX_RESPONSE_BYTES / 1024
+            ),
+        )
+        .with_details("A token response is a few KB, even with JWTs in it.")
+    })
+}
+
 /// The response's access token is step 4's.
 fn repeats_step_4(object: &Map<String, Value>, facts: &Facts<'_>) -> bool {
     let pasted = object.get("access_token").and_then(Value::as_str).filter(|t| !t.is_empty());
@@ -114,9 +135,10 @@ fn same_access_token() -> Finding {
 /// A bare token: no spaces or JSON punctuation, token characters only, with a letter.
 fn looks_like_a_bare_token(input: &str) -> bool {
     input.len() >= 16
-        && input.chars().any(|c| c.is_ascii_alphabetic())
+        && input.chars().counted().any(|c| c.is_ascii_alphabetic())
         && input
             .chars()
+            .counted()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~' | '+' | '/' | '='))
 }
 
@@ -171,6 +193,7 @@ fn parse_object(input: &str) -> Result<Map<String, Value>, Finding> {
         )
         .with_details(WHOLE_RESPONSE));
     }
+    work::add(input.len());
     if !input.starts_with(['{', '[']) && input.contains("\"access_token\"") {
         return fail(format!("That looks like part of the response: {PASTE}, including both braces."));
     }
@@ -187,8 +210,8 @@ fn parse_object(input: &str) -> Result<Map<String, Value>, Finding> {
             return Err(Finding::fail(
                 ID,
                 format!(
-                    "That JSON is nested more than 128 levels deep (at line {line}, column {column}): \
-                     {PASTE}."
+                    "That JSON is nested more than {MAX_DEPTH} levels deep (at line {line}, column \
+                     {column}): {PASTE}."
                 ),
             )
             .with_details(WHOLE_RESPONSE))
@@ -912,6 +935,51 @@ mod tests {
         assert_no_secrets(&out, &[ACCESS, REFRESH]);
     }
 
+    /// A response padded with spaces inside the object, to `len` bytes in all.
+    fn padded(len: usize) -> String {
+        let good = response(ACCESS, Some(REFRESH));
+        format!("{{{}{}", " ".repeat(len - good.len()), &good[1..])
+    }
+
+    #[test]
+    fn a_response_over_32_kib_gets_one_finding_that_names_the_limit() {
+        assert_eq!(super::MAX_RESPONSE_BYTES, 32 * 1024);
+        let at_limit = padded(super::MAX_RESPONSE_BYTES);
+        assert!(step4(&at_limit).verdict.passed(), "at the limit, the response is read");
+        assert_eq!(crate::exercises::refresh::pasted_access_token(&at_limit).as_deref(), Some(ACCESS));
+
+        let over = padded(super::MAX_RESPONSE_BYTES + 1);
+        // Outer whitespace is trimmed first, so it never counts.
+        assert!(step4(&format!("\n{at_limit}\n ")).verdict.passed());
+        for out in [step4(&over), step5(&over), step4(&"x".repeat(1 << 20))] {
+            assert_eq!(out.verdict.findings.len(), 1, "{:#?}", out.verdict.findings);
+            let f = finding(&out, "token.json");
+            assert!(
+                !f.ok
+                    && f.message.starts_with(
+                        "The response is longer than 32 KiB (32768 bytes), the most this check reads"
+                    ),
+                "{}",
+                f.message
+            );
+            assert_eq!(out.progress, None);
+        }
+        // The site does not look the token up either.
+        assert_eq!(crate::exercises::refresh::pasted_access_token(&over), None);
+    }
+
+    #[test]
+    fn nesting_past_the_depth_limit_is_named_with_its_value() {
+        assert_eq!(crate::json::MAX_DEPTH, 128);
+        let within = format!("{}{}", "[".repeat(127), "]".repeat(127));
+        assert!(crate::json::parse_strict(&within).is_ok());
+        let over = format!("{}{}", "[".repeat(128), "]".repeat(128));
+        assert!(matches!(crate::json::parse_strict(&over), Err(crate::json::JsonError::TooDeep { .. })));
+        let out = step4(&format!("{{\"a\":{over}}}"));
+        let message = &finding(&out, "token.json").message;
+        assert!(message.contains("nested more than 128 levels deep"), "{message}");
+    }
+
     #[test]
     fn expires_in_reads_as_english() {
         for (value, says) in [(1, "expires_in is 1 second:"), (3600, "expires_in is 3600 seconds:")] {
@@ -1001,8 +1069,8 @@ mod tests {
                 "That JSON is nested more than 128 levels deep",
             ),
             (
-                "10 000 levels of nested objects",
-                "{\"a\":".repeat(10_000),
+                "5 000 levels of nested objects (within the size limit)",
+                "{\"a\":".repeat(5_000),
                 "token.json",
                 "nested more than 128 levels deep",
             ),
