@@ -35,9 +35,11 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-## Release build: target/release/oauthlab and the site assets in target/site.
+## Release build: target/release/oauthlab and the site assets in target/site, with
+## brotli and gzip copies of the static files (which the server sends as they are).
 build: setup
 	cargo leptos build --release
+	node .ci/precompress.mjs target/site/pkg
 
 ## Build and serve on http://$(ADDR) with the database under data/.
 serve: build

@@ -252,6 +252,7 @@ pub fn router(state: AppState) -> Router {
             crate::http::routes().with_state(ApiState { services, instructors: instructors.clone() }),
         )
         .merge(crate::practice::routes().with_state(state.practice.clone()))
+        .merge(crate::http::assets::pkg_routes(&state.leptos_options.site_root))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -272,6 +273,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(security_headers))
         // Outside the guard and everything else that needs the client's address.
         .layer(middleware::from_fn_with_state(state.guard.proxies.clone(), client_addr))
+        .layer(crate::http::assets::compression())
         .layer(TraceLayer::new_for_http().make_span_with(span_for))
         .with_state(state)
 }

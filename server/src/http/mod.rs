@@ -3,6 +3,7 @@
 //! shape ([`ApiError`]) and the extractors that answer with it.
 
 pub mod api_v1;
+pub mod assets;
 pub mod client;
 mod extract;
 pub mod guard;

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod assets;
 mod cli;
 mod durability;
 mod exercise;

@@ -1,0 +1,86 @@
+//! How the site's bytes travel: every answer compressed (brotli or gzip, as the browser
+//! accepts), and the static files under `/pkg` (CSS, JS, WASM) served from the copies
+//! `make build` compresses once ahead of time, revalidated rather than fetched again.
+
+use std::path::{Path, PathBuf};
+
+use axum::http::header::CACHE_CONTROL;
+use axum::http::HeaderValue;
+use axum::Router;
+use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
+use tower_http::compression::{CompressionLayer, CompressionLevel, DefaultPredicate};
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// Compression for what is made per request (pages, JSON, server functions): brotli or
+/// gzip at a level that costs little CPU per answer. Already-compressed answers (the
+/// precompressed assets) are left as they are.
+pub fn compression() -> CompressionLayer<impl Predicate + Clone> {
+    let predicate = DefaultPredicate::new()
+        .and(SizeAbove::new(256))
+        // The practice server's images would not shrink; nothing else needs skipping.
+        .and(NotForContentType::IMAGES);
+    CompressionLayer::new().br(true).gzip(true).quality(CompressionLevel::Precise(4)).compress_when(predicate)
+}
+
+/// `/pkg`: the site's CSS, JS and WASM. With `.br` and `.gz` copies next to them (made by
+/// `make build`), a browser that accepts one gets it without compressing on every
+/// request; copies older than their file are not used (a build without them left them
+/// stale). `Cache-Control: no-cache`: the browser keeps the file and asks whether it
+/// changed (`If-Modified-Since`), since the names are not yet hashed.
+pub fn pkg_routes<S: Clone + Send + Sync + 'static>(site_root: &str) -> Router<S> {
+    let dir = Path::new(site_root).join("pkg");
+    let mut files = ServeDir::new(&dir);
+    if precompressed_copies_are_fresh(&dir) {
+        files = files.precompressed_br().precompressed_gzip();
+    } else {
+        tracing::warn!(dir = %dir.display(), "the compressed copies of /pkg are missing or stale: compressing per request");
+    }
+    Router::new().nest_service("/pkg", files).layer(SetResponseHeaderLayer::if_not_present(
+        CACHE_CONTROL,
+        HeaderValue::from_static("no-cache"),
+    ))
+}
+
+/// Every file of `dir` has a `.br` and a `.gz` copy at least as new as itself.
+pub fn precompressed_copies_are_fresh(dir: &Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else { return false };
+    let originals: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && !matches!(p.extension().and_then(|e| e.to_str()), Some("br" | "gz")))
+        .collect();
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    !originals.is_empty()
+        && originals.iter().all(|original| {
+            ["br", "gz"].iter().all(|ext| {
+                let mut copy = original.clone().into_os_string();
+                copy.push(format!(".{ext}"));
+                matches!((modified(original), modified(Path::new(&copy))), (Some(o), Some(c)) if c >= o)
+            })
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copies_are_used_only_when_every_file_has_both_and_none_is_older() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = |name: &str| dir.path().join(name);
+        assert!(!precompressed_copies_are_fresh(dir.path()), "an empty folder has nothing to serve");
+        std::fs::write(path("a.css"), "a").expect("write");
+        assert!(!precompressed_copies_are_fresh(dir.path()));
+        std::fs::write(path("a.css.br"), "b").expect("write");
+        std::fs::write(path("a.css.gz"), "g").expect("write");
+        assert!(precompressed_copies_are_fresh(dir.path()));
+        // The file is rebuilt after its copies were made: they are stale.
+        let later = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
+        std::fs::File::options()
+            .write(true)
+            .open(path("a.css"))
+            .and_then(|f| f.set_modified(later))
+            .expect("touch");
+        assert!(!precompressed_copies_are_fresh(dir.path()));
+    }
+}
