@@ -15,7 +15,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 /// Compression for what is made per request (pages, JSON, server functions): brotli or
 /// gzip at a level that costs little CPU per answer. Already-compressed answers (the
 /// precompressed assets) are left as they are.
-pub fn compression() -> CompressionLayer<impl Predicate + Clone> {
+pub fn compression() -> CompressionLayer<impl Predicate> {
     let predicate = DefaultPredicate::new()
         .and(SizeAbove::new(256))
         // The practice server's images would not shrink; nothing else needs skipping.
@@ -36,10 +36,9 @@ pub fn pkg_routes<S: Clone + Send + Sync + 'static>(site_root: &str) -> Router<S
     } else {
         tracing::warn!(dir = %dir.display(), "the compressed copies of /pkg are missing or stale: compressing per request");
     }
-    Router::new().nest_service("/pkg", files).layer(SetResponseHeaderLayer::if_not_present(
-        CACHE_CONTROL,
-        HeaderValue::from_static("no-cache"),
-    ))
+    Router::new()
+        .nest_service("/pkg", files)
+        .layer(SetResponseHeaderLayer::if_not_present(CACHE_CONTROL, HeaderValue::from_static("no-cache")))
 }
 
 /// Every file of `dir` has a `.br` and a `.gz` copy at least as new as itself.
