@@ -351,6 +351,8 @@ impl Services {
             if choice.own.as_ref() != Some(&own) {
                 if let Some(note) = self.rewind(learner).await? {
                     verdict.findings.push(note);
+                    // In its place among the others, and within the verdict's bounds.
+                    verdict.sort();
                 }
             }
             choice.own = Some(own);
