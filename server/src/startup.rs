@@ -134,6 +134,8 @@ impl AppState {
             .output_name("oauthlab")
             .site_root(settings.site_root.as_str())
             .site_pkg_dir("pkg")
+            // Hashed asset names when the build made them (hash.txt next to the binary).
+            .hash_files(crate::shared::html::asset_hashes().is_some())
             .site_addr(settings.addr)
             .build();
         let public_origin = url::Url::parse(&settings.public_url)

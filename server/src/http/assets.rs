@@ -4,13 +4,15 @@
 
 use std::path::{Path, PathBuf};
 
+use axum::extract::Request;
 use axum::http::header::CACHE_CONTROL;
-use axum::http::HeaderValue;
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::Response;
 use axum::Router;
 use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 use tower_http::compression::{CompressionLayer, CompressionLevel, DefaultPredicate};
 use tower_http::services::ServeDir;
-use tower_http::set_header::SetResponseHeaderLayer;
 
 /// Compression for what is made per request (pages, JSON, server functions): brotli or
 /// gzip at a level that costs little CPU per answer. Already-compressed answers (the
@@ -26,8 +28,9 @@ pub fn compression() -> CompressionLayer<impl Predicate> {
 /// `/pkg`: the site's CSS, JS and WASM. With `.br` and `.gz` copies next to them (made by
 /// `make build`), a browser that accepts one gets it without compressing on every
 /// request; copies older than their file are not used (a build without them left them
-/// stale). `Cache-Control: no-cache`: the browser keeps the file and asks whether it
-/// changed (`If-Modified-Since`), since the names are not yet hashed.
+/// stale). A file whose name carries its content's hash (`oauthlab.<hash>.wasm`) never
+/// changes: browsers keep it for a year without asking (`immutable`). Any other is kept
+/// and revalidated (`no-cache`).
 pub fn pkg_routes<S: Clone + Send + Sync + 'static>(site_root: &str) -> Router<S> {
     let dir = Path::new(site_root).join("pkg");
     let mut files = ServeDir::new(&dir);
@@ -36,9 +39,29 @@ pub fn pkg_routes<S: Clone + Send + Sync + 'static>(site_root: &str) -> Router<S
     } else {
         tracing::warn!(dir = %dir.display(), "the compressed copies of /pkg are missing or stale: compressing per request");
     }
-    Router::new()
-        .nest_service("/pkg", files)
-        .layer(SetResponseHeaderLayer::if_not_present(CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+    Router::new().nest_service("/pkg", files).layer(axum::middleware::from_fn(cache_for_good_when_hashed))
+}
+
+/// How long a browser keeps an asset: for good when its name is hashed.
+async fn cache_for_good_when_hashed(req: Request, next: Next) -> Response {
+    let hashed = has_hashed_name(req.uri().path());
+    let mut res = next.run(req).await;
+    if res.status().is_success() || res.status() == StatusCode::NOT_MODIFIED {
+        let value = if hashed { "public, max-age=31536000, immutable" } else { "no-cache" };
+        res.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static(value));
+    }
+    res
+}
+
+/// `…/oauthlab.<hash>.css`: a name with a part of 22 base64url characters (the 128-bit
+/// content hash cargo-leptos puts in asset names) between its stem and its extension.
+pub fn has_hashed_name(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or_default();
+    let parts: Vec<&str> = name.split('.').collect();
+    parts.len() >= 3
+        && parts[1..parts.len() - 1].iter().any(|part| {
+            part.len() == 22 && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
 }
 
 /// Every file of `dir` has a `.br` and a `.gz` copy at least as new as itself.
@@ -62,6 +85,20 @@ pub fn precompressed_copies_are_fresh(dir: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_hashed_name_has_a_22_character_hash_between_stem_and_extension() {
+        for hashed in
+            ["/pkg/oauthlab.otWyNZ5U2BFEKDrrv9RqSA.wasm", "/pkg/oauthlab.h3sMoxsw4Rsc-yHmb9GM4Q.css"]
+        {
+            assert!(has_hashed_name(hashed), "{hashed}");
+        }
+        for plain in
+            ["/pkg/oauthlab.css", "/pkg/oauthlab.wasm.br", "/pkg/otWyNZ5U2BFEKDrrv9RqSA.wasm", "/pkg/a.b.c"]
+        {
+            assert!(!has_hashed_name(plain), "{plain}");
+        }
+    }
 
     #[test]
     fn copies_are_used_only_when_every_file_has_both_and_none_is_older() {

@@ -84,3 +84,18 @@ async fn pages_and_api_answers_are_compressed_for_a_browser_that_accepts_it() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_file_with_a_hashed_name_is_kept_for_good() {
+    let root = site_root(true);
+    let hashed = "site.h3sMoxsw4Rsc-yHmb9GM4Q.css";
+    std::fs::copy(root.path().join("pkg/site.css"), root.path().join("pkg").join(hashed)).expect("copy");
+    let site = root.path().display().to_string();
+    let app = TestApp::spawn_with(|s| s.site_root = site).await;
+    let res = get(&app, &format!("/pkg/{hashed}"), "").await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(header(&res, "cache-control"), "public, max-age=31536000, immutable");
+    let missing = get(&app, "/pkg/site.AAAAAAAAAAAAAAAAAAAAAA.css", "").await;
+    assert_eq!(missing.status(), 404);
+    assert_ne!(header(&missing, "cache-control"), "public, max-age=31536000, immutable", "a 404 is not kept");
+}
