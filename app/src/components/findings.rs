@@ -1,32 +1,22 @@
 use leptos::prelude::*;
 use oauthlab::verdict::{Finding, Level};
 
-fn class_of(f: &Finding) -> &'static str {
-    match (f.ok, f.level) {
-        (true, Level::Info) => "finding finding--info",
-        (true, _) => "finding finding--ok",
-        (false, Level::Error) => "finding finding--error",
-        (false, _) => "finding finding--warning",
-    }
+/// How a finding is shown, from whether it held and its level: its class, its icon, and
+/// what a screen reader says before its message in place of the icon.
+struct Look {
+    class: &'static str,
+    icon: &'static str,
+    spoken: &'static str,
 }
 
-/// What a screen reader says before a finding's message, for what the icon shows.
-fn spoken_of(f: &Finding) -> &'static str {
-    match (f.ok, f.level) {
-        (true, Level::Info) => "Note: ",
-        (true, _) => "Passed: ",
-        (false, Level::Error) => "Failed: ",
-        (false, _) => "Warning: ",
-    }
-}
-
-fn icon_of(f: &Finding) -> &'static str {
-    match (f.ok, f.level) {
-        (true, Level::Info) => "i",
-        (true, _) => "✓",
-        (false, Level::Error) => "✗",
-        (false, _) => "!",
-    }
+fn look_of(f: &Finding) -> Look {
+    let (class, icon, spoken) = match (f.ok, f.level) {
+        (true, Level::Info) => ("finding finding--info", "i", "Note: "),
+        (true, _) => ("finding finding--ok", "✓", "Passed: "),
+        (false, Level::Error) => ("finding finding--error", "✗", "Failed: "),
+        (false, _) => ("finding finding--warning", "!", "Warning: "),
+    };
+    Look { class, icon, spoken }
 }
 
 /// A check's findings, failed ones first (the verdict is already sorted that way): each
@@ -48,12 +38,13 @@ pub fn Findings(#[prop(into)] findings: Signal<Option<Vec<Finding>>>, step: &'st
                         {findings
                             .into_iter()
                             .map(|f| {
+                                let look = look_of(&f);
                                 view! {
-                                    <li class=class_of(&f) data-finding=f.id.clone()>
-                                        <span class="finding-icon" aria-hidden="true">{icon_of(&f)}</span>
+                                    <li class=look.class data-finding=f.id.clone()>
+                                        <span class="finding-icon" aria-hidden="true">{look.icon}</span>
                                         <div class="finding-body">
                                             <span class="finding-message">
-                                                <span class="visually-hidden">{spoken_of(&f)}</span>
+                                                <span class="visually-hidden">{look.spoken}</span>
                                                 {f.message.clone()}
                                             </span>
                                             {f.details.clone().map(|details| view! {

@@ -454,14 +454,10 @@ impl Services {
             stored.last.retain(|slug, _| Step::from_slug(slug).is_some_and(|s| s.index() <= step.index()));
             self.flash.forget_tokens(learner, &|s| s.index() <= step.index());
             if step == Step::Verifier {
-                // The verifier that passed replaces any other, in memory only: the token
-                // command on the page fills it in, so it works as copied.
-                let verifier = oauthlab::pasted::trim(input);
-                if stored.progress.challenge.as_deref() == Some(pkce::challenge_s256(verifier).as_str()) {
-                    self.flash.put_verifier(learner, verifier.to_owned());
-                } else {
-                    self.flash.take_verifier(learner);
-                }
+                // The verifier that passed (the input as step 1 read it, trimmed) replaces
+                // any other, in memory only: the token command on the page fills it in, so
+                // it works as copied.
+                self.flash.put_verifier(learner, oauthlab::pasted::trim(input).to_owned());
             }
         }
         // The decoded token is pasted content: kept in memory for the page, not stored.
