@@ -1,9 +1,13 @@
-//! OAuth Lab's web UI: server-rendered with Leptos, hydrated when JavaScript runs.
-//! Every action is a plain form post to a server function, so the site works with
-//! JavaScript off; when hydrated, the same forms answer in place.
+//! OAuth Lab's web UI: server-rendered with Leptos in islands mode. Every action is a
+//! plain form post to a server function, so the site works with JavaScript off. When
+//! JavaScript runs, the same forms answer in place (`enhance`: the server's answer updates
+//! the page) and the islands, the only components whose code the browser downloads,
+//! hydrate.
 
 pub mod api;
 pub mod components;
+#[cfg(feature = "hydrate")]
+mod enhance;
 pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]
@@ -32,7 +36,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 // The stylesheet and scripts by their hashed names when the build hashed them.
                 <HashedStylesheet options=options.clone() id="leptos"/>
-                <HydrationScripts options/>
+                <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
             <body>
@@ -84,7 +88,10 @@ pub fn App() -> impl IntoView {
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
+    // The pages are server-rendered: forms answer in place and live regions refresh
+    // (see `enhance`); the island script then hydrates the islands (the Copy buttons).
+    enhance::install();
+    leptos::mount::hydrate_islands();
     // A mark the browser tests (and curious learners) can see.
     if let Some(root) = document().document_element() {
         let _ = root.set_attribute("data-hydrated", "true");

@@ -1,6 +1,9 @@
 //! OAuth Lab's axum server: configuration, start-up, storage, the JSON API and the
 //! learner session. The UI lives in the `app` crate, the grading in `oauthlab`.
 
+// Leptos views in islands mode nest deep types: the compiler needs more room to lay them out.
+#![recursion_limit = "256"]
+
 pub mod config;
 pub mod http;
 pub mod practice;

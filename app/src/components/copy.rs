@@ -5,28 +5,44 @@
 use leptos::prelude::*;
 
 use crate::model::Command;
+#[cfg(feature = "hydrate")]
+use crate::model::REFRESH_TOKEN_PLACEHOLDER;
 
-/// A *Copy* button that puts `text` on the clipboard. It appears once the page is
-/// hydrated (it needs JavaScript); until then the block next to it selects as one piece.
-#[component]
+/// A change made to the copied text in the browser just before copying: a value only the
+/// browser holds, which the server never sees.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Fill {
+    /// The refresh token of the token response pasted in step 4's box, in place of its
+    /// placeholder.
+    RefreshTokenFromStep4,
+}
+
+/// A *Copy* button that puts `text` on the clipboard. It appears once the page's script
+/// runs (it needs JavaScript); until then the block next to it selects as one piece. An
+/// island: the only part of a page whose view code the browser downloads.
+#[island]
 pub fn CopyButton(
     /// What is copied: may differ from what is shown (a full command behind a masked one).
-    #[prop(into)]
-    text: Signal<String>,
+    text: String,
     /// What the button copies, for screen readers: "Copy the token command".
     what: String,
+    /// What the browser fills in before copying.
+    fill: Option<Fill>,
 ) -> impl IntoView {
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
     let copied = RwSignal::new(None::<bool>);
     move || {
-        let what = what.clone();
+        let (what, text) = (what.clone(), text.clone());
         hydrated.get().then(move || {
             view! {
-                <button type="button" class="button button--small copy" aria-label=what.clone()
+                <button type="button" class="button button--small copy" aria-label=what
                     data-testid="copy"
                     on:click=move |_| {
-                        let text = text.get_untracked();
+                        let text = match fill {
+                            Some(Fill::RefreshTokenFromStep4) => fill_refresh_token(text.clone()),
+                            None => text.clone(),
+                        };
                         copy_to_clipboard(text, move |ok| copied.set(Some(ok)));
                     }>
                     {move || match copied.get() {
@@ -56,11 +72,11 @@ pub fn CodeBlock(
     what: &'static str,
     #[prop(optional)] testid: &'static str,
 ) -> impl IntoView {
-    let copy = copy.unwrap_or(text);
+    let copy = copy.unwrap_or(text).get_untracked();
     view! {
         <div class="code-block">
             <pre class="code code--whole" data-testid=testid>{move || text.get()}</pre>
-            <CopyButton text=copy what=format!("Copy {what}")/>
+            <CopyButton text=copy what=format!("Copy {what}") fill=None/>
         </div>
     }
 }
@@ -68,28 +84,21 @@ pub fn CodeBlock(
 /// A command to run: shown with the learner's client secret masked, *Copy* copies it in
 /// full (the secret is this learner's own), and the full command sits behind a
 /// disclosure, selectable as one piece, for a page without JavaScript. `fill` changes the
-/// copied text in the browser just before copying (a value only the browser holds).
+/// copied text in the browser just before copying.
 #[component]
 pub fn CommandBlock(
     command: Command,
     /// Names the block in test ids (`{name}-command`) and for screen readers.
     name: &'static str,
-    #[prop(optional)] fill: Option<Callback<String, String>>,
+    #[prop(optional)] fill: Option<Fill>,
 ) -> impl IntoView {
     let full = command.full.expose().to_owned();
     let masked = command.masked != full;
-    let copied = {
-        let full = full.clone();
-        Signal::derive(move || match fill {
-            Some(fill) => fill.run(full.clone()),
-            None => full.clone(),
-        })
-    };
     view! {
         <div class="command" data-testid=format!("{name}-command")>
             <div class="code-block">
                 <pre class="code code--whole">{command.masked.clone()}</pre>
-                <CopyButton text=copied what=format!("Copy the {name} command")/>
+                <CopyButton text=full.clone() what=format!("Copy the {name} command") fill/>
             </div>
             {masked.then(|| view! {
                 <details class="command-full">
@@ -140,6 +149,36 @@ fn copy_to_clipboard(text: String, done: impl Fn(bool) + 'static) {
         area.remove();
         ok
     }
+}
+
+/// The refresh command as copied: with the refresh token of the response pasted in step
+/// 4's box filled in, when the box holds one. Read in the browser only; nothing is sent
+/// anywhere.
+#[cfg(feature = "hydrate")]
+fn fill_refresh_token(command: String) -> String {
+    use oauthlab::exercises::refresh::Step;
+    use wasm_bindgen::{JsCast, JsValue};
+    let id = format!("input-{}", Step::TokenResponse.slug());
+    let pasted = leptos::prelude::document()
+        .get_element_by_id(&id)
+        .and_then(|e| e.dyn_into::<web_sys::HtmlTextAreaElement>().ok())
+        .map(|area| area.value())
+        .unwrap_or_default();
+    let refresh_token = js_sys::JSON::parse(pasted.trim())
+        .ok()
+        .filter(|v| v.is_object())
+        .and_then(|v| js_sys::Reflect::get(&v, &JsValue::from_str("refresh_token")).ok())
+        .and_then(|t| t.as_string())
+        .filter(|t| !t.is_empty());
+    match refresh_token {
+        Some(token) => Command::fill(&command, "refresh_token", REFRESH_TOKEN_PLACEHOLDER, &token),
+        None => command,
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn fill_refresh_token(command: String) -> String {
+    command
 }
 
 #[cfg(not(feature = "hydrate"))]

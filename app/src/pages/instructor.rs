@@ -1,5 +1,3 @@
-use std::time::Duration;
-
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -12,9 +10,6 @@ use crate::api::instructor::{
     ResetClass, ResetLearner,
 };
 
-/// How often a hydrated dashboard refreshes itself.
-const REFRESH_EVERY: Duration = Duration::from_secs(3);
-
 /// The instructors' dashboard (or their login form).
 #[component]
 pub fn InstructorPage() -> impl IntoView {
@@ -23,8 +18,8 @@ pub fn InstructorPage() -> impl IntoView {
     let create = ServerAction::<CreateClass>::new();
     let reset_learner = ServerAction::<ResetLearner>::new();
     let reset_class = ServerAction::<ResetClass>::new();
-    // The page is rebuilt after an action; between actions, a signed-in dashboard keeps
-    // its rows up to date by itself (see `Dashboard`).
+    // The page renders once per action (a plain form post, answered in place when
+    // JavaScript runs); a signed-in dashboard keeps itself up to date (see `Dashboard`).
     let dashboard = Resource::new(
         move || {
             (
@@ -77,7 +72,7 @@ pub fn InstructorPage() -> impl IntoView {
                         <p class="error-box" role="alert">{format!("The dashboard could not load: {}", error_message(&err))}</p>
                     }.into_any()),
                     Ok(classes) => Either::Right(view! {
-                        <Dashboard classes create logout reset_learner reset_class signed_out=Callback::new(move |()| dashboard.refetch())/>
+                        <Dashboard classes create logout reset_learner reset_class/>
                         {action_error().map(|e| view! { <p class="error-box" role="alert">{e}</p> })}
                     }),
                 }
@@ -86,9 +81,10 @@ pub fn InstructorPage() -> impl IntoView {
     }
 }
 
-/// The signed-in dashboard. It renders once per action; in the browser it then polls
-/// and updates its rows in place, so an open confirmation or a half-typed class name
-/// is not lost.
+/// The signed-in dashboard. With JavaScript on it is a live region: it refreshes itself
+/// from this page every few seconds, updating rows in place, so an open confirmation or a
+/// half-typed class name is not lost (see `enhance`); when the session is over, the
+/// sign-in form comes in its place.
 #[component]
 fn Dashboard(
     classes: Vec<ClassView>,
@@ -96,30 +92,10 @@ fn Dashboard(
     logout: ServerAction<InstructorLogout>,
     reset_learner: ServerAction<ResetLearner>,
     reset_class: ServerAction<ResetClass>,
-    /// Called when polling finds the session over (signed out elsewhere, or a new password).
-    signed_out: Callback<()>,
 ) -> impl IntoView {
     let data = RwSignal::new(classes);
-    // Only in the browser: effects do not run on the server.
-    Effect::new(move |_| {
-        let poll = move || {
-            leptos::task::spawn_local(async move {
-                match get_dashboard().await {
-                    // The dashboard may have been replaced meanwhile.
-                    Ok(latest) => {
-                        let _ = data.try_set(latest);
-                    }
-                    Err(err) if is_signed_out(&err) => signed_out.run(()),
-                    // A network blip: the next round tries again.
-                    Err(_) => {}
-                }
-            })
-        };
-        if let Ok(handle) = set_interval_with_handle(poll, REFRESH_EVERY) {
-            on_cleanup(move || handle.clear());
-        }
-    });
     view! {
+        <div class="dashboard-live" data-live="">
         <header class="exercise-header dashboard-header">
             <div>
                 <p class="eyebrow">"Instructors"</p>
@@ -145,6 +121,7 @@ fn Dashboard(
             key=|class| class.class_id.clone()
             children=move |class| view! { <ClassPanel class data reset_learner reset_class/> }
         />
+        </div>
     }
 }
 
@@ -164,7 +141,7 @@ fn ClassPanel(
             .unwrap_or_default()
     });
     view! {
-        <section class="panel class" data-testid="class" data-class-id=id_attribute>
+        <section class="panel class" data-testid="class" data-key=format!("class-{id_attribute}") data-class-id=id_attribute.clone()>
             <h2>{name}</h2>
             <p class="join-link">"Join link: "<code data-testid="join-url">{join_url}</code></p>
             <p class="meta">
@@ -238,6 +215,7 @@ fn LearnerRowView(
     view! {
         <tr
             data-testid="learner"
+            data-key=row.with_untracked(|l| format!("learner-{}", l.learner_id))
             data-learner-id=row.with_untracked(|l| l.learner_id.clone())
             data-steps-passed=move || row.with(|l| l.steps_passed.to_string())
         >

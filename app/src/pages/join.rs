@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_params_map;
 
 use crate::api::error_message;
 use crate::api::instructor::{open_join_link, ConfirmJoin, JoinClass, JoinLink};
@@ -15,17 +15,9 @@ pub fn JoinPage() -> impl IntoView {
     let params = use_params_map();
     let code = move || params.with(|p| p.get("code")).unwrap_or_default();
     let confirm = ServerAction::<ConfirmJoin>::new();
-    // Once the button has joined (JavaScript on), the page asks again and shows the class.
     let joined = Resource::new(move || (code(), confirm.version().get()), |(code, _)| open_join_link(code));
     // After a plain form post that failed (JavaScript off), it starts with the error.
     let set_name = ServerAction::<JoinClass>::new();
-    // Saved in place (JavaScript on): on to the exercise, as a plain form post goes.
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if matches!(set_name.value().get(), Some(Ok(()))) {
-            navigate(EXERCISE, Default::default());
-        }
-    });
     view! {
         <Title text="Join a class"/>
         <Suspense fallback=|| view! { <p class="loading">"Joining…"</p> }>

@@ -31,14 +31,6 @@ fn Dashboard(initial: PracticeApp) -> impl IntoView {
     let app = RwSignal::new(initial);
     let toggle = ServerAction::<SetRefreshTokens>::new();
     let error = RwSignal::new(form_post_error(toggle));
-    Effect::new(move |_| match toggle.value().get() {
-        Some(Ok(next)) => {
-            error.set(None);
-            app.set(next);
-        }
-        Some(Err(err)) => error.set(Some(error_message(&err))),
-        None => {}
-    });
     let enabled = move || app.with(|a| a.refresh_tokens_enabled);
 
     view! {

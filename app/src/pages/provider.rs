@@ -32,16 +32,6 @@ fn ServerChoice(initial: ServerData) -> impl IntoView {
     let set_own = ServerAction::<SetOwnServer>::new();
     let use_builtin = ServerAction::<UseBuiltinServer>::new();
     let error = RwSignal::new(form_post_error(set_own).or_else(|| form_post_error(use_builtin)));
-    let apply = move |result: Option<Result<ServerData, ServerFnError>>| match result {
-        Some(Ok(next)) => {
-            error.set(None);
-            server.set(next);
-        }
-        Some(Err(err)) => error.set(Some(error_message(&err))),
-        None => {}
-    };
-    Effect::new(move |_| apply(set_own.value().get()));
-    Effect::new(move |_| apply(use_builtin.value().get()));
 
     let builtin = move || server.with(|s| s.builtin);
     // The form shows what was last typed, or the server in use.
@@ -62,10 +52,9 @@ fn ServerChoice(initial: ServerData) -> impl IntoView {
     });
     let findings =
         Signal::derive(move || server.with(|s| s.last_attempt.as_ref().map(|a| a.verdict.findings.clone())));
-    let pending = move || set_own.pending().get() || use_builtin.pending().get();
 
     view! {
-        <article class="dashboard" aria-busy=move || pending().to_string()>
+        <article class="dashboard">
             <header>
                 <p class="eyebrow">"Refresh Tokens"</p>
                 <h1>"Authorization server"</h1>

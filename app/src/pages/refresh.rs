@@ -7,8 +7,8 @@ use crate::api::exercise::{
     get_exercise, CalculateHash, CheckStep, GenerateVerifier, ResetExercise, SetExerciseRefreshTokens,
 };
 use crate::api::{error_message, form_post_error};
-use crate::components::{CodeBlock, CommandBlock, OtherActions, PasteForm, StepCard};
-use crate::model::{Command, ExerciseData, REFRESH_TOKEN_PLACEHOLDER};
+use crate::components::{CodeBlock, CommandBlock, Fill, OtherActions, PasteForm, StepCard};
+use crate::model::ExerciseData;
 
 /// The Refresh Tokens exercise.
 #[component]
@@ -40,51 +40,20 @@ fn Exercise(initial: ExerciseData) -> impl IntoView {
         .or_else(|| initial.generated_verifier.as_ref().map(|v| v.expose().to_owned()))
         .unwrap_or_default();
     let data = RwSignal::new(initial);
-    // Text put into the boxes by the page (a generated verifier, what was typed before a
-    // plain form post, a reset); typing is left alone.
-    let verifier_box = RwSignal::new(generated);
-    let cleared = RwSignal::new(0_u32);
+    let verifier_box = Signal::stored(generated);
 
+    // Each is a plain form post (answered in place by `enhance` when JavaScript runs); the
+    // page renders once per answer, and one that failed comes back with its error.
     let check = ServerAction::<CheckStep>::new();
     let generate = ServerAction::<GenerateVerifier>::new();
     let hash = ServerAction::<CalculateHash>::new();
     let reset = ServerAction::<ResetExercise>::new();
     let toggle = ServerAction::<SetExerciseRefreshTokens>::new();
-    let error = RwSignal::new(
-        form_post_error(check)
-            .or_else(|| form_post_error(generate))
-            .or_else(|| form_post_error(hash))
-            .or_else(|| form_post_error(reset))
-            .or_else(|| form_post_error(toggle)),
-    );
-
-    let apply = move |result: Option<Result<ExerciseData, ServerFnError>>| match result {
-        Some(Ok(next)) => {
-            error.set(None);
-            data.set(next);
-        }
-        Some(Err(err)) => error.set(Some(error_message(&err))),
-        None => {}
-    };
-    Effect::new(move |_| apply(check.value().get()));
-    Effect::new(move |_| apply(hash.value().get()));
-    Effect::new(move |_| apply(toggle.value().get()));
-    Effect::new(move |_| {
-        let value = generate.value().get();
-        if let Some(Ok(next)) = &value {
-            verifier_box
-                .set(next.generated_verifier.as_ref().map(|v| v.expose().to_owned()).unwrap_or_default());
-        }
-        apply(value);
-    });
-    Effect::new(move |_| {
-        let value = reset.value().get();
-        if let Some(Ok(_)) = &value {
-            verifier_box.set(String::new());
-            cleared.update(|n| *n += 1);
-        }
-        apply(value);
-    });
+    let error = form_post_error(check)
+        .or_else(|| form_post_error(generate))
+        .or_else(|| form_post_error(hash))
+        .or_else(|| form_post_error(reset))
+        .or_else(|| form_post_error(toggle));
 
     let status = move |step: Step| {
         Signal::derive(move || {
@@ -99,22 +68,14 @@ fn Exercise(initial: ExerciseData) -> impl IntoView {
         })
     };
     let locked = move |step: Step| move || status(step).get() == StepStatus::Locked;
-    let pending = move || {
-        check.pending().get()
-            || generate.pending().get()
-            || hash.pending().get()
-            || reset.pending().get()
-            || toggle.pending().get()
-    };
-    // A box holds what was typed before a plain form post until a reset empties it.
+    // A box holds what was typed before a plain form post whose check failed.
     let box_text = move |step: Step| {
-        let typed = typed_boxes.with_value(|b| b.get(step.index()).cloned().flatten().unwrap_or_default());
-        move || if cleared.get() == 0 { typed.clone() } else { String::new() }
+        Signal::stored(typed_boxes.with_value(|b| b.get(step.index()).cloned().flatten().unwrap_or_default()))
     };
     let refresh_tokens_on = move || data.with(|d| d.refresh_tokens_enabled);
 
     view! {
-        <article class="exercise" aria-busy=move || pending().to_string()>
+        <article class="exercise">
             <header class="exercise-header">
                 <p class="eyebrow">"Exercise"</p>
                 <h1>"Refresh Tokens"</h1>
@@ -138,7 +99,7 @@ fn Exercise(initial: ExerciseData) -> impl IntoView {
                 </ol>
             </header>
 
-            {move || error.get().map(|e| view! { <p class="error-box" role="alert">{e}</p> })}
+            {error.map(|e| view! { <p class="error-box" role="alert">{e}</p> })}
             {move || data.with(|d| d.exercise.completed).then(|| view! {
                 <p class="done-box" role="status" data-testid="completed">"You've completed the exercise!"</p>
             })}
@@ -293,7 +254,7 @@ fn Exercise(initial: ExerciseData) -> impl IntoView {
                         "JavaScript on, "<strong>"Copy"</strong>" fills it in from the response you pasted in "
                         "step 4, in your browser only: this site keeps no copy of your tokens."
                     </p>
-                    <CommandBlock command=c name="refresh" fill=Callback::new(fill_refresh_token)/>
+                    <CommandBlock command=c name="refresh" fill=Fill::RefreshTokenFromStep4/>
                 })}
                 <PasteForm action=check step=Step::RefreshResponse.slug() label="Refresh Token Response" rows=6
                     placeholder=RESPONSE_PLACEHOLDER button="Check Your Response"
@@ -324,38 +285,6 @@ fn url_template(endpoint: &str) -> String {
          scope=offline_access&\n  redirect_uri={{YOUR_REDIRECT_URI}}&\n  \
          code_challenge={{YOUR_CODE_CHALLENGE}}&\n  code_challenge_method=S256"
     )
-}
-
-/// The refresh command as copied: with the refresh token of the response pasted in
-/// step 4's box filled in, when the box holds one. Read in the browser only; nothing is
-/// sent anywhere.
-fn fill_refresh_token(command: String) -> String {
-    let pasted = step_4_box();
-    let refresh_token = serde_json::from_str::<serde_json::Value>(pasted.trim())
-        .ok()
-        .and_then(|v| v.get("refresh_token").and_then(|t| t.as_str()).map(str::to_owned))
-        .filter(|t| !t.is_empty());
-    match refresh_token {
-        Some(token) => Command::fill(&command, "refresh_token", REFRESH_TOKEN_PLACEHOLDER, &token),
-        None => command,
-    }
-}
-
-/// What step 4's box holds in the page.
-#[cfg(feature = "hydrate")]
-fn step_4_box() -> String {
-    use wasm_bindgen::JsCast;
-    let id = format!("input-{}", Step::TokenResponse.slug());
-    leptos::prelude::document()
-        .get_element_by_id(&id)
-        .and_then(|e| e.dyn_into::<web_sys::HtmlTextAreaElement>().ok())
-        .map(|area| area.value())
-        .unwrap_or_default()
-}
-
-#[cfg(not(feature = "hydrate"))]
-fn step_4_box() -> String {
-    String::new()
 }
 
 /// The decoded header and claims of a step's access token, when it is a JWT.
