@@ -194,10 +194,11 @@ fn main_of(document: &Document) -> Option<Element> {
 /// matched by `id` or `data-key` (else by position), so the elements a person is using
 /// stay the same elements.
 fn morph(document: &Document, old: &Element, new: &Element, mode: Mode) {
-    sync_attributes(old, new, mode);
+    // Before the attributes and text change: what the server sent before is compared.
     if mode == Mode::Answer {
         sync_value(old, new);
     }
+    sync_attributes(old, new, mode);
     morph_children(document, old, new, mode);
 }
 
@@ -295,26 +296,40 @@ fn sync_attributes(old: &Element, new: &Element, mode: Mode) {
     }
 }
 
-/// A box shows what the server's page puts in it (what was typed before a failed check,
-/// a generated verifier, nothing after a reset), as after a plain form post; except that
-/// the box just checked keeps what was pasted when the server, which keeps no copy of a
-/// passing input, sends it empty (step 5's *Copy* reads step 4's response from it).
+/// A box follows what the server's page puts in it (what was typed before a failed check,
+/// a generated verifier, nothing after a reset), and is left alone while that stays the
+/// same, so typing in one step survives an answer in another. In the form just sent, the
+/// server's value counts, except that a box the server sends back empty keeps what was
+/// pasted (the server keeps no copy of a passing input, and step 5's *Copy* reads step
+/// 4's response from its box).
 fn sync_value(old: &Element, new: &Element) {
+    let sent_here = |form: Option<web_sys::HtmlFormElement>| {
+        SENT_FORM
+            .with_borrow(|sent| sent.as_ref().is_some_and(|s| form.is_some_and(|f| f.is_same_node(Some(s)))))
+    };
     if let Some(area) = old.dyn_ref::<web_sys::HtmlTextAreaElement>() {
         let text = new.text_content().unwrap_or_default();
-        let checked_here = SENT_FORM.with_borrow(|sent| {
-            sent.as_ref().is_some_and(|sent| area.form().is_some_and(|form| form.is_same_node(Some(sent))))
-        });
-        if area.value() != text && !(text.is_empty() && checked_here) {
+        let set = if sent_here(area.form()) {
+            !text.is_empty()
+        } else {
+            area.default_value().ok().as_ref() != Some(&text)
+        };
+        if set && area.value() != text {
             area.set_value(&text);
         }
     } else if let Some(input) = old.dyn_ref::<web_sys::HtmlInputElement>() {
+        let sent = sent_here(input.form());
         match input.type_().as_str() {
-            "checkbox" | "radio" => input.set_checked(new.has_attribute("checked")),
+            "checkbox" | "radio" => {
+                if sent || new.has_attribute("checked") != old.has_attribute("checked") {
+                    input.set_checked(new.has_attribute("checked"));
+                }
+            }
             "submit" | "button" | "hidden" | "file" => {}
             _ => {
                 let value = new.get_attribute("value").unwrap_or_default();
-                if input.value() != value {
+                let changed = old.get_attribute("value").unwrap_or_default() != value;
+                if (sent || changed) && input.value() != value {
                     input.set_value(&value);
                 }
             }

@@ -63,6 +63,39 @@ test.describe('with JavaScript on, the page answers in place', () => {
     await exercise.expectStatus('challenge', 'locked');
   });
 
+  test('an answer updates the page where it stands: no page load, focus and typing stay, a lost connection is said', async ({
+    exercise,
+    page,
+  }) => {
+    await exercise.open();
+    await exercise.waitForHydration();
+    // A mark on this page view: a page load would lose it.
+    await page.evaluate(() => ((window as unknown as { stay: number }).stay = 1));
+    const verifier = await exercise.generateVerifier();
+    await page.getByRole('textbox', { name: 'Code Verifier', exact: true }).fill('typed, not sent');
+
+    await exercise.pasteChallenge(verifier);
+    await expect(exercise.finding('challenge', 'challenge.match')).toBeVisible();
+    // The button that was clicked is the same element, still focused; a box in another
+    // step keeps what was typed in it.
+    await expect(page.getByRole('button', { name: 'Check Your Challenge' })).toBeFocused();
+    await expect(page.getByRole('textbox', { name: 'Code Verifier', exact: true })).toHaveValue('typed, not sent');
+    expect(await page.evaluate(() => (window as unknown as { stay?: number }).stay)).toBe(1);
+
+    // The server cannot be reached: the page says so and keeps everything.
+    await page.route('**/fn/**', (route) => route.abort('connectionfailed'));
+    await exercise.pasteChallenge('still typed');
+    await expect(page.locator('.error-box[role="alert"]')).toHaveText(
+      'OAuth Lab could not be reached: check your connection and try again.',
+    );
+    await expect(page.getByRole('textbox', { name: 'Code Challenge', exact: true })).toHaveValue('still typed');
+    await page.unroute('**/fn/**');
+    // The next answer takes the message away.
+    await exercise.calculateHash();
+    await expect(page.locator('.error-box[role="alert"]')).toHaveCount(0);
+    expect(await page.evaluate(() => (window as unknown as { stay?: number }).stay)).toBe(1);
+  });
+
   test('a paste over 64 KiB is refused with a message a person can read', async ({ exercise, page }) => {
     await exercise.open();
     await exercise.waitForHydration();
