@@ -2,7 +2,28 @@
 
 pub mod refresh;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+/// How a step looks on the page and in the API, in every exercise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum StepStatus {
+    Locked,
+    Current,
+    Passed,
+}
+
+/// The status of each of `count` steps when the first `passed` have passed, in order.
+pub fn statuses_of(count: usize, passed: usize) -> Vec<StepStatus> {
+    (0..count)
+        .map(|i| match i.cmp(&passed) {
+            std::cmp::Ordering::Less => StepStatus::Passed,
+            std::cmp::Ordering::Equal => StepStatus::Current,
+            std::cmp::Ordering::Greater => StepStatus::Locked,
+        })
+        .collect()
+}
 
 /// A step of an exercise as listed by `GET /api/v1/exercises`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -101,15 +101,7 @@ pub fn info() -> super::ExerciseInfo {
     }
 }
 
-/// How a step looks on the page and in the API.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "lowercase")]
-pub enum StepStatus {
-    Locked,
-    Current,
-    Passed,
-}
+pub use super::StepStatus;
 
 /// The authorization server the learner works against. For the built-in practice
 /// server the web layer fills in the learner's own application.
