@@ -28,7 +28,7 @@ CRATES = {
     "app": (
         "app/src",
         ["lib.rs"],
-        [["model"], ["services"], ["api"], ["components"], ["pages"]],
+        [["model"], ["services"], ["api"], ["components", "enhance"], ["pages"]],
     ),
     "server": (
         "server/src",
