@@ -52,6 +52,38 @@ pub struct ExerciseState {
     pub steps: Vec<StepState>,
 }
 
+/// The course as the home page shows it, with this learner's progress in each exercise.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CourseData {
+    pub items: Vec<CourseItem>,
+}
+
+impl CourseData {
+    /// How many of the exercises on offer the learner has completed, and how many there are.
+    pub fn completed_of_offered(&self) -> (usize, usize) {
+        let offered = self.items.iter().filter(|i| i.offered);
+        let completed = offered.clone().filter(|i| i.completed).count();
+        (completed, offered.count())
+    }
+}
+
+/// One exercise of the course, and how far this learner is in it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CourseItem {
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    /// Roughly how long it takes.
+    pub minutes: u32,
+    /// False for an exercise still to come.
+    pub offered: bool,
+    pub steps: usize,
+    pub steps_passed: usize,
+    pub completed: bool,
+    /// The one to do next: the first one on offer not completed.
+    pub next: bool,
+}
+
 /// The last check of a step, kept so a page rendered after a plain form post shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LastCheck {

@@ -55,3 +55,90 @@ pub struct ExerciseInfo {
 pub fn catalog() -> Vec<ExerciseInfo> {
     vec![refresh::info()]
 }
+
+/// An exercise of the course as the home page lists it, playable or still to come.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CourseEntry {
+    pub slug: &'static str,
+    pub title: &'static str,
+    pub summary: &'static str,
+    /// Roughly how long it takes.
+    pub minutes: u32,
+    /// The exercise, once the site offers it ([`catalog`]); `None` while it is to come.
+    pub exercise: Option<ExerciseInfo>,
+}
+
+/// The course: its six exercises in the order they are best done.
+pub fn course() -> Vec<CourseEntry> {
+    const COURSE: [(&str, &str, &str, u32); 6] = [
+        (
+            "getting-started",
+            "Getting Started",
+            "Find your authorization server's issuer, endpoints and signing key in its metadata.",
+            10,
+        ),
+        (
+            "web-app",
+            "Web Applications",
+            "Log a user in with the authorization code flow and PKCE, as a server-side web app does.",
+            20,
+        ),
+        (
+            "spa",
+            "Single-Page Apps",
+            "Do the same from the browser as a public client, with no secret to keep.",
+            20,
+        ),
+        (
+            "client-credentials",
+            "Machine-to-Machine",
+            "Get a token for a service with the client credentials grant, and call an API with it.",
+            10,
+        ),
+        (refresh::SLUG, refresh::TITLE, "", 15),
+        (
+            "oidc",
+            "OpenID Connect",
+            "Sign a user in: get an ID token and check it as a relying party must.",
+            20,
+        ),
+    ];
+    let offered = catalog();
+    COURSE
+        .into_iter()
+        .map(|(slug, title, summary, minutes)| {
+            let exercise = offered.iter().find(|e| e.slug == slug).cloned();
+            match exercise {
+                Some(e) => CourseEntry {
+                    slug,
+                    title: e.title,
+                    summary: e.summary,
+                    minutes: e.minutes,
+                    exercise: Some(e),
+                },
+                None => CourseEntry { slug, title, summary, minutes, exercise: None },
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_course_lists_six_exercises_in_order_and_every_offered_one_is_in_it() {
+        let course = course();
+        let slugs: Vec<&str> = course.iter().map(|e| e.slug).collect();
+        assert_eq!(slugs, ["getting-started", "web-app", "spa", "client-credentials", "refresh", "oidc"]);
+        for offered in catalog() {
+            let entry = course
+                .iter()
+                .find(|e| e.slug == offered.slug)
+                .expect("every offered exercise is in the course");
+            assert_eq!(entry.exercise.as_ref(), Some(&offered));
+            assert_eq!((entry.title, entry.minutes), (offered.title, offered.minutes));
+        }
+        assert!(course.iter().all(|e| !e.summary.is_empty() && e.minutes > 0));
+    }
+}

@@ -2,10 +2,18 @@
 
 use leptos::prelude::*;
 
-use crate::model::{ExerciseData, RedirectData};
+use crate::model::{CourseData, ExerciseData, RedirectData};
 
 #[cfg(feature = "ssr")]
 const PAGE: &str = "/exercises/refresh";
+
+/// The course on the home page, with this learner's progress.
+#[server(prefix = "/fn", endpoint = "course")]
+pub async fn get_course() -> Result<CourseData, ServerFnError> {
+    use super::ssr::{context, failed};
+    let (services, learner) = context()?;
+    services.course(&learner).await.map_err(failed)
+}
 
 /// Everything the exercise page shows for this learner.
 #[server(prefix = "/fn", endpoint = "exercise")]

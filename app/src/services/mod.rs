@@ -12,7 +12,7 @@ pub mod store;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use oauthlab::exercises::refresh::{self, Facts, Provider, Step, StepLocked};
+use oauthlab::exercises::refresh::{self, Facts, Provider, Step, StepLocked, StepStatus};
 use oauthlab::oauth::discovery::{self, Fetched, Issuer, Reach};
 use oauthlab::oauth::ClientSecret;
 use oauthlab::pkce;
@@ -20,8 +20,8 @@ use oauthlab::verdict::{Finding, Verdict};
 
 pub use crate::model::{shell_quote, CODE_PLACEHOLDER, REFRESH_TOKEN_PLACEHOLDER};
 use crate::model::{
-    Command, ExerciseData, ExerciseState, LastCheck, PracticeApp, RedirectData, Secret, ServerData,
-    SetupAttempt, StepState, StepView,
+    Command, CourseData, CourseItem, ExerciseData, ExerciseState, LastCheck, PracticeApp, RedirectData,
+    Secret, ServerData, SetupAttempt, StepState, StepView,
 };
 use flash::PageViews;
 use store::{
@@ -401,6 +401,37 @@ impl Services {
     pub async fn exercise_state(&self, learner: &LearnerId) -> Result<ExerciseState, StoreError> {
         let stored = self.progress.load(learner, refresh::SLUG).await?;
         Ok(exercise_state(&stored))
+    }
+
+    /// The course with this learner's progress in each exercise, and the next one to do.
+    pub async fn course(&self, learner: &LearnerId) -> Result<CourseData, StoreError> {
+        let mut items = Vec::new();
+        for entry in oauthlab::exercises::course() {
+            let (steps, steps_passed, completed) = match &entry.exercise {
+                Some(_) if entry.slug == refresh::SLUG => {
+                    let state = self.exercise_state(learner).await?;
+                    let passed = state.steps.iter().filter(|s| s.status == StepStatus::Passed).count();
+                    (state.steps.len(), passed, state.completed)
+                }
+                Some(exercise) => (exercise.steps.len(), 0, false),
+                None => (0, 0, false),
+            };
+            items.push(CourseItem {
+                slug: entry.slug.to_owned(),
+                title: entry.title.to_owned(),
+                summary: entry.summary.to_owned(),
+                minutes: entry.minutes,
+                offered: entry.exercise.is_some(),
+                steps,
+                steps_passed,
+                completed,
+                next: false,
+            });
+        }
+        if let Some(next) = items.iter_mut().find(|i| i.offered && !i.completed) {
+            next.next = true;
+        }
+        Ok(CourseData { items })
     }
 
     /// Check `input` for `step`, keep the verdict and the new progress.

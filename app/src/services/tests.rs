@@ -767,3 +767,27 @@ async fn a_reset_is_remembered_for_its_instructor_until_the_learner_does_somethi
         assert_eq!(activity(&row, instructors.resets.last(ada, &who.0)), "reset just now", "{who:?}");
     }
 }
+
+#[tokio::test]
+async fn the_course_shows_each_exercise_with_the_learners_progress_and_the_next_one() {
+    let services = services();
+    let ada = learner("ada");
+    let course = services.course(&ada).await.expect("course");
+    let slugs: Vec<&str> = course.items.iter().map(|i| i.slug.as_str()).collect();
+    assert_eq!(slugs, ["getting-started", "web-app", "spa", "client-credentials", "refresh", "oidc"]);
+    let refresh =
+        |c: &CourseData| c.items.iter().find(|i| i.slug == refresh::SLUG).cloned().expect("refresh");
+    let fresh = refresh(&course);
+    assert!(fresh.offered && fresh.next && !fresh.completed);
+    assert_eq!((fresh.steps, fresh.steps_passed), (5, 0));
+    // Exercises still to come are listed, not offered, never next.
+    assert!(course.items.iter().filter(|i| !i.offered).all(|i| !i.next && i.steps == 0));
+    assert_eq!(course.completed_of_offered(), (0, course.items.iter().filter(|i| i.offered).count()));
+
+    services.generate_verifier(&ada).await.expect("step 1");
+    services.calculate_hash(&ada).await.expect("step 2");
+    let course = services.course(&ada).await.expect("course");
+    assert_eq!(refresh(&course).steps_passed, 2);
+    // Another learner's progress is theirs.
+    assert_eq!(refresh(&services.course(&learner("bob")).await.expect("course")).steps_passed, 0);
+}

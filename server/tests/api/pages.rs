@@ -7,12 +7,40 @@ async fn html(app: &TestApp, path: &str) -> (u16, String) {
 }
 
 #[tokio::test]
-async fn the_home_page_lists_the_refresh_exercise() {
+async fn the_home_page_is_the_course_with_the_learners_progress() {
     let app = TestApp::spawn().await;
     let (status, body) = html(&app, "/").await;
     assert_eq!(status, 200);
     assert!(body.contains("href=\"/exercises/refresh\""), "{body}");
-    assert!(body.contains("Refresh Tokens"));
+    // The six exercises in order; the ones still to come are named, without a link.
+    let course = &body[body.find("exercises-title").expect("the course")..];
+    let at = |text: &str| course.find(text).unwrap_or_else(|| panic!("missing {text}"));
+    let order = [
+        "Getting Started",
+        "Web Applications",
+        "Single-Page Apps",
+        "Machine-to-Machine",
+        "Refresh Tokens",
+        "OpenID Connect",
+    ];
+    assert!(order.windows(2).all(|w| at(w[0]) < at(w[1])), "in course order");
+    assert!(!body.contains("href=\"/exercises/oidc\""));
+    assert!(body.contains("Coming soon"));
+    assert!(body.contains("0 of 5 steps"));
+    assert!(body.contains("exercises completed"));
+    assert!(!body.contains("Loading the course"), "rendered without JavaScript");
+
+    // After a step, the home page says so.
+    let check = app
+        .client
+        .post(app.url("/api/v1/exercises/refresh/steps/verifier/check"))
+        .json(&serde_json::json!({ "input": "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk" }))
+        .send()
+        .await
+        .expect("check");
+    assert_eq!(check.status().as_u16(), 200);
+    let (_, body) = html(&app, "/").await;
+    assert!(body.contains("1 of 5 steps"), "{body}");
 }
 
 #[tokio::test]
