@@ -1,5 +1,6 @@
 //! The exercises, one file each.
 
+pub mod getting_started;
 pub mod refresh;
 
 use serde::{Deserialize, Serialize};
@@ -53,7 +54,7 @@ pub struct ExerciseInfo {
 
 /// Every exercise the site offers, in the order the home page lists them.
 pub fn catalog() -> Vec<ExerciseInfo> {
-    vec![refresh::info()]
+    vec![getting_started::info(), refresh::info()]
 }
 
 /// An exercise of the course as the home page lists it, playable or still to come.

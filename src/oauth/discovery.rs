@@ -267,10 +267,7 @@ pub fn review(issuer: &Issuer, attempts: &[(String, Fetched)], reach: Reach) -> 
         "provider.issuer",
         format!("{} is a well-formed issuer URL.", show(issuer.as_str(), 200)),
     )];
-    let Some((at, document)) = attempts.iter().find_map(|(url, f)| match f {
-        Fetched::Document(body) => read_document(body).ok().map(|doc| (url, doc)),
-        _ => None,
-    }) else {
+    let Some((at, document)) = first_document(attempts) else {
         let (message, details) = no_metadata(attempts);
         findings.push(Finding::fail("provider.metadata", message).with_details(details));
         return (Verdict::new(findings), None);
@@ -294,19 +291,7 @@ pub fn review(issuer: &Issuer, attempts: &[(String, Fetched)], reach: Reach) -> 
         )
     });
 
-    let endpoint = |name: &str| -> Result<String, String> {
-        let value = document.get(name).and_then(Value::as_str).ok_or_else(|| format!("{name} is missing"))?;
-        let url = Url::parse(value).map_err(|_| format!("{name} ({}) is not a URL", show(value, 100)))?;
-        let secure = url.scheme() == "https"
-            || (url.scheme() == "http" && reach == Reach::Loopback && is_loopback(&url));
-        if !secure {
-            return Err(format!("{name} ({}) does not use https", show(value, 100)));
-        }
-        if reach == Reach::Public && (is_loopback(&url) || is_private_address(&url)) {
-            return Err(format!("{name} ({}) is a local or private address", show(value, 100)));
-        }
-        Ok(value.to_owned())
-    };
+    let endpoint = |name: &str| endpoint(&document, name, reach);
     let authorization_endpoint = endpoint("authorization_endpoint");
     let token_endpoint = endpoint("token_endpoint");
     let jwks_uri = document.get("jwks_uri").map(|_| endpoint("jwks_uri"));
@@ -377,6 +362,58 @@ pub fn review(issuer: &Issuer, attempts: &[(String, Fetched)], reach: Reach) -> 
         _ => None,
     };
     (verdict, metadata)
+}
+
+/// What the first usable metadata document among `attempts` says, read but not judged
+/// against an issuer: for a check that compares the issuer in its own way (Getting
+/// Started's, which wants it exact). Each endpoint is its URL, or why it can't be used
+/// (missing, not a URL, not https, a local or private address), as [`review`] says it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Found {
+    /// Where the document was read.
+    pub at: String,
+    /// The document's `issuer`, as written.
+    pub issuer: String,
+    pub authorization_endpoint: Result<String, String>,
+    pub token_endpoint: Result<String, String>,
+    /// `None` when the document has no `jwks_uri`.
+    pub jwks_uri: Option<Result<String, String>>,
+}
+
+/// Read the first usable metadata document among `attempts` (as [`review`] does). When
+/// there is none: the message and the details (what each URL gave) to show.
+pub fn found(attempts: &[(String, Fetched)], reach: Reach) -> Result<Found, (String, String)> {
+    let (at, document) = first_document(attempts).ok_or_else(|| no_metadata(attempts))?;
+    Ok(Found {
+        at: at.clone(),
+        issuer: document.get("issuer").and_then(Value::as_str).unwrap_or_default().to_owned(),
+        authorization_endpoint: endpoint(&document, "authorization_endpoint", reach),
+        token_endpoint: endpoint(&document, "token_endpoint", reach),
+        jwks_uri: document.get("jwks_uri").map(|_| endpoint(&document, "jwks_uri", reach)),
+    })
+}
+
+/// The first attempt that gave a metadata document: where, and the document.
+fn first_document(attempts: &[(String, Fetched)]) -> Option<(&String, serde_json::Map<String, Value>)> {
+    attempts.iter().find_map(|(url, f)| match f {
+        Fetched::Document(body) => read_document(body).ok().map(|doc| (url, doc)),
+        _ => None,
+    })
+}
+
+/// The endpoint `name` of a metadata document, or why it can't be used.
+fn endpoint(document: &serde_json::Map<String, Value>, name: &str, reach: Reach) -> Result<String, String> {
+    let value = document.get(name).and_then(Value::as_str).ok_or_else(|| format!("{name} is missing"))?;
+    let url = Url::parse(value).map_err(|_| format!("{name} ({}) is not a URL", show(value, 100)))?;
+    let secure =
+        url.scheme() == "https" || (url.scheme() == "http" && reach == Reach::Loopback && is_loopback(&url));
+    if !secure {
+        return Err(format!("{name} ({}) does not use https", show(value, 100)));
+    }
+    if reach == Reach::Public && (is_loopback(&url) || is_private_address(&url)) {
+        return Err(format!("{name} ({}) is a local or private address", show(value, 100)));
+    }
+    Ok(value.to_owned())
 }
 
 /// The verdict for an issuer URL that [`Issuer::parse`] refused.
