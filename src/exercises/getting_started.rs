@@ -34,7 +34,7 @@ mod signing_key;
 use serde::{Deserialize, Serialize};
 
 use crate::oauth::discovery::{self, Fetched, Issuer, Metadata, Reach};
-use crate::pasted::Invisible;
+use crate::pasted::{Invisible, Quotes};
 use crate::verdict::{show, Finding, Verdict};
 
 pub const SLUG: &str = "getting-started";
@@ -90,7 +90,7 @@ pub fn info() -> super::ExerciseInfo {
     super::ExerciseInfo {
         slug: SLUG,
         title: TITLE,
-        summary: "Find your authorization server's issuer, its authorization and token endpoints, and the key that signs its access tokens.",
+        summary: "Find your authorization server's issuer, endpoints and signing key in its metadata.",
         minutes: 10,
         steps: Step::ALL.into_iter().map(|s| super::StepInfo { id: s.slug(), title: s.title() }).collect(),
     }
@@ -188,6 +188,19 @@ pub fn issuer_to_fetch(input: &str, reach: Reach) -> Result<Issuer, Verdict> {
             format!("The issuer URL holds an invisible character: {}, then check again.", invisible.fix()),
         )));
     }
+    if let Some(quotes) = Quotes::find(input) {
+        return Err(refuse(Finding::fail(
+            ISSUER_URL,
+            format!("The issuer URL {}: {}, then check again.", quotes.problem(), quotes.fix()),
+        )));
+    }
+    if let Some(quote) = input.chars().find(|c| ['"', '\u{201C}', '\u{201D}'].contains(c)) {
+        let name = crate::pasted::quote_name(quote).unwrap_or("quote");
+        return Err(refuse(Finding::fail(
+            ISSUER_URL,
+            format!("The issuer URL holds a {name}, which no URL has: remove it, then check again."),
+        )));
+    }
     Issuer::parse(input, reach).map_err(|reason| {
         refuse(Finding::fail(ISSUER_URL, reason).with_details(
             "The issuer is the URL that identifies your authorization server: an https URL with no \
@@ -243,7 +256,7 @@ fn check_issuer(input: &str, facts: &Facts<'_>) -> (Vec<Finding>, Option<Metadat
         return (verdict.findings, None);
     }
     let mut findings =
-        vec![Finding::pass(ISSUER_URL, format!("{} is a well-formed issuer URL.", show(input, 200)))];
+        vec![Finding::pass(ISSUER_URL, format!("{} is a well-formed issuer URL.", quoted(input, 200)))];
     let Some(attempts) = facts.discovery else {
         findings.push(Finding::fail(
             ISSUER_METADATA,
@@ -316,7 +329,7 @@ const EXACT_ISSUER: &str = "The metadata's issuer must be identical to the issue
 
 /// `issuer.match`, or `issuer.trailing_slash` when only a trailing `/` differs.
 fn issuer_match(input: &str, named: &str, at: &str) -> Finding {
-    let (named_shown, at) = (show(named, 200), show(at, 200));
+    let (named_shown, at) = (quoted(named, 200), show(at, 200));
     let fail = |id: &str, message: String| Finding::fail(id, message).with_details(EXACT_ISSUER);
     match Difference::between(input, named) {
         Difference::Same => Finding::pass(ISSUER_MATCH, "The metadata names exactly this issuer."),
@@ -345,9 +358,9 @@ fn issuer_match(input: &str, named: &str, at: &str) -> Finding {
         Difference::Other => fail(
             ISSUER_MATCH,
             format!(
-                "The metadata at {at} names the issuer {named_shown}, not {}: enter the issuer exactly \
-                 as the metadata gives it.",
-                show(input, 200)
+                "The metadata at {at} names the issuer {named_shown}, not {}: enter the issuer \
+                 exactly as the metadata gives it.",
+                quoted(input, 200)
             ),
         ),
     }
@@ -393,6 +406,13 @@ impl Difference {
 fn lines(input: &str) -> impl Iterator<Item = &str> {
     use crate::work::Counted as _;
     input.lines().counted().map(unquoted).filter(|l| !l.is_empty())
+}
+
+/// Pasted text to quote inside a message: in double quotes, cut by [`show`], any double
+/// quote of its own shown as a single one (so the quoted value ends where it seems to).
+fn quoted(s: &str, max: usize) -> String {
+    let shown = show(s, max).replace(['"', '\u{201C}', '\u{201D}'], "'");
+    format!("\"{shown}\"")
 }
 
 /// A piece of pasted text without outer ASCII whitespace, a trailing comma, and one pair
@@ -662,6 +682,14 @@ mod tests {
             (BUILTIN.into(), Reach::Public, vec![], vec![ISSUER_URL], "public internet"),
             (format!("{OKTA}?x=1"), Reach::Public, vec![], vec![ISSUER_URL], "no query"),
             (format!("{OKTA}\u{200B}"), Reach::Public, vec![], vec![ISSUER_URL], "invisible"),
+            (format!("\"{OKTA}\""), Reach::Public, vec![], vec![ISSUER_URL], "remove the surrounding quotes"),
+            (
+                format!("{OKTA}\u{201D}x"),
+                Reach::Public,
+                vec![],
+                vec![ISSUER_URL],
+                "holds a curly double quote",
+            ),
             (
                 format!("https://a.example/{}", "p".repeat(3000)),
                 Reach::Public,
@@ -711,14 +739,14 @@ mod tests {
                 Reach::Loopback,
                 doc(BUILTIN),
                 vec![ISSUER_MATCH],
-                "scheme differs from the metadata's http://127.0.0.1:3000",
+                "scheme differs from the metadata's \"http://127.0.0.1:3000\"",
             ),
             (
                 format!("{OKTA}2"),
                 Reach::Public,
                 okta(OKTA),
                 vec![ISSUER_MATCH],
-                "names the issuer https://dev-1.okta.com/oauth2/default, not",
+                "names the issuer \"https://dev-1.okta.com/oauth2/default\", not",
             ),
             (
                 OKTA.into(),

@@ -5,7 +5,7 @@
 use serde_json::Value;
 use url::Url;
 
-use super::{labelled, lines, too_large, Difference, Progress, MAX_PASTE_BYTES};
+use super::{labelled, lines, quoted, too_large, Difference, Progress, MAX_PASTE_BYTES};
 use crate::json::parse_strict;
 use crate::oauth::discovery::Metadata;
 use crate::pasted::Invisible;
@@ -52,9 +52,9 @@ pub(super) fn check(input: &str, progress: &Progress) -> Vec<Finding> {
             findings.push(Finding::fail(
                 ISSUER,
                 format!(
-                    "This is the metadata of the issuer {}, not of yours ({}): paste the metadata of the \
-                     issuer from step 1.",
-                    show(issuer, 200),
+                    "This is the metadata of the issuer {}, not of yours ({}): paste the metadata of \
+                     the issuer from step 1.",
+                    quoted(issuer, 200),
                     show(progress.issuer.as_deref().unwrap_or_default(), 200)
                 ),
             ));
@@ -218,7 +218,7 @@ fn compare(which: Endpoint, given: Option<&str>, metadata: &Metadata, place: &st
             invisible.fix()
         ));
     }
-    let shown = show(given, 200);
+    let shown = quoted(given, 200);
     if given == which.other().of(metadata) {
         return fail(format!(
             "{shown} is the {}, not the {name}: paste the metadata's {member} {place}.",

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{labelled, too_large, unquoted, Facts, MAX_PASTE_BYTES};
+use super::{labelled, quoted, too_large, unquoted, Facts, MAX_PASTE_BYTES};
 use crate::json::parse_strict;
 use crate::oauth::discovery::Fetched;
 use crate::pasted::Invisible;
@@ -84,8 +84,8 @@ pub(super) fn check(input: &str, facts: &Facts<'_>) -> Vec<Finding> {
         findings.extend(bad_alg);
         return findings;
     };
-    findings.push(Finding::pass(KID, format!("The JWKS has a key with the kid {}.", show(kid, 100))));
-    let shown = show(kid, 100);
+    findings.push(Finding::pass(KID, format!("The JWKS has a key with the kid {}.", quoted(kid, 100))));
+    let shown = quoted(kid, 100);
     let signs = match key.use_.as_deref() {
         Some("enc") => {
             findings.push(
@@ -260,7 +260,7 @@ fn known_ignoring_case(alg: &str) -> Option<&'static str> {
 }
 
 fn unknown_alg(alg: &str) -> Finding {
-    let shown = show(alg, 40);
+    let shown = quoted(alg, 40);
     match known_ignoring_case(alg) {
         Some(right) => {
             Finding::fail(ALG, format!("Algorithm names are case-sensitive: write {right}, not {shown}."))
@@ -275,7 +275,7 @@ fn unknown_alg(alg: &str) -> Finding {
 }
 
 fn unknown_kid(kid: &str, keys: &[Key]) -> Finding {
-    let shown = show(kid, 100);
+    let shown = quoted(kid, 100);
     let kids: Vec<&str> = keys.iter().counted().filter_map(|k| k.kid.as_deref()).collect();
     if let Some(right) = kids.iter().counted().find(|k| k.eq_ignore_ascii_case(kid)) {
         return Finding::fail(
@@ -448,8 +448,8 @@ mod tests {
             (builtin_jwks(), doc(), vec![INPUT], "whole JWKS with 2 keys"),
             ("alg: ES256".into(), doc(), vec![KID], "Paste the kid too"),
             (CURRENT_KID.into(), doc(), vec![ALG], "Paste the algorithm too"),
-            (format!("{CURRENT_KID}, es256"), doc(), vec![ALG], "write ES256, not es256"),
-            (format!("{CURRENT_KID}, ES265"), doc(), vec![ALG], "ES265 is not a JWS algorithm"),
+            (format!("{CURRENT_KID}, es256"), doc(), vec![ALG], "write ES256, not \"es256\""),
+            (format!("{CURRENT_KID}, ES265"), doc(), vec![ALG], "\"ES265\" is not a JWS algorithm"),
             (format!("{CURRENT_KID}, RS256"), doc(), vec![ALG], "published for ES256, not RS256"),
             (
                 "kid: nope, alg: ES256".into(),
