@@ -891,6 +891,26 @@ mod tests {
     }
 
     #[test]
+    fn found_reads_the_first_document_without_judging_its_issuer() {
+        let doc = document("https://tenant.auth0.com/", "")
+            .replace("https://tenant.auth0.com//token", "http://x.example/t");
+        let attempts = vec![("a".to_owned(), Fetched::Status(404)), ("b".to_owned(), Fetched::Document(doc))];
+        let found = found(&attempts, Reach::Public).expect("a document");
+        assert_eq!((found.at.as_str(), found.issuer.as_str()), ("b", "https://tenant.auth0.com/"));
+        assert_eq!(found.authorization_endpoint.as_deref(), Ok("https://tenant.auth0.com//authorize"));
+        assert_eq!(
+            found.token_endpoint,
+            Err("token_endpoint (http://x.example/t) does not use https".to_owned())
+        );
+        assert!(found.jwks_uri.is_some_and(|j| j.is_ok()));
+        let (message, details) = super::found(&attempts[..1], Reach::Public).expect_err("no document");
+        assert!(
+            message.starts_with("No metadata was found") && details.contains("a gave HTTP 404"),
+            "{details}"
+        );
+    }
+
+    #[test]
     fn missing_refresh_support_is_a_warning_that_names_the_setting() {
         let iss = issuer("https://dev-1.okta.com/oauth2/default");
         let doc = document(
