@@ -52,10 +52,13 @@ pub struct ExerciseInfo {
     pub steps: Vec<StepInfo>,
 }
 
-/// Every exercise the site offers, in the order the home page lists them.
+/// Every exercise the site offers, in the order the home page lists them: the ones whose
+/// pages, API and progress the web layer serves.
 pub fn catalog() -> Vec<ExerciseInfo> {
-    vec![getting_started::info(), refresh::info()]
+    vec![refresh::info()]
 }
+// Getting Started's checks are written (`getting_started`); it joins the catalog when the
+// web layer serves its page, API and progress (issue 14), and is listed as coming until then.
 
 /// An exercise of the course as the home page lists it, playable or still to come.
 #[derive(Clone, Debug, PartialEq, Eq)]

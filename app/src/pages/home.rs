@@ -42,7 +42,7 @@ fn Course(course: CourseData) -> impl IntoView {
             <div class="course-header">
                 <h2 id="exercises-title">"The course"</h2>
                 <p class="course-progress" data-testid="course-progress">
-                    {format!("{completed} of {offered} exercises completed")}
+                    {format!("{completed} of {} completed", oauthlab::verdict::count(offered as u64, "exercise"))}
                 </p>
             </div>
             <ol class="exercise-list">
