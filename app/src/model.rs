@@ -52,6 +52,10 @@ pub struct ExerciseState {
     pub steps: Vec<StepState>,
 }
 
+/// How many learners a class shows at once on the dashboard: a class of thousands stays
+/// a light page, and a light live update.
+pub const LEARNERS_PER_PAGE: u64 = 50;
+
 /// The course as the home page shows it, with this learner's progress in each exercise.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CourseData {

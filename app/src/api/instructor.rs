@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::NOT_SIGNED_IN;
 #[cfg(feature = "ssr")]
-use crate::services::instructor::{ClassSummary, LearnerRow};
+use crate::services::instructor::{ClassSummary, LearnerPage};
 
 /// A class with its learners.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -13,7 +13,14 @@ pub struct ClassView {
     pub class_id: String,
     pub name: String,
     pub join_url: String,
+    /// How many learners the class has.
+    pub size: u64,
+    /// One page of its learners (those matching the search, if any).
     pub learners: Vec<LearnerView>,
+    /// How many learners match, this page (from 1) and how many pages there are.
+    pub matching: u64,
+    pub page: u64,
+    pub pages: u64,
 }
 
 /// A learner's row on the dashboard.
@@ -78,30 +85,30 @@ mod ssr {
     }
 }
 
-/// A class as the dashboard shows it; `reset_at` tells when the instructor last reset a
-/// learner (by id), so that their row says "reset just now".
+/// A class as the dashboard shows it, with one page of its learners; `reset_at` tells when
+/// the instructor last reset a learner (by id), so that their row says "reset just now".
 #[cfg(feature = "ssr")]
-fn view_of(
-    class: ClassSummary,
-    learners: &[LearnerRow],
-    reset_at: impl Fn(&str) -> Option<i64>,
-) -> ClassView {
+fn view_of(class: ClassSummary, page: LearnerPage, reset_at: impl Fn(&str) -> Option<i64>) -> ClassView {
     use crate::services::instructor::last_activity;
     let now = crate::services::now_unix();
     ClassView {
-        learners: learners
-            .iter()
-            .filter(|l| l.class_id == class.class_id)
+        learners: page
+            .rows
+            .into_iter()
             .map(|l| LearnerView {
-                learner_id: l.learner_id.clone(),
-                display_name: l.display_name.clone(),
+                last_activity: last_activity(l.exercises.refresh.updated_at, reset_at(&l.learner_id), now),
                 steps_passed: l.exercises.refresh.steps_passed,
                 completed: l.exercises.refresh.completed,
                 updated_at: l.exercises.refresh.updated_at,
-                last_activity: last_activity(l.exercises.refresh.updated_at, reset_at(&l.learner_id), now),
-                server: l.server.clone(),
+                learner_id: l.learner_id,
+                display_name: l.display_name,
+                server: l.server,
             })
             .collect(),
+        size: u64::try_from(class.learners).unwrap_or(0),
+        matching: page.total,
+        page: page.page,
+        pages: page.pages,
         class_id: class.class_id,
         name: class.name,
         join_url: class.join_url,
@@ -111,6 +118,52 @@ fn view_of(
 /// The dashboard's path: where its forms go back to after a plain form post.
 pub const DASHBOARD: &str = "/instructor";
 
+/// The dashboard as the form was sent from: with the search and page it showed (read from
+/// the `Referer`, only when that is the dashboard itself), so an action on page 3 comes
+/// back to page 3.
+#[cfg(feature = "ssr")]
+fn dashboard_as_seen() -> String {
+    let referer = use_context::<http::request::Parts>()
+        .and_then(|p| p.headers.get(http::header::REFERER).and_then(|v| v.to_str().ok()).map(str::to_owned));
+    dashboard_from_referer(referer.as_deref())
+}
+
+/// [`DASHBOARD`] with the query of `referer` when that is the dashboard.
+#[cfg(any(feature = "ssr", test))]
+fn dashboard_from_referer(referer: Option<&str>) -> String {
+    let query =
+        referer.and_then(|r| url::Url::parse(r).ok()).filter(|u| u.path() == DASHBOARD).and_then(|u| {
+            let kept: Vec<(String, String)> = u
+                .query_pairs()
+                .filter(|(k, _)| matches!(k.as_ref(), "search" | "class" | "page"))
+                .map(|(k, v)| (k.into_owned(), v.chars().take(200).collect()))
+                .collect();
+            (!kept.is_empty())
+                .then(|| url::form_urlencoded::Serializer::new(String::new()).extend_pairs(kept).finish())
+        });
+    match query {
+        Some(query) => format!("{DASHBOARD}?{query}"),
+        None => DASHBOARD.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dashboard_from_referer;
+
+    #[test]
+    fn an_action_goes_back_to_the_dashboard_page_it_came_from_and_nowhere_else() {
+        assert_eq!(
+            dashboard_from_referer(Some("http://x/instructor?class=cls_1&page=3&search=al+an")),
+            "/instructor?class=cls_1&page=3&search=al+an"
+        );
+        assert_eq!(dashboard_from_referer(Some("http://x/instructor?evil=1")), "/instructor");
+        assert_eq!(dashboard_from_referer(Some("http://x/elsewhere?page=3")), "/instructor");
+        assert_eq!(dashboard_from_referer(Some("not a url")), "/instructor");
+        assert_eq!(dashboard_from_referer(None), "/instructor");
+    }
+}
+
 /// True for the error of a dashboard request without an instructor's session: the page
 /// shows the sign-in form. (A 401 reaches a hydrated page as an error, never as `Ok`.)
 pub fn is_signed_out(err: &ServerFnError) -> bool {
@@ -119,14 +172,24 @@ pub fn is_signed_out(err: &ServerFnError) -> bool {
 
 /// The signed-in instructor's classes and learners; [`NOT_SIGNED_IN`] (401) when nobody
 /// is signed in.
+/// Each class shows one page of its learners: page `page` of the class `class`, the first
+/// of the others; only those whose name contains `search` when it is given.
 #[server(prefix = "/fn", endpoint = "instructor_dashboard")]
-pub async fn get_dashboard() -> Result<Vec<ClassView>, ServerFnError> {
+pub async fn get_dashboard(
+    search: Option<String>,
+    class: Option<String>,
+    page: Option<u64>,
+) -> Result<Vec<ClassView>, ServerFnError> {
     use ssr::*;
     let i = instructors()?;
     let who = signed_in(&i).await?;
-    let learners = i.learners(who, None).await.map_err(error)?;
-    let classes = i.classes(who).await.map_err(error)?;
-    Ok(classes.into_iter().map(|c| view_of(c, &learners, |id| i.resets.last(who, id))).collect())
+    let mut views = Vec::new();
+    for c in i.classes(who).await.map_err(error)? {
+        let page = if class.as_deref() == Some(c.class_id.as_str()) { page.unwrap_or(1) } else { 1 };
+        let learners = i.learners_page(who, &c.class_id, search.as_deref(), page).await.map_err(error)?;
+        views.push(view_of(c, learners, |id| i.resets.last(who, id)));
+    }
+    Ok(views)
 }
 
 #[server(prefix = "/fn", endpoint = "instructor_login")]
@@ -162,7 +225,7 @@ pub async fn create_class(name: String) -> Result<(), ServerFnError> {
     use ssr::*;
     let i = instructors()?;
     let who = signed_in(&i).await?;
-    super::ssr::back_to(DASHBOARD, i.create_class(who, &name).await.map(drop).map_err(error))
+    super::ssr::back_to(&dashboard_as_seen(), i.create_class(who, &name).await.map(drop).map_err(error))
 }
 
 /// Reset one learner's progress in one exercise (its slug) or in `all`.
@@ -172,7 +235,7 @@ pub async fn reset_learner(learner_id: String, exercise: String) -> Result<(), S
     let i = instructors()?;
     let who = signed_in(&i).await?;
     let result = i.reset_learner(&services()?, who, &learner_id, &exercise).await;
-    super::ssr::back_to(DASHBOARD, result.map_err(error))
+    super::ssr::back_to(&dashboard_as_seen(), result.map_err(error))
 }
 
 /// Reset every learner of a class, in one exercise or in `all`.
@@ -182,7 +245,7 @@ pub async fn reset_class(class_id: String, exercise: String) -> Result<(), Serve
     let i = instructors()?;
     let who = signed_in(&i).await?;
     let result = i.reset_class(&services()?, who, &class_id, &exercise).await;
-    super::ssr::back_to(DASHBOARD, result.map_err(error))
+    super::ssr::back_to(&dashboard_as_seen(), result.map_err(error))
 }
 
 /// What the join page shows.

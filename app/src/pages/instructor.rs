@@ -1,6 +1,7 @@
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 use oauthlab::exercises::refresh::Step;
 use oauthlab::verdict::count;
 
@@ -9,6 +10,7 @@ use crate::api::instructor::{
     get_dashboard, is_signed_out, ClassView, CreateClass, InstructorLogin, InstructorLogout, LearnerView,
     ResetClass, ResetLearner,
 };
+use crate::model::LEARNERS_PER_PAGE;
 
 /// The instructors' dashboard (or their login form).
 #[component]
@@ -30,7 +32,10 @@ pub fn InstructorPage() -> impl IntoView {
                 reset_class.version().get(),
             )
         },
-        |_| get_dashboard(),
+        move |_| {
+            let (search, class, page) = view_query();
+            get_dashboard(search, class, page)
+        },
     );
     // The actions start with the error of a plain form post (JavaScript off) that failed.
     let login_error = move || login.value().get().and_then(|r| r.err()).map(|e| error_message(&e));
@@ -116,6 +121,14 @@ fn Dashboard(
         <Show when=move || data.with(Vec::is_empty)>
             <p class="hint">"No classes yet: create one and share its join link."</p>
         </Show>
+        <Show when=move || data.with(|classes| classes.iter().any(|c| c.size > LEARNERS_PER_PAGE))>
+            <form method="get" action="/instructor" class="search-form" role="search">
+                <label for="learner-search">"Find a learner by name"</label>
+                <input id="learner-search" name="search" type="search" maxlength="100"
+                    value=view_query().0.unwrap_or_default()/>
+                <button class="button button--secondary" type="submit">"Search"</button>
+            </form>
+        </Show>
         <For
             each=move || data.get()
             key=|class| class.class_id.clone()
@@ -132,7 +145,7 @@ fn ClassPanel(
     reset_learner: ServerAction<ResetLearner>,
     reset_class: ServerAction<ResetClass>,
 ) -> impl IntoView {
-    let ClassView { class_id, name, join_url, .. } = class;
+    let ClassView { class_id, name, join_url, size, matching, page, pages, .. } = class;
     let csv = format!("/api/v1/instructor/classes/{class_id}/progress.csv");
     let (id, id_attribute) = (class_id.clone(), class_id.clone());
     let learners = Memo::new(move |previous: Option<&Vec<LearnerView>>| {
@@ -145,7 +158,7 @@ fn ClassPanel(
             <h2>{name}</h2>
             <p class="join-link">"Join link: "<code data-testid="join-url">{join_url}</code></p>
             <p class="meta">
-                {move || format!("{} · ", count(learners.with(Vec::len) as u64, "learner"))}
+                {format!("{} · ", count(size, "learner"))}
                 <a href=csv rel="external" download="">"Export progress (CSV)"</a>
             </p>
             <Show
@@ -176,6 +189,7 @@ fn ClassPanel(
                     </table>
                 </div>
             </Show>
+            <Pager class_id=class_id.clone() shown=learners.with_untracked(Vec::len) matching size page pages/>
             <details class="reset">
                 <summary>"Reset class"</summary>
                 <p>"This clears the progress of every learner in this class."</p>
@@ -272,4 +286,53 @@ fn ExerciseChoice() -> impl IntoView {
             </select>
         </label>
     }
+}
+
+/// What the dashboard's address asks for: a name search, and a page of one class.
+fn view_query() -> (Option<String>, Option<String>, Option<u64>) {
+    let query = use_query_map();
+    query.with_untracked(|q| {
+        (
+            q.get("search").filter(|s| !s.trim().is_empty()),
+            q.get("class"),
+            q.get("page").and_then(|p| p.parse().ok()),
+        )
+    })
+}
+
+/// Where a class's list is among its learners (or among those the search found), with
+/// links to the pages before and after: a class of thousands shows a page at a time.
+#[component]
+fn Pager(class_id: String, shown: usize, matching: u64, size: u64, page: u64, pages: u64) -> impl IntoView {
+    let search = view_query().0;
+    let link = move |page: u64| {
+        let mut url = format!("/instructor?class={class_id}&page={page}");
+        if let Some(search) = &search {
+            url.push_str("&search=");
+            url.push_str(&url_escape(search));
+        }
+        url
+    };
+    let first = (page - 1) * LEARNERS_PER_PAGE + 1;
+    let what = if matching == size { String::new() } else { " found by the search".to_owned() };
+    let showing = match (shown, matching) {
+        (_, 0) if size > 0 => "No learner's name matches the search.".to_owned(),
+        (0, _) => String::new(),
+        _ if pages == 1 && matching == size => String::new(),
+        _ => format!("Showing {first}–{} of {}{what}.", first + shown as u64 - 1, count(matching, "learner")),
+    };
+    (!showing.is_empty()).then(|| {
+        view! {
+            <nav class="pager" aria-label="Learner pages" data-testid="pager">
+                <p class="meta">{showing}</p>
+                {(page > 1).then(|| view! { <a href=link(page - 1) rel="prev">"← Previous"</a> })}
+                {(page < pages).then(|| view! { <a href=link(page + 1) rel="next">"Next →"</a> })}
+            </nav>
+        }
+    })
+}
+
+/// `text` as a URL query value.
+fn url_escape(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }

@@ -329,6 +329,30 @@ impl InstructorStore for MemoryStore {
             })
             .collect())
     }
+    async fn learners_page(
+        &self,
+        who: InstructorId,
+        class_id: &str,
+        search: Option<&str>,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<LearnerRow>, u64), StoreError> {
+        let search = search.map(str::to_lowercase);
+        let matching: Vec<LearnerRow> = self
+            .learners(who, Some(class_id))
+            .await?
+            .into_iter()
+            .filter(|row| match (&search, &row.display_name) {
+                (None, _) => true,
+                (Some(search), Some(name)) => name.to_lowercase().contains(search.as_str()),
+                (Some(_), None) => false,
+            })
+            .collect();
+        let total = matching.len() as u64;
+        let skip = usize::try_from(offset).unwrap_or(usize::MAX);
+        let take = usize::try_from(limit).unwrap_or(usize::MAX);
+        Ok((matching.into_iter().skip(skip).take(take).collect(), total))
+    }
     async fn owns_class(&self, who: InstructorId, class_id: &str) -> Result<bool, StoreError> {
         Ok(lock(&self.classes).get(class_id).is_some_and(|c| c.owner == who))
     }

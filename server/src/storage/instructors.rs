@@ -187,39 +187,56 @@ impl InstructorStore for Db {
         who: InstructorId,
         class_id: Option<&str>,
     ) -> Result<Vec<LearnerRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT m.learner_id, m.display_name, m.class_id, p.steps_passed, p.completed, p.updated_at,
-                    json_extract(s.choice, '$.own.metadata.issuer') AS server
-             FROM class_members m JOIN classes c ON c.class_id = m.class_id
-             LEFT JOIN progress p ON p.learner_id = m.learner_id AND p.exercise = 'refresh'
-             LEFT JOIN learner_servers s ON s.learner_id = m.learner_id
-             WHERE c.instructor_id = ? AND (? IS NULL OR m.class_id = ?)
-             ORDER BY m.joined_at, m.learner_id",
-        )
+        let rows = sqlx::query(&format!(
+            "{LEARNER_ROWS} WHERE c.instructor_id = ? AND (? IS NULL OR m.class_id = ?)
+             ORDER BY m.joined_at, m.learner_id"
+        ))
         .bind(who.0)
         .bind(class_id)
         .bind(class_id)
         .fetch_all(&self.pool)
         .await
         .map_err(store_error)?;
-        rows.iter()
-            .map(|r| {
-                Ok(LearnerRow {
-                    learner_id: r.try_get("learner_id")?,
-                    display_name: r.try_get("display_name")?,
-                    class_id: r.try_get("class_id")?,
-                    exercises: LearnerExercises {
-                        refresh: ExerciseProgress {
-                            steps_passed: r.try_get::<Option<i64>, _>("steps_passed")?.unwrap_or(0),
-                            completed: r.try_get::<Option<bool>, _>("completed")?.unwrap_or(false),
-                            updated_at: r.try_get("updated_at")?,
-                        },
-                    },
-                    server: r.try_get("server")?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(store_error)
+        rows.iter().map(learner_row).collect::<Result<_, sqlx::Error>>().map_err(store_error)
+    }
+
+    async fn learners_page(
+        &self,
+        who: InstructorId,
+        class_id: &str,
+        search: Option<&str>,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<LearnerRow>, u64), StoreError> {
+        // `LIKE` with the search's own % and _ taken as they are.
+        let pattern =
+            search.map(|s| format!("%{}%", s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
+        let matching = "WHERE c.instructor_id = ? AND m.class_id = ?
+                        AND (? IS NULL OR m.display_name LIKE ? ESCAPE '\\')";
+        let total: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM class_members m JOIN classes c ON c.class_id = m.class_id {matching}"
+        ))
+        .bind(who.0)
+        .bind(class_id)
+        .bind(pattern.as_deref())
+        .bind(pattern.as_deref())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(store_error)?;
+        let rows = sqlx::query(&format!(
+            "{LEARNER_ROWS} {matching} ORDER BY m.joined_at, m.learner_id LIMIT ? OFFSET ?"
+        ))
+        .bind(who.0)
+        .bind(class_id)
+        .bind(pattern.as_deref())
+        .bind(pattern.as_deref())
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        let rows = rows.iter().map(learner_row).collect::<Result<_, sqlx::Error>>().map_err(store_error)?;
+        Ok((rows, u64::try_from(total).unwrap_or(0)))
     }
 
     async fn owns_class(&self, who: InstructorId, class_id: &str) -> Result<bool, StoreError> {
@@ -231,4 +248,29 @@ impl InstructorStore for Db {
             .map_err(store_error)?;
         Ok(row.is_some())
     }
+}
+
+/// A learner row of an instructor's classes, with their Refresh Tokens progress and their
+/// own server; a query adds its `WHERE`.
+const LEARNER_ROWS: &str =
+    "SELECT m.learner_id, m.display_name, m.class_id, p.steps_passed, p.completed, p.updated_at,
+            json_extract(s.choice, '$.own.metadata.issuer') AS server
+     FROM class_members m JOIN classes c ON c.class_id = m.class_id
+     LEFT JOIN progress p ON p.learner_id = m.learner_id AND p.exercise = 'refresh'
+     LEFT JOIN learner_servers s ON s.learner_id = m.learner_id";
+
+fn learner_row(r: &sqlx::sqlite::SqliteRow) -> Result<LearnerRow, sqlx::Error> {
+    Ok(LearnerRow {
+        learner_id: r.try_get("learner_id")?,
+        display_name: r.try_get("display_name")?,
+        class_id: r.try_get("class_id")?,
+        exercises: LearnerExercises {
+            refresh: ExerciseProgress {
+                steps_passed: r.try_get::<Option<i64>, _>("steps_passed")?.unwrap_or(0),
+                completed: r.try_get::<Option<bool>, _>("completed")?.unwrap_or(false),
+                updated_at: r.try_get("updated_at")?,
+            },
+        },
+        server: r.try_get("server")?,
+    })
 }

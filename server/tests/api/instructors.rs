@@ -608,3 +608,64 @@ async fn housekeeping_forgets_inactive_learners_but_not_those_in_a_class_or_acti
         .expect("run");
     assert!(String::from_utf8_lossy(&out.stdout).contains("0 inactive learners"));
 }
+
+#[tokio::test]
+async fn a_large_class_shows_a_page_of_learners_at_a_time_and_finds_them_by_name() {
+    let app = TestApp::spawn().await;
+    let c = instructor(&app, "pages@example.org").await;
+    let class = create_class(&app, &c, "Big workshop").await;
+    let class_id = class["class_id"].as_str().expect("class id").to_owned();
+    for i in 0..120 {
+        let learner = app::services::LearnerId(format!("learner{i:03}"));
+        let name = format!("Learner {i:03}");
+        app.state.instructors.store.join_class(&learner, &class_id, Some(&name)).await.expect("join");
+    }
+    let page = |path: String| {
+        let c = c.clone();
+        let url = app.url(&path);
+        async move {
+            let res = c.get(url).header("accept", "text/html").send().await.expect("get");
+            assert_eq!(res.status(), 200);
+            res.text().await.expect("page")
+        }
+    };
+    let rows = |body: &str| body.matches("data-testid=\"learner\"").count();
+
+    let first = page("/instructor".to_owned()).await;
+    assert_eq!(rows(&first), 50, "a page at a time");
+    assert!(first.contains("120 learners"), "the class's size");
+    assert!(first.contains("Showing 1–50 of 120 learners."), "{first}");
+    assert!(first.contains(&format!("/instructor?class={class_id}&amp;page=2")), "a link to the next page");
+    assert!(first.contains("Learner 000") && !first.contains("Learner 050"));
+
+    let last = page(format!("/instructor?class={class_id}&page=3")).await;
+    assert_eq!(rows(&last), 20);
+    assert!(last.contains("Showing 101–120 of 120 learners.") && last.contains("Learner 119"));
+    assert!(!last.contains("rel=\"next\""), "no page after the last");
+    // A page past the last shows the last.
+    assert_eq!(rows(&page(format!("/instructor?class={class_id}&page=99")).await), 20);
+
+    let found = page("/instructor?search=+007+".to_owned()).await;
+    assert_eq!(rows(&found), 1, "Learner 007 only: {found}");
+    assert!(found.contains("Showing 1–1 of 1 learner found by the search."));
+    let none = page("/instructor?search=nobody".to_owned()).await;
+    assert_eq!(rows(&none), 0);
+    assert!(
+        none.contains("No learner&#x27;s name matches the search.")
+            || none.contains("No learner's name matches the search.")
+    );
+
+    // An action on page 3 comes back to page 3 (after a plain form post).
+    let res = c
+        .post(app.url("/fn/reset_learner"))
+        .header("accept", "text/html")
+        .header("origin", &app.base)
+        .header("referer", app.url(&format!("/instructor?class={class_id}&page=3")))
+        .form(&[("learner_id", "learner110"), ("exercise", "all")])
+        .send()
+        .await
+        .expect("reset");
+    assert!(res.status().is_redirection(), "{}", res.status());
+    let location = res.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    assert_eq!(location, format!("/instructor?class={class_id}&page=3"));
+}

@@ -203,6 +203,34 @@ impl Instructors {
         Ok(self.store.learners(who, class_id).await?)
     }
 
+    /// One page of a class's learners on the dashboard ([`LEARNERS_PER_PAGE`]), of those
+    /// whose name contains `search` (trimmed, at most [`MAX_SEARCH_CHARS`]); a page past
+    /// the last shows the last. Nothing when the class is not `who`'s.
+    pub async fn learners_page(
+        &self,
+        who: InstructorId,
+        class_id: &str,
+        search: Option<&str>,
+        page: u64,
+    ) -> Result<LearnerPage, InstructorError> {
+        let search: Option<String> = search
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| s.chars().take(MAX_SEARCH_CHARS).collect());
+        let fetch = |page: u64| {
+            let offset = page.saturating_sub(1).saturating_mul(LEARNERS_PER_PAGE);
+            self.store.learners_page(who, class_id, search.as_deref(), offset, LEARNERS_PER_PAGE)
+        };
+        let mut page = page.max(1);
+        let (mut rows, total) = fetch(page).await?;
+        let pages = total.div_ceil(LEARNERS_PER_PAGE).max(1);
+        if page > pages {
+            page = pages;
+            rows = fetch(page).await?.0;
+        }
+        Ok(LearnerPage { rows, total, page, pages, search })
+    }
+
     /// The learner, if they are in one of `who`'s classes.
     pub async fn learner(&self, who: InstructorId, learner_id: &str) -> Result<LearnerRow, InstructorError> {
         self.store
@@ -295,6 +323,23 @@ pub enum Opened {
 
 /// `exercise` must name an exercise the site has.
 /// What a reset names: one exercise by its slug, or `all` of them.
+pub use crate::model::LEARNERS_PER_PAGE;
+/// The longest name search the dashboard takes, in characters.
+pub const MAX_SEARCH_CHARS: usize = 100;
+
+/// A page of a class's learners, and where it is among them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LearnerPage {
+    pub rows: Vec<LearnerRow>,
+    /// How many learners match (all of the class's without a search).
+    pub total: u64,
+    /// This page, from 1, and how many there are (at least 1).
+    pub page: u64,
+    pub pages: u64,
+    /// The search as taken (trimmed and cut), if any.
+    pub search: Option<String>,
+}
+
 pub fn exercises_named(exercise: &str) -> Result<Vec<&'static str>, InstructorError> {
     let catalog = oauthlab::exercises::catalog();
     if exercise == ALL_EXERCISES {

@@ -118,5 +118,16 @@ pub trait InstructorStore: Send + Sync {
         who: InstructorId,
         class_id: Option<&str>,
     ) -> Result<Vec<LearnerRow>, StoreError>;
+    /// One page of a class's learners, in the order they first joined: at most `limit`
+    /// after skipping `offset`, of those whose display name contains `search` (any case)
+    /// when it is given; and how many match in all. Nothing when the class is not `who`'s.
+    async fn learners_page(
+        &self,
+        who: InstructorId,
+        class_id: &str,
+        search: Option<&str>,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<LearnerRow>, u64), StoreError>;
     async fn owns_class(&self, who: InstructorId, class_id: &str) -> Result<bool, StoreError>;
 }

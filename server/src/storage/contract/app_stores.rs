@@ -293,3 +293,31 @@ pub async fn instructor_classes<S: InstructorStore + ProgressStore + ServerChoic
     ProgressStore::reset(store, &learner("zed"), "refresh").await.expect("reset zed");
     assert_eq!(learners(ada, None).await[0].exercises.refresh, nothing_yet, "reset shows as nothing yet");
 }
+
+/// A class's learners a page at a time, in the order they joined, and found by name.
+pub async fn instructor_learner_pages<S: InstructorStore>(store: &S) {
+    let ada = store.upsert_instructor("ada@x", "hash-a").await.expect("add ada");
+    let bob = store.upsert_instructor("bob@x", "hash-b").await.expect("add bob");
+    store.create_class(ada, &class("cls_p", "code-p")).await.expect("create");
+    store.create_class(ada, &class("cls_q", "code-q")).await.expect("create another");
+    let names = ["Ada Lovelace", "Alan Turing", "Grace Hopper", "alan kay", "Edsger 100%_done"];
+    for (i, name) in names.iter().enumerate() {
+        store.join_class(&learner(&format!("l{i}")), "cls_p", Some(name)).await.expect("join");
+    }
+    store.join_class(&learner("nameless"), "cls_p", None).await.expect("join");
+    store.join_class(&learner("other"), "cls_q", Some("Alan Other")).await.expect("join another class");
+    let page = |who, search: Option<&'static str>, offset, limit| async move {
+        let (rows, total) = store.learners_page(who, "cls_p", search, offset, limit).await.expect("page");
+        (rows.into_iter().map(|r| r.learner_id).collect::<Vec<_>>(), total)
+    };
+    assert_eq!(page(ada, None, 0, 4).await, (vec!["l0".into(), "l1".into(), "l2".into(), "l3".into()], 6));
+    assert_eq!(page(ada, None, 4, 4).await, (vec!["l4".into(), "nameless".into()], 6));
+    assert_eq!(page(ada, None, 8, 4).await, (vec![], 6), "past the end");
+    // By name, any case, this class only; % and _ are letters like any other.
+    assert_eq!(page(ada, Some("ALAN"), 0, 10).await, (vec!["l1".into(), "l3".into()], 2));
+    assert_eq!(page(ada, Some("ala"), 1, 10).await, (vec!["l3".into()], 2));
+    assert_eq!(page(ada, Some("100%_"), 0, 10).await, (vec!["l4".into()], 1));
+    assert_eq!(page(ada, Some("%"), 0, 10).await, (vec!["l4".into()], 1));
+    assert_eq!(page(ada, Some("nobody"), 0, 10).await, (vec![], 0));
+    assert_eq!(page(bob, None, 0, 10).await, (vec![], 0), "another instructor's class shows nothing");
+}

@@ -53,6 +53,7 @@ holds_on_both!(practice_app_store: app_stores::practice_apps, MemoryStore::defau
 holds_on_both!(server_choice_store: app_stores::server_choices, MemoryStore::default());
 holds_on_both!(instructor_store_sessions: app_stores::instructor_sessions, MemoryStore::default());
 holds_on_both!(instructor_store_classes: app_stores::instructor_classes, MemoryStore::default());
+holds_on_both!(instructor_store_learner_pages: app_stores::instructor_learner_pages, MemoryStore::default());
 holds_on_both!(code_store: practice_stores::codes, MemoryPractice::default());
 holds_on_both!(token_store: practice_stores::tokens, MemoryPractice::default());
 holds_on_both!(issued_tokens: practice_stores::issued, MemoryPractice::default());
