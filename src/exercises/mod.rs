@@ -2,6 +2,7 @@
 
 pub mod getting_started;
 pub mod refresh;
+pub mod web_app;
 
 use serde::{Deserialize, Serialize};
 
@@ -82,8 +83,8 @@ pub fn course() -> Vec<CourseEntry> {
             10,
         ),
         (
-            "web-app",
-            "Web Applications",
+            web_app::SLUG,
+            web_app::TITLE,
             "Log a user in with the authorization code flow and PKCE, as a server-side web app does.",
             20,
         ),
