@@ -457,6 +457,12 @@ mod tests {
         assert_eq!(Step::from_slug("refresh-response"), None);
         let info = info();
         assert_eq!((info.slug, info.title, info.steps.len()), ("web-app", "Web Applications", 5));
+        // The course lists it second, as this module describes it.
+        let second = &super::super::course()[1];
+        assert_eq!(
+            (second.slug, second.title, second.summary, second.minutes),
+            (SLUG, TITLE, info.summary, info.minutes)
+        );
     }
 
     #[test]
