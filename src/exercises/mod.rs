@@ -2,6 +2,7 @@
 
 pub mod getting_started;
 pub mod refresh;
+pub mod web_app;
 
 use serde::{Deserialize, Serialize};
 
@@ -57,8 +58,10 @@ pub struct ExerciseInfo {
 pub fn catalog() -> Vec<ExerciseInfo> {
     vec![refresh::info()]
 }
-// Getting Started's checks are written (`getting_started`); it joins the catalog when the
-// web layer serves its page, API and progress (issue 14), and is listed as coming until then.
+// Getting Started's checks are written (`getting_started`), and so are Web Applications'
+// (`web_app`); each joins the catalog when the web layer serves its page, API and progress
+// (issue 14), and is listed as coming until then: `vec![getting_started::info(),
+// web_app::info(), refresh::info()]` once both are served.
 
 /// An exercise of the course as the home page lists it, playable or still to come.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -82,8 +85,8 @@ pub fn course() -> Vec<CourseEntry> {
             10,
         ),
         (
-            "web-app",
-            "Web Applications",
+            web_app::SLUG,
+            web_app::TITLE,
             "Log a user in with the authorization code flow and PKCE, as a server-side web app does.",
             20,
         ),

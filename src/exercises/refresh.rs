@@ -3,7 +3,10 @@
 //! INTERFACE (fixed; the web layer is written against it): the types and `statuses`,
 //! `completed`, `check`. The checks themselves live in this file (steps 1 and 2) and in
 //! `refresh/authorization_url.rs` (step 3) and `refresh/response.rs` (steps 4 and 5),
-//! each with table-driven tests next to it.
+//! each with table-driven tests next to it. Web Applications (`web_app.rs`) uses steps 1
+//! and 2 (`verifier_findings`, `challenge_finding`), step 3 with its own rules for state
+//! and scope (`authorization_url::check_with`), the token response's shape checks
+//! (`response::Purpose::Code`) and `redo_note`.
 //!
 //! Finding ids, by step:
 //! 1. `verifier.format`, `verifier.randomness` (warning), `verifier.secret` (info)
@@ -24,10 +27,10 @@
 //! Every message is one sentence that names the fix; the explanation, the RFC section
 //! and the usual causes go in the finding's details.
 
-mod authorization_url;
+pub(crate) mod authorization_url;
 #[cfg(test)]
 mod properties;
-mod response;
+pub(crate) mod response;
 
 pub use authorization_url::{MAX_URL_CHARS, MAX_URL_PARAMS};
 pub use response::MAX_RESPONSE_BYTES;
@@ -354,7 +357,7 @@ fn refresh_tokens_off(provider: &Provider) -> Option<Finding> {
 /// at an edge, a zero-width space after a comma), which would otherwise be read as text
 /// around the JSON. A leading byte order mark is left to the response check, which names
 /// it.
-fn invisible_in_response(input: &str) -> Option<Finding> {
+pub(crate) fn invisible_in_response(input: &str) -> Option<Finding> {
     if input.starts_with('\u{FEFF}') {
         return None;
     }
@@ -373,7 +376,7 @@ fn invisible_in_response(input: &str) -> Option<Finding> {
 
 /// A token response wrapped in quotes (copied from a shell command or code), which is
 /// not JSON; a JSON string is left to the response check, which says what it is.
-fn quoted_response(input: &str) -> Option<Finding> {
+pub(crate) fn quoted_response(input: &str) -> Option<Finding> {
     let quotes = Quotes::find(input).filter(|q| *q == Quotes::Surrounding)?;
     let inner = crate::pasted::trim(quotes.strip(input));
     let object = inner.starts_with('{') && inner.ends_with('}');
@@ -434,7 +437,20 @@ fn finish(
 /// When `step` passed again while later steps had passed: they were undone, and say so
 /// (for step 1, whether the verifier changed).
 fn redo(step: Step, before: &Progress, after: &Progress) -> Option<Finding> {
-    let (from, to) = (step.number() + 1, before.steps_passed.min(Step::ALL.len()));
+    let verifier_changed = step == Step::Verifier && after.challenge != before.challenge;
+    redo_note(step.number(), before.steps_passed, Step::ALL.len(), verifier_changed)
+}
+
+/// The `progress.redo` note of any exercise whose step 1 is the code verifier: step
+/// `number` (1-based) passed again while `passed_before` of its `total` steps had passed,
+/// so the later ones were undone. `None` when none had passed.
+pub(crate) fn redo_note(
+    number: usize,
+    passed_before: usize,
+    total: usize,
+    verifier_changed: bool,
+) -> Option<Finding> {
+    let (from, to) = (number + 1, passed_before.min(total));
     if to < from {
         return None;
     }
@@ -443,7 +459,7 @@ fn redo(step: Step, before: &Progress, after: &Progress) -> Option<Finding> {
         1 => format!("steps {from} and {to} need"),
         _ => format!("steps {from} to {to} need"),
     };
-    let (cause, why) = if step == Step::Verifier && after.challenge != before.challenge {
+    let (cause, why) = if verifier_changed {
         (
             "You changed your code verifier".to_owned(),
             "The authorization URL must carry the new verifier's challenge, and the token request \
@@ -451,7 +467,7 @@ fn redo(step: Step, before: &Progress, after: &Progress) -> Option<Finding> {
         )
     } else {
         (
-            format!("You checked step {} again", step.number()),
+            format!("You checked step {number} again"),
             "Each step builds on the ones before it, so passing a step again starts the steps after \
              it over.",
         )
@@ -464,6 +480,13 @@ fn redo(step: Step, before: &Progress, after: &Progress) -> Option<Finding> {
 const MIN_DISTINCT_VERIFIER_CHARS: usize = 8;
 
 fn check_verifier(input: &str, progress: &Progress) -> Outcome {
+    let (findings, challenge) = verifier_findings(input);
+    finish(Step::Verifier, findings, progress, None, |p| p.challenge = challenge)
+}
+
+/// Step 1 of any exercise with PKCE: the findings about a pasted code verifier, and its
+/// S256 challenge when it passed (the verifier itself is never kept).
+pub(crate) fn verifier_findings(input: &str) -> (Vec<Finding>, Option<String>) {
     let mut findings = Vec::new();
     let mut challenge = None;
     match Verifier::parse(input) {
@@ -508,12 +531,19 @@ fn check_verifier(input: &str, progress: &Progress) -> Outcome {
         }
         Err(e) => findings.push(Finding::fail("verifier.format", e.to_string()).with_details(e.details())),
     }
-    finish(Step::Verifier, findings, progress, None, |p| p.challenge = challenge)
+    (findings, challenge)
 }
 
 fn check_challenge(input: &str, progress: &Progress) -> Outcome {
+    let finding = challenge_finding(input, progress.challenge.as_deref());
+    finish(Step::Challenge, vec![finding], progress, None, |_| {})
+}
+
+/// Step 2 of any exercise with PKCE: a pasted code challenge against `expected`, the
+/// challenge of the verifier that passed step 1 (`None`: none on record).
+pub(crate) fn challenge_finding(input: &str, expected: Option<&str>) -> Finding {
     const ID: &str = "challenge.match";
-    let finding = match &progress.challenge {
+    match expected {
         None => Finding::fail(
             ID,
             "There is no code verifier from step 1 on record to compare with: check your \
@@ -548,8 +578,7 @@ fn check_challenge(input: &str, progress: &Progress) -> Outcome {
                 other => Finding::fail(ID, other.message()).with_details(other.details()),
             },
         },
-    };
-    finish(Step::Challenge, vec![finding], progress, None, |_| {})
+    }
 }
 
 /// Step 2's message for what copying brought along with the challenge (an invisible
@@ -586,7 +615,7 @@ fn characters(n: usize) -> String {
 
 /// Fixtures shared by the tests of this file and its submodules.
 #[cfg(test)]
-mod test_support {
+pub(crate) mod test_support {
     use super::*;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use base64::Engine as _;

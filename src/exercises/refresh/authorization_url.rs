@@ -23,7 +23,28 @@ pub const MAX_URL_PARAMS: usize = 50;
 /// checks of what holds one (the address, a parameter) are left out, as their advice
 /// would only follow from it.
 pub(super) fn check(input: &str, facts: &Facts<'_>) -> Vec<Finding> {
-    let provider = facts.provider;
+    let rules = Rules { state: &|value| vec![state(value)], scope: &|value| Some(offline_access(value)) };
+    check_with(input, facts.provider, facts.progress.challenge.as_deref(), &rules)
+}
+
+/// What differs between the exercises' authorization URL checks: the findings about
+/// `state` and about `scope`, each given the parameter's first non-empty value. The
+/// other checks are the same in every exercise.
+pub(crate) struct Rules<'a> {
+    pub state: &'a dyn Fn(Option<&str>) -> Vec<Finding>,
+    pub scope: &'a dyn Fn(Option<&str>) -> Option<Finding>,
+}
+
+/// The checks of an authorization URL (see [`check`]) for `provider`, against
+/// `challenge`, the challenge of the verifier that passed step 1, with the exercise's
+/// own `rules` for state and scope. Any secret found in the URL is masked in every
+/// finding, the rules' included.
+pub(crate) fn check_with(
+    input: &str,
+    provider: &Provider,
+    challenge: Option<&str>,
+    rules: &Rules<'_>,
+) -> Vec<Finding> {
     let url = match parse(input, provider) {
         Ok(url) => url,
         Err(finding) => return vec![finding],
@@ -82,17 +103,16 @@ pub(super) fn check(input: &str, facts: &Facts<'_>) -> Vec<Finding> {
     findings.extend(quoted(&params));
     findings.push(duplicates(&params));
     findings.push(placeholders(&params, provider, address));
-    let (secrets, hidden) = secrets(input, &params, facts.progress.challenge.as_deref(), provider);
+    let (secrets, hidden) = secrets(input, &params, challenge, provider);
     findings.push(secrets);
     findings.extend(unless_placeholder("response_type", response_type(get("response_type"))));
     findings.extend(unless_placeholder("client_id", client_id(get("client_id"), provider)));
     findings.extend(unless_placeholder("redirect_uri", redirect_uri(get("redirect_uri"), provider)));
-    findings.extend(unless_placeholder("state", state(get("state"))));
-    findings.extend(unless_placeholder("scope", offline_access(get("scope"))));
-    findings.extend(unless_placeholder(
-        "code_challenge",
-        code_challenge(get("code_challenge"), facts.progress.challenge.as_deref()),
-    ));
+    if !holding.contains(&"state") {
+        findings.extend((rules.state)(get("state")));
+    }
+    findings.extend((rules.scope)(get("scope")).and_then(|f| unless_placeholder("scope", f)));
+    findings.extend(unless_placeholder("code_challenge", code_challenge(get("code_challenge"), challenge)));
     findings.extend(unless_placeholder(
         "code_challenge_method",
         code_challenge_method(get("code_challenge_method")),

@@ -6,7 +6,9 @@
 
 use serde_json::{Map, Value};
 
-use super::{show, token_sha256, DecodedJwt, Facts, Issued, IssuedGrant, SignatureCheck, Step, TokenRecord};
+use super::{
+    show, token_sha256, DecodedJwt, Facts, Issued, IssuedGrant, Provider, SignatureCheck, Step, TokenRecord,
+};
 use crate::json::{parse_strict, JsonError, MAX_DEPTH};
 use crate::oauth::jwt::decode_unverified;
 use crate::oauth::{OAuthErrorCode, Scope};
@@ -24,6 +26,27 @@ pub(super) struct Checked {
     /// Set when the response held a usable access token.
     pub record: Option<TokenRecord>,
     pub jwt: Option<DecodedJwt>,
+}
+
+/// What a token response is for, which decides a few of the words its checks use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Purpose {
+    /// Refresh Tokens' step 4: a code exchange whose refresh token the next step uses.
+    CodeForRefresh,
+    /// Refresh Tokens' step 5: the refresh_token grant.
+    Refresh,
+    /// A code exchange that is the exercise's last step (Web Applications' step 5).
+    Code,
+}
+
+impl Purpose {
+    fn of(step: Step) -> Purpose {
+        if step == Step::RefreshResponse {
+            Purpose::Refresh
+        } else {
+            Purpose::CodeForRefresh
+        }
+    }
 }
 
 const PASTE: &str =
@@ -44,7 +67,7 @@ pub(super) fn check(step: Step, input: &str, facts: &Facts<'_>) -> Checked {
     };
     out.findings.push(Finding::pass("token.json", "The response is a JSON object."));
     if let Some(error) = object.get("error") {
-        out.findings.push(error_response(step, error, object.get("error_description")));
+        out.findings.push(error_response(Purpose::of(step), error, object.get("error_description")));
         return out;
     }
     let refreshing = step == Step::RefreshResponse;
@@ -54,7 +77,7 @@ pub(super) fn check(step: Step, input: &str, facts: &Facts<'_>) -> Checked {
         return out;
     }
     out.findings.push(token_type(object.get("token_type")));
-    let (finding, access_token) = access_token(object.get("access_token"), refreshing);
+    let (finding, access_token) = access_token(object.get("access_token"), Purpose::of(step));
     out.findings.push(finding);
     out.findings.push(expires_in(object.get("expires_in")));
     let (finding, refresh_token) = refresh_token(object.get("refresh_token"), refreshing, facts);
@@ -71,7 +94,13 @@ pub(super) fn check(step: Step, input: &str, facts: &Facts<'_>) -> Checked {
         return out;
     };
     let jwt = decode_unverified(access_token);
-    out.findings.extend(jwt_findings(jwt.as_ref(), refreshing, facts));
+    out.findings.extend(jwt_findings(
+        jwt.as_ref(),
+        Purpose::of(step),
+        facts.provider,
+        facts.signature,
+        facts.now,
+    ));
     out.record = Some(TokenRecord {
         access_token_sha256: token_sha256(access_token),
         refresh_token_sha256: refresh_token.map(token_sha256),
@@ -98,7 +127,7 @@ pub(super) fn check(step: Step, input: &str, facts: &Facts<'_>) -> Checked {
 
 /// The finding for a pasted response longer than [`MAX_RESPONSE_BYTES`], which is not
 /// read any further.
-pub(super) fn too_large(input: &str) -> Option<Finding> {
+pub(crate) fn too_large(input: &str) -> Option<Finding> {
     (input.len() > MAX_RESPONSE_BYTES).then(|| {
         Finding::fail(
             "token.json",
@@ -142,7 +171,7 @@ fn looks_like_a_bare_token(input: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~' | '+' | '/' | '='))
 }
 
-fn parse_object(input: &str) -> Result<Map<String, Value>, Finding> {
+pub(crate) fn parse_object(input: &str) -> Result<Map<String, Value>, Finding> {
     const ID: &str = "token.json";
     let fail = |message: String| Err(Finding::fail(ID, message));
     if input.is_empty() {
@@ -258,7 +287,7 @@ fn parse_object(input: &str) -> Result<Map<String, Value>, Finding> {
     ))
 }
 
-fn error_response(step: Step, error: &Value, description: Option<&Value>) -> Finding {
+pub(crate) fn error_response(purpose: Purpose, error: &Value, description: Option<&Value>) -> Finding {
     const ID: &str = "token.error";
     let said = description
         .and_then(Value::as_str)
@@ -289,25 +318,25 @@ fn error_response(step: Step, error: &Value, description: Option<&Value>) -> Fin
             "{said}It is not one of the codes of RFC 6749 §5.2, so it is specific to this server."
         ));
     };
-    let (fix, hint) = match (step, known) {
-        (Step::RefreshResponse, OAuthErrorCode::InvalidGrant) => (
+    let (fix, hint) = match (purpose, known) {
+        (Purpose::Refresh, OAuthErrorCode::InvalidGrant) => (
             "send the newest refresh_token with grant_type=refresh_token, or redo step 4 for a new one",
             " In a refresh request this usually means the refresh token was already used (a \
              server that rotates refresh tokens accepts each one once), revoked or expired.",
         ),
-        (Step::TokenResponse, OAuthErrorCode::InvalidGrant) => (
+        (Purpose::CodeForRefresh | Purpose::Code, OAuthErrorCode::InvalidGrant) => (
             "log in again with the Log In link on this page and exchange the new code right away",
             " Codes are single-use and short-lived: exchange each one once, with the verifier from \
              step 1 and the same redirect_uri.",
         ),
-        (Step::RefreshResponse, OAuthErrorCode::UnauthorizedClient) => (
+        (Purpose::Refresh, OAuthErrorCode::UnauthorizedClient) => (
             "enable the Refresh Token grant (offline access) for the application",
             " For this step, the application must be allowed to refresh.",
         ),
-        (Step::RefreshResponse, OAuthErrorCode::UnsupportedGrantType) => {
+        (Purpose::Refresh, OAuthErrorCode::UnsupportedGrantType) => {
             ("send grant_type=refresh_token", " To refresh, the grant type is refresh_token.")
         }
-        (Step::TokenResponse, OAuthErrorCode::UnsupportedGrantType) => (
+        (Purpose::CodeForRefresh | Purpose::Code, OAuthErrorCode::UnsupportedGrantType) => (
             "send grant_type=authorization_code",
             " To exchange a code, the grant type is authorization_code.",
         ),
@@ -320,7 +349,7 @@ fn error_response(step: Step, error: &Value, description: Option<&Value>) -> Fin
     .with_details(format!("{said}{}{hint}", known.explain()))
 }
 
-fn token_type(value: Option<&Value>) -> Finding {
+pub(crate) fn token_type(value: Option<&Value>) -> Finding {
     const ID: &str = "token.token_type";
     match value {
         None => Finding::fail(ID, "The response has no token_type: paste the whole response, unedited.")
@@ -347,9 +376,9 @@ fn token_type(value: Option<&Value>) -> Finding {
     }
 }
 
-fn access_token(value: Option<&Value>, refreshing: bool) -> (Finding, Option<&str>) {
+pub(crate) fn access_token(value: Option<&Value>, purpose: Purpose) -> (Finding, Option<&str>) {
     const ID: &str = "token.access_token";
-    let grant = if refreshing { "refresh_token" } else { "authorization_code" };
+    let grant = if purpose == Purpose::Refresh { "refresh_token" } else { "authorization_code" };
     match value {
         None => (
             Finding::fail(
@@ -387,7 +416,7 @@ fn access_token(value: Option<&Value>, refreshing: bool) -> (Finding, Option<&st
 const EXPIRES_IN: &str =
     "RFC 6749 §5.1 defines expires_in as the access token's lifetime in seconds, a number.";
 
-fn expires_in(value: Option<&Value>) -> Finding {
+pub(crate) fn expires_in(value: Option<&Value>) -> Finding {
     const ID: &str = "token.expires_in";
     match value {
         None => Finding::info(
@@ -569,12 +598,15 @@ fn duration(secs: i64) -> String {
     crate::verdict::count(u64::try_from(n).unwrap_or(0), unit)
 }
 
-fn jwt_findings(
+/// The findings about an access token that may be a JWT: decoded (info), its signature
+/// (when checked), `iss` (when the issuer is known) and whether it expired.
+pub(crate) fn jwt_findings(
     jwt: Option<&crate::oauth::jwt::UnverifiedJwt>,
-    refreshing: bool,
-    facts: &Facts<'_>,
+    purpose: Purpose,
+    provider: &Provider,
+    signature: Option<&SignatureCheck>,
+    now: i64,
 ) -> Vec<Finding> {
-    let now = facts.now;
     let Some(jwt) = jwt else {
         return vec![Finding::info(
             "token.jwt",
@@ -584,7 +616,7 @@ fn jwt_findings(
         .with_details("OAuth does not say what an access token looks like.")];
     };
     let alg = jwt.alg().map(|a| format!(" (alg {})", show(a, 20))).unwrap_or_default();
-    let shown = if matches!(facts.signature, Some(SignatureCheck::Verified { .. })) {
+    let shown = if matches!(signature, Some(SignatureCheck::Verified { .. })) {
         "shown decoded"
     } else {
         "shown decoded, but not verified"
@@ -597,8 +629,8 @@ fn jwt_findings(
         "Anyone holding the token can read them; the API that receives it must check the \
              signature, iss, aud and exp.",
     )];
-    findings.extend(facts.signature.map(signature_finding));
-    if let Some(issuer) = &facts.provider.issuer {
+    findings.extend(signature.map(signature_finding));
+    if let Some(issuer) = &provider.issuer {
         findings.push(match jwt.claim_str("iss") {
             Some(iss) if iss == issuer => {
                 Finding::pass("token.iss", "iss names the authorization server you logged in with.")
@@ -623,17 +655,20 @@ fn jwt_findings(
     }
     if let Some(exp) = jwt.claim_seconds("exp").filter(|&exp| exp < now) {
         let ago = duration(now.saturating_sub(exp));
-        let message = if refreshing {
-            format!(
+        let message = match purpose {
+            Purpose::Refresh => format!(
                 "The access token expired {ago} ago: refresh again and paste the new response right away."
-            )
-        } else {
-            format!("The access token expired {ago} ago, which is what the refresh token is for: step 5 gets a new one.")
+            ),
+            Purpose::CodeForRefresh => format!("The access token expired {ago} ago, which is what the refresh token is for: step 5 gets a new one."),
+            Purpose::Code => format!(
+                "The access token expired {ago} ago: an application logs the user in again (or uses a \
+                 refresh token) to get a new one."
+            ),
         };
         // Step 4's tokens may age while the learner reads on; a refresh just made must
         // give a token that can still be used.
         findings.push(
-            if refreshing {
+            if purpose == Purpose::Refresh {
                 Finding::fail("token.expired", message)
             } else {
                 Finding::warn("token.expired", message)
