@@ -27,7 +27,7 @@ async fn the_home_page_is_the_course_with_the_learners_progress() {
     assert!(!body.contains("href=\"/exercises/oidc\""));
     assert!(body.contains("Coming soon"));
     assert!(body.contains("0 of 5 steps"));
-    assert!(body.contains("exercises completed"));
+    assert!(body.contains("0 of 1 exercise completed"), "{body}");
     assert!(!body.contains("Loading the course"), "rendered without JavaScript");
 
     // After a step, the home page says so.
