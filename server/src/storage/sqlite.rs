@@ -44,14 +44,22 @@ impl Db {
             // A connection is not pinged on every acquire: each ping is a round trip to
             // the connection's thread. A broken connection shows as an error of the query.
             .test_before_acquire(false)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .with_context(|| format!("cannot open database {url}"))?;
         sqlx::migrate!("./migrations")
             .run(&pool)
             .await
             .with_context(|| format!("cannot migrate database {url}"))?;
-        let progress_writer = super::progress::ProgressWriter::start(pool.clone());
+        // The progress writer has a connection of its own, so a batch never waits in line
+        // behind the reads of the requests it is about to answer.
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .test_before_acquire(false)
+            .connect_with(options)
+            .await
+            .with_context(|| format!("cannot open database {url}"))?;
+        let progress_writer = super::progress::ProgressWriter::start(writer);
         Ok(Self { pool, progress_writer })
     }
 
