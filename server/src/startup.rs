@@ -120,6 +120,7 @@ impl AppState {
         );
         let services = Services {
             progress: Arc::new(db.clone()),
+            reads: Arc::new(db.clone()),
             apps: Arc::new(db.clone()),
             secrets,
             issued: Arc::new(db.clone()),

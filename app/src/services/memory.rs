@@ -13,8 +13,8 @@ use super::instructor::{
     ClassRecord, ExerciseProgress, InstructorId, InstructorStore, JoinTarget, LearnerExercises, LearnerRow,
 };
 use super::store::{
-    ClientSecrets, Fetcher, IssuedTokens, JwtVerifier, Keys, PracticeAppRecord, PracticeAppStore,
-    ProgressStore, ServerChoice, ServerChoiceStore, StoreError, StoredProgress,
+    ClientSecrets, Fetcher, IssuedTokens, JwtVerifier, Keys, LearnerReads, LearnerState, PracticeAppRecord,
+    PracticeAppStore, ProgressStore, ServerChoice, ServerChoiceStore, StoreError, StoredProgress,
 };
 use super::{now_unix, LearnerId};
 
@@ -76,6 +76,18 @@ impl ProgressStore for MemoryStore {
     async fn reset(&self, learner: &LearnerId, exercise: &str) -> Result<(), StoreError> {
         lock(&self.progress).remove(&(learner.clone(), exercise.to_owned()));
         Ok(())
+    }
+}
+
+#[async_trait]
+impl LearnerReads for MemoryStore {
+    async fn learner_state(&self, learner: &LearnerId, exercise: &str) -> Result<LearnerState, StoreError> {
+        let app = lock(&self.apps).get(learner).cloned();
+        Ok(LearnerState {
+            progress: ProgressStore::load(self, learner, exercise).await?,
+            app,
+            choice: ServerChoiceStore::load(self, learner).await?,
+        })
     }
 }
 

@@ -25,8 +25,9 @@ use crate::model::{
 };
 use flash::PageViews;
 use store::{
-    ClientSecrets, Fetcher, IssuedTokens, JwtVerifier, Keys, OwnServer, PracticeAppStore, ProgressStore,
-    ServerChoice, ServerChoiceStore, StoreError, StoredProgress,
+    ClientSecrets, Fetcher, IssuedTokens, JwtVerifier, Keys, LearnerReads, LearnerState, OwnServer,
+    PracticeAppRecord, PracticeAppStore, ProgressStore, ServerChoice, ServerChoiceStore, StoreError,
+    StoredProgress,
 };
 
 /// Who is asking: derived from the learner's session cookie (a digest of it, so the
@@ -140,6 +141,8 @@ pub struct Checked {
 #[derive(Clone)]
 pub struct Services {
     pub progress: Arc<dyn ProgressStore>,
+    /// Progress, application and server choice read together (see [`LearnerReads`]).
+    pub reads: Arc<dyn LearnerReads>,
     pub apps: Arc<dyn PracticeAppStore>,
     pub secrets: Arc<dyn ClientSecrets>,
     pub issued: Arc<dyn IssuedTokens>,
@@ -240,10 +243,27 @@ impl Services {
         Ok(())
     }
 
+    /// The learner's practice application: the one read, or else made now (first use).
+    async fn app_or_create(
+        &self,
+        learner: &LearnerId,
+        read: Option<PracticeAppRecord>,
+    ) -> Result<PracticeAppRecord, StoreError> {
+        match read {
+            Some(app) => Ok(app),
+            None => self.apps.get_or_create(learner).await,
+        }
+    }
+
     /// The server the learner works against, as the checks see it, and the learner's
-    /// own server when that is the one.
-    async fn provider(&self, learner: &LearnerId) -> Result<(Provider, Option<OwnServer>), StoreError> {
-        if let Some(own) = self.servers.load(learner).await?.own {
+    /// own server when that is the one (from the choice and application read).
+    async fn provider(
+        &self,
+        learner: &LearnerId,
+        choice: ServerChoice,
+        app: Option<PracticeAppRecord>,
+    ) -> Result<(Provider, Option<OwnServer>), StoreError> {
+        if let Some(own) = choice.own {
             let provider = Provider {
                 builtin: false,
                 authorization_endpoint: own.metadata.authorization_endpoint.clone(),
@@ -257,7 +277,7 @@ impl Services {
             };
             return Ok((provider, Some(own)));
         }
-        let app = self.apps.get_or_create(learner).await?;
+        let app = self.app_or_create(learner, app).await?;
         let provider = Provider {
             builtin: true,
             authorization_endpoint: self.authorization_endpoint(),
@@ -441,8 +461,9 @@ impl Services {
         step: Step,
         input: &str,
     ) -> Result<Checked, ServiceError> {
-        let mut stored = self.progress.load(learner, refresh::SLUG).await?;
-        let (provider, own) = self.provider(learner).await?;
+        let LearnerState { progress: mut stored, app, choice } =
+            self.reads.learner_state(learner, refresh::SLUG).await?;
+        let (provider, own) = self.provider(learner, choice, app).await?;
         let pasted = match step {
             Step::TokenResponse | Step::RefreshResponse => refresh::pasted_access_token(input),
             _ => None,
@@ -555,9 +576,10 @@ impl Services {
 
     /// Everything the exercise page shows.
     pub async fn exercise_page(&self, learner: &LearnerId) -> Result<ExerciseData, StoreError> {
-        let stored = self.progress.load(learner, refresh::SLUG).await?;
-        let app = self.practice_app(learner).await?;
-        let choice = self.servers.load(learner).await?;
+        let LearnerState { progress: stored, app, choice } =
+            self.reads.learner_state(learner, refresh::SLUG).await?;
+        let app = self.app_or_create(learner, app).await?;
+        let app = self.practice_app_view(app);
         let statuses = refresh::statuses(&stored.progress);
         let steps = Step::ALL
             .into_iter()
@@ -655,9 +677,10 @@ impl Services {
     /// the token exchange command, filled in with it and the learner's other values.
     pub async fn redirect_view(&self, learner: &LearnerId, code: &str) -> Result<RedirectData, ServiceError> {
         within("authorization code", code, MAX_CODE_CHARS)?;
-        let stored = self.progress.load(learner, refresh::SLUG).await?;
-        let app = self.practice_app(learner).await?;
-        let server = self.server_view(self.servers.load(learner).await?);
+        let LearnerState { progress: stored, app, choice } =
+            self.reads.learner_state(learner, refresh::SLUG).await?;
+        let app = self.practice_app_view(self.app_or_create(learner, app).await?);
+        let server = self.server_view(choice);
         let login_url = stored.progress.authorization_url.as_deref();
         let values = CommandValues::new(&server, &app, login_url, self.redirect_uri());
         let verifier = self.flash.peek_verifier(learner);

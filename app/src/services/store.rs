@@ -119,3 +119,19 @@ pub trait ServerChoiceStore: Send + Sync {
     async fn load(&self, learner: &LearnerId) -> Result<ServerChoice, StoreError>;
     async fn save(&self, learner: &LearnerId, choice: &ServerChoice) -> Result<(), StoreError>;
 }
+
+/// What a check or a page reads about one learner: their progress in an exercise, their
+/// practice application (unless not made yet) and their server choice.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LearnerState {
+    pub progress: StoredProgress,
+    pub app: Option<PracticeAppRecord>,
+    pub choice: ServerChoice,
+}
+
+/// Reads [`LearnerState`] at once: one round trip to the database instead of three, on
+/// the path every check and every exercise page takes.
+#[async_trait]
+pub trait LearnerReads: Send + Sync {
+    async fn learner_state(&self, learner: &LearnerId, exercise: &str) -> Result<LearnerState, StoreError>;
+}

@@ -30,6 +30,7 @@ fn services_with(documents: Arc<Documents>) -> Services {
 fn services_on(store: Arc<MemoryStore>, documents: Arc<Documents>) -> Services {
     Services {
         progress: store.clone(),
+        reads: store.clone(),
         apps: store.clone(),
         secrets: Arc::new(FixedSecrets),
         issued: Arc::new(NothingIssued),

@@ -25,6 +25,17 @@ fn new_client_id() -> String {
 #[async_trait]
 impl PracticeAppStore for Db {
     async fn get_or_create(&self, learner: &LearnerId) -> Result<PracticeAppRecord, StoreError> {
+        // Read first: the application exists on every request but a learner's first, and
+        // a read takes no write lock.
+        let existing =
+            sqlx::query("SELECT client_id, refresh_tokens_enabled FROM practice_apps WHERE learner_id = ?")
+                .bind(learner.as_str())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(store_error)?;
+        if let Some(row) = existing {
+            return app_record(&row);
+        }
         let now = now_unix();
         sqlx::query(
             "INSERT INTO practice_apps (learner_id, client_id, refresh_tokens_enabled, created_at, updated_at)

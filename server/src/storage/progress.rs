@@ -1,14 +1,144 @@
 //! [`ProgressStore`] on SQLite: a learner's progress in each exercise, one row per
 //! learner and exercise. The row also keeps `steps_passed` and `completed` as columns, for
-//! the instructor's dashboard.
+//! the instructor's dashboard. [`LearnerReads`] reads it with the learner's practice
+//! application and server choice, in one query.
+//!
+//! Writes go through one writer task ([`ProgressWriter`]): it takes every write waiting
+//! in its queue (at most [`MAX_BATCH`]), commits them in one transaction, and only then
+//! answers each. Many checks share a commit, and none is acknowledged before it is in
+//! the database. The queue holds at most [`MAX_QUEUED`] writes; past that, a writer
+//! waits for room.
 
-use app::services::store::{ProgressStore, StoreError, StoredProgress};
+use std::collections::HashMap;
+
+use app::services::store::{
+    LearnerReads, LearnerState, PracticeAppRecord, ProgressStore, StoreError, StoredProgress,
+};
 use app::services::{now_unix, LearnerId};
 use async_trait::async_trait;
 use oauthlab::exercises::refresh;
-use sqlx::Row;
+use sqlx::{Row, SqlitePool};
+use tokio::sync::{mpsc, oneshot};
 
 use super::{store_error, Db};
+
+/// The most writes committed in one transaction.
+pub const MAX_BATCH: usize = 128;
+/// The most writes waiting for the writer task.
+pub const MAX_QUEUED: usize = 1024;
+
+/// One write of a progress row.
+#[derive(Clone, Debug)]
+enum Change {
+    Save { state: String, steps_passed: i64, completed: bool, at: i64 },
+    Reset,
+}
+
+struct Write {
+    learner: String,
+    exercise: String,
+    change: Change,
+    done: oneshot::Sender<Result<(), String>>,
+}
+
+/// The queue of the task that commits progress writes (see the module's comment).
+#[derive(Clone, Debug)]
+pub struct ProgressWriter {
+    queue: mpsc::Sender<Write>,
+}
+
+impl std::fmt::Debug for Write {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Write").field("learner", &self.learner).field("exercise", &self.exercise).finish()
+    }
+}
+
+impl ProgressWriter {
+    /// Start the writer task over `pool`; it ends when the last queue handle is dropped.
+    pub fn start(pool: SqlitePool) -> Self {
+        let (queue, waiting) = mpsc::channel(MAX_QUEUED);
+        tokio::spawn(write_batches(pool, waiting));
+        Self { queue }
+    }
+
+    /// Queue a change and wait until it is committed.
+    async fn write(&self, learner: &LearnerId, exercise: &str, change: Change) -> Result<(), StoreError> {
+        let (done, committed) = oneshot::channel();
+        let write =
+            Write { learner: learner.as_str().to_owned(), exercise: exercise.to_owned(), change, done };
+        self.queue.send(write).await.map_err(|_| StoreError("the progress writer has stopped".into()))?;
+        committed.await.map_err(|_| StoreError("the progress writer has stopped".into()))?.map_err(StoreError)
+    }
+}
+
+/// The writer task: each round takes what is waiting, commits it, then answers.
+async fn write_batches(pool: SqlitePool, mut waiting: mpsc::Receiver<Write>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while waiting.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        match commit(&pool, &batch).await {
+            Ok(()) => {
+                for write in batch.drain(..) {
+                    let _ = write.done.send(Ok(()));
+                }
+            }
+            Err(_) => {
+                // One bad write must not fail the others: each alone, then.
+                for write in batch.drain(..) {
+                    let alone = commit(&pool, std::slice::from_ref(&write)).await;
+                    let _ = write.done.send(alone.map_err(|e| e.to_string()));
+                }
+            }
+        }
+    }
+}
+
+/// Commit `writes` in one transaction: for each row, its last change.
+async fn commit(pool: &SqlitePool, writes: &[Write]) -> Result<(), sqlx::Error> {
+    let mut last: HashMap<(&str, &str), &Change> = HashMap::with_capacity(writes.len());
+    for write in writes {
+        last.insert((write.learner.as_str(), write.exercise.as_str()), &write.change);
+    }
+    let mut tx = pool.begin().await?;
+    let mut saves = Vec::with_capacity(last.len());
+    for ((learner, exercise), change) in &last {
+        match change {
+            Change::Reset => {
+                sqlx::query("DELETE FROM progress WHERE learner_id = ? AND exercise = ?")
+                    .bind(*learner)
+                    .bind(*exercise)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            Change::Save { state, steps_passed, completed, at } => {
+                saves.push((*learner, *exercise, state, *steps_passed, *completed, *at))
+            }
+        }
+    }
+    if !saves.is_empty() {
+        let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "INSERT INTO progress (learner_id, exercise, state, steps_passed, completed, updated_at) ",
+        );
+        insert.push_values(saves, |mut row, (learner, exercise, state, steps_passed, completed, at)| {
+            row.push_bind(learner)
+                .push_bind(exercise)
+                .push_bind(state.as_str())
+                .push_bind(steps_passed)
+                .push_bind(completed)
+                .push_bind(at);
+        });
+        insert.push(
+            " ON CONFLICT (learner_id, exercise) DO UPDATE SET
+               state = excluded.state, steps_passed = excluded.steps_passed,
+               completed = excluded.completed, updated_at = excluded.updated_at",
+        );
+        insert.build().persistent(false).execute(&mut *tx).await?;
+    }
+    tx.commit().await
+}
+
+fn progress_of(state: &str) -> Result<StoredProgress, StoreError> {
+    serde_json::from_str(state).map_err(|e| StoreError(format!("bad progress row: {e}")))
+}
 
 #[async_trait]
 impl ProgressStore for Db {
@@ -21,10 +151,7 @@ impl ProgressStore for Db {
             .map_err(store_error)?;
         match row {
             None => Ok(StoredProgress::default()),
-            Some(row) => {
-                let state: String = row.try_get("state").map_err(store_error)?;
-                serde_json::from_str(&state).map_err(|e| StoreError(format!("bad progress row: {e}")))
-            }
+            Some(row) => progress_of(&row.try_get::<String, _>("state").map_err(store_error)?),
         }
     }
 
@@ -36,32 +163,45 @@ impl ProgressStore for Db {
     ) -> Result<(), StoreError> {
         let state = serde_json::to_string(progress).map_err(|e| StoreError(e.to_string()))?;
         let steps_passed = i64::try_from(progress.progress.steps_passed).unwrap_or(i64::MAX);
-        sqlx::query(
-            "INSERT INTO progress (learner_id, exercise, state, steps_passed, completed, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?)
-             ON CONFLICT (learner_id, exercise) DO UPDATE SET
-               state = excluded.state, steps_passed = excluded.steps_passed,
-               completed = excluded.completed, updated_at = excluded.updated_at",
-        )
-        .bind(learner.as_str())
-        .bind(exercise)
-        .bind(state)
-        .bind(steps_passed)
-        .bind(refresh::completed(&progress.progress))
-        .bind(now_unix())
-        .execute(&self.pool)
-        .await
-        .map_err(store_error)?;
-        Ok(())
+        let completed = refresh::completed(&progress.progress);
+        let change = Change::Save { state, steps_passed, completed, at: now_unix() };
+        self.progress_writer.write(learner, exercise, change).await
     }
 
     async fn reset(&self, learner: &LearnerId, exercise: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM progress WHERE learner_id = ? AND exercise = ?")
-            .bind(learner.as_str())
-            .bind(exercise)
-            .execute(&self.pool)
-            .await
-            .map_err(store_error)?;
-        Ok(())
+        self.progress_writer.write(learner, exercise, Change::Reset).await
+    }
+}
+
+#[async_trait]
+impl LearnerReads for Db {
+    async fn learner_state(&self, learner: &LearnerId, exercise: &str) -> Result<LearnerState, StoreError> {
+        let row = sqlx::query(
+            "SELECT (SELECT state FROM progress WHERE learner_id = ?1 AND exercise = ?2) AS state,
+                    (SELECT choice FROM learner_servers WHERE learner_id = ?1) AS choice,
+                    a.client_id, a.refresh_tokens_enabled
+             FROM (SELECT 1) LEFT JOIN practice_apps a ON a.learner_id = ?1",
+        )
+        .bind(learner.as_str())
+        .bind(exercise)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(store_error)?;
+        let progress = match row.try_get::<Option<String>, _>("state").map_err(store_error)? {
+            None => StoredProgress::default(),
+            Some(state) => progress_of(&state)?,
+        };
+        let choice = match row.try_get::<Option<String>, _>("choice").map_err(store_error)? {
+            None => Default::default(),
+            Some(choice) => super::servers::choice_of(&choice)?,
+        };
+        let app = match row.try_get::<Option<String>, _>("client_id").map_err(store_error)? {
+            None => None,
+            Some(client_id) => Some(PracticeAppRecord {
+                client_id,
+                refresh_tokens_enabled: row.try_get("refresh_tokens_enabled").map_err(store_error)?,
+            }),
+        };
+        Ok(LearnerState { progress, app, choice })
     }
 }

@@ -7,6 +7,11 @@ use sqlx::Row;
 
 use super::{store_error, Db};
 
+/// A `learner_servers` row's choice, from its JSON.
+pub(super) fn choice_of(json: &str) -> Result<ServerChoice, StoreError> {
+    serde_json::from_str(json).map_err(|e| StoreError(format!("bad learner_servers row: {e}")))
+}
+
 #[async_trait]
 impl ServerChoiceStore for Db {
     async fn load(&self, learner: &LearnerId) -> Result<ServerChoice, StoreError> {
@@ -17,10 +22,7 @@ impl ServerChoiceStore for Db {
             .map_err(store_error)?;
         match row {
             None => Ok(ServerChoice::default()),
-            Some(row) => {
-                let choice: String = row.try_get("choice").map_err(store_error)?;
-                serde_json::from_str(&choice).map_err(|e| StoreError(format!("bad learner_servers row: {e}")))
-            }
+            Some(row) => choice_of(&row.try_get::<String, _>("choice").map_err(store_error)?),
         }
     }
 

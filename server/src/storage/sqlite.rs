@@ -5,13 +5,15 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Context;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
 /// The SQLite database.
 #[derive(Clone, Debug)]
 pub struct Db {
     pub pool: SqlitePool,
+    /// Commits progress writes in batches (see `progress.rs`).
+    pub(super) progress_writer: super::progress::ProgressWriter,
 }
 
 impl Db {
@@ -22,6 +24,11 @@ impl Db {
             .with_context(|| format!("cannot open database {url}: not a SQLite URL"))?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
+            // In WAL mode, NORMAL syncs the log at checkpoints, not at each commit: a
+            // commit is in the log (the operating system's page cache) when it returns, so
+            // every acknowledged write survives the process being killed (SIGKILL, a
+            // crash); only a power cut may lose the last commits.
+            .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true);
         if let Some(path) = Self::file_of(url) {
@@ -34,14 +41,26 @@ impl Db {
         }
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
-            .connect_with(options)
+            // A connection is not pinged on every acquire: each ping is a round trip to
+            // the connection's thread. A broken connection shows as an error of the query.
+            .test_before_acquire(false)
+            .connect_with(options.clone())
             .await
             .with_context(|| format!("cannot open database {url}"))?;
         sqlx::migrate!("./migrations")
             .run(&pool)
             .await
             .with_context(|| format!("cannot migrate database {url}"))?;
-        Ok(Self { pool })
+        // The progress writer has a connection of its own, so a batch never waits in line
+        // behind the reads of the requests it is about to answer.
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .test_before_acquire(false)
+            .connect_with(options)
+            .await
+            .with_context(|| format!("cannot open database {url}"))?;
+        let progress_writer = super::progress::ProgressWriter::start(writer);
+        Ok(Self { pool, progress_writer })
     }
 
     /// The file the database lives in, unless it is in memory.

@@ -8,7 +8,8 @@ fn site_root(copies: bool) -> tempfile::TempDir {
     let root = tempfile::tempdir().expect("tempdir");
     let pkg = root.path().join("pkg");
     std::fs::create_dir(&pkg).expect("pkg");
-    std::fs::write(pkg.join("site.css"), "body { color: black; }\n".repeat(100)).expect("css");
+    // 4 600 bytes: over what is compressed at all (`COMPRESS_ABOVE`, 4 KiB).
+    std::fs::write(pkg.join("site.css"), "body { color: black; }\n".repeat(200)).expect("css");
     if copies {
         std::fs::write(pkg.join("site.css.br"), b"BROTLI COPY").expect("br");
         std::fs::write(pkg.join("site.css.gz"), b"GZIP COPY").expect("gz");
@@ -64,7 +65,7 @@ async fn without_fresh_copies_static_files_are_compressed_per_request() {
     assert_eq!(header(&res, "content-encoding"), "gzip");
     let bytes = res.bytes().await.expect("body");
     assert_eq!(&bytes[..2], [0x1f, 0x8b], "gzip's magic number");
-    assert!(bytes.len() < 2300 / 4, "{} bytes for 2300 of CSS", bytes.len());
+    assert!(bytes.len() < 4600 / 4, "{} bytes for 4600 of CSS", bytes.len());
 }
 
 #[tokio::test]
@@ -98,4 +99,21 @@ async fn a_file_with_a_hashed_name_is_kept_for_good() {
     let missing = get(&app, "/pkg/site.AAAAAAAAAAAAAAAAAAAAAA.css", "").await;
     assert_eq!(missing.status(), 404);
     assert_ne!(header(&missing, "cache-control"), "public, max-age=31536000, immutable", "a 404 is not kept");
+}
+
+#[tokio::test]
+async fn an_answer_under_4_kib_is_sent_as_it_is() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .client
+        .post(app.url("/api/v1/exercises/refresh/steps/verifier/check"))
+        .header("accept-encoding", "br, gzip")
+        .json(&serde_json::json!({"input": "short"}))
+        .send()
+        .await
+        .expect("check");
+    assert_eq!(res.status(), 200);
+    assert_eq!(header(&res, "content-encoding"), "");
+    let len = res.bytes().await.expect("body").len();
+    assert!(len < usize::from(server::http::assets::COMPRESS_ABOVE), "{len} bytes");
 }

@@ -8,8 +8,8 @@ use app::services::instructor::{
     ClassRecord, ExerciseProgress, InstructorId, InstructorStore, JoinTarget, LearnerExercises, LearnerRow,
 };
 use app::services::store::{
-    OwnServer, PracticeAppRecord, PracticeAppStore, ProgressStore, ServerChoice, ServerChoiceStore,
-    StoredProgress,
+    LearnerReads, LearnerState, OwnServer, PracticeAppRecord, PracticeAppStore, ProgressStore, ServerChoice,
+    ServerChoiceStore, StoredProgress,
 };
 use app::services::{now_unix, LearnerId};
 use oauthlab::exercises::refresh::{self, Progress};
@@ -66,6 +66,42 @@ pub async fn progress(store: &dyn ProgressStore) {
     assert_eq!(load(&ada, "refresh").await, StoredProgress::default(), "reset empties it");
     assert_eq!(load(&bob, "refresh").await, stored(1), "of that learner only");
     store.reset(&ada, "refresh").await.expect("resetting nothing is no error");
+}
+
+/// Many writes at once (the SQLite store commits them together): each is kept, each
+/// learner's last save wins, and a reset queued after a save empties the progress.
+pub async fn progress_under_concurrent_writes<S: ProgressStore>(store: &S) {
+    let learners: Vec<LearnerId> = (0..200).map(|n| learner(&format!("learner-{n}"))).collect();
+    let saves = learners.iter().enumerate().map(|(n, who)| async move {
+        store.save(who, "refresh", &stored(n % 5)).await.expect("first save");
+        store.save(who, "refresh", &stored(n % 5 + 1)).await.expect("second save");
+        if n % 10 == 0 {
+            store.reset(who, "refresh").await.expect("reset");
+        }
+    });
+    futures_util::future::join_all(saves).await;
+    for (n, who) in learners.iter().enumerate() {
+        let want = if n % 10 == 0 { StoredProgress::default() } else { stored(n % 5 + 1) };
+        assert_eq!(store.load(who, "refresh").await.expect("load"), want, "{}", who.as_str());
+    }
+}
+
+/// What a check reads at once is what each store holds.
+pub async fn learner_reads<S: LearnerReads + ProgressStore + PracticeAppStore + ServerChoiceStore>(
+    store: &S,
+) {
+    let ada = learner("ada");
+    let empty = store.learner_state(&ada, "refresh").await.expect("read");
+    assert_eq!(empty, LearnerState::default(), "a new learner: nothing, and no application yet");
+    ProgressStore::save(store, &ada, "refresh", &stored(3)).await.expect("save");
+    let app = store.get_or_create(&ada).await.expect("app");
+    let choice = ServerChoice { own: None, last_attempt: Some(attempt("https://idp.example")) };
+    ServerChoiceStore::save(store, &ada, &choice).await.expect("choice");
+    let read = store.learner_state(&ada, "refresh").await.expect("read");
+    assert_eq!(read, LearnerState { progress: stored(3), app: Some(app), choice });
+    let other = store.learner_state(&ada, "other").await.expect("read");
+    assert_eq!(other.progress, StoredProgress::default(), "another exercise's progress is its own");
+    assert_eq!(store.learner_state(&learner("bob"), "refresh").await.expect("read"), LearnerState::default());
 }
 
 pub async fn practice_apps(store: &dyn PracticeAppStore) {
