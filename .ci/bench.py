@@ -207,14 +207,15 @@ class Learner:
         return url
 
 
-def oha(url, method="GET", headers=(), body=None, qps=None, connections=CONNECTIONS, expect=(200,)):
-    """An oha run of SECONDS: requests/s and latency percentiles (ms)."""
+def oha(url, method="GET", headers=(), bodies=None, qps=None, connections=CONNECTIONS, expect=(200,)):
+    """An oha run of SECONDS: requests/s and latency percentiles (ms). `bodies`: a file of
+    request bodies, one a line, each request taking one at random."""
     args = [OHA, url, "-z", f"{SECONDS}s", "-c", str(connections), "--no-tui", "--output-format", "json",
             "-m", method]
     for h in headers:
         args += ["-H", h]
-    if body is not None:
-        args += ["-d", body]
+    if bodies is not None:
+        args += ["-Z", bodies]
     if qps:
         args += ["-q", f"{qps:.0f}"]
     out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
@@ -226,6 +227,20 @@ def oha(url, method="GET", headers=(), body=None, qps=None, connections=CONNECTI
     pct = result.get("latencyPercentiles") or {}
     return {"rps": result["summary"]["requestsPerSec"],
             "p50": (pct.get("p50") or 0) * 1000, "p99": (pct.get("p99") or 0) * 1000}
+
+
+def lines_file(tmp, name, lines):
+    path = os.path.join(tmp, name)
+    with open(path, "w") as f:
+        f.writelines(line + "\n" for line in lines)
+    return path
+
+
+def step3_inputs(url, n=1000):
+    """n authorization URLs that pass step 3, each with its own state parameter: a check
+    saves what it was given, and SQLite writes nothing when a row is saved unchanged, so
+    the same input over and over would measure no write at all."""
+    return [url.replace("state=Xq3v9LwP2sTa", f"state=Xq3v9LwP{i:04d}") for i in range(n)]
 
 
 def load(requests, tmp, name, out=True):
@@ -247,8 +262,13 @@ def load(requests, tmp, name, out=True):
 # ---- formatting ------------------------------------------------------------------------
 
 
+def num(x):
+    """A whole number with spaces between thousands: 1 000 000."""
+    return f"{x:,.0f}".replace(",", " ")
+
+
 def per_s(x):
-    return f"{x:,.0f}/s".replace(",", " ")
+    return f"{num(x)}/s"
 
 
 def kb(n):
@@ -264,25 +284,30 @@ def ratio_met(ratio, at_least):
 
 def p1_check(server, tmp):
     """P1: a check with progress saved (step 3, passing) and a failing step 1 check, in
-    requests/s against the bare echo given the same body and headers, then p99 at half."""
+    requests/s against the bare echo given the same bodies and headers, then p50 and p99
+    at a fixed rate of half the capacity measured. Each request's input differs from the
+    one before (see step3_inputs), so each saves a changed row."""
     with yardstick(tmp) as ys:
-        for label, step, learner_steps, text in [
-            ("step 3 check, passing, progress saved", "authorization-url", 2, None),
-            ("step 1 check, failing", "verifier", 0, "too-short"),
+        for label, step, passed, inputs in [
+            ("step 3 check, passing, progress saved", "authorization-url", 2, step3_inputs),
+            # 1 to 42 characters: each too short, each verdict says another length.
+            ("step 1 check, failing, verdict saved", "verifier", 0,
+             lambda _: [secrets.token_urlsafe(32)[:n] for n in range(1, 43)]),
         ]:
             learner = Learner(server.base)
-            url = learner.pass_steps(learner_steps + 1) if text is None else None
-            body = json.dumps({"input": text if text is not None else url})
+            learner.call("GET", "/api/v1/exercises")
+            url = learner.pass_steps(passed + 1) if passed else None
+            bodies = lines_file(tmp, f"p1-{step}.txt", [json.dumps({"input": i}) for i in inputs(url)])
             headers = ["Content-Type: application/json", f"Cookie: {learner.cookie}"]
             path = STEP.format(slug="refresh", step=step)
-            full = oha(server.base + path, "POST", headers, body)
-            echo = oha(ys.base + "/echo", "POST", headers, body)
+            full = oha(server.base + path, "POST", headers, bodies)
+            echo = oha(ys.base + "/echo", "POST", headers, bodies)
             ratio, met = ratio_met(full["rps"] / echo["rps"], 0.5)
             row("P1", f"{label}: requests/s", per_s(full["rps"]), ">= 0.5 of echo", met,
                 per_s(echo["rps"]), ratio)
             half = full["rps"] / 2
-            at_half = oha(server.base + path, "POST", headers, body, qps=half)
-            echo_half = oha(ys.base + "/echo", "POST", headers, body, qps=half)
+            at_half = oha(server.base + path, "POST", headers, bodies, qps=half)
+            echo_half = oha(ys.base + "/echo", "POST", headers, bodies, qps=half)
             row("P1", f"{label}: p50 / p99 at {per_s(half)}",
                 f"{at_half['p50']:.2f} / {at_half['p99']:.2f} ms", "p99 <= 5 ms", at_half["p99"] <= 5,
                 f"{echo_half['p50']:.2f} / {echo_half['p99']:.2f} ms")
@@ -411,7 +436,7 @@ def p4_tokens(server, tmp):
     if summary["statuses"] != {"200": len(tokens)}:
         log(f"  warning: refresh answers {summary['statuses']}")
     ratio, met = ratio_met(summary["per_second"] / sign["per_second"], 0.5)
-    row("P4", f"token endpoint, refresh_token grant ({len(tokens)} tokens): tokens/s",
+    row("P4", f"token endpoint, refresh_token grant ({num(len(tokens))} tokens): tokens/s",
         per_s(summary["per_second"]), ">= 0.5 of signing", met,
         f"{per_s(sign['per_second'])} ES256 signatures ({sign['threads']} threads)", ratio)
 
@@ -421,6 +446,9 @@ def seed_learners(db_path, count):
     learner's progress row and practice application, under new random ids, in bulk."""
     db = sqlite3.connect(db_path)
     try:
+        # A bulk load into a scratch file: no journal (the server turns WAL back on at start).
+        db.execute("PRAGMA journal_mode=OFF")
+        db.execute("PRAGMA synchronous=OFF")
         state, steps, completed = db.execute(
             "SELECT state, steps_passed, completed FROM progress LIMIT 1").fetchone()
         now = int(time.time())
@@ -457,18 +485,18 @@ def p5_scale(tmp):
             url = learner.pass_steps(3)
             headers = ["Content-Type: application/json", f"Cookie: {learner.cookie}"]
             path = STEP.format(slug="refresh", step="authorization-url")
-            figures[count] = oha(server.base + path, "POST", headers, json.dumps({"input": url}), qps=P5_RATE,
+            bodies = lines_file(tmp, f"p5-{count}.txt", [json.dumps({"input": i}) for i in step3_inputs(url)])
+            figures[count] = oha(server.base + path, "POST", headers, bodies, qps=P5_RATE,
                                  connections=P5_CONNECTIONS)
             figures[count]["rss"] = server.rss_mb()
             figures[count]["stored"] = stored
     small, big = figures[1_000], figures[LEARNERS]
     ratio, met = f"{big['p50'] / small['p50']:.2f}", big["p50"] / small["p50"] <= 1.2
-    row("P5", f"step 3 check p50 / p99 at {P5_RATE}/s, {big['stored']:,} learners vs {small['stored']:,}"
-        .replace(",", " "), f"{big['p50']:.2f} / {big['p99']:.2f} ms", "p50 <= 1.2x", met,
+    row("P5", f"step 3 check p50 / p99 at {P5_RATE}/s, {num(big['stored'])} learners stored (yardstick "
+        f"column: {num(small['stored'])})", f"{big['p50']:.2f} / {big['p99']:.2f} ms", "p50 <= 1.2x", met,
         f"{small['p50']:.2f} / {small['p99']:.2f} ms", ratio)
-    row("P5", f"resident memory (VmRSS) at the end, {big['stored']:,} learners".replace(",", " "),
-        f"{big['rss']:.1f} MB", "<= 64 MB", big["rss"] <= 64, f"{small['rss']:.1f} MB with {small['stored']:,}"
-        .replace(",", " "))
+    row("P5", f"resident memory (VmRSS) at the end, {num(big['stored'])} learners stored",
+        f"{big['rss']:.1f} MB", "<= 64 MB", big["rss"] <= 64, f"{small['rss']:.1f} MB with {num(small['stored'])}")
 
 
 # ---- main ------------------------------------------------------------------------------
@@ -483,6 +511,13 @@ def machine():
         kb_total = int(next(line.split()[1] for line in f if line.startswith("MemTotal:")))
         mem = f", {kb_total / 1024 / 1024:.1f} GiB RAM"
     return f"{os.cpu_count()} cores ({cpu}){mem}"
+
+
+def load_average():
+    """The 1-minute load average: other work on the machine shows in every figure."""
+    with contextlib.suppress(OSError), open("/proc/loadavg") as f:
+        return f.read().split()[0]
+    return "?"
 
 
 def print_table():
@@ -501,7 +536,7 @@ def main():
     if shutil.which(OHA) is None:
         sys.exit(f"bench: {OHA} is missing: `make bench` installs it")
     tmp = tempfile.mkdtemp(prefix="bench-", dir=os.path.join(ROOT, "target"))
-    started = time.monotonic()
+    started, load_before = time.monotonic(), load_average()
     log(f"bench: {machine()}; {SECONDS} s per run, {CONNECTIONS} connections; logs and data in {tmp}")
     try:
         with oauthlab(os.path.join(tmp, "lab.db"), tmp) as server:
@@ -520,7 +555,8 @@ def main():
             shutil.rmtree(tmp, ignore_errors=True)
     print()
     print(f"OAuth Lab benchmark, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, on {machine()}, "
-          f"in {time.monotonic() - started:.0f} s")
+          f"in {time.monotonic() - started:.0f} s; load average {load_before} before, {load_average()} after; "
+          f"{SECONDS} s per load run, {CONNECTIONS} connections")
     print()
     print_table()
 
