@@ -111,6 +111,25 @@ class Process:
             kb = next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
         return kb / 1024
 
+    def cpu_seconds(self):
+        """User and system CPU time the process has used so far."""
+        with open(f"/proc/{self.proc.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def wait_idle(self, timeout=300):
+        """Wait until the process uses under 2% of a core over half a second (the work it
+        does on its own at start is done); the seconds that took."""
+        started = time.monotonic()
+        before = self.cpu_seconds()
+        while time.monotonic() - started < timeout:
+            time.sleep(0.5)
+            now = self.cpu_seconds()
+            if now - before < 0.01:
+                break
+            before = now
+        return time.monotonic() - started
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -481,6 +500,9 @@ def p5_scale(tmp):
         stored, state_len = seed_learners(db_path, count - 1)
         log(f"  P5 seeded {stored} learners ({state_len} B of state each) in {time.monotonic() - started:.0f} s")
         with oauthlab(db_path, tmp) as server:
+            # The hourly housekeeping runs once at start, over every learner: measured
+            # apart, and waited for, so the latency below is the steady state's.
+            busy = server.wait_idle()
             learner = Learner(server.base)
             url = learner.pass_steps(3)
             headers = ["Content-Type: application/json", f"Cookie: {learner.cookie}"]
@@ -489,12 +511,15 @@ def p5_scale(tmp):
             figures[count] = oha(server.base + path, "POST", headers, bodies, qps=P5_RATE,
                                  connections=P5_CONNECTIONS)
             figures[count]["rss"] = server.rss_mb()
+            figures[count]["busy"] = busy
             figures[count]["stored"] = stored
     small, big = figures[1_000], figures[LEARNERS]
     ratio, met = f"{big['p50'] / small['p50']:.2f}", big["p50"] / small["p50"] <= 1.2
     row("P5", f"step 3 check p50 / p99 at {P5_RATE}/s, {num(big['stored'])} learners stored (yardstick "
         f"column: {num(small['stored'])})", f"{big['p50']:.2f} / {big['p99']:.2f} ms", "p50 <= 1.2x", met,
         f"{small['p50']:.2f} / {small['p99']:.2f} ms", ratio)
+    row("P5", f"busy at start (the housekeeping's scan of every learner), {num(big['stored'])} learners stored",
+        f"{big['busy']:.1f} s", "no budget", None, f"{small['busy']:.1f} s with {num(small['stored'])}")
     row("P5", f"resident memory (VmRSS) at the end, {num(big['stored'])} learners stored",
         f"{big['rss']:.1f} MB", "<= 64 MB", big["rss"] <= 64, f"{small['rss']:.1f} MB with {num(small['stored'])}")
 
@@ -524,7 +549,7 @@ def print_table():
     print("| row | what | measured | yardstick | ratio | budget | met |")
     print("|---|---|---|---|---|---|---|")
     for r in ROWS:
-        met = "met" if r["met"] else "**missed**"
+        met = "-" if r["met"] is None else "met" if r["met"] else "**missed**"
         print(f"| {r['row']} | {r['what']} | {r['measured']} | {r['yardstick']} | {r['ratio']} | {r['budget']} | {met} |")
 
 
