@@ -60,6 +60,8 @@ STEP = "/api/v1/exercises/{slug}/steps/{step}/check"
 # P5's fixed load: a modest rate, few connections.
 P5_RATE = 200
 P5_CONNECTIONS = 4
+# No one run of a tool may take longer than this (seconds): a run that hangs fails the bench.
+BOUND = 10 * SECONDS + 60
 
 ROWS = []  # what the table prints: dicts of row, what, measured, yardstick, ratio, budget, met
 
@@ -237,7 +239,7 @@ def oha(url, method="GET", headers=(), bodies=None, qps=None, connections=CONNEC
         args += ["-Z", bodies]
     if qps:
         args += ["-q", f"{qps:.0f}"]
-    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(args, capture_output=True, text=True, check=True, timeout=BOUND).stdout
     result = json.loads(out)
     statuses = {int(k): v for k, v in (result.get("statusCodeDistribution") or {}).items()}
     unexpected = {k: v for k, v in statuses.items() if k not in expect}
@@ -270,7 +272,8 @@ def load(requests, tmp, name, out=True):
     args = [YARDSTICK, "load", "--requests", path, "--concurrency", str(CONNECTIONS)]
     if out:
         args += ["--out", path + ".out"]
-    summary = json.loads(subprocess.run(args, capture_output=True, text=True, check=True).stdout)
+    # N requests at an unknown rate: bounded, more loosely than one oha run.
+    summary = json.loads(subprocess.run(args, capture_output=True, text=True, check=True, timeout=5 * BOUND).stdout)
     answers = []
     if out:
         with open(path + ".out") as f:
@@ -301,22 +304,29 @@ def ratio_met(ratio, at_least):
 # ---- the rows --------------------------------------------------------------------------
 
 
+def passing_step3_inputs(learner):
+    """The learner passes steps 1-3; then step 3 inputs that pass, each another."""
+    return step3_inputs(learner.pass_steps(3))
+
+
+def failing_step1_inputs(_learner):
+    """Verifiers of 1 to 42 characters: each too short, each verdict says another length."""
+    return [secrets.token_urlsafe(32)[:n] for n in range(1, 43)]
+
+
 def p1_check(server, tmp):
     """P1: a check with progress saved (step 3, passing) and a failing step 1 check, in
     requests/s against the bare echo given the same bodies and headers, then p50 and p99
     at a fixed rate of half the capacity measured. Each request's input differs from the
     one before (see step3_inputs), so each saves a changed row."""
     with yardstick(tmp) as ys:
-        for label, step, passed, inputs in [
-            ("step 3 check, passing, progress saved", "authorization-url", 2, step3_inputs),
-            # 1 to 42 characters: each too short, each verdict says another length.
-            ("step 1 check, failing, verdict saved", "verifier", 0,
-             lambda _: [secrets.token_urlsafe(32)[:n] for n in range(1, 43)]),
+        for label, step, inputs in [
+            ("step 3 check, passing, progress saved", "authorization-url", passing_step3_inputs),
+            ("step 1 check, failing, verdict saved", "verifier", failing_step1_inputs),
         ]:
             learner = Learner(server.base)
-            learner.call("GET", "/api/v1/exercises")
-            url = learner.pass_steps(passed + 1) if passed else None
-            bodies = lines_file(tmp, f"p1-{step}.txt", [json.dumps({"input": i}) for i in inputs(url)])
+            learner.call("GET", "/api/v1/exercises")  # a session
+            bodies = lines_file(tmp, f"p1-{step}.txt", [json.dumps({"input": i}) for i in inputs(learner)])
             headers = ["Content-Type: application/json", f"Cookie: {learner.cookie}"]
             path = STEP.format(slug="refresh", step=step)
             full = oha(server.base + path, "POST", headers, bodies)
@@ -418,7 +428,7 @@ def p4_tokens(server, tmp):
     signing rate of this machine on every core. The scope is offline_access alone, so
     each grant signs one JWT (openid would add an ID token)."""
     sign = json.loads(subprocess.run([YARDSTICK, "sign", "--seconds", str(SECONDS)], capture_output=True,
-                                     text=True, check=True).stdout)
+                                     text=True, check=True, timeout=BOUND).stdout)
     # About SECONDS of work at the budget's rate, within bounds.
     n = max(500, min(50_000, int(sign["per_second"] * SECONDS * 0.5)))
     learner = Learner(server.base)
