@@ -426,13 +426,20 @@ def b64url(data):
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
+def signing_rate():
+    """`yardstick sign` for SECONDS: ES256 signatures/s on every core."""
+    return json.loads(subprocess.run([YARDSTICK, "sign", "--seconds", str(SECONDS)], capture_output=True,
+                                     text=True, check=True, timeout=BOUND).stdout)
+
+
 def p4_tokens(server, tmp):
     """P4: the token endpoint's refresh_token grant in tokens/s, each request with a
     refresh token of its own (from code flows run beforehand), against the raw ES256
-    signing rate of this machine on every core. The scope is offline_access alone, so
-    each grant signs one JWT (openid would add an ID token)."""
-    sign = json.loads(subprocess.run([YARDSTICK, "sign", "--seconds", str(SECONDS)], capture_output=True,
-                                     text=True, check=True, timeout=BOUND).stdout)
+    signing rate of this machine on every core, measured before and after (the higher of
+    the two counts: other work on the machine must not make the budget look met). The
+    scope is offline_access alone, so each grant signs one JWT (openid would add an ID
+    token)."""
+    sign = signing_rate()
     # About SECONDS of work at the budget's rate, within bounds.
     n = max(500, min(50_000, int(sign["per_second"] * SECONDS * 0.5)))
     learner = Learner(server.base)
@@ -468,6 +475,8 @@ def p4_tokens(server, tmp):
     summary, _ = load(refreshes, tmp, "p4-refresh", out=False)
     if summary["statuses"] != {"200": len(tokens)}:
         log(f"  warning: refresh answers {summary['statuses']}")
+    after = signing_rate()
+    sign = max(sign, after, key=lambda r: r["per_second"])
     ratio, met = ratio_met(summary["per_second"] / sign["per_second"], 0.5)
     row("P4", f"token endpoint, refresh_token grant ({num(len(tokens))} tokens): tokens/s",
         per_s(summary["per_second"]), ">= 0.5 of signing", met,
