@@ -10,9 +10,10 @@ DATABASE ?= sqlite:data/oauthlab.db
 LEPTOS_VERSION := 0.3.10
 WASM_BINDGEN_VERSION := 0.2.130
 SCHEMATHESIS_VERSION := 4.32.5
+OHA_VERSION := 1.16.0
 VENV := target/venv
 
-.PHONY: setup tools browser serve build test test-rust test-schema test-e2e lint layers openapi clean
+.PHONY: setup tools browser serve build test test-rust test-schema test-e2e bench lint layers openapi clean
 
 ## Install what is missing to build: the wasm target, cargo-leptos, wasm-bindgen, npm packages (wasm-opt).
 setup: tools node_modules/.installed
@@ -72,6 +73,15 @@ test-schema: build $(VENV)/.schemathesis-$(SCHEMATHESIS_VERSION)
 
 test-e2e: build browser
 	npx playwright test --config end2end/playwright.config.ts
+
+## The speed and size budgets of issue 13 on this machine (docs/performance.md): the release
+## binary against a bare axum yardstick (server/src/bin/yardstick.rs), loaded by oha over
+## loopback; prints a markdown table. A few minutes after the build; not part of `make test`.
+bench: build
+	@oha --version 2>/dev/null | grep -q '$(OHA_VERSION)' || \
+		CARGO_PROFILE_RELEASE_LTO=off cargo install oha --locked --version $(OHA_VERSION)
+	cargo build --release -p server --bin yardstick
+	python3 .ci/bench.py
 
 ## No module import loop, and no module importing from a layer above its own.
 layers:

@@ -21,3 +21,4 @@ mod proxy;
 mod sessions;
 mod slow_clients;
 mod storage;
+mod yardstick;
