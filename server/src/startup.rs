@@ -256,6 +256,7 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(crate::practice::routes().with_state(state.practice.clone()))
         .merge(crate::http::assets::pkg_routes(&state.leptos_options.site_root))
+        .merge(crate::http::assets::icon_route(&state.leptos_options.site_root))
         .leptos_routes_with_context(
             &state,
             routes,

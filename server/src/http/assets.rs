@@ -49,6 +49,23 @@ pub fn pkg_routes<S: Clone + Send + Sync + 'static>(site_root: &str) -> Router<S
     Router::new().nest_service("/pkg", files).layer(axum::middleware::from_fn(cache_for_good_when_hashed))
 }
 
+/// How long browsers keep the site's icon: its name carries no hash, so a day, after which
+/// they ask again (an icon changed by an upgrade shows within a day).
+pub const ICON_CACHE: &str = "public, max-age=86400";
+
+/// `/favicon.svg`, kept by browsers for [`ICON_CACHE`]: a repeat visit fetches no asset.
+pub fn icon_route<S: Clone + Send + Sync + 'static>(site_root: &str) -> Router<S> {
+    let file = tower_http::services::ServeFile::new(Path::new(site_root).join("favicon.svg"));
+    Router::new().route_service("/favicon.svg", file).layer(axum::middleware::map_response(
+        |mut res: Response| async move {
+            if res.status().is_success() || res.status() == StatusCode::NOT_MODIFIED {
+                res.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static(ICON_CACHE));
+            }
+            res
+        },
+    ))
+}
+
 /// How long a browser keeps an asset: for good when its name is hashed.
 async fn cache_for_good_when_hashed(req: Request, next: Next) -> Response {
     let hashed = has_hashed_name(req.uri().path());

@@ -117,3 +117,23 @@ async fn an_answer_under_4_kib_is_sent_as_it_is() {
     let len = res.bytes().await.expect("body").len();
     assert!(len < usize::from(server::http::assets::COMPRESS_ABOVE), "{len} bytes");
 }
+
+#[tokio::test]
+async fn the_icon_is_kept_for_a_day_so_a_repeat_visit_fetches_nothing() {
+    let root = site_root(false);
+    std::fs::write(root.path().join("favicon.svg"), "<svg xmlns=\"http://www.w3.org/2000/svg\"/>")
+        .expect("icon");
+    let site = root.path().display().to_string();
+    let app = TestApp::spawn_with(|s| s.site_root = site).await;
+    let res = get(&app, "/favicon.svg", "").await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(header(&res, "cache-control"), "public, max-age=86400");
+    assert!(header(&res, "content-type").starts_with("image/svg+xml"));
+    // Without an icon in the site root: a 404 nobody keeps.
+    let empty = site_root(false);
+    let site = empty.path().display().to_string();
+    let app = TestApp::spawn_with(|s| s.site_root = site).await;
+    let missing = get(&app, "/favicon.svg", "").await;
+    assert_eq!(missing.status(), 404);
+    assert_eq!(header(&missing, "cache-control"), "no-store");
+}
