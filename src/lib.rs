@@ -9,6 +9,7 @@ pub mod json;
 pub mod oauth;
 pub mod pasted;
 pub mod pkce;
+pub mod practice_user;
 pub mod text;
 pub mod verdict;
 mod work;

@@ -170,6 +170,9 @@ pub struct PracticeApp {
     #[cfg_attr(feature = "ssr", schema(schema_with = grant_types_schema))]
     pub grant_types: Vec<String>,
     pub refresh_tokens_enabled: bool,
+    /// Who logs in on the practice server's consent page: the subject of the tokens.
+    #[cfg_attr(feature = "ssr", schema(inline))]
+    pub user: oauthlab::practice_user::PracticeUser,
 }
 
 /// `redirect_uris`: absolute URLs.

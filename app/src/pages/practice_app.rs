@@ -66,6 +66,16 @@ fn Dashboard(initial: PracticeApp) -> impl IntoView {
                 </dl>
             </section>
 
+            <section class="panel" data-testid="practice-user">
+                <h2>"Practice user"</h2>
+                <p class="hint">"Who logs in on the practice server's consent page: your tokens are about this user."</p>
+                <dl class="values">
+                    <dt>"Name"</dt><dd data-testid="user-name">{move || app.with(|a| a.user.name.clone())}</dd>
+                    <dt>"Email"</dt><dd><code data-testid="user-email">{move || app.with(|a| a.user.email.clone())}</code></dd>
+                    <dt>"Subject ("<code>"sub"</code>")"</dt><dd><code data-testid="user-sub">{move || app.with(|a| a.user.sub.clone())}</code></dd>
+                </dl>
+            </section>
+
             <section class="panel">
                 <h2>"General Settings"</h2>
                 <dl class="values">

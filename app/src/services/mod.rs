@@ -194,11 +194,12 @@ impl Services {
     /// This learner's practice application, made on first use.
     pub async fn practice_app(&self, learner: &LearnerId) -> Result<PracticeApp, StoreError> {
         let record = self.apps.get_or_create(learner).await?;
-        Ok(self.practice_app_view(record))
+        Ok(self.practice_app_view(learner, record))
     }
 
-    fn practice_app_view(&self, record: store::PracticeAppRecord) -> PracticeApp {
+    fn practice_app_view(&self, learner: &LearnerId, record: store::PracticeAppRecord) -> PracticeApp {
         PracticeApp {
+            user: oauthlab::practice_user::practice_user(&self.secrets.user_digest(learner.as_str())),
             client_secret: Secret::new(self.secrets.secret_for(&record.client_id)),
             client_id: record.client_id,
             redirect_uris: vec![self.redirect_uri()],
@@ -218,7 +219,7 @@ impl Services {
         if before.refresh_tokens_enabled != enabled {
             self.forget_verdicts_about_refresh_tokens(learner).await?;
         }
-        Ok(self.practice_app_view(record))
+        Ok(self.practice_app_view(learner, record))
     }
 
     /// After the toggle changed, what the page said about it no longer holds: step 3's
@@ -579,7 +580,7 @@ impl Services {
         let LearnerState { progress: stored, app, choice } =
             self.reads.learner_state(learner, refresh::SLUG).await?;
         let app = self.app_or_create(learner, app).await?;
-        let app = self.practice_app_view(app);
+        let app = self.practice_app_view(learner, app);
         let statuses = refresh::statuses(&stored.progress);
         let steps = Step::ALL
             .into_iter()
@@ -679,7 +680,7 @@ impl Services {
         within("authorization code", code, MAX_CODE_CHARS)?;
         let LearnerState { progress: stored, app, choice } =
             self.reads.learner_state(learner, refresh::SLUG).await?;
-        let app = self.practice_app_view(self.app_or_create(learner, app).await?);
+        let app = self.practice_app_view(learner, self.app_or_create(learner, app).await?);
         let server = self.server_view(choice);
         let login_url = stored.progress.authorization_url.as_deref();
         let values = CommandValues::new(&server, &app, login_url, self.redirect_uri());

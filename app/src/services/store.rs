@@ -70,6 +70,9 @@ pub trait IssuedTokens: Send + Sync {
 /// never holds one.
 pub trait ClientSecrets: Send + Sync {
     fn secret_for(&self, client_id: &str) -> String;
+    /// The 32 bytes a learner's practice user is made from
+    /// ([`oauthlab::practice_user::practice_user`]): derived, stable, never stored.
+    fn user_digest(&self, learner_id: &str) -> [u8; 32];
 }
 
 /// Whose keys sign the access tokens being checked.

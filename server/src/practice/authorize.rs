@@ -243,7 +243,10 @@ pub async fn authorize_get(
     };
     match p.consents.consent(learner.as_str(), &req.client_id).await {
         Ok(Some(granted)) if covers(&granted, &req.scope) => p.grant(&learner, &req, StatusCode::FOUND).await,
-        Ok(_) => consent_page(&params, &req, refresh_tokens),
+        Ok(_) => {
+            let user = oauthlab::practice_user::practice_user(&p.secrets.user_digest(learner.as_str()));
+            consent_page(&params, &req, refresh_tokens, &user)
+        }
         Err(err) => OAuthError::from(err).into_response(),
     }
 }
@@ -269,7 +272,12 @@ pub fn what_the_app_receives(scope: &str, refresh_tokens: bool) -> Vec<String> {
     items
 }
 
-fn consent_page(params: &Params, req: &AuthRequest, refresh_tokens: bool) -> Response {
+fn consent_page(
+    params: &Params,
+    req: &AuthRequest,
+    refresh_tokens: bool,
+    user: &oauthlab::practice_user::PracticeUser,
+) -> Response {
     let hidden: String = params
         .pairs()
         .filter(|(k, _)| *k != "decision")
@@ -304,10 +312,13 @@ fn consent_page(params: &Params, req: &AuthRequest, refresh_tokens: bool) -> Res
          <form method=\"post\" action=\"/oauth2/authorize\">{hidden}\
          <button class=\"button\" type=\"submit\" name=\"decision\" value=\"allow\">Allow</button> \
          <button class=\"button button--secondary\" type=\"submit\" name=\"decision\" value=\"deny\">Deny</button>\
-         </form><p class=\"hint\">You are signed in to OAuth Lab as this browser's learner. Once you allow, \
+         </form><p class=\"hint\" data-testid=\"consent-user\">You are logged in as your practice user, \
+         {} ({}). Once you allow, \
          the next login with these scopes sends you back at once. Deny sends you back with \
          error=access_denied, as a real server does.</p></section>",
-        escape(&req.client_id)
+        escape(&req.client_id),
+        escape(&user.name),
+        escape(&user.email)
     );
     Html(page("Allow access", &body)).into_response()
 }

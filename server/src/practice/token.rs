@@ -246,12 +246,14 @@ struct Grant<'a> {
 /// for, and the application allows refresh tokens).
 async fn issue(p: &Practice, client: &Client, g: &Grant<'_>, now: i64) -> Result<Value, OAuthError> {
     let key = p.keys.current(now).await?;
+    // The practice user the learner logged in as: its tokens name it, not the learner.
+    let user = oauthlab::practice_user::practice_user(&p.secrets.user_digest(g.learner_id));
     let jti = random_secret();
     let scope = granted_scope(g.scope, client.app.refresh_tokens_enabled);
     let exp = now + p.lifetimes.access_token;
     let claims = AccessClaims {
         iss: &p.issuer,
-        sub: g.learner_id,
+        sub: &user.sub,
         aud: format!("{}/practice-api", p.issuer),
         exp,
         iat: now,
@@ -295,7 +297,7 @@ async fn issue(p: &Practice, client: &Client, g: &Grant<'_>, now: i64) -> Result
     if g.scope.split(' ').any(|s| s == "openid") {
         let claims = IdClaims {
             iss: &p.issuer,
-            sub: g.learner_id,
+            sub: &user.sub,
             aud: &client.client_id,
             exp,
             iat: now,

@@ -71,6 +71,9 @@ impl ClientSecrets for ServerKey {
     fn secret_for(&self, client_id: &str) -> String {
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(self.mac("client_secret", client_id))
     }
+    fn user_digest(&self, learner_id: &str) -> [u8; 32] {
+        self.mac("practice_user", learner_id)
+    }
 }
 
 #[cfg(test)]

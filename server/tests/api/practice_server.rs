@@ -129,6 +129,11 @@ async fn the_consent_page_says_whether_a_refresh_token_will_come() {
     let page = app.client.get(&url).send().await.expect("get").text().await.expect("page");
     assert!(page.contains("a refresh token, to get new access tokens"), "{page}");
     assert!(!page.contains("no refresh token"), "{page}");
+    // It names who is logging in: the learner's practice user.
+    let user = app.get_json("/api/v1/practice/app").await["user"].clone();
+    let name = user["name"].as_str().expect("name");
+    let email = user["email"].as_str().expect("email");
+    assert!(page.contains(&format!("your practice user, {name} ({email})")), "{page}");
 }
 
 #[tokio::test]
@@ -271,6 +276,19 @@ async fn the_code_exchange_with_pkce_gives_a_signed_rfc_9068_access_token() {
     for claim in ["sub", "exp", "iat", "jti"] {
         assert!(claims.get(claim).is_some(), "{claim}");
     }
+    // The subject is the learner's practice user, as the practice dashboard shows it: not
+    // the learner's id, and the same in every token.
+    let user = app.get_json("/api/v1/practice/app").await["user"].clone();
+    assert_eq!(claims["sub"], user["sub"], "{user}");
+    let sub = claims["sub"].as_str().expect("sub");
+    assert!(sub.starts_with("user_") && sub.len() == 21, "{sub}");
+    assert!(user["email"].as_str().expect("email").ends_with("@practice.oauthlab.test"));
+    assert!(!user["name"].as_str().expect("name").is_empty());
+    let again = self::tokens(&app, &["openid"]).await;
+    let again = jsonwebtoken::decode::<Value>(again.access_token().secret(), &key, &validation)
+        .expect("valid")
+        .claims;
+    assert_eq!(again["sub"], claims["sub"], "stable");
 }
 
 #[tokio::test]
