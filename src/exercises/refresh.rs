@@ -204,6 +204,14 @@ pub struct Issued {
     pub refresh_token_sha256: Option<String>,
     /// Digests of the refresh tokens redeemed on the way to this token, newest first.
     pub refresh_ancestors: Vec<String>,
+    /// How the client authenticated when it got the token (`client_secret_basic`,
+    /// `client_secret_post`), when the server recorded it.
+    #[serde(default)]
+    pub client_auth: Option<String>,
+    /// The digest ([`token_sha256`]) of the authorization code the token's family
+    /// started from.
+    #[serde(default)]
+    pub code_sha256: Option<String>,
 }
 
 /// What a check may need to know besides the input.

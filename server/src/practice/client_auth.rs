@@ -18,6 +18,8 @@ pub struct Client {
     pub client_id: String,
     pub learner: LearnerId,
     pub app: PracticeAppRecord,
+    /// How it authenticated: `client_secret_basic` or `client_secret_post` (RFC 7591 §2).
+    pub auth_method: &'static str,
 }
 
 /// The credentials a request carries, and how. `Debug` leaves the secret out.
@@ -94,12 +96,17 @@ impl Practice {
     /// Authenticate the client a request speaks for.
     pub async fn authenticate(&self, headers: &HeaderMap, params: &Params) -> Result<Client, OAuthError> {
         let creds = credentials(headers, params)?;
+        // `credentials` takes one method only: the header, or else the body.
+        let auth_method =
+            if headers.contains_key(AUTHORIZATION) { "client_secret_basic" } else { "client_secret_post" };
         let found = self.apps.find_by_client_id(&creds.client_id).await?;
         // Compare against something even for an unknown client, so timing says nothing.
         let expected = self.secrets.secret_for(&creds.client_id);
         let matches: bool = expected.as_bytes().ct_eq(creds.secret.as_bytes()).into();
         match found {
-            Some((learner, app)) if matches => Ok(Client { client_id: creds.client_id, learner, app }),
+            Some((learner, app)) if matches => {
+                Ok(Client { client_id: creds.client_id, learner, app, auth_method })
+            }
             _ => Err(OAuthError::invalid_client(
                 "Client authentication failed: check client_id and client_secret on the Practice app page.",
             )),

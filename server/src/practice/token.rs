@@ -286,6 +286,7 @@ async fn issue(p: &Practice, client: &Client, g: &Grant<'_>, now: i64) -> Result
         absolute_expires_at: if kind == TokenKind::Access { exp } else { g.absolute_expires_at },
         used_at: None,
         revoked_at: None,
+        client_auth: Some(client.auth_method.to_owned()),
     };
     p.tokens.insert_token(&record(&access_token, TokenKind::Access, exp)).await?;
     let mut body = json!({

@@ -52,5 +52,8 @@ pub(crate) async fn issued_from<T: TokenStore + ?Sized>(
         revoked: token.revoked_at.is_some(),
         refresh_token_sha256,
         refresh_ancestors: ancestors,
+        client_auth: token.client_auth,
+        // A family is named by the digest of the code it started from.
+        code_sha256: Some(token.family),
     }))
 }

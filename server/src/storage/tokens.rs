@@ -50,6 +50,10 @@ pub struct TokenRecord {
     pub absolute_expires_at: i64,
     pub used_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    /// How the client authenticated at the token endpoint when it got this token
+    /// (`client_secret_basic`, `client_secret_post`); `None` for tokens stored before the
+    /// server recorded it.
+    pub client_auth: Option<String>,
 }
 
 impl TokenRecord {
@@ -85,7 +89,7 @@ pub trait TokenStore: Send + Sync {
 
 const TOKEN_COLUMNS: &str = "token_sha256, kind, family, client_id, learner_id, scope, grant_type,
     code_challenge, parent_sha256, refresh_enabled, jti, issued_at, expires_at,
-    absolute_expires_at, used_at, revoked_at";
+    absolute_expires_at, used_at, revoked_at, client_auth";
 
 fn token_of(row: &SqliteRow) -> Result<TokenRecord, sqlx::Error> {
     let kind: String = row.try_get("kind")?;
@@ -106,6 +110,7 @@ fn token_of(row: &SqliteRow) -> Result<TokenRecord, sqlx::Error> {
         absolute_expires_at: row.try_get("absolute_expires_at")?,
         used_at: row.try_get("used_at")?,
         revoked_at: row.try_get("revoked_at")?,
+        client_auth: row.try_get("client_auth")?,
     })
 }
 
@@ -116,7 +121,7 @@ impl TokenStore for Db {
         // which issues it) gives the token its revocation.
         sqlx::query(&format!(
             "INSERT INTO tokens ({TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-             COALESCE(?, (SELECT revoked_at FROM revoked_families WHERE family = ?)))"
+             COALESCE(?, (SELECT revoked_at FROM revoked_families WHERE family = ?)), ?)"
         ))
         .bind(&t.token_sha256)
         .bind(t.kind.as_str())
@@ -135,6 +140,7 @@ impl TokenStore for Db {
         .bind(t.used_at)
         .bind(t.revoked_at)
         .bind(&t.family)
+        .bind(&t.client_auth)
         .execute(&self.pool)
         .await
         .map_err(store_error)?;

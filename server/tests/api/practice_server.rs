@@ -296,6 +296,7 @@ async fn client_secret_post_works_as_well_as_basic() {
     let app = TestApp::spawn().await;
     let (client, verifier, url, _) = start(&app, &["openid"], AuthType::RequestBody).await;
     let login = app.login(&url).await;
+    let code = login.code.clone();
     let tokens = client
         .exchange_code(AuthorizationCode::new(login.code))
         .set_pkce_verifier(verifier)
@@ -303,6 +304,21 @@ async fn client_secret_post_works_as_well_as_basic() {
         .await
         .expect("tokens");
     assert!(!tokens.access_token().secret().is_empty());
+    // The record of how the token came to be says how the client authenticated, and the
+    // code it was exchanged for (its digest).
+    let services = &app.state.services;
+    let digest = oauthlab::exercises::refresh::token_sha256(tokens.access_token().secret());
+    let issued = services.issued.issued(&digest).await.expect("lookup").expect("issued here");
+    assert_eq!(issued.client_auth.as_deref(), Some("client_secret_post"));
+    assert_eq!(issued.code_sha256, Some(oauthlab::exercises::refresh::token_sha256(&code)));
+    let basic = self::tokens(&app, &["openid"]).await;
+    let issued = services
+        .issued
+        .issued(&oauthlab::exercises::refresh::token_sha256(basic.access_token().secret()))
+        .await
+        .expect("lookup")
+        .expect("issued here");
+    assert_eq!(issued.client_auth.as_deref(), Some("client_secret_basic"));
 }
 
 #[tokio::test]

@@ -847,6 +847,8 @@ fn issued_variants() -> Vec<Option<Issued>> {
         revoked: false,
         refresh_token_sha256: Some(super::token_sha256("r")),
         refresh_ancestors: vec![],
+        client_auth: Some("client_secret_basic".into()),
+        code_sha256: None,
     };
     let mut out = vec![None, Some(base.clone())];
     out.push(Some(Issued { client_id: "someone-else".into(), ..base.clone() }));

@@ -1374,6 +1374,8 @@ mod issued_tests {
             revoked: false,
             refresh_token_sha256: Some(token_sha256("rt-1")),
             refresh_ancestors: vec![],
+            client_auth: Some("client_secret_basic".into()),
+            code_sha256: None,
         }
     }
 

@@ -81,6 +81,7 @@ fn token(digest: &str, kind: TokenKind, family: &str, parent: Option<&str>, issu
         absolute_expires_at: issued_at + if access { 900 } else { 7 * 86_400 },
         used_at: None,
         revoked_at: None,
+        client_auth: access.then(|| "client_secret_basic".into()),
     }
 }
 
@@ -190,6 +191,9 @@ pub async fn issued<S: TokenStore + IssuedTokens>(store: &S) {
         revoked: false,
         refresh_token_sha256: Some("r1".into()),
         refresh_ancestors: vec![],
+        // How the client authenticated, and the code the family started from (its name).
+        client_auth: Some("client_secret_basic".into()),
+        code_sha256: Some("F".into()),
     };
     assert_eq!(store.issued("a1").await.expect("issued"), Some(from_code.clone()));
     assert_eq!(store.issued("r1").await.expect("issued"), None, "a refresh token is not an access token");
@@ -207,7 +211,12 @@ pub async fn issued<S: TokenStore + IssuedTokens>(store: &S) {
     store.insert_token(&alone).await.expect("insert alone");
     assert_eq!(
         store.issued("g1").await.expect("issued"),
-        Some(Issued { refresh_tokens_enabled: false, refresh_token_sha256: None, ..from_code.clone() })
+        Some(Issued {
+            refresh_tokens_enabled: false,
+            refresh_token_sha256: None,
+            code_sha256: Some("G".into()),
+            ..from_code.clone()
+        })
     );
     store.revoke_family("F", 130).await.expect("revoke");
     assert_eq!(store.issued("a1").await.expect("issued"), Some(Issued { revoked: true, ..from_code }));
