@@ -195,6 +195,30 @@ pub struct Exchange {
     pub revoked: bool,
 }
 
+impl Exchange {
+    /// The exchange as the practice server's record of an access token tells it; `None`
+    /// for a token recorded before the server noted how its client authenticated (the
+    /// check then says what it could not verify). A code redeemed twice shows as the
+    /// family revoked: the record does not tell that cause from a revocation.
+    pub fn from_issued(issued: &refresh::Issued) -> Option<Exchange> {
+        let client_auth = match issued.client_auth.as_deref()? {
+            "client_secret_basic" => ClientAuth::ClientSecretBasic,
+            "client_secret_post" => ClientAuth::ClientSecretPost,
+            "none" => ClientAuth::None,
+            _ => return None,
+        };
+        Some(Exchange {
+            client_id: issued.client_id.clone(),
+            client_auth,
+            grant: issued.grant,
+            code_challenge: Some(issued.code_challenge.clone()).filter(|c| !c.is_empty()),
+            code_sha256: issued.code_sha256.clone(),
+            code_redeemed_twice: false,
+            revoked: issued.revoked,
+        })
+    }
+}
+
 /// What a check may need to know besides the input.
 #[derive(Clone, Debug)]
 pub struct Facts<'a> {
@@ -444,6 +468,48 @@ pub(crate) mod test_support {
 mod tests {
     use super::test_support::*;
     use super::*;
+
+    #[test]
+    fn the_exchange_is_read_from_the_practice_servers_record() {
+        let issued = super::super::refresh::Issued {
+            client_id: "lab_a".into(),
+            grant: IssuedGrant::AuthorizationCode,
+            code_challenge: "challenge".into(),
+            requested_scope: "openid".into(),
+            refresh_tokens_enabled: false,
+            revoked: false,
+            refresh_token_sha256: None,
+            refresh_ancestors: vec![],
+            client_auth: Some("client_secret_post".into()),
+            code_sha256: Some("code-digest".into()),
+        };
+        let exchange = Exchange::from_issued(&issued).expect("recorded");
+        assert_eq!(exchange.client_auth, ClientAuth::ClientSecretPost);
+        assert_eq!(exchange.code_challenge.as_deref(), Some("challenge"));
+        assert_eq!(exchange.code_sha256.as_deref(), Some("code-digest"));
+        assert!(!exchange.revoked && !exchange.code_redeemed_twice);
+        let basic = super::super::refresh::Issued {
+            client_auth: Some("client_secret_basic".into()),
+            revoked: true,
+            ..issued.clone()
+        };
+        let exchange = Exchange::from_issued(&basic).expect("recorded");
+        assert_eq!(exchange.client_auth, ClientAuth::ClientSecretBasic);
+        assert!(exchange.revoked);
+        let no_pkce = super::super::refresh::Issued { code_challenge: String::new(), ..issued.clone() };
+        assert_eq!(Exchange::from_issued(&no_pkce).expect("recorded").code_challenge, None);
+        assert_eq!(
+            Exchange::from_issued(&super::super::refresh::Issued { client_auth: None, ..issued.clone() }),
+            None
+        );
+        assert_eq!(
+            Exchange::from_issued(&super::super::refresh::Issued {
+                client_auth: Some("private_key_jwt".into()),
+                ..issued
+            }),
+            None
+        );
+    }
     use crate::verdict::Level;
 
     #[test]
