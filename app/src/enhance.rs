@@ -98,14 +98,9 @@ fn submitted(event: SubmitEvent) {
 async fn send(window: Window, action: String, body: web_sys::UrlSearchParams) {
     BUSY.set(true);
     set_busy(&window, true);
-    let init = RequestInit::new();
+    let init = page_request();
     init.set_method("POST");
     init.set_body(&body);
-    init.set_credentials(web_sys::RequestCredentials::SameOrigin);
-    if let Ok(headers) = web_sys::Headers::new() {
-        let _ = headers.set("Accept", "text/html");
-        init.set_headers(&headers);
-    }
     let answer = fetch_text(&window, &action, &init).await;
     ANSWERS.set(ANSWERS.get().wrapping_add(1));
     match answer {
@@ -133,12 +128,7 @@ async fn refresh_live_region() {
         return;
     }
     let Ok(href) = window.location().href() else { return };
-    let init = RequestInit::new();
-    init.set_credentials(web_sys::RequestCredentials::SameOrigin);
-    if let Ok(headers) = web_sys::Headers::new() {
-        let _ = headers.set("Accept", "text/html");
-        init.set_headers(&headers);
-    }
+    let init = page_request();
     let answers = ANSWERS.get();
     // A network blip: the next round tries again.
     let Some((response, text)) = fetch_text(&window, &href, &init).await else { return };
@@ -150,6 +140,18 @@ async fn refresh_live_region() {
         return;
     }
     apply_page(&window, &text, &response.url(), Mode::Live);
+}
+
+/// A request for a page, as the browser's own would be: with the learner's cookies,
+/// asking for HTML (so a server function answers a form post with the page it ends on).
+fn page_request() -> RequestInit {
+    let init = RequestInit::new();
+    init.set_credentials(web_sys::RequestCredentials::SameOrigin);
+    if let Ok(headers) = web_sys::Headers::new() {
+        let _ = headers.set("Accept", "text/html");
+        init.set_headers(&headers);
+    }
+    init
 }
 
 async fn fetch_text(window: &Window, url: &str, init: &RequestInit) -> Option<(Response, String)> {

@@ -16,15 +16,21 @@ pub enum StepStatus {
     Passed,
 }
 
-/// The status of each of `count` steps when the first `passed` have passed, in order.
-pub fn statuses_of(count: usize, passed: usize) -> Vec<StepStatus> {
-    (0..count)
-        .map(|i| match i.cmp(&passed) {
+impl StepStatus {
+    /// The status of the step at `index` (from 0) when the first `passed` steps have
+    /// passed, in order: those before are passed, that one is current, the rest locked.
+    pub fn of(index: usize, passed: usize) -> StepStatus {
+        match index.cmp(&passed) {
             std::cmp::Ordering::Less => StepStatus::Passed,
             std::cmp::Ordering::Equal => StepStatus::Current,
             std::cmp::Ordering::Greater => StepStatus::Locked,
-        })
-        .collect()
+        }
+    }
+}
+
+/// The status of each of `count` steps when the first `passed` have passed, in order.
+pub fn statuses_of(count: usize, passed: usize) -> Vec<StepStatus> {
+    (0..count).map(|i| StepStatus::of(i, passed)).collect()
 }
 
 /// A step of an exercise as listed by `GET /api/v1/exercises`.

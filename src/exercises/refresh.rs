@@ -291,11 +291,7 @@ pub struct StepLocked {
 
 /// The status of every step for a given progress.
 pub fn statuses(progress: &Progress) -> [StepStatus; 5] {
-    Step::ALL.map(|step| match step.index().cmp(&progress.steps_passed) {
-        std::cmp::Ordering::Less => StepStatus::Passed,
-        std::cmp::Ordering::Equal => StepStatus::Current,
-        std::cmp::Ordering::Greater => StepStatus::Locked,
-    })
+    Step::ALL.map(|step| StepStatus::of(step.index(), progress.steps_passed))
 }
 
 /// True when all five steps have passed.

@@ -3,6 +3,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use oauthlab::exercises::refresh::Step;
+use oauthlab::exercises::StepStatus;
 use oauthlab::verdict::count;
 
 use crate::api::error_message;
@@ -10,6 +11,7 @@ use crate::api::instructor::{
     get_dashboard, is_signed_out, ClassView, CreateClass, InstructorLogin, InstructorLogout, LearnerView,
     ResetClass, ResetLearner,
 };
+use crate::components::status_label;
 use crate::model::LEARNERS_PER_PAGE;
 
 /// The instructors' dashboard (or their login form).
@@ -86,7 +88,7 @@ pub fn InstructorPage() -> impl IntoView {
     }
 }
 
-/// The signed-in dashboard. With JavaScript on it is a live region: it refreshes itself
+/// The signed-in dashboard, rendered once per page view. With JavaScript on it is a live region: it refreshes itself
 /// from this page every few seconds, updating rows in place, so an open confirmation or a
 /// half-typed class name is not lost (see `enhance`); when the session is over, the
 /// sign-in form comes in its place.
@@ -98,7 +100,8 @@ fn Dashboard(
     reset_learner: ServerAction<ResetLearner>,
     reset_class: ServerAction<ResetClass>,
 ) -> impl IntoView {
-    let data = RwSignal::new(classes);
+    let no_classes = classes.is_empty();
+    let paged = classes.iter().any(|c| c.size > LEARNERS_PER_PAGE);
     view! {
         <div class="dashboard-live" data-live="">
         <header class="exercise-header dashboard-header">
@@ -118,22 +121,21 @@ fn Dashboard(
                 <button class="button" type="submit">"Create class"</button>
             </ActionForm>
         </section>
-        <Show when=move || data.with(Vec::is_empty)>
+        {no_classes.then(|| view! {
             <p class="hint">"No classes yet: create one and share its join link."</p>
-        </Show>
-        <Show when=move || data.with(|classes| classes.iter().any(|c| c.size > LEARNERS_PER_PAGE))>
+        })}
+        {paged.then(|| view! {
             <form method="get" action="/instructor" class="search-form" role="search">
                 <label for="learner-search">"Find a learner by name"</label>
                 <input id="learner-search" name="search" type="search" maxlength="100"
                     value=view_query().0.unwrap_or_default()/>
                 <button class="button button--secondary" type="submit">"Search"</button>
             </form>
-        </Show>
-        <For
-            each=move || data.get()
-            key=|class| class.class_id.clone()
-            children=move |class| view! { <ClassPanel class data reset_learner reset_class/> }
-        />
+        })}
+        {classes
+            .into_iter()
+            .map(|class| view! { <ClassPanel class reset_learner reset_class/> })
+            .collect_view()}
         </div>
     }
 }
@@ -141,60 +143,59 @@ fn Dashboard(
 #[component]
 fn ClassPanel(
     class: ClassView,
-    data: RwSignal<Vec<ClassView>>,
     reset_learner: ServerAction<ResetLearner>,
     reset_class: ServerAction<ResetClass>,
 ) -> impl IntoView {
-    let ClassView { class_id, name, join_url, size, matching, page, pages, .. } = class;
+    let ClassView { class_id, name, join_url, size, learners, matching, page, pages } = class;
     let csv = format!("/api/v1/instructor/classes/{class_id}/progress.csv");
-    let (id, id_attribute) = (class_id.clone(), class_id.clone());
-    let learners = Memo::new(move |previous: Option<&Vec<LearnerView>>| {
-        data.with(|classes| classes.iter().find(|c| c.class_id == id).map(|c| c.learners.clone()))
-            .or_else(|| previous.cloned())
-            .unwrap_or_default()
+    let shown = learners.len();
+    let key = format!("class-{class_id}");
+    // Moved into the reset form, which renders its children in a closure of its own.
+    let reset_id = class_id.clone();
+    let rows = (!learners.is_empty()).then(|| {
+        view! {
+            <div class="table-wrap">
+                <table class="learners">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Learner"</th>
+                            <th scope="col">"Refresh Tokens"</th>
+                            <th scope="col">"Last activity"</th>
+                            <th scope="col">"Actions"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {learners
+                            .into_iter()
+                            .map(|learner| view! { <LearnerRowView learner reset_learner/> })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        }
     });
     view! {
-        <section class="panel class" data-testid="class" data-key=format!("class-{id_attribute}") data-class-id=id_attribute.clone()>
+        <section class="panel class" data-testid="class" data-key=key data-class-id=class_id.clone()>
             <h2>{name}</h2>
             <p class="join-link">"Join link: "<code data-testid="join-url">{join_url}</code></p>
             <p class="meta">
                 {format!("{} · ", count(size, "learner"))}
                 <a href=csv rel="external" download="">"Export progress (CSV)"</a>
             </p>
-            <Show
-                when=move || learners.with(|l| !l.is_empty())
-                fallback=|| view! {
+            {match rows {
+                Some(rows) => Either::Left(rows),
+                None => Either::Right(view! {
                     <p class="empty-state" data-testid="no-learners">
                         "No learners yet: share the join link above. Each learner who opens it appears here."
                     </p>
-                }
-            >
-                <div class="table-wrap">
-                    <table class="learners">
-                        <thead>
-                            <tr>
-                                <th scope="col">"Learner"</th>
-                                <th scope="col">"Refresh Tokens"</th>
-                                <th scope="col">"Last activity"</th>
-                                <th scope="col">"Actions"</th>
-                            </tr>
-                        </thead>
-                        <tbody>
-                            <For
-                                each=move || learners.get()
-                                key=|learner| learner.learner_id.clone()
-                                children=move |learner| view! { <LearnerRowView learner learners reset_learner/> }
-                            />
-                        </tbody>
-                    </table>
-                </div>
-            </Show>
-            <Pager class_id=class_id.clone() shown=learners.with_untracked(Vec::len) matching size page pages/>
+                }),
+            }}
+            <Pager class_id=class_id.clone() shown matching size page pages/>
             <details class="reset">
                 <summary>"Reset class"</summary>
                 <p>"This clears the progress of every learner in this class."</p>
                 <ActionForm action=reset_class>
-                    <input type="hidden" name="class_id" value=class_id/>
+                    <input type="hidden" name="class_id" value=reset_id/>
                     <ExerciseChoice/>
                     <button class="button button--danger" type="submit">"Yes, reset the whole class"</button>
                 </ActionForm>
@@ -212,58 +213,46 @@ fn name_of(learner: &LearnerView) -> String {
 }
 
 #[component]
-fn LearnerRowView(
-    learner: LearnerView,
-    learners: Memo<Vec<LearnerView>>,
-    reset_learner: ServerAction<ResetLearner>,
-) -> impl IntoView {
-    let id = learner.learner_id.clone();
-    // This row's latest data; the row itself stays in place while it changes.
-    let row = Memo::new(move |previous: Option<&LearnerView>| {
-        learners
-            .with(|all| all.iter().find(|l| l.learner_id == id).cloned())
-            .or_else(|| previous.cloned())
-            .unwrap_or_else(|| learner.clone())
-    });
-    let passed = move || row.with(|l| usize::try_from(l.steps_passed).unwrap_or(0));
+fn LearnerRowView(learner: LearnerView, reset_learner: ServerAction<ResetLearner>) -> impl IntoView {
+    let passed = usize::try_from(learner.steps_passed).unwrap_or(0);
+    let name = name_of(&learner);
+    let progress = if learner.completed { "Completed".to_owned() } else { format!("{passed} of 5 steps") };
+    let key = format!("learner-{}", learner.learner_id);
+    // One for the row, one moved into the reset form, which renders its children in a
+    // closure of its own.
+    let (id, reset_id) = (learner.learner_id.clone(), learner.learner_id);
     view! {
         <tr
             data-testid="learner"
-            data-key=row.with_untracked(|l| format!("learner-{}", l.learner_id))
-            data-learner-id=row.with_untracked(|l| l.learner_id.clone())
-            data-steps-passed=move || row.with(|l| l.steps_passed.to_string())
+            data-key=key
+            data-learner-id=id
+            data-steps-passed=learner.steps_passed.to_string()
         >
             <td>
                 <details>
-                    <summary>{move || row.with(name_of)}</summary>
+                    <summary>{name.clone()}</summary>
                     <ol class="step-detail" data-testid="learner-steps">
-                        {move || Step::ALL.into_iter().map(|s| {
-                            let state = match s.index().cmp(&passed()) {
-                                std::cmp::Ordering::Less => "passed",
-                                std::cmp::Ordering::Equal => "current",
-                                std::cmp::Ordering::Greater => "locked",
-                            };
+                        {Step::ALL.into_iter().map(|s| {
+                            let state = status_label(StepStatus::of(s.index(), passed));
                             view! { <li class=format!("progress-item--{state}")>{format!("{}: {state}", s.title())}</li> }
                         }).collect_view()}
                     </ol>
                 </details>
             </td>
             <td data-testid="learner-progress" data-label="Refresh Tokens">
-                {move || if row.with(|l| l.completed) { "Completed".to_owned() } else { format!("{} of 5 steps", passed()) }}
-                {move || row.with(|l| l.server.clone()).map(|issuer| view! {
+                {progress}
+                {learner.server.map(|issuer| view! {
                     <span class="hint learner-server" data-testid="learner-server">{format!(" on {issuer}")}</span>
                 })}
             </td>
-            <td data-testid="learner-activity" data-label="Last activity">{move || row.with(|l| l.last_activity.clone())}</td>
+            <td data-testid="learner-activity" data-label="Last activity">{learner.last_activity}</td>
             <td>
                 <details class="reset">
                     <summary>"Reset"</summary>
                     <ActionForm action=reset_learner>
-                        <input type="hidden" name="learner_id" value=row.with_untracked(|l| l.learner_id.clone())/>
+                        <input type="hidden" name="learner_id" value=reset_id/>
                         <ExerciseChoice/>
-                        <button class="button button--danger" type="submit">
-                            {move || format!("Yes, reset {}", row.with(name_of))}
-                        </button>
+                        <button class="button button--danger" type="submit">{format!("Yes, reset {name}")}</button>
                     </ActionForm>
                 </details>
             </td>

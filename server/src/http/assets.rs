@@ -56,23 +56,23 @@ pub const ICON_CACHE: &str = "public, max-age=86400";
 /// `/favicon.svg`, kept by browsers for [`ICON_CACHE`]: a repeat visit fetches no asset.
 pub fn icon_route<S: Clone + Send + Sync + 'static>(site_root: &str) -> Router<S> {
     let file = tower_http::services::ServeFile::new(Path::new(site_root).join("favicon.svg"));
-    Router::new().route_service("/favicon.svg", file).layer(axum::middleware::map_response(
-        |mut res: Response| async move {
-            if res.status().is_success() || res.status() == StatusCode::NOT_MODIFIED {
-                res.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static(ICON_CACHE));
-            }
-            res
-        },
-    ))
+    Router::new()
+        .route_service("/favicon.svg", file)
+        .layer(axum::middleware::map_response(|res: Response| async move { kept_for(res, ICON_CACHE) }))
 }
 
 /// How long a browser keeps an asset: for good when its name is hashed.
 async fn cache_for_good_when_hashed(req: Request, next: Next) -> Response {
     let hashed = has_hashed_name(req.uri().path());
-    let mut res = next.run(req).await;
+    let res = next.run(req).await;
+    kept_for(res, if hashed { "public, max-age=31536000, immutable" } else { "no-cache" })
+}
+
+/// `res` with `Cache-Control: cache_control` when it is the file or says it is unchanged;
+/// an error is left as it is (the guard makes it `no-store`).
+fn kept_for(mut res: Response, cache_control: &'static str) -> Response {
     if res.status().is_success() || res.status() == StatusCode::NOT_MODIFIED {
-        let value = if hashed { "public, max-age=31536000, immutable" } else { "no-cache" };
-        res.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static(value));
+        res.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static(cache_control));
     }
     res
 }
