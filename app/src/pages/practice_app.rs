@@ -30,7 +30,7 @@ pub fn PracticeAppPage() -> impl IntoView {
 fn Dashboard(initial: PracticeApp) -> impl IntoView {
     let app = RwSignal::new(initial);
     let toggle = ServerAction::<SetRefreshTokens>::new();
-    let error = RwSignal::new(form_post_error(toggle));
+    let error = form_post_error(toggle);
     let enabled = move || app.with(|a| a.refresh_tokens_enabled);
 
     view! {
@@ -43,7 +43,7 @@ fn Dashboard(initial: PracticeApp) -> impl IntoView {
                     "Use these values in the exercises."
                 </p>
             </header>
-            {move || error.get().map(|e| view! { <p class="error-box" role="alert">{e}</p> })}
+            {error.map(|e| view! { <p class="error-box" role="alert">{e}</p> })}
 
             <section class="panel">
                 <h2>"Client Credentials"</h2>

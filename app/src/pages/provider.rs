@@ -31,7 +31,7 @@ fn ServerChoice(initial: ServerData) -> impl IntoView {
     let server = RwSignal::new(initial);
     let set_own = ServerAction::<SetOwnServer>::new();
     let use_builtin = ServerAction::<UseBuiltinServer>::new();
-    let error = RwSignal::new(form_post_error(set_own).or_else(|| form_post_error(use_builtin)));
+    let error = form_post_error(set_own).or_else(|| form_post_error(use_builtin));
 
     let builtin = move || server.with(|s| s.builtin);
     // The form shows what was last typed, or the server in use.
@@ -63,7 +63,7 @@ fn ServerChoice(initial: ServerData) -> impl IntoView {
                     "or against your own Okta, Auth0 or Keycloak."
                 </p>
             </header>
-            {move || error.get().map(|e| view! { <p class="error-box" role="alert">{e}</p> })}
+            {error.map(|e| view! { <p class="error-box" role="alert">{e}</p> })}
 
             <section class="panel" data-testid="current-server">
                 <h2>{move || if builtin() { "In use: the built-in practice server" } else { "In use: your own server" }}</h2>
