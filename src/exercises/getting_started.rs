@@ -401,6 +401,33 @@ impl Difference {
     }
 }
 
+/// How a paste of step 2 or 3 is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Paste {
+    /// It starts as a JSON object (a metadata document, a JWK...).
+    Json,
+    /// Lines or `name: value` pieces.
+    Text,
+}
+
+/// How to read `input` (already trimmed), or the finding `id` that refuses it: nothing
+/// pasted (`how` says what to paste), or an invisible character in text.
+fn read_as(input: &str, id: &str, how: &str) -> Result<Paste, Finding> {
+    if input.is_empty() {
+        return Err(Finding::fail(id, format!("Nothing was pasted: {how}.")));
+    }
+    if input.starts_with('{') || input.starts_with('\u{FEFF}') {
+        return Ok(Paste::Json);
+    }
+    if let Some(invisible) = crate::pasted::Invisible::find(input) {
+        return Err(Finding::fail(
+            id,
+            format!("What you pasted holds an invisible character: {}, then check again.", invisible.fix()),
+        ));
+    }
+    Ok(Paste::Text)
+}
+
 /// A text's lines, each without its outer ASCII whitespace, a trailing comma and
 /// surrounding quotes (as copied from JSON); empty ones left out.
 fn lines(input: &str) -> impl Iterator<Item = &str> {

@@ -5,7 +5,7 @@
 use serde_json::Value;
 use url::Url;
 
-use super::{labelled, lines, quoted, too_large, Difference, Progress, MAX_PASTE_BYTES};
+use super::{labelled, lines, quoted, read_as, too_large, Difference, Paste, Progress, MAX_PASTE_BYTES};
 use crate::json::parse_strict;
 use crate::oauth::discovery::Metadata;
 use crate::pasted::Invisible;
@@ -93,17 +93,8 @@ pub(super) fn check(input: &str, progress: &Progress) -> Vec<Finding> {
 
 /// Read the paste: metadata JSON, or lines.
 fn read(input: &str) -> Result<Pasted, Finding> {
-    if input.is_empty() {
-        return Err(Finding::fail(INPUT, format!("Nothing was pasted: {HOW}.")));
-    }
-    if input.starts_with('{') || input.starts_with('\u{FEFF}') {
+    if read_as(input, INPUT, HOW)? == Paste::Json {
         return read_json(input);
-    }
-    if let Some(invisible) = Invisible::find(input) {
-        return Err(Finding::fail(
-            INPUT,
-            format!("What you pasted holds an invisible character: {}, then check again.", invisible.fix()),
-        ));
     }
     let mut pasted = Pasted::default();
     let mut values = Vec::new();

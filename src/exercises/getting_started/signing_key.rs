@@ -4,10 +4,9 @@
 
 use serde_json::{Map, Value};
 
-use super::{labelled, quoted, too_large, unquoted, Facts, MAX_PASTE_BYTES};
+use super::{labelled, quoted, read_as, too_large, unquoted, Facts, Paste, MAX_PASTE_BYTES};
 use crate::json::parse_strict;
 use crate::oauth::discovery::Fetched;
-use crate::pasted::Invisible;
 use crate::verdict::{show, Finding};
 use crate::work::Counted as _;
 
@@ -122,17 +121,8 @@ pub(super) fn check(input: &str, facts: &Facts<'_>) -> Vec<Finding> {
 
 /// Read the paste: JSON (a JWK, a one-key JWKS, a JWT header), or `name: value` pieces.
 fn read(input: &str) -> Result<Pasted, Finding> {
-    if input.is_empty() {
-        return Err(Finding::fail(INPUT, format!("Nothing was pasted: {HOW}.")));
-    }
-    if input.starts_with('{') || input.starts_with('\u{FEFF}') {
+    if read_as(input, INPUT, HOW)? == Paste::Json {
         return read_json(input);
-    }
-    if let Some(invisible) = Invisible::find(input) {
-        return Err(Finding::fail(
-            INPUT,
-            format!("What you pasted holds an invisible character: {}, then check again.", invisible.fix()),
-        ));
     }
     let mut pasted = Pasted::default();
     let mut values = Vec::new();
