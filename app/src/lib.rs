@@ -19,9 +19,9 @@ use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::{path, SsrMode};
 
 use pages::{
-    home::HomePage, instructor::InstructorPage, join::JoinPage, not_found::NotFoundPage,
-    practice_app::PracticeAppPage, provider::ProviderPage, redirect::RedirectPage,
-    refresh::RefreshExercisePage,
+    getting_started::GettingStartedPage, home::HomePage, instructor::InstructorPage, join::JoinPage,
+    not_found::NotFoundPage, practice_app::PracticeAppPage, provider::ProviderPage, redirect::RedirectPage,
+    refresh::RefreshExercisePage, web_app::WebAppExercisePage,
 };
 
 /// The HTML document around the app, rendered on the server.
@@ -66,6 +66,8 @@ pub fn App() -> impl IntoView {
                 // Async: every page is sent complete, so it works with JavaScript off.
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/exercises/getting-started") view=GettingStartedPage ssr=SsrMode::Async/>
+                    <Route path=path!("/exercises/web-app") view=WebAppExercisePage ssr=SsrMode::Async/>
                     <Route path=path!("/exercises/refresh") view=RefreshExercisePage ssr=SsrMode::Async/>
                     <Route path=path!("/exercises/refresh/provider") view=ProviderPage ssr=SsrMode::Async/>
                     <Route path=path!("/practice/app") view=PracticeAppPage ssr=SsrMode::Async/>

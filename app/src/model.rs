@@ -2,7 +2,9 @@
 //! except the learner's own practice client secret and a verifier just generated for
 //! them, both shown to that learner only.
 
-use oauthlab::exercises::refresh::{DecodedJwt, Step, StepStatus};
+use oauthlab::exercises::refresh::DecodedJwt;
+use oauthlab::exercises::StepStatus;
+use oauthlab::oauth::discovery::Metadata;
 use oauthlab::verdict::Verdict;
 use serde::{Deserialize, Serialize};
 
@@ -32,8 +34,8 @@ impl std::fmt::Debug for Secret {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema), schema(as = StepStatus))]
 pub struct StepState {
-    // The step's id, `Step::slug`: the same strings as `Step` serializes to.
-    #[cfg_attr(feature = "ssr", schema(inline, value_type = Step))]
+    /// The step's id, as `GET /api/v1/exercises` lists it for the exercise.
+    #[cfg_attr(feature = "ssr", schema(examples("verifier")))]
     pub id: String,
     #[cfg_attr(feature = "ssr", schema(inline))]
     pub status: StepStatus,
@@ -101,10 +103,14 @@ impl LastCheck {
     }
 }
 
-/// One step card on the exercise page.
+/// One step card on an exercise page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StepView {
-    pub step: Step,
+    /// The step's id (`verifier`, `issuer`...), as in the API.
+    pub id: String,
+    pub title: String,
+    /// 1-based, as the page shows it.
+    pub number: usize,
     pub status: StepStatus,
     pub last: Option<LastCheck>,
     /// What the learner typed in a plain form post (JavaScript off) whose check failed,
@@ -227,12 +233,26 @@ pub struct ExerciseData {
     pub code_lifetime: String,
     /// The authorization server the exercise runs against.
     pub server: ServerData,
+    /// Getting Started: the metadata step 1 read (public facts), once it passed.
+    pub metadata: Option<Metadata>,
+}
+
+impl ExerciseData {
+    /// The card of the step called `id`.
+    pub fn step(&self, id: &str) -> Option<&StepView> {
+        self.steps.iter().find(|s| s.id == id)
+    }
 }
 
 /// What the example application's redirect page shows after a login: the token
 /// exchange command with the code it received filled in, and how long the code lives.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RedirectData {
+    /// The exercise the login was for: `web-app` when the `state` is the one of its step
+    /// 3, else `refresh`.
+    pub exercise: String,
+    /// The address the browser landed on, as Web Applications' step 4 takes it.
+    pub callback_url: String,
     pub token_command: Command,
     /// How long the code lives, in words: "5 minutes" on the practice server.
     pub code_lifetime: String,

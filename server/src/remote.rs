@@ -278,6 +278,10 @@ impl JwtVerifier for TokenVerifier {
             Keys::Published(jwks_uri) => self.published(jwks_uri, token, &header).await,
         }))
     }
+
+    async fn signing_kid(&self) -> Result<Option<String>, StoreError> {
+        Ok(Some(self.ring.current(app::services::now_unix()).await?.kid))
+    }
 }
 
 #[cfg(test)]

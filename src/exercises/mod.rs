@@ -62,12 +62,19 @@ pub struct ExerciseInfo {
 /// Every exercise the site offers, in the order the home page lists them: the ones whose
 /// pages, API and progress the web layer serves.
 pub fn catalog() -> Vec<ExerciseInfo> {
-    vec![refresh::info()]
+    vec![getting_started::info(), web_app::info(), refresh::info()]
 }
-// Getting Started's checks are written (`getting_started`), and so are Web Applications'
-// (`web_app`); each joins the catalog when the web layer serves its page, API and progress
-// (issue 14), and is listed as coming until then: `vec![getting_started::info(),
-// web_app::info(), refresh::info()]` once both are served.
+
+/// How many steps the exercise called `slug` has, for every exercise whose checks are
+/// written (offered or not yet); `None` for any other slug.
+pub fn step_count(slug: &str) -> Option<usize> {
+    match slug {
+        getting_started::SLUG => Some(getting_started::Step::ALL.len()),
+        web_app::SLUG => Some(web_app::Step::ALL.len()),
+        refresh::SLUG => Some(refresh::Step::ALL.len()),
+        _ => None,
+    }
+}
 
 /// An exercise of the course as the home page lists it, playable or still to come.
 #[derive(Clone, Debug, PartialEq, Eq)]

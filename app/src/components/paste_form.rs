@@ -18,13 +18,15 @@ pub struct OtherActions {
 }
 
 /// A step's paste form: a box to paste into and a button that checks it, then the
-/// findings of the step's last check. It sends `step` (the step's id) and `input` (the
+/// findings of the step's last check. It sends `exercise`, `step` (the step's id) and `input` (the
 /// box) to `action`: a plain form post with JavaScript off, answered in place once
 /// hydrated. Its children show between the form and the findings (a hint, a value).
 #[component]
 pub fn PasteForm<ServFn, OutputProtocol>(
     /// The check: a server function taking `step` and `input`.
     action: ServerAction<ServFn>,
+    /// The exercise's slug: sent as `exercise`.
+    exercise: &'static str,
     /// The step's id: sent as `step`, and in the ids of the box (`input-{step}`) and of
     /// the findings (`verdict-{step}`).
     step: &'static str,
@@ -67,6 +69,7 @@ where
         <fieldset disabled=move || locked.get() class="step-actions">
             {maybe(other_actions.map(|a| a.children))}
             <ActionForm action=action attr:class="check-form">
+                <input type="hidden" name="exercise" value=exercise/>
                 <input type="hidden" name="step" value=step/>
                 <label for=id.clone()>{label}</label>
                 <textarea id=id name="input" rows=rows spellcheck="false"

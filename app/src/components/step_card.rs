@@ -1,5 +1,7 @@
 use leptos::prelude::*;
-use oauthlab::exercises::refresh::{Step, StepStatus};
+use oauthlab::exercises::StepStatus;
+
+use crate::model::StepView;
 
 pub fn status_label(status: StepStatus) -> &'static str {
     match status {
@@ -11,23 +13,24 @@ pub fn status_label(status: StepStatus) -> &'static str {
 
 /// One step of an exercise, shown locked, current or passed.
 #[component]
-pub fn StepCard(step: Step, #[prop(into)] status: Signal<StepStatus>, children: Children) -> impl IntoView {
-    let label = move || match status.get() {
+pub fn StepCard(step: StepView, children: Children) -> impl IntoView {
+    let label = match step.status {
         StepStatus::Locked => "Locked",
         StepStatus::Current => "Current step",
         StepStatus::Passed => "Passed",
     };
+    let id = step.id;
     view! {
         <section
-            id=format!("step-{}", step.slug())
-            class=move || format!("step step--{}", status_label(status.get()))
-            data-testid=format!("step-{}", step.slug())
-            data-status=move || status_label(status.get())
-            aria-labelledby=format!("step-{}-title", step.slug())
+            id=format!("step-{id}")
+            class=format!("step step--{}", status_label(step.status))
+            data-testid=format!("step-{id}")
+            data-status=status_label(step.status)
+            aria-labelledby=format!("step-{id}-title")
         >
             <header class="step-header">
-                <span class="step-number" aria-hidden="true">{step.number()}</span>
-                <h2 id=format!("step-{}-title", step.slug())>{step.title()}</h2>
+                <span class="step-number" aria-hidden="true">{step.number}</span>
+                <h2 id=format!("step-{id}-title")>{step.title}</h2>
                 <span class="step-badge">{label}</span>
             </header>
             <div class="step-body">{children()}</div>

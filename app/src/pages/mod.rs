@@ -1,5 +1,7 @@
 //! One file per page; page components end in `Page`.
 
+pub mod exercise;
+pub mod getting_started;
 pub mod home;
 pub mod instructor;
 pub mod join;
@@ -8,3 +10,4 @@ pub mod practice_app;
 pub mod provider;
 pub mod redirect;
 pub mod refresh;
+pub mod web_app;

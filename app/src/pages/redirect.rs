@@ -35,7 +35,7 @@ pub fn RedirectPage() -> impl IntoView {
                     </pre>
                     <p><strong>"Check that state is the value you put in the authorization URL."</strong>
                         " If it is not, someone may be trying to trick your app."</p>
-                    <ExchangeCommand code=code/>
+                    <ExchangeCommand code=code state=get("state") iss=get("iss")/>
                 })),
                 (None, None) => Either::Right(view! {
                     <h1>"Nothing to show yet"</h1>
@@ -47,15 +47,33 @@ pub fn RedirectPage() -> impl IntoView {
     }
 }
 
-/// The token exchange command with `code` in it, ready to run.
+/// The token exchange command with `code` in it, ready to run; for a login of Web
+/// Applications, first the address to paste in its step 4.
 #[component]
-fn ExchangeCommand(code: String) -> impl IntoView {
-    let view_data = Resource::new(move || code.clone(), get_redirect_view);
+fn ExchangeCommand(code: String, state: Option<String>, iss: Option<String>) -> impl IntoView {
+    let view_data = Resource::new(
+        move || (code.clone(), state.clone(), iss.clone()),
+        |(c, s, i)| get_redirect_view(c, s, i),
+    );
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Making your token command…"</p> }>
             {move || Suspend::new(async move {
                 match view_data.await {
-                    Ok(data) => Either::Left(view! {
+                    Ok(data) if data.exercise == oauthlab::exercises::web_app::SLUG => Either::Left(Either::Left(view! {
+                        <h2>"Step 4: paste this page's address"</h2>
+                        <p>"Your app would now check this address: paste it whole in step 4 of "
+                            <a href="/exercises/web-app#step-callback">"Web Applications"</a>"."</p>
+                        <CodeBlock text=data.callback_url.clone() what="this page's address" testid="callback-url"/>
+                        <h2>"Step 5: exchange the code for tokens"</h2>
+                        <p>
+                            "Once step 4 passed, run this in a terminal: it holds your client secret, your code verifier and this code. "
+                            {format!("The code works once, for {}.", data.code_lifetime)}
+                        </p>
+                        <CommandBlock command=data.token_command name="token"/>
+                        <p>"Then paste the whole JSON response in step 5 of "
+                            <a href="/exercises/web-app#step-token-response">"Web Applications"</a>"."</p>
+                    })),
+                    Ok(data) => Either::Left(Either::Right(view! {
                         <h2>"Now exchange the code for tokens"</h2>
                         <p>
                             "Run this in a terminal: it holds your client secret, your code verifier and this code. "
@@ -64,7 +82,7 @@ fn ExchangeCommand(code: String) -> impl IntoView {
                         <CommandBlock command=data.token_command name="token"/>
                         <p>"Then paste the whole JSON response in step 4 of "
                             <a href="/exercises/refresh#step-token-response">"the exercise"</a>"."</p>
-                    }),
+                    })),
                     Err(err) => Either::Right(view! {
                         <p class="error-box" role="alert">{error_message(&err)}</p>
                     }),

@@ -6,7 +6,6 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use oauthlab::exercises::refresh;
 use oauthlab::oauth::discovery::Fetched;
 
 use super::instructor::{
@@ -333,10 +332,9 @@ impl InstructorStore for MemoryStore {
                     class_id: member.class_id.clone(),
                     exercises: LearnerExercises {
                         refresh: ExerciseProgress {
-                            steps_passed: refresh.map_or(0, |(p, _)| {
-                                i64::try_from(p.progress.steps_passed).unwrap_or(i64::MAX)
-                            }),
-                            completed: refresh.is_some_and(|(p, _)| refresh::completed(&p.progress)),
+                            steps_passed: refresh
+                                .map_or(0, |(p, _)| i64::try_from(p.steps_passed()).unwrap_or(i64::MAX)),
+                            completed: refresh.is_some_and(|(p, _)| p.completed("refresh")),
                             updated_at: refresh.map(|(_, at)| *at),
                         },
                     },

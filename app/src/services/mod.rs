@@ -3,16 +3,20 @@
 //! result. Storage sits behind the small traits in [`store`]; the server crate gives
 //! the SQLite versions, and [`memory`] the in-memory ones used by tests.
 
+pub mod exercises;
 pub mod failure;
 pub mod flash;
+mod getting_started;
 pub mod instructor;
 pub mod memory;
+mod refresh;
 pub mod store;
+mod web_app;
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use oauthlab::exercises::refresh::{self, Facts, Provider, Step, StepLocked, StepStatus};
+use oauthlab::exercises::refresh::Provider;
 use oauthlab::oauth::discovery::{self, Fetched, Issuer, Reach};
 use oauthlab::oauth::ClientSecret;
 use oauthlab::pkce;
@@ -20,12 +24,12 @@ use oauthlab::verdict::{Finding, Verdict};
 
 pub use crate::model::{shell_quote, CODE_PLACEHOLDER, REFRESH_TOKEN_PLACEHOLDER};
 use crate::model::{
-    Command, CourseData, CourseItem, ExerciseData, ExerciseState, LastCheck, PracticeApp, RedirectData,
-    Secret, ServerData, SetupAttempt, StepState, StepView,
+    Command, ExerciseState, LastCheck, PracticeApp, RedirectData, Secret, ServerData, SetupAttempt,
 };
+pub use exercises::Exercise;
 use flash::PageViews;
 use store::{
-    ClientSecrets, Fetcher, IssuedTokens, JwtVerifier, Keys, LearnerReads, LearnerState, OwnServer,
+    ClientSecrets, Fetcher, IssuedTokens, JwtVerifier, LearnerReads, LearnerState, OwnServer,
     PracticeAppRecord, PracticeAppStore, ProgressStore, ServerChoice, ServerChoiceStore, StoreError,
     StoredProgress,
 };
@@ -103,8 +107,9 @@ pub fn client_from_parts(parts: &http::request::Parts) -> Option<std::net::IpAdd
 /// Why a learner action did not complete.
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
-    #[error(transparent)]
-    Locked(#[from] StepLocked),
+    /// An earlier step has not passed: the message says which to complete first.
+    #[error("{0}")]
+    Locked(String),
     /// Input refused before anything was done with it (past a length limit).
     #[error("{0}")]
     Invalid(String),
@@ -222,28 +227,6 @@ impl Services {
         Ok(self.practice_app_view(learner, record))
     }
 
-    /// After the toggle changed, what the page said about it no longer holds: step 3's
-    /// warning that refresh tokens are off, and the verdicts of steps 4 and 5 that have
-    /// not passed (they may blame the setting). Progress is kept.
-    async fn forget_verdicts_about_refresh_tokens(&self, learner: &LearnerId) -> Result<(), StoreError> {
-        let mut stored = self.progress.load(learner, refresh::SLUG).await?;
-        let statuses = refresh::statuses(&stored.progress);
-        let before = stored.last.clone();
-        stored.last.retain(|slug, _| match Step::from_slug(slug) {
-            Some(step @ (Step::TokenResponse | Step::RefreshResponse)) => {
-                statuses.get(step.index()) == Some(&refresh::StepStatus::Passed)
-            }
-            _ => true,
-        });
-        if let Some(last) = stored.last.get_mut(Step::AuthorizationUrl.slug()) {
-            last.verdict.findings.retain(|f| f.id != refresh::REFRESH_TOKENS_OFF);
-        }
-        if stored.last != before {
-            self.progress.save(learner, refresh::SLUG, &stored).await?;
-        }
-        Ok(())
-    }
-
     /// The learner's practice application: the one read, or else made now (first use).
     async fn app_or_create(
         &self,
@@ -333,6 +316,21 @@ impl Services {
         }
     }
 
+    /// What fetching `issuer`'s metadata documents gave, in the order of
+    /// [`Issuer::metadata_urls`], up to the first metadata document.
+    async fn fetch_metadata(&self, issuer: &Issuer) -> Vec<(String, Fetched)> {
+        let mut attempts = Vec::new();
+        for url in issuer.metadata_urls() {
+            let fetched = self.fetcher.get(&url).await;
+            let found = matches!(&fetched, Fetched::Document(body) if discovery::is_metadata_document(body));
+            attempts.push((url, fetched));
+            if found {
+                break;
+            }
+        }
+        attempts
+    }
+
     /// Set up the learner's own server from its issuer URL: read its metadata and judge
     /// it. Only a server that passes replaces the current one; either way the attempt is
     /// kept for the page to show. Switching servers starts steps 3-5 over.
@@ -350,16 +348,7 @@ impl Services {
         let (mut verdict, metadata) = match Issuer::parse(issuer, self.reach()) {
             Err(reason) => (discovery::refused(reason), None),
             Ok(parsed) => {
-                let mut attempts = Vec::new();
-                for url in parsed.metadata_urls() {
-                    let fetched = self.fetcher.get(&url).await;
-                    let found =
-                        matches!(&fetched, Fetched::Document(body) if discovery::is_metadata_document(body));
-                    attempts.push((url, fetched));
-                    if found {
-                        break;
-                    }
-                }
+                let attempts = self.fetch_metadata(&parsed).await;
                 discovery::review(&parsed, &attempts, self.reach())
             }
         };
@@ -399,223 +388,38 @@ impl Services {
         Ok(self.server_view(choice))
     }
 
-    /// Steps 3-5 were graded against another server: undo them, keep steps 1 and 2.
+    /// The steps graded against the server in use (from the authorization URL on) were
+    /// graded against another: undo them in every exercise that has them, and say so when
+    /// any had passed.
     async fn rewind(&self, learner: &LearnerId) -> Result<Option<Finding>, StoreError> {
-        let mut stored = self.progress.load(learner, refresh::SLUG).await?;
-        if stored.progress.steps_passed <= Step::AuthorizationUrl.index() && stored.last.is_empty() {
-            return Ok(None);
-        }
-        let undone = stored.progress.steps_passed > Step::AuthorizationUrl.index();
-        stored.progress = std::mem::take(&mut stored.progress).rewound_to(Step::AuthorizationUrl);
-        let kept = |s: Step| s.index() < Step::AuthorizationUrl.index();
-        stored.last.retain(|slug, _| Step::from_slug(slug).is_some_and(kept));
-        self.flash.forget_tokens(learner, &kept);
-        self.progress.save(learner, refresh::SLUG, &stored).await?;
-        Ok(undone.then(|| {
-            Finding::info(
+        let refresh = self.rewind_refresh(learner).await?;
+        let web_app = self.rewind_web_app(learner).await?;
+        Ok(match (refresh, web_app) {
+            (Some(_), Some(_)) => Some(Finding::info(
                 "provider.progress",
-                "Steps 3 to 5 start over against this server; your code verifier and challenge are kept.",
-            )
-        }))
+                "Steps 3 on start over against this server in Web Applications and Refresh Tokens; your \
+                 code verifiers and challenges are kept.",
+            )),
+            (one, other) => one.or(other),
+        })
     }
 
-    pub async fn exercise_state(&self, learner: &LearnerId) -> Result<ExerciseState, StoreError> {
-        let stored = self.progress.load(learner, refresh::SLUG).await?;
-        Ok(exercise_state(&stored))
-    }
-
-    /// The course with this learner's progress in each exercise, and the next one to do.
-    pub async fn course(&self, learner: &LearnerId) -> Result<CourseData, StoreError> {
-        let mut items = Vec::new();
-        for entry in oauthlab::exercises::course() {
-            let (steps, steps_passed, completed) = match &entry.exercise {
-                Some(_) if entry.slug == refresh::SLUG => {
-                    let state = self.exercise_state(learner).await?;
-                    let passed = state.steps.iter().filter(|s| s.status == StepStatus::Passed).count();
-                    (state.steps.len(), passed, state.completed)
-                }
-                Some(exercise) => (exercise.steps.len(), 0, false),
-                None => (0, 0, false),
-            };
-            items.push(CourseItem {
-                slug: entry.slug.to_owned(),
-                title: entry.title.to_owned(),
-                summary: entry.summary.to_owned(),
-                minutes: entry.minutes,
-                offered: entry.exercise.is_some(),
-                steps,
-                steps_passed,
-                completed,
-                next: false,
-            });
-        }
-        if let Some(next) = items.iter_mut().find(|i| i.offered && !i.completed) {
-            next.next = true;
-        }
-        Ok(CourseData { items })
-    }
-
-    /// Check `input` for `step`, keep the verdict and the new progress.
-    pub async fn check_step(
+    /// Save a progress rewound to the step at `from`, unless nothing changed, and forget
+    /// the decoded tokens of the steps undone.
+    async fn save_rewound<P: serde::Serialize>(
         &self,
         learner: &LearnerId,
-        step: Step,
-        input: &str,
-    ) -> Result<Checked, ServiceError> {
-        let LearnerState { progress: mut stored, app, choice } =
-            self.reads.learner_state(learner, refresh::SLUG).await?;
-        let (provider, own) = self.provider(learner, choice, app).await?;
-        let pasted = match step {
-            Step::TokenResponse | Step::RefreshResponse => refresh::pasted_access_token(input),
-            _ => None,
-        };
-        let keys = match &own {
-            None => Some(Keys::Builtin),
-            Some(own) => own.metadata.jwks_uri.as_deref().map(Keys::Published),
-        };
-        let (issued, signature) = match (&pasted, keys) {
-            (Some(token), Some(keys)) => {
-                let issued = match keys {
-                    Keys::Builtin => self.issued.issued(&refresh::token_sha256(token)).await?,
-                    Keys::Published(_) => None,
-                };
-                (issued, self.verifier.verify(token, keys).await?)
-            }
-            _ => (None, None),
-        };
-        let facts = Facts {
-            provider: &provider,
-            progress: &stored.progress,
-            now: now_unix(),
-            issued: issued.as_ref(),
-            signature: signature.as_ref(),
-        };
-        let outcome = match refresh::check(step, input, &facts) {
-            Ok(outcome) => outcome,
-            Err(locked) => {
-                // Kept, so a page rendered after a plain form post can say why.
-                let verdict = Verdict::new(vec![Finding::fail("step.locked", locked.to_string())]);
-                stored.last.insert(step.slug().to_owned(), LastCheck { verdict, jwt: None });
-                self.progress.save(learner, refresh::SLUG, &stored).await?;
-                return Err(locked.into());
-            }
-        };
-        let last = LastCheck { verdict: outcome.verdict.clone(), jwt: outcome.jwt };
-        if let Some(progress) = outcome.progress {
-            stored.progress = progress;
-            // Later steps' verdicts belong to the progress that was just cleared.
-            stored.last.retain(|slug, _| Step::from_slug(slug).is_some_and(|s| s.index() <= step.index()));
-            self.flash.forget_tokens(learner, &|s| s.index() <= step.index());
-            if step == Step::Verifier {
-                // The verifier that passed (the input as step 1 read it, trimmed) replaces
-                // any other, in memory only: the token command on the page fills it in, so
-                // it works as copied.
-                self.flash.put_verifier(learner, oauthlab::pasted::trim(input).to_owned());
-            }
-        }
-        // The decoded token is pasted content: kept in memory for the page, not stored.
-        self.flash.put_token(learner, step, last.jwt.clone());
-        stored.last.insert(step.slug().to_owned(), LastCheck { jwt: None, ..last.clone() });
-        self.progress.save(learner, refresh::SLUG, &stored).await?;
-        Ok(Checked { verdict: outcome.verdict, last, exercise: exercise_state(&stored) })
-    }
-
-    /// *Generate Random String*: a fresh verifier from 32 random bytes, checked as step 1.
-    /// It is held in memory for a while so the page can show it; never stored.
-    pub async fn generate_verifier(&self, learner: &LearnerId) -> Result<(String, Checked), ServiceError> {
-        let verifier = random_verifier();
-        // A verifier that passes step 1 is kept in memory for the page by the check.
-        let checked = self.check_step(learner, Step::Verifier, &verifier).await?;
-        Ok((verifier, checked))
-    }
-
-    /// After a plain form post (JavaScript off) whose check failed, what the learner typed
-    /// is kept in memory for the page it is sent back to, so the box is not emptied. Only
-    /// the last one per learner, at most [`flash::MAX_TYPED_BYTES`], taken by the next
-    /// page view; never stored.
-    pub fn keep_typed(&self, learner: &LearnerId, step: Step, input: &str) {
-        self.flash.put_typed(learner, step, input.to_owned());
-    }
-
-    /// The exercise page for a page view: with what was typed in a failed plain form
-    /// post put back in its box, once.
-    pub async fn exercise_page_view(&self, learner: &LearnerId) -> Result<ExerciseData, StoreError> {
-        let mut page = self.exercise_page(learner).await?;
-        if let Some((step, typed)) = self.flash.take_typed(learner) {
-            if let Some(view) = page.steps.get_mut(step.index()) {
-                view.typed = Some(Secret::new(typed));
-            }
-        }
-        Ok(page)
-    }
-
-    /// *Calculate Hash*: step 2 with the challenge of the learner's verifier.
-    pub async fn calculate_hash(&self, learner: &LearnerId) -> Result<Checked, ServiceError> {
-        let stored = self.progress.load(learner, refresh::SLUG).await?;
-        // Before step 1 there is no challenge: the check is refused as locked, and says so.
-        let challenge = stored.progress.challenge.unwrap_or_default();
-        self.check_step(learner, Step::Challenge, &challenge).await
-    }
-
-    /// *Reset*: this learner's progress in the exercise is gone.
-    pub async fn reset(&self, learner: &LearnerId) -> Result<ExerciseState, StoreError> {
-        self.progress.reset(learner, refresh::SLUG).await?;
-        self.flash.take_verifier(learner);
-        self.flash.forget_tokens(learner, &|_| false);
-        Ok(exercise_state(&StoredProgress::default()))
-    }
-
-    /// Forget this learner's progress in the exercise called `slug`.
-    pub async fn reset_exercise(&self, learner: &LearnerId, slug: &str) -> Result<(), StoreError> {
-        if slug == refresh::SLUG {
-            self.reset(learner).await?;
-        } else {
-            self.progress.reset(learner, slug).await?;
+        exercise: Exercise,
+        from: usize,
+        before: &StoredProgress,
+        rewound: StoredProgress<P>,
+    ) -> Result<(), StoreError> {
+        let rewound = rewound.erased()?;
+        self.flash.forget_tokens(learner, exercise.slug(), from);
+        if &rewound != before {
+            self.progress.save(learner, exercise.slug(), &rewound).await?;
         }
         Ok(())
-    }
-
-    /// Everything the exercise page shows.
-    pub async fn exercise_page(&self, learner: &LearnerId) -> Result<ExerciseData, StoreError> {
-        let LearnerState { progress: stored, app, choice } =
-            self.reads.learner_state(learner, refresh::SLUG).await?;
-        let app = self.app_or_create(learner, app).await?;
-        let app = self.practice_app_view(learner, app);
-        let statuses = refresh::statuses(&stored.progress);
-        let steps = Step::ALL
-            .into_iter()
-            .zip(statuses)
-            .map(|(step, status)| {
-                let last = stored
-                    .last
-                    .get(step.slug())
-                    .map(|last| LastCheck { jwt: self.flash.peek_token(learner, step), ..last.clone() });
-                StepView { step, status, last, typed: None }
-            })
-            .collect();
-        let verifier = self.flash.peek_verifier(learner);
-        let login_url = stored.progress.authorization_url.clone();
-        let server = self.server_view(choice);
-        let values = CommandValues::new(&server, &app, login_url.as_deref(), self.redirect_uri());
-        let (client_id, redirect_uri) = (values.client_id.clone(), values.redirect_uri.clone());
-        let token_command = login_url.as_ref().map(|_| values.token_command(verifier.as_deref(), None));
-        let refresh_command =
-            (stored.progress.steps_passed > Step::TokenResponse.index()).then(|| values.refresh_command());
-        Ok(ExerciseData {
-            exercise: exercise_state(&stored),
-            steps,
-            generated_verifier: verifier.map(Secret::new),
-            challenge: stored.progress.challenge.clone(),
-            login_url,
-            token_command,
-            refresh_command,
-            authorization_endpoint: server.authorization_endpoint.clone(),
-            client_id,
-            redirect_uri,
-            refresh_tokens_enabled: app.refresh_tokens_enabled,
-            code_lifetime: self.code_lifetime_words(server.builtin),
-            server,
-        })
     }
 }
 
@@ -674,18 +478,38 @@ impl CommandValues {
 pub const MAX_CODE_CHARS: usize = 2048;
 
 impl Services {
-    /// What the example application's redirect page shows for the `code` it received:
-    /// the token exchange command, filled in with it and the learner's other values.
-    pub async fn redirect_view(&self, learner: &LearnerId, code: &str) -> Result<RedirectData, ServiceError> {
+    /// What the example application's redirect page shows for the `code` it received
+    /// (with `state`): the token exchange command, filled in with it and the learner's
+    /// other values of the exercise the login was for.
+    pub async fn redirect_view(
+        &self,
+        learner: &LearnerId,
+        code: &str,
+        state: Option<&str>,
+        iss: Option<&str>,
+    ) -> Result<RedirectData, ServiceError> {
         within("authorization code", code, MAX_CODE_CHARS)?;
+        within("state", state.unwrap_or_default(), MAX_CODE_CHARS)?;
+        within("iss", iss.unwrap_or_default(), MAX_ISSUER_CHARS)?;
+        let exercise =
+            if self.is_web_app_login(learner, state).await? { Exercise::WebApp } else { Exercise::Refresh };
         let LearnerState { progress: stored, app, choice } =
-            self.reads.learner_state(learner, refresh::SLUG).await?;
+            self.reads.learner_state(learner, exercise.slug()).await?;
         let app = self.practice_app_view(learner, self.app_or_create(learner, app).await?);
         let server = self.server_view(choice);
-        let login_url = stored.progress.authorization_url.as_deref();
+        let login_url = stored.progress.get("authorization_url").and_then(|u| u.as_str());
         let values = CommandValues::new(&server, &app, login_url, self.redirect_uri());
-        let verifier = self.flash.peek_verifier(learner);
+        let verifier = self.flash.peek_verifier(learner, exercise.slug());
+        let mut landed = url::form_urlencoded::Serializer::new(String::new());
+        landed.append_pair("code", code);
+        for (name, value) in [("state", state), ("iss", iss)] {
+            if let Some(value) = value {
+                landed.append_pair(name, value);
+            }
+        }
         Ok(RedirectData {
+            exercise: exercise.slug().to_owned(),
+            callback_url: format!("{}?{}", self.redirect_uri(), landed.finish()),
             token_command: values.token_command(verifier.as_deref(), Some(code)),
             code_lifetime: self.code_lifetime_words(server.builtin),
         })
@@ -715,19 +539,6 @@ pub fn duration_words(seconds: i64) -> String {
 pub fn random_verifier() -> String {
     let bytes: [u8; 32] = rand::random();
     pkce::verifier_from_bytes(&bytes)
-}
-
-pub fn exercise_state(stored: &StoredProgress) -> ExerciseState {
-    let statuses = refresh::statuses(&stored.progress);
-    ExerciseState {
-        slug: refresh::SLUG.to_owned(),
-        completed: refresh::completed(&stored.progress),
-        steps: Step::ALL
-            .into_iter()
-            .zip(statuses)
-            .map(|(step, status)| StepState { id: step.slug().to_owned(), status })
-            .collect(),
-    }
 }
 
 /// The value of query parameter `name` in an authorization URL that passed step 3.

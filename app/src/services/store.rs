@@ -3,8 +3,9 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use oauthlab::exercises::refresh::{Issued, Progress, SignatureCheck};
+use oauthlab::exercises::refresh::{Issued, SignatureCheck};
 use oauthlab::oauth::discovery::{Fetched, Metadata};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::LearnerId;
@@ -16,11 +17,51 @@ use crate::model::{LastCheck, SetupAttempt};
 pub struct StoreError(pub String);
 
 /// A learner's progress in one exercise and the last verdict of each step (keyed by
-/// step slug). Holds no secret: see [`Progress`].
+/// step id). `P` is the exercise's own `Progress` (each exercise's holds no secret); the
+/// stores keep it as JSON (`P = serde_json::Value`), and [`StoredProgress::typed`] reads
+/// it as the exercise's type.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct StoredProgress {
-    pub progress: Progress,
+pub struct StoredProgress<P = serde_json::Value> {
+    #[serde(default)]
+    pub progress: P,
+    #[serde(default)]
     pub last: BTreeMap<String, LastCheck>,
+}
+
+impl StoredProgress {
+    /// This progress as exercise progress of type `P`: nothing stored yet reads as
+    /// `P::default()`.
+    pub fn typed<P: DeserializeOwned + Default>(self) -> Result<StoredProgress<P>, StoreError> {
+        let progress = match self.progress {
+            serde_json::Value::Null => P::default(),
+            value => serde_json::from_value(value).map_err(|e| StoreError(format!("bad progress: {e}")))?,
+        };
+        Ok(StoredProgress { progress, last: self.last })
+    }
+
+    /// How many steps have passed, in order: every exercise's progress says it as
+    /// `steps_passed`.
+    pub fn steps_passed(&self) -> usize {
+        self.progress
+            .get("steps_passed")
+            .and_then(serde_json::Value::as_u64)
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(0)
+    }
+
+    /// True when every step of `exercise` has passed.
+    pub fn completed(&self, exercise: &str) -> bool {
+        oauthlab::exercises::step_count(exercise).is_some_and(|count| self.steps_passed() >= count)
+    }
+}
+
+impl<P: Serialize> StoredProgress<P> {
+    /// This progress as the stores keep it.
+    pub fn erased(&self) -> Result<StoredProgress, StoreError> {
+        let progress =
+            serde_json::to_value(&self.progress).map_err(|e| StoreError(format!("progress: {e}")))?;
+        Ok(StoredProgress { progress, last: self.last.clone() })
+    }
 }
 
 #[async_trait]
@@ -89,6 +130,11 @@ pub enum Keys<'a> {
 pub trait JwtVerifier: Send + Sync {
     /// `None` when the token is not a JWT (or the server publishes no keys).
     async fn verify(&self, token: &str, keys: Keys<'_>) -> Result<Option<SignatureCheck>, StoreError>;
+    /// The `kid` of the key the built-in practice server signs new tokens with; `None`
+    /// where no key ring is at hand.
+    async fn signing_kid(&self) -> Result<Option<String>, StoreError> {
+        Ok(None)
+    }
 }
 
 /// Reads a JSON document from another server (its metadata): a bounded GET that follows

@@ -4,13 +4,29 @@
 use std::process::Command as Process;
 use std::sync::Arc;
 
-use oauthlab::exercises::refresh::{Step, StepLocked, StepStatus};
+use oauthlab::exercises::refresh::{self, Step, StepLocked, StepStatus};
 use oauthlab::oauth::discovery::Fetched;
 use oauthlab::pkce;
 
 use super::flash::Flash;
 use super::memory::{Documents, FixedSecrets, MemoryStore, NoKeys, NothingIssued};
 use super::*;
+use crate::model::{CourseData, ExerciseData};
+
+/// These tests are about Refresh Tokens, unless they say otherwise.
+const R: Exercise = Exercise::Refresh;
+
+impl Services {
+    /// A step of Refresh Tokens checked.
+    async fn check_step(
+        &self,
+        learner: &LearnerId,
+        step: Step,
+        input: &str,
+    ) -> Result<Checked, ServiceError> {
+        self.check(learner, R, step.index(), input).await
+    }
+}
 
 const PUBLIC_URL: &str = "http://127.0.0.1:3000";
 const TOKEN_ENDPOINT: &str = "http://127.0.0.1:3000/oauth2/token";
@@ -64,7 +80,7 @@ fn after(passed: usize) -> Vec<StepStatus> {
 
 /// The last check the page shows for `step`.
 fn last_check(page: &ExerciseData, step: Step) -> Option<&LastCheck> {
-    page.steps.iter().find(|s| s.step == step).and_then(|s| s.last.as_ref())
+    page.step(step.slug()).and_then(|s| s.last.as_ref())
 }
 
 /// An authorization URL for the learner's practice app that passes step 3.
@@ -84,10 +100,10 @@ async fn authorization_url(services: &Services, learner: &LearnerId, challenge: 
 
 /// Pass steps 1 to `n` (at most 3) with a generated verifier; returns it.
 async fn pass_steps(services: &Services, learner: &LearnerId, n: usize) -> String {
-    let (verifier, checked) = services.generate_verifier(learner).await.expect("generate");
+    let (verifier, checked) = services.generate_verifier(learner, R).await.expect("generate");
     assert!(checked.verdict.passed(), "{:#?}", checked.verdict);
     if n >= 2 {
-        let checked = services.calculate_hash(learner).await.expect("calculate hash");
+        let checked = services.calculate_hash(learner, R).await.expect("calculate hash");
         assert!(checked.verdict.passed(), "{:#?}", checked.verdict);
     }
     if n >= 3 {
@@ -283,18 +299,18 @@ fn the_refresh_command_masks_the_secret_and_asks_for_the_refresh_token() {
 async fn generating_a_verifier_passes_step_1_and_the_page_shows_it() {
     let services = services();
     let me = learner("a");
-    let (verifier, checked) = services.generate_verifier(&me).await.expect("generate");
+    let (verifier, checked) = services.generate_verifier(&me, R).await.expect("generate");
     assert!(pkce::Verifier::parse(&verifier).is_ok(), "{verifier}");
     assert!(checked.verdict.passed(), "{:#?}", checked.verdict);
     assert_eq!(statuses(&checked.exercise), after(1));
 
-    let page = services.exercise_page(&me).await.expect("page");
+    let page = services.exercise_page(&me, R).await.expect("page");
     assert_eq!(page.generated_verifier.as_ref().map(|v| v.expose()), Some(verifier.as_str()));
     assert_eq!(page.challenge, Some(pkce::challenge_s256(&verifier)));
     assert_eq!(statuses(&page.exercise), after(1));
     assert!(last_check(&page, Step::Verifier).is_some_and(LastCheck::passed));
 
-    let other = services.exercise_page(&learner("b")).await.expect("other page");
+    let other = services.exercise_page(&learner("b"), R).await.expect("other page");
     assert_eq!(other.generated_verifier, None, "another learner never sees it");
     assert_eq!(statuses(&other.exercise), after(0));
 }
@@ -306,10 +322,10 @@ async fn reset_forgets_the_generated_verifier_and_the_progress() {
         let me = learner("a");
         pass_steps(&services, &me, passed).await;
 
-        let state = services.reset(&me).await.expect("reset");
+        let state = services.reset(&me, R).await.expect("reset");
         assert_eq!(statuses(&state), after(0), "after {passed}");
 
-        let page = services.exercise_page(&me).await.expect("page");
+        let page = services.exercise_page(&me, R).await.expect("page");
         assert_eq!(page.generated_verifier, None, "after {passed}");
         assert_eq!(page.challenge, None, "after {passed}");
         assert_eq!(page.login_url, None, "after {passed}");
@@ -331,7 +347,7 @@ async fn a_pasted_verifier_replaces_a_generated_one_only_when_it_passes() {
         let checked = services.check_step(&me, Step::Verifier, pasted).await.expect("check");
         assert_eq!(checked.verdict.passed(), passes, "{pasted}");
 
-        let page = services.exercise_page(&me).await.expect("page");
+        let page = services.exercise_page(&me, R).await.expect("page");
         let want = if kept { generated.clone() } else { pasted.to_owned() };
         assert_eq!(page.generated_verifier.as_ref().map(|v| v.expose().to_owned()), Some(want), "{pasted}");
         let challenge = if passes { pkce::challenge_s256(pasted) } else { pkce::challenge_s256(&generated) };
@@ -344,9 +360,12 @@ async fn a_pasted_verifier_replaces_a_generated_one_only_when_it_passes() {
 async fn calculate_hash_before_step_1_is_locked() {
     let services = services();
     let me = learner("a");
-    let err = services.calculate_hash(&me).await.expect_err("locked");
-    assert!(matches!(err, ServiceError::Locked(StepLocked { needed: Step::Verifier })), "{err:?}");
-    let page = services.exercise_page(&me).await.expect("page");
+    let err = services.calculate_hash(&me, R).await.expect_err("locked");
+    assert!(
+        matches!(&err, ServiceError::Locked(m) if *m == StepLocked { needed: Step::Verifier }.to_string()),
+        "{err:?}"
+    );
+    let page = services.exercise_page(&me, R).await.expect("page");
     assert_eq!(statuses(&page.exercise), after(0));
 }
 
@@ -355,7 +374,7 @@ async fn calculate_hash_after_step_1_passes_step_2_with_the_learners_challenge()
     let services = services();
     let me = learner("a");
     pass_steps(&services, &me, 1).await;
-    let checked = services.calculate_hash(&me).await.expect("calculate hash");
+    let checked = services.calculate_hash(&me, R).await.expect("calculate hash");
     assert!(checked.verdict.passed(), "{:#?}", checked.verdict);
     assert_eq!(statuses(&checked.exercise), after(2));
 }
@@ -378,11 +397,11 @@ async fn a_locked_check_is_kept_as_the_steps_failed_step_locked_finding() {
         }
         let err = services.check_step(&me, step, "anything").await.expect_err("locked");
         assert!(
-            matches!(err, ServiceError::Locked(StepLocked { needed: n }) if n == needed),
+            matches!(&err, ServiceError::Locked(m) if *m == StepLocked { needed }.to_string()),
             "{step:?} after {passed}: {err:?}"
         );
 
-        let page = services.exercise_page(&me).await.expect("page");
+        let page = services.exercise_page(&me, R).await.expect("page");
         let last = last_check(&page, step).expect("the locked check is kept");
         assert!(!last.passed(), "{step:?} after {passed}");
         let finding = last.verdict.find("step.locked").expect("step.locked finding");
@@ -399,7 +418,7 @@ async fn passing_step_1_again_clears_the_later_steps_last_checks() {
     let services = services();
     let me = learner("a");
     pass_steps(&services, &me, 3).await;
-    let page = services.exercise_page(&me).await.expect("page");
+    let page = services.exercise_page(&me, R).await.expect("page");
     for step in [Step::Verifier, Step::Challenge, Step::AuthorizationUrl] {
         assert!(last_check(&page, step).is_some_and(LastCheck::passed), "{step:?}");
     }
@@ -407,7 +426,7 @@ async fn passing_step_1_again_clears_the_later_steps_last_checks() {
     // A failed check of step 1 changes nothing but step 1's own last check.
     let checked = services.check_step(&me, Step::Verifier, "too-short").await.expect("check");
     assert!(!checked.verdict.passed());
-    let page = services.exercise_page(&me).await.expect("page");
+    let page = services.exercise_page(&me, R).await.expect("page");
     assert_eq!(statuses(&page.exercise), after(3));
     assert!(last_check(&page, Step::Verifier).is_some_and(|l| !l.passed()));
     assert!(last_check(&page, Step::AuthorizationUrl).is_some_and(LastCheck::passed));
@@ -417,7 +436,7 @@ async fn passing_step_1_again_clears_the_later_steps_last_checks() {
     assert!(checked.verdict.passed());
     let redo = checked.verdict.find("progress.redo").expect("progress.redo");
     assert_eq!(redo.message, "You changed your code verifier, so steps 2 and 3 need doing again.");
-    let page = services.exercise_page(&me).await.expect("page");
+    let page = services.exercise_page(&me, R).await.expect("page");
     assert_eq!(statuses(&page.exercise), after(1));
     assert!(last_check(&page, Step::Verifier).is_some_and(LastCheck::passed));
     assert!(last_check(&page, Step::Verifier).is_some_and(|l| l.verdict.find("progress.redo") == Some(redo)));
@@ -471,7 +490,7 @@ async fn the_token_command_appears_only_once_step_3_passed() {
         let services = services();
         let me = learner("a");
         let verifier = if passed > 0 { Some(pass_steps(&services, &me, passed).await) } else { None };
-        let page = services.exercise_page(&me).await.expect("page");
+        let page = services.exercise_page(&me, R).await.expect("page");
         assert_eq!(page.refresh_command, None, "after {passed}: step 4 has not passed");
         if passed < 3 {
             assert_eq!(page.token_command, None, "after {passed}");
@@ -498,8 +517,8 @@ async fn the_token_command_has_a_placeholder_once_the_generated_verifier_is_gone
     let services = services();
     let me = learner("a");
     pass_steps(&services, &me, 3).await;
-    services.flash.take_verifier(&me);
-    let page = services.exercise_page(&me).await.expect("page");
+    services.flash.take_verifier(&me, refresh::SLUG);
+    let page = services.exercise_page(&me, R).await.expect("page");
     let command = page.token_command.expect("the token command after step 3");
     assert!(
         command.full.expose().contains("-d code_verifier=YOUR_CODE_VERIFIER"),
@@ -514,14 +533,14 @@ async fn a_pasted_verifier_that_passed_is_filled_into_the_token_command() {
     let me = learner("a");
     let checked = services.check_step(&me, Step::Verifier, &format!(" {PASTED_VERIFIER}\n")).await;
     assert!(checked.expect("step 1").verdict.passed());
-    services.calculate_hash(&me).await.expect("step 2");
+    services.calculate_hash(&me, R).await.expect("step 2");
     let url = authorization_url(&services, &me, &pkce::challenge_s256(PASTED_VERIFIER)).await;
     services.check_step(&me, Step::AuthorizationUrl, &url).await.expect("step 3");
-    let command = services.exercise_page(&me).await.expect("page").token_command.expect("command");
+    let command = services.exercise_page(&me, R).await.expect("page").token_command.expect("command");
     assert!(command.full.expose().contains(&format!("-d code_verifier={PASTED_VERIFIER}")));
     // A verifier that fails step 1 replaces nothing.
     services.check_step(&me, Step::Verifier, "too-short").await.expect("checked");
-    let page = services.exercise_page(&me).await.expect("page");
+    let page = services.exercise_page(&me, R).await.expect("page");
     assert_eq!(page.generated_verifier.as_ref().map(|v| v.expose().to_owned()), Some(PASTED_VERIFIER.into()));
 }
 
@@ -530,15 +549,15 @@ async fn the_redirect_page_command_has_the_code_filled_in_and_quoted() {
     let services = services();
     let me = learner("a");
     let verifier = pass_steps(&services, &me, 3).await;
-    let view = services.redirect_view(&me, "abc_DEF-123").await.expect("view");
+    let view = services.redirect_view(&me, "abc_DEF-123", None, None).await.expect("view");
     let full = view.token_command.full.expose();
     assert!(full.contains("-d code=abc_DEF-123"), "{full}");
     assert!(full.contains(&format!("-d code_verifier={verifier}")), "{full}");
     assert!(!full.contains(CODE_PLACEHOLDER), "{full}");
     assert_eq!(view.code_lifetime, "5 minutes");
-    assert_eq!(services.exercise_page(&me).await.expect("page").code_lifetime, "5 minutes");
+    assert_eq!(services.exercise_page(&me, R).await.expect("page").code_lifetime, "5 minutes");
     // A code someone else put in a link cannot run anything in the learner's shell.
-    let hostile = services.redirect_view(&me, "x'; rm -rf ~; echo '").await.expect("view");
+    let hostile = services.redirect_view(&me, "x'; rm -rf ~; echo '", None, None).await.expect("view");
     let full = hostile.token_command.full.expose().to_owned();
     let last_line = full.lines().last().unwrap_or_default().trim();
     let (_flag, field) = last_line.split_once(' ').expect("a flag and its field");
@@ -546,7 +565,7 @@ async fn the_redirect_page_command_has_the_code_filled_in_and_quoted() {
     let printed = String::from_utf8_lossy(&out.expect("sh").stdout).into_owned();
     assert_eq!(printed.trim_end(), "code=x'; rm -rf ~; echo '", "{full}");
     let long = "c".repeat(MAX_CODE_CHARS + 1);
-    assert!(matches!(services.redirect_view(&me, &long).await, Err(ServiceError::Invalid(_))));
+    assert!(matches!(services.redirect_view(&me, &long, None, None).await, Err(ServiceError::Invalid(_))));
 }
 
 #[test]
@@ -567,11 +586,11 @@ async fn step_3_warns_while_refresh_tokens_are_off_and_the_toggle_forgets_what_i
     assert!(checked.verdict.find(refresh::REFRESH_TOKENS_OFF).is_some(), "{:#?}", checked.verdict);
     let failed = services.check_step(&me, Step::TokenResponse, r#"{"token_type":"Bearer"}"#).await;
     assert!(!failed.expect("checked").verdict.passed());
-    let page = services.exercise_page(&me).await.expect("page");
+    let page = services.exercise_page(&me, R).await.expect("page");
     assert!(last_check(&page, Step::TokenResponse).is_some());
 
     services.set_refresh_tokens(&me, true).await.expect("toggle");
-    let page = services.exercise_page(&me).await.expect("page");
+    let page = services.exercise_page(&me, R).await.expect("page");
     assert!(last_check(&page, Step::TokenResponse).is_none(), "step 4's failed verdict is stale");
     let step_3 = last_check(&page, Step::AuthorizationUrl).expect("step 3's verdict is kept");
     assert!(step_3.verdict.find(refresh::REFRESH_TOKENS_OFF).is_none(), "{:#?}", step_3.verdict);
@@ -584,11 +603,11 @@ async fn step_3_warns_while_refresh_tokens_are_off_and_the_toggle_forgets_what_i
 async fn what_was_typed_in_a_failed_form_post_comes_back_once() {
     let services = services();
     let me = learner("a");
-    services.keep_typed(&me, Step::Verifier, "my-own-verifier?");
-    let page = services.exercise_page_view(&me).await.expect("page");
+    services.keep_typed(&me, R, Step::Verifier.index(), "my-own-verifier?");
+    let page = services.exercise_page_view(&me, R).await.expect("page");
     let typed = page.steps[Step::Verifier.index()].typed.as_ref().map(|t| t.expose().to_owned());
     assert_eq!(typed.as_deref(), Some("my-own-verifier?"));
-    let again = services.exercise_page_view(&me).await.expect("page");
+    let again = services.exercise_page_view(&me, R).await.expect("page");
     assert!(again.steps.iter().all(|s| s.typed.is_none()), "once only");
 }
 
@@ -636,7 +655,7 @@ async fn on_the_learners_own_server_the_commands_point_there_and_ask_for_their_s
     let checked = services.check_step(&me, Step::AuthorizationUrl, url.as_str()).await.expect("step 3");
     assert!(checked.verdict.passed(), "{:#?}", checked.verdict);
 
-    let page = services.exercise_page(&me).await.expect("page");
+    let page = services.exercise_page(&me, R).await.expect("page");
     assert!(!page.server.builtin);
     assert_eq!(page.authorization_endpoint, format!("{KEYCLOAK}/protocol/openid-connect/auth"));
     let command = page.token_command.expect("token command");
@@ -707,7 +726,7 @@ async fn step_3_knows_the_practice_secret_and_keeps_none_of_it() {
     let secrets = checked.verdict.find("url.secrets").expect("url.secrets");
     assert!(secrets.message.contains("the value of state is your practice application's client secret"));
     let stored = services.progress.load(&me, refresh::SLUG).await.expect("load");
-    assert_eq!(stored.progress.authorization_url, None);
+    assert_eq!(stored.progress.get("authorization_url"), Some(&serde_json::Value::Null));
     let kept = serde_json::to_string(&stored).expect("json");
     assert!(!kept.contains(&secret), "{kept}");
 }
@@ -780,16 +799,183 @@ async fn the_course_shows_each_exercise_with_the_learners_progress_and_the_next_
     let refresh =
         |c: &CourseData| c.items.iter().find(|i| i.slug == refresh::SLUG).cloned().expect("refresh");
     let fresh = refresh(&course);
-    assert!(fresh.offered && fresh.next && !fresh.completed);
+    assert!(fresh.offered && !fresh.completed);
     assert_eq!((fresh.steps, fresh.steps_passed), (5, 0));
+    let next: Vec<&str> = course.items.iter().filter(|i| i.next).map(|i| i.slug.as_str()).collect();
+    assert_eq!(next, ["getting-started"], "the first exercise on offer not completed is next");
+    let offered: Vec<&str> = course.items.iter().filter(|i| i.offered).map(|i| i.slug.as_str()).collect();
+    assert_eq!(offered, ["getting-started", "web-app", "refresh"]);
     // Exercises still to come are listed, not offered, never next.
     assert!(course.items.iter().filter(|i| !i.offered).all(|i| !i.next && i.steps == 0));
     assert_eq!(course.completed_of_offered(), (0, course.items.iter().filter(|i| i.offered).count()));
 
-    services.generate_verifier(&ada).await.expect("step 1");
-    services.calculate_hash(&ada).await.expect("step 2");
+    services.generate_verifier(&ada, R).await.expect("step 1");
+    services.calculate_hash(&ada, R).await.expect("step 2");
     let course = services.course(&ada).await.expect("course");
     assert_eq!(refresh(&course).steps_passed, 2);
     // Another learner's progress is theirs.
     assert_eq!(refresh(&services.course(&learner("bob")).await.expect("course")).steps_passed, 0);
+}
+
+// --- the course engine: Getting Started and Web Applications --------------------------
+
+/// The practice server's metadata and keys as Getting Started fetches them.
+fn practice_documents() -> Arc<Documents> {
+    let documents = Documents::default();
+    let metadata = serde_json::json!({
+        "issuer": PUBLIC_URL,
+        "authorization_endpoint": format!("{PUBLIC_URL}/oauth2/authorize"),
+        "token_endpoint": TOKEN_ENDPOINT,
+        "jwks_uri": format!("{PUBLIC_URL}/oauth2/jwks"),
+        "response_types_supported": ["code"],
+        "code_challenge_methods_supported": ["S256"],
+    });
+    documents.put(
+        &format!("{PUBLIC_URL}/.well-known/oauth-authorization-server"),
+        Fetched::Document(metadata.to_string()),
+    );
+    let jwks = serde_json::json!({"keys": [{"kty": "EC", "crv": "P-256", "kid": "key-1", "use": "sig",
+        "alg": "ES256", "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+        "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]});
+    documents.put(&format!("{PUBLIC_URL}/oauth2/jwks"), Fetched::Document(jwks.to_string()));
+    Arc::new(documents)
+}
+
+const GS: Exercise = Exercise::GettingStarted;
+const WEB: Exercise = Exercise::WebApp;
+
+#[tokio::test]
+async fn getting_started_is_played_through_its_three_steps_with_the_documents_fetched() {
+    let services = services_with(practice_documents());
+    let me = learner("ada");
+
+    let wrong = services.check(&me, GS, 0, &format!("{PUBLIC_URL}/")).await.expect("step 1");
+    assert!(!wrong.verdict.passed());
+    assert!(wrong.verdict.find("issuer.trailing_slash").is_some_and(|f| !f.ok), "{:#?}", wrong.verdict);
+
+    let issuer = services.check(&me, GS, 0, PUBLIC_URL).await.expect("step 1");
+    assert!(issuer.verdict.passed(), "{:#?}", issuer.verdict);
+    let page = services.exercise_page(&me, GS).await.expect("page");
+    let metadata = page.metadata.expect("the metadata read is shown once step 1 passed");
+    assert_eq!(metadata.discovered_at, format!("{PUBLIC_URL}/.well-known/oauth-authorization-server"));
+
+    let swapped = format!("{TOKEN_ENDPOINT}\n{PUBLIC_URL}/oauth2/authorize");
+    let checked = services.check(&me, GS, 1, &swapped).await.expect("step 2");
+    assert!(checked.verdict.find("endpoints.swapped").is_some_and(|f| !f.ok), "{:#?}", checked.verdict);
+    let endpoints = format!("{PUBLIC_URL}/oauth2/authorize\n{TOKEN_ENDPOINT}");
+    assert!(services.check(&me, GS, 1, &endpoints).await.expect("step 2").verdict.passed());
+
+    let checked = services.check(&me, GS, 2, "kid: key-2, alg: ES256").await.expect("step 3");
+    assert!(checked.verdict.find("signing_key.kid").is_some_and(|f| !f.ok), "{:#?}", checked.verdict);
+    let checked = services.check(&me, GS, 2, "kid: key-1, alg: ES256").await.expect("step 3");
+    assert!(checked.verdict.passed(), "{:#?}", checked.verdict);
+    assert!(checked.exercise.completed);
+    assert_eq!(checked.exercise.slug, "getting-started");
+
+    // Its progress is its own: the other exercises are untouched, and the course says so.
+    assert_eq!(statuses(&services.exercise_state(&me, R).await.expect("refresh")), after(0));
+    let course = services.course(&me).await.expect("course");
+    let next: Vec<&str> = course.items.iter().filter(|i| i.next).map(|i| i.slug.as_str()).collect();
+    assert_eq!(next, ["web-app"]);
+    assert_eq!(course.completed_of_offered().0, 1);
+}
+
+#[tokio::test]
+async fn getting_started_refuses_later_steps_first_and_fetches_nothing_for_a_bad_issuer() {
+    let documents = practice_documents();
+    let services = services_with(documents);
+    let me = learner("ada");
+    let err = services.check(&me, GS, 2, "kid: key-1, alg: ES256").await.expect_err("locked");
+    assert!(matches!(&err, ServiceError::Locked(m) if m == "Complete step 1 first."), "{err:?}");
+    let checked = services.check(&me, GS, 0, "not a url").await.expect("step 1");
+    assert!(checked.verdict.find("issuer.url").is_some_and(|f| !f.ok), "{:#?}", checked.verdict);
+    let checked = services.check(&me, GS, 0, "http://127.0.0.1:9/nothing-here").await.expect("step 1");
+    assert!(checked.verdict.find("issuer.metadata").is_some_and(|f| !f.ok), "{:#?}", checked.verdict);
+}
+
+/// An authorization URL of Web Applications for the learner's practice app, with `state`.
+async fn web_app_url(services: &Services, learner: &LearnerId, challenge: &str, state: &str) -> String {
+    let app = services.practice_app(learner).await.expect("practice app");
+    let mut url = url::Url::parse("http://127.0.0.1:3000/oauth2/authorize").expect("authorization endpoint");
+    url.query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", &app.client_id)
+        .append_pair("redirect_uri", "http://127.0.0.1:3000/redirect")
+        .append_pair("scope", "openid profile")
+        .append_pair("state", state)
+        .append_pair("code_challenge", challenge)
+        .append_pair("code_challenge_method", "S256");
+    url.to_string()
+}
+
+#[tokio::test]
+async fn web_app_runs_on_the_engine_from_the_verifier_to_the_callback_and_the_redirect_page_knows_it() {
+    let services = services();
+    let me = learner("ada");
+    let (verifier, checked) = services.generate_verifier(&me, WEB).await.expect("step 1");
+    assert!(checked.verdict.passed());
+    assert!(services.calculate_hash(&me, WEB).await.expect("step 2").verdict.passed());
+    let state = "k2Jf8sLq0ZxV7nWc4pRt";
+    let url = web_app_url(&services, &me, &pkce::challenge_s256(&verifier), state).await;
+    let checked = services.check(&me, WEB, 2, &url).await.expect("step 3");
+    assert!(checked.verdict.passed(), "{:#?}", checked.verdict);
+
+    // The redirect page tells a Web Applications login by its state.
+    let code = "c0de-from-the-practice-server";
+    let view = services.redirect_view(&me, code, Some(state), Some(PUBLIC_URL)).await.expect("view");
+    assert_eq!(view.exercise, "web-app");
+    assert!(view
+        .callback_url
+        .starts_with("http://127.0.0.1:3000/redirect?code=c0de-from-the-practice-server&state="));
+    assert!(view.token_command.full.expose().contains(&verifier), "the verifier of Web Applications");
+    let other = services.redirect_view(&me, code, Some("another-state"), None).await.expect("view");
+    assert_eq!(other.exercise, "refresh");
+
+    let forged = format!("http://127.0.0.1:3000/redirect?code={code}&state=forged&iss={PUBLIC_URL}");
+    let checked = services.check(&me, WEB, 3, &forged).await.expect("step 4");
+    assert!(checked.verdict.find("callback.state").is_some_and(|f| !f.ok), "{:#?}", checked.verdict);
+    let checked = services.check(&me, WEB, 3, &view.callback_url).await.expect("step 4");
+    assert!(checked.verdict.passed(), "{:#?}", checked.verdict);
+
+    // Step 5's command is ready with the code and the verifier; the code is in memory only.
+    let page = services.exercise_page(&me, WEB).await.expect("page");
+    let command = page.token_command.expect("the token command after step 4");
+    assert!(command.full.expose().contains(code) && command.full.expose().contains(&verifier));
+    let stored = services.progress.load(&me, "web-app").await.expect("load");
+    assert!(!serde_json::to_string(&stored).expect("json").contains(code), "the code is not stored");
+
+    // Refresh Tokens is untouched, and a reset of Web Applications leaves it so.
+    assert_eq!(statuses(&services.exercise_state(&me, R).await.expect("refresh")), after(0));
+    pass_steps(&services, &me, 2).await;
+    services.reset(&me, WEB).await.expect("reset");
+    assert_eq!(
+        services.exercise_state(&me, WEB).await.expect("web app").steps[0].status,
+        StepStatus::Current
+    );
+    assert_eq!(statuses(&services.exercise_state(&me, R).await.expect("refresh")), after(2));
+    assert!(services.exercise_page(&me, WEB).await.expect("page").token_command.is_none());
+}
+
+#[tokio::test]
+async fn typed_text_comes_back_on_its_own_exercise_page_only() {
+    let services = services();
+    let me = learner("ada");
+    services.keep_typed(&me, WEB, 0, "too-short");
+    let refresh_page = services.exercise_page_view(&me, R).await.expect("page");
+    assert!(refresh_page.steps.iter().all(|s| s.typed.is_none()));
+    let page = services.exercise_page_view(&me, WEB).await.expect("page");
+    assert_eq!(page.steps[0].typed.as_ref().map(|t| t.expose().to_owned()), Some("too-short".into()));
+}
+
+#[test]
+fn every_exercise_of_the_catalog_runs_on_the_engine_with_its_step_ids() {
+    let catalog = oauthlab::exercises::catalog();
+    for info in &catalog {
+        let exercise = Exercise::from_slug(info.slug).expect("every exercise offered runs on the engine");
+        assert_eq!(exercise.step_ids(), info.steps.iter().map(|s| s.id).collect::<Vec<_>>());
+        assert_eq!(exercise.step_index(info.steps[0].id), Some(0));
+    }
+    assert_eq!(Exercise::from_slug("spa"), None, "one still to come is not served");
+    assert_eq!(Exercise::from_slug("nope"), None);
+    assert!(WEB.has_pkce_steps() && R.has_pkce_steps() && !GS.has_pkce_steps());
 }

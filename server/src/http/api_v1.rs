@@ -11,9 +11,9 @@ use tracing::instrument;
 use utoipa::ToSchema;
 
 use app::model::{ExerciseState, PracticeApp, ServerData};
-use app::services::Services;
+use app::services::{Exercise, Services};
 use oauthlab::exercises::refresh::DecodedJwt;
-use oauthlab::exercises::{catalog, refresh, ExerciseInfo};
+use oauthlab::exercises::{catalog, ExerciseInfo};
 use oauthlab::pkce;
 use oauthlab::verdict::{show, Finding};
 
@@ -42,16 +42,14 @@ type AnyObject = ApiJson<serde_json::Map<String, serde_json::Value>>;
 /// tens of kilobytes long.
 const NAME_SHOWN: usize = 64;
 
-fn known_exercise(slug: &str) -> Result<(), ApiError> {
-    if slug == refresh::SLUG {
-        Ok(())
-    } else {
-        Err(ApiError::new(
+fn known_exercise(slug: &str) -> Result<Exercise, ApiError> {
+    Exercise::from_slug(slug).ok_or_else(|| {
+        ApiError::new(
             StatusCode::NOT_FOUND,
             "unknown_exercise",
             format!("There is no exercise called \"{}\".", show(slug, NAME_SHOWN)),
-        ))
-    }
+        )
+    })
 }
 
 /// Every exercise the site offers, with its steps
@@ -80,8 +78,8 @@ async fn exercise_get(
     Learner(learner): Learner,
     ApiPath(slug): ApiPath<String>,
 ) -> Result<Response, ApiError> {
-    known_exercise(&slug)?;
-    Ok(Json(services.exercise_state(&learner).await?).into_response())
+    let exercise = known_exercise(&slug)?;
+    Ok(Json(services.exercise_state(&learner, exercise).await?).into_response())
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -134,19 +132,19 @@ async fn step_check_post(
     ApiPath((slug, step)): ApiPath<(String, String)>,
     ApiJson(CheckBody { input }): ApiJson<CheckBody>,
 ) -> Result<Response, ApiError> {
-    known_exercise(&slug)?;
-    let step = refresh::Step::from_slug(&step).ok_or_else(|| {
+    let exercise = known_exercise(&slug)?;
+    let index = exercise.step_index(&step).ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,
             "unknown_step",
             format!(
-                "There is no step \"{}\"; the steps are verifier, challenge, authorization-url, \
-                 token-response, refresh-response.",
-                show(&step, NAME_SHOWN)
+                "There is no step \"{}\"; the steps are {}.",
+                show(&step, NAME_SHOWN),
+                exercise.step_ids().join(", ")
             ),
         )
     })?;
-    let checked = services.check_step(&learner, step, &input).await?;
+    let checked = services.check(&learner, exercise, index, &input).await?;
     Ok(Json(CheckAnswer {
         passed: checked.verdict.passed(),
         findings: checked.verdict.findings,
@@ -173,8 +171,8 @@ async fn exercise_reset_post(
     ApiPath(slug): ApiPath<String>,
     _: AnyObject,
 ) -> Result<StatusCode, ApiError> {
-    known_exercise(&slug)?;
-    services.reset(&learner).await?;
+    let exercise = known_exercise(&slug)?;
+    services.reset(&learner, exercise).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -254,14 +252,14 @@ async fn exercise_provider_put(
     ApiPath(slug): ApiPath<String>,
     ApiJson(ProviderBody { issuer, client_id, redirect_uri }): ApiJson<ProviderBody>,
 ) -> Result<Json<ProviderAnswer>, ApiError> {
-    known_exercise(&slug)?;
+    let exercise = known_exercise(&slug)?;
     let mut server = services.set_own_server(&learner, &issuer, &client_id, &redirect_uri).await?;
     let verdict = server.last_attempt.take().map(|a| a.verdict).unwrap_or_default();
     Ok(Json(ProviderAnswer {
         passed: verdict.passed(),
         findings: verdict.findings,
         provider: server,
-        exercise: services.exercise_state(&learner).await?,
+        exercise: services.exercise_state(&learner, exercise).await?,
     }))
 }
 

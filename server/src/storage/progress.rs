@@ -16,7 +16,6 @@ use app::services::store::{
 };
 use app::services::{now_unix, LearnerId};
 use async_trait::async_trait;
-use oauthlab::exercises::refresh;
 use sqlx::{Row, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
@@ -162,8 +161,8 @@ impl ProgressStore for Db {
         progress: &StoredProgress,
     ) -> Result<(), StoreError> {
         let state = serde_json::to_string(progress).map_err(|e| StoreError(e.to_string()))?;
-        let steps_passed = i64::try_from(progress.progress.steps_passed).unwrap_or(i64::MAX);
-        let completed = refresh::completed(&progress.progress);
+        let steps_passed = i64::try_from(progress.steps_passed()).unwrap_or(i64::MAX);
+        let completed = progress.completed(exercise);
         let change = Change::Save { state, steps_passed, completed, at: now_unix() };
         self.progress_writer.write(learner, exercise, change).await
     }

@@ -25,7 +25,7 @@ fn learner(id: &str) -> LearnerId {
 /// Progress with `steps` steps passed, and something in every field.
 fn stored(steps: usize) -> StoredProgress {
     StoredProgress {
-        progress: Progress {
+        progress: serde_json::to_value(Progress {
             steps_passed: steps,
             challenge: Some("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into()),
             authorization_url: Some("http://127.0.0.1/oauth2/authorize?client_id=lab_a".into()),
@@ -37,7 +37,8 @@ fn stored(steps: usize) -> StoredProgress {
                 iat: Some(100),
             }),
             refreshed: None,
-        },
+        })
+        .expect("progress serializes"),
         last: BTreeMap::from([(
             "verifier".to_owned(),
             LastCheck {

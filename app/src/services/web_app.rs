@@ -1,0 +1,115 @@
+//! Web Applications on the engine ([`super::exercises`]): the facts its checks need (the
+//! server in use, the practice server's record of how a pasted token was exchanged, its
+//! signature) and its page.
+
+use oauthlab::exercises::web_app::{self, Exchange, Facts, Progress, Step};
+use oauthlab::verdict::Finding;
+
+use super::exercises::{exercise_state, graded, Exercise};
+use super::store::{LearnerState, StoreError, StoredProgress};
+use super::{now_unix, Checked, CommandValues, LearnerId, ServiceError, Services};
+use crate::model::{ExerciseData, Secret};
+
+impl Services {
+    pub(super) async fn check_web_app(
+        &self,
+        learner: &LearnerId,
+        index: usize,
+        input: &str,
+    ) -> Result<Checked, ServiceError> {
+        let step = Step::ALL.get(index).copied().unwrap_or(Step::Verifier);
+        let LearnerState { progress, app, choice } = self.reads.learner_state(learner, web_app::SLUG).await?;
+        let stored: StoredProgress<Progress> = progress.typed()?;
+        let (provider, own) = self.provider(learner, choice, app).await?;
+        let pasted = match step {
+            Step::TokenResponse => oauthlab::exercises::refresh::pasted_access_token(input),
+            _ => None,
+        };
+        let (issued, signature) = self.token_facts(pasted.as_deref(), own.as_ref()).await?;
+        let exchange = issued.as_ref().and_then(Exchange::from_issued);
+        let facts = Facts {
+            provider: &provider,
+            progress: &stored.progress,
+            now: now_unix(),
+            exchange: exchange.as_ref(),
+            signature: signature.as_ref(),
+        };
+        let result = web_app::check(step, input, &facts).map(|o| (o.verdict, o.progress, o.jwt));
+        let checked =
+            self.keep_check(learner, Exercise::WebApp, stored, index, input, graded(result)).await?;
+        if step == Step::Callback && checked.verdict.passed() {
+            // The code, in memory only, for the token command of step 5.
+            let code = super::query_value(oauthlab::pasted::trim(input), "code");
+            self.flash.put_code(learner, web_app::SLUG, code);
+        }
+        Ok(checked)
+    }
+
+    /// Steps 3-5 were graded against another server: undo them, keep steps 1 and 2 (and
+    /// the states already used). Says so when steps had passed.
+    pub(super) async fn rewind_web_app(&self, learner: &LearnerId) -> Result<Option<Finding>, StoreError> {
+        let before = self.progress.load(learner, web_app::SLUG).await?;
+        let stored: StoredProgress<Progress> = before.clone().typed()?;
+        let from = Step::AuthorizationUrl;
+        let undone = stored.progress.steps_passed > from.index();
+        let rewound = StoredProgress {
+            last: stored
+                .last
+                .into_iter()
+                .filter(|(id, _)| Step::from_slug(id).is_some_and(|s| s.index() < from.index()))
+                .collect(),
+            progress: stored.progress.rewound_to(from),
+        };
+        self.save_rewound(learner, Exercise::WebApp, from.index(), &before, rewound).await?;
+        Ok(undone.then(|| {
+            Finding::info(
+                "provider.progress",
+                "Web Applications' steps 3 to 5 start over against this server; your code verifier and \
+                 challenge are kept.",
+            )
+        }))
+    }
+
+    pub(super) async fn web_app_page(&self, learner: &LearnerId) -> Result<ExerciseData, StoreError> {
+        let LearnerState { progress, app, choice } = self.reads.learner_state(learner, web_app::SLUG).await?;
+        let stored: StoredProgress<Progress> = progress.clone().typed()?;
+        let app = self.practice_app_view(learner, self.app_or_create(learner, app).await?);
+        let steps = self.step_views(learner, Exercise::WebApp, stored.progress.steps_passed, &stored.last);
+        let verifier = self.flash.peek_verifier(learner, web_app::SLUG);
+        let code = self.flash.peek_code(learner, web_app::SLUG);
+        let login_url = stored.progress.authorization_url.clone();
+        let server = self.server_view(choice);
+        let values = CommandValues::new(&server, &app, login_url.as_deref(), self.redirect_uri());
+        let token_command = (stored.progress.steps_passed > Step::Callback.index())
+            .then(|| values.token_command(verifier.as_deref(), code.as_deref()));
+        Ok(ExerciseData {
+            exercise: exercise_state(Exercise::WebApp, &progress),
+            steps,
+            generated_verifier: verifier.map(Secret::new),
+            challenge: stored.progress.challenge.clone(),
+            login_url,
+            token_command,
+            refresh_command: None,
+            authorization_endpoint: server.authorization_endpoint.clone(),
+            client_id: values.client_id,
+            redirect_uri: values.redirect_uri,
+            refresh_tokens_enabled: app.refresh_tokens_enabled,
+            code_lifetime: self.code_lifetime_words(server.builtin),
+            server,
+            metadata: None,
+        })
+    }
+
+    /// Whether a login that came back with `state` was started by Web Applications' step
+    /// 3: its URL passed with that state.
+    pub(super) async fn is_web_app_login(
+        &self,
+        learner: &LearnerId,
+        state: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let Some(state) = state.filter(|s| !s.is_empty()) else { return Ok(false) };
+        let stored: StoredProgress<Progress> = self.progress.load(learner, web_app::SLUG).await?.typed()?;
+        Ok(stored.progress.state.as_deref() == Some(state)
+            || stored.progress.used_states.first().map(String::as_str) == Some(state))
+    }
+}
