@@ -93,8 +93,9 @@ pub fn ExerciseHeader(
         </header>
         {error.map(|e| view! { <p class="error-box" role="alert">{e}</p> })}
         {data.exercise.completed.then(|| view! {
-            <p class="done-box" role="status" data-testid="completed">
-                "You've completed the exercise! "<a href="/">"Back to the course"</a>
+            <p class="done-box" role="status">
+                <span data-testid="completed">"You've completed the exercise!"</span>" "
+                <a href="/">"Back to the course"</a>
             </p>
         })}
     }

@@ -5,6 +5,7 @@ mod helpers;
 
 mod assets;
 mod cli;
+mod course;
 mod durability;
 mod exercise;
 mod grading;

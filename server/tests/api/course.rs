@@ -1,0 +1,162 @@
+//! The course through the JSON API: every exercise of the catalog listed with its steps,
+//! Getting Started graded against the practice server's own documents (fetched over
+//! loopback, as from any issuer), and Web Applications played with the `oauth2` crate as
+//! the learner's web app, graded against the practice server's record.
+
+use oauth2::{AuthType, AuthorizationCode, CsrfToken, PkceCodeChallenge, Scope, TokenResponse as _};
+use serde_json::{json, Value};
+
+use crate::helpers::{finding, oauth_http, statuses, TestApp};
+
+impl TestApp {
+    async fn check_in(&self, exercise: &str, step: &str, input: &str) -> Value {
+        let path = format!("/api/v1/exercises/{exercise}/steps/{step}/check");
+        let res = self.post_json(&path, &json!({"input": input})).await;
+        assert_eq!(res.status(), 200, "check {exercise} {step}");
+        res.json().await.expect("verdict json")
+    }
+}
+
+fn failed(verdict: &Value, id: &str) -> bool {
+    finding(verdict, id).is_some_and(|f| f["ok"] == false)
+}
+
+#[tokio::test]
+async fn the_api_lists_every_exercise_of_the_course_on_offer_in_order_with_its_steps() {
+    let app = TestApp::spawn().await;
+    let list = app.get_json("/api/v1/exercises").await;
+    let slugs: Vec<&str> = list.as_array().expect("list").iter().filter_map(|e| e["slug"].as_str()).collect();
+    assert_eq!(slugs, ["getting-started", "web-app", "refresh"]);
+    let ids = |i: usize| -> Vec<String> {
+        list[i]["steps"].as_array().expect("steps").iter().filter_map(|s| s["id"].as_str().map(str::to_owned)).collect()
+    };
+    assert_eq!(ids(0), ["issuer", "endpoints", "signing-key"]);
+    assert_eq!(ids(1), ["verifier", "challenge", "authorization-url", "callback", "token-response"]);
+    for slug in slugs {
+        let state = app.get_json(&format!("/api/v1/exercises/{slug}")).await;
+        assert_eq!(state["slug"], slug);
+        assert_eq!(statuses(&state)[0].1, "current");
+    }
+    let res = app.post_json("/api/v1/exercises/web-app/steps/refresh-response/check", &json!({"input": "x"})).await;
+    assert_eq!(res.status(), 404);
+    let body: Value = res.json().await.expect("json");
+    assert_eq!(body["error"], "unknown_step");
+    assert!(body["message"].as_str().expect("message").contains("verifier, challenge, authorization-url, callback, token-response"));
+    assert_eq!(app.get("/api/v1/exercises/spa").await.status(), 404, "one still to come is not served");
+}
+
+#[tokio::test]
+async fn getting_started_reads_the_practice_servers_own_metadata_and_keys() {
+    let app = TestApp::spawn().await;
+    let issuer = app.url("");
+    let issuer = issuer.trim_end_matches('/');
+
+    let verdict = app.check_in("getting-started", "issuer", &format!("{issuer}/")).await;
+    assert!(failed(&verdict, "issuer.trailing_slash"), "{verdict:#}");
+    let verdict = app.check_in("getting-started", "issuer", issuer).await;
+    assert_eq!(verdict["passed"], true, "{verdict:#}");
+
+    let metadata = app.get_json("/.well-known/oauth-authorization-server").await;
+    let (authorize, token) =
+        (metadata["authorization_endpoint"].as_str().expect("a"), metadata["token_endpoint"].as_str().expect("t"));
+    let verdict = app.check_in("getting-started", "endpoints", &format!("{token}\n{authorize}")).await;
+    assert!(failed(&verdict, "endpoints.swapped"), "{verdict:#}");
+    // The metadata itself may be pasted.
+    let verdict = app.check_in("getting-started", "endpoints", &metadata.to_string()).await;
+    assert_eq!(verdict["passed"], true, "{verdict:#}");
+
+    // The key that signs now, from the JWKS the metadata names.
+    let jwks = app.get_json("/oauth2/jwks").await;
+    let kid = jwks["keys"][0]["kid"].as_str().expect("kid").to_owned();
+    let verdict = app.check_in("getting-started", "signing-key", "kid: nope, alg: ES256").await;
+    assert!(failed(&verdict, "signing_key.kid"), "{verdict:#}");
+    let verdict = app.check_in("getting-started", "signing-key", &format!("kid: {kid}, alg: ES256")).await;
+    assert_eq!(verdict["passed"], true, "{verdict:#}");
+    assert!(finding(&verdict, "signing_key.current").is_some_and(|f| f["ok"] == true), "{verdict:#}");
+    assert_eq!(verdict["exercise"]["completed"], true);
+
+    // Its progress is its own.
+    let refresh = app.get_json("/api/v1/exercises/refresh").await;
+    assert_eq!(statuses(&refresh)[0].1, "current");
+    let course = app.get("/").await.text().await.expect("home");
+    assert!(course.contains("1 of 3 exercises completed"), "the home page counts it");
+}
+
+#[tokio::test]
+async fn web_app_is_played_with_a_real_oauth_client_and_graded_against_the_record() {
+    let app = TestApp::spawn().await;
+    let client = app.oauth_client(AuthType::BasicAuth).await;
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let (url, state) = client
+        .authorize_url(CsrfToken::new_random)
+        .set_pkce_challenge(challenge.clone())
+        .add_scope(Scope::new("openid".into()))
+        .url();
+
+    assert_eq!(app.check_in("web-app", "verifier", verifier.secret()).await["passed"], true);
+    assert_eq!(app.check_in("web-app", "challenge", challenge.as_str()).await["passed"], true);
+    let verdict = app.check_in("web-app", "authorization-url", url.as_str()).await;
+    assert_eq!(verdict["passed"], true, "{verdict:#}");
+
+    let back = app.follow_login(url.as_str()).await;
+    assert_eq!(back.query_pairs().find(|(k, _)| k == "state").map(|(_, v)| v.into_owned()), Some(state.secret().clone()));
+    let mut forged = back.clone();
+    forged.query_pairs_mut().clear().append_pair("code", "x").append_pair("state", "forged-state-value");
+    let verdict = app.check_in("web-app", "callback", forged.as_str()).await;
+    assert!(failed(&verdict, "callback.state"), "{verdict:#}");
+    let verdict = app.check_in("web-app", "callback", back.as_str()).await;
+    assert_eq!(verdict["passed"], true, "{verdict:#}");
+
+    let code = back.query_pairs().find(|(k, _)| k == "code").map(|(_, v)| v.into_owned()).expect("code");
+    let tokens = client
+        .exchange_code(AuthorizationCode::new(code))
+        .set_pkce_verifier(verifier)
+        .request_async(&oauth_http())
+        .await
+        .expect("token response");
+    let response = json!({
+        "access_token": tokens.access_token().secret(),
+        "token_type": "Bearer",
+        "expires_in": tokens.expires_in().map(|d| d.as_secs()),
+        "scope": "openid",
+    });
+    let verdict = app.check_in("web-app", "token-response", &response.to_string()).await;
+    assert_eq!(verdict["passed"], true, "{verdict:#}");
+    for id in ["exchange.client", "exchange.client_auth", "exchange.verifier", "exchange.code"] {
+        assert!(finding(&verdict, id).is_some_and(|f| f["ok"] == true), "{id}: {verdict:#}");
+    }
+    assert_eq!(verdict["exercise"]["completed"], true);
+
+    // Reset of one exercise leaves the others; "all" is for instructors.
+    assert_eq!(app.post_json("/api/v1/exercises/web-app/reset", &json!({})).await.status(), 204);
+    assert_eq!(statuses(&app.get_json("/api/v1/exercises/web-app").await)[0].1, "current");
+}
+
+#[tokio::test]
+async fn web_app_names_a_token_from_another_login_than_the_callback() {
+    let app = TestApp::spawn().await;
+    let client = app.oauth_client(AuthType::RequestBody).await;
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let start = || {
+        client.authorize_url(CsrfToken::new_random).set_pkce_challenge(challenge.clone()).add_scope(Scope::new("openid".into())).url()
+    };
+    let (url, _) = start();
+    assert_eq!(app.check_in("web-app", "verifier", verifier.secret()).await["passed"], true);
+    assert_eq!(app.check_in("web-app", "challenge", challenge.as_str()).await["passed"], true);
+    assert_eq!(app.check_in("web-app", "authorization-url", url.as_str()).await["passed"], true);
+    let back = app.follow_login(url.as_str()).await;
+    assert_eq!(app.check_in("web-app", "callback", back.as_str()).await["passed"], true);
+
+    // Another login's code exchanged instead of the callback's.
+    let other = app.login(start().0.as_str()).await;
+    let tokens = client
+        .exchange_code(AuthorizationCode::new(other.code))
+        .set_pkce_verifier(oauth2::PkceCodeVerifier::new(verifier.secret().clone()))
+        .request_async(&oauth_http())
+        .await
+        .expect("token response");
+    let response = json!({"access_token": tokens.access_token().secret(), "token_type": "Bearer", "expires_in": 300});
+    let verdict = app.check_in("web-app", "token-response", &response.to_string()).await;
+    assert_eq!(verdict["passed"], false, "{verdict:#}");
+    assert!(failed(&verdict, "exchange.code"), "{verdict:#}");
+}
