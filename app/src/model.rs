@@ -35,10 +35,27 @@ impl std::fmt::Debug for Secret {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema), schema(as = StepStatus))]
 pub struct StepState {
     /// The step's id, as `GET /api/v1/exercises` lists it for the exercise.
-    #[cfg_attr(feature = "ssr", schema(examples("verifier")))]
+    #[cfg_attr(feature = "ssr", schema(schema_with = step_id_schema))]
     pub id: String,
     #[cfg_attr(feature = "ssr", schema(inline))]
     pub status: StepStatus,
+}
+
+/// A step id: one of every exercise's on offer.
+#[cfg(feature = "ssr")]
+fn step_id_schema() -> utoipa::openapi::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let mut ids: Vec<&str> = Vec::new();
+    for id in oauthlab::exercises::catalog().iter().flat_map(|e| e.steps.iter().map(|s| s.id)) {
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some("The step's id, as `GET /api/v1/exercises` lists it for the exercise."))
+        .enum_values(Some(ids))
+        .build()
 }
 
 /// A learner's progress in an exercise: the exercise object of the API,

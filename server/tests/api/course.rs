@@ -28,7 +28,12 @@ async fn the_api_lists_every_exercise_of_the_course_on_offer_in_order_with_its_s
     let slugs: Vec<&str> = list.as_array().expect("list").iter().filter_map(|e| e["slug"].as_str()).collect();
     assert_eq!(slugs, ["getting-started", "web-app", "refresh"]);
     let ids = |i: usize| -> Vec<String> {
-        list[i]["steps"].as_array().expect("steps").iter().filter_map(|s| s["id"].as_str().map(str::to_owned)).collect()
+        list[i]["steps"]
+            .as_array()
+            .expect("steps")
+            .iter()
+            .filter_map(|s| s["id"].as_str().map(str::to_owned))
+            .collect()
     };
     assert_eq!(ids(0), ["issuer", "endpoints", "signing-key"]);
     assert_eq!(ids(1), ["verifier", "challenge", "authorization-url", "callback", "token-response"]);
@@ -37,11 +42,15 @@ async fn the_api_lists_every_exercise_of_the_course_on_offer_in_order_with_its_s
         assert_eq!(state["slug"], slug);
         assert_eq!(statuses(&state)[0].1, "current");
     }
-    let res = app.post_json("/api/v1/exercises/web-app/steps/refresh-response/check", &json!({"input": "x"})).await;
+    let res =
+        app.post_json("/api/v1/exercises/web-app/steps/refresh-response/check", &json!({"input": "x"})).await;
     assert_eq!(res.status(), 404);
     let body: Value = res.json().await.expect("json");
     assert_eq!(body["error"], "unknown_step");
-    assert!(body["message"].as_str().expect("message").contains("verifier, challenge, authorization-url, callback, token-response"));
+    assert!(body["message"]
+        .as_str()
+        .expect("message")
+        .contains("verifier, challenge, authorization-url, callback, token-response"));
     assert_eq!(app.get("/api/v1/exercises/spa").await.status(), 404, "one still to come is not served");
 }
 
@@ -57,8 +66,10 @@ async fn getting_started_reads_the_practice_servers_own_metadata_and_keys() {
     assert_eq!(verdict["passed"], true, "{verdict:#}");
 
     let metadata = app.get_json("/.well-known/oauth-authorization-server").await;
-    let (authorize, token) =
-        (metadata["authorization_endpoint"].as_str().expect("a"), metadata["token_endpoint"].as_str().expect("t"));
+    let (authorize, token) = (
+        metadata["authorization_endpoint"].as_str().expect("a"),
+        metadata["token_endpoint"].as_str().expect("t"),
+    );
     let verdict = app.check_in("getting-started", "endpoints", &format!("{token}\n{authorize}")).await;
     assert!(failed(&verdict, "endpoints.swapped"), "{verdict:#}");
     // The metadata itself may be pasted.
@@ -99,7 +110,10 @@ async fn web_app_is_played_with_a_real_oauth_client_and_graded_against_the_recor
     assert_eq!(verdict["passed"], true, "{verdict:#}");
 
     let back = app.follow_login(url.as_str()).await;
-    assert_eq!(back.query_pairs().find(|(k, _)| k == "state").map(|(_, v)| v.into_owned()), Some(state.secret().clone()));
+    assert_eq!(
+        back.query_pairs().find(|(k, _)| k == "state").map(|(_, v)| v.into_owned()),
+        Some(state.secret().clone())
+    );
     let mut forged = back.clone();
     forged.query_pairs_mut().clear().append_pair("code", "x").append_pair("state", "forged-state-value");
     let verdict = app.check_in("web-app", "callback", forged.as_str()).await;
@@ -138,7 +152,11 @@ async fn web_app_names_a_token_from_another_login_than_the_callback() {
     let client = app.oauth_client(AuthType::RequestBody).await;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let start = || {
-        client.authorize_url(CsrfToken::new_random).set_pkce_challenge(challenge.clone()).add_scope(Scope::new("openid".into())).url()
+        client
+            .authorize_url(CsrfToken::new_random)
+            .set_pkce_challenge(challenge.clone())
+            .add_scope(Scope::new("openid".into()))
+            .url()
     };
     let (url, _) = start();
     assert_eq!(app.check_in("web-app", "verifier", verifier.secret()).await["passed"], true);
@@ -155,8 +173,75 @@ async fn web_app_names_a_token_from_another_login_than_the_callback() {
         .request_async(&oauth_http())
         .await
         .expect("token response");
-    let response = json!({"access_token": tokens.access_token().secret(), "token_type": "Bearer", "expires_in": 300});
+    let response =
+        json!({"access_token": tokens.access_token().secret(), "token_type": "Bearer", "expires_in": 300});
     let verdict = app.check_in("web-app", "token-response", &response.to_string()).await;
     assert_eq!(verdict["passed"], false, "{verdict:#}");
     assert!(failed(&verdict, "exchange.code"), "{verdict:#}");
+}
+
+/// Another OAuth Lab on loopback plays the learner's own authorization server.
+async fn own_server_for(lab: &TestApp) -> TestApp {
+    let idp = TestApp::spawn().await;
+    let app = idp.practice_app().await;
+    let body =
+        json!({"issuer": idp.base, "client_id": app["client_id"], "redirect_uri": idp.url("/redirect")});
+    let res =
+        lab.client.put(lab.url("/api/v1/exercises/web-app/provider")).json(&body).send().await.expect("put");
+    assert_eq!(res.status(), 200);
+    let setup: Value = res.json().await.expect("json");
+    assert_eq!(setup["passed"], true, "{setup:#}");
+    idp
+}
+
+#[tokio::test]
+async fn getting_started_works_against_another_issuer_and_says_what_it_could_not_verify() {
+    let (lab, idp) = (TestApp::spawn().await, TestApp::spawn().await);
+    let issuer = idp.base.trim_end_matches('/').to_owned();
+    assert_eq!(lab.check_in("getting-started", "issuer", &issuer).await["passed"], true);
+    let metadata = idp.get_json("/.well-known/oauth-authorization-server").await;
+    assert_eq!(lab.check_in("getting-started", "endpoints", &metadata.to_string()).await["passed"], true);
+    let kid = idp.get_json("/oauth2/jwks").await["keys"][0]["kid"].as_str().expect("kid").to_owned();
+    let verdict = lab.check_in("getting-started", "signing-key", &format!("kid: {kid}, alg: ES256")).await;
+    assert_eq!(verdict["passed"], true, "{verdict:#}");
+    let current = finding(&verdict, "signing_key.current").expect("what could not be verified is said");
+    assert_eq!(current["level"], "info", "{verdict:#}");
+}
+
+#[tokio::test]
+async fn web_app_works_against_the_learners_own_server_and_says_what_it_could_not_verify() {
+    let lab = TestApp::spawn().await;
+    let idp = own_server_for(&lab).await;
+    let client = idp.oauth_client(AuthType::BasicAuth).await;
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let (url, _) = client
+        .authorize_url(CsrfToken::new_random)
+        .set_pkce_challenge(challenge.clone())
+        .add_scope(Scope::new("openid".into()))
+        .url();
+    assert_eq!(lab.check_in("web-app", "verifier", verifier.secret()).await["passed"], true);
+    assert_eq!(lab.check_in("web-app", "challenge", challenge.as_str()).await["passed"], true);
+    let verdict = lab.check_in("web-app", "authorization-url", url.as_str()).await;
+    assert_eq!(verdict["passed"], true, "{verdict:#}");
+    // The learner logs in at their own server (its session, not the lab's).
+    let back = idp.follow_login(url.as_str()).await;
+    let verdict = lab.check_in("web-app", "callback", back.as_str()).await;
+    assert_eq!(verdict["passed"], true, "{verdict:#}");
+    let code = back.query_pairs().find(|(k, _)| k == "code").map(|(_, v)| v.into_owned()).expect("code");
+    let tokens = client
+        .exchange_code(AuthorizationCode::new(code))
+        .set_pkce_verifier(verifier)
+        .request_async(&oauth_http())
+        .await
+        .expect("token response");
+    let response =
+        json!({"access_token": tokens.access_token().secret(), "token_type": "Bearer", "expires_in": 300});
+    let verdict = lab.check_in("web-app", "token-response", &response.to_string()).await;
+    assert_eq!(verdict["passed"], true, "{verdict:#}");
+    let unverified = finding(&verdict, "exchange.unverified").expect("what could not be verified is said");
+    assert_eq!(unverified["level"], "info");
+    assert!(
+        finding(&verdict, "token.signature").is_some_and(|f| f["ok"] == true),
+        "checked with its JWKS: {verdict:#}"
+    );
 }

@@ -59,9 +59,11 @@ async fn the_documented_steps_are_the_steps_of_the_exercise() {
     let doc = openapi(&app).await;
     let documented = &doc["components"]["parameters"]["Step"]["schema"]["enum"];
     let exercises = app.get_json("/api/v1/exercises").await;
-    let steps: Vec<Value> =
-        exercises[0]["steps"].as_array().expect("steps").iter().map(|s| s["id"].clone()).collect();
-    assert_eq!(documented, &Value::Array(steps));
+    for exercise in exercises.as_array().expect("exercises") {
+        for step in exercise["steps"].as_array().expect("steps") {
+            assert!(documented.as_array().is_some_and(|d| d.contains(&step["id"])), "{step}");
+        }
+    }
 }
 
 #[tokio::test]

@@ -25,9 +25,12 @@ async fn the_home_page_is_the_course_with_the_learners_progress() {
     ];
     assert!(order.windows(2).all(|w| at(w[0]) < at(w[1])), "in course order");
     assert!(!body.contains("href=\"/exercises/oidc\""));
+    assert!(
+        body.contains("href=\"/exercises/getting-started\"") && body.contains("href=\"/exercises/web-app\"")
+    );
     assert!(body.contains("Coming soon"));
-    assert!(body.contains("0 of 5 steps"));
-    assert!(body.contains("0 of 1 exercise completed"), "{body}");
+    assert!(body.contains("0 of 5 steps") && body.contains("0 of 3 steps"));
+    assert!(body.contains("0 of 3 exercises completed"), "{body}");
     assert!(!body.contains("Loading the course"), "rendered without JavaScript");
 
     // After a step, the home page says so.
@@ -75,6 +78,54 @@ async fn a_plain_form_post_redirects_to_the_page_that_shows_the_result() {
     let (_, body) = html(&app, "/exercises/refresh").await;
     assert!(body.contains("data-testid=\"verdict-verifier\""), "the verdict is shown");
     assert!(body.contains("not allowed"), "the message names the bad character");
+}
+
+#[tokio::test]
+async fn every_exercise_page_is_rendered_on_the_server_and_its_forms_name_their_exercise() {
+    let app = TestApp::spawn().await;
+    for (slug, texts) in [
+        ("getting-started", &["Check Your Issuer", "Check Your Endpoints", "Check Your Key"][..]),
+        (
+            "web-app",
+            &["Generate Random String", "Check Your URL", "Check Your Callback", "Check Your Response"][..],
+        ),
+    ] {
+        let (status, body) = html(&app, &format!("/exercises/{slug}")).await;
+        assert_eq!(status, 200, "{slug}");
+        for text in texts.iter().chain(&["data-status=\"current\"", "Reset"]) {
+            assert!(body.contains(text), "{slug}: missing {text}");
+        }
+        assert!(body.contains(&format!("name=\"exercise\" value=\"{slug}\"")), "{slug}");
+        assert!(!body.contains("Loading the exercise"), "rendered without JavaScript");
+    }
+    // A plain form post of Web Applications lands on its page, which shows the verdict;
+    // Refresh Tokens' page is untouched.
+    let res = app
+        .client
+        .post(app.url("/fn/check_step"))
+        .header("accept", "text/html")
+        .header("referer", app.url("/exercises/web-app"))
+        .form(&[("exercise", "web-app"), ("step", "verifier"), ("input", "abc+def")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 302);
+    let location = res.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    assert_eq!(location, "/exercises/web-app#step-verifier");
+    let (_, body) = html(&app, "/exercises/web-app").await;
+    assert!(body.contains("data-testid=\"verdict-verifier\""), "the verdict is shown");
+    assert!(body.contains("abc+def"), "what was typed is back in its box");
+    let (_, body) = html(&app, "/exercises/refresh").await;
+    assert!(!body.contains("data-testid=\"verdict-verifier\""), "another exercise's verdict");
+    // An exercise the site does not offer is refused, and said so on the page.
+    let body = failed_form_post_shows_on(
+        &app,
+        "/fn/check_step",
+        &[("exercise", "spa"), ("step", "verifier"), ("input", "x")],
+        "/exercises/web-app",
+    )
+    .await;
+    assert!(body.contains(r#"There is no exercise called "spa"."#), "{body}");
 }
 
 /// A plain form post that fails comes back to its page, which says why.

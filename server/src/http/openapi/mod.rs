@@ -17,7 +17,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::openapi::{Ref, RefOr, Required};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use oauthlab::exercises::{catalog, refresh};
+use oauthlab::exercises::catalog;
 
 use super::{api_v1, instructor_api, ApiState, ErrorBody};
 use responses::{
@@ -261,10 +261,21 @@ fn headers_required(response: &mut RefOr<Response>) {
     response.extensions.get_or_insert_with(Default::default).insert("headers".into(), Value::Object(headers));
 }
 
+/// Every step id of every exercise on offer, each once, in catalog order.
+fn step_ids() -> Vec<&'static str> {
+    let mut ids: Vec<&str> = Vec::new();
+    for id in catalog().iter().flat_map(|e| e.steps.iter().map(|s| s.id)) {
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    ids
+}
+
 /// The path parameters, by component name.
 fn path_parameters() -> Vec<(&'static str, Value)> {
     let slugs: Vec<&str> = catalog().iter().map(|e| e.slug).collect();
-    let steps: Vec<&str> = refresh::Step::ALL.iter().map(|s| s.slug()).collect();
+    let steps = step_ids();
     vec![
         (
             "Slug",
@@ -278,7 +289,8 @@ fn path_parameters() -> Vec<(&'static str, Value)> {
             "Step",
             json!({
                 "name": "step", "in": "path", "required": true,
-                "description": "The step, one of these in the order they must pass.",
+                "description": "The step: one of the ids `GET /api/v1/exercises` lists for the exercise, \
+                                which must pass in that order (here, every exercise's ids).",
                 "schema": {"type": "string", "enum": steps},
             }),
         ),
@@ -334,11 +346,16 @@ mod tests {
     #[test]
     fn the_enums_are_the_cores_steps_and_exercises() {
         let doc = document();
-        let steps: Vec<&str> = refresh::Step::ALL.iter().map(|s| s.slug()).collect();
         let slugs: Vec<&str> = catalog().iter().map(|e| e.slug).collect();
         let schemas = &doc["components"]["schemas"];
-        assert_eq!(doc["components"]["parameters"]["Step"]["schema"]["enum"], json!(steps));
-        assert_eq!(schemas["StepStatus"]["properties"]["id"]["enum"], json!(steps));
+        let steps = &doc["components"]["parameters"]["Step"]["schema"]["enum"];
+        for exercise in catalog() {
+            for step in &exercise.steps {
+                assert!(steps.as_array().is_some_and(|s| s.contains(&json!(step.id))), "{}", step.id);
+            }
+        }
+        assert_eq!(steps, &json!(step_ids()), "each once");
+        assert_eq!(&schemas["StepStatus"]["properties"]["id"]["enum"], steps);
         assert_eq!(doc["components"]["parameters"]["Slug"]["schema"]["enum"], json!(slugs));
         let mut resets = slugs.clone();
         resets.push("all");
