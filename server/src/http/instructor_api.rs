@@ -203,7 +203,8 @@ struct LearnersQuery {
     security(("instructorSession" = [])),
     params(LearnersQuery),
     responses(
-        (status = 200, description = "The learners, in the order they joined.", body = Vec<LearnerRow>),
+        (status = 200, description = "The learners, in the order they joined, each with their progress in \
+         every exercise the site offers (`exercises`, keyed by slug).", body = Vec<LearnerRow>),
         (status = 400, description = "`invalid_request`: the query string could not be read.",
          body = super::ErrorBody,
          example = json!({"error": "invalid_request", "message": "Failed to deserialize query string."})),
@@ -331,7 +332,9 @@ fn utc_timestamp(unix: i64) -> String {
 
 /// A class's progress as CSV
 ///
-/// One row per learner and exercise, in the order the learners joined, under the header
+/// One row per learner and exercise the site offers (`exercise` is its slug: every
+/// exercise of `GET /api/v1/exercises`, in that order, for each learner, one not started
+/// with `0,false,` and no date), the learners in the order they joined, under the header
 /// `learner_id,display_name,exercise,steps_passed,completed,updated_at`; lines end in CRLF.
 /// `display_name` is empty when the learner gave none; `completed` is `true` or `false`;
 /// `updated_at` is an ISO 8601 UTC timestamp (`2025-01-01T10:00:00Z`), empty before the
@@ -359,17 +362,20 @@ async fn class_csv_get(
 ) -> Result<Response, ApiError> {
     let who = instructor(&i, &headers).await?;
     let learners = i.learners(who, Some(&class_id)).await?;
+    let catalog = oauthlab::exercises::catalog();
     let mut csv = String::from("learner_id,display_name,exercise,steps_passed,completed,updated_at\r\n");
     for l in learners {
-        let p = &l.exercises.refresh;
-        csv.push_str(&format!(
-            "{},{},refresh,{},{},{}\r\n",
-            csv_field(&l.learner_id),
-            csv_text(l.display_name.as_deref().unwrap_or("")),
-            p.steps_passed,
-            p.completed,
-            p.updated_at.map(utc_timestamp).unwrap_or_default()
-        ));
+        let (id, name) = (csv_field(&l.learner_id), csv_text(l.display_name.as_deref().unwrap_or("")));
+        for exercise in &catalog {
+            let p = l.exercises.of(exercise.slug);
+            csv.push_str(&format!(
+                "{id},{name},{},{},{},{}\r\n",
+                csv_field(exercise.slug),
+                p.steps_passed,
+                p.completed,
+                p.updated_at.map(utc_timestamp).unwrap_or_default()
+            ));
+        }
     }
     Ok((
         [

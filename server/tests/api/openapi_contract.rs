@@ -129,6 +129,32 @@ fn the_contract_refuses_what_the_document_does_not_say() {
     }
 }
 
+/// A learner's `exercises` is an object of progress by slug: each offered exercise is
+/// required, and any other (one the site is about to offer) is progress too.
+#[test]
+fn a_learner_s_exercises_are_progress_by_slug() {
+    let api = Contract::new();
+    let row = json!({"$ref": "#/components/schemas/LearnerRow"});
+    let progress = json!({"steps_passed": 2, "completed": false, "updated_at": 1_700_000_000});
+    let exercises: serde_json::Map<String, Value> =
+        oauthlab::exercises::catalog().iter().map(|e| (e.slug.to_owned(), progress.clone())).collect();
+    let body = |exercises: Value| {
+        json!({"learner_id": "Xq3v0Jk2hY7w9Lm4", "display_name": null, "class_id": "cls_a",
+               "exercises": exercises, "server": null})
+    };
+    let mut two = exercises.clone();
+    two.insert("getting-started".into(), progress.clone());
+    assert_eq!(api.errors(&row, &body(Value::Object(two.clone()))), Vec::<String>::new());
+    let mut missing = two.clone();
+    missing.remove("refresh");
+    let mut bad = two.clone();
+    bad.insert("getting-started".into(), json!({"steps_passed": 2}));
+    for exercises in [missing, bad] {
+        let exercises = Value::Object(exercises);
+        assert!(!api.errors(&row, &body(exercises.clone())).is_empty(), "{exercises}");
+    }
+}
+
 /// `method path` with `body` (JSON unless it is a string, sent as it is), from `c`.
 async fn send(app: &TestApp, c: &reqwest::Client, method: &str, path: &str, body: Option<Value>) -> Response {
     let method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
