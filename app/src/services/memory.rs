@@ -51,8 +51,8 @@ struct Member {
     joined_at: i64,
 }
 
-/// Whether `progress` completes `exercise`, as the SQLite store's `completed` column has
-/// it: every step of an offered exercise passed (five for one it does not offer).
+/// Whether `steps_passed` steps complete `exercise`, as the SQLite store's `completed`
+/// column has it: every step of an offered exercise passed (five for one not offered).
 fn completed(exercise: &str, steps_passed: usize) -> bool {
     let steps =
         oauthlab::exercises::catalog().into_iter().find(|e| e.slug == exercise).map(|e| e.steps.len());

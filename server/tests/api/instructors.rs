@@ -796,11 +796,17 @@ async fn the_dashboard_shows_a_column_for_each_offered_exercise() {
         assert!(page.contains(&amy), "{amy}: {page}");
         let bo = format!("{}: not started, 0 of {steps} steps", e.title);
         assert!(page.contains(&bo), "{bo}: {page}");
+        // Each learner's detail lists the exercise's steps: all of amy's passed in refresh.
+        let detail = format!("data-testid=\"learner-steps\" data-exercise=\"{}\"", e.slug);
+        assert_eq!(page.matches(&detail).count(), 2, "{detail}");
+        let first = e.steps.first().map(|s| s.title).unwrap_or_default();
+        assert!(page.contains(&format!(">{first}: current</li>")), "bo's first step of {}", e.slug);
         let choice = format!("<option value=\"{}\">{}</option>", e.slug, e.title);
         assert_eq!(page.matches(&choice).count(), 3, "each reset form offers {}", e.slug);
     }
     assert_eq!(page.matches("<option value=\"all\">All exercises</option>").count(), 3);
     assert!(page.contains("data-exercise=\"refresh\" data-steps-passed=\"5\""), "{page}");
+    assert!(page.contains(">Refresh token response: passed</li>"), "amy's last refresh step");
     assert!(page.contains("<span aria-hidden=\"true\">✓</span>"), "a mark for a completed exercise");
     assert!(page.contains("<span aria-hidden=\"true\">–</span>"), "a dash for one not started");
     assert!(!page.contains("data-exercise=\"oidc\""), "no column for an exercise not offered");
