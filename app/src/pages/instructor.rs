@@ -147,6 +147,7 @@ fn ClassPanel(
 ) -> impl IntoView {
     let ClassView { class_id, name, join_url, size, learners, matching, page, pages } = class;
     let csv = format!("/api/v1/instructor/classes/{class_id}/progress.csv");
+    let wide_csv = format!("{csv}?layout=wide");
     let shown = learners.len();
     let key = format!("class-{class_id}");
     // Moved into the reset form, which renders its children in a closure of its own.
@@ -183,6 +184,8 @@ fn ClassPanel(
             <p class="meta">
                 {format!("{} · ", count(size, "learner"))}
                 <a href=csv rel="external" download="">"Export progress (CSV)"</a>
+                " · "
+                <a href=wide_csv rel="external" download="">"One row per learner (CSV)"</a>
             </p>
             {match rows {
                 Some(rows) => Either::Left(rows),

@@ -777,6 +777,39 @@ async fn the_csv_has_a_row_per_learner_and_offered_exercise_in_catalog_order() {
 }
 
 #[tokio::test]
+async fn the_wide_csv_has_a_row_per_learner_and_columns_per_offered_exercise() {
+    let app = TestApp::spawn().await;
+    let c = instructor(&app, "ada@example.org").await;
+    let class_id = class_with_progress(&app, &c).await;
+    let get = |layout: &str| {
+        let url = app.url(&format!("/api/v1/instructor/classes/{class_id}/progress.csv?layout={layout}"));
+        let c = c.clone();
+        async move { c.get(url).send().await.expect("get") }
+    };
+    let res = get("wide").await;
+    assert_eq!(res.status(), 200);
+    let csv = res.text().await.expect("text");
+    let lines: Vec<&str> = csv.split_terminator("\r\n").collect();
+    let catalog = oauthlab::exercises::catalog();
+    let columns: Vec<&str> = lines[0].split(',').collect();
+    assert_eq!(columns.len(), 2 + 3 * catalog.len(), "{csv}");
+    assert_eq!(lines.len(), 3, "one row per learner: {csv}");
+    for (i, e) in catalog.iter().enumerate() {
+        assert_eq!(columns[2 + 3 * i], format!("{} steps_passed", e.slug));
+        assert_eq!(columns[3 + 3 * i], format!("{} completed", e.slug));
+        assert_eq!(columns[4 + 3 * i], format!("{} updated_at", e.slug));
+        let amy: Vec<&str> = lines[1].split(',').collect();
+        assert_eq!(amy[2 + 3 * i], steps_in(e.slug).to_string(), "{csv}");
+        assert_eq!(amy[3 + 3 * i], (e.slug == "refresh").to_string(), "{csv}");
+        assert!(amy[4 + 3 * i].ends_with('Z'), "{csv}");
+    }
+    assert!(lines[1].starts_with("amy,Amy,") && lines[2].starts_with("bo,Bo,"), "{csv}");
+    assert!(!csv.contains("oidc"), "{csv}");
+    assert_eq!(get("rows").await.text().await.expect("text").lines().count(), 1 + 2 * catalog.len());
+    assert_eq!(get("tall").await.status(), 400, "a layout it does not know");
+}
+
+#[tokio::test]
 async fn the_dashboard_shows_a_column_for_each_offered_exercise() {
     let app = TestApp::spawn().await;
     let c = instructor(&app, "ada@example.org").await;
@@ -810,6 +843,7 @@ async fn the_dashboard_shows_a_column_for_each_offered_exercise() {
     assert!(page.contains("<span aria-hidden=\"true\">✓</span>"), "a mark for a completed exercise");
     assert!(page.contains("<span aria-hidden=\"true\">–</span>"), "a dash for one not started");
     assert!(!page.contains("data-exercise=\"oidc\""), "no column for an exercise not offered");
+    assert!(page.contains("/progress.csv?layout=wide"), "the export with a row per learner");
     let headers = page.matches("class=\"exercise-col\"").count();
     assert_eq!(headers, catalog.len(), "one column per offered exercise");
     assert_eq!(page.matches("data-testid=\"learner-progress\"").count(), 2 * catalog.len());

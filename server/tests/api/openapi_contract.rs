@@ -301,6 +301,13 @@ async fn the_instructors_answers_match_the_document() {
         )
         .await;
     assert!(text.as_str().is_some_and(|t| t.contains("Grace")), "{text}");
+    let template = "/api/v1/instructor/classes/{class_id}/progress.csv";
+    let wide =
+        api.check("get", template, send(&app, &ada, "get", &format!("{csv}?layout=wide"), None).await).await;
+    assert!(wide.as_str().is_some_and(|t| t.contains("refresh steps_passed")), "{wide}");
+    let tall =
+        api.check("get", template, send(&app, &ada, "get", &format!("{csv}?layout=tall"), None).await).await;
+    assert_eq!(tall["error"], "invalid_request");
 
     let learner_reset = "/api/v1/instructor/learners/{learner_id}/reset";
     let path = format!("/api/v1/instructor/learners/{learner_id}/reset");
