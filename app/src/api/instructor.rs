@@ -28,14 +28,22 @@ pub struct ClassView {
 pub struct LearnerView {
     pub learner_id: String,
     pub display_name: Option<String>,
-    pub steps_passed: i64,
-    pub completed: bool,
-    pub updated_at: Option<i64>,
+    /// Their progress in each exercise the site offers, in the catalog's order.
+    pub exercises: Vec<ExerciseCell>,
     /// "3 min ago", or "reset just now" after the instructor reset the learner, as of
-    /// when the server answered.
+    /// when the server answered: their last change in any exercise.
     pub last_activity: String,
     /// The issuer of the learner's own server; `None` on the built-in one.
     pub server: Option<String>,
+}
+
+/// A learner's progress in one exercise, as a cell of the dashboard's grid.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExerciseCell {
+    /// The exercise's slug, in `oauthlab::exercises::catalog()`.
+    pub slug: String,
+    pub steps_passed: i64,
+    pub completed: bool,
 }
 
 #[cfg(feature = "ssr")]
@@ -95,14 +103,25 @@ fn view_of(class: ClassSummary, page: LearnerPage, reset_at: impl Fn(&str) -> Op
         learners: page
             .rows
             .into_iter()
-            .map(|l| LearnerView {
-                last_activity: last_activity(l.exercises.refresh.updated_at, reset_at(&l.learner_id), now),
-                steps_passed: l.exercises.refresh.steps_passed,
-                completed: l.exercises.refresh.completed,
-                updated_at: l.exercises.refresh.updated_at,
-                learner_id: l.learner_id,
-                display_name: l.display_name,
-                server: l.server,
+            .map(|l| {
+                let exercises = l.exercises.offered();
+                LearnerView {
+                    last_activity: last_activity(exercises.updated_at(), reset_at(&l.learner_id), now),
+                    exercises: oauthlab::exercises::catalog()
+                        .into_iter()
+                        .map(|e| {
+                            let p = exercises.of(e.slug);
+                            ExerciseCell {
+                                slug: e.slug.to_owned(),
+                                steps_passed: p.steps_passed,
+                                completed: p.completed,
+                            }
+                        })
+                        .collect(),
+                    learner_id: l.learner_id,
+                    display_name: l.display_name,
+                    server: l.server,
+                }
             })
             .collect(),
         size: u64::try_from(class.learners).unwrap_or(0),
@@ -150,6 +169,61 @@ fn dashboard_from_referer(referer: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::dashboard_from_referer;
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn a_dashboard_row_has_a_cell_for_each_offered_exercise_in_catalog_order() {
+        use std::collections::BTreeMap;
+
+        use crate::services::instructor::{
+            ClassSummary, ExerciseProgress, LearnerExercises, LearnerPage, LearnerRow,
+        };
+        let now = crate::services::now_unix();
+        let progress =
+            |steps_passed, completed, at| ExerciseProgress { steps_passed, completed, updated_at: Some(at) };
+        let exercises = BTreeMap::from([
+            ("refresh".to_owned(), progress(5, true, now - 7200)),
+            ("getting-started".to_owned(), progress(2, false, now - 120)),
+            ("oidc".to_owned(), progress(1, false, now)),
+        ]);
+        let row = |id: &str, exercises| LearnerRow {
+            learner_id: id.into(),
+            display_name: None,
+            class_id: "cls_a".into(),
+            exercises: LearnerExercises(exercises),
+            server: None,
+        };
+        let page = LearnerPage {
+            rows: vec![row("amy", exercises.clone()), row("bo", BTreeMap::new())],
+            total: 2,
+            page: 1,
+            pages: 1,
+            search: None,
+        };
+        let class =
+            ClassSummary { class_id: "cls_a".into(), name: "A".into(), join_url: "u".into(), learners: 2 };
+        let view = super::view_of(class, page, |_| None);
+        let catalog = oauthlab::exercises::catalog();
+        for learner in &view.learners {
+            let slugs: Vec<&str> = learner.exercises.iter().map(|c| c.slug.as_str()).collect();
+            assert_eq!(slugs, catalog.iter().map(|e| e.slug).collect::<Vec<_>>(), "{}", learner.learner_id);
+        }
+        for (cell, e) in view.learners[0].exercises.iter().zip(&catalog) {
+            let want = exercises.get(e.slug).cloned().unwrap_or_default();
+            assert_eq!(
+                (cell.steps_passed, cell.completed),
+                (want.steps_passed, want.completed),
+                "{}",
+                e.slug
+            );
+        }
+        assert!(view.learners[1].exercises.iter().all(|c| c.steps_passed == 0 && !c.completed));
+        assert_eq!(view.learners[1].last_activity, "no activity yet");
+        // The last change in any exercise: the site's own, when it offers `getting-started`.
+        let offered = |slug: &str| catalog.iter().any(|e| e.slug == slug);
+        let want = if offered("getting-started") { "2 min ago" } else { "2 h ago" };
+        assert_eq!(view.learners[0].last_activity, want);
+    }
 
     #[test]
     fn an_action_goes_back_to_the_dashboard_page_it_came_from_and_nowhere_else() {

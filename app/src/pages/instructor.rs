@@ -2,14 +2,13 @@ use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use oauthlab::exercises::refresh::Step;
-use oauthlab::exercises::StepStatus;
+use oauthlab::exercises::{ExerciseInfo, StepStatus};
 use oauthlab::verdict::count;
 
 use crate::api::error_message;
 use crate::api::instructor::{
-    get_dashboard, is_signed_out, ClassView, CreateClass, InstructorLogin, InstructorLogout, LearnerView,
-    ResetClass, ResetLearner,
+    get_dashboard, is_signed_out, ClassView, CreateClass, ExerciseCell, InstructorLogin, InstructorLogout,
+    LearnerView, ResetClass, ResetLearner,
 };
 use crate::components::status_label;
 use crate::model::LEARNERS_PER_PAGE;
@@ -148,6 +147,7 @@ fn ClassPanel(
 ) -> impl IntoView {
     let ClassView { class_id, name, join_url, size, learners, matching, page, pages } = class;
     let csv = format!("/api/v1/instructor/classes/{class_id}/progress.csv");
+    let wide_csv = format!("{csv}?layout=wide");
     let shown = learners.len();
     let key = format!("class-{class_id}");
     // Moved into the reset form, which renders its children in a closure of its own.
@@ -159,7 +159,10 @@ fn ClassPanel(
                     <thead>
                         <tr>
                             <th scope="col">"Learner"</th>
-                            <th scope="col">"Refresh Tokens"</th>
+                            {oauthlab::exercises::catalog()
+                                .into_iter()
+                                .map(|e| view! { <th scope="col" class="exercise-col" data-exercise=e.slug>{e.title}</th> })
+                                .collect_view()}
                             <th scope="col">"Last activity"</th>
                             <th scope="col">"Actions"</th>
                         </tr>
@@ -181,6 +184,8 @@ fn ClassPanel(
             <p class="meta">
                 {format!("{} · ", count(size, "learner"))}
                 <a href=csv rel="external" download="">"Export progress (CSV)"</a>
+                " · "
+                <a href=wide_csv rel="external" download="">"One row per learner (CSV)"</a>
             </p>
             {match rows {
                 Some(rows) => Either::Left(rows),
@@ -212,41 +217,105 @@ fn name_of(learner: &LearnerView) -> String {
         .unwrap_or_else(|| format!("Learner {}", &learner.learner_id[..6.min(learner.learner_id.len())]))
 }
 
+/// What a cell of the grid shows for `steps_passed` of `steps` (and whether that
+/// completes the exercise), and what it says to a screen reader, which names `title`: a
+/// mark when completed, "3/5" part way, "–" before the first step.
+fn progress_cell(title: &str, steps: usize, steps_passed: i64, completed: bool) -> (String, String) {
+    let passed = steps_passed.max(0);
+    if completed {
+        ("✓".to_owned(), format!("{title}: completed, {passed} of {steps} steps"))
+    } else if passed == 0 {
+        ("–".to_owned(), format!("{title}: not started, 0 of {steps} steps"))
+    } else {
+        (format!("{passed}/{steps}"), format!("{title}: {passed} of {steps} steps"))
+    }
+}
+
 #[component]
 fn LearnerRowView(learner: LearnerView, reset_learner: ServerAction<ResetLearner>) -> impl IntoView {
-    let passed = usize::try_from(learner.steps_passed).unwrap_or(0);
     let name = name_of(&learner);
-    let progress = if learner.completed { "Completed".to_owned() } else { format!("{passed} of 5 steps") };
     let key = format!("learner-{}", learner.learner_id);
     // One for the row, one moved into the reset form, which renders its children in a
     // closure of its own.
     let (id, reset_id) = (learner.learner_id.clone(), learner.learner_id);
+    let catalog = oauthlab::exercises::catalog();
+    // Each exercise the site offers with this learner's progress in it, in the catalog's order.
+    let exercises: Vec<(ExerciseInfo, ExerciseCell)> = catalog
+        .into_iter()
+        .map(|e| {
+            let cell = learner.exercises.iter().find(|c| c.slug == e.slug).cloned().unwrap_or(ExerciseCell {
+                slug: e.slug.to_owned(),
+                steps_passed: 0,
+                completed: false,
+            });
+            (e, cell)
+        })
+        .collect();
+    let details = exercises
+        .iter()
+        .map(|(e, cell)| {
+            let passed = usize::try_from(cell.steps_passed).unwrap_or(0);
+            view! {
+                <li>
+                    <span class="step-detail-title">{e.title}</span>
+                    <ol class="step-detail" data-testid="learner-steps" data-exercise=e.slug>
+                        {e.steps.iter().enumerate().map(|(i, s)| {
+                            let state = status_label(StepStatus::of(i, passed));
+                            view! { <li class=format!("progress-item--{state}")>{format!("{}: {state}", s.title)}</li> }
+                        }).collect_view()}
+                    </ol>
+                </li>
+            }
+        })
+        .collect_view();
+    let cells = exercises
+        .iter()
+        .map(|(e, cell)| {
+            let (mark, label) = progress_cell(e.title, e.steps.len(), cell.steps_passed, cell.completed);
+            let title = label.clone();
+            let state = if cell.completed {
+                "completed"
+            } else if cell.steps_passed > 0 {
+                "started"
+            } else {
+                "not-started"
+            };
+            view! {
+                <td
+                    class=format!("exercise-cell exercise-cell--{state}")
+                    data-testid="learner-progress"
+                    data-exercise=e.slug
+                    data-steps-passed=cell.steps_passed.to_string()
+                    data-label=e.title
+                    title=title
+                >
+                    <span aria-hidden="true">{mark}</span>
+                    <span class="visually-hidden">{label}</span>
+                </td>
+            }
+        })
+        .collect_view();
+    // The row's steps passed in all exercises together; each cell has its exercise's own.
+    let steps_passed: i64 = exercises.iter().map(|(_, c)| c.steps_passed.max(0)).sum();
     view! {
         <tr
             data-testid="learner"
             data-key=key
             data-learner-id=id
-            data-steps-passed=learner.steps_passed.to_string()
+            data-steps-passed=steps_passed.to_string()
         >
-            <td>
+            <td class="learner-cell">
                 <details>
                     <summary>{name.clone()}</summary>
-                    <ol class="step-detail" data-testid="learner-steps">
-                        {Step::ALL.into_iter().map(|s| {
-                            let state = status_label(StepStatus::of(s.index(), passed));
-                            view! { <li class=format!("progress-item--{state}")>{format!("{}: {state}", s.title())}</li> }
-                        }).collect_view()}
-                    </ol>
+                    <ul class="exercise-detail">{details}</ul>
                 </details>
-            </td>
-            <td data-testid="learner-progress" data-label="Refresh Tokens">
-                {progress}
                 {learner.server.map(|issuer| view! {
-                    <span class="hint learner-server" data-testid="learner-server">{format!(" on {issuer}")}</span>
+                    <span class="hint learner-server" data-testid="learner-server">{format!("on {issuer}")}</span>
                 })}
             </td>
+            {cells}
             <td data-testid="learner-activity" data-label="Last activity">{learner.last_activity}</td>
-            <td>
+            <td class="learner-actions">
                 <details class="reset">
                     <summary>"Reset"</summary>
                     <ActionForm action=reset_learner>
@@ -260,18 +329,19 @@ fn LearnerRowView(learner: LearnerView, reset_learner: ServerAction<ResetLearner
     }
 }
 
-/// Which exercise a reset clears: one, or all of them.
+/// Which exercise a reset clears: all of them (the first choice, as the confirmation
+/// "Yes, reset Ada" reads), or one of those the site offers.
 #[component]
 fn ExerciseChoice() -> impl IntoView {
     view! {
         <label class="reset-choice">
             "Exercise "
             <select name="exercise">
+                <option value="all">"All exercises"</option>
                 {oauthlab::exercises::catalog()
                     .into_iter()
                     .map(|e| view! { <option value=e.slug>{e.title}</option> })
                     .collect_view()}
-                <option value="all">"All exercises"</option>
             </select>
         </label>
     }
@@ -324,4 +394,27 @@ fn Pager(class_id: String, shown: usize, matching: u64, size: u64, page: u64, pa
 /// `text` as a URL query value.
 fn url_escape(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::progress_cell;
+
+    #[test]
+    fn a_grid_cell_shows_a_mark_a_fraction_or_a_dash_and_says_it_in_words() {
+        let cases = [
+            (5, true, "✓", "Refresh Tokens: completed, 5 of 5 steps"),
+            (3, false, "3/5", "Refresh Tokens: 3 of 5 steps"),
+            (1, false, "1/5", "Refresh Tokens: 1 of 5 steps"),
+            (0, false, "–", "Refresh Tokens: not started, 0 of 5 steps"),
+            (-2, false, "–", "Refresh Tokens: not started, 0 of 5 steps"),
+        ];
+        for (passed, completed, mark, label) in cases {
+            assert_eq!(
+                progress_cell("Refresh Tokens", 5, passed, completed),
+                (mark.to_owned(), label.to_owned()),
+                "{passed} {completed}"
+            );
+        }
+    }
 }

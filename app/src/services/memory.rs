@@ -322,22 +322,28 @@ impl InstructorStore for MemoryStore {
             .filter(|(_, m)| class_id.is_none_or(|c| c == m.class_id))
             .collect();
         theirs.sort_by(|(a, am), (b, bm)| (am.joined_at, a.as_str()).cmp(&(bm.joined_at, b.as_str())));
+        // Each of their learners' progress rows, read once.
+        let mut exercises: HashMap<&LearnerId, LearnerExercises> =
+            theirs.iter().map(|(learner, _)| (*learner, LearnerExercises::default())).collect();
+        for ((learner, exercise), (p, at)) in progress.iter() {
+            if let Some(row) = exercises.get_mut(learner) {
+                let progress = ExerciseProgress {
+                    steps_passed: i64::try_from(p.steps_passed()).unwrap_or(i64::MAX),
+                    completed: p.completed(exercise),
+                    updated_at: Some(*at),
+                };
+                row.0.insert(exercise.clone(), progress);
+            }
+        }
         Ok(theirs
             .into_iter()
             .map(|(learner, member)| {
-                let refresh = progress.get(&(learner.clone(), "refresh".to_owned()));
+                let exercises = exercises.remove(learner).unwrap_or_default();
                 LearnerRow {
                     learner_id: learner.as_str().to_owned(),
                     display_name: member.display_name.clone(),
                     class_id: member.class_id.clone(),
-                    exercises: LearnerExercises {
-                        refresh: ExerciseProgress {
-                            steps_passed: refresh
-                                .map_or(0, |(p, _)| i64::try_from(p.steps_passed()).unwrap_or(i64::MAX)),
-                            completed: refresh.is_some_and(|(p, _)| p.completed("refresh")),
-                            updated_at: refresh.map(|(_, at)| *at),
-                        },
-                    },
+                    exercises,
                     server: servers
                         .get(learner)
                         .and_then(|choice| choice.own.as_ref())

@@ -766,14 +766,14 @@ async fn a_reset_is_remembered_for_its_instructor_until_the_learner_does_somethi
     pass_steps(&services, &grace, 2).await;
 
     let activity = |row: &instructor::LearnerRow, reset_at| {
-        last_activity(row.exercises.refresh.updated_at, reset_at, now_unix())
+        last_activity(row.exercises.updated_at(), reset_at, now_unix())
     };
     instructors.reset_learner(&services, ada, &grace.0, "refresh").await.expect("reset");
     let reset_at = instructors.resets.last(ada, &grace.0);
     assert!(reset_at.is_some(), "remembered");
     assert_eq!(instructors.resets.last(bob, &grace.0), None, "only for the instructor who reset");
     let row = instructors.learner(ada, &grace.0).await.expect("row");
-    assert_eq!(row.exercises.refresh.steps_passed, 0);
+    assert_eq!(row.exercises.of("refresh").steps_passed, 0);
     assert_eq!(activity(&row, reset_at), "reset just now");
 
     pass_steps(&services, &grace, 1).await;

@@ -203,7 +203,8 @@ struct LearnersQuery {
     security(("instructorSession" = [])),
     params(LearnersQuery),
     responses(
-        (status = 200, description = "The learners, in the order they joined.", body = Vec<LearnerRow>),
+        (status = 200, description = "The learners, in the order they joined, each with their progress in \
+         every exercise the site offers (`exercises`, keyed by slug).", body = Vec<LearnerRow>),
         (status = 400, description = "`invalid_request`: the query string could not be read.",
          body = super::ErrorBody,
          example = json!({"error": "invalid_request", "message": "Failed to deserialize query string."})),
@@ -329,9 +330,29 @@ fn utc_timestamp(unix: i64) -> String {
     format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60)
 }
 
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct CsvQuery {
+    /// `rows` (the default): one row per learner and exercise. `wide`: one row per learner,
+    /// with a group of columns per exercise.
+    #[param(nullable = false, inline)]
+    layout: Option<CsvLayout>,
+}
+
+/// How the class export lays out its rows.
+#[derive(Clone, Copy, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+enum CsvLayout {
+    #[default]
+    Rows,
+    Wide,
+}
+
 /// A class's progress as CSV
 ///
-/// One row per learner and exercise, in the order the learners joined, under the header
+/// One row per learner and exercise the site offers (`exercise` is its slug: every
+/// exercise of `GET /api/v1/exercises`, in that order, for each learner, one not started
+/// with `0,false,` and no date), the learners in the order they joined, under the header
 /// `learner_id,display_name,exercise,steps_passed,completed,updated_at`; lines end in CRLF.
 /// `display_name` is empty when the learner gave none; `completed` is `true` or `false`;
 /// `updated_at` is an ISO 8601 UTC timestamp (`2025-01-01T10:00:00Z`), empty before the
@@ -339,14 +360,26 @@ fn utc_timestamp(unix: i64) -> String {
 /// starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'` so
 /// spreadsheets do not run it as a formula. `learner_id` is always as the API gives it (it
 /// may start with `-`).
+///
+/// With `?layout=wide`, one row per learner instead, with three columns per exercise the
+/// site offers, in the order of `GET /api/v1/exercises`: the header is
+/// `learner_id,display_name` then, for each exercise, `<slug> steps_passed,<slug>
+/// completed,<slug> updated_at` (`refresh steps_passed,refresh completed,refresh
+/// updated_at` ...), with the same values as above.
 #[utoipa::path(
     get, path = "/api/v1/instructor/classes/{class_id}/progress.csv", tag = "instructor",
     operation_id = "classProgressCsv",
     security(("instructorSession" = [])),
+    params(CsvQuery),
     responses(
         (status = 200, description = "The CSV, as a download.", body = String, content_type = "text/csv; charset=utf-8",
          headers(("Content-Disposition" = String, description = "`attachment; filename=\"<class_id>-progress.csv\"`.")),
          example = json!("learner_id,display_name,exercise,steps_passed,completed,updated_at\r\nXq3v0Jk2hY7w9Lm4,Ada,refresh,5,true,2025-01-01T10:00:00Z\r\n")),
+        (status = 400, description = "`invalid_request`: the path or the query string could not be read (a \
+         `layout` other than `rows` or `wide`, a path that is not UTF-8 once percent-decoded, or more than 50 \
+         query parameters).",
+         body = super::ErrorBody,
+         example = json!({"error": "invalid_request", "message": "Failed to deserialize query string: layout: unknown variant `tall`, expected `rows` or `wide`"})),
         (status = 401, response = super::openapi::responses::Unauthorized),
         (status = 404, response = super::openapi::responses::NotYours),
         (status = 503, response = super::openapi::responses::ServerError),
@@ -356,21 +389,12 @@ async fn class_csv_get(
     State(i): State<Instructors>,
     headers: HeaderMap,
     ApiPath(class_id): ApiPath<String>,
+    query: Result<ApiQuery<CsvQuery>, ApiError>,
 ) -> Result<Response, ApiError> {
     let who = instructor(&i, &headers).await?;
+    let ApiQuery(q) = query?;
     let learners = i.learners(who, Some(&class_id)).await?;
-    let mut csv = String::from("learner_id,display_name,exercise,steps_passed,completed,updated_at\r\n");
-    for l in learners {
-        let p = &l.exercises.refresh;
-        csv.push_str(&format!(
-            "{},{},refresh,{},{},{}\r\n",
-            csv_field(&l.learner_id),
-            csv_text(l.display_name.as_deref().unwrap_or("")),
-            p.steps_passed,
-            p.completed,
-            p.updated_at.map(utc_timestamp).unwrap_or_default()
-        ));
-    }
+    let csv = progress_csv(&learners, q.layout.unwrap_or_default());
     Ok((
         [
             (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
@@ -382,6 +406,44 @@ async fn class_csv_get(
         csv,
     )
         .into_response())
+}
+
+/// The class export of `learners`, laid out as `layout` says (see [`class_csv_get`]).
+fn progress_csv(learners: &[LearnerRow], layout: CsvLayout) -> String {
+    let catalog = oauthlab::exercises::catalog();
+    let values = |p: &app::services::instructor::ExerciseProgress| {
+        format!("{},{},{}", p.steps_passed, p.completed, p.updated_at.map(utc_timestamp).unwrap_or_default())
+    };
+    let mut csv = match layout {
+        CsvLayout::Rows => "learner_id,display_name,exercise,steps_passed,completed,updated_at".to_owned(),
+        CsvLayout::Wide => std::iter::once("learner_id,display_name".to_owned())
+            .chain(catalog.iter().map(|e| {
+                let slug = e.slug;
+                format!("{slug} steps_passed,{slug} completed,{slug} updated_at")
+            }))
+            .collect::<Vec<_>>()
+            .join(","),
+    };
+    csv.push_str("\r\n");
+    for l in learners {
+        let (id, name) = (csv_field(&l.learner_id), csv_text(l.display_name.as_deref().unwrap_or("")));
+        match layout {
+            CsvLayout::Rows => {
+                for e in &catalog {
+                    let slug = csv_field(e.slug);
+                    csv.push_str(&format!("{id},{name},{slug},{}\r\n", values(&l.exercises.of(e.slug))));
+                }
+            }
+            CsvLayout::Wide => {
+                csv.push_str(&format!("{id},{name}"));
+                for e in &catalog {
+                    csv.push_str(&format!(",{}", values(&l.exercises.of(e.slug))));
+                }
+                csv.push_str("\r\n");
+            }
+        }
+    }
+    csv
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -430,7 +492,44 @@ async fn join_post(
 
 #[cfg(test)]
 mod tests {
-    use super::{csv_field, csv_text};
+    use super::{csv_field, csv_text, progress_csv, CsvLayout};
+    use app::services::instructor::{ExerciseProgress, LearnerExercises, LearnerRow};
+
+    #[test]
+    fn the_export_has_each_offered_exercise_as_rows_or_as_columns() {
+        let catalog = oauthlab::exercises::catalog();
+        let progress =
+            ExerciseProgress { steps_passed: 2, completed: false, updated_at: Some(1_700_000_000) };
+        let row = |id: &str, name: Option<&str>, exercises: LearnerExercises| LearnerRow {
+            learner_id: id.into(),
+            display_name: name.map(str::to_owned),
+            class_id: "cls_a".into(),
+            exercises: exercises.offered(),
+            server: None,
+        };
+        let all = LearnerExercises(catalog.iter().map(|e| (e.slug.to_owned(), progress.clone())).collect());
+        let learners = [row("amy", Some("=Amy"), all), row("bo", None, LearnerExercises::default())];
+
+        let rows = progress_csv(&learners, CsvLayout::Rows);
+        let mut want = vec!["learner_id,display_name,exercise,steps_passed,completed,updated_at".to_owned()];
+        want.extend(catalog.iter().map(|e| format!("amy,'=Amy,{},2,false,2023-11-14T22:13:20Z", e.slug)));
+        want.extend(catalog.iter().map(|e| format!("bo,,{},0,false,", e.slug)));
+        assert_eq!(rows, want.iter().map(|l| format!("{l}\r\n")).collect::<String>());
+
+        let wide = progress_csv(&learners, CsvLayout::Wide);
+        let lines: Vec<&str> = wide.split_terminator("\r\n").collect();
+        let header: Vec<String> = catalog
+            .iter()
+            .flat_map(|e| ["steps_passed", "completed", "updated_at"].map(|c| format!("{} {c}", e.slug)))
+            .collect();
+        assert_eq!(lines[0], format!("learner_id,display_name,{}", header.join(",")));
+        assert_eq!(lines[1], format!("amy,'=Amy{}", ",2,false,2023-11-14T22:13:20Z".repeat(catalog.len())));
+        assert_eq!(lines[2], format!("bo,{}", ",0,false,".repeat(catalog.len())));
+        assert_eq!(lines.len(), 3);
+        assert!(
+            lines[0].starts_with("learner_id,display_name,") && lines[0].contains("refresh steps_passed")
+        );
+    }
 
     #[test]
     fn timestamps_are_iso_8601_utc() {

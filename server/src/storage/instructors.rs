@@ -1,5 +1,6 @@
 //! [`InstructorStore`] on SQLite: instructors, their sessions (by digest), their classes
-//! and who joined which; the learner list joins each learner's progress and server.
+//! and who joined which; the learner list reads each learner's progress (every exercise
+//! in the same query) and server.
 
 use app::services::instructor::{
     ClassRecord, ExerciseProgress, InstructorId, InstructorStore, JoinTarget, LearnerExercises, LearnerRow,
@@ -250,27 +251,37 @@ impl InstructorStore for Db {
     }
 }
 
-/// A learner row of an instructor's classes, with their Refresh Tokens progress and their
-/// own server; a query adds its `WHERE`.
-const LEARNER_ROWS: &str =
-    "SELECT m.learner_id, m.display_name, m.class_id, p.steps_passed, p.completed, p.updated_at,
+/// A learner row of an instructor's classes, with their progress in every exercise they
+/// have a row for (one JSON array of `[exercise, steps_passed, completed, updated_at]`, read
+/// by the same query through the progress table's primary key) and their own server; a
+/// query adds its `WHERE`.
+const LEARNER_ROWS: &str = "SELECT m.learner_id, m.display_name, m.class_id,
+            (SELECT json_group_array(json_array(p.exercise, p.steps_passed, p.completed, p.updated_at))
+             FROM progress p WHERE p.learner_id = m.learner_id) AS progress,
             json_extract(s.choice, '$.own.metadata.issuer') AS server
      FROM class_members m JOIN classes c ON c.class_id = m.class_id
-     LEFT JOIN progress p ON p.learner_id = m.learner_id AND p.exercise = 'refresh'
      LEFT JOIN learner_servers s ON s.learner_id = m.learner_id";
 
 fn learner_row(r: &sqlx::sqlite::SqliteRow) -> Result<LearnerRow, sqlx::Error> {
+    let progress: Option<String> = r.try_get("progress")?;
+    let rows: Vec<(String, i64, i64, i64)> = match progress {
+        Some(json) => serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+        None => Vec::new(),
+    };
+    let exercises = rows
+        .into_iter()
+        .map(|(exercise, steps_passed, completed, updated_at)| {
+            (
+                exercise,
+                ExerciseProgress { steps_passed, completed: completed != 0, updated_at: Some(updated_at) },
+            )
+        })
+        .collect();
     Ok(LearnerRow {
         learner_id: r.try_get("learner_id")?,
         display_name: r.try_get("display_name")?,
         class_id: r.try_get("class_id")?,
-        exercises: LearnerExercises {
-            refresh: ExerciseProgress {
-                steps_passed: r.try_get::<Option<i64>, _>("steps_passed")?.unwrap_or(0),
-                completed: r.try_get::<Option<bool>, _>("completed")?.unwrap_or(false),
-                updated_at: r.try_get("updated_at")?,
-            },
-        },
+        exercises: LearnerExercises(exercises),
         server: r.try_get("server")?,
     })
 }

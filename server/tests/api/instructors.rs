@@ -432,8 +432,9 @@ async fn the_class_progress_exports_as_csv() {
     let csv = res.text().await.expect("text");
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines[0], "learner_id,display_name,exercise,steps_passed,completed,updated_at");
-    assert!(lines[1].contains(",\"Lovelace, Ada\",refresh,3,false,20"), "{csv}");
-    assert!(lines[1].ends_with('Z'), "updated_at in ISO 8601 UTC: {csv}");
+    let refresh = lines.iter().find(|l| l.contains(",refresh,")).expect("the refresh row");
+    assert!(refresh.contains(",\"Lovelace, Ada\",refresh,3,false,20"), "{csv}");
+    assert!(refresh.ends_with('Z'), "updated_at in ISO 8601 UTC: {csv}");
 }
 
 /// A learner's browser whose learner id starts with `-`, as one in 64 do (its cookie
@@ -477,7 +478,7 @@ async fn the_csv_keeps_a_learner_id_that_starts_with_a_dash_usable() {
         .text()
         .await
         .expect("text");
-    let row = csv.lines().nth(1).expect("a row");
+    let row = csv.lines().find(|l| l.contains(",refresh,")).expect("a refresh row");
     assert!(row.starts_with(&format!("{id},'-2+3,refresh,")), "the id as it is, the name defused: {csv}");
     let listed = row.split(',').next().expect("id");
     let res = c
@@ -668,4 +669,226 @@ async fn a_large_class_shows_a_page_of_learners_at_a_time_and_finds_them_by_name
     assert!(res.status().is_redirection(), "{}", res.status());
     let location = res.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default();
     assert_eq!(location, format!("/instructor?class={class_id}&page=3"));
+}
+
+/// A progress row written straight into the database, as the exercise `exercise` saves
+/// one, for any slug (one the site offers or not yet).
+async fn put_progress(app: &TestApp, learner: &str, exercise: &str, steps_passed: i64, completed: bool) {
+    let pool = sqlx::SqlitePool::connect(&app.database).await.expect("db");
+    sqlx::query(
+        "INSERT OR REPLACE INTO progress (learner_id, exercise, state, steps_passed, completed, updated_at)
+         VALUES (?, ?, '{}', ?, ?, ?)",
+    )
+    .bind(learner)
+    .bind(exercise)
+    .bind(steps_passed)
+    .bind(completed)
+    .bind(app::services::now_unix())
+    .execute(&pool)
+    .await
+    .expect("progress row");
+}
+
+/// How many steps the tests below give a learner in `slug`: a different number in each
+/// exercise, all of them for `refresh` (which completes it).
+fn steps_in(slug: &str) -> i64 {
+    match slug {
+        "refresh" => 5,
+        "getting-started" => 2,
+        "web-app" => 1,
+        _ => 3,
+    }
+}
+
+/// A class with two learners: `amy`, with progress in every exercise the site offers, in
+/// `getting-started` (offered or not yet) and in `oidc` (not offered), and `bo`, with none.
+async fn class_with_progress(app: &TestApp, c: &reqwest::Client) -> String {
+    let class = create_class(app, c, "Course").await;
+    let class_id = class["class_id"].as_str().expect("class id").to_owned();
+    let store = &app.state.instructors.store;
+    for (id, name) in [("amy", "Amy"), ("bo", "Bo")] {
+        store.join_class(&app::services::LearnerId(id.into()), &class_id, Some(name)).await.expect("join");
+    }
+    let mut slugs: Vec<&str> = oauthlab::exercises::catalog().iter().map(|e| e.slug).collect();
+    slugs.extend(["getting-started", "oidc"]);
+    for slug in slugs {
+        put_progress(app, "amy", slug, steps_in(slug), slug == "refresh").await;
+    }
+    class_id
+}
+
+#[tokio::test]
+async fn the_learners_list_shows_every_offered_exercise_each_in_its_place() {
+    let app = TestApp::spawn().await;
+    let c = instructor(&app, "ada@example.org").await;
+    let class_id = class_with_progress(&app, &c).await;
+    let list: Value = learners(&app, &c, &format!("?class_id={class_id}")).await.json().await.expect("json");
+    let catalog = oauthlab::exercises::catalog();
+    let amy = &list[0]["exercises"];
+    let bo = &list[1]["exercises"];
+    assert_eq!(
+        amy.as_object().map(|o| o.len()),
+        Some(catalog.len()),
+        "one entry per offered exercise: {amy}"
+    );
+    assert_eq!(bo.as_object().map(|o| o.len()), Some(catalog.len()), "{bo}");
+    for e in &catalog {
+        let got = &amy[e.slug];
+        assert_eq!(got["steps_passed"], steps_in(e.slug), "{}: {amy}", e.slug);
+        assert_eq!(got["completed"], e.slug == "refresh", "{}: {amy}", e.slug);
+        assert!(got["updated_at"].is_i64(), "{}: {amy}", e.slug);
+        assert_eq!(
+            bo[e.slug],
+            json!({"steps_passed": 0, "completed": false, "updated_at": null}),
+            "{}",
+            e.slug
+        );
+    }
+    assert_eq!(amy["refresh"]["steps_passed"], 5, "the refresh exercise as http-api.md has it");
+    assert!(amy.get("oidc").is_none(), "an exercise the site does not offer is not listed: {amy}");
+    let offers_getting_started = catalog.iter().any(|e| e.slug == "getting-started");
+    assert_eq!(amy.get("getting-started").is_some(), offers_getting_started, "{amy}");
+}
+
+#[tokio::test]
+async fn the_csv_has_a_row_per_learner_and_offered_exercise_in_catalog_order() {
+    let app = TestApp::spawn().await;
+    let c = instructor(&app, "ada@example.org").await;
+    let class_id = class_with_progress(&app, &c).await;
+    let csv = c
+        .get(app.url(&format!("/api/v1/instructor/classes/{class_id}/progress.csv")))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("text");
+    let catalog = oauthlab::exercises::catalog();
+    let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines[0], "learner_id,display_name,exercise,steps_passed,completed,updated_at");
+    assert_eq!(lines.len(), 1 + 2 * catalog.len(), "{csv}");
+    for (i, e) in catalog.iter().enumerate() {
+        let amy = lines[1 + i];
+        let prefix = format!("amy,Amy,{},{},{},", e.slug, steps_in(e.slug), e.slug == "refresh");
+        assert!(amy.starts_with(&prefix) && amy.ends_with('Z'), "{prefix}…: {csv}");
+        assert_eq!(lines[1 + catalog.len() + i], format!("bo,Bo,{},0,false,", e.slug), "{csv}");
+    }
+    assert!(!csv.contains(",oidc,"), "an exercise the site does not offer: {csv}");
+}
+
+#[tokio::test]
+async fn the_wide_csv_has_a_row_per_learner_and_columns_per_offered_exercise() {
+    let app = TestApp::spawn().await;
+    let c = instructor(&app, "ada@example.org").await;
+    let class_id = class_with_progress(&app, &c).await;
+    let get = |layout: &str| {
+        let url = app.url(&format!("/api/v1/instructor/classes/{class_id}/progress.csv?layout={layout}"));
+        let c = c.clone();
+        async move { c.get(url).send().await.expect("get") }
+    };
+    let res = get("wide").await;
+    assert_eq!(res.status(), 200);
+    let csv = res.text().await.expect("text");
+    let lines: Vec<&str> = csv.split_terminator("\r\n").collect();
+    let catalog = oauthlab::exercises::catalog();
+    let columns: Vec<&str> = lines[0].split(',').collect();
+    assert_eq!(columns.len(), 2 + 3 * catalog.len(), "{csv}");
+    assert_eq!(lines.len(), 3, "one row per learner: {csv}");
+    for (i, e) in catalog.iter().enumerate() {
+        assert_eq!(columns[2 + 3 * i], format!("{} steps_passed", e.slug));
+        assert_eq!(columns[3 + 3 * i], format!("{} completed", e.slug));
+        assert_eq!(columns[4 + 3 * i], format!("{} updated_at", e.slug));
+        let amy: Vec<&str> = lines[1].split(',').collect();
+        assert_eq!(amy[2 + 3 * i], steps_in(e.slug).to_string(), "{csv}");
+        assert_eq!(amy[3 + 3 * i], (e.slug == "refresh").to_string(), "{csv}");
+        assert!(amy[4 + 3 * i].ends_with('Z'), "{csv}");
+    }
+    assert!(lines[1].starts_with("amy,Amy,") && lines[2].starts_with("bo,Bo,"), "{csv}");
+    assert!(!csv.contains("oidc"), "{csv}");
+    assert_eq!(get("rows").await.text().await.expect("text").lines().count(), 1 + 2 * catalog.len());
+    assert_eq!(get("tall").await.status(), 400, "a layout it does not know");
+}
+
+#[tokio::test]
+async fn the_dashboard_shows_a_column_for_each_offered_exercise() {
+    let app = TestApp::spawn().await;
+    let c = instructor(&app, "ada@example.org").await;
+    class_with_progress(&app, &c).await;
+    let res = c.get(app.url("/instructor")).header("accept", "text/html").send().await.expect("get");
+    assert_eq!(res.status(), 200);
+    let page = res.text().await.expect("page");
+    let catalog = oauthlab::exercises::catalog();
+    for e in &catalog {
+        let header = format!("data-exercise=\"{}\" class=\"exercise-col\">{}</th>", e.slug, e.title);
+        assert!(page.contains(&header), "a column headed {}: {page}", e.title);
+        let steps = e.steps.len();
+        let amy = match steps_in(e.slug) {
+            5 => format!("{}: completed, 5 of {steps} steps", e.title),
+            n => format!("{}: {n} of {steps} steps", e.title),
+        };
+        assert!(page.contains(&amy), "{amy}: {page}");
+        let bo = format!("{}: not started, 0 of {steps} steps", e.title);
+        assert!(page.contains(&bo), "{bo}: {page}");
+        // Each learner's detail lists the exercise's steps: all of amy's passed in refresh.
+        let detail = format!("data-testid=\"learner-steps\" data-exercise=\"{}\"", e.slug);
+        assert_eq!(page.matches(&detail).count(), 2, "{detail}");
+        let first = e.steps.first().map(|s| s.title).unwrap_or_default();
+        assert!(page.contains(&format!(">{first}: current</li>")), "bo's first step of {}", e.slug);
+        let choice = format!("<option value=\"{}\">{}</option>", e.slug, e.title);
+        assert_eq!(page.matches(&choice).count(), 3, "each reset form offers {}", e.slug);
+    }
+    assert_eq!(page.matches("<option value=\"all\">All exercises</option>").count(), 3);
+    assert!(page.contains("data-exercise=\"refresh\" data-steps-passed=\"5\""), "{page}");
+    assert!(page.contains(">Refresh token response: passed</li>"), "amy's last refresh step");
+    assert!(page.contains("<span aria-hidden=\"true\">✓</span>"), "a mark for a completed exercise");
+    assert!(page.contains("<span aria-hidden=\"true\">–</span>"), "a dash for one not started");
+    assert!(!page.contains("data-exercise=\"oidc\""), "no column for an exercise not offered");
+    assert!(page.contains("/progress.csv?layout=wide"), "the export with a row per learner");
+    let headers = page.matches("class=\"exercise-col\"").count();
+    assert_eq!(headers, catalog.len(), "one column per offered exercise");
+    assert_eq!(page.matches("data-testid=\"learner-progress\"").count(), 2 * catalog.len());
+    for e in catalog.iter().filter(|e| e.slug != "refresh") {
+        let partial = format!("<span aria-hidden=\"true\">{}/{}</span>", steps_in(e.slug), e.steps.len());
+        assert!(page.contains(&partial), "{partial}: {page}");
+    }
+}
+
+#[tokio::test]
+async fn an_instructor_resets_each_offered_exercise_alone_or_all_of_them() {
+    let app = TestApp::spawn().await;
+    let c = instructor(&app, "ada@example.org").await;
+    let class_id = class_with_progress(&app, &c).await;
+    let catalog = oauthlab::exercises::catalog();
+    let steps = |list: &Value, slug: &str| list[0]["exercises"][slug]["steps_passed"].as_i64();
+    for (i, e) in catalog.iter().enumerate() {
+        let res = c
+            .post(app.url("/api/v1/instructor/learners/amy/reset"))
+            .json(&json!({"exercise": e.slug}))
+            .send()
+            .await
+            .expect("reset");
+        assert_eq!(res.status(), 204, "{}", e.slug);
+        let list: Value = learners(&app, &c, "").await.json().await.expect("json");
+        for (j, other) in catalog.iter().enumerate() {
+            let want = if j <= i { 0 } else { steps_in(other.slug) };
+            assert_eq!(steps(&list, other.slug), Some(want), "after resetting {}: {}", e.slug, other.slug);
+        }
+    }
+    // Every exercise of the whole class, at once.
+    let mut slugs: Vec<&str> = catalog.iter().map(|e| e.slug).collect();
+    slugs.push("getting-started");
+    for slug in &slugs {
+        put_progress(&app, "amy", slug, steps_in(slug), false).await;
+    }
+    let res = c
+        .post(app.url(&format!("/api/v1/instructor/classes/{class_id}/reset")))
+        .json(&json!({"exercise": "all"}))
+        .send()
+        .await
+        .expect("reset");
+    assert_eq!(res.status(), 204);
+    let list: Value = learners(&app, &c, "").await.json().await.expect("json");
+    for e in &catalog {
+        assert_eq!(steps(&list, e.slug), Some(0), "{}", e.slug);
+    }
 }

@@ -129,6 +129,32 @@ fn the_contract_refuses_what_the_document_does_not_say() {
     }
 }
 
+/// A learner's `exercises` is an object of progress by slug: each offered exercise is
+/// required, and any other (one the site is about to offer) is progress too.
+#[test]
+fn a_learner_s_exercises_are_progress_by_slug() {
+    let api = Contract::new();
+    let row = json!({"$ref": "#/components/schemas/LearnerRow"});
+    let progress = json!({"steps_passed": 2, "completed": false, "updated_at": 1_700_000_000});
+    let exercises: serde_json::Map<String, Value> =
+        oauthlab::exercises::catalog().iter().map(|e| (e.slug.to_owned(), progress.clone())).collect();
+    let body = |exercises: Value| {
+        json!({"learner_id": "Xq3v0Jk2hY7w9Lm4", "display_name": null, "class_id": "cls_a",
+               "exercises": exercises, "server": null})
+    };
+    let mut two = exercises.clone();
+    two.insert("getting-started".into(), progress.clone());
+    assert_eq!(api.errors(&row, &body(Value::Object(two.clone()))), Vec::<String>::new());
+    let mut missing = two.clone();
+    missing.remove("refresh");
+    let mut bad = two.clone();
+    bad.insert("getting-started".into(), json!({"steps_passed": 2}));
+    for exercises in [missing, bad] {
+        let exercises = Value::Object(exercises);
+        assert!(!api.errors(&row, &body(exercises.clone())).is_empty(), "{exercises}");
+    }
+}
+
 /// `method path` with `body` (JSON unless it is a string, sent as it is), from `c`.
 async fn send(app: &TestApp, c: &reqwest::Client, method: &str, path: &str, body: Option<Value>) -> Response {
     let method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
@@ -278,6 +304,13 @@ async fn the_instructors_answers_match_the_document() {
         )
         .await;
     assert!(text.as_str().is_some_and(|t| t.contains("Grace")), "{text}");
+    let template = "/api/v1/instructor/classes/{class_id}/progress.csv";
+    let wide =
+        api.check("get", template, send(&app, &ada, "get", &format!("{csv}?layout=wide"), None).await).await;
+    assert!(wide.as_str().is_some_and(|t| t.contains("refresh steps_passed")), "{wide}");
+    let tall =
+        api.check("get", template, send(&app, &ada, "get", &format!("{csv}?layout=tall"), None).await).await;
+    assert_eq!(tall["error"], "invalid_request");
 
     let learner_reset = "/api/v1/instructor/learners/{learner_id}/reset";
     let path = format!("/api/v1/instructor/learners/{learner_id}/reset");

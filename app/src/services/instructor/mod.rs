@@ -200,7 +200,7 @@ impl Instructors {
                 return Err(InstructorError::NotFound);
             }
         }
-        Ok(self.store.learners(who, class_id).await?)
+        Ok(offered(self.store.learners(who, class_id).await?))
     }
 
     /// One page of a class's learners on the dashboard ([`LEARNERS_PER_PAGE`]), of those
@@ -228,7 +228,7 @@ impl Instructors {
             page = pages;
             rows = fetch(page).await?.0;
         }
-        Ok(LearnerPage { rows, total, page, pages, search })
+        Ok(LearnerPage { rows: offered(rows), total, page, pages, search })
     }
 
     /// The learner, if they are in one of `who`'s classes.
@@ -238,6 +238,7 @@ impl Instructors {
             .await?
             .into_iter()
             .find(|l| l.learner_id == learner_id)
+            .map(|l| LearnerRow { exercises: l.exercises.offered(), ..l })
             .ok_or(InstructorError::NotFound)
     }
 
@@ -310,6 +311,12 @@ impl Instructors {
         let class_id = self.store.class_by_code(code.trim()).await?.ok_or(InstructorError::NotFound)?;
         Ok(self.store.join_class(learner, &class_id, display_name).await?)
     }
+}
+
+/// `rows` as instructors see them: each with every exercise the site offers, and no other
+/// (see [`LearnerExercises::offered`]).
+fn offered(rows: Vec<LearnerRow>) -> Vec<LearnerRow> {
+    rows.into_iter().map(|l| LearnerRow { exercises: l.exercises.offered(), ..l }).collect()
 }
 
 /// What opening a join link did.

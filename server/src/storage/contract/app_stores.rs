@@ -300,7 +300,7 @@ pub async fn instructor_classes<S: InstructorStore + ProgressStore + ServerChoic
             learner_id: "zed".into(),
             display_name: Some("Zed".into()),
             class_id: "cls_a".into(),
-            exercises: LearnerExercises { refresh: nothing_yet.clone() },
+            exercises: LearnerExercises::default(),
             server: None,
         }
     );
@@ -321,14 +321,39 @@ pub async fn instructor_classes<S: InstructorStore + ProgressStore + ServerChoic
     ServerChoiceStore::save(store, &learner("amy"), &tried).await.expect("amy's attempt");
     let after = now_unix();
     let rows = learners(ada, None).await;
-    let zed = &rows[0].exercises.refresh;
+    let zed = rows[0].exercises.of("refresh");
     assert_eq!((zed.steps_passed, zed.completed), (5, true), "the refresh exercise's progress");
     assert!(zed.updated_at.is_some_and(|at| (before..=after).contains(&at)), "{:?}", zed.updated_at);
     assert_eq!(rows[0].server.as_deref(), Some("https://zed.example.com"), "the learner's own server");
-    assert_eq!(rows[1].exercises.refresh, nothing_yet, "another exercise is not the refresh one");
+    assert_eq!(rows[1].exercises.of("refresh"), nothing_yet, "another exercise is not the refresh one");
+    let other = rows[1].exercises.of("other");
+    assert_eq!((other.steps_passed, other.completed), (3, false), "each exercise's row is under its slug");
     assert_eq!(rows[1].server, None, "an attempt is not a server");
+
+    // Rows for two exercises: each in its place, in one learner's list, not another's.
+    ProgressStore::save(store, &learner("zed"), "getting-started", &stored(1)).await.expect("zed's second");
+    let rows = learners(ada, None).await;
+    assert_eq!(
+        rows[0].exercises.0.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["getting-started", "refresh"],
+        "every exercise zed has a row for"
+    );
+    let started = rows[0].exercises.of("getting-started");
+    assert_eq!((started.steps_passed, started.completed), (1, false), "the second exercise's own progress");
+    assert!(started.updated_at.is_some());
+    assert_eq!(rows[0].exercises.of("refresh").steps_passed, 5, "the first one's kept");
+    assert_eq!(
+        rows[1].exercises.0.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["other"],
+        "amy's are hers"
+    );
+    let (page, _) = store.learners_page(ada, "cls_a", None, 0, 10).await.expect("page");
+    assert_eq!(page, rows, "a page shows the same progress as the list");
+
     ProgressStore::reset(store, &learner("zed"), "refresh").await.expect("reset zed");
-    assert_eq!(learners(ada, None).await[0].exercises.refresh, nothing_yet, "reset shows as nothing yet");
+    let rows = learners(ada, None).await;
+    assert_eq!(rows[0].exercises.of("refresh"), nothing_yet, "reset shows as nothing yet");
+    assert_eq!(rows[0].exercises.of("getting-started"), started, "in that exercise only");
 }
 
 /// A class's learners a page at a time, in the order they joined, and found by name.
