@@ -24,7 +24,9 @@ pub fn RedirectPage() -> impl IntoView {
                     <CodeBlock testid="redirect-error" what="the error"
                         text=format!("error={error}\nerror_description={}", get("error_description").unwrap_or_default())/>
                     <p data-testid="redirect-advice">{advice(&error)}</p>
-                    <p><a href="/exercises/refresh#step-authorization-url">"Back to step 3 of the exercise"</a></p>
+                    <p><a href="/exercises/refresh#step-authorization-url">"Back to step 3 of the exercise"</a>
+                        ". Doing "<a href="/exercises/web-app#step-callback">"Web Applications"</a>
+                        "? Paste this page's full address in its step 4: a real app must handle this answer too."</p>
                 })),
                 (Some(code), None) => Either::Left(Either::Right(view! {
                     <h1>"Congrats! The authorization server issued an authorization code"</h1>

@@ -979,3 +979,31 @@ fn every_exercise_of_the_catalog_runs_on_the_engine_with_its_step_ids() {
     assert_eq!(Exercise::from_slug("nope"), None);
     assert!(WEB.has_pkce_steps() && R.has_pkce_steps() && !GS.has_pkce_steps());
 }
+
+#[tokio::test]
+async fn switching_servers_starts_web_applications_over_from_step_3_too_and_says_so() {
+    let services = services_with(keycloak());
+    let me = learner("a");
+    let (verifier, _) = services.generate_verifier(&me, WEB).await.expect("step 1");
+    services.calculate_hash(&me, WEB).await.expect("step 2");
+    let url = web_app_url(&services, &me, &pkce::challenge_s256(&verifier), "k2Jf8sLq0ZxV7nWc4pRt").await;
+    assert!(services.check(&me, WEB, 2, &url).await.expect("step 3").verdict.passed());
+    pass_steps(&services, &me, 3).await;
+
+    let server = services.set_own_server(&me, KEYCLOAK, "lab-app", "").await.expect("set up");
+    let verdict = &server.last_attempt.as_ref().expect("attempt").verdict;
+    let note = verdict.find("provider.progress").expect("the note on progress");
+    assert!(note.message.contains("Web Applications and Refresh Tokens"), "{}", note.message);
+    let passed = |state: ExerciseState| state.steps.iter().filter(|s| s.status == StepStatus::Passed).count();
+    assert_eq!(
+        passed(services.exercise_state(&me, WEB).await.expect("web")),
+        2,
+        "verifier and challenge kept"
+    );
+    assert_eq!(passed(services.exercise_state(&me, R).await.expect("refresh")), 2);
+    // A learner with nothing past step 2 gets no row written by the switch.
+    let other = learner("b");
+    services.set_own_server(&other, KEYCLOAK, "lab-app", "").await.expect("set up");
+    let untouched = services.progress.load(&other, "web-app").await.expect("load");
+    assert_eq!(untouched, StoredProgress::default());
+}

@@ -178,7 +178,8 @@ async fn the_learners_answers_match_the_document() {
     let list = api.check("get", "/api/v1/exercises", app.get("/api/v1/exercises").await).await;
     assert_eq!(list[0]["slug"], "getting-started");
     for slug in ["getting-started", "web-app"] {
-        api.check("get", "/api/v1/exercises/{slug}", app.get(&format!("/api/v1/exercises/{slug}")).await).await;
+        api.check("get", "/api/v1/exercises/{slug}", app.get(&format!("/api/v1/exercises/{slug}")).await)
+            .await;
     }
     api.check("get", "/api/v1/exercises/{slug}", app.get("/api/v1/exercises/refresh").await).await;
     api.check("get", "/api/v1/exercises/{slug}", app.get("/api/v1/exercises/oauth").await).await;
