@@ -55,5 +55,11 @@ pub(crate) async fn issued_from<T: TokenStore + ?Sized>(
         client_auth: token.client_auth,
         // A family is named by the digest of the code it started from.
         code_sha256: Some(token.family),
+        redirect_uri: token.redirect_uri,
+        nonce_sha256: token.nonce_sha256,
+        granted_scope: token.granted_scope,
+        pkce_method: token.pkce_method,
+        issued_at: Some(token.issued_at),
+        code_redeemed_twice: token.code_reused,
     }))
 }
