@@ -855,7 +855,12 @@ async fn two_concurrent_redemptions_of_one_code_succeed_once_and_revoke_what_the
             ("redirect_uri", redirect.as_str()),
             ("code_verifier", verifier.secret().as_str()),
         ];
-        race(&app, &form, (&id, &secret)).await;
+        let body = race(&app, &form, (&id, &secret)).await;
+        // Whichever way the race went, the winner's token says why it is revoked.
+        let access = body["access_token"].as_str().expect("access token");
+        let digest = oauthlab::exercises::refresh::token_sha256(access);
+        let issued = app.state.services.issued.issued(&digest).await.expect("lookup").expect("issued here");
+        assert!(issued.revoked && issued.code_redeemed_twice, "{issued:?}");
     }
 }
 
