@@ -212,6 +212,28 @@ pub struct Issued {
     /// started from.
     #[serde(default)]
     pub code_sha256: Option<String>,
+    /// The redirect URI of the authorization request the token's family started from,
+    /// when the server recorded it.
+    #[serde(default)]
+    pub redirect_uri: Option<String>,
+    /// The digest ([`token_sha256`]) of that request's OpenID Connect `nonce`, when it
+    /// had one and the server recorded it.
+    #[serde(default)]
+    pub nonce_sha256: Option<String>,
+    /// The scope granted (the `scope` of the token response), when the server recorded it.
+    #[serde(default)]
+    pub granted_scope: Option<String>,
+    /// The PKCE `code_challenge_method` of that request (`S256`), when recorded.
+    #[serde(default)]
+    pub pkce_method: Option<String>,
+    /// When the token was issued (Unix seconds), when recorded.
+    #[serde(default)]
+    pub issued_at: Option<i64>,
+    /// The authorization code the token's family started from was sent to the token
+    /// endpoint more than once (the server then revoked the family): told apart from a
+    /// revocation for another reason.
+    #[serde(default)]
+    pub code_redeemed_twice: bool,
 }
 
 /// What a check may need to know besides the input.
@@ -1130,5 +1152,25 @@ mod tests {
                 assert!(f.message.len() > 40 && f.message.ends_with('.'), "{}: {}", f.id, f.message);
             }
         }
+    }
+
+    #[test]
+    fn an_issued_record_from_before_the_whole_issuance_record_still_reads() {
+        // As an older server wrote it: without how the client authenticated, the code, the
+        // redirect URI, nonce, granted scope, PKCE method, issue time or a code's replay.
+        let old = r#"{"client_id":"lab_a","grant":"authorization_code","code_challenge":"c",
+            "requested_scope":"openid","refresh_tokens_enabled":false,"revoked":true,
+            "refresh_token_sha256":null,"refresh_ancestors":[]}"#;
+        let issued: Issued = serde_json::from_str(old).expect("an old record reads");
+        assert_eq!((&issued.client_auth, &issued.code_sha256, &issued.redirect_uri), (&None, &None, &None));
+        assert_eq!((&issued.nonce_sha256, &issued.granted_scope, &issued.pkce_method), (&None, &None, &None));
+        assert_eq!(issued.issued_at, None);
+        assert!(
+            issued.revoked && !issued.code_redeemed_twice,
+            "revoked, not known to be for a replayed code"
+        );
+        let new = Issued { code_redeemed_twice: true, issued_at: Some(NOW), ..issued };
+        let again: Issued = serde_json::from_str(&serde_json::to_string(&new).expect("json")).expect("reads");
+        assert_eq!(again, new, "what is written reads back");
     }
 }

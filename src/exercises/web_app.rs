@@ -198,8 +198,8 @@ pub struct Exchange {
 impl Exchange {
     /// The exchange as the practice server's record of an access token tells it; `None`
     /// for a token recorded before the server noted how its client authenticated (the
-    /// check then says what it could not verify). A code redeemed twice shows as the
-    /// family revoked: the record does not tell that cause from a revocation.
+    /// check then says what it could not verify). A code redeemed twice is told from a
+    /// revocation for another reason: the server records it on the token's family.
     pub fn from_issued(issued: &refresh::Issued) -> Option<Exchange> {
         let client_auth = match issued.client_auth.as_deref()? {
             "client_secret_basic" => ClientAuth::ClientSecretBasic,
@@ -213,7 +213,7 @@ impl Exchange {
             grant: issued.grant,
             code_challenge: Some(issued.code_challenge.clone()).filter(|c| !c.is_empty()),
             code_sha256: issued.code_sha256.clone(),
-            code_redeemed_twice: false,
+            code_redeemed_twice: issued.code_redeemed_twice,
             revoked: issued.revoked,
         })
     }
@@ -482,6 +482,12 @@ mod tests {
             refresh_ancestors: vec![],
             client_auth: Some("client_secret_post".into()),
             code_sha256: Some("code-digest".into()),
+            redirect_uri: Some("http://127.0.0.1:3000/redirect".into()),
+            nonce_sha256: None,
+            granted_scope: Some("openid".into()),
+            pkce_method: Some("S256".into()),
+            issued_at: Some(NOW),
+            code_redeemed_twice: false,
         };
         let exchange = Exchange::from_issued(&issued).expect("recorded");
         assert_eq!(exchange.client_auth, ClientAuth::ClientSecretPost);
@@ -495,7 +501,11 @@ mod tests {
         };
         let exchange = Exchange::from_issued(&basic).expect("recorded");
         assert_eq!(exchange.client_auth, ClientAuth::ClientSecretBasic);
-        assert!(exchange.revoked);
+        assert!(exchange.revoked && !exchange.code_redeemed_twice, "revoked, not for a code redeemed twice");
+        let replayed =
+            super::super::refresh::Issued { revoked: true, code_redeemed_twice: true, ..issued.clone() };
+        let exchange = Exchange::from_issued(&replayed).expect("recorded");
+        assert!(exchange.revoked && exchange.code_redeemed_twice, "the record tells a code redeemed twice");
         let no_pkce = super::super::refresh::Issued { code_challenge: String::new(), ..issued.clone() };
         assert_eq!(Exchange::from_issued(&no_pkce).expect("recorded").code_challenge, None);
         assert_eq!(

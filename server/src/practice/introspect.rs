@@ -15,7 +15,7 @@ use super::error::{no_store, OAuthError};
 use super::scope::granted_scope;
 use super::token::{form, repeated};
 use super::Practice;
-use crate::storage::TokenKind;
+use crate::storage::{FamilyRevocation, TokenKind};
 use app::services::now_unix;
 
 /// Both endpoints take an authenticated client and a `token`.
@@ -56,7 +56,9 @@ async fn revoke(p: &Practice, headers: &HeaderMap, body: &[u8]) -> Result<(), OA
     }
     match record.kind {
         // A revoked refresh token takes its whole grant with it.
-        TokenKind::Refresh => p.tokens.revoke_family(&record.family, now).await?,
+        TokenKind::Refresh => {
+            p.tokens.revoke_family(&record.family, FamilyRevocation::RevokedByClient, now).await?
+        }
         TokenKind::Access => p.tokens.revoke_token(&record.token_sha256, now).await?,
     }
     Ok(())

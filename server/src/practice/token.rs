@@ -18,7 +18,7 @@ use super::error::{no_store, OAuthError};
 use super::params::{Params, Repeated};
 use super::scope::granted_scope;
 use super::{random_secret, Practice};
-use crate::storage::{Redeemed, TokenKind, TokenRecord};
+use crate::storage::{FamilyRevocation, Redeemed, TokenKind, TokenRecord};
 use app::services::now_unix;
 
 /// RFC 9068 access token claims.
@@ -113,7 +113,8 @@ async fn code_grant(p: &Practice, client: &Client, params: &Params) -> Result<Va
             ))
         }
         Redeemed::Reused(record) => {
-            p.tokens.revoke_family(&record.code_sha256, now).await?;
+            // Recorded as a replayed code, so the grader can tell it from a revocation.
+            p.tokens.revoke_family(&record.code_sha256, FamilyRevocation::CodeRedeemedTwice, now).await?;
             tracing::warn!(client_id = %record.client_id, "authorization code reused; its tokens are revoked");
             return Err(OAuthError::invalid_grant(
                 "The authorization code was already used. Codes are single-use, and the tokens \
@@ -155,6 +156,10 @@ async fn code_grant(p: &Practice, client: &Client, params: &Params) -> Result<Va
         parent: None,
         absolute_expires_at: now + p.lifetimes.refresh_absolute,
         nonce: record.nonce.as_deref(),
+        redirect_uri: Some(&record.redirect_uri),
+        nonce_sha256: record.nonce.as_deref().map(token_sha256),
+        // The authorization endpoint accepts no other method.
+        pkce_method: Some(PKCE_METHOD),
     };
     issue(p, client, &grant, now).await
 }
@@ -190,7 +195,7 @@ async fn refresh_grant(p: &Practice, client: &Client, params: &Params) -> Result
             ))
         }
         Redeemed::Reused(old) => {
-            p.tokens.revoke_family(&old.family, now).await?;
+            p.tokens.revoke_family(&old.family, FamilyRevocation::RefreshTokenRedeemedTwice, now).await?;
             tracing::warn!(client_id = %old.client_id, "refresh token reused; its family is revoked");
             return Err(OAuthError::invalid_grant(
                 "The refresh token was already used. This server rotates refresh tokens: each \
@@ -213,6 +218,10 @@ async fn refresh_grant(p: &Practice, client: &Client, params: &Params) -> Result
         parent: Some(&old.token_sha256),
         absolute_expires_at: old.absolute_expires_at,
         nonce: None,
+        // A refresh keeps the record of the authorization request the family started from.
+        redirect_uri: old.redirect_uri.as_deref(),
+        nonce_sha256: old.nonce_sha256.clone(),
+        pkce_method: old.pkce_method.as_deref(),
     };
     issue(p, client, &grant, now).await
 }
@@ -240,7 +249,15 @@ struct Grant<'a> {
     absolute_expires_at: i64,
     /// The authorization request's nonce (the code exchange only).
     nonce: Option<&'a str>,
+    /// For the record (digests only): the redirect URI, the nonce's digest and the PKCE
+    /// method of the authorization request the family started from.
+    redirect_uri: Option<&'a str>,
+    nonce_sha256: Option<String>,
+    pkce_method: Option<&'a str>,
 }
+
+/// The one PKCE method the authorization endpoint accepts.
+const PKCE_METHOD: &str = "S256";
 
 /// Sign an access token, and make a refresh token when `offline_access` was granted (asked
 /// for, and the application allows refresh tokens).
@@ -287,6 +304,11 @@ async fn issue(p: &Practice, client: &Client, g: &Grant<'_>, now: i64) -> Result
         used_at: None,
         revoked_at: None,
         client_auth: Some(client.auth_method.to_owned()),
+        redirect_uri: g.redirect_uri.map(str::to_owned),
+        nonce_sha256: g.nonce_sha256.clone(),
+        granted_scope: Some(scope.clone()),
+        pkce_method: g.pkce_method.map(str::to_owned),
+        code_reused: false,
     };
     p.tokens.insert_token(&record(&access_token, TokenKind::Access, exp)).await?;
     let mut body = json!({

@@ -55,5 +55,46 @@ pub(crate) async fn issued_from<T: TokenStore + ?Sized>(
         client_auth: token.client_auth,
         // A family is named by the digest of the code it started from.
         code_sha256: Some(token.family),
+        redirect_uri: token.redirect_uri,
+        nonce_sha256: token.nonce_sha256,
+        granted_scope: token.granted_scope,
+        pkce_method: token.pkce_method,
+        issued_at: Some(token.issued_at),
+        code_redeemed_twice: token.code_reused,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use app::services::store::IssuedTokens;
+
+    use crate::storage::Db;
+
+    /// A row as a server before the whole issuance record wrote it (its columns only) reads,
+    /// without what it does not know; the migration gives it no code replay.
+    #[tokio::test]
+    async fn a_token_stored_before_the_whole_record_reads_without_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = Db::open(&format!("sqlite:{}", dir.path().join("lab.db").display())).await.expect("open");
+        sqlx::query(
+            "INSERT INTO tokens (token_sha256, kind, family, client_id, learner_id, scope, grant_type,
+             code_challenge, parent_sha256, refresh_enabled, jti, issued_at, expires_at,
+             absolute_expires_at, used_at, revoked_at, client_auth)
+             VALUES ('a1', 'access', 'F', 'lab_a', 'ada', 'openid', 'authorization_code', 'c', NULL,
+             0, 'j', 100, 1000, 1000, NULL, 150, 'client_secret_basic')",
+        )
+        .execute(&db.pool)
+        .await
+        .expect("an old row");
+        sqlx::query("INSERT INTO revoked_families (family, revoked_at) VALUES ('F', 150)")
+            .execute(&db.pool)
+            .await
+            .expect("an old mark");
+        let issued = db.issued("a1").await.expect("issued").expect("a1");
+        assert_eq!(issued.client_auth.as_deref(), Some("client_secret_basic"));
+        assert_eq!((&issued.redirect_uri, &issued.nonce_sha256), (&None, &None));
+        assert_eq!((&issued.granted_scope, &issued.pkce_method), (&None, &None));
+        assert_eq!(issued.issued_at, Some(100));
+        assert!(issued.revoked && !issued.code_redeemed_twice, "revoked, for no code known to be replayed");
+    }
 }

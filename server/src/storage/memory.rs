@@ -10,7 +10,8 @@ use oauthlab::exercises::refresh::Issued;
 
 use super::issued::issued_from;
 use super::{
-    CodeRecord, CodeStore, ConsentStore, KeyRecord, KeyStore, Redeemed, TokenKind, TokenRecord, TokenStore,
+    CodeRecord, CodeStore, ConsentStore, FamilyRevocation, KeyRecord, KeyStore, Redeemed, TokenKind,
+    TokenRecord, TokenStore,
 };
 
 /// Codes, tokens, consents and signing keys, in memory.
@@ -20,8 +21,8 @@ pub struct MemoryPractice {
     codes: Mutex<HashMap<String, (CodeRecord, Option<i64>)>>,
     /// token digest -> token
     tokens: Mutex<HashMap<String, TokenRecord>>,
-    /// family -> revoked at
-    revoked_families: Mutex<HashMap<String, i64>>,
+    /// family -> (revoked at, its code was redeemed twice)
+    revoked_families: Mutex<HashMap<String, (i64, bool)>>,
     /// (learner, client) -> scope
     consents: Mutex<HashMap<(String, String), String>>,
     keys: Mutex<Vec<KeyRecord>>,
@@ -76,8 +77,9 @@ impl TokenStore for MemoryPractice {
             return Err(taken("tokens.token_sha256"));
         }
         let mut token = token.clone();
-        if token.revoked_at.is_none() {
-            token.revoked_at = lock(&self.revoked_families).get(&token.family).copied();
+        if let Some(&(revoked_at, code_reused)) = lock(&self.revoked_families).get(&token.family) {
+            token.revoked_at.get_or_insert(revoked_at);
+            token.code_reused |= code_reused;
         }
         tokens.insert(token.token_sha256.clone(), token);
         Ok(())
@@ -125,11 +127,13 @@ impl TokenStore for MemoryPractice {
         Ok(())
     }
 
-    async fn revoke_family(&self, family: &str, now: i64) -> Result<(), StoreError> {
+    async fn revoke_family(&self, family: &str, why: FamilyRevocation, now: i64) -> Result<(), StoreError> {
+        let code_reused = why == FamilyRevocation::CodeRedeemedTwice;
         let mut tokens = lock(&self.tokens);
-        lock(&self.revoked_families).entry(family.to_owned()).or_insert(now);
+        lock(&self.revoked_families).entry(family.to_owned()).or_insert((now, false)).1 |= code_reused;
         for t in tokens.values_mut().filter(|t| t.family == family) {
             t.revoked_at.get_or_insert(now);
+            t.code_reused |= code_reused;
         }
         Ok(())
     }
@@ -138,7 +142,7 @@ impl TokenStore for MemoryPractice {
         let mut tokens = lock(&self.tokens);
         let was = tokens.len();
         tokens.retain(|_, t| t.expires_at.min(t.absolute_expires_at) >= dead_before);
-        lock(&self.revoked_families).retain(|_, revoked_at| *revoked_at >= revoked_before);
+        lock(&self.revoked_families).retain(|_, (revoked_at, _)| *revoked_at >= revoked_before);
         Ok(u64::try_from(was - tokens.len()).unwrap_or(u64::MAX))
     }
 }

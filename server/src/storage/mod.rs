@@ -34,7 +34,7 @@ pub use learners::LearnerHousekeeping;
 pub use server_key::ServerKey;
 pub use signing_keys::{KeyRecord, KeyStore};
 pub use sqlite::Db;
-pub use tokens::{TokenKind, TokenRecord, TokenStore};
+pub use tokens::{FamilyRevocation, TokenKind, TokenRecord, TokenStore};
 
 /// A database error, as the store traits report it (for the operator's log).
 pub(crate) fn store_error(err: sqlx::Error) -> app::services::store::StoreError {

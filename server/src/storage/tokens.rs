@@ -1,7 +1,7 @@
 //! [`TokenStore`]: the practice server's access and refresh tokens, stored by digest, and
 //! its SQLite implementation. Redeeming a refresh token is one conditional `UPDATE`, so of
 //! two concurrent redemptions exactly one wins; revoking a family marks it, so a token
-//! stored into it later is born revoked.
+//! stored into it later is born revoked (and, when its code was replayed, says so).
 
 use app::services::store::StoreError;
 use async_trait::async_trait;
@@ -25,7 +25,18 @@ impl TokenKind {
     }
 }
 
-/// A token as stored (by digest), with how it was issued.
+/// Why a whole token family is revoked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FamilyRevocation {
+    /// Its authorization code was sent to the token endpoint again (RFC 6749 §4.1.2).
+    CodeRedeemedTwice,
+    /// One of its refresh tokens was redeemed again (RFC 9700 §4.14.2).
+    RefreshTokenRedeemedTwice,
+    /// The client revoked one of its refresh tokens (RFC 7009 §2.1).
+    RevokedByClient,
+}
+
+/// A token as stored (by digest), with how it was issued: the record the grader reads.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TokenRecord {
     pub token_sha256: String,
@@ -54,6 +65,20 @@ pub struct TokenRecord {
     /// (`client_secret_basic`, `client_secret_post`); `None` for tokens stored before the
     /// server recorded it.
     pub client_auth: Option<String>,
+    /// The redirect URI of the authorization request the family started from (`None`
+    /// for tokens stored before the server recorded it, as for the next three).
+    pub redirect_uri: Option<String>,
+    /// The SHA-256 digest (`token_sha256`) of that request's OpenID Connect `nonce`, when
+    /// it had one: the nonce itself stays with the code only, for the ID token.
+    pub nonce_sha256: Option<String>,
+    /// The scope granted: the one of the token response.
+    pub granted_scope: Option<String>,
+    /// The PKCE `code_challenge_method` of that request (`S256`).
+    pub pkce_method: Option<String>,
+    /// The family's code was redeemed twice. Set by the store (by [`TokenStore::revoke_family`]
+    /// with [`FamilyRevocation::CodeRedeemedTwice`], or on storing the token into such a
+    /// family), never by the one who inserts it.
+    pub code_reused: bool,
 }
 
 impl TokenRecord {
@@ -80,8 +105,10 @@ pub trait TokenStore: Send + Sync {
         now: i64,
     ) -> Result<Redeemed<TokenRecord>, StoreError>;
     async fn revoke_token(&self, token_sha256: &str, now: i64) -> Result<(), StoreError>;
-    /// Revoke every token of the family, and any stored into it later.
-    async fn revoke_family(&self, family: &str, now: i64) -> Result<(), StoreError>;
+    /// Revoke every token of the family, and any stored into it later; when `why` is
+    /// [`FamilyRevocation::CodeRedeemedTwice`], mark them (and those later ones) as from a
+    /// code redeemed twice, even when they were revoked before.
+    async fn revoke_family(&self, family: &str, why: FamilyRevocation, now: i64) -> Result<(), StoreError>;
     /// Forget the tokens dead (expired) before `dead_before`, and the families revoked
     /// before `revoked_before`; the number of tokens forgotten.
     async fn forget_tokens(&self, dead_before: i64, revoked_before: i64) -> Result<u64, StoreError>;
@@ -89,7 +116,8 @@ pub trait TokenStore: Send + Sync {
 
 const TOKEN_COLUMNS: &str = "token_sha256, kind, family, client_id, learner_id, scope, grant_type,
     code_challenge, parent_sha256, refresh_enabled, jti, issued_at, expires_at,
-    absolute_expires_at, used_at, revoked_at, client_auth";
+    absolute_expires_at, used_at, revoked_at, client_auth, redirect_uri, nonce_sha256, granted_scope,
+    pkce_method, code_reused";
 
 fn token_of(row: &SqliteRow) -> Result<TokenRecord, sqlx::Error> {
     let kind: String = row.try_get("kind")?;
@@ -111,6 +139,11 @@ fn token_of(row: &SqliteRow) -> Result<TokenRecord, sqlx::Error> {
         used_at: row.try_get("used_at")?,
         revoked_at: row.try_get("revoked_at")?,
         client_auth: row.try_get("client_auth")?,
+        redirect_uri: row.try_get("redirect_uri")?,
+        nonce_sha256: row.try_get("nonce_sha256")?,
+        granted_scope: row.try_get("granted_scope")?,
+        pkce_method: row.try_get("pkce_method")?,
+        code_reused: row.try_get("code_reused")?,
     })
 }
 
@@ -118,10 +151,11 @@ fn token_of(row: &SqliteRow) -> Result<TokenRecord, sqlx::Error> {
 impl TokenStore for Db {
     async fn insert_token(&self, t: &TokenRecord) -> Result<(), StoreError> {
         // A family revoked before this token is stored (a replay that raced the redemption
-        // which issues it) gives the token its revocation.
+        // which issues it) gives the token its revocation, and the mark of a replayed code.
         sqlx::query(&format!(
             "INSERT INTO tokens ({TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-             COALESCE(?, (SELECT revoked_at FROM revoked_families WHERE family = ?)), ?)"
+             COALESCE(?, (SELECT revoked_at FROM revoked_families WHERE family = ?)), ?, ?, ?, ?, ?,
+             MAX(?, COALESCE((SELECT code_reused FROM revoked_families WHERE family = ?), 0)))"
         ))
         .bind(&t.token_sha256)
         .bind(t.kind.as_str())
@@ -141,6 +175,12 @@ impl TokenStore for Db {
         .bind(t.revoked_at)
         .bind(&t.family)
         .bind(&t.client_auth)
+        .bind(&t.redirect_uri)
+        .bind(&t.nonce_sha256)
+        .bind(&t.granted_scope)
+        .bind(&t.pkce_method)
+        .bind(t.code_reused)
+        .bind(&t.family)
         .execute(&self.pool)
         .await
         .map_err(store_error)?;
@@ -207,22 +247,32 @@ impl TokenStore for Db {
         Ok(())
     }
 
-    async fn revoke_family(&self, family: &str, now: i64) -> Result<(), StoreError> {
+    async fn revoke_family(&self, family: &str, why: FamilyRevocation, now: i64) -> Result<(), StoreError> {
         // The mark first: a token stored after it is born revoked, one stored before it is
-        // revoked by the update.
+        // revoked by the update. The first revocation's time stays; a replayed code is
+        // marked whenever it comes.
+        let code_reused = why == FamilyRevocation::CodeRedeemedTwice;
         let mut tx = self.pool.begin().await.map_err(store_error)?;
-        sqlx::query("INSERT INTO revoked_families (family, revoked_at) VALUES (?, ?) ON CONFLICT DO NOTHING")
-            .bind(family)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?;
-        sqlx::query("UPDATE tokens SET revoked_at = ? WHERE family = ? AND revoked_at IS NULL")
-            .bind(now)
-            .bind(family)
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?;
+        sqlx::query(
+            "INSERT INTO revoked_families (family, revoked_at, code_reused) VALUES (?, ?, ?)
+             ON CONFLICT (family) DO UPDATE SET code_reused = MAX(code_reused, excluded.code_reused)",
+        )
+        .bind(family)
+        .bind(now)
+        .bind(code_reused)
+        .execute(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        sqlx::query(
+            "UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?), code_reused = MAX(code_reused, ?)
+             WHERE family = ?",
+        )
+        .bind(now)
+        .bind(code_reused)
+        .bind(family)
+        .execute(&mut *tx)
+        .await
+        .map_err(store_error)?;
         tx.commit().await.map_err(store_error)
     }
 

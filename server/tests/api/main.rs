@@ -12,6 +12,7 @@ mod grading;
 mod guard;
 mod hostile;
 mod instructors;
+mod issuance;
 mod openapi;
 mod openapi_contract;
 mod own_server;

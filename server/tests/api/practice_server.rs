@@ -381,6 +381,88 @@ async fn a_reused_code_is_refused_and_its_tokens_are_revoked() {
     assert_eq!(introspect(&app, first.access_token().secret()).await["active"], false);
 }
 
+/// The record of how a token came to be (digests only) says where its code was sent, the
+/// digest of its nonce, the scope asked for and granted, the PKCE method and when; a
+/// refresh keeps the login's record. When the code comes again, every token of the login
+/// says its code was redeemed twice: told apart from a revocation.
+#[tokio::test]
+async fn a_code_redeemed_twice_is_recorded_as_such_on_every_token_of_its_login() {
+    use oauthlab::exercises::refresh::{token_sha256, IssuedGrant};
+    let app = TestApp::spawn().await;
+    app.enable_refresh_tokens(true).await;
+    let client = app.oauth_client(AuthType::BasicAuth).await;
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let (url, _) = client
+        .authorize_url(CsrfToken::new_random)
+        .set_pkce_challenge(challenge)
+        .add_scope(Scope::new("openid".into()))
+        .add_scope(Scope::new("offline_access".into()))
+        .add_extra_param("nonce", "n-0S6_WzA2Mj")
+        .url();
+    let login = app.login(url.as_str()).await;
+    let secret = verifier.secret().clone();
+    let first = client
+        .exchange_code(AuthorizationCode::new(login.code.clone()))
+        .set_pkce_verifier(verifier)
+        .request_async(&oauth_http())
+        .await
+        .expect("first");
+    let refreshed = client
+        .exchange_refresh_token(first.refresh_token().expect("a refresh token"))
+        .request_async(&oauth_http())
+        .await
+        .expect("refresh");
+    let issued = |token: String| {
+        let services = &app.state.services;
+        async move { services.issued.issued(&token_sha256(&token)).await.expect("lookup").expect("issued here") }
+    };
+    let now = app::services::now_unix();
+    let record = issued(first.access_token().secret().clone()).await;
+    assert_eq!(record.grant, IssuedGrant::AuthorizationCode);
+    assert_eq!(record.redirect_uri.as_deref(), Some(app.url("/redirect").as_str()));
+    assert_eq!(record.nonce_sha256, Some(token_sha256("n-0S6_WzA2Mj")), "the nonce's digest, not the nonce");
+    assert_eq!(record.requested_scope, "openid offline_access");
+    assert_eq!(record.granted_scope.as_deref(), Some("openid offline_access"));
+    assert_eq!(record.pkce_method.as_deref(), Some("S256"));
+    assert!(record.issued_at.is_some_and(|at| (now - 60..=now).contains(&at)), "{:?}", record.issued_at);
+    assert!(!record.revoked && !record.code_redeemed_twice);
+    let after_refresh = issued(refreshed.access_token().secret().clone()).await;
+    assert_eq!(after_refresh.grant, IssuedGrant::RefreshToken);
+    assert_eq!(
+        (&after_refresh.redirect_uri, &after_refresh.nonce_sha256, &after_refresh.pkce_method),
+        (&record.redirect_uri, &record.nonce_sha256, &record.pkce_method),
+        "a refresh keeps the record of the login"
+    );
+
+    let err = client
+        .exchange_code(AuthorizationCode::new(login.code))
+        .set_pkce_verifier(PkceCodeVerifier::new(secret))
+        .request_async(&oauth_http())
+        .await
+        .expect_err("reused");
+    assert_eq!(error_of(err), "invalid_grant");
+    for token in [first.access_token().secret(), refreshed.access_token().secret()] {
+        let record = issued(token.clone()).await;
+        assert!(record.revoked && record.code_redeemed_twice, "{record:?}");
+        assert_eq!(introspect(&app, token).await["active"], false);
+    }
+
+    // A login revoked by its client (its refresh token at the revocation endpoint) is
+    // revoked, not for a code redeemed twice.
+    let other = tokens(&app, &["offline_access"]).await;
+    let (id, client_secret) = creds(&app).await;
+    let rt = other.refresh_token().expect("rt").secret();
+    let res = post_form(&app, "/oauth2/revoke", &[("token", rt.as_str())], Some((&id, &client_secret))).await;
+    assert_eq!(res.status(), 200);
+    let record = issued(other.access_token().secret().clone()).await;
+    assert!(record.revoked && !record.code_redeemed_twice, "{record:?}");
+    // Digests only: neither token is in the database.
+    let text = app.database_text().await;
+    for token in [first.access_token().secret(), refreshed.access_token().secret(), rt] {
+        assert!(!text.contains(token.as_str()));
+    }
+}
+
 #[tokio::test]
 async fn an_expired_code_is_refused() {
     let app = TestApp::spawn_with(|s| s.lifetimes.code = 0).await;
@@ -773,7 +855,12 @@ async fn two_concurrent_redemptions_of_one_code_succeed_once_and_revoke_what_the
             ("redirect_uri", redirect.as_str()),
             ("code_verifier", verifier.secret().as_str()),
         ];
-        race(&app, &form, (&id, &secret)).await;
+        let body = race(&app, &form, (&id, &secret)).await;
+        // Whichever way the race went, the winner's token says why it is revoked.
+        let access = body["access_token"].as_str().expect("access token");
+        let digest = oauthlab::exercises::refresh::token_sha256(access);
+        let issued = app.state.services.issued.issued(&digest).await.expect("lookup").expect("issued here");
+        assert!(issued.revoked && issued.code_redeemed_twice, "{issued:?}");
     }
 }
 

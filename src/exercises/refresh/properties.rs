@@ -849,6 +849,12 @@ fn issued_variants() -> Vec<Option<Issued>> {
         refresh_ancestors: vec![],
         client_auth: Some("client_secret_basic".into()),
         code_sha256: None,
+        redirect_uri: None,
+        nonce_sha256: None,
+        granted_scope: None,
+        pkce_method: None,
+        issued_at: None,
+        code_redeemed_twice: false,
     };
     let mut out = vec![None, Some(base.clone())];
     out.push(Some(Issued { client_id: "someone-else".into(), ..base.clone() }));

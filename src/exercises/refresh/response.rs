@@ -1376,6 +1376,12 @@ mod issued_tests {
             refresh_ancestors: vec![],
             client_auth: Some("client_secret_basic".into()),
             code_sha256: None,
+            redirect_uri: None,
+            nonce_sha256: None,
+            granted_scope: None,
+            pkce_method: None,
+            issued_at: None,
+            code_redeemed_twice: false,
         }
     }
 

@@ -58,6 +58,7 @@ holds_on_both!(instructor_store_classes: app_stores::instructor_classes, MemoryS
 holds_on_both!(instructor_store_learner_pages: app_stores::instructor_learner_pages, MemoryStore::default());
 holds_on_both!(code_store: practice_stores::codes, MemoryPractice::default());
 holds_on_both!(token_store: practice_stores::tokens, MemoryPractice::default());
+holds_on_both!(token_store_family_revocations: practice_stores::family_revocations, MemoryPractice::default());
 holds_on_both!(issued_tokens: practice_stores::issued, MemoryPractice::default());
 holds_on_both!(consent_store: practice_stores::consents, MemoryPractice::default());
 holds_on_both!(key_store: practice_stores::keys, MemoryPractice::default());

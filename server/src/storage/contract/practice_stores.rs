@@ -6,7 +6,8 @@ use app::services::store::IssuedTokens;
 use oauthlab::exercises::refresh::{Issued, IssuedGrant};
 
 use crate::storage::{
-    CodeRecord, CodeStore, ConsentStore, KeyRecord, KeyStore, Redeemed, TokenKind, TokenRecord, TokenStore,
+    CodeRecord, CodeStore, ConsentStore, FamilyRevocation, KeyRecord, KeyStore, Redeemed, TokenKind,
+    TokenRecord, TokenStore,
 };
 use TokenKind::{Access, Refresh};
 
@@ -82,6 +83,11 @@ fn token(digest: &str, kind: TokenKind, family: &str, parent: Option<&str>, issu
         used_at: None,
         revoked_at: None,
         client_auth: access.then(|| "client_secret_basic".into()),
+        redirect_uri: Some("http://127.0.0.1:3000/callback".into()),
+        nonce_sha256: Some(format!("nonce-digest-{family}")),
+        granted_scope: Some("openid offline_access".into()),
+        pkce_method: Some("S256".into()),
+        code_reused: false,
     }
 }
 
@@ -129,13 +135,14 @@ pub async fn tokens(store: &dyn TokenStore) {
     store.revoke_token("unknown", 140).await.expect("revoking nothing is no error");
 
     store.revoke_token("a2", 145).await.expect("revoke a2");
-    store.revoke_family("F", 150).await.expect("revoke family");
+    store.revoke_family("F", FamilyRevocation::RefreshTokenRedeemedTwice, 150).await.expect("revoke family");
     for digest in ["a1", "r1", "r2"] {
         assert_eq!(revoked_at(digest).await, Some(150), "{digest}: the whole family is revoked");
     }
     assert_eq!(revoked_at("a2").await, Some(145), "a token revoked before keeps its time");
     assert_eq!(revoked_at("h1").await, None, "other families are not touched");
     assert_eq!(revoked_at("g1").await, Some(130));
+    assert!(!find("a1").await.is_some_and(|t| t.code_reused), "revoked, but not for a code redeemed twice");
     let Redeemed::Reused(r2_now) = redeem("r2", "lab_a", 155).await else {
         panic!("a revoked refresh token is not redeemed");
     };
@@ -143,7 +150,7 @@ pub async fn tokens(store: &dyn TokenStore) {
 
     store.insert_token(&token("r3", Refresh, "F", Some("r2"), 160)).await.expect("insert r3");
     assert_eq!(revoked_at("r3").await, Some(150), "a token stored into a revoked family is born revoked");
-    store.revoke_family("F", 170).await.expect("revoke family again");
+    store.revoke_family("F", FamilyRevocation::RevokedByClient, 170).await.expect("revoke family again");
     store.insert_token(&token("a4", Access, "F", Some("r2"), 175)).await.expect("insert a4");
     assert_eq!(revoked_at("a4").await, Some(150), "the family keeps its first revocation");
     let given = TokenRecord { revoked_at: Some(171), ..token("a5", Access, "F", Some("r2"), 175) };
@@ -183,6 +190,13 @@ pub async fn issued<S: TokenStore + IssuedTokens>(store: &S) {
         store.insert_token(&token(&format!("r{n}"), Refresh, "F", parent, at)).await.expect("insert refresh");
     }
     let from_code = Issued {
+        // The record of how the token came to be, digests only.
+        redirect_uri: Some("http://127.0.0.1:3000/callback".into()),
+        nonce_sha256: Some("nonce-digest-F".into()),
+        granted_scope: Some("openid offline_access".into()),
+        pkce_method: Some("S256".into()),
+        issued_at: Some(100),
+        code_redeemed_twice: false,
         client_id: "lab_a".into(),
         grant: IssuedGrant::AuthorizationCode,
         code_challenge: "challenge".into(),
@@ -203,6 +217,7 @@ pub async fn issued<S: TokenStore + IssuedTokens>(store: &S) {
             grant: IssuedGrant::RefreshToken,
             refresh_token_sha256: Some("r3".into()),
             refresh_ancestors: vec!["r2".into(), "r1".into()],
+            issued_at: Some(120),
             ..from_code.clone()
         }),
         "the refresh tokens redeemed on the way, newest first"
@@ -215,11 +230,83 @@ pub async fn issued<S: TokenStore + IssuedTokens>(store: &S) {
             refresh_tokens_enabled: false,
             refresh_token_sha256: None,
             code_sha256: Some("G".into()),
+            nonce_sha256: Some("nonce-digest-G".into()),
             ..from_code.clone()
         })
     );
-    store.revoke_family("F", 130).await.expect("revoke");
-    assert_eq!(store.issued("a1").await.expect("issued"), Some(Issued { revoked: true, ..from_code }));
+    store.revoke_family("F", FamilyRevocation::RevokedByClient, 130).await.expect("revoke");
+    assert_eq!(
+        store.issued("a1").await.expect("issued"),
+        Some(Issued { revoked: true, ..from_code.clone() }),
+        "revoked, not for a code redeemed twice"
+    );
+    store.revoke_family("F", FamilyRevocation::CodeRedeemedTwice, 140).await.expect("code replayed");
+    assert_eq!(
+        store.issued("a1").await.expect("issued"),
+        Some(Issued { revoked: true, code_redeemed_twice: true, ..from_code }),
+        "and then the code came again"
+    );
+    assert_eq!(store.issued("a3").await.expect("issued").map(|i| i.code_redeemed_twice), Some(true));
+    assert_eq!(
+        store.issued("g1").await.expect("issued").map(|i| (i.revoked, i.code_redeemed_twice)),
+        Some((false, false)),
+        "other families are not touched"
+    );
+    // A token without the record (stored before the server kept it) reads without it.
+    let before = TokenRecord {
+        client_auth: None,
+        redirect_uri: None,
+        nonce_sha256: None,
+        granted_scope: None,
+        pkce_method: None,
+        ..token("o1", Access, "O", None, 90)
+    };
+    store.insert_token(&before).await.expect("insert old");
+    let old = store.issued("o1").await.expect("issued").expect("o1");
+    assert_eq!((old.client_auth, old.redirect_uri, old.nonce_sha256), (None, None, None));
+    assert_eq!((old.granted_scope, old.pkce_method, old.issued_at), (None, None, Some(90)));
+}
+
+/// Why a family was revoked: a code redeemed twice is marked on every token of the
+/// family, those revoked before and those stored into it later, and outlives the mark.
+pub async fn family_revocations(store: &dyn TokenStore) {
+    let find = |digest: &'static str| async move { store.find_token(digest).await.expect("find") };
+    let state =
+        |digest: &'static str| async move { find(digest).await.map(|t| (t.revoked_at, t.code_reused)) };
+    // Family K: a code exchanged at 100 (k1, kr1); its access token revoked alone at 105.
+    for t in [token("k1", Access, "K", None, 100), token("kr1", Refresh, "K", None, 100)] {
+        store.insert_token(&t).await.expect("insert");
+    }
+    store.insert_token(&token("x1", Access, "X", None, 100)).await.expect("insert x1");
+    store.revoke_token("k1", 105).await.expect("revoke k1");
+    store.revoke_family("K", FamilyRevocation::CodeRedeemedTwice, 110).await.expect("code replayed");
+    assert_eq!(state("k1").await, Some((Some(105), true)), "revoked before, and now marked as well");
+    assert_eq!(state("kr1").await, Some((Some(110), true)));
+    assert_eq!(state("x1").await, Some((None, false)), "other families are not touched");
+    // The redemption the replay raced stores its tokens after: born revoked and marked.
+    store.insert_token(&token("k2", Access, "K", None, 111)).await.expect("insert k2");
+    assert_eq!(state("k2").await, Some((Some(110), true)));
+    // A refresh token's replay revokes, but is no code's.
+    store.insert_token(&token("l1", Access, "L", None, 100)).await.expect("insert l1");
+    store
+        .revoke_family("L", FamilyRevocation::RefreshTokenRedeemedTwice, 120)
+        .await
+        .expect("refresh replayed");
+    assert_eq!(state("l1").await, Some((Some(120), false)));
+    store.insert_token(&token("l2", Access, "L", None, 121)).await.expect("insert l2");
+    assert_eq!(state("l2").await, Some((Some(120), false)));
+    // ... and a code replayed after that keeps the first time and adds the mark, to the
+    // tokens and to the family's mark.
+    store.revoke_family("L", FamilyRevocation::CodeRedeemedTwice, 130).await.expect("code replayed");
+    assert_eq!(state("l1").await, Some((Some(120), true)));
+    store.insert_token(&token("l3", Access, "L", None, 131)).await.expect("insert l3");
+    assert_eq!(state("l3").await, Some((Some(120), true)));
+    // Once the marks are forgotten, the tokens keep what they were told; a new one is
+    // neither revoked nor marked.
+    store.forget_tokens(0, 1000).await.expect("forget the marks");
+    assert_eq!(state("k1").await, Some((Some(105), true)));
+    store.insert_token(&token("k3", Access, "K", None, 140)).await.expect("insert k3");
+    assert_eq!(state("k3").await, Some((None, false)));
 }
 
 pub async fn consents(store: &dyn ConsentStore) {
