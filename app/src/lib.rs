@@ -57,7 +57,7 @@ pub fn App() -> impl IntoView {
             <header class="site-header">
                 <nav class="site-nav" aria-label="Main">
                     <A href="/" attr:class="brand">"OAuth Lab"</A>
-                    <A href="/exercises/refresh">"Refresh Tokens"</A>
+                    <A href="/">"Course"</A>
                     <A href="/practice/app">"Practice app"</A>
                     <A href="/instructor">"Instructors"</A>
                 </nav>
