@@ -98,7 +98,7 @@ fn submitted(event: SubmitEvent) {
 async fn send(window: Window, action: String, body: web_sys::UrlSearchParams) {
     BUSY.set(true);
     set_busy(&window, true);
-    let init = page_request();
+    let init = page_request(&[]);
     init.set_method("POST");
     init.set_body(&body);
     let answer = fetch_text(&window, &action, &init).await;
@@ -128,7 +128,10 @@ async fn refresh_live_region() {
         return;
     }
     let Ok(href) = window.location().href() else { return };
-    let init = page_request();
+    // The rows shown, so the server sends only those that changed (and a stub for each
+    // of the others, which keeps it as it is).
+    let shown = rows_shown(&document);
+    let init = page_request(&[(crate::model::ROWS_SHOWN_HEADER, shown.as_str())]);
     let answers = ANSWERS.get();
     // A network blip: the next round tries again.
     let Some((response, text)) = fetch_text(&window, &href, &init).await else { return };
@@ -142,13 +145,31 @@ async fn refresh_live_region() {
     apply_page(&window, &text, &response.url(), Mode::Live);
 }
 
+/// The rows of the live region with a version, as `key:version` pairs separated by
+/// commas.
+fn rows_shown(document: &Document) -> String {
+    let Ok(rows) = document.query_selector_all("[data-live] [data-key][data-version]") else {
+        return String::new();
+    };
+    (0..rows.length())
+        .filter_map(|i| rows.item(i)?.dyn_into::<Element>().ok())
+        .filter_map(|row| {
+            Some(format!("{}:{}", row.get_attribute("data-key")?, row.get_attribute("data-version")?))
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// A request for a page, as the browser's own would be: with the learner's cookies,
 /// asking for HTML (so a server function answers a form post with the page it ends on).
-fn page_request() -> RequestInit {
+fn page_request(extra: &[(&str, &str)]) -> RequestInit {
     let init = RequestInit::new();
     init.set_credentials(web_sys::RequestCredentials::SameOrigin);
     if let Ok(headers) = web_sys::Headers::new() {
         let _ = headers.set("Accept", "text/html");
+        for (name, value) in extra {
+            let _ = headers.set(name, value);
+        }
         init.set_headers(&headers);
     }
     init
@@ -217,7 +238,9 @@ fn morph_children(document: &Document, old_parent: &Element, new_parent: &Elemen
         };
         let node = match candidate.filter(|old| same_kind(old, &new_child)) {
             Some(old) => {
-                update(document, &old, &new_child, mode);
+                if !unchanged(&old, &new_child) {
+                    update(document, &old, &new_child, mode);
+                }
                 old
             }
             None => match document.import_node_with_deep(&new_child, true) {
@@ -235,6 +258,19 @@ fn morph_children(document: &Document, old_parent: &Element, new_parent: &Elemen
     while let Some(stale) = cursor {
         cursor = stale.next_sibling();
         let _ = old_parent.remove_child(&stale);
+    }
+}
+
+/// The server sent `new` as a stub for `old`, which it said is still as shown: the same
+/// version, marked `data-same`.
+fn unchanged(old: &Node, new: &Node) -> bool {
+    match (old.dyn_ref::<Element>(), new.dyn_ref::<Element>()) {
+        (Some(old), Some(new)) => {
+            new.has_attribute("data-same")
+                && old.get_attribute("data-version").is_some()
+                && old.get_attribute("data-version") == new.get_attribute("data-version")
+        }
+        _ => false,
     }
 }
 

@@ -75,6 +75,11 @@ pub struct ExerciseState {
 /// a light page, and a light live update.
 pub const LEARNERS_PER_PAGE: u64 = 50;
 
+/// The header in which the dashboard's live refresh names the rows it shows, as
+/// `key:version` pairs separated by commas: the server sends a stub (`data-same`) for each
+/// row still so, and only the rows that changed in full.
+pub const ROWS_SHOWN_HEADER: &str = "x-oauthlab-rows";
+
 /// The course as the home page shows it, with this learner's progress in each exercise.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CourseData {

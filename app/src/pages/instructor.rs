@@ -231,10 +231,50 @@ fn progress_cell(title: &str, steps: usize, steps_passed: i64, completed: bool) 
     }
 }
 
+/// The rows the browser's live refresh already shows, as it named them: `key:version`.
+fn rows_shown() -> std::collections::HashSet<String> {
+    #[cfg(feature = "ssr")]
+    {
+        use crate::model::ROWS_SHOWN_HEADER;
+        /// The most rows a live refresh may name: more than a page holds.
+        const MAX_ROWS_SHOWN: usize = 2 * LEARNERS_PER_PAGE as usize;
+        use_context::<http::request::Parts>()
+            .and_then(|parts| parts.headers.get(ROWS_SHOWN_HEADER)?.to_str().ok().map(str::to_owned))
+            .map(|shown| shown.split(',').take(MAX_ROWS_SHOWN).map(|s| s.trim().to_owned()).collect())
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        std::collections::HashSet::new()
+    }
+}
+
+/// What a learner's row shows, as a short digest: the row is the same when this is.
+fn row_version(learner: &LearnerView) -> String {
+    let shown = serde_json::to_string(learner).unwrap_or_default();
+    oauthlab::pkce::challenge_s256(&shown).chars().take(12).collect()
+}
+
+/// A learner's row; for a live refresh that already shows it as it is, only a stub that
+/// says so (`data-same`), so a live update carries only the rows that changed.
 #[component]
 fn LearnerRowView(learner: LearnerView, reset_learner: ServerAction<ResetLearner>) -> impl IntoView {
-    let name = name_of(&learner);
     let key = format!("learner-{}", learner.learner_id);
+    let version = row_version(&learner);
+    if rows_shown().contains(&format!("{key}:{version}")) {
+        return Either::Left(view! { <tr data-key=key data-version=version data-same=""></tr> });
+    }
+    Either::Right(view! { <LearnerRowFull learner reset_learner key version/> })
+}
+
+#[component]
+fn LearnerRowFull(
+    learner: LearnerView,
+    reset_learner: ServerAction<ResetLearner>,
+    key: String,
+    version: String,
+) -> impl IntoView {
+    let name = name_of(&learner);
     // One for the row, one moved into the reset form, which renders its children in a
     // closure of its own.
     let (id, reset_id) = (learner.learner_id.clone(), learner.learner_id);
@@ -301,6 +341,7 @@ fn LearnerRowView(learner: LearnerView, reset_learner: ServerAction<ResetLearner
         <tr
             data-testid="learner"
             data-key=key
+            data-version=version
             data-learner-id=id
             data-steps-passed=steps_passed.to_string()
         >

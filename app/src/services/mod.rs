@@ -406,7 +406,7 @@ impl Services {
 
     /// Save a progress rewound to the step at `from`, unless nothing changed, and forget
     /// the decoded tokens of the steps undone.
-    async fn save_rewound<P: serde::Serialize>(
+    async fn save_rewound<P: serde::Serialize + serde::de::DeserializeOwned + Default>(
         &self,
         learner: &LearnerId,
         exercise: Exercise,
@@ -416,7 +416,9 @@ impl Services {
     ) -> Result<(), StoreError> {
         let rewound = rewound.erased()?;
         self.flash.forget_tokens(learner, exercise.slug(), from);
-        if &rewound != before {
+        // Compared as the exercise's own progress: nothing stored reads as its default.
+        let before = before.clone().typed::<P>()?.erased()?;
+        if rewound != before {
             self.progress.save(learner, exercise.slug(), &rewound).await?;
         }
         Ok(())

@@ -892,3 +892,63 @@ async fn an_instructor_resets_each_offered_exercise_alone_or_all_of_them() {
         assert_eq!(steps(&list, e.slug), Some(0), "{}", e.slug);
     }
 }
+
+/// Each learner row's `data-key` and `data-version`, in order.
+fn row_versions(page: &str) -> Vec<(String, String)> {
+    page.split("<tr")
+        .skip(1)
+        .filter_map(|row| {
+            let attr =
+                |name: &str| row.split(&format!("{name}=\"")).nth(1)?.split('"').next().map(str::to_owned);
+            let head = row.split('>').next()?;
+            let key = attr("data-key").filter(|_| head.contains("data-key"))?;
+            Some((key, attr("data-version")?))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_live_update_carries_only_the_rows_that_changed() {
+    let app = TestApp::spawn().await;
+    let c = instructor(&app, "ada@example.org").await;
+    class_with_progress(&app, &c).await;
+    let dashboard = |shown: Option<String>| {
+        let mut req = c.get(app.url("/instructor")).header("accept", "text/html");
+        if let Some(shown) = shown {
+            req = req.header("x-oauthlab-rows", shown);
+        }
+        async move { req.send().await.expect("get").text().await.expect("page") }
+    };
+    let full = dashboard(None).await;
+    let rows = row_versions(&full);
+    assert_eq!(rows.len(), 2, "{full}");
+    let shown = rows.iter().map(|(k, v)| format!("{k}:{v}")).collect::<Vec<_>>().join(",");
+
+    // Nothing changed: both rows come as stubs, and the page is lighter for it.
+    let live = dashboard(Some(shown.clone())).await;
+    assert_eq!(live.matches("data-same").count(), 2, "{live}");
+    assert!(!live.contains(">Amy<") && !live.contains("Yes, reset Amy"), "no full row");
+    assert!(live.len() < full.len(), "{} < {}", live.len(), full.len());
+
+    // Bo passes a step: only Bo's row comes in full, with a new version.
+    put_progress(&app, "bo", "refresh", 1, false).await;
+    let live = dashboard(Some(shown.clone())).await;
+    assert_eq!(live.matches("data-same").count(), 1, "{live}");
+    assert!(live.contains("Yes, reset Bo") && !live.contains("Yes, reset Amy"), "{live}");
+    let after = row_versions(&live);
+    let bo = rows.iter().find(|(k, _)| k.ends_with("bo")).expect("bo");
+    assert!(after.iter().any(|(k, v)| k == &bo.0 && v != &bo.1), "Bo's version changed: {after:?}");
+
+    // A made-up or stale version gets the full row; a flood of names is cut short.
+    let live = dashboard(Some("learner-amy:nope".to_owned())).await;
+    assert_eq!(live.matches("data-same").count(), 0);
+    let flood = (0..10_000).map(|i| format!("learner-x{i}:v")).collect::<Vec<_>>().join(",");
+    let res = c
+        .get(app.url("/instructor"))
+        .header("accept", "text/html")
+        .header("x-oauthlab-rows", flood)
+        .send()
+        .await
+        .expect("get");
+    assert!(res.status().as_u16() < 500, "{}", res.status());
+}
