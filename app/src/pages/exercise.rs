@@ -170,6 +170,40 @@ pub fn PkceSteps(data: ExerciseData, exercise: &'static str, command_step: usize
     }
 }
 
+/// Step 3 of an exercise that logs in with the code flow: what to do (`children`), the
+/// URL template asking for `scope`, the values to put in it, the check, and once it passed,
+/// *Log In* with what comes after it (`after_login`).
+#[component]
+pub fn AuthorizationUrlStep(
+    data: ExerciseData,
+    exercise: &'static str,
+    scope: &'static str,
+    after_login: &'static str,
+    children: Children,
+) -> impl IntoView {
+    let check = ServerAction::<CheckStep>::new();
+    let url_step = step(&data, "authorization-url");
+    let locked = url_step.status == oauthlab::exercises::StepStatus::Locked;
+    let template = url_template(&data.authorization_endpoint, scope);
+    let login_url = data.login_url.clone();
+    view! {
+        <StepCard step=url_step.clone()>
+            <p>{children()}" Replace every placeholder with your own values."</p>
+            <CodeBlock text=template what="the URL template"/>
+            <UrlValues data=data/>
+            <PasteForm action=check exercise=exercise step="authorization-url" label="Authorization Request" rows=4
+                placeholder="https://…/oauth2/authorize?response_type=code&…" button="Check Your URL"
+                locked=locked text=typed(&url_step) findings=findings(&url_step)/>
+            {login_url.map(|url| view! {
+                <div class="next">
+                    <p>"Your URL is right. Log in: " {after_login}</p>
+                    <a class="button button--primary" href=url rel="external" data-testid="login-link">"Log In"</a>
+                </div>
+            })}
+        </StepCard>
+    }
+}
+
 /// The values an authorization URL is built from, below its template.
 #[component]
 pub fn UrlValues(data: ExerciseData) -> impl IntoView {
@@ -184,7 +218,7 @@ pub fn UrlValues(data: ExerciseData) -> impl IntoView {
 }
 
 /// The authorization URL template, with `scope` as given.
-pub fn url_template(endpoint: &str, scope: &str) -> String {
+fn url_template(endpoint: &str, scope: &str) -> String {
     format!(
         "{endpoint}?\n  response_type=code&\n  client_id={{YOUR_CLIENT_ID}}&\n  state={{RANDOM_STRING}}&\n  \
          scope={scope}&\n  redirect_uri={{YOUR_REDIRECT_URI}}&\n  \

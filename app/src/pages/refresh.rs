@@ -4,12 +4,12 @@ use oauthlab::exercises::refresh::SLUG;
 use oauthlab::exercises::StepStatus;
 
 use super::exercise::{
-    common_error, findings, step, typed, url_template, ExerciseHeader, ExerciseLoader, Jwt, PkceSteps,
-    ResetPanel, UrlValues, RESPONSE_PLACEHOLDER,
+    common_error, findings, step, typed, AuthorizationUrlStep, ExerciseHeader, ExerciseLoader, Jwt,
+    PkceSteps, ResetPanel, RESPONSE_PLACEHOLDER,
 };
 use crate::api::exercise::{CheckStep, SetExerciseRefreshTokens};
 use crate::api::form_post_error;
-use crate::components::{CodeBlock, CommandBlock, Fill, PasteForm, StepCard};
+use crate::components::{CommandBlock, Fill, PasteForm, StepCard};
 use crate::model::ExerciseData;
 
 /// The Refresh Tokens exercise.
@@ -26,14 +26,11 @@ fn Exercise(data: ExerciseData) -> impl IntoView {
     let toggle = ServerAction::<SetExerciseRefreshTokens>::new();
     let error = common_error().or_else(|| form_post_error(toggle));
     let on = data.refresh_tokens_enabled;
-    let url_step = step(&data, "authorization-url");
     let token_step = step(&data, "token-response");
     let refresh_step = step(&data, "refresh-response");
     let lifetime = data.code_lifetime.clone();
     let token_command = data.token_command.clone();
     let refresh_command = data.refresh_command.clone();
-    let login_url = data.login_url.clone();
-    let endpoint = data.authorization_endpoint.clone();
     let locked = |s: &crate::model::StepView| s.status == StepStatus::Locked;
 
     view! {
@@ -92,26 +89,11 @@ fn Exercise(data: ExerciseData) -> impl IntoView {
 
             <PkceSteps data=data.clone() exercise=SLUG command_step=4/>
 
-            <StepCard step=url_step.clone()>
-                <p>
-                    "Build the authorization URL, and this time add the scope "<code>"offline_access"</code>
-                    ". Replace every placeholder with your own values."
-                </p>
-                <CodeBlock text=url_template(&endpoint, "offline_access") what="the URL template"/>
-                <UrlValues data=data.clone()/>
-                <PasteForm action=check exercise=SLUG step="authorization-url" label="Authorization Request" rows=4
-                    placeholder="https://…/oauth2/authorize?response_type=code&…" button="Check Your URL"
-                    locked=locked(&url_step) text=typed(&url_step) findings=findings(&url_step)/>
-                {login_url.map(|url| view! {
-                    <div class="next">
-                        <p>
-                            "Your URL is right. Log in: the server sends you back to the redirect URI with an "
-                            "authorization code, and that page shows the token command with the code filled in."
-                        </p>
-                        <a class="button button--primary" href=url rel="external" data-testid="login-link">"Log In"</a>
-                    </div>
-                })}
-            </StepCard>
+            <AuthorizationUrlStep data=data.clone() exercise=SLUG scope="offline_access"
+                after_login="the server sends you back to the redirect URI with an authorization code, and that \
+                             page shows the token command with the code filled in.">
+                "Build the authorization URL, and this time add the scope "<code>"offline_access"</code>"."
+            </AuthorizationUrlStep>
 
             <StepCard step=token_step.clone()>
                 <p>

@@ -3,11 +3,11 @@ use oauthlab::exercises::web_app::SLUG;
 use oauthlab::exercises::StepStatus;
 
 use super::exercise::{
-    common_error, findings, step, typed, url_template, ExerciseHeader, ExerciseLoader, Jwt, PkceSteps,
-    ResetPanel, UrlValues, RESPONSE_PLACEHOLDER,
+    common_error, findings, step, typed, AuthorizationUrlStep, ExerciseHeader, ExerciseLoader, Jwt,
+    PkceSteps, ResetPanel, RESPONSE_PLACEHOLDER,
 };
 use crate::api::exercise::CheckStep;
-use crate::components::{CodeBlock, CommandBlock, PasteForm, StepCard};
+use crate::components::{CommandBlock, PasteForm, StepCard};
 use crate::model::{ExerciseData, StepView};
 
 /// The Web Applications exercise: the authorization code flow with PKCE for a
@@ -20,13 +20,10 @@ pub fn WebAppExercisePage() -> impl IntoView {
 #[component]
 fn Exercise(data: ExerciseData) -> impl IntoView {
     let check = ServerAction::<CheckStep>::new();
-    let url_step = step(&data, "authorization-url");
     let callback_step = step(&data, "callback");
     let token_step = step(&data, "token-response");
     let lifetime = data.code_lifetime.clone();
     let token_command = data.token_command.clone();
-    let login_url = data.login_url.clone();
-    let endpoint = data.authorization_endpoint.clone();
     let locked = |s: &StepView| s.status == StepStatus::Locked;
     view! {
         <article class="exercise">
@@ -51,27 +48,13 @@ fn Exercise(data: ExerciseData) -> impl IntoView {
 
             <PkceSteps data=data.clone() exercise=SLUG command_step=5/>
 
-            <StepCard step=url_step.clone()>
-                <p>
-                    "Build the authorization URL. This time "<code>"state"</code>" is required: a value your app "
-                    "makes up for this login alone, long and random (not a word, not one you used before), and "
-                    "checks when the browser comes back. Replace every placeholder with your own values."
-                </p>
-                <CodeBlock text=url_template(&endpoint, "openid%20profile") what="the URL template"/>
-                <UrlValues data=data.clone()/>
-                <PasteForm action=check exercise=SLUG step="authorization-url" label="Authorization Request" rows=4
-                    placeholder="https://…/oauth2/authorize?response_type=code&…" button="Check Your URL"
-                    locked=locked(&url_step) text=typed(&url_step) findings=findings(&url_step)/>
-                {login_url.map(|url| view! {
-                    <div class="next">
-                        <p>
-                            "Your URL is right. Log in: the server sends your browser back to the redirect URI "
-                            "with a code and your state. Copy the whole address of that page for step 4."
-                        </p>
-                        <a class="button button--primary" href=url rel="external" data-testid="login-link">"Log In"</a>
-                    </div>
-                })}
-            </StepCard>
+            <AuthorizationUrlStep data=data.clone() exercise=SLUG scope="openid%20profile"
+                after_login="the server sends your browser back to the redirect URI with a code and your state. \
+                             Copy the whole address of that page for step 4.">
+                "Build the authorization URL. This time "<code>"state"</code>" is required: a value your app "
+                "makes up for this login alone, long and random (not a word, not one you used before), and "
+                "checks when the browser comes back."
+            </AuthorizationUrlStep>
 
             <StepCard step=callback_step.clone()>
                 <p>

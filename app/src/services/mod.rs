@@ -392,36 +392,71 @@ impl Services {
     /// graded against another: undo them in every exercise that has them, and say so when
     /// any had passed.
     async fn rewind(&self, learner: &LearnerId) -> Result<Option<Finding>, StoreError> {
-        let refresh = self.rewind_refresh(learner).await?;
-        let web_app = self.rewind_web_app(learner).await?;
-        Ok(match (refresh, web_app) {
-            (Some(_), Some(_)) => Some(Finding::info(
-                "provider.progress",
-                "Steps 3 on start over against this server in Web Applications and Refresh Tokens; your \
-                 code verifiers and challenges are kept.",
-            )),
-            (one, other) => one.or(other),
-        })
+        use oauthlab::exercises::{refresh, web_app};
+        let from = refresh::Step::AuthorizationUrl.index();
+        let refresh = self
+            .rewind_exercise(learner, Exercise::Refresh, from, |p: refresh::Progress| {
+                p.rewound_to(refresh::Step::AuthorizationUrl)
+            })
+            .await?;
+        let from = web_app::Step::AuthorizationUrl.index();
+        let web_app = self
+            .rewind_exercise(learner, Exercise::WebApp, from, |p: web_app::Progress| {
+                p.rewound_to(web_app::Step::AuthorizationUrl)
+            })
+            .await?;
+        let undone = match (web_app, refresh) {
+            (true, true) => {
+                "Steps 3 on start over against this server in Web Applications and Refresh \
+                             Tokens; your code verifiers and challenges are kept."
+            }
+            (true, false) => {
+                "Web Applications' steps 3 to 5 start over against this server; your code \
+                              verifier and challenge are kept."
+            }
+            (false, true) => {
+                "Steps 3 to 5 start over against this server; your code verifier and challenge are kept."
+            }
+            (false, false) => return Ok(None),
+        };
+        Ok(Some(Finding::info("provider.progress", undone)))
     }
 
-    /// Save a progress rewound to the step at `from`, unless nothing changed, and forget
-    /// the decoded tokens of the steps undone.
-    async fn save_rewound<P: serde::Serialize + serde::de::DeserializeOwned + Default>(
+    /// Undo the steps of `exercise` from the one at `from` on (its progress as
+    /// `rewound_to` leaves it) and their verdicts and decoded tokens; nothing is written
+    /// when nothing changes. Whether any of those steps had passed.
+    async fn rewind_exercise<P>(
         &self,
         learner: &LearnerId,
         exercise: Exercise,
         from: usize,
-        before: &StoredProgress,
-        rewound: StoredProgress<P>,
-    ) -> Result<(), StoreError> {
-        let rewound = rewound.erased()?;
-        self.flash.forget_tokens(learner, exercise.slug(), from);
+        rewound_to: impl FnOnce(P) -> P,
+    ) -> Result<bool, StoreError>
+    where
+        P: serde::Serialize + serde::de::DeserializeOwned + Default + Clone,
+    {
+        let stored = self.progress.load(learner, exercise.slug()).await?;
+        let undone = stored.steps_passed() > from;
         // Compared as the exercise's own progress: nothing stored reads as its default.
-        let before = before.clone().typed::<P>()?.erased()?;
+        let before: StoredProgress<P> = stored.typed()?;
+        let ids = exercise.step_ids();
+        let kept = |id: &String| ids.iter().position(|i| i == id).is_some_and(|i| i < from);
+        let rewound = StoredProgress {
+            last: before
+                .last
+                .iter()
+                .filter(|(id, _)| kept(id))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            progress: rewound_to(before.progress.clone()),
+        }
+        .erased()?;
+        let before = before.erased()?;
+        self.flash.forget_tokens(learner, exercise.slug(), from);
         if rewound != before {
             self.progress.save(learner, exercise.slug(), &rewound).await?;
         }
-        Ok(())
+        Ok(undone)
     }
 }
 

@@ -3,7 +3,6 @@
 //! page.
 
 use oauthlab::exercises::refresh::{self, Facts, Progress, Step};
-use oauthlab::verdict::Finding;
 
 use super::exercises::{exercise_state, graded, Exercise};
 use super::store::{Keys, LearnerState, StoreError, StoredProgress};
@@ -82,30 +81,6 @@ impl Services {
             self.progress.save(learner, refresh::SLUG, &stored).await?;
         }
         Ok(())
-    }
-
-    /// Steps 3-5 were graded against another server: undo them, keep steps 1 and 2. Says
-    /// so when steps had passed.
-    pub(super) async fn rewind_refresh(&self, learner: &LearnerId) -> Result<Option<Finding>, StoreError> {
-        let before = self.progress.load(learner, refresh::SLUG).await?;
-        let stored: StoredProgress<Progress> = before.clone().typed()?;
-        let from = Step::AuthorizationUrl;
-        let undone = stored.progress.steps_passed > from.index();
-        let rewound = StoredProgress {
-            last: stored
-                .last
-                .into_iter()
-                .filter(|(id, _)| Step::from_slug(id).is_some_and(|s| s.index() < from.index()))
-                .collect(),
-            progress: stored.progress.rewound_to(from),
-        };
-        self.save_rewound(learner, Exercise::Refresh, from.index(), &before, rewound).await?;
-        Ok(undone.then(|| {
-            Finding::info(
-                "provider.progress",
-                "Steps 3 to 5 start over against this server; your code verifier and challenge are kept.",
-            )
-        }))
     }
 
     pub(super) async fn refresh_page(&self, learner: &LearnerId) -> Result<ExerciseData, StoreError> {

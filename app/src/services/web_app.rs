@@ -3,7 +3,6 @@
 //! signature) and its page.
 
 use oauthlab::exercises::web_app::{self, Exchange, Facts, Progress, Step};
-use oauthlab::verdict::Finding;
 
 use super::exercises::{exercise_state, graded, Exercise};
 use super::store::{LearnerState, StoreError, StoredProgress};
@@ -43,31 +42,6 @@ impl Services {
             self.flash.put_code(learner, web_app::SLUG, code);
         }
         Ok(checked)
-    }
-
-    /// Steps 3-5 were graded against another server: undo them, keep steps 1 and 2 (and
-    /// the states already used). Says so when steps had passed.
-    pub(super) async fn rewind_web_app(&self, learner: &LearnerId) -> Result<Option<Finding>, StoreError> {
-        let before = self.progress.load(learner, web_app::SLUG).await?;
-        let stored: StoredProgress<Progress> = before.clone().typed()?;
-        let from = Step::AuthorizationUrl;
-        let undone = stored.progress.steps_passed > from.index();
-        let rewound = StoredProgress {
-            last: stored
-                .last
-                .into_iter()
-                .filter(|(id, _)| Step::from_slug(id).is_some_and(|s| s.index() < from.index()))
-                .collect(),
-            progress: stored.progress.rewound_to(from),
-        };
-        self.save_rewound(learner, Exercise::WebApp, from.index(), &before, rewound).await?;
-        Ok(undone.then(|| {
-            Finding::info(
-                "provider.progress",
-                "Web Applications' steps 3 to 5 start over against this server; your code verifier and \
-                 challenge are kept.",
-            )
-        }))
     }
 
     pub(super) async fn web_app_page(&self, learner: &LearnerId) -> Result<ExerciseData, StoreError> {
