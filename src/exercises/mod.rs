@@ -1,5 +1,6 @@
 //! The exercises, one file each.
 
+pub mod client_credentials;
 pub mod getting_started;
 pub mod refresh;
 pub mod web_app;
@@ -72,6 +73,7 @@ pub fn step_count(slug: &str) -> Option<usize> {
         getting_started::SLUG => Some(getting_started::Step::ALL.len()),
         web_app::SLUG => Some(web_app::Step::ALL.len()),
         refresh::SLUG => Some(refresh::Step::ALL.len()),
+        client_credentials::SLUG => Some(client_credentials::Step::ALL.len()),
         _ => None,
     }
 }

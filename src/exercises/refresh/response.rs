@@ -37,6 +37,8 @@ pub(crate) enum Purpose {
     Refresh,
     /// A code exchange that is the exercise's last step (Web Applications' step 5).
     Code,
+    /// The client_credentials grant (Machine-to-Machine's step 1).
+    ClientCredentials,
 }
 
 impl Purpose {
@@ -340,6 +342,14 @@ pub(crate) fn error_response(purpose: Purpose, error: &Value, description: Optio
             "send grant_type=authorization_code",
             " To exchange a code, the grant type is authorization_code.",
         ),
+        (Purpose::ClientCredentials, OAuthErrorCode::UnsupportedGrantType) => (
+            "send grant_type=client_credentials",
+            " A service asks for its own token with the client_credentials grant (RFC 6749 §4.4.2).",
+        ),
+        (Purpose::ClientCredentials, OAuthErrorCode::UnauthorizedClient) => (
+            "use the service client's client_id and secret, the one client allowed this grant",
+            " The web and public clients may not use the client_credentials grant.",
+        ),
         _ => (known.fix(), ""),
     };
     Finding::fail(
@@ -378,7 +388,11 @@ pub(crate) fn token_type(value: Option<&Value>) -> Finding {
 
 pub(crate) fn access_token(value: Option<&Value>, purpose: Purpose) -> (Finding, Option<&str>) {
     const ID: &str = "token.access_token";
-    let grant = if purpose == Purpose::Refresh { "refresh_token" } else { "authorization_code" };
+    let grant = match purpose {
+        Purpose::Refresh => "refresh_token",
+        Purpose::ClientCredentials => "client_credentials",
+        Purpose::CodeForRefresh | Purpose::Code => "authorization_code",
+    };
     match value {
         None => (
             Finding::fail(
@@ -663,6 +677,10 @@ pub(crate) fn jwt_findings(
             Purpose::Code => format!(
                 "The access token expired {ago} ago: an application logs the user in again (or uses a \
                  refresh token) to get a new one."
+            ),
+            Purpose::ClientCredentials => format!(
+                "The access token expired {ago} ago: a service asks for a new one with the client \
+                 credentials grant, so run the token request again and paste the new response."
             ),
         };
         // Step 4's tokens may age while the learner reads on; a refresh just made must
