@@ -434,7 +434,10 @@ mod tests {
         }
         assert_eq!(Step::from_slug("verifier"), None);
         let info = info();
-        assert_eq!((info.slug, info.title, info.steps.len()), ("client-credentials", "Machine-to-Machine", 2));
+        assert_eq!(
+            (info.slug, info.title, info.steps.len()),
+            ("client-credentials", "Machine-to-Machine", 2)
+        );
         // The course's entry says the same.
         let entry = super::super::course().into_iter().find(|e| e.slug == SLUG).expect("in the course");
         assert_eq!((entry.title, entry.summary, entry.minutes), (TITLE, info.summary, info.minutes));
@@ -455,8 +458,8 @@ mod tests {
     fn step_2_is_locked_until_step_1_passes() {
         let provider = builtin();
         let p = progress(0);
-        let err = check(Step::ApiResponse, &api_response(), &facts(&provider, &p, None, None))
-            .expect_err("locked");
+        let err =
+            check(Step::ApiResponse, &api_response(), &facts(&provider, &p, None, None)).expect_err("locked");
         assert_eq!(err, StepLocked { needed: Step::TokenResponse });
         assert_eq!(err.to_string(), "Complete step 1 first.");
     }
@@ -464,7 +467,8 @@ mod tests {
     #[test]
     fn the_whole_exercise_passes_on_the_practice_server() {
         let (g, r) = (grant(), receipt());
-        let out = run(Step::TokenResponse, &format!(" {}\n", response()), &Progress::default(), Some(&g), None);
+        let out =
+            run(Step::TokenResponse, &format!(" {}\n", response()), &Progress::default(), Some(&g), None);
         assert!(out.verdict.passed(), "{:#?}", out.verdict.findings);
         let p = out.progress.expect("passed");
         assert_eq!(p.steps_passed, 1);

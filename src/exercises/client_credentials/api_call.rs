@@ -37,7 +37,9 @@ pub(super) fn check(input: &str, facts: &Facts<'_>) -> Vec<Finding> {
     }
     let receipt = object.get("receipt");
     findings.push(match receipt {
-        Some(Value::String(r)) if !r.is_empty() => Finding::pass("api.receipt", "The response holds a receipt."),
+        Some(Value::String(r)) if !r.is_empty() => {
+            Finding::pass("api.receipt", "The response holds a receipt.")
+        }
         Some(_) => Finding::fail(
             "api.receipt",
             "The receipt must be a non-empty string: paste the response exactly as the practice API sent it.",
@@ -46,7 +48,9 @@ pub(super) fn check(input: &str, facts: &Facts<'_>) -> Vec<Finding> {
             "api.receipt",
             format!("The response has no receipt: call GET /practice-api/reports and {PASTE}."),
         )
-        .with_details("Each answer of the practice API holds a one-time receipt that tells how the call was made."),
+        .with_details(
+            "Each answer of the practice API holds a one-time receipt that tells how the call was made.",
+        ),
     });
     findings.push(sub(object.get("sub"), facts));
     findings.push(scope(object.get("scope")));
@@ -92,7 +96,9 @@ fn parse(input: &str) -> Result<Map<String, Value>, Finding> {
         return fail(format!("That starts with the HTTP status line and headers: {PASTE}."));
     }
     if input.starts_with("curl ") {
-        return fail("That is the curl command, not its output: run it and paste the JSON it prints.".to_owned());
+        return fail(
+            "That is the curl command, not its output: run it and paste the JSON it prints.".to_owned(),
+        );
     }
     if let Some(invisible) = crate::json::invisible_outside_strings(input) {
         return fail(format!(
@@ -113,7 +119,10 @@ fn parse(input: &str) -> Result<Map<String, Value>, Finding> {
     };
     match value {
         Value::Object(object) => Ok(object),
-        _ => Err(Finding::fail("api.object", format!("That JSON is not an object, as the practice API answers: {PASTE}."))),
+        _ => Err(Finding::fail(
+            "api.object",
+            format!("That JSON is not an object, as the practice API answers: {PASTE}."),
+        )),
     }
 }
 
@@ -163,10 +172,7 @@ fn sub(value: Option<&Value>, facts: &Facts<'_>) -> Finding {
             .with_details("In a client credentials token, sub is the client id (RFC 9068 §2.2)."),
             _ => Finding::pass(ID, format!("The API saw the token of \"{}\".", show(s, 80))),
         },
-        _ => Finding::fail(
-            ID,
-            format!("The response has no sub string: {PASTE}, unedited."),
-        ),
+        _ => Finding::fail(ID, format!("The response has no sub string: {PASTE}, unedited.")),
     }
 }
 
@@ -190,8 +196,10 @@ fn receipt_findings(receipt: &Receipt, facts: &Facts<'_>) -> Vec<Finding> {
         )
     };
     let bearer = match receipt.via {
-        TokenVia::Header => Finding::pass("api.bearer", "The token went in the Authorization: Bearer header.")
-            .with_details("RFC 6750 §2.1, the way every resource server supports."),
+        TokenVia::Header => {
+            Finding::pass("api.bearer", "The token went in the Authorization: Bearer header.")
+                .with_details("RFC 6750 §2.1, the way every resource server supports.")
+        }
         TokenVia::Query => Finding::fail(
             "api.bearer",
             "The token went in the URL's query: send it in the Authorization: Bearer header instead.",
@@ -241,7 +249,11 @@ mod tests {
     #[test]
     fn each_mistake_in_the_receipt_is_named() {
         let cases = [
-            (Receipt { token_sha256: token_sha256("another-token"), ..receipt() }, "api.token", "another token"),
+            (
+                Receipt { token_sha256: token_sha256("another-token"), ..receipt() },
+                "api.token",
+                "another token",
+            ),
             (Receipt { via: TokenVia::Query, ..receipt() }, "api.bearer", "Authorization: Bearer"),
             (Receipt { used: true, ..receipt() }, "api.used", "already used"),
         ];

@@ -42,7 +42,8 @@ pub(super) fn check(input: &str, facts: &Facts<'_>) -> Checked {
         return out;
     }
     out.findings.push(response::token_type(object.get("token_type")));
-    let (finding, access_token) = response::access_token(object.get("access_token"), Purpose::ClientCredentials);
+    let (finding, access_token) =
+        response::access_token(object.get("access_token"), Purpose::ClientCredentials);
     out.findings.push(finding);
     out.findings.push(response::expires_in(object.get("expires_in")));
     let has_refresh_token = object.get("refresh_token").is_some();
@@ -113,10 +114,13 @@ fn scope_member(value: Option<&Value>) -> (Finding, Option<&str>) {
     const ID: &str = "token.scope";
     match value {
         None => (
-            Finding::info(ID, "The response has no scope, which means the granted scope is the one requested.")
-                .with_details(
-                    "A token response may leave scope out when it is the one requested (RFC 6749 §5.1).",
-                ),
+            Finding::info(
+                ID,
+                "The response has no scope, which means the granted scope is the one requested.",
+            )
+            .with_details(
+                "A token response may leave scope out when it is the one requested (RFC 6749 §5.1).",
+            ),
             None,
         ),
         Some(Value::String(s)) => match Scope::parse(s) {
@@ -161,8 +165,10 @@ fn grant_findings(grant: &Grant, facts: &Facts<'_>, response_had_refresh_token: 
 fn grant_type(grant: &Grant) -> Finding {
     const ID: &str = "grant.type";
     match grant.grant {
-        GrantType::ClientCredentials => Finding::pass(ID, "The token comes from the client_credentials grant.")
-            .with_details("A service authenticates as itself, with no user involved (RFC 6749 §4.4)."),
+        GrantType::ClientCredentials => {
+            Finding::pass(ID, "The token comes from the client_credentials grant.")
+                .with_details("A service authenticates as itself, with no user involved (RFC 6749 §4.4).")
+        }
         GrantType::AuthorizationCode => Finding::fail(
             ID,
             "This token came from a login, not from the client credentials grant: POST \
@@ -249,8 +255,10 @@ fn resource(grant: &Grant, facts: &Facts<'_>) -> Option<Finding> {
             ),
         )
         .with_details(details),
-        (Some(_), _) => Finding::pass(ID, "The token is for the practice API (its aud is the resource you named).")
-            .with_details(details),
+        (Some(_), _) => {
+            Finding::pass(ID, "The token is for the practice API (its aud is the resource you named).")
+                .with_details(details)
+        }
     })
 }
 
@@ -410,11 +418,10 @@ fn audience(jwt: &UnverifiedJwt, resource: Option<&str>) -> Finding {
             ),
         )
         .with_details(details),
-        _ => Finding::pass(
-            ID,
-            format!("The token is for \"{}\" (its aud).", show(&audiences.join(" "), 120)),
-        )
-        .with_details(details),
+        _ => {
+            Finding::pass(ID, format!("The token is for \"{}\" (its aud).", show(&audiences.join(" "), 120)))
+                .with_details(details)
+        }
     }
 }
 
@@ -465,7 +472,11 @@ mod tests {
             (Grant { grant: GrantType::RefreshToken, ..grant() }, "grant.type", "came from a refresh"),
             (Grant { client_kind: ClientKind::Web, ..grant() }, "grant.client", "your web application"),
             (Grant { client_kind: ClientKind::Public, ..grant() }, "grant.client", "public client"),
-            (Grant { client_id: "lab-service-2".into(), ..grant() }, "grant.client", "another service client"),
+            (
+                Grant { client_id: "lab-service-2".into(), ..grant() },
+                "grant.client",
+                "another service client",
+            ),
             (Grant { resource: None, audience: None, ..grant() }, "grant.resource", "named no resource"),
             (
                 Grant { resource: Some("https://api.example".into()), ..grant() },
@@ -521,8 +532,14 @@ mod tests {
             (r#"{"error":"unsupported_grant_type"}"#, "token.error"),
             (r#"{"access_token":"opaque-service-token-1234","token_type":"DPoP"}"#, "token.token_type"),
             (r#"{"token_type":"Bearer"}"#, "token.access_token"),
-            (r#"{"access_token":"opaque-service-token-1234","token_type":"Bearer","expires_in":-1}"#, "token.expires_in"),
-            (r#"{"access_token":"opaque-service-token-1234","token_type":"Bearer","scope":7}"#, "token.scope"),
+            (
+                r#"{"access_token":"opaque-service-token-1234","token_type":"Bearer","expires_in":-1}"#,
+                "token.expires_in",
+            ),
+            (
+                r#"{"access_token":"opaque-service-token-1234","token_type":"Bearer","scope":7}"#,
+                "token.scope",
+            ),
         ];
         let g = grant();
         for (input, id) in cases {
@@ -556,7 +573,9 @@ mod tests {
 
     fn other_server(claims: &str, scope: &str) -> crate::exercises::client_credentials::Outcome {
         let token = jwt(r#"{"alg":"RS256","typ":"at+jwt"}"#, claims);
-        let input = format!(r#"{{"access_token":"{token}","token_type":"Bearer","expires_in":3600,"scope":"{scope}"}}"#);
+        let input = format!(
+            r#"{{"access_token":"{token}","token_type":"Bearer","expires_in":3600,"scope":"{scope}"}}"#
+        );
         let provider = okta();
         let p = Default::default();
         let facts = Facts {
@@ -576,7 +595,10 @@ mod tests {
 
     #[test]
     fn on_another_server_the_jwt_is_graded_and_the_rest_said_unverified() {
-        let good = format!(r#"{{"iss":"{ISS}","aud":"api://reports","sub":"svc-1","client_id":"svc-1","exp":{}}}"#, NOW + 60);
+        let good = format!(
+            r#"{{"iss":"{ISS}","aud":"api://reports","sub":"svc-1","client_id":"svc-1","exp":{}}}"#,
+            NOW + 60
+        );
         let out = other_server(&good, "reports:read");
         assert!(out.verdict.passed(), "{:#?}", out.verdict.findings);
         for id in ["token.aud", "token.sub", "token.client_id", "token.least_scope"] {
@@ -586,7 +608,8 @@ mod tests {
         assert_eq!((f.ok, f.level), (true, Level::Info));
         assert_eq!(out.progress.expect("passed").token.expect("kept").sub.as_deref(), Some("svc-1"));
         // An array aud naming the resource passes too.
-        let out = other_server(&good.replace("\"api://reports\"", "[\"x\",\"api://reports\"]"), "reports:read");
+        let out =
+            other_server(&good.replace("\"api://reports\"", "[\"x\",\"api://reports\"]"), "reports:read");
         assert!(finding(&out, "token.aud").ok);
         // Another API's scope names are its own: no least-scope rule.
         let out = other_server(&good, "read:things");
@@ -596,7 +619,12 @@ mod tests {
         let cases = [
             (good.replace("api://reports", "api://other"), "reports:read", "token.aud", Level::Error),
             (good.replace(r#""aud":"api://reports","#, ""), "reports:read", "token.aud", Level::Warning),
-            (good.replace(r#""sub":"svc-1""#, r#""sub":"user-42""#), "reports:read", "token.sub", Level::Error),
+            (
+                good.replace(r#""sub":"svc-1""#, r#""sub":"user-42""#),
+                "reports:read",
+                "token.sub",
+                Level::Error,
+            ),
             (good.replace(r#""sub":"svc-1","#, ""), "reports:read", "token.sub", Level::Warning),
             (good.replace(r#""client_id":"svc-1","#, ""), "reports:read", "token.client_id", Level::Warning),
             (good.clone(), "reports:read reports:write", "token.least_scope", Level::Error),
