@@ -265,6 +265,11 @@ const NO_SECRET_WHY: &str = "A single-page app is a public client: it has no cli
      because anything shipped to a browser can be read by whoever uses it (RFC 6749 §2.1, \
      RFC 9700 §2.1.1); PKCE is what binds the code to your app.";
 
+/// Why the web client's id is not the one to send.
+const TWO_CLIENTS: &str = "Your practice dashboard lists two clients for a login: the confidential \
+     web client, whose secret stays on a server, and the public client, which has no secret and \
+     redirects to /spa/callback. A browser app uses the public client (RFC 6749 §2.1).";
+
 /// Step 3: Refresh Tokens' checks with Web Applications' state rules, for the public
 /// client, with what is particular to a browser app said.
 fn authorization_url_findings(input: &str, facts: &Facts<'_>) -> Vec<Finding> {
@@ -287,7 +292,7 @@ fn authorization_url_findings(input: &str, facts: &Facts<'_>) -> Vec<Finding> {
                         show(public, 100)
                     ),
                 )
-                .with_details(NO_SECRET_WHY);
+                .with_details(TWO_CLIENTS);
             }
         }
     }
@@ -616,6 +621,10 @@ mod tests {
             assert!(finding(&out, id).message.contains(says), "{}", finding(&out, id).message);
             assert_eq!(out.progress, None);
         }
+        let input = good_url().replace("client_id=lab-spa-1", "client_id=lab-client-1");
+        let out = run(Step::AuthorizationUrl, &input, &provider, &progress(2));
+        let details = finding(&out, "url.client_id").details.clone().unwrap_or_default();
+        assert!(details.contains("the public client, which has no secret"), "{details}");
         // Without a web client to compare with, the shared message stays.
         let p = progress(2);
         let facts = Facts {
