@@ -3,6 +3,7 @@
 pub mod client_credentials;
 pub mod getting_started;
 pub mod refresh;
+pub mod spa;
 pub mod web_app;
 
 use serde::{Deserialize, Serialize};
@@ -73,6 +74,7 @@ pub fn step_count(slug: &str) -> Option<usize> {
         getting_started::SLUG => Some(getting_started::Step::ALL.len()),
         web_app::SLUG => Some(web_app::Step::ALL.len()),
         refresh::SLUG => Some(refresh::Step::ALL.len()),
+        spa::SLUG => Some(spa::Step::ALL.len()),
         client_credentials::SLUG => Some(client_credentials::Step::ALL.len()),
         _ => None,
     }
@@ -106,8 +108,8 @@ pub fn course() -> Vec<CourseEntry> {
             20,
         ),
         (
-            "spa",
-            "Single-Page Apps",
+            spa::SLUG,
+            spa::TITLE,
             "Do the same from the browser as a public client, with no secret to keep.",
             20,
         ),

@@ -34,8 +34,8 @@
 mod callback;
 #[cfg(test)]
 mod properties;
-mod state;
-mod token;
+pub(crate) mod state;
+pub(crate) mod token;
 
 use serde::{Deserialize, Serialize};
 

@@ -71,7 +71,7 @@ const WHY: &str = "Your application keeps the state it sends and refuses a callb
 
 /// The findings about the state of an authorization URL (its first non-empty value), given
 /// the states used before.
-pub(super) fn findings(value: Option<&str>, used: &[String]) -> Vec<Finding> {
+pub(crate) fn findings(value: Option<&str>, used: &[String]) -> Vec<Finding> {
     let Some(v) = value else {
         return vec![Finding::fail(
             "url.state",
@@ -212,7 +212,7 @@ fn sequential(chars: &[char]) -> bool {
 }
 
 /// This exercise's finding about `scope`: none is needed, offline_access is not either.
-pub(super) fn scope(value: Option<&str>) -> Option<Finding> {
+pub(crate) fn scope(value: Option<&str>) -> Option<Finding> {
     const ID: &str = "url.scope";
     let v = value?;
     Some(match Scope::parse(v) {
@@ -229,7 +229,7 @@ pub(super) fn scope(value: Option<&str>) -> Option<Finding> {
 }
 
 /// Remember `state` as used: newest first, once, at most [`MAX_USED_STATES`].
-pub(super) fn remember(used: &mut Vec<String>, state: String) {
+pub(crate) fn remember(used: &mut Vec<String>, state: String) {
     used.retain(|u| *u != state);
     used.insert(0, state);
     used.truncate(MAX_USED_STATES);

@@ -96,7 +96,7 @@ fn refresh_token(value: Option<&Value>) -> (Option<Finding>, Option<&str>) {
     }
 }
 
-fn scope(value: Option<&Value>) -> Finding {
+pub(crate) fn scope(value: Option<&Value>) -> Finding {
     const ID: &str = "token.scope";
     match value {
         None => Finding::info(
@@ -141,7 +141,13 @@ fn exchange_findings(facts: &Facts<'_>) -> Vec<Finding> {
              the token.",
         )];
     };
-    let mut findings = vec![grant(ex), client_auth(ex), verifier(ex, facts), code(ex, facts), reused(ex)];
+    let mut findings = vec![
+        grant(ex),
+        client_auth(ex),
+        verifier(ex, facts.progress.challenge.as_deref()),
+        code(ex, facts),
+        reused(ex),
+    ];
     findings.extend(client(ex, facts));
     findings.extend(revoked(ex));
     findings
@@ -205,9 +211,11 @@ fn client_auth(ex: &Exchange) -> Finding {
     }
 }
 
-fn verifier(ex: &Exchange, facts: &Facts<'_>) -> Finding {
+/// PKCE from the record: the challenge of the login behind the token against `ours`, the
+/// challenge of the verifier that passed step 1.
+pub(crate) fn verifier(ex: &Exchange, ours: Option<&str>) -> Finding {
     const ID: &str = "exchange.verifier";
-    match (ex.code_challenge.as_deref(), facts.progress.challenge.as_deref()) {
+    match (ex.code_challenge.as_deref(), ours) {
         (_, None) => Finding::fail(
             ID,
             "There is no code verifier from step 1 on record to compare with: check step 1 again, then \
@@ -256,7 +264,7 @@ fn code(ex: &Exchange, facts: &Facts<'_>) -> Finding {
     }
 }
 
-fn reused(ex: &Exchange) -> Finding {
+pub(crate) fn reused(ex: &Exchange) -> Finding {
     const ID: &str = "exchange.reused";
     if ex.code_redeemed_twice {
         Finding::fail(
@@ -275,7 +283,7 @@ fn reused(ex: &Exchange) -> Finding {
 }
 
 /// A token revoked for another reason than its code's second use.
-fn revoked(ex: &Exchange) -> Option<Finding> {
+pub(crate) fn revoked(ex: &Exchange) -> Option<Finding> {
     (ex.revoked && !ex.code_redeemed_twice).then(|| {
         Finding::fail(
             "exchange.revoked",
