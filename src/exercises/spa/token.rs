@@ -8,64 +8,22 @@ use serde_json::Value;
 
 use super::{ClientAuth, Exchange, Facts};
 use crate::exercises::refresh::response::{self, Purpose};
-use crate::exercises::refresh::{token_sha256, DecodedJwt, IssuedGrant, TokenRecord};
+use crate::exercises::refresh::IssuedGrant;
 use crate::exercises::web_app::token as web_token;
-use crate::oauth::jwt::{decode_unverified, UnverifiedJwt};
+use crate::oauth::jwt::UnverifiedJwt;
 use crate::verdict::{show, Finding};
 
-/// What checking a response found, and what to keep when it passes.
-#[derive(Default)]
-pub(super) struct Checked {
-    pub findings: Vec<Finding>,
-    pub record: Option<TokenRecord>,
-    pub jwt: Option<DecodedJwt>,
-}
+pub(super) use web_token::Checked;
 
 pub(super) fn check(input: &str, facts: &Facts<'_>) -> Checked {
-    let mut out = Checked::default();
-    let object = match response::parse_object(input) {
-        Ok(object) => object,
-        Err(finding) => {
-            out.findings.push(finding);
-            return out;
+    let words = web_token::Words { error: error_response, refresh_token };
+    match web_token::read(input, facts.provider, facts.signature, facts.now, &words) {
+        web_token::Read::Token(out, jwt) => {
+            let findings = exchange_findings(facts, jwt.as_ref());
+            web_token::finish(out, jwt, findings)
         }
-    };
-    out.findings.push(Finding::pass("token.json", "The response is a JSON object."));
-    if let Some(error) = object.get("error") {
-        out.findings.push(error_response(error, object.get("error_description")));
-        return out;
+        web_token::Read::Stopped(out) => out,
     }
-    out.findings.push(response::token_type(object.get("token_type")));
-    let (finding, access_token) = response::access_token(object.get("access_token"), Purpose::Code);
-    out.findings.push(finding);
-    out.findings.push(response::expires_in(object.get("expires_in")));
-    let (finding, refresh_token) = refresh_token(object.get("refresh_token"));
-    out.findings.extend(finding);
-    out.findings.push(web_token::scope(object.get("scope")));
-    let Some(access_token) = access_token else {
-        return out;
-    };
-    let jwt = decode_unverified(access_token);
-    out.findings.extend(response::jwt_findings(
-        jwt.as_ref(),
-        Purpose::Code,
-        facts.provider,
-        facts.signature,
-        facts.now,
-    ));
-    out.record = Some(TokenRecord {
-        access_token_sha256: token_sha256(access_token),
-        refresh_token_sha256: refresh_token.map(token_sha256),
-        scope: object.get("scope").and_then(Value::as_str).map(str::to_owned),
-        sub: jwt.as_ref().and_then(|j| j.claim_str("sub")).map(str::to_owned),
-        iat: jwt.as_ref().and_then(|j| j.claim_seconds("iat")),
-    });
-    out.findings.extend(exchange_findings(facts, jwt.as_ref()));
-    out.jwt = jwt.map(|j| DecodedJwt { header: Value::Object(j.header), claims: Value::Object(j.claims) });
-    if !out.findings.iter().any(Finding::is_blocking) {
-        out.findings.push(Finding::info("exchange.completed", "You've completed the exercise!"));
-    }
-    out
 }
 
 /// An error response, told as Web Applications tells it; `invalid_client` is, for a

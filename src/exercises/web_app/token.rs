@@ -6,51 +6,74 @@ use serde_json::Value;
 
 use super::{ClientAuth, Exchange, Facts};
 use crate::exercises::refresh::response::{self, Purpose};
-use crate::exercises::refresh::{token_sha256, DecodedJwt, IssuedGrant, TokenRecord};
-use crate::oauth::jwt::decode_unverified;
+use crate::exercises::refresh::{
+    token_sha256, DecodedJwt, IssuedGrant, Provider, SignatureCheck, TokenRecord,
+};
+use crate::oauth::jwt::{decode_unverified, UnverifiedJwt};
 use crate::oauth::Scope;
 use crate::verdict::{show, Finding};
 
 /// What checking a response found, and what to keep when it passes.
 #[derive(Default)]
-pub(super) struct Checked {
+pub(crate) struct Checked {
     pub findings: Vec<Finding>,
     pub record: Option<TokenRecord>,
     pub jwt: Option<DecodedJwt>,
 }
 
-pub(super) fn check(input: &str, facts: &Facts<'_>) -> Checked {
+/// How an exercise reads a refresh token in the response: a finding, and the token when
+/// it is one.
+pub(crate) type RefreshTokenWords = fn(Option<&Value>) -> (Option<Finding>, Option<&str>);
+
+/// What an exercise's code exchange says in its own words: an error response, and a
+/// refresh token in the response.
+pub(crate) struct Words {
+    pub error: fn(&Value, Option<&Value>) -> Finding,
+    pub refresh_token: RefreshTokenWords,
+}
+
+/// A code exchange's response as read.
+pub(crate) enum Read {
+    /// It holds no access token, or is no token response: what was found.
+    Stopped(Checked),
+    /// It holds one: what was found, and the access token decoded when it is a JWT.
+    Token(Checked, Option<UnverifiedJwt>),
+}
+
+/// The token response of a code exchange read and its shape checked, as Web Applications
+/// and Single-Page Apps read it, with the record to keep when it holds an access token.
+pub(crate) fn read(
+    input: &str,
+    provider: &Provider,
+    signature: Option<&SignatureCheck>,
+    now: i64,
+    words: &Words,
+) -> Read {
     let mut out = Checked::default();
     let object = match response::parse_object(input) {
         Ok(object) => object,
         Err(finding) => {
             out.findings.push(finding);
-            return out;
+            return Read::Stopped(out);
         }
     };
     out.findings.push(Finding::pass("token.json", "The response is a JSON object."));
     if let Some(error) = object.get("error") {
-        out.findings.push(response::error_response(Purpose::Code, error, object.get("error_description")));
-        return out;
+        out.findings.push((words.error)(error, object.get("error_description")));
+        return Read::Stopped(out);
     }
     out.findings.push(response::token_type(object.get("token_type")));
     let (finding, access_token) = response::access_token(object.get("access_token"), Purpose::Code);
     out.findings.push(finding);
     out.findings.push(response::expires_in(object.get("expires_in")));
-    let (finding, refresh_token) = refresh_token(object.get("refresh_token"));
+    let (finding, refresh_token) = (words.refresh_token)(object.get("refresh_token"));
     out.findings.extend(finding);
     out.findings.push(scope(object.get("scope")));
     let Some(access_token) = access_token else {
-        return out;
+        return Read::Stopped(out);
     };
     let jwt = decode_unverified(access_token);
-    out.findings.extend(response::jwt_findings(
-        jwt.as_ref(),
-        Purpose::Code,
-        facts.provider,
-        facts.signature,
-        facts.now,
-    ));
+    out.findings.extend(response::jwt_findings(jwt.as_ref(), Purpose::Code, provider, signature, now));
     out.record = Some(TokenRecord {
         access_token_sha256: token_sha256(access_token),
         refresh_token_sha256: refresh_token.map(token_sha256),
@@ -58,12 +81,29 @@ pub(super) fn check(input: &str, facts: &Facts<'_>) -> Checked {
         sub: jwt.as_ref().and_then(|j| j.claim_str("sub")).map(str::to_owned),
         iat: jwt.as_ref().and_then(|j| j.claim_seconds("iat")),
     });
+    Read::Token(out, jwt)
+}
+
+/// The end of a check that read a response: the decoded token kept for the page, the
+/// record's `findings` added, and the completed note when nothing blocks.
+pub(crate) fn finish(mut out: Checked, jwt: Option<UnverifiedJwt>, findings: Vec<Finding>) -> Checked {
+    out.findings.extend(findings);
     out.jwt = jwt.map(|j| DecodedJwt { header: Value::Object(j.header), claims: Value::Object(j.claims) });
-    out.findings.extend(exchange_findings(facts));
     if !out.findings.iter().any(Finding::is_blocking) {
         out.findings.push(Finding::info("exchange.completed", "You've completed the exercise!"));
     }
     out
+}
+
+pub(super) fn check(input: &str, facts: &Facts<'_>) -> Checked {
+    let words = Words {
+        error: |error, description| response::error_response(Purpose::Code, error, description),
+        refresh_token,
+    };
+    match read(input, facts.provider, facts.signature, facts.now, &words) {
+        Read::Token(out, jwt) => finish(out, jwt, exchange_findings(facts)),
+        Read::Stopped(out) => out,
+    }
 }
 
 /// A refresh token is not needed here: said when there is one.
