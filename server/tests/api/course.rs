@@ -3,19 +3,10 @@
 //! loopback, as from any issuer), and Web Applications played with the `oauth2` crate as
 //! the learner's web app, graded against the practice server's record.
 
-use oauth2::{AuthType, AuthorizationCode, CsrfToken, PkceCodeChallenge, Scope, TokenResponse as _};
+use oauth2::{AuthType, AuthorizationCode, CsrfToken, Scope, TokenResponse as _};
 use serde_json::{json, Value};
 
-use crate::helpers::{finding, oauth_http, statuses, TestApp};
-
-impl TestApp {
-    async fn check_in(&self, exercise: &str, step: &str, input: &str) -> Value {
-        let path = format!("/api/v1/exercises/{exercise}/steps/{step}/check");
-        let res = self.post_json(&path, &json!({"input": input})).await;
-        assert_eq!(res.status(), 200, "check {exercise} {step}");
-        res.json().await.expect("verdict json")
-    }
-}
+use crate::helpers::{finding, oauth_http, query_param, statuses, TestApp, WebAppLogin};
 
 fn failed(verdict: &Value, id: &str) -> bool {
     finding(verdict, id).is_some_and(|f| f["ok"] == false)
@@ -97,23 +88,10 @@ async fn getting_started_reads_the_practice_servers_own_metadata_and_keys() {
 async fn web_app_is_played_with_a_real_oauth_client_and_graded_against_the_record() {
     let app = TestApp::spawn().await;
     let client = app.oauth_client(AuthType::BasicAuth).await;
-    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let (url, state) = client
-        .authorize_url(CsrfToken::new_random)
-        .set_pkce_challenge(challenge.clone())
-        .add_scope(Scope::new("openid".into()))
-        .url();
-
-    assert_eq!(app.check_in("web-app", "verifier", verifier.secret()).await["passed"], true);
-    assert_eq!(app.check_in("web-app", "challenge", challenge.as_str()).await["passed"], true);
-    let verdict = app.check_in("web-app", "authorization-url", url.as_str()).await;
-    assert_eq!(verdict["passed"], true, "{verdict:#}");
+    let WebAppLogin { verifier, url, state, .. } = app.web_app_steps_1_to_3(&client).await;
 
     let back = app.follow_login(url.as_str()).await;
-    assert_eq!(
-        back.query_pairs().find(|(k, _)| k == "state").map(|(_, v)| v.into_owned()),
-        Some(state.secret().clone())
-    );
+    assert_eq!(query_param(&back, "state"), Some(state.secret().clone()));
     let mut forged = back.clone();
     forged.query_pairs_mut().clear().append_pair("code", "x").append_pair("state", "forged-state-value");
     let verdict = app.check_in("web-app", "callback", forged.as_str()).await;
@@ -121,7 +99,7 @@ async fn web_app_is_played_with_a_real_oauth_client_and_graded_against_the_recor
     let verdict = app.check_in("web-app", "callback", back.as_str()).await;
     assert_eq!(verdict["passed"], true, "{verdict:#}");
 
-    let code = back.query_pairs().find(|(k, _)| k == "code").map(|(_, v)| v.into_owned()).expect("code");
+    let code = query_param(&back, "code").expect("code");
     let tokens = client
         .exchange_code(AuthorizationCode::new(code))
         .set_pkce_verifier(verifier)
@@ -150,23 +128,17 @@ async fn web_app_is_played_with_a_real_oauth_client_and_graded_against_the_recor
 async fn web_app_names_a_token_from_another_login_than_the_callback() {
     let app = TestApp::spawn().await;
     let client = app.oauth_client(AuthType::RequestBody).await;
-    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let start = || {
-        client
-            .authorize_url(CsrfToken::new_random)
-            .set_pkce_challenge(challenge.clone())
-            .add_scope(Scope::new("openid".into()))
-            .url()
-    };
-    let (url, _) = start();
-    assert_eq!(app.check_in("web-app", "verifier", verifier.secret()).await["passed"], true);
-    assert_eq!(app.check_in("web-app", "challenge", challenge.as_str()).await["passed"], true);
-    assert_eq!(app.check_in("web-app", "authorization-url", url.as_str()).await["passed"], true);
+    let WebAppLogin { challenge, verifier, url, .. } = app.web_app_steps_1_to_3(&client).await;
     let back = app.follow_login(url.as_str()).await;
     assert_eq!(app.check_in("web-app", "callback", back.as_str()).await["passed"], true);
 
     // Another login's code exchanged instead of the callback's.
-    let other = app.login(start().0.as_str()).await;
+    let (another, _) = client
+        .authorize_url(CsrfToken::new_random)
+        .set_pkce_challenge(challenge)
+        .add_scope(Scope::new("openid".into()))
+        .url();
+    let other = app.login(another.as_str()).await;
     let tokens = client
         .exchange_code(AuthorizationCode::new(other.code))
         .set_pkce_verifier(oauth2::PkceCodeVerifier::new(verifier.secret().clone()))
@@ -213,21 +185,12 @@ async fn web_app_works_against_the_learners_own_server_and_says_what_it_could_no
     let lab = TestApp::spawn().await;
     let idp = own_server_for(&lab).await;
     let client = idp.oauth_client(AuthType::BasicAuth).await;
-    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let (url, _) = client
-        .authorize_url(CsrfToken::new_random)
-        .set_pkce_challenge(challenge.clone())
-        .add_scope(Scope::new("openid".into()))
-        .url();
-    assert_eq!(lab.check_in("web-app", "verifier", verifier.secret()).await["passed"], true);
-    assert_eq!(lab.check_in("web-app", "challenge", challenge.as_str()).await["passed"], true);
-    let verdict = lab.check_in("web-app", "authorization-url", url.as_str()).await;
-    assert_eq!(verdict["passed"], true, "{verdict:#}");
+    let WebAppLogin { verifier, url, .. } = lab.web_app_steps_1_to_3(&client).await;
     // The learner logs in at their own server (its session, not the lab's).
     let back = idp.follow_login(url.as_str()).await;
     let verdict = lab.check_in("web-app", "callback", back.as_str()).await;
     assert_eq!(verdict["passed"], true, "{verdict:#}");
-    let code = back.query_pairs().find(|(k, _)| k == "code").map(|(_, v)| v.into_owned()).expect("code");
+    let code = query_param(&back, "code").expect("code");
     let tokens = client
         .exchange_code(AuthorizationCode::new(code))
         .set_pkce_verifier(verifier)

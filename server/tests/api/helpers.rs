@@ -333,6 +333,46 @@ impl TestApp {
     }
 }
 
+/// A login of Web Applications started by the `oauth2` crate as the learner's web app.
+pub struct WebAppLogin {
+    pub challenge: oauth2::PkceCodeChallenge,
+    pub verifier: oauth2::PkceCodeVerifier,
+    /// The authorization URL, which passed step 3.
+    pub url: url::Url,
+    pub state: oauth2::CsrfToken,
+}
+
+impl TestApp {
+    /// A check of `exercise`'s `step` through the JSON API: its verdict.
+    pub async fn check_in(&self, exercise: &str, step: &str, input: &str) -> Value {
+        let path = format!("/api/v1/exercises/{exercise}/steps/{step}/check");
+        let res = self.post_json(&path, &json!({"input": input})).await;
+        assert_eq!(res.status(), 200, "check {exercise} {step}");
+        res.json().await.expect("verdict json")
+    }
+
+    /// Web Applications' steps 1 to 3 passed here for a login `client` starts (PKCE,
+    /// `openid`), at whichever server `client` is for.
+    pub async fn web_app_steps_1_to_3(&self, client: &OAuthClient) -> WebAppLogin {
+        let (challenge, verifier) = oauth2::PkceCodeChallenge::new_random_sha256();
+        let (url, state) = client
+            .authorize_url(oauth2::CsrfToken::new_random)
+            .set_pkce_challenge(challenge.clone())
+            .add_scope(oauth2::Scope::new("openid".into()))
+            .url();
+        assert_eq!(self.check_in("web-app", "verifier", verifier.secret()).await["passed"], true);
+        assert_eq!(self.check_in("web-app", "challenge", challenge.as_str()).await["passed"], true);
+        let verdict = self.check_in("web-app", "authorization-url", url.as_str()).await;
+        assert_eq!(verdict["passed"], true, "{verdict:#}");
+        WebAppLogin { challenge, verifier, url, state }
+    }
+}
+
+/// The value of query parameter `name` of `url`.
+pub fn query_param(url: &url::Url, name: &str) -> Option<String> {
+    url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+}
+
 pub type OAuthClient = oauth2::basic::BasicClient<
     oauth2::EndpointSet,
     oauth2::EndpointNotSet,

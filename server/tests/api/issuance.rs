@@ -2,18 +2,13 @@
 //! Applications' step 5 through the JSON API, with the `oauth2` crate as the learner's web
 //! app, tells a code redeemed twice from a revocation.
 
-use oauth2::{
-    AuthType, AuthorizationCode, CsrfToken, PkceCodeChallenge, PkceCodeVerifier, Scope, TokenResponse as _,
-};
+use oauth2::{AuthType, AuthorizationCode, PkceCodeVerifier, TokenResponse as _};
 use serde_json::{json, Value};
 
-use crate::helpers::{finding, oauth_http, TestApp};
+use crate::helpers::{finding, oauth_http, query_param, TestApp, WebAppLogin};
 
 async fn check(app: &TestApp, step: &str, input: &str) -> Value {
-    let path = format!("/api/v1/exercises/web-app/steps/{step}/check");
-    let res = app.post_json(&path, &json!({"input": input})).await;
-    assert_eq!(res.status(), 200, "check web-app {step}");
-    res.json().await.expect("verdict json")
+    app.check_in("web-app", step, input).await
 }
 
 fn ok(verdict: &Value, id: &str) -> Option<bool> {
@@ -24,20 +19,11 @@ fn ok(verdict: &Value, id: &str) -> Option<bool> {
 /// the code of the callback.
 async fn through_step_4(app: &TestApp) -> (crate::helpers::OAuthClient, PkceCodeVerifier, String) {
     let client = app.oauth_client(AuthType::BasicAuth).await;
-    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let (url, _) = client
-        .authorize_url(CsrfToken::new_random)
-        .set_pkce_challenge(challenge.clone())
-        .add_scope(Scope::new("openid".into()))
-        .url();
-    assert_eq!(check(app, "verifier", verifier.secret()).await["passed"], true);
-    assert_eq!(check(app, "challenge", challenge.as_str()).await["passed"], true);
-    let verdict = check(app, "authorization-url", url.as_str()).await;
-    assert_eq!(verdict["passed"], true, "{verdict:#}");
+    let WebAppLogin { verifier, url, .. } = app.web_app_steps_1_to_3(&client).await;
     let back = app.follow_login(url.as_str()).await;
     let verdict = check(app, "callback", back.as_str()).await;
     assert_eq!(verdict["passed"], true, "{verdict:#}");
-    let code = back.query_pairs().find(|(k, _)| k == "code").map(|(_, v)| v.into_owned()).expect("code");
+    let code = query_param(&back, "code").expect("code");
     (client, verifier, code)
 }
 
