@@ -55,40 +55,12 @@ pub const READ_SCOPE: &str = "reports:read";
 /// The practice API's other scope, which the call does not need.
 pub const WRITE_SCOPE: &str = "reports:write";
 
-/// The two steps, in the order they must pass.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ClientCredentialsStep))]
-#[serde(rename_all = "kebab-case")]
-pub enum Step {
-    TokenResponse,
-    ApiResponse,
-}
-
-impl Step {
-    pub const ALL: [Step; 2] = [Step::TokenResponse, Step::ApiResponse];
-    /// The id used in URLs and the API: `token-response`, `api-response`.
-    pub fn slug(self) -> &'static str {
-        match self {
-            Step::TokenResponse => "token-response",
-            Step::ApiResponse => "api-response",
-        }
-    }
-    pub fn from_slug(slug: &str) -> Option<Step> {
-        Step::ALL.into_iter().find(|s| s.slug() == slug)
-    }
-    pub fn title(self) -> &'static str {
-        match self {
-            Step::TokenResponse => "Token response",
-            Step::ApiResponse => "API call",
-        }
-    }
-    /// 0-based position.
-    pub fn index(self) -> usize {
-        self as usize
-    }
-    /// 1-based number, as the page shows it.
-    pub fn number(self) -> usize {
-        self.index() + 1
+steps! {
+    /// The two steps, in the order they must pass.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ClientCredentialsStep))]
+    pub enum Step {
+        TokenResponse => ("token-response", "Token response"),
+        ApiResponse => ("api-response", "API call"),
     }
 }
 
@@ -98,7 +70,7 @@ pub fn info() -> super::ExerciseInfo {
         title: TITLE,
         summary: "Get a token for a service with the client credentials grant, and call an API with it.",
         minutes: 10,
-        steps: Step::ALL.into_iter().map(|s| super::StepInfo { id: s.slug(), title: s.title() }).collect(),
+        steps: Step::infos(),
     }
 }
 
@@ -223,13 +195,6 @@ pub struct Outcome {
     pub progress: Option<Progress>,
     /// The access token's decoded JWT header and claims, for step 1.
     pub jwt: Option<DecodedJwt>,
-}
-
-/// A step was checked before its predecessor passed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("Complete step {} first.", .needed.number())]
-pub struct StepLocked {
-    pub needed: Step,
 }
 
 /// The status of every step for a given progress, in order.

@@ -46,43 +46,13 @@ pub const MAX_ISSUER_BYTES: usize = 2048;
 /// (Keycloak's is about 7 KB), far more than two URLs or a key.
 pub const MAX_PASTE_BYTES: usize = 16 * 1024;
 
-/// The three steps, in the order they must pass.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "kebab-case")]
-pub enum Step {
-    Issuer,
-    Endpoints,
-    SigningKey,
-}
-
-impl Step {
-    pub const ALL: [Step; 3] = [Step::Issuer, Step::Endpoints, Step::SigningKey];
-    /// The id used in URLs and the API: `issuer`, `endpoints`, `signing-key`.
-    pub fn slug(self) -> &'static str {
-        match self {
-            Step::Issuer => "issuer",
-            Step::Endpoints => "endpoints",
-            Step::SigningKey => "signing-key",
-        }
-    }
-    pub fn from_slug(slug: &str) -> Option<Step> {
-        Step::ALL.into_iter().find(|s| s.slug() == slug)
-    }
-    pub fn title(self) -> &'static str {
-        match self {
-            Step::Issuer => "Issuer",
-            Step::Endpoints => "Endpoints",
-            Step::SigningKey => "Signing key",
-        }
-    }
-    /// 0-based position.
-    pub fn index(self) -> usize {
-        self as usize
-    }
-    /// 1-based number, as the page shows it.
-    pub fn number(self) -> usize {
-        self.index() + 1
+steps! {
+    /// The three steps, in the order they must pass.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum Step {
+        Issuer => ("issuer", "Issuer"),
+        Endpoints => ("endpoints", "Endpoints"),
+        SigningKey => ("signing-key", "Signing key"),
     }
 }
 
@@ -92,7 +62,7 @@ pub fn info() -> super::ExerciseInfo {
         title: TITLE,
         summary: "Find your authorization server's issuer, endpoints and signing key in its metadata.",
         minutes: 10,
-        steps: Step::ALL.into_iter().map(|s| super::StepInfo { id: s.slug(), title: s.title() }).collect(),
+        steps: Step::infos(),
     }
 }
 
@@ -148,13 +118,6 @@ pub struct Outcome {
     /// The new progress when the check passed (later steps are cleared: they depended on
     /// this one); `None` when it failed, so nothing is lost.
     pub progress: Option<Progress>,
-}
-
-/// A step was checked before its predecessor passed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("Complete step {} first.", .needed.number())]
-pub struct StepLocked {
-    pub needed: Step,
 }
 
 /// The status of every step for a given progress.

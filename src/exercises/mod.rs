@@ -1,5 +1,68 @@
 //! The exercises, one file each.
 
+/// What the engine needs of any exercise's step type: its number on the page (for
+/// [`StepLocked`]'s message).
+pub trait ExerciseStep: Copy + Eq + std::fmt::Debug + 'static {
+    /// 1-based number, as the page shows it.
+    fn number(self) -> usize;
+}
+
+/// A step was checked before its predecessor passed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("Complete step {} first.", .needed.number())]
+pub struct StepLocked<S: ExerciseStep> {
+    pub needed: S,
+}
+
+/// Declares an exercise's `Step` enum from its steps in order, each with its id (the
+/// API's `{step}`, its serde name too) and its title: `ALL`, `slug`, `from_slug`,
+/// `title`, `index`, `number` and `infos` (for the exercise's [`ExerciseInfo`]), written
+/// once for every exercise.
+macro_rules! steps {
+    ($(#[$meta:meta])* pub enum Step { $($variant:ident => ($id:literal, $title:literal)),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        pub enum Step {
+            $(#[serde(rename = $id)] $variant),+
+        }
+
+        impl Step {
+            pub const ALL: [Step; [$($id),+].len()] = [$(Step::$variant),+];
+            /// The id used in URLs and the API.
+            pub fn slug(self) -> &'static str {
+                match self { $(Step::$variant => $id),+ }
+            }
+            pub fn from_slug(slug: &str) -> Option<Step> {
+                Step::ALL.into_iter().find(|s| s.slug() == slug)
+            }
+            pub fn title(self) -> &'static str {
+                match self { $(Step::$variant => $title),+ }
+            }
+            /// 0-based position.
+            pub fn index(self) -> usize {
+                self as usize
+            }
+            /// 1-based number, as the page shows it.
+            pub fn number(self) -> usize {
+                self.index() + 1
+            }
+            /// The steps as the API lists them.
+            pub fn infos() -> Vec<$crate::exercises::StepInfo> {
+                Step::ALL.into_iter().map(|s| $crate::exercises::StepInfo { id: s.slug(), title: s.title() }).collect()
+            }
+        }
+
+        impl $crate::exercises::ExerciseStep for Step {
+            fn number(self) -> usize {
+                Step::number(self)
+            }
+        }
+
+        /// A step was checked before its predecessor passed.
+        pub type StepLocked = $crate::exercises::StepLocked<Step>;
+    };
+}
+
 pub mod client_credentials;
 pub mod getting_started;
 pub mod refresh;

@@ -46,51 +46,15 @@ use crate::work::{self, Counted as _};
 pub const SLUG: &str = "refresh";
 pub const TITLE: &str = "Refresh Tokens";
 
-/// The five steps, in the order they must pass.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "kebab-case")]
-pub enum Step {
-    Verifier,
-    Challenge,
-    AuthorizationUrl,
-    TokenResponse,
-    RefreshResponse,
-}
-
-impl Step {
-    pub const ALL: [Step; 5] =
-        [Step::Verifier, Step::Challenge, Step::AuthorizationUrl, Step::TokenResponse, Step::RefreshResponse];
-    /// The id used in URLs and the API: `verifier`, `challenge`, `authorization-url`,
-    /// `token-response`, `refresh-response`.
-    pub fn slug(self) -> &'static str {
-        match self {
-            Step::Verifier => "verifier",
-            Step::Challenge => "challenge",
-            Step::AuthorizationUrl => "authorization-url",
-            Step::TokenResponse => "token-response",
-            Step::RefreshResponse => "refresh-response",
-        }
-    }
-    pub fn from_slug(slug: &str) -> Option<Step> {
-        Step::ALL.into_iter().find(|s| s.slug() == slug)
-    }
-    pub fn title(self) -> &'static str {
-        match self {
-            Step::Verifier => "Code verifier",
-            Step::Challenge => "Code challenge",
-            Step::AuthorizationUrl => "Authorization request",
-            Step::TokenResponse => "Token response",
-            Step::RefreshResponse => "Refresh token response",
-        }
-    }
-    /// 0-based position.
-    pub fn index(self) -> usize {
-        self as usize
-    }
-    /// 1-based number, as the page shows it.
-    pub fn number(self) -> usize {
-        self.index() + 1
+steps! {
+    /// The five steps, in the order they must pass.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum Step {
+        Verifier => ("verifier", "Code verifier"),
+        Challenge => ("challenge", "Code challenge"),
+        AuthorizationUrl => ("authorization-url", "Authorization request"),
+        TokenResponse => ("token-response", "Token response"),
+        RefreshResponse => ("refresh-response", "Refresh token response"),
     }
 }
 
@@ -100,7 +64,7 @@ pub fn info() -> super::ExerciseInfo {
         title: TITLE,
         summary: "Get a refresh token with PKCE and offline_access, then use it to get a new access token.",
         minutes: 15,
-        steps: Step::ALL.into_iter().map(|s| super::StepInfo { id: s.slug(), title: s.title() }).collect(),
+        steps: Step::infos(),
     }
 }
 
@@ -302,13 +266,6 @@ pub struct Outcome {
     pub progress: Option<Progress>,
     /// The access token's decoded JWT header and claims, for steps 4 and 5.
     pub jwt: Option<DecodedJwt>,
-}
-
-/// A step was checked before its predecessor passed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("Complete step {} first.", .needed.number())]
-pub struct StepLocked {
-    pub needed: Step,
 }
 
 /// The status of every step for a given progress.

@@ -59,47 +59,14 @@ pub fn redirect_uri(site: &str) -> String {
     format!("{}{CALLBACK_PATH}", site.trim_end_matches('/'))
 }
 
-/// The four steps, in the order they must pass.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = SpaStep))]
-#[serde(rename_all = "kebab-case")]
-pub enum Step {
-    Verifier,
-    Challenge,
-    AuthorizationUrl,
-    TokenResponse,
-}
-
-impl Step {
-    pub const ALL: [Step; 4] = [Step::Verifier, Step::Challenge, Step::AuthorizationUrl, Step::TokenResponse];
-    /// The id used in URLs and the API: `verifier`, `challenge`, `authorization-url`,
-    /// `token-response`.
-    pub fn slug(self) -> &'static str {
-        match self {
-            Step::Verifier => "verifier",
-            Step::Challenge => "challenge",
-            Step::AuthorizationUrl => "authorization-url",
-            Step::TokenResponse => "token-response",
-        }
-    }
-    pub fn from_slug(slug: &str) -> Option<Step> {
-        Step::ALL.into_iter().find(|s| s.slug() == slug)
-    }
-    pub fn title(self) -> &'static str {
-        match self {
-            Step::Verifier => "Code verifier",
-            Step::Challenge => "Code challenge",
-            Step::AuthorizationUrl => "Authorization request",
-            Step::TokenResponse => "Token response",
-        }
-    }
-    /// 0-based position.
-    pub fn index(self) -> usize {
-        self as usize
-    }
-    /// 1-based number, as the page shows it.
-    pub fn number(self) -> usize {
-        self.index() + 1
+steps! {
+    /// The four steps, in the order they must pass.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = SpaStep))]
+    pub enum Step {
+        Verifier => ("verifier", "Code verifier"),
+        Challenge => ("challenge", "Code challenge"),
+        AuthorizationUrl => ("authorization-url", "Authorization request"),
+        TokenResponse => ("token-response", "Token response"),
     }
 }
 
@@ -109,7 +76,7 @@ pub fn info() -> super::ExerciseInfo {
         title: TITLE,
         summary: "Do the same from the browser as a public client, with no secret to keep.",
         minutes: 20,
-        steps: Step::ALL.into_iter().map(|s| super::StepInfo { id: s.slug(), title: s.title() }).collect(),
+        steps: Step::infos(),
     }
 }
 
@@ -190,13 +157,6 @@ pub struct Outcome {
     pub progress: Option<Progress>,
     /// The access token's decoded JWT header and claims, for step 4.
     pub jwt: Option<DecodedJwt>,
-}
-
-/// A step was checked before its predecessor passed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("Complete step {} first.", .needed.number())]
-pub struct StepLocked {
-    pub needed: Step,
 }
 
 /// The status of every step for a given progress, in order.

@@ -50,51 +50,15 @@ pub use state::{MAX_STATE_CHARS, MAX_USED_STATES, MIN_STATE_CHARS};
 pub const SLUG: &str = "web-app";
 pub const TITLE: &str = "Web Applications";
 
-/// The five steps, in the order they must pass.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = WebAppStep))]
-#[serde(rename_all = "kebab-case")]
-pub enum Step {
-    Verifier,
-    Challenge,
-    AuthorizationUrl,
-    Callback,
-    TokenResponse,
-}
-
-impl Step {
-    pub const ALL: [Step; 5] =
-        [Step::Verifier, Step::Challenge, Step::AuthorizationUrl, Step::Callback, Step::TokenResponse];
-    /// The id used in URLs and the API: `verifier`, `challenge`, `authorization-url`,
-    /// `callback`, `token-response`.
-    pub fn slug(self) -> &'static str {
-        match self {
-            Step::Verifier => "verifier",
-            Step::Challenge => "challenge",
-            Step::AuthorizationUrl => "authorization-url",
-            Step::Callback => "callback",
-            Step::TokenResponse => "token-response",
-        }
-    }
-    pub fn from_slug(slug: &str) -> Option<Step> {
-        Step::ALL.into_iter().find(|s| s.slug() == slug)
-    }
-    pub fn title(self) -> &'static str {
-        match self {
-            Step::Verifier => "Code verifier",
-            Step::Challenge => "Code challenge",
-            Step::AuthorizationUrl => "Authorization request",
-            Step::Callback => "Callback",
-            Step::TokenResponse => "Token response",
-        }
-    }
-    /// 0-based position.
-    pub fn index(self) -> usize {
-        self as usize
-    }
-    /// 1-based number, as the page shows it.
-    pub fn number(self) -> usize {
-        self.index() + 1
+steps! {
+    /// The five steps, in the order they must pass.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = WebAppStep))]
+    pub enum Step {
+        Verifier => ("verifier", "Code verifier"),
+        Challenge => ("challenge", "Code challenge"),
+        AuthorizationUrl => ("authorization-url", "Authorization request"),
+        Callback => ("callback", "Callback"),
+        TokenResponse => ("token-response", "Token response"),
     }
 }
 
@@ -104,7 +68,7 @@ pub fn info() -> super::ExerciseInfo {
         title: TITLE,
         summary: "Log a user in with the authorization code flow and PKCE, as a server-side web app does.",
         minutes: 20,
-        steps: Step::ALL.into_iter().map(|s| super::StepInfo { id: s.slug(), title: s.title() }).collect(),
+        steps: Step::infos(),
     }
 }
 
@@ -243,13 +207,6 @@ pub struct Outcome {
     pub progress: Option<Progress>,
     /// The access token's decoded JWT header and claims, for step 5.
     pub jwt: Option<DecodedJwt>,
-}
-
-/// A step was checked before its predecessor passed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("Complete step {} first.", .needed.number())]
-pub struct StepLocked {
-    pub needed: Step,
 }
 
 /// The status of every step for a given progress, in order.
