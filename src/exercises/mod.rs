@@ -2,6 +2,7 @@
 
 pub mod client_credentials;
 pub mod getting_started;
+pub mod oidc;
 pub mod refresh;
 pub mod spa;
 pub mod web_app;
@@ -76,6 +77,7 @@ pub fn step_count(slug: &str) -> Option<usize> {
         refresh::SLUG => Some(refresh::Step::ALL.len()),
         spa::SLUG => Some(spa::Step::ALL.len()),
         client_credentials::SLUG => Some(client_credentials::Step::ALL.len()),
+        oidc::SLUG => Some(oidc::Step::ALL.len()),
         _ => None,
     }
 }
@@ -120,12 +122,7 @@ pub fn course() -> Vec<CourseEntry> {
             10,
         ),
         (refresh::SLUG, refresh::TITLE, "", 15),
-        (
-            "oidc",
-            "OpenID Connect",
-            "Sign a user in: get an ID token and check it as a relying party must.",
-            20,
-        ),
+        (oidc::SLUG, oidc::TITLE, "Sign a user in: get an ID token and check it as a relying party must.", 20),
     ];
     let offered = catalog();
     COURSE
