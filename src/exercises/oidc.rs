@@ -530,3 +530,204 @@ pub(crate) mod test_support {
             .unwrap_or_else(|| panic!("no finding {id} in {:#?}", outcome.verdict.findings))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::*;
+    use super::*;
+    use crate::verdict::Level;
+
+    #[test]
+    fn steps_have_the_ids_and_titles_of_the_course() {
+        let ids: Vec<_> = Step::ALL.iter().map(|s| s.slug()).collect();
+        assert_eq!(
+            ids,
+            ["verifier", "challenge", "authorization-url", "token-response", "id-token-claims", "userinfo-response"]
+        );
+        for step in Step::ALL {
+            assert_eq!(Step::from_slug(step.slug()), Some(step));
+            assert_eq!(Step::ALL[step.index()], step);
+        }
+        assert_eq!(Step::from_slug("callback"), None);
+        let info = info();
+        assert_eq!((info.slug, info.title, info.steps.len()), ("oidc", "OpenID Connect", 6));
+        let sixth = &super::super::course()[5];
+        assert_eq!(
+            (sixth.slug, sixth.title, sixth.summary, sixth.minutes),
+            (SLUG, TITLE, info.summary, info.minutes)
+        );
+        assert_eq!(super::super::step_count(SLUG), Some(6));
+        assert!(super::super::catalog().iter().all(|e| e.slug != SLUG), "not offered yet");
+    }
+
+    #[test]
+    fn statuses_follow_steps_passed() {
+        use StepStatus::*;
+        let cases = [
+            (0, vec![Current, Locked, Locked, Locked, Locked, Locked]),
+            (4, vec![Passed, Passed, Passed, Passed, Current, Locked]),
+            (6, vec![Passed; 6]),
+        ];
+        for (passed, want) in cases {
+            assert_eq!(statuses(&progress(passed)), want, "{passed}");
+            assert_eq!(completed(&progress(passed)), passed == 6);
+        }
+    }
+
+    #[test]
+    fn a_step_whose_predecessor_has_not_passed_is_locked() {
+        let provider = builtin();
+        let cases = [
+            (0, Step::Challenge, Step::Verifier),
+            (2, Step::TokenResponse, Step::AuthorizationUrl),
+            (3, Step::IdTokenClaims, Step::TokenResponse),
+            (4, Step::UserinfoResponse, Step::IdTokenClaims),
+        ];
+        for (passed, step, needed) in cases {
+            let p = progress(passed);
+            let err = check(step, "x", &facts(&provider, &p, None, None)).expect_err("locked");
+            assert_eq!(err, StepLocked { needed });
+            assert_eq!(err.to_string(), format!("Complete step {} first.", needed.number()));
+        }
+    }
+
+    fn userinfo() -> String {
+        serde_json::json!({"sub": SUB, "name": NAME, "email": EMAIL, "email_verified": true}).to_string()
+    }
+
+    #[test]
+    fn the_whole_exercise_passes_on_the_practice_server_and_keeps_no_secret() {
+        let provider = builtin();
+        let mut p = Progress::default();
+        let claims = id_claims().to_string();
+        let inputs = [
+            (Step::Verifier, VERIFIER.to_owned()),
+            (Step::Challenge, CHALLENGE.to_owned()),
+            (Step::AuthorizationUrl, format!("  {}\n", good_url())),
+            (Step::TokenResponse, good_response()),
+            (Step::IdTokenClaims, claims),
+            (Step::UserinfoResponse, userinfo()),
+        ];
+        for (step, input) in inputs {
+            let out = run(step, &input, &provider, &p);
+            assert!(out.verdict.passed(), "{step:?}: {:#?}", out.verdict.findings);
+            if step == Step::TokenResponse {
+                let id_token = out.id_token.as_ref().expect("decoded");
+                assert_eq!(id_token.claims["nonce"], NONCE);
+                assert_eq!(id_token.header["alg"], "RS256");
+                assert_eq!(out.jwt, None, "the access token is opaque");
+                assert!(out.verdict.find("exchange.completed").is_none(), "two steps to go");
+            }
+            p = out.progress.expect("passed");
+            assert_eq!(p.steps_passed, step.number());
+        }
+        assert!(completed(&p));
+        assert_eq!(p.claims, Some(stored_claims()));
+        assert_eq!((p.used_states.as_slice(), p.used_nonces.as_slice()), (&[STATE.to_owned()][..], &[NONCE.to_owned()][..]));
+        let record = p.token.as_ref().expect("kept");
+        assert_eq!(record.access_token_sha256, refresh::token_sha256(ACCESS_TOKEN));
+        let kept = serde_json::to_string(&p).expect("serializes");
+        let id_token = id_token(&id_claims());
+        for secret in [VERIFIER, ACCESS_TOKEN, id_token.as_str()] {
+            assert!(!kept.contains(secret), "{secret} kept");
+        }
+        // The same URL again: its state and nonce were used by the login.
+        let out = run(Step::AuthorizationUrl, &good_url(), &provider, &p);
+        assert_eq!(blocking(&out), ["url.state_reused", "url.nonce_reused"]);
+    }
+
+    #[test]
+    fn on_another_server_every_step_works_and_what_was_not_verified_is_said() {
+        let provider = Provider { client_id: Some(CLIENT.into()), ..okta() };
+        let mut claims = id_claims();
+        claims["iss"] = "https://dev-1.okta.com/oauth2/default".into();
+        let p = progress(3);
+        let f = Facts { exchange: None, nonce_sha256: None, ..facts(&provider, &p, None, None) };
+        let out = run_facts(Step::TokenResponse, &response_with(&claims), &f);
+        assert!(out.verdict.passed(), "{:#?}", out.verdict.findings);
+        assert_eq!(finding(&out, "exchange.unverified").level, Level::Info);
+        let sig = finding(&out, "id_token.signature");
+        assert_eq!((sig.ok, sig.level), (true, Level::Info));
+        assert!(sig.message.contains("not verified"), "{}", sig.message);
+        let p = out.progress.expect("passed");
+        let f = facts(&provider, &p, None, None);
+        let out = run_facts(Step::IdTokenClaims, &claims.to_string(), &f);
+        assert!(out.verdict.passed(), "{:#?}", out.verdict.findings);
+    }
+
+    #[test]
+    fn passing_a_step_again_clears_the_later_steps_and_remembers_state_and_nonce() {
+        let provider = builtin();
+        let out = run(Step::Verifier, VERIFIER, &provider, &progress(6));
+        let p = out.progress.clone().expect("passed");
+        assert_eq!((p.steps_passed, p.state.as_ref(), p.nonce.as_ref(), p.claims.as_ref()), (1, None, None, None));
+        assert_eq!((p.used_states.as_slice(), p.used_nonces.as_slice()), (&[STATE.to_owned()][..], &[NONCE.to_owned()][..]));
+        assert_eq!(finding(&out, "progress.redo").message, "You checked step 1 again, so steps 2 to 6 need doing again.");
+        let out = run(Step::TokenResponse, &good_response(), &provider, &progress(5));
+        let p = out.progress.expect("passed");
+        assert_eq!((p.steps_passed, p.claims), (4, Some(stored_claims())));
+        let out = run(Step::Verifier, "short", &provider, &progress(6));
+        assert_eq!(out.progress, None);
+    }
+
+    #[test]
+    fn rewinding_undoes_a_step_and_what_follows_and_keeps_the_used_values() {
+        for passed in 0..=6 {
+            for step in Step::ALL {
+                let keep = passed.min(step.index());
+                let got = progress(passed).rewound_to(step);
+                let mut want = progress(keep);
+                // Used once the login brought them back (step 4), or once step 3 is undone.
+                if passed >= 4 || (passed == 3 && keep < 3) {
+                    want.used_states = vec![STATE.to_owned()];
+                    want.used_nonces = vec![NONCE.to_owned()];
+                }
+                assert_eq!(got, want, "{passed} passed, rewound to {step:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn no_input_makes_any_step_panic() {
+        let provider = builtin();
+        let p = progress(6);
+        let ex = exchange();
+        let sig = verified();
+        let mut inputs: Vec<String> = [
+            "",
+            " ",
+            "\u{FEFF}",
+            "{",
+            "{}",
+            "null",
+            "[]",
+            "https://",
+            "http://[::1",
+            "http://127.0.0.1:3000/authorize?nonce=é{&scope=%FF%FE&max_age=99999999999999999999&state",
+            "{\"error\":null}",
+            "{\"access_token\":\"a-token-value\",\"id_token\":7}",
+            "{\"access_token\":\"a-token-value\",\"id_token\":\"eyJ.eyJ.x\"}",
+            "{\"sub\":7,\"email\":[],\"name\":{}}",
+            "{\"header\":{},\"claims\":[]}",
+            "eyJhbGciOiJub25lIn0.e30.",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        inputs.push("[".repeat(10_000));
+        inputs.push(format!("{}&{}", good_url(), "nonce=x&".repeat(5_000)));
+        inputs.push(url_with(STATE, &"ab".repeat(2_000)));
+        let mut claims = id_claims();
+        claims["aud"] = serde_json::Value::Array(vec![1.into(); 1_000]);
+        claims["exp"] = 1e300.into();
+        inputs.push(response_with(&claims));
+        for input in &inputs {
+            for exchange in [None, Some(&ex)] {
+                let f = facts(&provider, &p, exchange, Some(&sig));
+                for step in Step::ALL {
+                    assert!(check(step, input, &f).is_ok(), "{step:?}");
+                }
+            }
+        }
+    }
+}

@@ -618,3 +618,221 @@ fn recorded_nonce(facts: &Facts<'_>) -> Finding {
         .with_details("The practice server records a digest of each authorization request's nonce."),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value};
+
+    use super::super::test_support::*;
+    use super::super::{Facts, Outcome, Progress, Step};
+    use crate::exercises::refresh::{IssuedGrant, SignatureCheck};
+    use crate::exercises::web_app::{ClientAuth, Exchange};
+    use crate::verdict::Level;
+
+    fn step4(input: &str, progress: &Progress) -> Outcome {
+        run(Step::TokenResponse, input, &builtin(), progress)
+    }
+
+    fn with(change: impl FnOnce(&mut Value)) -> String {
+        let mut claims = id_claims();
+        change(&mut claims);
+        response_with(&claims)
+    }
+
+    #[test]
+    fn each_failed_check_of_the_id_token_has_its_own_finding() {
+        type Change = fn(&mut Value);
+        let cases: Vec<(Change, &str, &str)> = vec![
+            (|c| c["iss"] = "https://evil.example".into(), "id_token.iss", "log in with this server"),
+            (|c| c["iss"] = "http://127.0.0.1:3000/".into(), "id_token.iss", "trailing slash"),
+            (|c| _ = c.as_object_mut().map(|o| o.remove("iss")), "id_token.iss", "has no iss"),
+            (|c| c["aud"] = "someone-else".into(), "id_token.aud", "issued to another client"),
+            (|c| c["aud"] = json!(["someone-else", "other"]), "id_token.aud", "\"someone-else other\""),
+            (|c| c["aud"] = json!(7), "id_token.aud", "string or an array"),
+            (|c| _ = c.as_object_mut().map(|o| o.remove("aud")), "id_token.aud", "has no aud"),
+            (|c| c["azp"] = "someone-else".into(), "id_token.azp", "azp is \"someone-else\""),
+            (|c| c["exp"] = json!(NOW - 90), "id_token.exp", "expired 90 seconds ago"),
+            (|c| c["exp"] = json!(NOW), "id_token.exp", "expired 0 seconds ago"),
+            (|c| _ = c.as_object_mut().map(|o| o.remove("exp")), "id_token.exp", "has no exp"),
+            (|c| _ = c.as_object_mut().map(|o| o.remove("iat")), "id_token.iat", "has no iat"),
+            (|c| _ = c.as_object_mut().map(|o| o.remove("sub")), "id_token.sub", "has no sub"),
+            (|c| c["sub"] = "s".repeat(256).into(), "id_token.sub", "longer than 255"),
+            (|c| _ = c.as_object_mut().map(|o| o.remove("nonce")), "id_token.nonce", "replay protection"),
+            (|c| c["nonce"] = "another-nonce-Zx81Lq".into(), "id_token.nonce", "replayed token"),
+            (|c| c["at_hash"] = "77QmUPtjPfzWtF2AnpK9RQ".into(), "id_token.at_hash", "were not issued together"),
+        ];
+        for (change, id, says) in cases {
+            let out = step4(&with(change), &progress(3));
+            assert_eq!(blocking(&out), [id], "{id}: {:#?}", out.verdict.findings);
+            let f = finding(&out, id);
+            assert!(f.message.contains(says), "{id}: {}", f.message);
+            assert!(f.details.as_deref().is_some_and(|d| d.contains("OIDC Core")), "{id}");
+            assert_eq!(out.progress, None);
+            assert!(out.id_token.is_some(), "shown decoded even when it fails");
+        }
+    }
+
+    #[test]
+    fn several_audiences_need_azp_and_a_future_iat_is_a_warning() {
+        let out = step4(&with(|c| c["aud"] = json!([CLIENT, "https://api.example"])), &progress(3));
+        assert!(out.verdict.passed());
+        assert_eq!(finding(&out, "id_token.azp").level, Level::Warning);
+        let several = |c: &mut Value| {
+            c["aud"] = json!([CLIENT, "https://api.example"]);
+            c["azp"] = CLIENT.into();
+        };
+        let out = step4(&with(several), &progress(3));
+        assert!(finding(&out, "id_token.azp").ok);
+        let out = step4(&with(|c| c["iat"] = json!(NOW + 3_600)), &progress(3));
+        assert!(out.verdict.passed());
+        assert_eq!(finding(&out, "id_token.iat").level, Level::Warning);
+        // One audience and no azp: azp is not mentioned.
+        let out = step4(&good_response(), &progress(3));
+        assert!(out.verdict.find("id_token.azp").is_none());
+    }
+
+    #[test]
+    fn the_alg_is_named_when_it_is_not_one_a_client_should_take() {
+        let cases = [
+            (r#"{"alg":"none"}"#, "not signed (alg none)", false),
+            (r#"{"alg":"HS256"}"#, "HS256, a MAC keyed with the client secret", false),
+            (r#"{"typ":"JWT"}"#, "has no alg", false),
+            (r#"{"alg":"PS384"}"#, "which the practice server does not use", false),
+            (r#"{"alg":"ES256","kid":"k1"}"#, "signed with ES256", true),
+        ];
+        for (header, says, ok) in cases {
+            let mut claims = id_claims();
+            claims["at_hash"] = crate::oauth::left_half_hash("ES256", ACCESS_TOKEN).into();
+            let token = jwt(header, &claims.to_string());
+            let response = json!({"access_token": ACCESS_TOKEN, "token_type": "Bearer", "id_token": token});
+            let out = step4(&response.to_string(), &progress(3));
+            let f = finding(&out, "id_token.alg");
+            assert_eq!(f.ok, ok, "{header}");
+            assert!(f.message.contains(says), "{}", f.message);
+            let signature_said = out.verdict.find("id_token.signature").is_some();
+            assert_eq!(signature_said, !header.contains("none") && !header.contains("HS"), "{header}");
+        }
+        // Another server's other algorithm is a warning.
+        let provider = crate::exercises::refresh::Provider { client_id: Some(CLIENT.into()), ..okta() };
+        let mut claims = id_claims();
+        claims["iss"] = provider.issuer.clone().into();
+        claims["at_hash"] = crate::oauth::left_half_hash("PS384", ACCESS_TOKEN).into();
+        let response =
+            json!({"access_token": ACCESS_TOKEN, "token_type": "Bearer", "id_token": jwt(r#"{"alg":"PS384"}"#, &claims.to_string())});
+        let p = progress(3);
+        let out = run_facts(Step::TokenResponse, &response.to_string(), &facts(&provider, &p, None, None));
+        assert!(out.verdict.passed(), "{:#?}", out.verdict.findings);
+        assert_eq!(finding(&out, "id_token.alg").level, Level::Warning);
+        assert!(finding(&out, "id_token.at_hash").ok, "SHA-384 for PS384");
+    }
+
+    #[test]
+    fn each_signature_result_is_said() {
+        let (provider, p, ex) = (builtin(), progress(3), exchange());
+        let cases = [
+            (Some(SignatureCheck::Invalid), false, Level::Error, "does not verify"),
+            (Some(SignatureCheck::UnknownKey), false, Level::Error, "not among the server's published keys"),
+            (Some(SignatureCheck::Unavailable { reason: "timed out".into() }), false, Level::Warning, "could not be read"),
+            (Some(SignatureCheck::Verified { kid: "k1".into() }), true, Level::Error, "verifies with key k1"),
+            (None, true, Level::Info, "fault of this site"),
+        ];
+        for (check, ok, level, says) in cases {
+            let out = run_facts(Step::TokenResponse, &good_response(), &facts(&provider, &p, Some(&ex), check.as_ref()));
+            let f = finding(&out, "id_token.signature");
+            assert_eq!((f.ok, f.level), (ok, level), "{check:?}");
+            assert!(f.message.contains(says), "{}", f.message);
+        }
+    }
+
+    #[test]
+    fn a_missing_or_broken_id_token_is_named() {
+        let no_id = json!({"access_token": ACCESS_TOKEN, "token_type": "Bearer", "expires_in": 60}).to_string();
+        let cases = [
+            (no_id, "id_token.present", "scope had no openid or this is not the code exchange"),
+            (
+                json!({"access_token": ACCESS_TOKEN, "token_type": "Bearer", "id_token": ""}).to_string(),
+                "id_token.present",
+                "non-empty string",
+            ),
+            (
+                json!({"access_token": ACCESS_TOKEN, "token_type": "Bearer", "id_token": "a.b.c.d.e"}).to_string(),
+                "id_token.jwt",
+                "encrypted (a JWE)",
+            ),
+            (
+                json!({"access_token": ACCESS_TOKEN, "token_type": "Bearer", "id_token": "opaque"}).to_string(),
+                "id_token.jwt",
+                "not a signed JWT",
+            ),
+            (
+                json!({"access_token": ACCESS_TOKEN, "token_type": "Bearer",
+                       "id_token": jwt(r#"{"alg":"RS256","typ":"at+jwt"}"#, &id_claims().to_string())})
+                .to_string(),
+                "id_token.jwt",
+                "typ at+jwt",
+            ),
+        ];
+        for (input, id, says) in cases {
+            let out = step4(&input, &progress(3));
+            assert_eq!(blocking(&out), [id], "{input}");
+            assert!(finding(&out, id).message.contains(says), "{}", finding(&out, id).message);
+        }
+        // An error response stops at the error, as in Web Applications.
+        let out = step4(r#"{"error":"invalid_grant"}"#, &progress(3));
+        assert_eq!(blocking(&out), ["token.error"]);
+    }
+
+    #[test]
+    fn auth_time_is_required_when_step_3_sent_max_age() {
+        let p = Progress { max_age: Some(300), ..progress(3) };
+        let out = step4(&good_response(), &p);
+        assert_eq!(blocking(&out), ["id_token.auth_time"]);
+        assert!(finding(&out, "id_token.auth_time").message.contains("take max_age out"));
+        let out = step4(&with(|c| c["auth_time"] = json!(NOW - 60)), &p);
+        assert!(out.verdict.passed() && finding(&out, "id_token.auth_time").ok);
+        let out = step4(&with(|c| c["auth_time"] = json!(NOW - 3_600)), &p);
+        assert!(out.verdict.passed());
+        assert_eq!(finding(&out, "id_token.auth_time").level, Level::Warning);
+        let out = step4(&good_response(), &progress(3));
+        assert!(out.verdict.find("id_token.auth_time").is_none());
+    }
+
+    #[test]
+    fn no_at_hash_is_an_info() {
+        let out = step4(&with(|c| _ = c.as_object_mut().map(|o| o.remove("at_hash"))), &progress(3));
+        assert!(out.verdict.passed());
+        assert_eq!(finding(&out, "id_token.at_hash").level, Level::Info);
+    }
+
+    #[test]
+    fn step_4_names_each_mismatch_with_the_record() {
+        type Change = fn(&mut Exchange);
+        let cases: Vec<(Change, &str, &str)> = vec![
+            (|e| e.grant = IssuedGrant::RefreshToken, "exchange.grant", "came from a refresh"),
+            (|e| e.client_id = "lab-spa-1".into(), "exchange.client", "another application"),
+            (|e| e.client_auth = ClientAuth::None, "exchange.client_auth", "without your client secret"),
+            (|e| e.code_challenge = None, "exchange.verifier", "sent no code_challenge"),
+            (|e| e.code_redeemed_twice = true, "exchange.reused", "exchanged twice"),
+            (|e| e.revoked = true, "exchange.revoked", "was revoked"),
+        ];
+        let (provider, p) = (builtin(), progress(3));
+        for (change, id, says) in cases {
+            let mut ex = exchange();
+            change(&mut ex);
+            let out = run_facts(Step::TokenResponse, &good_response(), &facts(&provider, &p, Some(&ex), None));
+            assert_eq!(blocking(&out), [id], "{id}: {:#?}", out.verdict.findings);
+            assert!(finding(&out, id).message.contains(says), "{}", finding(&out, id).message);
+        }
+        let ex = exchange();
+        let other = crate::exercises::refresh::token_sha256("another-nonce");
+        let f = Facts { nonce_sha256: Some(&other), ..facts(&provider, &p, Some(&ex), None) };
+        let out = run_facts(Step::TokenResponse, &good_response(), &f);
+        assert_eq!(blocking(&out), ["exchange.nonce"]);
+        let f = Facts { nonce_sha256: None, ..facts(&provider, &p, Some(&ex), None) };
+        let out = run_facts(Step::TokenResponse, &good_response(), &f);
+        assert!(out.verdict.passed());
+        assert_eq!(finding(&out, "exchange.nonce").level, Level::Info);
+        let out = run_facts(Step::TokenResponse, &good_response(), &facts(&provider, &p, None, None));
+        assert_eq!(blocking(&out), ["exchange.issued"]);
+    }
+}
