@@ -331,3 +331,122 @@ fn error_body(error: &Value) -> Finding {
     }
     .with_details(details)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value};
+
+    use super::super::test_support::*;
+    use super::super::{Outcome, Progress, Step};
+    use crate::verdict::Level;
+
+    fn step5(input: &str) -> Outcome {
+        run(Step::IdTokenClaims, input, &builtin(), &progress(4))
+    }
+
+    fn step6(input: &str) -> Outcome {
+        run(Step::UserinfoResponse, input, &builtin(), &progress(5))
+    }
+
+    fn claims_with(change: impl FnOnce(&mut Value)) -> String {
+        let mut claims = id_claims();
+        change(&mut claims);
+        claims.to_string()
+    }
+
+    #[test]
+    fn the_id_tokens_claims_pass_with_the_note_on_which_token_goes_to_an_api() {
+        let out = step5(&id_claims().to_string());
+        assert!(out.verdict.passed(), "{:#?}", out.verdict.findings);
+        for id in ["claims.sub", "claims.email", "claims.name"] {
+            assert!(finding(&out, id).ok, "{id}");
+        }
+        let note = finding(&out, "claims.which_token");
+        assert_eq!(note.level, Level::Info);
+        assert!(note.message.contains("access token (typ at+jwt)") && note.message.contains("never sent to an API"));
+        // A decoded token shown as header and claims reads its claims.
+        let shown = json!({"header": {"alg": "RS256"}, "claims": id_claims()}).to_string();
+        assert!(step5(&shown).verdict.passed());
+        assert_eq!(out.progress.expect("passed").steps_passed, 5);
+    }
+
+    #[test]
+    fn each_mistake_in_the_pasted_claims_is_named() {
+        let access_payload = json!({"iss": "http://127.0.0.1:3000", "sub": SUB, "aud": "http://127.0.0.1:3000/practice-api",
+                                    "scope": "openid profile email", "client_id": CLIENT, "exp": NOW + 60}).to_string();
+        let no_scope_access = json!({"sub": SUB, "aud": "https://api.example", "exp": NOW + 60}).to_string();
+        let cases: Vec<(String, &str, &str)> = vec![
+            (id_token(&id_claims()), "claims.json", "That is the encoded ID token: decode it"),
+            (good_response(), "claims.token", "That is the token response"),
+            (r#"{"alg":"RS256","kid":"k1","typ":"JWT"}"#.to_owned(), "claims.token", "the JWT's header"),
+            (access_payload, "claims.token", "That is the access token's payload"),
+            (no_scope_access, "claims.token", "access token's payload"),
+            (claims_with(|c| c["sub"] = "someone-else".into()), "claims.sub", "sub is \"someone-else\""),
+            (claims_with(|c| _ = c.as_object_mut().map(|o| o.remove("sub"))), "claims.sub", "There is no sub"),
+            (claims_with(|c| c["email"] = "x@example.com".into()), "claims.email", "email is \"x@example.com\""),
+            (claims_with(|c| _ = c.as_object_mut().map(|o| o.remove("email"))), "claims.email", "There is no email"),
+            (claims_with(|c| c["name"] = json!(7)), "claims.name", "name is 7"),
+            ("".to_owned(), "claims.json", "Nothing was pasted"),
+            ("{".to_owned(), "claims.json", "not valid JSON"),
+            ("[1]".to_owned(), "claims.object", "not an object"),
+            ("curl -H x".to_owned(), "claims.json", "curl command"),
+            (format!("{{\"a\":\"{}\"}}", "x".repeat(20_000)), "claims.json", "longer than 16 KiB"),
+        ];
+        for (input, id, says) in cases {
+            let out = step5(&input);
+            assert_eq!(blocking(&out), [id], "{input}: {:#?}", out.verdict.findings);
+            assert!(finding(&out, id).message.contains(says), "{id}: {}", finding(&out, id).message);
+            assert_eq!(out.progress, None);
+        }
+    }
+
+    #[test]
+    fn the_userinfo_response_passes_when_its_sub_is_the_id_tokens() {
+        let body = json!({"sub": SUB, "name": NAME, "email": EMAIL, "email_verified": true}).to_string();
+        let out = step6(&body);
+        assert!(out.verdict.passed(), "{:#?}", out.verdict.findings);
+        assert!(finding(&out, "userinfo.sub").ok);
+        assert_eq!(finding(&out, "userinfo.completed").message, "You've completed the exercise!");
+        let p = out.progress.expect("passed");
+        assert!(super::super::completed(&p));
+    }
+
+    #[test]
+    fn each_mistake_in_the_userinfo_response_is_named() {
+        let cases: Vec<(String, &str, &str, Level, bool)> = vec![
+            (json!({"sub": "other", "name": NAME}).to_string(), "userinfo.sub", "must not use this response", Level::Error, false),
+            (json!({"name": NAME}).to_string(), "userinfo.sub", "has no sub", Level::Error, false),
+            (r#"{"error":"invalid_token","error_description":"expired"}"#.to_owned(), "userinfo.error", "run the exchange again", Level::Error, false),
+            (r#"{"error":"insufficient_scope"}"#.to_owned(), "userinfo.error", "add openid", Level::Error, false),
+            (r#"{"error":"invalid_request"}"#.to_owned(), "userinfo.error", "Authorization: Bearer", Level::Error, false),
+            (r#"{"error":"server_error"}"#.to_owned(), "userinfo.error", "\"server_error\"", Level::Error, false),
+            (r#"{"error":7}"#.to_owned(), "userinfo.error", "not the user's claims", Level::Error, false),
+            (id_token(&id_claims()), "userinfo.json", "call /oauth2/userinfo", Level::Error, false),
+            ("HTTP/1.1 200 OK".to_owned(), "userinfo.json", "status line", Level::Error, false),
+            (json!({"sub": SUB, "name": "Ada L.", "email": EMAIL}).to_string(), "userinfo.name", "may have changed it", Level::Warning, false),
+            (json!({"sub": SUB, "name": NAME}).to_string(), "userinfo.email", "scope may lack email", Level::Info, true),
+            (json!({"sub": SUB, "email": EMAIL}).to_string(), "userinfo.name", "scope may lack profile", Level::Info, true),
+        ];
+        for (input, id, says, level, ok) in cases {
+            let out = step6(&input);
+            let f = finding(&out, id);
+            assert_eq!((f.level, f.ok), (level, ok), "{input}");
+            assert!(f.message.contains(says), "{id}: {}", f.message);
+            let blocks = level == Level::Error && !ok;
+            assert_eq!(out.verdict.passed(), !blocks, "{input}");
+            if id == "userinfo.error" {
+                assert!(f.details.as_deref().is_some_and(|d| d.contains("RFC 6750 §3.1")));
+            }
+        }
+    }
+
+    #[test]
+    fn without_step_4s_claims_on_record_steps_5_and_6_say_to_check_step_4_again() {
+        let p = Progress { claims: None, ..progress(5) };
+        let out = run(Step::IdTokenClaims, &id_claims().to_string(), &builtin(), &p);
+        assert_eq!(blocking(&out), ["claims.sub"]);
+        let out = run(Step::UserinfoResponse, &json!({"sub": SUB}).to_string(), &builtin(), &p);
+        assert_eq!(blocking(&out), ["userinfo.sub"]);
+        assert!(finding(&out, "userinfo.sub").message.contains("check step 4 again"));
+    }
+}
