@@ -122,7 +122,12 @@ pub fn course() -> Vec<CourseEntry> {
             10,
         ),
         (refresh::SLUG, refresh::TITLE, "", 15),
-        (oidc::SLUG, oidc::TITLE, "Sign a user in: get an ID token and check it as a relying party must.", 20),
+        (
+            oidc::SLUG,
+            oidc::TITLE,
+            "Sign a user in: get an ID token and check it as a relying party must.",
+            20,
+        ),
     ];
     let offered = catalog();
     COURSE

@@ -542,7 +542,14 @@ mod tests {
         let ids: Vec<_> = Step::ALL.iter().map(|s| s.slug()).collect();
         assert_eq!(
             ids,
-            ["verifier", "challenge", "authorization-url", "token-response", "id-token-claims", "userinfo-response"]
+            [
+                "verifier",
+                "challenge",
+                "authorization-url",
+                "token-response",
+                "id-token-claims",
+                "userinfo-response"
+            ]
         );
         for step in Step::ALL {
             assert_eq!(Step::from_slug(step.slug()), Some(step));
@@ -623,7 +630,10 @@ mod tests {
         }
         assert!(completed(&p));
         assert_eq!(p.claims, Some(stored_claims()));
-        assert_eq!((p.used_states.as_slice(), p.used_nonces.as_slice()), (&[STATE.to_owned()][..], &[NONCE.to_owned()][..]));
+        assert_eq!(
+            (p.used_states.as_slice(), p.used_nonces.as_slice()),
+            (&[STATE.to_owned()][..], &[NONCE.to_owned()][..])
+        );
         let record = p.token.as_ref().expect("kept");
         assert_eq!(record.access_token_sha256, refresh::token_sha256(ACCESS_TOKEN));
         let kept = serde_json::to_string(&p).expect("serializes");
@@ -660,9 +670,18 @@ mod tests {
         let provider = builtin();
         let out = run(Step::Verifier, VERIFIER, &provider, &progress(6));
         let p = out.progress.clone().expect("passed");
-        assert_eq!((p.steps_passed, p.state.as_ref(), p.nonce.as_ref(), p.claims.as_ref()), (1, None, None, None));
-        assert_eq!((p.used_states.as_slice(), p.used_nonces.as_slice()), (&[STATE.to_owned()][..], &[NONCE.to_owned()][..]));
-        assert_eq!(finding(&out, "progress.redo").message, "You checked step 1 again, so steps 2 to 6 need doing again.");
+        assert_eq!(
+            (p.steps_passed, p.state.as_ref(), p.nonce.as_ref(), p.claims.as_ref()),
+            (1, None, None, None)
+        );
+        assert_eq!(
+            (p.used_states.as_slice(), p.used_nonces.as_slice()),
+            (&[STATE.to_owned()][..], &[NONCE.to_owned()][..])
+        );
+        assert_eq!(
+            finding(&out, "progress.redo").message,
+            "You checked step 1 again, so steps 2 to 6 need doing again."
+        );
         let out = run(Step::TokenResponse, &good_response(), &provider, &progress(5));
         let p = out.progress.expect("passed");
         assert_eq!((p.steps_passed, p.claims), (4, Some(stored_claims())));

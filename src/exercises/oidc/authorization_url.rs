@@ -80,8 +80,11 @@ pub(super) fn scope(value: Option<&str>) -> Option<Finding> {
                    claims (OIDC Core §5.4).";
     let Some(v) = value else {
         return Some(
-            Finding::fail(ID, "scope is missing: add scope=openid profile email (written openid+profile+email in the URL).")
-                .with_details(details),
+            Finding::fail(
+                ID,
+                "scope is missing: add scope=openid profile email (written openid+profile+email in the URL).",
+            )
+            .with_details(details),
         );
     };
     let scope = match Scope::parse(v) {
@@ -97,11 +100,10 @@ pub(super) fn scope(value: Option<&str>) -> Option<Finding> {
              (scope=openid profile email).",
         )
         .with_details(details),
-        [one] => Finding::fail(
-            ID,
-            format!("scope has no {one}: add it, so the scope is openid profile email."),
-        )
-        .with_details(details),
+        [one] => {
+            Finding::fail(ID, format!("scope has no {one}: add it, so the scope is openid profile email."))
+                .with_details(details)
+        }
         _ => Finding::fail(
             ID,
             "scope has neither profile nor email: add both, so the scope is openid profile email.",

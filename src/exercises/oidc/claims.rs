@@ -23,7 +23,8 @@ struct Paste {
 
 const CLAIMS: Paste = Paste {
     prefix: "claims",
-    what: "paste the ID token's claims, the JSON object of its middle part, from the opening { to the closing }",
+    what:
+        "paste the ID token's claims, the JSON object of its middle part, from the opening { to the closing }",
     jwt: "That is the encoded ID token: decode it (base64url-decode the part between the two dots, or use \
           the decoder on this page) and paste the claims JSON it holds.",
 };
@@ -49,7 +50,9 @@ fn parse(input: &str, paste: &Paste) -> Result<Map<String, Value>, Finding> {
         return fail(format!("Nothing was pasted: {what}."));
     }
     work::add(input.len());
-    if input.starts_with("eyJ") && input.split('.').counted().count() >= 3 && !input.contains(char::is_whitespace)
+    if input.starts_with("eyJ")
+        && input.split('.').counted().count() >= 3
+        && !input.contains(char::is_whitespace)
     {
         return fail(paste.jwt.to_owned());
     }
@@ -193,7 +196,13 @@ fn sub(id: &str, object: &Map<String, Value>, kept: &IdClaims, whose: &str) -> F
 
 /// A claim equal to the one step 4 kept; `required` fails a missing or different one,
 /// otherwise it is a warning.
-fn same(id: &str, name: &str, object: &Map<String, Value>, kept: Option<&str>, required: bool) -> Option<Finding> {
+fn same(
+    id: &str,
+    name: &str,
+    object: &Map<String, Value>,
+    kept: Option<&str>,
+    required: bool,
+) -> Option<Finding> {
     let pasted = object.get(name);
     let Some(kept) = kept else {
         return pasted.map(|_| {
@@ -259,11 +268,10 @@ pub(super) fn check_userinfo(input: &str, facts: &Facts<'_>) -> Vec<Finding> {
         return findings;
     };
     findings.push(match object.get("sub") {
-        Some(Value::String(s)) if *s == kept.sub => Finding::pass(
-            "userinfo.sub",
-            format!("UserInfo's sub is the ID token's: \"{}\".", show(s, 100)),
-        )
-        .with_details(SUB_WHY),
+        Some(Value::String(s)) if *s == kept.sub => {
+            Finding::pass("userinfo.sub", format!("UserInfo's sub is the ID token's: \"{}\".", show(s, 100)))
+                .with_details(SUB_WHY)
+        }
         Some(Value::String(s)) => Finding::fail(
             "userinfo.sub",
             format!(
@@ -363,7 +371,10 @@ mod tests {
         }
         let note = finding(&out, "claims.which_token");
         assert_eq!(note.level, Level::Info);
-        assert!(note.message.contains("access token (typ at+jwt)") && note.message.contains("never sent to an API"));
+        assert!(
+            note.message.contains("access token (typ at+jwt)")
+                && note.message.contains("never sent to an API")
+        );
         // A decoded token shown as header and claims reads its claims.
         let shown = json!({"header": {"alg": "RS256"}, "claims": id_claims()}).to_string();
         assert!(step5(&shown).verdict.passed());
@@ -372,8 +383,10 @@ mod tests {
 
     #[test]
     fn each_mistake_in_the_pasted_claims_is_named() {
-        let access_payload = json!({"iss": "http://127.0.0.1:3000", "sub": SUB, "aud": "http://127.0.0.1:3000/practice-api",
-                                    "scope": "openid profile email", "client_id": CLIENT, "exp": NOW + 60}).to_string();
+        let access_payload =
+            json!({"iss": "http://127.0.0.1:3000", "sub": SUB, "aud": "http://127.0.0.1:3000/practice-api",
+                                    "scope": "openid profile email", "client_id": CLIENT, "exp": NOW + 60})
+            .to_string();
         let no_scope_access = json!({"sub": SUB, "aud": "https://api.example", "exp": NOW + 60}).to_string();
         let cases: Vec<(String, &str, &str)> = vec![
             (id_token(&id_claims()), "claims.json", "That is the encoded ID token: decode it"),
@@ -382,9 +395,21 @@ mod tests {
             (access_payload, "claims.token", "That is the access token's payload"),
             (no_scope_access, "claims.token", "access token's payload"),
             (claims_with(|c| c["sub"] = "someone-else".into()), "claims.sub", "sub is \"someone-else\""),
-            (claims_with(|c| _ = c.as_object_mut().map(|o| o.remove("sub"))), "claims.sub", "There is no sub"),
-            (claims_with(|c| c["email"] = "x@example.com".into()), "claims.email", "email is \"x@example.com\""),
-            (claims_with(|c| _ = c.as_object_mut().map(|o| o.remove("email"))), "claims.email", "There is no email"),
+            (
+                claims_with(|c| _ = c.as_object_mut().map(|o| o.remove("sub"))),
+                "claims.sub",
+                "There is no sub",
+            ),
+            (
+                claims_with(|c| c["email"] = "x@example.com".into()),
+                "claims.email",
+                "email is \"x@example.com\"",
+            ),
+            (
+                claims_with(|c| _ = c.as_object_mut().map(|o| o.remove("email"))),
+                "claims.email",
+                "There is no email",
+            ),
             (claims_with(|c| c["name"] = json!(7)), "claims.name", "name is 7"),
             ("".to_owned(), "claims.json", "Nothing was pasted"),
             ("{".to_owned(), "claims.json", "not valid JSON"),
@@ -414,18 +439,66 @@ mod tests {
     #[test]
     fn each_mistake_in_the_userinfo_response_is_named() {
         let cases: Vec<(String, &str, &str, Level, bool)> = vec![
-            (json!({"sub": "other", "name": NAME}).to_string(), "userinfo.sub", "must not use this response", Level::Error, false),
+            (
+                json!({"sub": "other", "name": NAME}).to_string(),
+                "userinfo.sub",
+                "must not use this response",
+                Level::Error,
+                false,
+            ),
             (json!({"name": NAME}).to_string(), "userinfo.sub", "has no sub", Level::Error, false),
-            (r#"{"error":"invalid_token","error_description":"expired"}"#.to_owned(), "userinfo.error", "run the exchange again", Level::Error, false),
-            (r#"{"error":"insufficient_scope"}"#.to_owned(), "userinfo.error", "add openid", Level::Error, false),
-            (r#"{"error":"invalid_request"}"#.to_owned(), "userinfo.error", "Authorization: Bearer", Level::Error, false),
-            (r#"{"error":"server_error"}"#.to_owned(), "userinfo.error", "\"server_error\"", Level::Error, false),
+            (
+                r#"{"error":"invalid_token","error_description":"expired"}"#.to_owned(),
+                "userinfo.error",
+                "run the exchange again",
+                Level::Error,
+                false,
+            ),
+            (
+                r#"{"error":"insufficient_scope"}"#.to_owned(),
+                "userinfo.error",
+                "add openid",
+                Level::Error,
+                false,
+            ),
+            (
+                r#"{"error":"invalid_request"}"#.to_owned(),
+                "userinfo.error",
+                "Authorization: Bearer",
+                Level::Error,
+                false,
+            ),
+            (
+                r#"{"error":"server_error"}"#.to_owned(),
+                "userinfo.error",
+                "\"server_error\"",
+                Level::Error,
+                false,
+            ),
             (r#"{"error":7}"#.to_owned(), "userinfo.error", "not the user's claims", Level::Error, false),
             (id_token(&id_claims()), "userinfo.json", "call /oauth2/userinfo", Level::Error, false),
             ("HTTP/1.1 200 OK".to_owned(), "userinfo.json", "status line", Level::Error, false),
-            (json!({"sub": SUB, "name": "Ada L.", "email": EMAIL}).to_string(), "userinfo.name", "may have changed it", Level::Warning, false),
-            (json!({"sub": SUB, "name": NAME}).to_string(), "userinfo.email", "scope may lack email", Level::Info, true),
-            (json!({"sub": SUB, "email": EMAIL}).to_string(), "userinfo.name", "scope may lack profile", Level::Info, true),
+            (
+                json!({"sub": SUB, "name": "Ada L.", "email": EMAIL}).to_string(),
+                "userinfo.name",
+                "may have changed it",
+                Level::Warning,
+                false,
+            ),
+            (
+                json!({"sub": SUB, "name": NAME}).to_string(),
+                "userinfo.email",
+                "scope may lack email",
+                Level::Info,
+                true,
+            ),
+            (
+                json!({"sub": SUB, "email": EMAIL}).to_string(),
+                "userinfo.name",
+                "scope may lack profile",
+                Level::Info,
+                true,
+            ),
         ];
         for (input, id, says, level, ok) in cases {
             let out = step6(&input);

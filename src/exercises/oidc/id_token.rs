@@ -38,7 +38,8 @@ pub(super) fn check(input: &str, facts: &Facts<'_>) -> Checked {
         error: |error, description| response::error_response(Purpose::Code, error, description),
         refresh_token: web_token::refresh_token,
     };
-    let (read, access_jwt) = match web_token::read(input, facts.provider, facts.signature, facts.now, &words) {
+    let (read, access_jwt) = match web_token::read(input, facts.provider, facts.signature, facts.now, &words)
+    {
         web_token::Read::Token(out, jwt) => (out, jwt),
         web_token::Read::Stopped(out) => {
             return Checked { findings: out.findings, ..Checked::default() };
@@ -127,7 +128,9 @@ fn id_token_findings(
             "The id_token's header says typ at+jwt, which marks an access token: paste the response \
              exactly as the server sent it, with the ID token it issued.",
         )
-        .with_details("RFC 9068 §2.1 marks JWT access tokens with typ at+jwt, so they are never taken for ID tokens.")
+        .with_details(
+            "RFC 9068 §2.1 marks JWT access tokens with typ at+jwt, so they are never taken for ID tokens.",
+        )
     } else {
         Finding::pass("id_token.jwt", "The id_token is a JWT: its header and claims are shown decoded.")
             .with_details("Anyone holding it can read them; the client must verify it before trusting them.")
@@ -147,7 +150,8 @@ fn id_token_findings(
     findings.push(at_hash(&jwt, alg, access_token));
     findings.extend(auth_time(&jwt, facts));
     let kept = |name: &str| {
-        jwt.claim_str(name).filter(|v| v.chars().take(MAX_CLAIM_CHARS + 1).counted().count() <= MAX_CLAIM_CHARS)
+        jwt.claim_str(name)
+            .filter(|v| v.chars().take(MAX_CLAIM_CHARS + 1).counted().count() <= MAX_CLAIM_CHARS)
     };
     let claims = sub.map(|sub| IdClaims {
         sub,
@@ -166,13 +170,17 @@ fn alg_finding(alg: &str, facts: &Facts<'_>) -> Finding {
             ID,
             format!("The ID token is signed with {alg}, with a key the server publishes in its JWKS."),
         )
-        .with_details("OIDC Core §3.1.3.7 (items 6 and 7): the client verifies it with the server's public key."),
+        .with_details(
+            "OIDC Core §3.1.3.7 (items 6 and 7): the client verifies it with the server's public key.",
+        ),
         "none" => Finding::fail(
             ID,
             "The ID token is not signed (alg none), so anyone could have written it: a client must refuse \
              it, so make the server sign ID tokens with RS256.",
         )
-        .with_details(format!("{MUST} An unsigned ID token proves nothing (OIDC Core §3.1.3.7 item 7, RFC 8725 §3.1).")),
+        .with_details(format!(
+            "{MUST} An unsigned ID token proves nothing (OIDC Core §3.1.3.7 item 7, RFC 8725 §3.1)."
+        )),
         "" => Finding::fail(
             ID,
             "The ID token's header has no alg: paste the response exactly as the server sent it.",
@@ -206,7 +214,9 @@ fn alg_finding(alg: &str, facts: &Facts<'_>) -> Finding {
                 show(a, 20)
             ),
         )
-        .with_details("RS256 is the one every OpenID Connect server must support (OpenID Connect Discovery §3)."),
+        .with_details(
+            "RS256 is the one every OpenID Connect server must support (OpenID Connect Discovery §3).",
+        ),
     }
 }
 
@@ -229,7 +239,9 @@ fn signature(facts: &Facts<'_>) -> Finding {
             "The ID token's signature does not verify with the server's keys, so a client must refuse \
              it: paste the response exactly as the token endpoint sent it.",
         )
-        .with_details(format!("{MUST} The token was changed after it was issued, or another server signed it.")),
+        .with_details(format!(
+            "{MUST} The token was changed after it was issued, or another server signed it."
+        )),
         Some(SignatureCheck::Unavailable { reason }) => Finding::warn(
             ID,
             "The ID token's signature was not checked because the server's JWKS could not be read: check \
@@ -266,16 +278,18 @@ fn iss(jwt: &UnverifiedJwt, facts: &Facts<'_>) -> Finding {
         (Some(iss), Some(issuer)) if iss == issuer => {
             Finding::pass(ID, "iss is the issuer you log in with.").with_details(details)
         }
-        (Some(iss), Some(issuer)) if iss.trim_end_matches('/') == issuer.trim_end_matches('/') => Finding::fail(
-            ID,
-            format!(
-                "iss is \"{}\" but the issuer is \"{}\": they differ only by a trailing slash, which is \
+        (Some(iss), Some(issuer)) if iss.trim_end_matches('/') == issuer.trim_end_matches('/') => {
+            Finding::fail(
+                ID,
+                format!(
+                    "iss is \"{}\" but the issuer is \"{}\": they differ only by a trailing slash, which is \
                  enough for a client to refuse it, so use a server whose iss is its issuer exactly.",
-                show(iss, 100),
-                show(issuer, 100)
-            ),
-        )
-        .with_details(details),
+                    show(iss, 100),
+                    show(issuer, 100)
+                ),
+            )
+            .with_details(details)
+        }
         (Some(iss), Some(issuer)) => Finding::fail(
             ID,
             format!(
@@ -301,7 +315,8 @@ fn aud(jwt: &UnverifiedJwt, facts: &Facts<'_>) -> Vec<Finding> {
     let audiences: Vec<&str> = match jwt.claims.get("aud") {
         Some(Value::String(a)) => vec![a.as_str()],
         Some(Value::Array(list)) => {
-            let strings: Vec<&str> = list.iter().take(MAX_AUDIENCES).counted().filter_map(Value::as_str).collect();
+            let strings: Vec<&str> =
+                list.iter().take(MAX_AUDIENCES).counted().filter_map(Value::as_str).collect();
             if strings.is_empty() || list.iter().take(MAX_AUDIENCES).any(|v| !v.is_string()) {
                 return vec![Finding::fail(
                     ID,
@@ -322,10 +337,10 @@ fn aud(jwt: &UnverifiedJwt, facts: &Facts<'_>) -> Vec<Finding> {
         }
         Some(_) => {
             return vec![Finding::fail(
-                ID,
-                "aud must be a string or an array of strings: paste the response exactly as the server sent it.",
-            )
-            .with_details(details)]
+            ID,
+            "aud must be a string or an array of strings: paste the response exactly as the server sent it.",
+        )
+        .with_details(details)]
         }
     };
     let Some(client) = facts.provider.client_id.as_deref() else {
@@ -441,11 +456,8 @@ fn sub(jwt: &UnverifiedJwt) -> (Finding, Option<String>) {
                    characters, never reassigned; a client keys its users by iss and sub.";
     match jwt.claim_str("sub").filter(|s| !s.is_empty()) {
         None => (
-            Finding::fail(
-                ID,
-                "The ID token has no sub: paste the response exactly as the server sent it.",
-            )
-            .with_details(details),
+            Finding::fail(ID, "The ID token has no sub: paste the response exactly as the server sent it.")
+                .with_details(details),
             None,
         ),
         Some(s) if s.chars().take(MAX_SUB_CHARS + 1).counted().count() > MAX_SUB_CHARS => (
@@ -458,7 +470,8 @@ fn sub(jwt: &UnverifiedJwt) -> (Finding, Option<String>) {
             None,
         ),
         Some(s) => (
-            Finding::pass(ID, format!("The user's subject (sub) is \"{}\".", show(s, 100))).with_details(details),
+            Finding::pass(ID, format!("The user's subject (sub) is \"{}\".", show(s, 100)))
+                .with_details(details),
             Some(s.to_owned()),
         ),
     }
@@ -547,7 +560,9 @@ fn auth_time(jwt: &UnverifiedJwt, facts: &Facts<'_>) -> Option<Finding> {
              log in again: check how the server honours max_age.",
         )
         .with_details(details),
-        Some(_) => Finding::pass(ID, "auth_time says the login is recent enough for max_age.").with_details(details),
+        Some(_) => {
+            Finding::pass(ID, "auth_time says the login is recent enough for max_age.").with_details(details)
+        }
     })
 }
 
@@ -659,7 +674,11 @@ mod tests {
             (|c| c["sub"] = "s".repeat(256).into(), "id_token.sub", "longer than 255"),
             (|c| _ = c.as_object_mut().map(|o| o.remove("nonce")), "id_token.nonce", "replay protection"),
             (|c| c["nonce"] = "another-nonce-Zx81Lq".into(), "id_token.nonce", "replayed token"),
-            (|c| c["at_hash"] = "77QmUPtjPfzWtF2AnpK9RQ".into(), "id_token.at_hash", "were not issued together"),
+            (
+                |c| c["at_hash"] = "77QmUPtjPfzWtF2AnpK9RQ".into(),
+                "id_token.at_hash",
+                "were not issued together",
+            ),
         ];
         for (change, id, says) in cases {
             let out = step4(&with(change), &progress(3));
@@ -717,8 +736,7 @@ mod tests {
         let mut claims = id_claims();
         claims["iss"] = provider.issuer.clone().into();
         claims["at_hash"] = crate::oauth::left_half_hash("PS384", ACCESS_TOKEN).into();
-        let response =
-            json!({"access_token": ACCESS_TOKEN, "token_type": "Bearer", "id_token": jwt(r#"{"alg":"PS384"}"#, &claims.to_string())});
+        let response = json!({"access_token": ACCESS_TOKEN, "token_type": "Bearer", "id_token": jwt(r#"{"alg":"PS384"}"#, &claims.to_string())});
         let p = progress(3);
         let out = run_facts(Step::TokenResponse, &response.to_string(), &facts(&provider, &p, None, None));
         assert!(out.verdict.passed(), "{:#?}", out.verdict.findings);
@@ -732,12 +750,21 @@ mod tests {
         let cases = [
             (Some(SignatureCheck::Invalid), false, Level::Error, "does not verify"),
             (Some(SignatureCheck::UnknownKey), false, Level::Error, "not among the server's published keys"),
-            (Some(SignatureCheck::Unavailable { reason: "timed out".into() }), false, Level::Warning, "could not be read"),
+            (
+                Some(SignatureCheck::Unavailable { reason: "timed out".into() }),
+                false,
+                Level::Warning,
+                "could not be read",
+            ),
             (Some(SignatureCheck::Verified { kid: "k1".into() }), true, Level::Error, "verifies with key k1"),
             (None, true, Level::Info, "fault of this site"),
         ];
         for (check, ok, level, says) in cases {
-            let out = run_facts(Step::TokenResponse, &good_response(), &facts(&provider, &p, Some(&ex), check.as_ref()));
+            let out = run_facts(
+                Step::TokenResponse,
+                &good_response(),
+                &facts(&provider, &p, Some(&ex), check.as_ref()),
+            );
             let f = finding(&out, "id_token.signature");
             assert_eq!((f.ok, f.level), (ok, level), "{check:?}");
             assert!(f.message.contains(says), "{}", f.message);
@@ -746,7 +773,8 @@ mod tests {
 
     #[test]
     fn a_missing_or_broken_id_token_is_named() {
-        let no_id = json!({"access_token": ACCESS_TOKEN, "token_type": "Bearer", "expires_in": 60}).to_string();
+        let no_id =
+            json!({"access_token": ACCESS_TOKEN, "token_type": "Bearer", "expires_in": 60}).to_string();
         let cases = [
             (no_id, "id_token.present", "scope had no openid or this is not the code exchange"),
             (
@@ -755,12 +783,14 @@ mod tests {
                 "non-empty string",
             ),
             (
-                json!({"access_token": ACCESS_TOKEN, "token_type": "Bearer", "id_token": "a.b.c.d.e"}).to_string(),
+                json!({"access_token": ACCESS_TOKEN, "token_type": "Bearer", "id_token": "a.b.c.d.e"})
+                    .to_string(),
                 "id_token.jwt",
                 "encrypted (a JWE)",
             ),
             (
-                json!({"access_token": ACCESS_TOKEN, "token_type": "Bearer", "id_token": "opaque"}).to_string(),
+                json!({"access_token": ACCESS_TOKEN, "token_type": "Bearer", "id_token": "opaque"})
+                    .to_string(),
                 "id_token.jwt",
                 "not a signed JWT",
             ),
@@ -819,7 +849,8 @@ mod tests {
         for (change, id, says) in cases {
             let mut ex = exchange();
             change(&mut ex);
-            let out = run_facts(Step::TokenResponse, &good_response(), &facts(&provider, &p, Some(&ex), None));
+            let out =
+                run_facts(Step::TokenResponse, &good_response(), &facts(&provider, &p, Some(&ex), None));
             assert_eq!(blocking(&out), [id], "{id}: {:#?}", out.verdict.findings);
             assert!(finding(&out, id).message.contains(says), "{}", finding(&out, id).message);
         }
