@@ -143,6 +143,16 @@ fn not_the_id_tokens(claims: &Map<String, Value>, facts: &Facts<'_>) -> Option<F
             "That is the JWT's header: paste the claims, the JSON of the part between the two dots.",
         ));
     }
+    if !claims.contains_key("iss") && !claims.contains_key("aud") {
+        return Some(
+            Finding::fail(
+                ID,
+                "That has no iss and no aud, so it is not a token's claims (the UserInfo response, perhaps): \
+                 decode the id_token of step 4's response and paste its claims.",
+            )
+            .with_details("An ID token always carries iss, sub, aud, exp and iat (OIDC Core §2)."),
+        );
+    }
     work::add(claims.len());
     let client = facts.provider.client_id.as_deref();
     let aud_is_client = match (claims.get("aud"), client) {
@@ -394,6 +404,7 @@ mod tests {
             (r#"{"alg":"RS256","kid":"k1","typ":"JWT"}"#.to_owned(), "claims.token", "the JWT's header"),
             (access_payload, "claims.token", "That is the access token's payload"),
             (no_scope_access, "claims.token", "access token's payload"),
+            (json!({"sub": SUB, "name": NAME, "email": EMAIL}).to_string(), "claims.token", "the UserInfo response"),
             (claims_with(|c| c["sub"] = "someone-else".into()), "claims.sub", "sub is \"someone-else\""),
             (
                 claims_with(|c| _ = c.as_object_mut().map(|o| o.remove("sub"))),
