@@ -404,7 +404,11 @@ mod tests {
             (r#"{"alg":"RS256","kid":"k1","typ":"JWT"}"#.to_owned(), "claims.token", "the JWT's header"),
             (access_payload, "claims.token", "That is the access token's payload"),
             (no_scope_access, "claims.token", "access token's payload"),
-            (json!({"sub": SUB, "name": NAME, "email": EMAIL}).to_string(), "claims.token", "the UserInfo response"),
+            (
+                json!({"sub": SUB, "name": NAME, "email": EMAIL}).to_string(),
+                "claims.token",
+                "the UserInfo response",
+            ),
             (claims_with(|c| c["sub"] = "someone-else".into()), "claims.sub", "sub is \"someone-else\""),
             (
                 claims_with(|c| _ = c.as_object_mut().map(|o| o.remove("sub"))),
