@@ -12,7 +12,9 @@
 //! gives [`Facts::id_token_signature`] (the ID token checked against the provider's
 //! JWKS), and on the built-in server [`Facts::exchange`] and [`Facts::nonce_sha256`]
 //! from the practice server's record of the pasted access token
-//! (`web_app::Exchange::from_issued` and `refresh::Issued::nonce_sha256`).
+//! (`web_app::Exchange::from_issued` and `refresh::Issued::nonce_sha256`);
+//! [`pasted_id_token`] gives the ID token to check, as `refresh::pasted_access_token`
+//! gives the access token to look up.
 //!
 //! Finding ids, by step:
 //! 1. `verifier.format`, `verifier.randomness` (warning), `verifier.secret` (info)
@@ -228,6 +230,20 @@ pub struct Facts<'a> {
     /// The ID token's signature checked against the provider's JWKS; `None` when it was
     /// not checked (no ID token, or no keys to check it with).
     pub id_token_signature: Option<&'a SignatureCheck>,
+}
+
+/// The ID token of a pasted token response, for the web layer to check its signature
+/// against the provider's JWKS ([`Facts::id_token_signature`]): none in a text over
+/// [`refresh::MAX_RESPONSE_BYTES`], which the check refuses. (The access token to look
+/// up is [`refresh::pasted_access_token`].)
+pub fn pasted_id_token(input: &str) -> Option<String> {
+    let input = crate::pasted::trim(input);
+    if input.len() > refresh::MAX_RESPONSE_BYTES {
+        return None;
+    }
+    crate::work::add(input.len());
+    let value: serde_json::Value = serde_json::from_str(input).ok()?;
+    value.get("id_token")?.as_str().filter(|t| !t.is_empty()).map(str::to_owned)
 }
 
 /// The result of checking one step.
@@ -565,6 +581,17 @@ mod tests {
         );
         assert_eq!(super::super::step_count(SLUG), Some(6));
         assert!(super::super::catalog().iter().all(|e| e.slug != SLUG), "not offered yet");
+    }
+
+    #[test]
+    fn the_id_token_to_verify_is_read_from_the_pasted_response() {
+        let token = id_token(&id_claims());
+        assert_eq!(pasted_id_token(&format!("  {}\n", good_response())), Some(token));
+        let too_long = format!("{{\"id_token\":\"{}\"}}", "a".repeat(refresh::MAX_RESPONSE_BYTES));
+        for input in ["", "{}", "{\"id_token\":\"\"}", "{\"id_token\":7}", "[", too_long.as_str()] {
+            assert_eq!(pasted_id_token(input), None, "{input}");
+        }
+        assert_eq!(refresh::pasted_access_token(&good_response()).as_deref(), Some(ACCESS_TOKEN));
     }
 
     #[test]
