@@ -65,6 +65,7 @@ macro_rules! steps {
 
 pub mod client_credentials;
 pub mod getting_started;
+pub mod oidc;
 pub mod refresh;
 pub mod spa;
 pub mod web_app;
@@ -139,6 +140,7 @@ pub fn step_count(slug: &str) -> Option<usize> {
         refresh::SLUG => Some(refresh::Step::ALL.len()),
         spa::SLUG => Some(spa::Step::ALL.len()),
         client_credentials::SLUG => Some(client_credentials::Step::ALL.len()),
+        oidc::SLUG => Some(oidc::Step::ALL.len()),
         _ => None,
     }
 }
@@ -184,8 +186,8 @@ pub fn course() -> Vec<CourseEntry> {
         ),
         (refresh::SLUG, refresh::TITLE, "", 15),
         (
-            "oidc",
-            "OpenID Connect",
+            oidc::SLUG,
+            oidc::TITLE,
             "Sign a user in: get an ID token and check it as a relying party must.",
             20,
         ),

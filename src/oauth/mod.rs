@@ -3,6 +3,7 @@
 
 pub mod discovery;
 mod error;
+pub mod hash;
 pub mod jwt;
 
 use std::collections::HashSet;
@@ -14,6 +15,7 @@ use crate::work::{self, Counted as _};
 
 pub use crate::pkce::Verifier as PkceVerifier;
 pub use error::OAuthErrorCode;
+pub use hash::left_half_hash;
 
 /// A set of scopes (RFC 6749 §3.3): scope tokens separated by spaces, kept in the order
 /// first given, without repeats.

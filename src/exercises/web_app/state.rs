@@ -134,7 +134,7 @@ pub(crate) fn findings(value: Option<&str>, used: &[String]) -> Vec<Finding> {
 
 /// Why a state of `len` characters could be guessed, to follow "state \"...\"", if it
 /// could.
-fn guessable(v: &str, len: usize) -> Option<String> {
+pub(crate) fn guessable(v: &str, len: usize) -> Option<String> {
     if only_words(v) {
         return Some("is made of common words".to_owned());
     }

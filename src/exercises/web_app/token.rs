@@ -107,7 +107,7 @@ pub(super) fn check(input: &str, facts: &Facts<'_>) -> Checked {
 }
 
 /// A refresh token is not needed here: said when there is one.
-fn refresh_token(value: Option<&Value>) -> (Option<Finding>, Option<&str>) {
+pub(crate) fn refresh_token(value: Option<&Value>) -> (Option<Finding>, Option<&str>) {
     const ID: &str = "token.refresh_token";
     match value {
         None => (None, None),
@@ -188,7 +188,7 @@ fn exchange_findings(facts: &Facts<'_>) -> Vec<Finding> {
         code(ex, facts),
         reused(ex),
     ];
-    findings.extend(client(ex, facts));
+    findings.extend(client(ex, facts.provider.client_id.as_deref()));
     findings.extend(revoked(ex));
     findings
 }
@@ -207,9 +207,11 @@ fn grant(ex: &Exchange) -> Finding {
     }
 }
 
-fn client(ex: &Exchange, facts: &Facts<'_>) -> Option<Finding> {
+/// The client the token was issued to against `expected`, the application's client_id
+/// when it is known.
+pub(crate) fn client(ex: &Exchange, expected: Option<&str>) -> Option<Finding> {
     const ID: &str = "exchange.client";
-    let expected = facts.provider.client_id.as_deref()?;
+    let expected = expected?;
     Some(if ex.client_id == expected {
         Finding::pass(ID, "The token was issued to your application.")
     } else {
@@ -221,7 +223,7 @@ fn client(ex: &Exchange, facts: &Facts<'_>) -> Option<Finding> {
     })
 }
 
-fn client_auth(ex: &Exchange) -> Finding {
+pub(crate) fn client_auth(ex: &Exchange) -> Finding {
     const ID: &str = "exchange.client_auth";
     match ex.client_auth {
         ClientAuth::ClientSecretBasic => Finding::pass(
