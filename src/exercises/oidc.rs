@@ -63,60 +63,16 @@ pub const TITLE: &str = "OpenID Connect";
 /// most 255 ASCII characters (OIDC Core §2), a longer name or email is not kept.
 pub const MAX_CLAIM_CHARS: usize = 512;
 
-/// The six steps, in the order they must pass.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = OidcStep))]
-#[serde(rename_all = "kebab-case")]
-pub enum Step {
-    Verifier,
-    Challenge,
-    AuthorizationUrl,
-    TokenResponse,
-    IdTokenClaims,
-    UserinfoResponse,
-}
-
-impl Step {
-    pub const ALL: [Step; 6] = [
-        Step::Verifier,
-        Step::Challenge,
-        Step::AuthorizationUrl,
-        Step::TokenResponse,
-        Step::IdTokenClaims,
-        Step::UserinfoResponse,
-    ];
-    /// The id used in URLs and the API: `verifier`, `challenge`, `authorization-url`,
-    /// `token-response`, `id-token-claims`, `userinfo-response`.
-    pub fn slug(self) -> &'static str {
-        match self {
-            Step::Verifier => "verifier",
-            Step::Challenge => "challenge",
-            Step::AuthorizationUrl => "authorization-url",
-            Step::TokenResponse => "token-response",
-            Step::IdTokenClaims => "id-token-claims",
-            Step::UserinfoResponse => "userinfo-response",
-        }
-    }
-    pub fn from_slug(slug: &str) -> Option<Step> {
-        Step::ALL.into_iter().find(|s| s.slug() == slug)
-    }
-    pub fn title(self) -> &'static str {
-        match self {
-            Step::Verifier => "Code verifier",
-            Step::Challenge => "Code challenge",
-            Step::AuthorizationUrl => "Authorization request",
-            Step::TokenResponse => "Token response",
-            Step::IdTokenClaims => "ID token claims",
-            Step::UserinfoResponse => "UserInfo response",
-        }
-    }
-    /// 0-based position.
-    pub fn index(self) -> usize {
-        self as usize
-    }
-    /// 1-based number, as the page shows it.
-    pub fn number(self) -> usize {
-        self.index() + 1
+steps! {
+    /// The six steps, in the order they must pass.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = OidcStep))]
+    pub enum Step {
+        Verifier => ("verifier", "Code verifier"),
+        Challenge => ("challenge", "Code challenge"),
+        AuthorizationUrl => ("authorization-url", "Authorization request"),
+        TokenResponse => ("token-response", "Token response"),
+        IdTokenClaims => ("id-token-claims", "ID token claims"),
+        UserinfoResponse => ("userinfo-response", "UserInfo response"),
     }
 }
 
@@ -126,7 +82,7 @@ pub fn info() -> super::ExerciseInfo {
         title: TITLE,
         summary: "Sign a user in: get an ID token and check it as a relying party must.",
         minutes: 20,
-        steps: Step::ALL.into_iter().map(|s| super::StepInfo { id: s.slug(), title: s.title() }).collect(),
+        steps: Step::infos(),
     }
 }
 
@@ -257,13 +213,6 @@ pub struct Outcome {
     pub jwt: Option<DecodedJwt>,
     /// The ID token's decoded header and claims, for step 4.
     pub id_token: Option<DecodedJwt>,
-}
-
-/// A step was checked before its predecessor passed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("Complete step {} first.", .needed.number())]
-pub struct StepLocked {
-    pub needed: Step,
 }
 
 /// The status of every step for a given progress, in order.
