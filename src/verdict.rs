@@ -192,6 +192,15 @@ pub fn count(n: u64, unit: &str) -> String {
     }
 }
 
+/// Items in a message, in English: `A`, `A and B`, `A, B and C`.
+pub fn and_list(items: &[&str]) -> String {
+    match items.split_last() {
+        None => String::new(),
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
 /// Pasted (non-secret) text to show back inside a message: at most `max` characters,
 /// control characters and invisible ones (a zero-width space, a no-break space...)
 /// escaped, so the learner sees them. It reads no further than that, however long `s` is.
@@ -410,5 +419,18 @@ mod tests {
         let old: Finding = serde_json::from_value(plain).expect("reads");
         assert_eq!(old.details, None);
         assert_eq!(serde_json::from_value::<Finding>(json).ok(), Some(detailed));
+    }
+}
+
+#[cfg(test)]
+mod list_tests {
+    use super::and_list;
+
+    #[test]
+    fn and_list_joins_as_english_does() {
+        assert_eq!(and_list(&[]), "");
+        assert_eq!(and_list(&["Refresh Tokens"]), "Refresh Tokens");
+        assert_eq!(and_list(&["A", "B"]), "A and B");
+        assert_eq!(and_list(&["A", "B", "C"]), "A, B and C");
     }
 }

@@ -19,9 +19,18 @@ use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::{path, SsrMode};
 
 use pages::{
-    getting_started::GettingStartedPage, home::HomePage, instructor::InstructorPage, join::JoinPage,
-    not_found::NotFoundPage, practice_app::PracticeAppPage, provider::ProviderPage, redirect::RedirectPage,
-    refresh::RefreshExercisePage, web_app::WebAppExercisePage,
+    client_credentials::ClientCredentialsPage,
+    getting_started::GettingStartedPage,
+    home::HomePage,
+    instructor::InstructorPage,
+    join::JoinPage,
+    not_found::NotFoundPage,
+    practice_app::PracticeAppPage,
+    provider::ProviderPage,
+    redirect::RedirectPage,
+    refresh::RefreshExercisePage,
+    spa::{SpaCallbackPage, SpaExercisePage},
+    web_app::WebAppExercisePage,
 };
 
 /// The HTML document around the app, rendered on the server.
@@ -68,10 +77,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/exercises/getting-started") view=GettingStartedPage ssr=SsrMode::Async/>
                     <Route path=path!("/exercises/web-app") view=WebAppExercisePage ssr=SsrMode::Async/>
+                    <Route path=path!("/exercises/spa") view=SpaExercisePage ssr=SsrMode::Async/>
+                    <Route path=path!("/exercises/client-credentials") view=ClientCredentialsPage ssr=SsrMode::Async/>
                     <Route path=path!("/exercises/refresh") view=RefreshExercisePage ssr=SsrMode::Async/>
                     <Route path=path!("/exercises/refresh/provider") view=ProviderPage ssr=SsrMode::Async/>
                     <Route path=path!("/practice/app") view=PracticeAppPage ssr=SsrMode::Async/>
                     <Route path=path!("/redirect") view=RedirectPage ssr=SsrMode::Async/>
+                    <Route path=path!("/spa/callback") view=SpaCallbackPage ssr=SsrMode::Async/>
                     <Route path=path!("/instructor") view=InstructorPage ssr=SsrMode::Async/>
                     <Route path=path!("/join/:code") view=JoinPage ssr=SsrMode::Async/>
                 </Routes>

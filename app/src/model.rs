@@ -246,6 +246,9 @@ pub struct ExerciseData {
     pub login_url: Option<String>,
     pub token_command: Option<Command>,
     pub refresh_command: Option<Command>,
+    /// Machine-to-Machine: the practice API call of step 2.
+    #[serde(default)]
+    pub api_command: Option<Command>,
     pub authorization_endpoint: String,
     pub client_id: String,
     pub redirect_uri: String,
@@ -278,6 +281,29 @@ pub struct RedirectData {
     pub token_command: Command,
     /// How long the code lives, in words: "5 minutes" on the practice server.
     pub code_lifetime: String,
+}
+
+/// What the browser app's callback page (`/spa/callback`) shows after a login of Single-
+/// Page Apps: the code exchange to make from the browser with `fetch()`, or with curl.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpaCallbackData {
+    pub token_endpoint: String,
+    /// The token request's form fields, in order: the public client's, with the code and
+    /// the learner's verifier (no secret: a public client has none).
+    pub fields: Vec<(String, String)>,
+    pub token_command: Command,
+    /// How long the code lives, in words.
+    pub code_lifetime: String,
+    /// The `state` the browser came back with is the one of step 3's URL.
+    pub state_matches: bool,
+    /// The page knows the learner's verifier (step 1 passed in this browser session).
+    pub has_verifier: bool,
+}
+
+impl std::fmt::Debug for SpaCallbackData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SpaCallbackData(redacted)")
+    }
 }
 
 /// The authorization server a learner works against: the built-in practice server, or

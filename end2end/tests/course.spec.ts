@@ -129,3 +129,124 @@ test.describe('Web Applications', () => {
     });
   });
 });
+
+/** Single-Page Apps: the public client's login, and the code exchange from the browser's callback page. */
+async function playSpa(page: Page, js: boolean) {
+  const spa = new ExercisePage(page, 'spa');
+  await spa.open();
+  if (js) await spa.waitForHydration();
+  const verifier = await spa.generateVerifier();
+  const challenge = await spa.calculateHash();
+
+  // The usual mistake: a client secret in a browser app's URL. It has none to send.
+  const withSecret = new URL(await spa.buildUrl(challenge, 'openid profile', freshState(), '/spa/callback'));
+  withSecret.searchParams.set('client_secret', 'copied-from-the-web-client');
+  await spa.checkUrl(withSecret.toString());
+  await expect(spa.finding('authorization-url', 'url.secrets')).toBeVisible();
+  await spa.expectStatus('authorization-url', 'current');
+
+  const state = freshState();
+  await spa.checkUrl(await spa.buildUrl(challenge, 'openid profile', state, '/spa/callback'));
+  await spa.expectStatus('authorization-url', 'passed');
+  await page.getByTestId('login-link').click();
+  await page.getByRole('button', { name: 'Allow' }).click();
+  await expect(page).toHaveURL(/\/spa\/callback\?/);
+  await expect(page.getByTestId('state-check')).toContainText('is the one of your authorization URL');
+
+  if (js) {
+    // As a real browser app: fetch() to the token endpoint, no secret, then the answer to step 4.
+    await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true', { timeout: 15_000 });
+    await page.getByTestId('exchange-in-browser').click();
+    await expect(page.getByTestId('browser-answer')).toContainText('access_token');
+    await page.getByTestId('check-browser-answer').click();
+    await expect(page).toHaveURL(/\/exercises\/spa/);
+  } else {
+    // The curl command the page shows, run as shown.
+    const command = (await page.getByTestId('token-command').locator('pre').first().textContent()) ?? '';
+    expect(command).toContain(verifier);
+    expect(command).not.toContain('client_secret');
+    const tokenJson = runInTerminal(command);
+    expect(JSON.parse(tokenJson).access_token).toBeTruthy();
+    await spa.open();
+    await spa.paste('token-response', 'Token Response', tokenJson);
+  }
+  await spa.expectStatus('token-response', 'passed');
+  await expect(spa.finding('token-response', 'exchange.client_auth')).toBeVisible();
+  await expect(page.getByTestId('completed')).toHaveText("You've completed the exercise!");
+}
+
+test.describe('Single-Page Apps', () => {
+  test('with JavaScript on, a learner logs in as the public client and exchanges the code with fetch()', async ({
+    page,
+  }) => {
+    await playSpa(page, true);
+    await expectAccessible(page);
+  });
+
+  test.describe('with JavaScript off', () => {
+    test.use({ javaScriptEnabled: false });
+    test('the same, with the callback page\'s curl command as shown', async ({ page }) => {
+      await playSpa(page, false);
+    });
+  });
+});
+
+/** Machine-to-Machine: the service client's token for the practice API, then the API call. */
+async function playClientCredentials(page: Page, js: boolean) {
+  const m2m = new ExercisePage(page, 'client-credentials');
+  await m2m.open();
+  if (js) await m2m.waitForHydration();
+  let command: string;
+  if (js) {
+    command = await copyFrom(page, page.getByTestId('token-command'));
+  } else {
+    await page.getByTestId('token-command').locator('summary').click();
+    command = (await page.getByTestId('token-command-full').textContent()) ?? '';
+  }
+  expect(command).toContain('grant_type=client_credentials');
+
+  // The usual mistake: no resource, so the token is not for the practice API.
+  const withoutResource = command
+    .split('\n')
+    .filter((line) => !line.includes('resource='))
+    .join('\n');
+  await m2m.paste('token-response', 'Token Response', runInTerminal(withoutResource));
+  await expect(m2m.finding('token-response', 'grant.resource')).toBeVisible();
+  await m2m.expectStatus('token-response', 'current');
+
+  const tokenJson = runInTerminal(command);
+  const accessToken = JSON.parse(tokenJson).access_token as string;
+  expect(JSON.parse(tokenJson).refresh_token).toBeUndefined();
+  await m2m.paste('token-response', 'Token Response', tokenJson);
+  await m2m.expectStatus('token-response', 'passed');
+
+  // Step 2: the API command as shown, with the token in place of ACCESS_TOKEN.
+  const apiCommand = ((await page.getByTestId('api-command').locator('pre').first().textContent()) ?? '').replace(
+    'ACCESS_TOKEN',
+    accessToken,
+  );
+  const answer = runInTerminal(apiCommand);
+  expect(JSON.parse(answer).receipt).toBeTruthy();
+  await m2m.paste('api-response', 'API Response', answer);
+  await m2m.expectStatus('api-response', 'passed');
+  await expect(page.getByTestId('completed')).toHaveText("You've completed the exercise!");
+  // A receipt passes once.
+  await m2m.paste('api-response', 'API Response', answer);
+  await expect(m2m.finding('api-response', 'api.used')).toBeVisible();
+}
+
+test.describe('Machine-to-Machine', () => {
+  test.use({ permissions: ['clipboard-read', 'clipboard-write'] });
+
+  test('with JavaScript on, a learner gets a token for the practice API and calls it', async ({ page }) => {
+    await playClientCredentials(page, true);
+    await expectAccessible(page);
+  });
+
+  test.describe('with JavaScript off', () => {
+    test.use({ javaScriptEnabled: false });
+    test('the same, with the commands as shown', async ({ page }) => {
+      await playClientCredentials(page, false);
+    });
+  });
+});

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::model::{CourseData, ExerciseData, RedirectData};
+use crate::model::{CourseData, ExerciseData, RedirectData, SpaCallbackData};
 
 /// The exercise a form names, when the site offers it.
 #[cfg(feature = "ssr")]
@@ -157,4 +157,16 @@ pub async fn get_redirect_view(
     use super::ssr::{context, failed};
     let (services, learner) = context()?;
     services.redirect_view(&learner, &code, state.as_deref(), iss.as_deref()).await.map_err(failed)
+}
+
+/// What the browser app's callback page shows for the `code` it received (with `state`):
+/// the public client's code exchange, to make from the browser or with curl.
+#[server(prefix = "/fn", endpoint = "spa_callback_view")]
+pub async fn get_spa_callback_view(
+    code: String,
+    state: Option<String>,
+) -> Result<SpaCallbackData, ServerFnError> {
+    use super::ssr::{context, failed};
+    let (services, learner) = context()?;
+    services.spa_callback_view(&learner, &code, state.as_deref()).await.map_err(failed)
 }

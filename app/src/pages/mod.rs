@@ -1,5 +1,6 @@
 //! One file per page; page components end in `Page`.
 
+pub mod client_credentials;
 pub mod exercise;
 pub mod getting_started;
 pub mod home;
@@ -10,4 +11,5 @@ pub mod practice_app;
 pub mod provider;
 pub mod redirect;
 pub mod refresh;
+pub mod spa;
 pub mod web_app;

@@ -6,7 +6,9 @@
 //! verifier and challenge buttons, and the course on the home page.
 
 use oauthlab::exercises::refresh::DecodedJwt;
-use oauthlab::exercises::{self, getting_started, refresh, web_app, ExerciseInfo, StepStatus};
+use oauthlab::exercises::{
+    self, client_credentials, getting_started, refresh, spa, web_app, ExerciseInfo, StepStatus,
+};
 use oauthlab::verdict::{Finding, Verdict};
 use serde::Serialize;
 
@@ -21,16 +23,21 @@ use crate::model::{
 pub enum Exercise {
     GettingStarted,
     WebApp,
+    Spa,
+    ClientCredentials,
     Refresh,
 }
 
 impl Exercise {
-    pub const ALL: [Exercise; 3] = [Exercise::GettingStarted, Exercise::WebApp, Exercise::Refresh];
+    pub const ALL: [Exercise; 4] =
+        [Exercise::GettingStarted, Exercise::WebApp, Exercise::Spa, Exercise::Refresh];
 
     pub fn slug(self) -> &'static str {
         match self {
             Exercise::GettingStarted => getting_started::SLUG,
             Exercise::WebApp => web_app::SLUG,
+            Exercise::Spa => spa::SLUG,
+            Exercise::ClientCredentials => client_credentials::SLUG,
             Exercise::Refresh => refresh::SLUG,
         }
     }
@@ -39,6 +46,8 @@ impl Exercise {
         match self {
             Exercise::GettingStarted => getting_started::info(),
             Exercise::WebApp => web_app::info(),
+            Exercise::Spa => spa::info(),
+            Exercise::ClientCredentials => client_credentials::info(),
             Exercise::Refresh => refresh::info(),
         }
     }
@@ -112,6 +121,8 @@ impl Services {
         match exercise {
             Exercise::GettingStarted => self.check_getting_started(learner, index, input).await,
             Exercise::WebApp => self.check_web_app(learner, index, input).await,
+            Exercise::Spa => self.check_spa(learner, index, input).await,
+            Exercise::ClientCredentials => self.check_client_credentials(learner, index, input).await,
             Exercise::Refresh => self.check_refresh(learner, index, input).await,
         }
     }
@@ -221,6 +232,8 @@ impl Services {
         match exercise {
             Exercise::GettingStarted => self.getting_started_page(learner).await,
             Exercise::WebApp => self.web_app_page(learner).await,
+            Exercise::Spa => self.spa_page(learner).await,
+            Exercise::ClientCredentials => self.client_credentials_page(learner).await,
             Exercise::Refresh => self.refresh_page(learner).await,
         }
     }

@@ -77,6 +77,7 @@ impl Services {
             login_url: None,
             token_command: None,
             refresh_command: None,
+            api_command: None,
             authorization_endpoint: server.authorization_endpoint.clone(),
             client_id: String::new(),
             redirect_uri: String::new(),

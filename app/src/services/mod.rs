@@ -3,6 +3,7 @@
 //! result. Storage sits behind the small traits in [`store`]; the server crate gives
 //! the SQLite versions, and [`memory`] the in-memory ones used by tests.
 
+mod client_credentials;
 pub mod exercises;
 pub mod failure;
 pub mod flash;
@@ -10,6 +11,7 @@ mod getting_started;
 pub mod instructor;
 pub mod memory;
 mod refresh;
+mod spa;
 pub mod store;
 mod web_app;
 
@@ -392,34 +394,48 @@ impl Services {
     /// graded against another: undo them in every exercise that has them, and say so when
     /// any had passed.
     async fn rewind(&self, learner: &LearnerId) -> Result<Option<Finding>, StoreError> {
-        use oauthlab::exercises::{refresh, web_app};
-        let from = refresh::Step::AuthorizationUrl.index();
-        let refresh = self
-            .rewind_exercise(learner, Exercise::Refresh, from, |p: refresh::Progress| {
-                p.rewound_to(refresh::Step::AuthorizationUrl)
-            })
-            .await?;
+        use oauthlab::exercises::{refresh, spa, web_app};
+        let mut undone = Vec::new();
         let from = web_app::Step::AuthorizationUrl.index();
-        let web_app = self
+        if self
             .rewind_exercise(learner, Exercise::WebApp, from, |p: web_app::Progress| {
                 p.rewound_to(web_app::Step::AuthorizationUrl)
             })
-            .await?;
-        let undone = match (web_app, refresh) {
-            (true, true) => {
-                "Steps 3 on start over against this server in Web Applications and Refresh \
-                             Tokens; your code verifiers and challenges are kept."
-            }
-            (true, false) => {
-                "Web Applications' steps 3 to 5 start over against this server; your code \
-                              verifier and challenge are kept."
-            }
-            (false, true) => {
-                "Steps 3 to 5 start over against this server; your code verifier and challenge are kept."
-            }
-            (false, false) => return Ok(None),
+            .await?
+        {
+            undone.push(web_app::TITLE);
+        }
+        let from = spa::Step::AuthorizationUrl.index();
+        if self
+            .rewind_exercise(learner, Exercise::Spa, from, |p: spa::Progress| {
+                p.rewound_to(spa::Step::AuthorizationUrl)
+            })
+            .await?
+        {
+            undone.push(spa::TITLE);
+        }
+        let from = refresh::Step::AuthorizationUrl.index();
+        if self
+            .rewind_exercise(learner, Exercise::Refresh, from, |p: refresh::Progress| {
+                p.rewound_to(refresh::Step::AuthorizationUrl)
+            })
+            .await?
+        {
+            undone.push(refresh::TITLE);
+        }
+        let message = match undone.as_slice() {
+            [] => return Ok(None),
+            [only] => format!(
+                "{only}: the steps from the authorization URL on start over against this server; your code \
+                 verifier and challenge are kept."
+            ),
+            several => format!(
+                "{}: the steps from the authorization URL on start over against this server; your code \
+                 verifiers and challenges are kept.",
+                oauthlab::verdict::and_list(several)
+            ),
         };
-        Ok(Some(Finding::info("provider.progress", undone)))
+        Ok(Some(Finding::info("provider.progress", message)))
     }
 
     /// Undo the steps of `exercise` from the one at `from` on (its progress as
@@ -465,8 +481,19 @@ struct CommandValues {
     token_endpoint: String,
     client_id: String,
     redirect_uri: String,
-    /// The practice application's secret; `None` on another server (the learner's own).
-    secret: Option<String>,
+    /// How the client authenticates at the token endpoint.
+    auth: CommandAuth,
+}
+
+/// How a command's client authenticates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum CommandAuth {
+    /// With this secret: the practice application's, the learner's own.
+    Secret(String),
+    /// With a secret the learner fills in: their application's on their own server.
+    SecretToFill,
+    /// Not at all: a public client (a browser app) has no secret, and sends none.
+    Public,
 }
 
 impl CommandValues {
@@ -478,35 +505,54 @@ impl CommandValues {
         login_url: Option<&str>,
         default_redirect: String,
     ) -> Self {
+        let secret = CommandAuth::Secret(app.client_secret.expose().to_owned());
+        Self::for_client(server, &app.client_id, secret, login_url, default_redirect)
+    }
+
+    /// For the client `client_id` of the practice server (authenticating with `auth`), or
+    /// on the learner's own server the client of the URL that passed step 3.
+    fn for_client(
+        server: &ServerData,
+        client_id: &str,
+        auth: CommandAuth,
+        login_url: Option<&str>,
+        default_redirect: String,
+    ) -> Self {
         let from_url = |name| login_url.and_then(|u| query_value(u, name));
-        let (client_id, redirect_uri, secret) = if server.builtin {
+        let (client_id, redirect_uri, auth) = if server.builtin {
             let redirect_uri = from_url("redirect_uri").unwrap_or(default_redirect);
-            (app.client_id.clone(), redirect_uri, Some(app.client_secret.expose().to_owned()))
+            (client_id.to_owned(), redirect_uri, auth)
         } else {
             let client_id = from_url("client_id").or_else(|| server.client_id.clone());
             let redirect_uri = from_url("redirect_uri").or_else(|| server.redirect_uri.clone());
+            let auth = if auth == CommandAuth::Public { auth } else { CommandAuth::SecretToFill };
             (
                 client_id.unwrap_or_else(|| "YOUR_CLIENT_ID".to_owned()),
                 redirect_uri.unwrap_or_else(|| "YOUR_REDIRECT_URI".to_owned()),
-                None,
+                auth,
             )
         };
-        Self { token_endpoint: server.token_endpoint.clone(), client_id, redirect_uri, secret }
+        Self { token_endpoint: server.token_endpoint.clone(), client_id, redirect_uri, auth }
+    }
+
+    fn secret(&self) -> Option<&str> {
+        match &self.auth {
+            CommandAuth::Secret(secret) => Some(secret),
+            CommandAuth::SecretToFill | CommandAuth::Public => None,
+        }
+    }
+
+    /// The code exchange's form fields, in the order the command sends them.
+    fn token_fields(&self, verifier: Option<&str>, code: Option<&str>) -> Vec<(&'static str, String)> {
+        token_fields(&self.redirect_uri, &self.client_id, self.auth != CommandAuth::Public, verifier, code)
     }
 
     fn token_command(&self, verifier: Option<&str>, code: Option<&str>) -> Command {
-        token_command(
-            &self.token_endpoint,
-            &self.redirect_uri,
-            &self.client_id,
-            self.secret.as_deref(),
-            verifier,
-            code,
-        )
+        command(&self.token_endpoint, self.token_fields(verifier, code), self.secret())
     }
 
     fn refresh_command(&self) -> Command {
-        refresh_command(&self.token_endpoint, &self.client_id, self.secret.as_deref())
+        refresh_command(&self.token_endpoint, &self.client_id, self.secret())
     }
 }
 
@@ -630,15 +676,29 @@ pub fn token_command(
     verifier: Option<&str>,
     code: Option<&str>,
 ) -> Command {
-    let fields = vec![
+    command(endpoint, token_fields(redirect_uri, client_id, true, verifier, code), client_secret)
+}
+
+/// The code exchange's form fields; `client_secret` (filled in by [`command`]) only for a
+/// confidential client.
+fn token_fields(
+    redirect_uri: &str,
+    client_id: &str,
+    confidential: bool,
+    verifier: Option<&str>,
+    code: Option<&str>,
+) -> Vec<(&'static str, String)> {
+    let mut fields = vec![
         ("grant_type", "authorization_code".to_owned()),
         ("redirect_uri", redirect_uri.to_owned()),
         ("client_id", client_id.to_owned()),
-        ("client_secret", String::new()),
-        ("code_verifier", verifier.unwrap_or("YOUR_CODE_VERIFIER").to_owned()),
-        ("code", code.unwrap_or(CODE_PLACEHOLDER).to_owned()),
     ];
-    command(endpoint, fields, client_secret)
+    if confidential {
+        fields.push(("client_secret", String::new()));
+    }
+    fields.push(("code_verifier", verifier.unwrap_or("YOUR_CODE_VERIFIER").to_owned()));
+    fields.push(("code", code.unwrap_or(CODE_PLACEHOLDER).to_owned()));
+    fields
 }
 
 /// The refresh request of step 5.

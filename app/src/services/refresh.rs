@@ -103,6 +103,7 @@ impl Services {
             login_url,
             token_command,
             refresh_command,
+            api_command: None,
             authorization_endpoint: server.authorization_endpoint.clone(),
             client_id: values.client_id,
             redirect_uri: values.redirect_uri,

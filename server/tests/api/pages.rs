@@ -89,6 +89,8 @@ async fn every_exercise_page_is_rendered_on_the_server_and_its_forms_name_their_
             "web-app",
             &["Generate Random String", "Check Your URL", "Check Your Callback", "Check Your Response"][..],
         ),
+        ("spa", &["Generate Random String", "Check Your URL", "Check Your Response", "RFC 9700 §4.14"][..]),
+        ("client-credentials", &["grant_type=client_credentials", "reports:read", "Authorization: Bearer"][..]),
     ] {
         let (status, body) = html(&app, &format!("/exercises/{slug}")).await;
         assert_eq!(status, 200, "{slug}");
@@ -219,6 +221,25 @@ async fn the_redirect_page_shows_code_and_state_and_the_reminder() {
     let (_, body) = html(&app, "/redirect?error=access_denied&state=s").await;
     assert!(body.contains("clicked Deny on the consent page"), "{body}");
     let (_, body) = html(&app, &format!("/redirect?code={}", "c".repeat(3000))).await;
+    assert!(body.contains("The authorization code is longer than 2048 characters"), "{body}");
+}
+
+#[tokio::test]
+async fn the_browser_apps_callback_page_offers_the_public_clients_exchange() {
+    let app = TestApp::spawn().await;
+    let (status, body) = html(&app, "/spa/callback?code=abc123&state=%3Cb%3Ex").await;
+    assert_eq!(status, 200);
+    // The curl command: the public client's id, the code, the SPA redirect URI, no secret.
+    assert!(body.contains("data-testid=\"token-command\""), "{body}");
+    assert!(body.contains("-d code=abc123"), "{body}");
+    assert!(body.contains(&format!("redirect_uri={}", app.url("/spa/callback"))), "{body}");
+    assert!(!body.contains("client_secret"), "a public client sends no secret: {body}");
+    // No step 3 URL passed with this state: a browser app would stop.
+    assert!(body.contains("This state is not the one of your step 3 URL"), "{body}");
+    assert!(!body.contains("<b>x"), "state is never shown unescaped");
+    let (_, body) = html(&app, "/spa/callback?error=access_denied&state=s").await;
+    assert!(body.contains("error=access_denied"), "{body}");
+    let (_, body) = html(&app, &format!("/spa/callback?code={}", "c".repeat(3000))).await;
     assert!(body.contains("The authorization code is longer than 2048 characters"), "{body}");
 }
 
