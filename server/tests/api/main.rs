@@ -4,6 +4,7 @@
 mod helpers;
 
 mod assets;
+mod clients;
 mod cli;
 mod course;
 mod durability;
