@@ -15,15 +15,34 @@ use jsonwebtoken::{Algorithm, Header};
 use oauthlab::exercises::client_credentials::{ClientKind, READ_SCOPE, WRITE_SCOPE};
 use oauthlab::exercises::refresh::token_sha256;
 use oauthlab::oauth::OAuthErrorCode;
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::client_auth::Client;
 use super::error::OAuthError;
-use super::params::Params;
-use super::token::{repeated, AccessClaims};
+use super::params::{Params, Repeated};
 use super::{random_secret, Practice};
 use crate::storage::{TokenKind, TokenRecord};
 use app::services::now_unix;
+
+/// RFC 9068 access token claims of a client credentials token (the token endpoint's own
+/// for a user's token have the same shape).
+#[derive(Serialize)]
+struct AccessClaims<'a> {
+    iss: &'a str,
+    sub: &'a str,
+    aud: String,
+    exp: i64,
+    iat: i64,
+    nbf: i64,
+    jti: &'a str,
+    client_id: &'a str,
+    scope: &'a str,
+}
+
+fn repeated(r: Repeated) -> OAuthError {
+    OAuthError::invalid_request(format!("The {} parameter appears more than once (RFC 6749 §3.2).", r.0))
+}
 
 /// The scopes a service client may have, in the order a token names them.
 pub const SERVICE_SCOPES: [&str; 2] = [READ_SCOPE, WRITE_SCOPE];

@@ -23,16 +23,16 @@ use app::services::now_unix;
 
 /// RFC 9068 access token claims.
 #[derive(Serialize)]
-pub(super) struct AccessClaims<'a> {
-    pub iss: &'a str,
-    pub sub: &'a str,
-    pub aud: String,
-    pub exp: i64,
-    pub iat: i64,
-    pub nbf: i64,
-    pub jti: &'a str,
-    pub client_id: &'a str,
-    pub scope: &'a str,
+struct AccessClaims<'a> {
+    iss: &'a str,
+    sub: &'a str,
+    aud: String,
+    exp: i64,
+    iat: i64,
+    nbf: i64,
+    jti: &'a str,
+    client_id: &'a str,
+    scope: &'a str,
 }
 
 /// OpenID Connect ID token claims (Core §2), for a request with the `openid` scope.
