@@ -24,7 +24,8 @@ use oauthlab::verdict::{Finding, Verdict};
 
 pub use crate::model::{shell_quote, CODE_PLACEHOLDER, REFRESH_TOKEN_PLACEHOLDER};
 use crate::model::{
-    Command, ExerciseState, LastCheck, PracticeApp, PracticeClient, RedirectData, Secret, ServerData, SetupAttempt,
+    Command, ExerciseState, LastCheck, PracticeApp, PracticeClient, RedirectData, Secret, ServerData,
+    SetupAttempt,
 };
 pub use exercises::Exercise;
 use flash::PageViews;

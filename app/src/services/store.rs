@@ -165,8 +165,12 @@ pub fn parse_allowed_origins(text: &str) -> Result<Vec<String>, BadOrigin> {
             )));
         }
         let bare = item.trim_end_matches('/');
-        if url.path() != "/" || url.query().is_some() || url.fragment().is_some() || !url.username().is_empty()
-            || url.password().is_some() || bare.len() + 1 < item.len()
+        if url.path() != "/"
+            || url.query().is_some()
+            || url.fragment().is_some()
+            || !url.username().is_empty()
+            || url.password().is_some()
+            || bare.len() + 1 < item.len()
         {
             return Err(BadOrigin(format!(
                 "\"{shown}\" has more than an origin: remove the path, query and user, keep scheme://host[:port]."

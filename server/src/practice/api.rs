@@ -75,10 +75,8 @@ impl IntoResponse for Refusal {
         };
         let mut challenge = format!("Bearer realm=\"{REALM}\"");
         if let Some(code) = code {
-            challenge.push_str(&format!(
-                ", error=\"{code}\", error_description=\"{}\"",
-                header_safe(description)
-            ));
+            challenge
+                .push_str(&format!(", error=\"{code}\", error_description=\"{}\"", header_safe(description)));
         }
         if code == Some("insufficient_scope") {
             challenge.push_str(&format!(", scope=\"{READ_SCOPE}\""));
@@ -114,7 +112,9 @@ impl Practice {
     /// by the practice server, unexpired, from its issuer, for this API, not revoked.
     async fn validate(&self, token: &str, now: i64) -> Result<Claims, Refusal> {
         if token.len() > MAX_TOKEN_BYTES {
-            return Err(Refusal::InvalidToken("The access token is too long to be one of the practice server's."));
+            return Err(Refusal::InvalidToken(
+                "The access token is too long to be one of the practice server's.",
+            ));
         }
         let not_ours = Refusal::InvalidToken(
             "The access token is not a JWT the practice server signed: send the access_token of a token response, unchanged.",
@@ -179,7 +179,11 @@ fn sample_reports() -> Value {
 
 /// `GET /practice-api/reports`.
 #[instrument(skip_all)]
-pub async fn reports_get(State(p): State<Practice>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+pub async fn reports_get(
+    State(p): State<Practice>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     match reports(&p, &headers, query.as_deref().unwrap_or_default()).await {
         Ok(body) => no_store(Json(body).into_response()),
         Err(refusal) => refusal.into_response(),
@@ -206,7 +210,9 @@ async fn reports(p: &Practice, headers: &HeaderMap, query: &str) -> Result<Value
     }
     let receipt = random_secret();
     let record = Receipt { token_sha256: token_sha256(token), via: TokenVia::Header, used: false };
-    if let Err(e) = p.receipts.insert_receipt(&token_sha256(&receipt), &record, now, now + RECEIPT_LIFETIME).await {
+    if let Err(e) =
+        p.receipts.insert_receipt(&token_sha256(&receipt), &record, now, now + RECEIPT_LIFETIME).await
+    {
         tracing::error!(error = %e, "receipt not stored");
         return Err(Refusal::InvalidRequest("The practice API could not record the call: try again."));
     }
@@ -232,8 +238,16 @@ mod tests {
     fn each_refusal_has_its_status_and_challenge() {
         let cases = [
             (Refusal::NoToken, 401, "Bearer realm=\"OAuth Lab practice API\""),
-            (Refusal::InvalidToken("x"), 401, "Bearer realm=\"OAuth Lab practice API\", error=\"invalid_token\", error_description=\"x\""),
-            (Refusal::InvalidRequest("y"), 400, "Bearer realm=\"OAuth Lab practice API\", error=\"invalid_request\", error_description=\"y\""),
+            (
+                Refusal::InvalidToken("x"),
+                401,
+                "Bearer realm=\"OAuth Lab practice API\", error=\"invalid_token\", error_description=\"x\"",
+            ),
+            (
+                Refusal::InvalidRequest("y"),
+                400,
+                "Bearer realm=\"OAuth Lab practice API\", error=\"invalid_request\", error_description=\"y\"",
+            ),
         ];
         for (refusal, status, challenge) in cases {
             let res = refusal.into_response();
@@ -243,6 +257,9 @@ mod tests {
         let res = Refusal::InsufficientScope.into_response();
         assert_eq!(res.status().as_u16(), 403);
         let challenge = res.headers().get(WWW_AUTHENTICATE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-        assert!(challenge.contains("error=\"insufficient_scope\"") && challenge.ends_with("scope=\"reports:read\""));
+        assert!(
+            challenge.contains("error=\"insufficient_scope\"")
+                && challenge.ends_with("scope=\"reports:read\"")
+        );
     }
 }

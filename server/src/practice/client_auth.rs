@@ -103,9 +103,10 @@ pub const PUBLIC_CLIENT_SECRET: &str = "This is a public client, and a public cl
 
 /// The `client_id` a request names, in the body or in HTTP Basic, without judging it.
 pub fn named_client_id(headers: &HeaderMap, params: &Params) -> Option<String> {
-    credentials(headers, params).ok().map(|c| c.client_id).or_else(|| {
-        params.get("client_id").ok().flatten().map(str::to_owned)
-    })
+    credentials(headers, params)
+        .ok()
+        .map(|c| c.client_id)
+        .or_else(|| params.get("client_id").ok().flatten().map(str::to_owned))
 }
 
 impl Practice {

@@ -198,7 +198,10 @@ mod tests {
         let cases = [
             ("", ("", "reports:read reports:write")),
             ("scope=reports:read", ("reports:read", "reports:read")),
-            ("scope=reports:write+reports:read", ("reports:write reports:read", "reports:read reports:write")),
+            (
+                "scope=reports:write+reports:read",
+                ("reports:write reports:read", "reports:read reports:write"),
+            ),
         ];
         for (body, (asked, scope)) in cases {
             assert_eq!(granted(&params(body)).ok(), Some((asked.to_owned(), scope.to_owned())), "{body}");

@@ -61,7 +61,8 @@ impl Db {
     }
 
     async fn app_of(&self, learner: &LearnerId) -> Result<PracticeAppRecord, StoreError> {
-        let row = self.read_app(learner).await?.ok_or_else(|| StoreError("no practice application".into()))?;
+        let row =
+            self.read_app(learner).await?.ok_or_else(|| StoreError("no practice application".into()))?;
         app_record(&row)?.ok_or_else(|| StoreError("practice application without its clients".into()))
     }
 }
@@ -164,12 +165,13 @@ impl PracticeAppStore for Db {
             }
         }
         let mut tx = self.pool.begin().await.map_err(store_error)?;
-        let done = sqlx::query("UPDATE practice_apps SET origins_edited = 1, updated_at = ? WHERE learner_id = ?")
-            .bind(now_unix())
-            .bind(learner.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?;
+        let done =
+            sqlx::query("UPDATE practice_apps SET origins_edited = 1, updated_at = ? WHERE learner_id = ?")
+                .bind(now_unix())
+                .bind(learner.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(store_error)?;
         if done.rows_affected() == 0 {
             return Err(StoreError("no practice application to update".into()));
         }

@@ -60,12 +60,13 @@ impl Receipts for Db {
     }
 
     async fn mark_used(&self, receipt_sha256: &str, now: i64) -> Result<bool, StoreError> {
-        let done = sqlx::query("UPDATE receipts SET used_at = ? WHERE receipt_sha256 = ? AND used_at IS NULL")
-            .bind(now)
-            .bind(receipt_sha256)
-            .execute(&self.pool)
-            .await
-            .map_err(store_error)?;
+        let done =
+            sqlx::query("UPDATE receipts SET used_at = ? WHERE receipt_sha256 = ? AND used_at IS NULL")
+                .bind(now)
+                .bind(receipt_sha256)
+                .execute(&self.pool)
+                .await
+                .map_err(store_error)?;
         Ok(done.rows_affected() == 1)
     }
 

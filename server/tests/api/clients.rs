@@ -32,7 +32,19 @@ fn api(app: &TestApp) -> String {
 }
 
 /// The service client, as the `oauth2` crate.
-async fn service(app: &TestApp, auth: AuthType) -> (String, oauth2::basic::BasicClient<oauth2::EndpointNotSet, oauth2::EndpointNotSet, oauth2::EndpointNotSet, oauth2::EndpointNotSet, oauth2::EndpointSet>) {
+async fn service(
+    app: &TestApp,
+    auth: AuthType,
+) -> (
+    String,
+    oauth2::basic::BasicClient<
+        oauth2::EndpointNotSet,
+        oauth2::EndpointNotSet,
+        oauth2::EndpointNotSet,
+        oauth2::EndpointNotSet,
+        oauth2::EndpointSet,
+    >,
+) {
     let c = client_of(app, "service").await;
     let client = BasicClient::new(ClientId::new(id_of(&c)))
         .set_client_secret(ClientSecret::new(c["client_secret"].as_str().expect("secret").into()))
@@ -91,7 +103,9 @@ async fn the_practice_app_lists_its_three_clients() {
 #[tokio::test]
 async fn the_oauth2_crate_gets_a_service_token_for_the_practice_api_with_resource() {
     let app = TestApp::spawn().await;
-    for (auth, method) in [(AuthType::BasicAuth, "client_secret_basic"), (AuthType::RequestBody, "client_secret_post")] {
+    for (auth, method) in
+        [(AuthType::BasicAuth, "client_secret_basic"), (AuthType::RequestBody, "client_secret_post")]
+    {
         let (id, client) = service(&app, auth).await;
         let token = client
             .exchange_client_credentials()
@@ -110,7 +124,8 @@ async fn the_oauth2_crate_gets_a_service_token_for_the_practice_api_with_resourc
         assert_eq!(c["iss"], app.base.as_str());
         assert_eq!(c["scope"], "reports:read");
         // The issuance record says how it came to be.
-        let issued = app.state.services.issued.issued(&token_sha256(jwt)).await.expect("read").expect("issued");
+        let issued =
+            app.state.services.issued.issued(&token_sha256(jwt)).await.expect("read").expect("issued");
         assert_eq!(issued.grant, IssuedGrant::ClientCredentials);
         assert_eq!(issued.client_id, id);
         assert_eq!(issued.resource.as_deref(), Some(api(&app).as_str()));
@@ -131,7 +146,8 @@ async fn client_credentials_names_what_is_wrong_with_resource_scope_and_client()
     let app = TestApp::spawn().await;
     let api = api(&app);
     // audience works as resource does; no resource: a token for the default, recorded as none.
-    let (status, body) = client_credentials(&app, &[("grant_type", "client_credentials"), ("audience", &api)]).await;
+    let (status, body) =
+        client_credentials(&app, &[("grant_type", "client_credentials"), ("audience", &api)]).await;
     assert_eq!(status, 200, "{body}");
     let (status, body) = client_credentials(&app, &[("grant_type", "client_credentials")]).await;
     assert_eq!(status, 200, "{body}");
@@ -165,7 +181,12 @@ async fn client_credentials_names_what_is_wrong_with_resource_scope_and_client()
     assert_eq!(res.status(), 400);
     assert_eq!(res.json::<Value>().await.expect("json")["error"], "unauthorized_client");
     for form in [
-        vec![("grant_type", "authorization_code"), ("code", "x"), ("redirect_uri", "http://x"), ("code_verifier", "v")],
+        vec![
+            ("grant_type", "authorization_code"),
+            ("code", "x"),
+            ("redirect_uri", "http://x"),
+            ("code_verifier", "v"),
+        ],
         vec![("grant_type", "refresh_token"), ("refresh_token", "x")],
     ] {
         let (status, body) = client_credentials(&app, &form).await;
@@ -196,7 +217,13 @@ async fn client_credentials_names_what_is_wrong_with_resource_scope_and_client()
 /// The public client as the `oauth2` crate, without a secret.
 async fn public_client(
     app: &TestApp,
-) -> oauth2::basic::BasicClient<oauth2::EndpointSet, oauth2::EndpointNotSet, oauth2::EndpointNotSet, oauth2::EndpointNotSet, oauth2::EndpointSet> {
+) -> oauth2::basic::BasicClient<
+    oauth2::EndpointSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointSet,
+> {
     let c = client_of(app, "public").await;
     BasicClient::new(ClientId::new(id_of(&c)))
         .set_auth_uri(AuthUrl::new(app.url("/oauth2/authorize")).expect("auth url"))
@@ -257,19 +284,25 @@ async fn a_public_client_that_sends_a_secret_or_no_verifier_is_refused() {
     // A secret, in the body or in HTTP Basic: invalid_client, saying a public client has none.
     let mut with_secret = base.to_vec();
     with_secret.extend([("client_id", id.as_str()), ("client_secret", "guessed")]);
-    let basic = reqwest::Client::new().post(app.url("/oauth2/token")).basic_auth(&id, Some("guessed")).form(&base);
+    let basic =
+        reqwest::Client::new().post(app.url("/oauth2/token")).basic_auth(&id, Some("guessed")).form(&base);
     let post = reqwest::Client::new().post(app.url("/oauth2/token")).form(&with_secret);
     for req in [post, basic] {
         let res = req.send().await.expect("token");
         assert_eq!(res.status(), 401);
         let body: Value = res.json().await.expect("json");
         assert_eq!(body["error"], "invalid_client");
-        assert!(body["error_description"].as_str().is_some_and(|d| d.contains("a public client has none")), "{body}");
+        assert!(
+            body["error_description"].as_str().is_some_and(|d| d.contains("a public client has none")),
+            "{body}"
+        );
     }
     // No verifier: PKCE is required.
-    let mut no_verifier: Vec<(&str, &str)> = base.iter().copied().filter(|(k, _)| *k != "code_verifier").collect();
+    let mut no_verifier: Vec<(&str, &str)> =
+        base.iter().copied().filter(|(k, _)| *k != "code_verifier").collect();
     no_verifier.push(("client_id", &id));
-    let res = reqwest::Client::new().post(app.url("/oauth2/token")).form(&no_verifier).send().await.expect("token");
+    let res =
+        reqwest::Client::new().post(app.url("/oauth2/token")).form(&no_verifier).send().await.expect("token");
     assert_eq!(res.status(), 400);
     let body: Value = res.json().await.expect("json");
     assert_eq!(body["error"], "invalid_request");
@@ -327,8 +360,13 @@ async fn the_token_endpoint_answers_cors_for_the_public_clients_allowed_origins_
         reqwest::Client::new()
             .post(app.url("/oauth2/token"))
             .header("origin", origin)
-            .form(&[("grant_type", "authorization_code"), ("client_id", client_id.as_str()), ("code", "nope"),
-                ("redirect_uri", "x"), ("code_verifier", "v".repeat(43).as_str())])
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("client_id", client_id.as_str()),
+                ("code", "nope"),
+                ("redirect_uri", "x"),
+                ("code_verifier", "v".repeat(43).as_str()),
+            ])
             .send()
     };
     let res = post(spa, id.clone()).await.expect("post");
@@ -372,21 +410,34 @@ async fn call(app: &TestApp, path: &str, bearer: Option<&str>) -> (u16, Option<S
 async fn the_practice_api_answers_a_bearer_token_with_reports_and_a_one_time_receipt() {
     let app = TestApp::spawn().await;
     let api = api(&app);
-    let (_, body) = client_credentials(&app, &[("grant_type", "client_credentials"), ("resource", &api), ("scope", "reports:read")]).await;
+    let (_, body) = client_credentials(
+        &app,
+        &[("grant_type", "client_credentials"), ("resource", &api), ("scope", "reports:read")],
+    )
+    .await;
     let token = body["access_token"].as_str().expect("token").to_owned();
     let (status, _, body) = call(&app, "/practice-api/reports", Some(&token)).await;
     assert_eq!(status, 200, "{body}");
     let service = id_of(&client_of(&app, "service").await);
-    assert_eq!((body["sub"].as_str(), body["client_id"].as_str()), (Some(service.as_str()), Some(service.as_str())));
+    assert_eq!(
+        (body["sub"].as_str(), body["client_id"].as_str()),
+        (Some(service.as_str()), Some(service.as_str()))
+    );
     assert_eq!(body["scope"], "reports:read");
     assert!(body["reports"].as_array().is_some_and(|r| !r.is_empty()));
     let receipt = body["receipt"].as_str().expect("receipt").to_owned();
     // The grader reads the receipt from the pasted body, and the store knows it.
-    assert_eq!(oauthlab::exercises::client_credentials::pasted_receipt(&body.to_string()).as_deref(), Some(receipt.as_str()));
+    assert_eq!(
+        oauthlab::exercises::client_credentials::pasted_receipt(&body.to_string()).as_deref(),
+        Some(receipt.as_str())
+    );
     let receipts = &app.state.practice.receipts;
     let now = app::services::now_unix();
     let stored = receipts.receipt(&token_sha256(&receipt), now).await.expect("read").expect("stored");
-    assert_eq!((stored.token_sha256, stored.via, stored.used), (token_sha256(&token), TokenVia::Header, false));
+    assert_eq!(
+        (stored.token_sha256, stored.via, stored.used),
+        (token_sha256(&token), TokenVia::Header, false)
+    );
     assert!(receipts.mark_used(&token_sha256(&receipt), now).await.expect("use"));
     assert!(!receipts.mark_used(&token_sha256(&receipt), now).await.expect("use again"), "one-time");
     assert!(receipts.receipt(&token_sha256(&receipt), now).await.expect("read").expect("kept").used);
@@ -407,7 +458,11 @@ async fn the_practice_api_refuses_what_rfc_6750_says_to_refuse() {
     let (status, challenge, _) = call(&app, "/practice-api/reports", None).await;
     assert_eq!((status, challenge.as_deref()), (401, Some(realm)));
     // Not a token, or a tampered one: invalid_token.
-    let (_, body) = client_credentials(&app, &[("grant_type", "client_credentials"), ("resource", &api), ("scope", "reports:write")]).await;
+    let (_, body) = client_credentials(
+        &app,
+        &[("grant_type", "client_credentials"), ("resource", &api), ("scope", "reports:write")],
+    )
+    .await;
     let write_only = body["access_token"].as_str().expect("token").to_owned();
     let mut tampered = write_only.clone();
     tampered.pop();
@@ -424,15 +479,24 @@ async fn the_practice_api_refuses_what_rfc_6750_says_to_refuse() {
     let (status, challenge, body) = call(&app, "/practice-api/reports", Some(&write_only)).await;
     assert_eq!((status, body["error"].as_str()), (403, Some("insufficient_scope")));
     let challenge = challenge.expect("WWW-Authenticate");
-    assert!(challenge.contains("error=\"insufficient_scope\"") && challenge.contains("scope=\"reports:read\""), "{challenge}");
+    assert!(
+        challenge.contains("error=\"insufficient_scope\"") && challenge.contains("scope=\"reports:read\""),
+        "{challenge}"
+    );
     // The token in the query: refused, 400 invalid_request; the grader says why.
-    let (_, body) = client_credentials(&app, &[("grant_type", "client_credentials"), ("resource", &api), ("scope", "reports:read")]).await;
+    let (_, body) = client_credentials(
+        &app,
+        &[("grant_type", "client_credentials"), ("resource", &api), ("scope", "reports:read")],
+    )
+    .await;
     let token = body["access_token"].as_str().expect("token").to_owned();
-    let (status, challenge, body) = call(&app, &format!("/practice-api/reports?access_token={token}"), None).await;
+    let (status, challenge, body) =
+        call(&app, &format!("/practice-api/reports?access_token={token}"), None).await;
     assert_eq!((status, body["error"].as_str()), (400, Some("invalid_request")), "{body}");
     assert!(challenge.is_some_and(|c| c.contains("error=\"invalid_request\"")));
     assert!(body.get("receipt").is_none());
-    let (status, _, _) = call(&app, &format!("/practice-api/reports?access_token={token}"), Some(&token)).await;
+    let (status, _, _) =
+        call(&app, &format!("/practice-api/reports?access_token={token}"), Some(&token)).await;
     assert_eq!(status, 400, "sent twice");
     // A revoked token is refused.
     let service = client_of(&app, "service").await;

@@ -4,8 +4,8 @@
 mod helpers;
 
 mod assets;
-mod clients;
 mod cli;
+mod clients;
 mod course;
 mod durability;
 mod exercise;

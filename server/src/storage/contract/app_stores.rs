@@ -11,8 +11,8 @@ use app::services::store::{
     LearnerReads, LearnerState, OwnServer, PracticeAppRecord, PracticeAppStore, ProgressStore, Receipts,
     ServerChoice, ServerChoiceStore, StoredProgress,
 };
-use oauthlab::exercises::client_credentials::{ClientKind, Receipt, TokenVia};
 use app::services::{now_unix, LearnerId};
+use oauthlab::exercises::client_credentials::{ClientKind, Receipt, TokenVia};
 use oauthlab::exercises::refresh::{self, Progress};
 use oauthlab::oauth::discovery::Metadata;
 use oauthlab::verdict::{Finding, Verdict};
@@ -169,14 +169,16 @@ pub async fn practice_clients(store: &dyn PracticeAppStore) {
     assert_ne!(bobs.service_client_id, app.service_client_id);
 
     assert!(!store.origin_allowed("http://localhost:5173").await.expect("lookup"));
-    let origins: Vec<String> = ["http://localhost:5173", "https://spa.example", "http://localhost:5173"]
-        .map(str::to_owned)
-        .to_vec();
+    let origins: Vec<String> =
+        ["http://localhost:5173", "https://spa.example", "http://localhost:5173"].map(str::to_owned).to_vec();
     let edited = store.set_allowed_origins(&ada, &origins).await.expect("set");
     let kept = vec!["http://localhost:5173".to_owned(), "https://spa.example".to_owned()];
     assert_eq!(edited.origins.as_ref(), Some(&kept), "in order, once each");
     assert_eq!(edited.allowed_origins("http://127.0.0.1:3000"), kept, "the site's origin only when unedited");
-    assert_eq!((&edited.client_id, edited.refresh_tokens_enabled), (&app.client_id, app.refresh_tokens_enabled));
+    assert_eq!(
+        (&edited.client_id, edited.refresh_tokens_enabled),
+        (&app.client_id, app.refresh_tokens_enabled)
+    );
     assert_eq!(store.get_or_create(&ada).await.expect("get"), edited, "kept");
     assert_eq!(store.find_client(&app.public_client_id).await.expect("find").map(|f| f.1), Some(edited));
     assert!(store.origin_allowed("https://spa.example").await.expect("lookup"));
