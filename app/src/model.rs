@@ -201,6 +201,37 @@ pub struct PracticeApp {
     /// Who logs in on the practice server's consent page: the subject of the tokens.
     #[cfg_attr(feature = "ssr", schema(inline))]
     pub user: oauthlab::practice_user::PracticeUser,
+    /// The application's three clients: the confidential web client (the one above),
+    /// the public client (a single-page app: no secret) and the service client (client
+    /// credentials only).
+    #[serde(default)]
+    pub clients: Vec<PracticeClient>,
+}
+
+/// One client of the practice application, as a client registration (RFC 7591 §2)
+/// names it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PracticeClient {
+    /// `web`, `public` or `service`.
+    #[cfg_attr(feature = "ssr", schema(value_type = String, example = "public"))]
+    pub kind: oauthlab::exercises::client_credentials::ClientKind,
+    pub client_id: String,
+    /// Absent for the public client, which has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    pub client_secret: Option<Secret>,
+    /// Empty for the service client, which logs nobody in.
+    pub redirect_uris: Vec<String>,
+    /// `authorization_code` (and `refresh_token` when refresh tokens are on) for the web
+    /// and public clients, `client_credentials` for the service client.
+    pub grant_types: Vec<String>,
+    /// `client_secret_basic` (the practice server takes `client_secret_post` too), or
+    /// `none` for the public client.
+    pub token_endpoint_auth_method: String,
+    /// The public client's allowed origins: the token endpoint answers CORS for these.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_origins: Option<Vec<String>>,
 }
 
 /// `redirect_uris`: absolute URLs.

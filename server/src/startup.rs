@@ -49,6 +49,7 @@ fn practice(public_url: &str, lifetimes: Lifetimes, db: &Db, key: ServerKey) -> 
         codes: Arc::new(db.clone()),
         tokens: Arc::new(db.clone()),
         consents: Arc::new(db.clone()),
+        receipts: Arc::new(db.clone()),
         keys: KeyRing::new(Arc::new(db.clone()), key, lifetimes.access_token),
         lifetimes,
     }

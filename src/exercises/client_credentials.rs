@@ -108,6 +108,7 @@ impl From<refresh::IssuedGrant> for GrantType {
         match grant {
             refresh::IssuedGrant::AuthorizationCode => GrantType::AuthorizationCode,
             refresh::IssuedGrant::RefreshToken => GrantType::RefreshToken,
+            refresh::IssuedGrant::ClientCredentials => GrantType::ClientCredentials,
         }
     }
 }
@@ -140,6 +141,22 @@ pub struct Grant {
     pub scope: Option<String>,
     /// A refresh token was issued with the access token.
     pub refresh_token_issued: bool,
+}
+
+impl Grant {
+    /// The grant as the practice server's issuance record tells it, with the kind of
+    /// client `issued.client_id` is (the web layer reads it from the practice app store).
+    pub fn from_issued(issued: &refresh::Issued, client_kind: ClientKind) -> Grant {
+        Grant {
+            grant: issued.grant.into(),
+            client_id: issued.client_id.clone(),
+            client_kind,
+            resource: issued.resource.clone(),
+            audience: issued.audience.clone(),
+            scope: issued.granted_scope.clone(),
+            refresh_token_issued: issued.refresh_token_sha256.is_some(),
+        }
+    }
 }
 
 /// How a request carried its access token to the practice API.
@@ -490,6 +507,43 @@ mod tests {
     fn grant_types_of_the_refresh_records_map_over() {
         assert_eq!(GrantType::from(refresh::IssuedGrant::AuthorizationCode), GrantType::AuthorizationCode);
         assert_eq!(GrantType::from(refresh::IssuedGrant::RefreshToken), GrantType::RefreshToken);
+        assert_eq!(GrantType::from(refresh::IssuedGrant::ClientCredentials), GrantType::ClientCredentials);
+    }
+
+    #[test]
+    fn a_grant_reads_from_the_issuance_record() {
+        let issued = refresh::Issued {
+            client_id: SERVICE.into(),
+            grant: refresh::IssuedGrant::ClientCredentials,
+            code_challenge: String::new(),
+            requested_scope: READ_SCOPE.into(),
+            refresh_tokens_enabled: false,
+            revoked: false,
+            refresh_token_sha256: None,
+            refresh_ancestors: vec![],
+            client_auth: Some("client_secret_basic".into()),
+            code_sha256: None,
+            redirect_uri: None,
+            nonce_sha256: None,
+            granted_scope: Some(READ_SCOPE.into()),
+            pkce_method: None,
+            issued_at: Some(NOW),
+            code_redeemed_twice: false,
+            resource: Some(API.into()),
+            audience: Some(API.into()),
+        };
+        assert_eq!(Grant::from_issued(&issued, ClientKind::Service), grant());
+        let web = refresh::Issued {
+            grant: refresh::IssuedGrant::AuthorizationCode,
+            refresh_token_sha256: Some("rt".into()),
+            resource: None,
+            ..issued
+        };
+        let g = Grant::from_issued(&web, ClientKind::Web);
+        assert_eq!(
+            (g.grant, g.client_kind, g.resource, g.refresh_token_issued),
+            (GrantType::AuthorizationCode, ClientKind::Web, None, true)
+        );
     }
 
     #[test]

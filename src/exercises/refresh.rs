@@ -146,6 +146,8 @@ pub struct TokenRecord {
 pub enum IssuedGrant {
     AuthorizationCode,
     RefreshToken,
+    /// The client credentials grant (RFC 6749 §4.4): a service's own token.
+    ClientCredentials,
 }
 
 /// What the built-in practice server knows about an access token it issued: looked up
@@ -198,6 +200,12 @@ pub struct Issued {
     /// revocation for another reason.
     #[serde(default)]
     pub code_redeemed_twice: bool,
+    /// The `resource` (RFC 8707) the token request named, when it named one.
+    #[serde(default)]
+    pub resource: Option<String>,
+    /// The token's audience (`aud`), when the server recorded it.
+    #[serde(default)]
+    pub audience: Option<String>,
 }
 
 /// What a check may need to know besides the input.
@@ -1121,7 +1129,7 @@ mod tests {
         let issued: Issued = serde_json::from_str(old).expect("an old record reads");
         assert_eq!((&issued.client_auth, &issued.code_sha256, &issued.redirect_uri), (&None, &None, &None));
         assert_eq!((&issued.nonce_sha256, &issued.granted_scope, &issued.pkce_method), (&None, &None, &None));
-        assert_eq!(issued.issued_at, None);
+        assert_eq!((issued.issued_at, &issued.resource, &issued.audience), (None, &None, &None));
         assert!(
             issued.revoked && !issued.code_redeemed_twice,
             "revoked, not known to be for a replayed code"

@@ -445,6 +445,8 @@ mod tests {
             pkce_method: Some("S256".into()),
             issued_at: Some(NOW),
             code_redeemed_twice: false,
+            resource: None,
+            audience: None,
         };
         let exchange = Exchange::from_issued(&issued).expect("recorded");
         assert_eq!(exchange.client_auth, ClientAuth::ClientSecretPost);

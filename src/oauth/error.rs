@@ -1,5 +1,6 @@
 //! The error codes of RFC 6749: the token endpoint's (§5.2) and the authorization
-//! endpoint's (§4.1.2.1), with what each usually means for a learner.
+//! endpoint's (§4.1.2.1), and RFC 8707's `invalid_target`, with what each usually means
+//! for a learner.
 
 use std::fmt;
 
@@ -19,10 +20,12 @@ pub enum OAuthErrorCode {
     UnsupportedResponseType,
     ServerError,
     TemporarilyUnavailable,
+    /// RFC 8707 §2: the `resource` asked for is invalid, unknown or not allowed.
+    InvalidTarget,
 }
 
 impl OAuthErrorCode {
-    pub const ALL: [OAuthErrorCode; 10] = [
+    pub const ALL: [OAuthErrorCode; 11] = [
         OAuthErrorCode::InvalidRequest,
         OAuthErrorCode::InvalidClient,
         OAuthErrorCode::InvalidGrant,
@@ -33,6 +36,7 @@ impl OAuthErrorCode {
         OAuthErrorCode::UnsupportedResponseType,
         OAuthErrorCode::ServerError,
         OAuthErrorCode::TemporarilyUnavailable,
+        OAuthErrorCode::InvalidTarget,
     ];
 
     /// The code as RFC 6749 spells it.
@@ -48,6 +52,7 @@ impl OAuthErrorCode {
             OAuthErrorCode::UnsupportedResponseType => "unsupported_response_type",
             OAuthErrorCode::ServerError => "server_error",
             OAuthErrorCode::TemporarilyUnavailable => "temporarily_unavailable",
+            OAuthErrorCode::InvalidTarget => "invalid_target",
         }
     }
 
@@ -63,6 +68,7 @@ impl OAuthErrorCode {
             | OAuthErrorCode::UnsupportedResponseType
             | OAuthErrorCode::ServerError
             | OAuthErrorCode::TemporarilyUnavailable => "RFC 6749 §4.1.2.1",
+            OAuthErrorCode::InvalidTarget => "RFC 8707 §2",
             _ => "RFC 6749 §5.2",
         }
     }
@@ -88,6 +94,7 @@ impl OAuthErrorCode {
             OAuthErrorCode::UnsupportedResponseType => "use response_type=code",
             OAuthErrorCode::ServerError => "wait a moment and try again",
             OAuthErrorCode::TemporarilyUnavailable => "wait a little and try again",
+            OAuthErrorCode::InvalidTarget => "ask for the API's identifier exactly as resource",
         }
     }
 
@@ -154,6 +161,12 @@ impl OAuthErrorCode {
             OAuthErrorCode::TemporarilyUnavailable => {
                 "temporarily_unavailable: the authorization server is overloaded or under \
                  maintenance (RFC 6749 §4.1.2.1). Wait a little and try again."
+            }
+            OAuthErrorCode::InvalidTarget => {
+                "invalid_target: the resource asked for is invalid, unknown, or not one the client \
+                 may have a token for (RFC 8707 §2). Usual causes: a resource that is not an \
+                 absolute URI, or a typo in the API's identifier. Send the API's identifier exactly \
+                 as resource (or audience)."
             }
         }
     }

@@ -33,3 +33,15 @@ pub(crate) fn parse_enabled(enabled: &str) -> Result<bool, ServerFnError> {
         )),
     }
 }
+
+/// The public client's allowed origins, as the learner typed them (one a line).
+#[server(prefix = "/fn", endpoint = "set_allowed_origins")]
+pub async fn set_allowed_origins(origins: String) -> Result<PracticeApp, ServerFnError> {
+    use super::ssr::{back_to, context, fail, failed};
+    let (services, learner) = context()?;
+    let result = match services.set_allowed_origins(&learner, &origins).await.map_err(failed)? {
+        Ok(app) => Ok(app),
+        Err(bad) => Err(fail(http::StatusCode::BAD_REQUEST, bad.to_string())),
+    };
+    back_to("/practice/app", result)
+}

@@ -2,9 +2,10 @@ use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::practice::{get_practice_app, SetRefreshTokens};
+use crate::api::practice::{get_practice_app, SetAllowedOrigins, SetRefreshTokens};
 use crate::api::{error_message, form_post_error};
-use crate::model::PracticeApp;
+use crate::model::{PracticeApp, PracticeClient};
+use oauthlab::exercises::client_credentials::ClientKind;
 
 /// The learner's application on the built-in practice authorization server, shown like
 /// the seeds' dashboards.
@@ -30,8 +31,10 @@ pub fn PracticeAppPage() -> impl IntoView {
 fn Dashboard(initial: PracticeApp) -> impl IntoView {
     let app = RwSignal::new(initial);
     let toggle = ServerAction::<SetRefreshTokens>::new();
-    let error = form_post_error(toggle);
+    let origins = ServerAction::<SetAllowedOrigins>::new();
+    let error = form_post_error(toggle).or_else(|| form_post_error(origins));
     let enabled = move || app.with(|a| a.refresh_tokens_enabled);
+    let client = move |kind: ClientKind| app.with(|a| a.clients.iter().find(|c| c.kind == kind).cloned());
 
     view! {
         <article class="dashboard">
@@ -107,7 +110,63 @@ fn Dashboard(initial: PracticeApp) -> impl IntoView {
                     </button>
                 </ActionForm>
             </section>
+            {move || client(ClientKind::Public).map(|c| view! { <PublicClient client=c action=origins/> })}
+            {move || client(ClientKind::Service).map(|c| view! { <ServiceClient client=c/> })}
             <p><a href="/exercises/refresh">"Back to the Refresh Tokens exercise"</a></p>
         </article>
+    }
+}
+
+/// The public client (a single-page app): no secret, its redirect URI, and its allowed
+/// origins, editable with a plain form.
+#[component]
+fn PublicClient(client: PracticeClient, action: ServerAction<SetAllowedOrigins>) -> impl IntoView {
+    let origins = client.allowed_origins.clone().unwrap_or_default().join("\n");
+    view! {
+        <section class="panel" data-testid="public-client">
+            <h2>"My Single-Page App"</h2>
+            <p class="hint">"A public client: it runs in the browser, so it has no secret and proves each code exchange with PKCE."</p>
+            <dl class="values">
+                <dt>"Client ID"</dt>
+                <dd><code data-testid="public-client-id">{client.client_id.clone()}</code></dd>
+                <dt>"Client secret"</dt><dd>"None (token endpoint auth method: none)"</dd>
+                <dt>"Sign-in redirect URIs"</dt>
+                <dd>{client.redirect_uris.iter().map(|u| view! { <code data-testid="public-redirect-uri">{u.clone()}</code> }).collect_view()}</dd>
+                <dt>"Grant types"</dt><dd>{client.grant_types.join(", ")}</dd>
+            </dl>
+            <ActionForm action=action>
+                <label for="allowed-origins">"Allowed origins (CORS)"</label>
+                <p class="hint">
+                    "The token endpoint answers browsers on these origins only, one a line, such as "
+                    <code>"http://localhost:5173"</code>". At most 10."
+                </p>
+                <textarea id="allowed-origins" name="origins" rows="3" maxlength="2100" data-testid="allowed-origins">{origins}</textarea>
+                <button type="submit" class="button" data-testid="save-origins">"Save allowed origins"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// The service client: client credentials only, with a secret.
+#[component]
+fn ServiceClient(client: PracticeClient) -> impl IntoView {
+    let secret = client.client_secret.as_ref().map(|s| s.expose().to_owned()).unwrap_or_default();
+    view! {
+        <section class="panel" data-testid="service-client">
+            <h2>"My Service"</h2>
+            <p class="hint">"A machine-to-machine client: it gets its own tokens with the client credentials grant, for the practice API."</p>
+            <dl class="values">
+                <dt>"Client ID"</dt>
+                <dd><code data-testid="service-client-id">{client.client_id.clone()}</code></dd>
+                <dt>"Client secret"</dt>
+                <dd>
+                    <details class="secret" data-testid="service-client-secret">
+                        <summary>"•••••••••••• "<span class="reveal">"Reveal"</span></summary>
+                        <code data-testid="service-client-secret-value">{secret}</code>
+                    </details>
+                </dd>
+                <dt>"Grant types"</dt><dd>{client.grant_types.join(", ")}</dd>
+            </dl>
+        </section>
     }
 }

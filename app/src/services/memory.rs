@@ -6,6 +6,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
+use oauthlab::exercises::client_credentials::{ClientKind, Receipt};
 use oauthlab::oauth::discovery::Fetched;
 
 use super::instructor::{
@@ -13,7 +14,8 @@ use super::instructor::{
 };
 use super::store::{
     ClientSecrets, Fetcher, IssuedTokens, JwtVerifier, Keys, LearnerReads, LearnerState, PracticeAppRecord,
-    PracticeAppStore, ProgressStore, ServerChoice, ServerChoiceStore, StoreError, StoredProgress,
+    PracticeAppStore, ProgressStore, Receipts, ServerChoice, ServerChoiceStore, StoreError, StoredProgress,
+    MAX_ALLOWED_ORIGINS,
 };
 use super::{now_unix, LearnerId};
 
@@ -25,6 +27,8 @@ pub struct MemoryStore {
     /// (learner, exercise) -> (progress, updated at)
     progress: Mutex<HashMap<(LearnerId, String), (StoredProgress, i64)>>,
     apps: Mutex<HashMap<LearnerId, PracticeAppRecord>>,
+    /// receipt digest -> (receipt, expires at)
+    receipts: Mutex<HashMap<String, (Receipt, i64)>>,
     servers: Mutex<HashMap<LearnerId, ServerChoice>>,
     /// email -> (id, password hash)
     instructors: Mutex<HashMap<String, (InstructorId, String)>>,
@@ -100,6 +104,9 @@ impl PracticeAppStore for MemoryStore {
             .or_insert_with(|| PracticeAppRecord {
                 client_id: format!("client-{n}"),
                 refresh_tokens_enabled: false,
+                public_client_id: format!("public-{n}"),
+                service_client_id: format!("service-{n}"),
+                origins: None,
             })
             .clone())
     }
@@ -113,14 +120,71 @@ impl PracticeAppStore for MemoryStore {
         app.refresh_tokens_enabled = enabled;
         Ok(app.clone())
     }
-    async fn find_by_client_id(
+    async fn find_client(
         &self,
         client_id: &str,
-    ) -> Result<Option<(LearnerId, PracticeAppRecord)>, StoreError> {
-        Ok(lock(&self.apps)
-            .iter()
-            .find(|(_, app)| app.client_id == client_id)
-            .map(|(learner, app)| (learner.clone(), app.clone())))
+    ) -> Result<Option<(LearnerId, PracticeAppRecord, ClientKind)>, StoreError> {
+        Ok(lock(&self.apps).iter().find_map(|(learner, app)| {
+            app.kind_of(client_id).map(|kind| (learner.clone(), app.clone(), kind))
+        }))
+    }
+    async fn set_allowed_origins(
+        &self,
+        learner: &LearnerId,
+        origins: &[String],
+    ) -> Result<PracticeAppRecord, StoreError> {
+        let mut apps = lock(&self.apps);
+        let app = apps.get_mut(learner).ok_or_else(|| StoreError("no practice application".into()))?;
+        let mut kept: Vec<String> = Vec::new();
+        for origin in origins {
+            if kept.len() < MAX_ALLOWED_ORIGINS && !kept.contains(origin) {
+                kept.push(origin.clone());
+            }
+        }
+        app.origins = Some(kept);
+        Ok(app.clone())
+    }
+    async fn origin_allowed(&self, origin: &str) -> Result<bool, StoreError> {
+        Ok(lock(&self.apps).values().any(|app| app.origins.iter().flatten().any(|o| o == origin)))
+    }
+}
+
+#[async_trait]
+impl Receipts for MemoryStore {
+    async fn insert_receipt(
+        &self,
+        receipt_sha256: &str,
+        receipt: &Receipt,
+        _now: i64,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        let mut receipts = lock(&self.receipts);
+        if receipts.contains_key(receipt_sha256) {
+            return Err(StoreError("UNIQUE constraint failed: receipts.receipt_sha256".into()));
+        }
+        receipts.insert(receipt_sha256.to_owned(), (receipt.clone(), expires_at));
+        Ok(())
+    }
+    async fn receipt(&self, receipt_sha256: &str, now: i64) -> Result<Option<Receipt>, StoreError> {
+        Ok(lock(&self.receipts)
+            .get(receipt_sha256)
+            .filter(|(_, expires_at)| now < *expires_at)
+            .map(|(r, _)| r.clone()))
+    }
+    async fn mark_used(&self, receipt_sha256: &str, _now: i64) -> Result<bool, StoreError> {
+        Ok(match lock(&self.receipts).get_mut(receipt_sha256) {
+            Some((r, _)) if !r.used => {
+                r.used = true;
+                true
+            }
+            _ => false,
+        })
+    }
+    async fn forget_receipts(&self, before: i64) -> Result<u64, StoreError> {
+        let mut receipts = lock(&self.receipts);
+        let was = receipts.len();
+        receipts.retain(|_, (_, expires_at)| *expires_at >= before);
+        Ok(u64::try_from(was - receipts.len()).unwrap_or(u64::MAX))
     }
 }
 

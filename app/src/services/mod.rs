@@ -26,7 +26,8 @@ use oauthlab::verdict::{Finding, Verdict};
 
 pub use crate::model::{shell_quote, CODE_PLACEHOLDER, REFRESH_TOKEN_PLACEHOLDER};
 use crate::model::{
-    Command, ExerciseState, LastCheck, PracticeApp, RedirectData, Secret, ServerData, SetupAttempt,
+    Command, ExerciseState, LastCheck, PracticeApp, PracticeClient, RedirectData, Secret, ServerData,
+    SetupAttempt,
 };
 pub use exercises::Exercise;
 use flash::PageViews;
@@ -205,6 +206,38 @@ impl Services {
     }
 
     fn practice_app_view(&self, learner: &LearnerId, record: store::PracticeAppRecord) -> PracticeApp {
+        use oauthlab::exercises::client_credentials::ClientKind;
+        let site_origin = store::origin_of(&self.public_url).unwrap_or_else(|| self.public_url.clone());
+        let secret = |id: &str| Some(Secret::new(self.secrets.secret_for(id)));
+        let clients = vec![
+            PracticeClient {
+                kind: ClientKind::Web,
+                client_id: record.client_id.clone(),
+                client_secret: secret(&record.client_id),
+                redirect_uris: vec![self.redirect_uri()],
+                grant_types: grant_types(record.refresh_tokens_enabled),
+                token_endpoint_auth_method: "client_secret_basic".into(),
+                allowed_origins: None,
+            },
+            PracticeClient {
+                kind: ClientKind::Public,
+                client_id: record.public_client_id.clone(),
+                client_secret: None,
+                redirect_uris: vec![oauthlab::exercises::spa::redirect_uri(&self.public_url)],
+                grant_types: grant_types(record.refresh_tokens_enabled),
+                token_endpoint_auth_method: "none".into(),
+                allowed_origins: Some(record.allowed_origins(&site_origin)),
+            },
+            PracticeClient {
+                kind: ClientKind::Service,
+                client_id: record.service_client_id.clone(),
+                client_secret: secret(&record.service_client_id),
+                redirect_uris: vec![],
+                grant_types: vec!["client_credentials".into()],
+                token_endpoint_auth_method: "client_secret_basic".into(),
+                allowed_origins: None,
+            },
+        ];
         PracticeApp {
             user: oauthlab::practice_user::practice_user(&self.secrets.user_digest(learner.as_str())),
             client_secret: Secret::new(self.secrets.secret_for(&record.client_id)),
@@ -212,7 +245,24 @@ impl Services {
             redirect_uris: vec![self.redirect_uri()],
             grant_types: grant_types(record.refresh_tokens_enabled),
             refresh_tokens_enabled: record.refresh_tokens_enabled,
+            clients,
         }
+    }
+
+    /// Set the public client's allowed origins from what the learner typed (see
+    /// [`store::parse_allowed_origins`]): `Err` with the fix when a line is no origin.
+    pub async fn set_allowed_origins(
+        &self,
+        learner: &LearnerId,
+        text: &str,
+    ) -> Result<Result<PracticeApp, store::BadOrigin>, StoreError> {
+        let origins = match store::parse_allowed_origins(text) {
+            Ok(origins) => origins,
+            Err(bad) => return Ok(Err(bad)),
+        };
+        self.apps.get_or_create(learner).await?;
+        let record = self.apps.set_allowed_origins(learner, &origins).await?;
+        Ok(Ok(self.practice_app_view(learner, record)))
     }
 
     /// The seeds' toggle: *Refresh Token* grant (Okta) / *Allow Offline Access* (Auth0).

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
+use oauthlab::exercises::client_credentials::{ClientKind, Receipt};
 use oauthlab::exercises::refresh::{Issued, SignatureCheck};
 use oauthlab::oauth::discovery::{Fetched, Metadata};
 use serde::de::DeserializeOwned;
@@ -77,11 +78,113 @@ pub trait ProgressStore: Send + Sync {
     async fn reset(&self, learner: &LearnerId, exercise: &str) -> Result<(), StoreError>;
 }
 
-/// A practice application as stored: its secret is derived, never stored.
+/// A learner's practice application as stored: three clients, whose secrets are derived
+/// from their ids ([`ClientSecrets`]), never stored. Which client an id names is known
+/// only through the store ([`PracticeAppStore::find_client`]): the ids look alike.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PracticeAppRecord {
+    /// The confidential web client's id (it has a secret).
     pub client_id: String,
     pub refresh_tokens_enabled: bool,
+    /// The public client's id (a single-page app: no secret).
+    pub public_client_id: String,
+    /// The service client's id (client credentials only, with a secret).
+    pub service_client_id: String,
+    /// The public client's allowed origins (CORS at the token endpoint), once the learner
+    /// edited them; `None` until then, which means the site's own origin
+    /// ([`PracticeAppRecord::allowed_origins`]).
+    pub origins: Option<Vec<String>>,
+}
+
+/// The most allowed origins a public client has.
+pub const MAX_ALLOWED_ORIGINS: usize = 10;
+/// The longest allowed origin, in bytes.
+pub const MAX_ORIGIN_CHARS: usize = 200;
+
+impl PracticeAppRecord {
+    /// The public client's allowed origins: the edited list, or else `[site_origin]`.
+    pub fn allowed_origins(&self, site_origin: &str) -> Vec<String> {
+        self.origins.clone().unwrap_or_else(|| vec![site_origin.to_owned()])
+    }
+
+    /// The kind of client `client_id` is in this application, if it is one of its three.
+    pub fn kind_of(&self, client_id: &str) -> Option<ClientKind> {
+        if client_id == self.client_id {
+            Some(ClientKind::Web)
+        } else if client_id == self.public_client_id {
+            Some(ClientKind::Public)
+        } else if client_id == self.service_client_id {
+            Some(ClientKind::Service)
+        } else {
+            None
+        }
+    }
+}
+
+/// The origin (`scheme://host[:port]`) of a URL such as the site's public URL.
+pub fn origin_of(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url).ok()?;
+    let origin = parsed.origin();
+    origin.is_tuple().then(|| origin.ascii_serialization())
+}
+
+/// Why an allowed origin is refused: the message says the fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct BadOrigin(pub String);
+
+/// Parse the allowed origins a learner typed (one a line, or separated by spaces or
+/// commas): each an absolute `http`/`https` origin without path, query or fragment, at
+/// most [`MAX_ORIGIN_CHARS`] long; at most [`MAX_ALLOWED_ORIGINS`]; duplicates dropped.
+/// A trailing `/` is tolerated and removed; the origin is kept as the browser sends it
+/// (lowercase scheme and host, no default port).
+pub fn parse_allowed_origins(text: &str) -> Result<Vec<String>, BadOrigin> {
+    // Bounded before anything else: the most the list can hold, and some slack.
+    let most = MAX_ALLOWED_ORIGINS * (MAX_ORIGIN_CHARS + 2);
+    if text.len() > most {
+        return Err(BadOrigin(format!(
+            "That is too long: give at most {MAX_ALLOWED_ORIGINS} origins of at most {MAX_ORIGIN_CHARS} characters each."
+        )));
+    }
+    let mut origins: Vec<String> = Vec::new();
+    for item in text.split(|c: char| c.is_whitespace() || c == ',').filter(|s| !s.is_empty()) {
+        let shown: String = item.chars().take(60).collect();
+        if item.len() > MAX_ORIGIN_CHARS {
+            return Err(BadOrigin(format!(
+                "\"{shown}…\" is longer than {MAX_ORIGIN_CHARS} characters: give just scheme, host and port."
+            )));
+        }
+        let url = url::Url::parse(item).map_err(|_| {
+            BadOrigin(format!(
+                "\"{shown}\" is not an origin: write it as scheme://host[:port], such as http://localhost:5173."
+            ))
+        })?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Err(BadOrigin(format!(
+                "\"{shown}\" is not an http or https origin: write it as http(s)://host[:port]."
+            )));
+        }
+        let bare = item.trim_end_matches('/');
+        if url.path() != "/"
+            || url.query().is_some()
+            || url.fragment().is_some()
+            || !url.username().is_empty()
+            || url.password().is_some()
+            || bare.len() + 1 < item.len()
+        {
+            return Err(BadOrigin(format!(
+                "\"{shown}\" has more than an origin: remove the path, query and user, keep scheme://host[:port]."
+            )));
+        }
+        let origin = url.origin().ascii_serialization();
+        if !origins.contains(&origin) {
+            origins.push(origin);
+        }
+        if origins.len() > MAX_ALLOWED_ORIGINS {
+            return Err(BadOrigin(format!("Give at most {MAX_ALLOWED_ORIGINS} origins.")));
+        }
+    }
+    Ok(origins)
 }
 
 #[async_trait]
@@ -93,11 +196,56 @@ pub trait PracticeAppStore: Send + Sync {
         learner: &LearnerId,
         enabled: bool,
     ) -> Result<PracticeAppRecord, StoreError>;
-    /// The application with this client id, and its learner.
+    /// The application whose web client has this id, and its learner.
     async fn find_by_client_id(
         &self,
         client_id: &str,
-    ) -> Result<Option<(LearnerId, PracticeAppRecord)>, StoreError>;
+    ) -> Result<Option<(LearnerId, PracticeAppRecord)>, StoreError> {
+        Ok(self
+            .find_client(client_id)
+            .await?
+            .and_then(|(learner, app, kind)| (kind == ClientKind::Web).then_some((learner, app))))
+    }
+    /// The application one of whose three clients has this id, its learner, and which
+    /// client it is.
+    async fn find_client(
+        &self,
+        client_id: &str,
+    ) -> Result<Option<(LearnerId, PracticeAppRecord, ClientKind)>, StoreError>;
+    /// Set the public client's allowed origins (already checked by
+    /// [`parse_allowed_origins`]; the store keeps the first [`MAX_ALLOWED_ORIGINS`]).
+    async fn set_allowed_origins(
+        &self,
+        learner: &LearnerId,
+        origins: &[String],
+    ) -> Result<PracticeAppRecord, StoreError>;
+    /// Whether some learner's public client allows this origin in an edited list: what a
+    /// CORS preflight, which does not say its client, can be answered from (besides the
+    /// site's own origin, every unedited list's). One indexed lookup.
+    async fn origin_allowed(&self, origin: &str) -> Result<bool, StoreError>;
+}
+
+/// The practice API's one-time receipts, by the receipt's digest
+/// (`oauthlab::exercises::refresh::token_sha256(receipt)`): the receipt itself is never
+/// stored.
+#[async_trait]
+pub trait Receipts: Send + Sync {
+    /// Store a new receipt, valid until `expires_at` (Unix seconds).
+    async fn insert_receipt(
+        &self,
+        receipt_sha256: &str,
+        receipt: &Receipt,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<(), StoreError>;
+    /// What the practice API recorded about this receipt; `None` when it never handed it
+    /// out, or it expired.
+    async fn receipt(&self, receipt_sha256: &str, now: i64) -> Result<Option<Receipt>, StoreError>;
+    /// Mark the receipt used: `true` when this call did (it was unused), so of two
+    /// concurrent calls exactly one gets `true`.
+    async fn mark_used(&self, receipt_sha256: &str, now: i64) -> Result<bool, StoreError>;
+    /// Forget the receipts that expired before `before`; the number forgotten.
+    async fn forget_receipts(&self, before: i64) -> Result<u64, StoreError>;
 }
 
 /// What the practice server issued as an access token, looked up by its digest, so the

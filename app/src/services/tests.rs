@@ -263,6 +263,7 @@ fn secrets_never_show_in_debug_output() {
         grant_types: vec![],
         refresh_tokens_enabled: false,
         user: oauthlab::practice_user::practice_user(&[1; 32]),
+        clients: vec![],
     };
     for debug in [format!("{command:?}"), format!("{app:?}")] {
         assert!(!debug.contains("s3cr3t-value") && !debug.contains(PASTED_VERIFIER), "{debug}");

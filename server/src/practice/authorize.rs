@@ -7,6 +7,7 @@ use axum::http::header::LOCATION;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Extension;
+use oauthlab::exercises::client_credentials::ClientKind;
 use oauthlab::exercises::refresh::token_sha256;
 use oauthlab::oauth::OAuthErrorCode;
 use oauthlab::pkce::is_well_formed_challenge;
@@ -191,10 +192,19 @@ impl Practice {
     /// A valid request, and whether its application may get refresh tokens.
     async fn check(&self, params: &Params) -> Result<(AuthRequest, bool), Response> {
         let client_id = params.get("client_id").ok().flatten().unwrap_or_default();
-        let app =
-            self.apps.find_by_client_id(client_id).await.map_err(|e| OAuthError::from(e).into_response())?;
-        let registered = self.redirect_uris();
-        let refresh_tokens = app.as_ref().is_some_and(|(_, app)| app.refresh_tokens_enabled);
+        let app = self.apps.find_client(client_id).await.map_err(|e| OAuthError::from(e).into_response())?;
+        let kind = app.as_ref().map(|(_, _, kind)| *kind);
+        if kind == Some(ClientKind::Service) {
+            // It has no redirect URI to send the error to (RFC 6749 §4.1.2.1).
+            return Err(Rejection::Page(
+                "unauthorized_client: this is the service client, which uses the client_credentials grant \
+                 only and never logs anyone in. Use the web or public client of the Practice app page."
+                    .into(),
+            )
+            .into_response(&self.issuer));
+        }
+        let registered = self.redirect_uris_of(kind.unwrap_or(ClientKind::Web));
+        let refresh_tokens = app.as_ref().is_some_and(|(_, app, _)| app.refresh_tokens_enabled);
         validate(params, app.map(|_| registered.as_slice()))
             .map(|req| (req, refresh_tokens))
             .map_err(|r| r.into_response(&self.issuer))

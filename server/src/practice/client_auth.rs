@@ -1,5 +1,6 @@
 //! Client authentication at the token, revocation and introspection endpoints:
-//! `client_secret_basic` or `client_secret_post`, secrets compared in constant time.
+//! `client_secret_basic` or `client_secret_post`, secrets compared in constant time; a
+//! public client (`none`) sends its `client_id` only, and any secret it sends is refused.
 
 use axum::http::header::AUTHORIZATION;
 use axum::http::HeaderMap;
@@ -12,14 +13,18 @@ use super::params::Params;
 use super::Practice;
 use app::services::store::PracticeAppRecord;
 use app::services::LearnerId;
+use oauthlab::exercises::client_credentials::ClientKind;
 
 /// An authenticated client.
 pub struct Client {
     pub client_id: String,
     pub learner: LearnerId,
     pub app: PracticeAppRecord,
-    /// How it authenticated: `client_secret_basic` or `client_secret_post` (RFC 7591 §2).
+    /// How it authenticated: `client_secret_basic`, `client_secret_post`, or `none` for
+    /// the public client (RFC 7591 §2).
     pub auth_method: &'static str,
+    /// Which of the learner's three clients it is.
+    pub kind: ClientKind,
 }
 
 /// The credentials a request carries, and how. `Debug` leaves the secret out.
@@ -92,20 +97,54 @@ pub fn credentials(headers: &HeaderMap, params: &Params) -> Result<Credentials, 
     }
 }
 
+/// What a public client's request that carries a secret is told.
+pub const PUBLIC_CLIENT_SECRET: &str = "This is a public client, and a public client has none: send only \
+     client_id (no client_secret, no HTTP Basic) and prove the request with PKCE's code_verifier.";
+
+/// The `client_id` a request names, in the body or in HTTP Basic, without judging it.
+pub fn named_client_id(headers: &HeaderMap, params: &Params) -> Option<String> {
+    credentials(headers, params)
+        .ok()
+        .map(|c| c.client_id)
+        .or_else(|| params.get("client_id").ok().flatten().map(str::to_owned))
+}
+
 impl Practice {
-    /// Authenticate the client a request speaks for.
+    /// Authenticate the client a request speaks for: a confidential client (web or
+    /// service) by its secret; the public client by its `client_id` alone.
     pub async fn authenticate(&self, headers: &HeaderMap, params: &Params) -> Result<Client, OAuthError> {
+        // A public client sends no secret: its client_id is in the body, alone.
+        let body_id = params.get("client_id").ok().flatten();
+        let sends_secret = headers.contains_key(AUTHORIZATION)
+            || params.get("client_secret").map_or(true, |secret| secret.is_some());
+        if let (Some(id), false) = (body_id, sends_secret) {
+            return match self.apps.find_client(id).await? {
+                Some((learner, app, ClientKind::Public)) => Ok(Client {
+                    client_id: id.to_owned(),
+                    learner,
+                    app,
+                    auth_method: "none",
+                    kind: ClientKind::Public,
+                }),
+                _ => Err(OAuthError::invalid_client(
+                    "Client authentication is required: send client_id and client_secret (HTTP Basic or in the body).",
+                )),
+            };
+        }
         let creds = credentials(headers, params)?;
         // `credentials` takes one method only: the header, or else the body.
         let auth_method =
             if headers.contains_key(AUTHORIZATION) { "client_secret_basic" } else { "client_secret_post" };
-        let found = self.apps.find_by_client_id(&creds.client_id).await?;
+        let found = self.apps.find_client(&creds.client_id).await?;
+        if let Some((_, _, ClientKind::Public)) = found {
+            return Err(OAuthError::invalid_client(PUBLIC_CLIENT_SECRET));
+        }
         // Compare against something even for an unknown client, so timing says nothing.
         let expected = self.secrets.secret_for(&creds.client_id);
         let matches: bool = expected.as_bytes().ct_eq(creds.secret.as_bytes()).into();
         match found {
-            Some((learner, app)) if matches => {
-                Ok(Client { client_id: creds.client_id, learner, app, auth_method })
+            Some((learner, app, kind)) if matches => {
+                Ok(Client { client_id: creds.client_id, learner, app, auth_method, kind })
             }
             _ => Err(OAuthError::invalid_client(
                 "Client authentication failed: check client_id and client_secret on the Practice app page.",

@@ -1,8 +1,11 @@
 //! The built-in practice authorization server: plain axum routes, as strict as a
 //! production server. RFC 6749, 7636 (PKCE, S256 only), 7009, 7662, 8414, 9068, 9700.
 
+mod api;
 mod authorize;
 pub mod client_auth;
+pub mod client_credentials;
+mod cors;
 pub mod error;
 mod introspect;
 mod metadata;
@@ -12,11 +15,12 @@ mod token;
 
 use std::sync::Arc;
 
-use app::services::store::{ClientSecrets, PracticeAppStore};
+use app::services::store::{ClientSecrets, PracticeAppStore, Receipts};
 use axum::routing::{get, post};
 use axum::Router;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use oauthlab::exercises::client_credentials::ClientKind;
 
 use crate::shared::keys::KeyRing;
 use crate::storage::{CodeStore, ConsentStore, TokenStore};
@@ -50,6 +54,8 @@ pub struct Practice {
     pub codes: Arc<dyn CodeStore>,
     pub tokens: Arc<dyn TokenStore>,
     pub consents: Arc<dyn ConsentStore>,
+    /// The practice API's receipts.
+    pub receipts: Arc<dyn Receipts>,
     pub keys: KeyRing,
     pub lifetimes: Lifetimes,
 }
@@ -63,16 +69,28 @@ impl Practice {
         vec![app::services::practice_redirect_uri(&self.issuer)]
     }
 
+    /// The redirect URIs registered for a kind of client: the web client's, the public
+    /// client's (the SPA callback), none for the service client.
+    pub fn redirect_uris_of(&self, kind: ClientKind) -> Vec<String> {
+        match kind {
+            ClientKind::Web => self.redirect_uris(),
+            ClientKind::Public => vec![oauthlab::exercises::spa::redirect_uri(&self.issuer)],
+            ClientKind::Service => Vec::new(),
+        }
+    }
+
     /// Forget what nobody can use any more, kept for [`REMEMBER_DEAD`]: tokens past their
     /// expiry; codes (and revoked families) once no token of theirs can still live, so
-    /// that a replayed code still revokes its family while that matters. The number of
-    /// codes and tokens forgotten.
+    /// that a replayed code still revokes its family while that matters; the practice
+    /// API's receipts once expired. The number of codes, tokens and receipts forgotten.
     pub async fn forget_dead(&self, now: i64) -> Result<u64, app::services::store::StoreError> {
         let dead_before = now - REMEMBER_DEAD;
         let family_over_before = dead_before - self.lifetimes.code - self.lifetimes.refresh_absolute;
         let tokens = self.tokens.forget_tokens(dead_before, family_over_before).await?;
         let codes = self.codes.forget_codes(family_over_before).await?;
-        Ok(tokens + codes)
+        // Receipts are forgotten once they can no longer be graded.
+        let receipts = self.receipts.forget_receipts(now).await?;
+        Ok(tokens + codes + receipts)
     }
 }
 
@@ -89,7 +107,8 @@ pub fn routes() -> Router<Practice> {
         .route("/.well-known/oauth-authorization-server", get(metadata::metadata_get))
         .route("/oauth2/jwks", get(metadata::jwks_get))
         .route("/oauth2/authorize", get(authorize::authorize_get).post(authorize::authorize_post))
-        .route("/oauth2/token", post(token::token_post))
+        .route("/oauth2/token", post(token::token_post).options(cors::token_options))
         .route("/oauth2/revoke", post(introspect::revoke_post))
         .route("/oauth2/introspect", post(introspect::introspect_post))
+        .route("/practice-api/reports", get(api::reports_get))
 }

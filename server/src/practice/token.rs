@@ -52,6 +52,7 @@ pub async fn token_post(State(p): State<Practice>, headers: HeaderMap, body: Byt
         Ok(json) => Json(json).into_response(),
         Err(err) => err.into_response(),
     };
+    let res = super::cors::token_answer(&p, &headers, &body, res).await;
     no_store(res)
 }
 
@@ -84,14 +85,20 @@ fn required<'a>(params: &'a Params, name: &str) -> Result<&'a str, OAuthError> {
 async fn token(p: &Practice, headers: &HeaderMap, body: &[u8]) -> Result<Value, OAuthError> {
     let params = form(headers, body)?;
     let client = p.authenticate(headers, &params).await?;
-    match params.get("grant_type").map_err(repeated)? {
+    let grant_type = params.get("grant_type").map_err(repeated)?;
+    if let Some(refused) = grant_type.and_then(|g| super::client_credentials::not_for(client.kind, g)) {
+        return Err(refused);
+    }
+    match grant_type {
         Some("authorization_code") => code_grant(p, &client, &params).await,
         Some("refresh_token") => refresh_grant(p, &client, &params).await,
+        Some("client_credentials") => super::client_credentials::grant(p, &client, &params).await,
         None => Err(OAuthError::invalid_request("grant_type is missing.")),
         Some(other) => Err(OAuthError::new(
             OAuthErrorCode::UnsupportedGrantType,
             format!(
-                "grant_type {:?} is not supported here: use authorization_code or refresh_token.",
+                "grant_type {:?} is not supported here: use authorization_code, refresh_token or \
+                 client_credentials.",
                 other.chars().take(40).collect::<String>()
             ),
         )),
@@ -309,6 +316,8 @@ async fn issue(p: &Practice, client: &Client, g: &Grant<'_>, now: i64) -> Result
         granted_scope: Some(scope.clone()),
         pkce_method: g.pkce_method.map(str::to_owned),
         code_reused: false,
+        resource: None,
+        audience: (kind == TokenKind::Access).then(|| claims.aud.clone()),
     };
     p.tokens.insert_token(&record(&access_token, TokenKind::Access, exp)).await?;
     let mut body = json!({

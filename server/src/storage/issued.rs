@@ -41,10 +41,10 @@ pub(crate) async fn issued_from<T: TokenStore + ?Sized>(
     }
     Ok(Some(Issued {
         client_id: token.client_id,
-        grant: if token.grant_type == "refresh_token" {
-            IssuedGrant::RefreshToken
-        } else {
-            IssuedGrant::AuthorizationCode
+        grant: match token.grant_type.as_str() {
+            "refresh_token" => IssuedGrant::RefreshToken,
+            "client_credentials" => IssuedGrant::ClientCredentials,
+            _ => IssuedGrant::AuthorizationCode,
         },
         code_challenge: token.code_challenge,
         requested_scope: token.scope,
@@ -53,14 +53,17 @@ pub(crate) async fn issued_from<T: TokenStore + ?Sized>(
         refresh_token_sha256,
         refresh_ancestors: ancestors,
         client_auth: token.client_auth,
-        // A family is named by the digest of the code it started from.
-        code_sha256: Some(token.family),
+        // A family is named by the digest of the code it started from (a client
+        // credentials token has no code: its family is its own).
+        code_sha256: (token.grant_type != "client_credentials").then_some(token.family),
         redirect_uri: token.redirect_uri,
         nonce_sha256: token.nonce_sha256,
         granted_scope: token.granted_scope,
         pkce_method: token.pkce_method,
         issued_at: Some(token.issued_at),
         code_redeemed_twice: token.code_reused,
+        resource: token.resource,
+        audience: token.audience,
     }))
 }
 

@@ -17,6 +17,7 @@ mod instructors;
 mod issued;
 mod learners;
 mod progress;
+mod receipts;
 mod server_key;
 mod servers;
 mod signing_keys;

@@ -11,9 +11,7 @@
 
 use std::collections::HashMap;
 
-use app::services::store::{
-    LearnerReads, LearnerState, PracticeAppRecord, ProgressStore, StoreError, StoredProgress,
-};
+use app::services::store::{LearnerReads, LearnerState, ProgressStore, StoreError, StoredProgress};
 use app::services::{now_unix, LearnerId};
 use async_trait::async_trait;
 use sqlx::{Row, SqlitePool};
@@ -175,12 +173,13 @@ impl ProgressStore for Db {
 #[async_trait]
 impl LearnerReads for Db {
     async fn learner_state(&self, learner: &LearnerId, exercise: &str) -> Result<LearnerState, StoreError> {
-        let row = sqlx::query(
+        let row = sqlx::query(&format!(
             "SELECT (SELECT state FROM progress WHERE learner_id = ?1 AND exercise = ?2) AS state,
                     (SELECT choice FROM learner_servers WHERE learner_id = ?1) AS choice,
-                    a.client_id, a.refresh_tokens_enabled
+                    {}
              FROM (SELECT 1) LEFT JOIN practice_apps a ON a.learner_id = ?1",
-        )
+            super::apps::APP_COLUMNS
+        ))
         .bind(learner.as_str())
         .bind(exercise)
         .fetch_one(&self.pool)
@@ -194,13 +193,9 @@ impl LearnerReads for Db {
             None => Default::default(),
             Some(choice) => super::servers::choice_of(&choice)?,
         };
-        let app = match row.try_get::<Option<String>, _>("client_id").map_err(store_error)? {
-            None => None,
-            Some(client_id) => Some(PracticeAppRecord {
-                client_id,
-                refresh_tokens_enabled: row.try_get("refresh_tokens_enabled").map_err(store_error)?,
-            }),
-        };
+        // None also for an application made before its public and service clients: the
+        // services then make them (`get_or_create`).
+        let app = super::apps::app_record(&row)?;
         Ok(LearnerState { progress, app, choice })
     }
 }

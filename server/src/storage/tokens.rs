@@ -47,7 +47,7 @@ pub struct TokenRecord {
     pub learner_id: String,
     /// The scope asked for (the one granted drops `offline_access` unless `refresh_enabled`).
     pub scope: String,
-    /// `authorization_code` or `refresh_token`.
+    /// `authorization_code`, `refresh_token` or `client_credentials`.
     pub grant_type: String,
     pub code_challenge: String,
     /// The refresh token redeemed to get this one.
@@ -79,6 +79,11 @@ pub struct TokenRecord {
     /// with [`FamilyRevocation::CodeRedeemedTwice`], or on storing the token into such a
     /// family), never by the one who inserts it.
     pub code_reused: bool,
+    /// The `resource` (RFC 8707) or `audience` the token request named, when it named one
+    /// (the client credentials grant).
+    pub resource: Option<String>,
+    /// The access token's `aud`, when recorded.
+    pub audience: Option<String>,
 }
 
 impl TokenRecord {
@@ -117,7 +122,7 @@ pub trait TokenStore: Send + Sync {
 const TOKEN_COLUMNS: &str = "token_sha256, kind, family, client_id, learner_id, scope, grant_type,
     code_challenge, parent_sha256, refresh_enabled, jti, issued_at, expires_at,
     absolute_expires_at, used_at, revoked_at, client_auth, redirect_uri, nonce_sha256, granted_scope,
-    pkce_method, code_reused";
+    pkce_method, code_reused, resource, audience";
 
 fn token_of(row: &SqliteRow) -> Result<TokenRecord, sqlx::Error> {
     let kind: String = row.try_get("kind")?;
@@ -144,6 +149,8 @@ fn token_of(row: &SqliteRow) -> Result<TokenRecord, sqlx::Error> {
         granted_scope: row.try_get("granted_scope")?,
         pkce_method: row.try_get("pkce_method")?,
         code_reused: row.try_get("code_reused")?,
+        resource: row.try_get("resource")?,
+        audience: row.try_get("audience")?,
     })
 }
 
@@ -155,7 +162,7 @@ impl TokenStore for Db {
         sqlx::query(&format!(
             "INSERT INTO tokens ({TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
              COALESCE(?, (SELECT revoked_at FROM revoked_families WHERE family = ?)), ?, ?, ?, ?, ?,
-             MAX(?, COALESCE((SELECT code_reused FROM revoked_families WHERE family = ?), 0)))"
+             MAX(?, COALESCE((SELECT code_reused FROM revoked_families WHERE family = ?), 0)), ?, ?)"
         ))
         .bind(&t.token_sha256)
         .bind(t.kind.as_str())
@@ -181,6 +188,8 @@ impl TokenStore for Db {
         .bind(&t.pkce_method)
         .bind(t.code_reused)
         .bind(&t.family)
+        .bind(&t.resource)
+        .bind(&t.audience)
         .execute(&self.pool)
         .await
         .map_err(store_error)?;

@@ -249,9 +249,11 @@ async fn the_practice_servers_endpoints_turn_requests_away_in_the_oauth_error_sh
     let client = reqwest::Client::new();
     let post = || client.post(app.url("/oauth2/token"));
     let too_large = post().form(&[("grant_type", "x".repeat(70 * 1024))]).send().await.expect("post");
-    let cross_site = post()
+    // The token endpoint answers other sites (CORS, for public clients); the others do not.
+    let cross_site = client
+        .post(app.url("/oauth2/revoke"))
         .header("origin", "https://evil.example")
-        .form(&[("grant_type", "x")])
+        .form(&[("token", "x")])
         .send()
         .await
         .expect("post");

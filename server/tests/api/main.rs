@@ -5,6 +5,7 @@ mod helpers;
 
 mod assets;
 mod cli;
+mod clients;
 mod course;
 mod durability;
 mod exercise;

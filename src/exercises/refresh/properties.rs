@@ -855,6 +855,8 @@ fn issued_variants() -> Vec<Option<Issued>> {
         pkce_method: None,
         issued_at: None,
         code_redeemed_twice: false,
+        resource: None,
+        audience: None,
     };
     let mut out = vec![None, Some(base.clone())];
     out.push(Some(Issued { client_id: "someone-else".into(), ..base.clone() }));

@@ -809,10 +809,16 @@ fn issued_findings(step: Step, facts: &Facts<'_>) -> Vec<Finding> {
     match step {
         Step::TokenResponse => {
             if issued.grant != IssuedGrant::AuthorizationCode {
+                let from = match issued.grant {
+                    IssuedGrant::ClientCredentials => "the client_credentials grant",
+                    _ => "a refresh",
+                };
                 findings.push(Finding::fail(
                     ID,
-                    "This response came from a refresh, not from the authorization code \
-                     exchange: paste the response of the grant_type=authorization_code request.",
+                    format!(
+                        "This response came from {from}, not from the authorization code \
+                         exchange: paste the response of the grant_type=authorization_code request."
+                    ),
                 ));
             } else if facts.progress.challenge.as_deref() != Some(issued.code_challenge.as_str()) {
                 findings.push(Finding::fail(
@@ -1400,6 +1406,8 @@ mod issued_tests {
             pkce_method: None,
             issued_at: None,
             code_redeemed_twice: false,
+            resource: None,
+            audience: None,
         }
     }
 

@@ -157,6 +157,11 @@ fn grant(ex: &Exchange) -> Finding {
             "This token came from a refresh, not from exchanging the code: paste the response of the \
              grant_type=authorization_code request for the code of your step 3 login.",
         ),
+        IssuedGrant::ClientCredentials => Finding::fail(
+            ID,
+            "This token came from the client_credentials grant, not from exchanging the code: paste the \
+             response of the grant_type=authorization_code request for the code of your step 3 login.",
+        ),
     }
 }
 

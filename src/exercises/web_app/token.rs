@@ -204,6 +204,11 @@ fn grant(ex: &Exchange) -> Finding {
             "This token came from a refresh, not from exchanging the code: paste the response of the \
              grant_type=authorization_code request with the code of step 4.",
         ),
+        IssuedGrant::ClientCredentials => Finding::fail(
+            ID,
+            "This token came from the client_credentials grant, not from exchanging the code: paste the \
+             response of the grant_type=authorization_code request with the code of step 4.",
+        ),
     }
 }
 

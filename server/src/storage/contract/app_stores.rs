@@ -8,10 +8,11 @@ use app::services::instructor::{
     ClassRecord, ExerciseProgress, InstructorId, InstructorStore, JoinTarget, LearnerExercises, LearnerRow,
 };
 use app::services::store::{
-    LearnerReads, LearnerState, OwnServer, PracticeAppRecord, PracticeAppStore, ProgressStore, ServerChoice,
-    ServerChoiceStore, StoredProgress,
+    LearnerReads, LearnerState, OwnServer, PracticeAppRecord, PracticeAppStore, ProgressStore, Receipts,
+    ServerChoice, ServerChoiceStore, StoredProgress,
 };
 use app::services::{now_unix, LearnerId};
+use oauthlab::exercises::client_credentials::{ClientKind, Receipt, TokenVia};
 use oauthlab::exercises::refresh::{self, Progress};
 use oauthlab::oauth::discovery::Metadata;
 use oauthlab::verdict::{Finding, Verdict};
@@ -123,7 +124,7 @@ pub async fn practice_apps(store: &dyn PracticeAppStore) {
     assert_eq!(store.find_by_client_id("lab_nobody").await.expect("find"), None);
 
     let on = store.set_refresh_tokens(&ada, true).await.expect("turn on");
-    assert_eq!(on, PracticeAppRecord { client_id: first.client_id.clone(), refresh_tokens_enabled: true });
+    assert_eq!(on, PracticeAppRecord { refresh_tokens_enabled: true, ..first.clone() });
     assert_eq!(store.get_or_create(&ada).await.expect("get"), on, "the setting is kept");
     assert_eq!(store.find_by_client_id(&on.client_id).await.expect("find"), Some((ada.clone(), on.clone())));
     assert_eq!(store.get_or_create(&bob).await.expect("get bob"), bobs, "for that learner only");
@@ -134,6 +135,86 @@ pub async fn practice_apps(store: &dyn PracticeAppStore) {
     let carol = learner("carol");
     assert!(store.set_refresh_tokens(&carol, true).await.is_err(), "no application: nothing to update");
     assert!(!store.get_or_create(&carol).await.expect("create carol").refresh_tokens_enabled);
+}
+
+/// The three clients of an application: distinct ids, each found with its kind; the public
+/// client's allowed origins, unedited until set, bounded, and found by a preflight.
+pub async fn practice_clients(store: &dyn PracticeAppStore) {
+    let (ada, bob) = (learner("ada"), learner("bob"));
+    let app = store.get_or_create(&ada).await.expect("create");
+    let ids = [&app.client_id, &app.public_client_id, &app.service_client_id];
+    for (i, id) in ids.iter().enumerate() {
+        assert!(!id.is_empty());
+        assert!(ids.iter().skip(i + 1).all(|other| other != id), "three distinct ids");
+    }
+    assert_eq!(app.origins, None, "unedited: the site's own origin");
+    assert_eq!(app.allowed_origins("http://127.0.0.1:3000"), vec!["http://127.0.0.1:3000".to_owned()]);
+    for (id, kind) in [
+        (&app.client_id, ClientKind::Web),
+        (&app.public_client_id, ClientKind::Public),
+        (&app.service_client_id, ClientKind::Service),
+    ] {
+        assert_eq!(
+            store.find_client(id).await.expect("find"),
+            Some((ada.clone(), app.clone(), kind)),
+            "{kind:?}"
+        );
+    }
+    assert_eq!(store.find_client("lab_nobody").await.expect("find"), None);
+    // find_by_client_id is the web client's only.
+    assert_eq!(store.find_by_client_id(&app.public_client_id).await.expect("find"), None);
+    assert_eq!(store.find_by_client_id(&app.service_client_id).await.expect("find"), None);
+    let bobs = store.get_or_create(&bob).await.expect("bob");
+    assert_ne!(bobs.public_client_id, app.public_client_id);
+    assert_ne!(bobs.service_client_id, app.service_client_id);
+
+    assert!(!store.origin_allowed("http://localhost:5173").await.expect("lookup"));
+    let origins: Vec<String> =
+        ["http://localhost:5173", "https://spa.example", "http://localhost:5173"].map(str::to_owned).to_vec();
+    let edited = store.set_allowed_origins(&ada, &origins).await.expect("set");
+    let kept = vec!["http://localhost:5173".to_owned(), "https://spa.example".to_owned()];
+    assert_eq!(edited.origins.as_ref(), Some(&kept), "in order, once each");
+    assert_eq!(edited.allowed_origins("http://127.0.0.1:3000"), kept, "the site's origin only when unedited");
+    assert_eq!(
+        (&edited.client_id, edited.refresh_tokens_enabled),
+        (&app.client_id, app.refresh_tokens_enabled)
+    );
+    assert_eq!(store.get_or_create(&ada).await.expect("get"), edited, "kept");
+    assert_eq!(store.find_client(&app.public_client_id).await.expect("find").map(|f| f.1), Some(edited));
+    assert!(store.origin_allowed("https://spa.example").await.expect("lookup"));
+    assert!(!store.origin_allowed("https://spa.example.evil").await.expect("lookup"));
+    assert_eq!(store.get_or_create(&bob).await.expect("bob").origins, None, "for that learner only");
+    // At most ten are kept; an empty list is a list (no origin allowed).
+    let many: Vec<String> = (0..15).map(|i| format!("http://localhost:{}", 4000 + i)).collect();
+    let capped = store.set_allowed_origins(&ada, &many).await.expect("set many");
+    assert_eq!(capped.origins.as_deref(), Some(&many[..10]));
+    assert!(!store.origin_allowed("https://spa.example").await.expect("lookup"), "replaced");
+    assert!(!store.origin_allowed("http://localhost:4010").await.expect("lookup"), "past the bound");
+    let none = store.set_allowed_origins(&ada, &[]).await.expect("set none");
+    assert_eq!(none.origins, Some(vec![]));
+    assert_eq!(none.allowed_origins("http://127.0.0.1:3000"), Vec::<String>::new());
+    assert!(store.set_allowed_origins(&learner("carol"), &origins).await.is_err(), "no application");
+}
+
+/// Receipts: stored by digest, read until they expire, used once, forgotten when expired.
+pub async fn receipts(store: &dyn Receipts) {
+    let header = Receipt { token_sha256: "t1".into(), via: TokenVia::Header, used: false };
+    let query = Receipt { token_sha256: "t2".into(), via: TokenVia::Query, used: false };
+    assert_eq!(store.receipt("r1", 100).await.expect("read"), None);
+    store.insert_receipt("r1", &header, 100, 200).await.expect("insert");
+    store.insert_receipt("r2", &query, 100, 300).await.expect("insert");
+    assert!(store.insert_receipt("r1", &query, 100, 200).await.is_err(), "a digest is stored once");
+    assert_eq!(store.receipt("r1", 150).await.expect("read"), Some(header.clone()));
+    assert_eq!(store.receipt("r2", 150).await.expect("read"), Some(query.clone()));
+    assert!(store.mark_used("r1", 160).await.expect("use"), "the first use");
+    assert!(!store.mark_used("r1", 161).await.expect("use again"), "one-time");
+    assert!(!store.mark_used("unknown", 161).await.expect("use unknown"));
+    assert_eq!(store.receipt("r1", 170).await.expect("read"), Some(Receipt { used: true, ..header }));
+    assert_eq!(store.receipt("r1", 200).await.expect("read"), None, "expired");
+    assert_eq!(store.forget_receipts(250).await.expect("forget"), 1);
+    assert_eq!(store.receipt("r2", 250).await.expect("read"), Some(query), "not expired: kept");
+    assert_eq!(store.forget_receipts(301).await.expect("forget"), 1);
+    assert_eq!(store.receipt("r2", 100).await.expect("read"), None, "forgotten");
 }
 
 fn own_server(issuer: &str) -> OwnServer {

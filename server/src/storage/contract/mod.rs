@@ -52,6 +52,8 @@ holds_on_both!(progress_store: app_stores::progress, MemoryStore::default());
 holds_on_both!(progress_store_under_concurrent_writes: app_stores::progress_under_concurrent_writes, MemoryStore::default());
 holds_on_both!(learner_reads: app_stores::learner_reads, MemoryStore::default());
 holds_on_both!(practice_app_store: app_stores::practice_apps, MemoryStore::default());
+holds_on_both!(practice_clients: app_stores::practice_clients, MemoryStore::default());
+holds_on_both!(receipts: app_stores::receipts, MemoryStore::default());
 holds_on_both!(server_choice_store: app_stores::server_choices, MemoryStore::default());
 holds_on_both!(instructor_store_sessions: app_stores::instructor_sessions, MemoryStore::default());
 holds_on_both!(instructor_store_classes: app_stores::instructor_classes, MemoryStore::default());

@@ -88,6 +88,8 @@ fn token(digest: &str, kind: TokenKind, family: &str, parent: Option<&str>, issu
         granted_scope: Some("openid offline_access".into()),
         pkce_method: Some("S256".into()),
         code_reused: false,
+        resource: None,
+        audience: access.then(|| "http://127.0.0.1:3000/practice-api".into()),
     }
 }
 
@@ -208,6 +210,8 @@ pub async fn issued<S: TokenStore + IssuedTokens>(store: &S) {
         // How the client authenticated, and the code the family started from (its name).
         client_auth: Some("client_secret_basic".into()),
         code_sha256: Some("F".into()),
+        resource: None,
+        audience: Some("http://127.0.0.1:3000/practice-api".into()),
     };
     assert_eq!(store.issued("a1").await.expect("issued"), Some(from_code.clone()));
     assert_eq!(store.issued("r1").await.expect("issued"), None, "a refresh token is not an access token");
@@ -265,6 +269,45 @@ pub async fn issued<S: TokenStore + IssuedTokens>(store: &S) {
     let old = store.issued("o1").await.expect("issued").expect("o1");
     assert_eq!((old.client_auth, old.redirect_uri, old.nonce_sha256), (None, None, None));
     assert_eq!((old.granted_scope, old.pkce_method, old.issued_at), (None, None, Some(90)));
+    // A client credentials token: no code, no refresh token, the resource it was for.
+    let service = TokenRecord {
+        client_id: "lab_s".into(),
+        scope: "reports:read".into(),
+        grant_type: "client_credentials".into(),
+        code_challenge: String::new(),
+        refresh_enabled: false,
+        client_auth: Some("client_secret_post".into()),
+        redirect_uri: None,
+        nonce_sha256: None,
+        granted_scope: Some("reports:read".into()),
+        pkce_method: None,
+        resource: Some("http://127.0.0.1:3000/practice-api".into()),
+        ..token("s1", Access, "client_credentials:jti-s1", None, 200)
+    };
+    store.insert_token(&service).await.expect("insert service token");
+    assert_eq!(
+        store.issued("s1").await.expect("issued"),
+        Some(Issued {
+            client_id: "lab_s".into(),
+            grant: IssuedGrant::ClientCredentials,
+            code_challenge: String::new(),
+            requested_scope: "reports:read".into(),
+            refresh_tokens_enabled: false,
+            revoked: false,
+            refresh_token_sha256: None,
+            refresh_ancestors: vec![],
+            client_auth: Some("client_secret_post".into()),
+            code_sha256: None,
+            redirect_uri: None,
+            nonce_sha256: None,
+            granted_scope: Some("reports:read".into()),
+            pkce_method: None,
+            issued_at: Some(200),
+            code_redeemed_twice: false,
+            resource: Some("http://127.0.0.1:3000/practice-api".into()),
+            audience: Some("http://127.0.0.1:3000/practice-api".into()),
+        })
+    );
 }
 
 /// Why a family was revoked: a code redeemed twice is marked on every token of the
