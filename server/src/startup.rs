@@ -125,6 +125,7 @@ impl AppState {
             apps: Arc::new(db.clone()),
             secrets,
             issued: Arc::new(db.clone()),
+            receipts: Arc::new(db.clone()),
             verifier: Arc::new(TokenVerifier::new(practice.keys.clone(), fetcher.clone())),
             servers: Arc::new(db.clone()),
             fetcher,

@@ -10,6 +10,7 @@ use leptos::prelude::*;
 const MAX_ANSWER_CHARS: usize = 64 * 1024;
 
 /// What the token endpoint answered to the browser's request.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Answer {
     /// The HTTP status and the body.

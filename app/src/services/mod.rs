@@ -154,6 +154,8 @@ pub struct Services {
     pub apps: Arc<dyn PracticeAppStore>,
     pub secrets: Arc<dyn ClientSecrets>,
     pub issued: Arc<dyn IssuedTokens>,
+    /// The practice API's receipts, which Machine-to-Machine's step 2 grades.
+    pub receipts: Arc<dyn store::Receipts>,
     pub verifier: Arc<dyn JwtVerifier>,
     /// Which server each learner works against.
     pub servers: Arc<dyn ServerChoiceStore>,

@@ -50,6 +50,7 @@ fn services_on(store: Arc<MemoryStore>, documents: Arc<Documents>) -> Services {
         apps: store.clone(),
         secrets: Arc::new(FixedSecrets),
         issued: Arc::new(NothingIssued),
+        receipts: store.clone(),
         verifier: Arc::new(NoKeys),
         servers: store,
         fetcher: documents,

@@ -609,6 +609,12 @@ fn grant(ex: &Exchange) -> Finding {
              grant_type=authorization_code request for the code of your step 3 login.",
         )
         .with_details(NO_ID_TOKEN),
+        IssuedGrant::ClientCredentials => Finding::fail(
+            ID,
+            "This token came from the client_credentials grant, which logs no user in: paste the \
+             response of the grant_type=authorization_code request for the code of your step 3 login.",
+        )
+        .with_details(NO_ID_TOKEN),
     }
 }
 
