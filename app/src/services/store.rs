@@ -332,3 +332,80 @@ pub struct LearnerState {
 pub trait LearnerReads: Send + Sync {
     async fn learner_state(&self, learner: &LearnerId, exercise: &str) -> Result<LearnerState, StoreError>;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allowed_origins_are_origins_only_in_order_once_each() {
+        let cases: [(&str, &[&str]); 6] = [
+            ("", &[]),
+            ("http://localhost:5173", &["http://localhost:5173"]),
+            (
+                "http://localhost:5173/\nhttps://SPA.example:443",
+                &["http://localhost:5173", "https://spa.example"],
+            ),
+            (
+                "https://a.example, https://b.example https://a.example",
+                &["https://a.example", "https://b.example"],
+            ),
+            ("  http://127.0.0.1:8080  \r\n", &["http://127.0.0.1:8080"]),
+            ("http://[::1]:3000", &["http://[::1]:3000"]),
+        ];
+        for (text, want) in cases {
+            assert_eq!(
+                parse_allowed_origins(text),
+                Ok(want.iter().map(|s| s.to_string()).collect()),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn what_is_not_an_origin_is_refused_with_the_fix() {
+        let cases = [
+            ("localhost:5173", "is not an http or https origin"),
+            ("spa.example", "is not an origin"),
+            ("ftp://spa.example", "is not an http or https origin"),
+            ("http://spa.example/app", "remove the path"),
+            ("http://spa.example/?x=1", "remove the path"),
+            ("http://user@spa.example", "remove the path"),
+            ("http://spa.example//", "remove the path"),
+            ("*", "is not an origin"),
+            ("null", "is not an origin"),
+        ];
+        for (text, says) in cases {
+            let err = parse_allowed_origins(text).expect_err(text);
+            assert!(err.0.contains(says), "{text:?}: {err}");
+        }
+        let long = format!("https://{}.example", "a".repeat(MAX_ORIGIN_CHARS));
+        assert!(parse_allowed_origins(&long).expect_err("long").0.contains("longer than"));
+        let eleven: Vec<String> =
+            (0..=MAX_ALLOWED_ORIGINS).map(|i| format!("http://localhost:{}", 4000 + i)).collect();
+        assert!(parse_allowed_origins(&eleven.join("\n")).expect_err("eleven").0.contains("at most 10"));
+        let ten = &eleven[..MAX_ALLOWED_ORIGINS];
+        assert_eq!(parse_allowed_origins(&ten.join("\n")).map(|o| o.len()), Ok(MAX_ALLOWED_ORIGINS));
+        let huge = "http://a.example ".repeat(10_000);
+        assert!(parse_allowed_origins(&huge).expect_err("huge").0.contains("too long"));
+    }
+
+    #[test]
+    fn the_site_origin_is_the_default_and_kinds_are_known_by_id() {
+        let app = PracticeAppRecord {
+            client_id: "w".into(),
+            refresh_tokens_enabled: false,
+            public_client_id: "p".into(),
+            service_client_id: "s".into(),
+            origins: None,
+        };
+        assert_eq!(app.allowed_origins("http://127.0.0.1:3000"), ["http://127.0.0.1:3000"]);
+        let edited = PracticeAppRecord { origins: Some(vec![]), ..app.clone() };
+        assert!(edited.allowed_origins("http://127.0.0.1:3000").is_empty());
+        let kinds = ["w", "p", "s", "x"].map(|id| app.kind_of(id));
+        assert_eq!(kinds, [Some(ClientKind::Web), Some(ClientKind::Public), Some(ClientKind::Service), None]);
+        assert_eq!(origin_of("https://lab.example/path?q").as_deref(), Some("https://lab.example"));
+        assert_eq!(origin_of("http://127.0.0.1:3000").as_deref(), Some("http://127.0.0.1:3000"));
+        assert_eq!(origin_of("not a url"), None);
+    }
+}
