@@ -342,13 +342,23 @@ mod tests {
         let cases: [(&str, &[&str]); 6] = [
             ("", &[]),
             ("http://localhost:5173", &["http://localhost:5173"]),
-            ("http://localhost:5173/\nhttps://SPA.example:443", &["http://localhost:5173", "https://spa.example"]),
-            ("https://a.example, https://b.example https://a.example", &["https://a.example", "https://b.example"]),
+            (
+                "http://localhost:5173/\nhttps://SPA.example:443",
+                &["http://localhost:5173", "https://spa.example"],
+            ),
+            (
+                "https://a.example, https://b.example https://a.example",
+                &["https://a.example", "https://b.example"],
+            ),
             ("  http://127.0.0.1:8080  \r\n", &["http://127.0.0.1:8080"]),
             ("http://[::1]:3000", &["http://[::1]:3000"]),
         ];
         for (text, want) in cases {
-            assert_eq!(parse_allowed_origins(text), Ok(want.iter().map(|s| s.to_string()).collect()), "{text:?}");
+            assert_eq!(
+                parse_allowed_origins(text),
+                Ok(want.iter().map(|s| s.to_string()).collect()),
+                "{text:?}"
+            );
         }
     }
 
@@ -371,7 +381,8 @@ mod tests {
         }
         let long = format!("https://{}.example", "a".repeat(MAX_ORIGIN_CHARS));
         assert!(parse_allowed_origins(&long).expect_err("long").0.contains("longer than"));
-        let eleven: Vec<String> = (0..=MAX_ALLOWED_ORIGINS).map(|i| format!("http://localhost:{}", 4000 + i)).collect();
+        let eleven: Vec<String> =
+            (0..=MAX_ALLOWED_ORIGINS).map(|i| format!("http://localhost:{}", 4000 + i)).collect();
         assert!(parse_allowed_origins(&eleven.join("\n")).expect_err("eleven").0.contains("at most 10"));
         let ten = &eleven[..MAX_ALLOWED_ORIGINS];
         assert_eq!(parse_allowed_origins(&ten.join("\n")).map(|o| o.len()), Ok(MAX_ALLOWED_ORIGINS));

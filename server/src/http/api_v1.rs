@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use tracing::instrument;
@@ -33,6 +33,7 @@ pub fn routes() -> Router<ApiState> {
         .route("/pkce/generate", post(pkce_generate_post))
         .route("/pkce/challenge", post(pkce_challenge_post))
         .route("/practice/app", get(practice_app_get).put(practice_app_put))
+        .route("/practice/app/allowed-origins", put(allowed_origins_put))
 }
 
 /// A body that must be a JSON object, whatever it holds.
@@ -396,4 +397,52 @@ async fn practice_app_put(
     ApiJson(ToggleBody { refresh_tokens_enabled }): ApiJson<ToggleBody>,
 ) -> Result<Json<PracticeApp>, ApiError> {
     Ok(Json(services.set_refresh_tokens(&learner, refresh_tokens_enabled).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[schema(as = AllowedOriginsUpdate)]
+struct OriginsBody {
+    /// Each an http(s) origin without path (`scheme://host[:port]`), at most 10.
+    #[schema(max_items = 10)]
+    allowed_origins: Vec<String>,
+}
+
+/// Set the public client's allowed origins
+///
+/// The token endpoint answers CORS for these origins only (never `*`). At most 10, each an
+/// absolute http(s) origin without path, query or user; duplicates are dropped.
+#[utoipa::path(
+    put, path = "/api/v1/practice/app/allowed-origins", tag = "practice",
+    operation_id = "setPracticeAppAllowedOrigins",
+    request_body(content = OriginsBody, example = json!({"allowed_origins": ["http://localhost:5173"]})),
+    responses(
+        (status = 200, description = "The application after the change.", body = PracticeApp),
+        (status = 400, response = super::openapi::responses::BadRequest),
+        (status = 503, response = super::openapi::responses::ServerError),
+    ),
+)]
+async fn allowed_origins_put(
+    State(services): State<Services>,
+    Learner(learner): Learner,
+    ApiJson(OriginsBody { allowed_origins }): ApiJson<OriginsBody>,
+) -> Result<Json<PracticeApp>, ApiError> {
+    if allowed_origins.len() > app::services::store::MAX_ALLOWED_ORIGINS {
+        return Err(ApiError::bad_request(
+            "invalid_origin",
+            format!("Give at most {} origins.", app::services::store::MAX_ALLOWED_ORIGINS),
+        ));
+    }
+    // One rule for the page's text and the API's list: the parser reads them alike.
+    if let Some(blank) = allowed_origins.iter().find(|o| o.trim().is_empty() || o.contains([' ', ',', '\n']))
+    {
+        let shown: String = blank.chars().take(60).collect();
+        return Err(ApiError::bad_request(
+            "invalid_origin",
+            format!("{shown:?} is not one origin: give each as scheme://host[:port]."),
+        ));
+    }
+    match services.set_allowed_origins(&learner, &allowed_origins.join("\n")).await? {
+        Ok(app) => Ok(Json(app)),
+        Err(bad) => Err(ApiError::bad_request("invalid_origin", bad.to_string())),
+    }
 }

@@ -80,8 +80,13 @@ pub struct GuardState {
     pub proxies: crate::shared::client::TrustedProxies,
 }
 
+/// Paths under the rate limit: the API, server functions, the practice server and the
+/// practice API (each call of which stores a receipt).
 fn limited_path(path: &str) -> bool {
-    path.starts_with("/api/") || path.starts_with("/fn/") || path.starts_with("/oauth2/")
+    path.starts_with("/api/")
+        || path.starts_with("/fn/")
+        || path.starts_with("/oauth2/")
+        || path.starts_with("/practice-api/")
 }
 
 /// A page of the site (rendered by its router), not the API, a server function, the

@@ -512,3 +512,35 @@ async fn the_practice_api_refuses_what_rfc_6750_says_to_refuse() {
     assert_eq!((status, body["error"].as_str()), (401, Some("invalid_token")), "{body}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_json_api_sets_the_allowed_origins_by_the_same_rules() {
+    let app = TestApp::spawn().await;
+    let put =
+        |body: Value| app.client.put(app.url("/api/v1/practice/app/allowed-origins")).json(&body).send();
+    let res = put(serde_json::json!({"allowed_origins": ["http://localhost:5173/", "https://spa.example"]}))
+        .await
+        .expect("put");
+    assert_eq!(res.status(), 200);
+    let practice: Value = res.json().await.expect("json");
+    let public =
+        practice["clients"].as_array().and_then(|c| c.iter().find(|c| c["kind"] == "public")).cloned();
+    let want = serde_json::json!(["http://localhost:5173", "https://spa.example"]);
+    assert_eq!(public.map(|p| p["allowed_origins"].clone()), Some(want.clone()));
+    for bad in [
+        serde_json::json!({"allowed_origins": ["http://localhost:5173/app"]}),
+        serde_json::json!({"allowed_origins": ["http://a.example http://b.example"]}),
+        serde_json::json!({"allowed_origins": ["*"]}),
+        serde_json::json!({"allowed_origins": (0..11).map(|i| format!("http://localhost:{}", 4000 + i)).collect::<Vec<_>>()}),
+    ] {
+        let res = put(bad.clone()).await.expect("put");
+        assert_eq!(res.status(), 400, "{bad}");
+        let body: Value = res.json().await.expect("json");
+        assert_eq!(body["error"], "invalid_origin", "{bad}: {body}");
+    }
+    assert_eq!(client_of(&app, "public").await["allowed_origins"], want, "unchanged by a refusal");
+    let res = put(serde_json::json!({"allowed_origins": []})).await.expect("put");
+    assert_eq!(res.status(), 200);
+    assert_eq!(client_of(&app, "public").await["allowed_origins"], serde_json::json!([]));
+    app.stop().await;
+}

@@ -83,6 +83,7 @@ async fn openapi_get() -> impl IntoResponse {
         api_v1::pkce_challenge_post,
         api_v1::practice_app_get,
         api_v1::practice_app_put,
+        api_v1::allowed_origins_put,
         instructor_api::login_post,
         instructor_api::logout_post,
         instructor_api::classes_get,
