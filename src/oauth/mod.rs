@@ -2,6 +2,7 @@
 //! error codes of RFC 6749 with explanations for learners.
 
 pub mod discovery;
+pub mod id_token;
 mod error;
 pub mod jwt;
 

@@ -12,6 +12,7 @@ use super::instructor::{
     ClassRecord, ExerciseProgress, InstructorId, InstructorStore, JoinTarget, LearnerExercises, LearnerRow,
 };
 use super::store::{
+    IdTokenAlg,
     ClientSecrets, Fetcher, IssuedTokens, JwtVerifier, Keys, LearnerReads, LearnerState, PracticeAppRecord,
     PracticeAppStore, ProgressStore, ServerChoice, ServerChoiceStore, StoreError, StoredProgress,
 };
@@ -100,6 +101,7 @@ impl PracticeAppStore for MemoryStore {
             .or_insert_with(|| PracticeAppRecord {
                 client_id: format!("client-{n}"),
                 refresh_tokens_enabled: false,
+                id_token_alg: IdTokenAlg::default(),
             })
             .clone())
     }
@@ -111,6 +113,16 @@ impl PracticeAppStore for MemoryStore {
         let mut apps = lock(&self.apps);
         let app = apps.get_mut(learner).ok_or_else(|| StoreError("no practice application".into()))?;
         app.refresh_tokens_enabled = enabled;
+        Ok(app.clone())
+    }
+    async fn set_id_token_alg(
+        &self,
+        learner: &LearnerId,
+        alg: IdTokenAlg,
+    ) -> Result<PracticeAppRecord, StoreError> {
+        let mut apps = lock(&self.apps);
+        let app = apps.get_mut(learner).ok_or_else(|| StoreError("no practice application".into()))?;
+        app.id_token_alg = alg;
         Ok(app.clone())
     }
     async fn find_by_client_id(

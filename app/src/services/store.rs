@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use oauthlab::exercises::refresh::{Issued, SignatureCheck};
 use oauthlab::oauth::discovery::{Fetched, Metadata};
+pub use oauthlab::oauth::id_token::IdTokenAlg;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -82,6 +83,8 @@ pub trait ProgressStore: Send + Sync {
 pub struct PracticeAppRecord {
     pub client_id: String,
     pub refresh_tokens_enabled: bool,
+    /// `id_token_signed_response_alg`: how its ID tokens are signed.
+    pub id_token_alg: IdTokenAlg,
 }
 
 #[async_trait]
@@ -92,6 +95,12 @@ pub trait PracticeAppStore: Send + Sync {
         &self,
         learner: &LearnerId,
         enabled: bool,
+    ) -> Result<PracticeAppRecord, StoreError>;
+    /// Register the algorithm the application's ID tokens are signed with.
+    async fn set_id_token_alg(
+        &self,
+        learner: &LearnerId,
+        alg: IdTokenAlg,
     ) -> Result<PracticeAppRecord, StoreError>;
     /// The application with this client id, and its learner.
     async fn find_by_client_id(

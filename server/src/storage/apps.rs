@@ -1,7 +1,7 @@
 //! [`PracticeAppStore`] on SQLite: each learner's application on the practice server.
 //! Its client secret is derived from the client id, never stored.
 
-use app::services::store::{PracticeAppRecord, PracticeAppStore, StoreError};
+use app::services::store::{IdTokenAlg, PracticeAppRecord, PracticeAppStore, StoreError};
 use app::services::{now_unix, LearnerId};
 use async_trait::async_trait;
 use base64::Engine;
@@ -9,10 +9,16 @@ use sqlx::Row;
 
 use super::{store_error, Db};
 
-fn app_record(row: &sqlx::sqlite::SqliteRow) -> Result<PracticeAppRecord, StoreError> {
+/// The columns [`app_record`] reads.
+const COLUMNS: &str = "client_id, refresh_tokens_enabled, id_token_alg";
+
+pub(super) fn app_record(row: &sqlx::sqlite::SqliteRow) -> Result<PracticeAppRecord, StoreError> {
+    let alg: String = row.try_get("id_token_alg").map_err(store_error)?;
     Ok(PracticeAppRecord {
         client_id: row.try_get("client_id").map_err(store_error)?,
         refresh_tokens_enabled: row.try_get("refresh_tokens_enabled").map_err(store_error)?,
+        id_token_alg: IdTokenAlg::parse(&alg)
+            .ok_or_else(|| StoreError(format!("unknown id_token_alg {alg:?}")))?,
     })
 }
 
@@ -28,7 +34,7 @@ impl PracticeAppStore for Db {
         // Read first: the application exists on every request but a learner's first, and
         // a read takes no write lock.
         let existing =
-            sqlx::query("SELECT client_id, refresh_tokens_enabled FROM practice_apps WHERE learner_id = ?")
+            sqlx::query(&format!("SELECT {COLUMNS} FROM practice_apps WHERE learner_id = ?"))
                 .bind(learner.as_str())
                 .fetch_optional(&self.pool)
                 .await
@@ -49,7 +55,7 @@ impl PracticeAppStore for Db {
         .await
         .map_err(store_error)?;
         let row =
-            sqlx::query("SELECT client_id, refresh_tokens_enabled FROM practice_apps WHERE learner_id = ?")
+            sqlx::query(&format!("SELECT {COLUMNS} FROM practice_apps WHERE learner_id = ?"))
                 .bind(learner.as_str())
                 .fetch_one(&self.pool)
                 .await
@@ -64,9 +70,27 @@ impl PracticeAppStore for Db {
     ) -> Result<PracticeAppRecord, StoreError> {
         let row = sqlx::query(
             "UPDATE practice_apps SET refresh_tokens_enabled = ?, updated_at = ?
-             WHERE learner_id = ? RETURNING client_id, refresh_tokens_enabled",
+             WHERE learner_id = ? RETURNING client_id, refresh_tokens_enabled, id_token_alg",
         )
         .bind(enabled)
+        .bind(now_unix())
+        .bind(learner.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| StoreError("no practice application to update".into()))?;
+        app_record(&row)
+    }
+
+    async fn set_id_token_alg(
+        &self,
+        learner: &LearnerId,
+        alg: IdTokenAlg,
+    ) -> Result<PracticeAppRecord, StoreError> {
+        let row = sqlx::query(&format!(
+            "UPDATE practice_apps SET id_token_alg = ?, updated_at = ? WHERE learner_id = ? RETURNING {COLUMNS}"
+        ))
+        .bind(alg.as_str())
         .bind(now_unix())
         .bind(learner.as_str())
         .fetch_optional(&self.pool)
@@ -81,7 +105,7 @@ impl PracticeAppStore for Db {
         client_id: &str,
     ) -> Result<Option<(LearnerId, PracticeAppRecord)>, StoreError> {
         let row = sqlx::query(
-            "SELECT learner_id, client_id, refresh_tokens_enabled FROM practice_apps WHERE client_id = ?",
+            &format!("SELECT learner_id, {COLUMNS} FROM practice_apps WHERE client_id = ?"),
         )
         .bind(client_id)
         .fetch_optional(&self.pool)

@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 
 use app::services::store::{
-    LearnerReads, LearnerState, PracticeAppRecord, ProgressStore, StoreError, StoredProgress,
+    LearnerReads, LearnerState, ProgressStore, StoreError, StoredProgress,
 };
 use app::services::{now_unix, LearnerId};
 use async_trait::async_trait;
@@ -178,7 +178,7 @@ impl LearnerReads for Db {
         let row = sqlx::query(
             "SELECT (SELECT state FROM progress WHERE learner_id = ?1 AND exercise = ?2) AS state,
                     (SELECT choice FROM learner_servers WHERE learner_id = ?1) AS choice,
-                    a.client_id, a.refresh_tokens_enabled
+                    a.client_id, a.refresh_tokens_enabled, a.id_token_alg
              FROM (SELECT 1) LEFT JOIN practice_apps a ON a.learner_id = ?1",
         )
         .bind(learner.as_str())
@@ -196,10 +196,7 @@ impl LearnerReads for Db {
         };
         let app = match row.try_get::<Option<String>, _>("client_id").map_err(store_error)? {
             None => None,
-            Some(client_id) => Some(PracticeAppRecord {
-                client_id,
-                refresh_tokens_enabled: row.try_get("refresh_tokens_enabled").map_err(store_error)?,
-            }),
+            Some(_) => Some(super::apps::app_record(&row)?),
         };
         Ok(LearnerState { progress, app, choice })
     }
