@@ -9,6 +9,7 @@ mod metadata;
 pub mod params;
 mod scope;
 mod token;
+pub mod userinfo;
 
 use std::sync::Arc;
 
@@ -82,6 +83,13 @@ pub fn random_secret() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// The UserInfo endpoint's path (OpenID Connect Core §5.3).
+pub const USERINFO_PATH: &str = "/oauth2/userinfo";
+
+/// The claims the practice server's ID tokens and UserInfo endpoint can carry.
+pub const CLAIMS: [&str; 11] =
+    ["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "name", "email", "email_verified"];
+
 /// The practice server's endpoints, on its own state.
 pub fn routes() -> Router<Practice> {
     Router::new()
@@ -92,4 +100,5 @@ pub fn routes() -> Router<Practice> {
         .route("/oauth2/token", post(token::token_post))
         .route("/oauth2/revoke", post(introspect::revoke_post))
         .route("/oauth2/introspect", post(introspect::introspect_post))
+        .route(USERINFO_PATH, get(userinfo::userinfo_get).post(userinfo::userinfo_post))
 }
