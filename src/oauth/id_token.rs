@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256, Sha384, Sha512};
 /// The algorithm a client registered for its ID tokens (`id_token_signed_response_alg`,
 /// OpenID Connect Dynamic Client Registration §2): RS256 unless it chose ES256.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum IdTokenAlg {
     /// The default: every OpenID provider must support it (Discovery §3).
     #[default]

@@ -44,8 +44,14 @@ impl IntoResponse for BearerError {
         };
         let mut challenge = "Bearer realm=\"OAuth Lab practice server\"".to_owned();
         if let Some(error) = error {
-            // The descriptions are ours: no quote or backslash to escape.
-            challenge.push_str(&format!(", error=\"{error}\", error_description=\"{description}\""));
+            // A header value is visible ASCII (RFC 9110 §5.5; RFC 6750 §3 limits
+            // error_description so): the body keeps the full text.
+            let ascii: String = description
+                .replace('§', "section ")
+                .chars()
+                .filter(|c| (' '..='~').contains(c) && *c != '"' && *c != '\\')
+                .collect();
+            challenge.push_str(&format!(", error=\"{error}\", error_description=\"{ascii}\""));
         }
         if status == StatusCode::FORBIDDEN {
             challenge.push_str(", scope=\"openid\"");

@@ -13,6 +13,7 @@ mod guard;
 mod hostile;
 mod instructors;
 mod issuance;
+mod oidc;
 mod openapi;
 mod openapi_contract;
 mod own_server;
