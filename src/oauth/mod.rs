@@ -2,8 +2,8 @@
 //! error codes of RFC 6749 with explanations for learners.
 
 pub mod discovery;
-pub mod id_token;
 mod error;
+pub mod id_token;
 pub mod jwt;
 
 use std::collections::HashSet;

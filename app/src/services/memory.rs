@@ -12,9 +12,9 @@ use super::instructor::{
     ClassRecord, ExerciseProgress, InstructorId, InstructorStore, JoinTarget, LearnerExercises, LearnerRow,
 };
 use super::store::{
-    IdTokenAlg,
-    ClientSecrets, Fetcher, IssuedTokens, JwtVerifier, Keys, LearnerReads, LearnerState, PracticeAppRecord,
-    PracticeAppStore, ProgressStore, ServerChoice, ServerChoiceStore, StoreError, StoredProgress,
+    ClientSecrets, Fetcher, IdTokenAlg, IssuedTokens, JwtVerifier, Keys, LearnerReads, LearnerState,
+    PracticeAppRecord, PracticeAppStore, ProgressStore, ServerChoice, ServerChoiceStore, StoreError,
+    StoredProgress,
 };
 use super::{now_unix, LearnerId};
 

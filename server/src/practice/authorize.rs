@@ -72,14 +72,20 @@ fn prompt(value: Option<&str>) -> Result<Prompt, String> {
             Err("prompt=none cannot be combined with other values (OpenID Connect Core §3.1.2.1).".into())
         };
     }
-    Ok(if values.iter().any(|v| *v == "login" || *v == "consent") { Prompt::Consent } else { Prompt::Default })
+    Ok(if values.iter().any(|v| *v == "login" || *v == "consent") {
+        Prompt::Consent
+    } else {
+        Prompt::Default
+    })
 }
 
 /// Read `max_age`: a whole number of seconds, 0 or more.
 fn max_age(value: Option<&str>) -> Result<Option<i64>, String> {
     let Some(value) = value else { return Ok(None) };
     if !value.bytes().all(|b| b.is_ascii_digit()) {
-        return Err("max_age must be a whole number of seconds, 0 or more (OpenID Connect Core §3.1.2.1).".into());
+        return Err(
+            "max_age must be a whole number of seconds, 0 or more (OpenID Connect Core §3.1.2.1).".into()
+        );
     }
     // Digits only: too large to read means longer than the limit.
     Ok(Some(value.parse::<i64>().map_or(MAX_AGE_LIMIT, |s| s.min(MAX_AGE_LIMIT))))
@@ -90,10 +96,20 @@ fn max_age(value: Option<&str>) -> Result<Option<i64>, String> {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Rejection {
     Page(String),
-    Redirect { redirect_uri: String, state: Option<String>, code: OAuthErrorCode, description: String },
+    Redirect {
+        redirect_uri: String,
+        state: Option<String>,
+        code: OAuthErrorCode,
+        description: String,
+    },
     /// An OpenID Connect error for `prompt=none` (Core §3.1.2.6): `consent_required` or
     /// `login_required`, also sent back by redirect.
-    Oidc { redirect_uri: String, state: Option<String>, error: &'static str, description: String },
+    Oidc {
+        redirect_uri: String,
+        state: Option<String>,
+        error: &'static str,
+        description: String,
+    },
 }
 
 /// Check an authorization request. `registered` is the client's redirect URIs, `None`

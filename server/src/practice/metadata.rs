@@ -5,11 +5,11 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
-use super::error::OAuthError;
 use super::authorize::PROMPT_VALUES;
+use super::error::OAuthError;
 use super::{Practice, CLAIMS, SCOPES, USERINFO_PATH};
-use oauthlab::oauth::id_token::IdTokenAlg;
 use app::services::now_unix;
+use oauthlab::oauth::id_token::IdTokenAlg;
 
 pub async fn metadata_get(State(p): State<Practice>) -> Json<serde_json::Value> {
     let i = &p.issuer;

@@ -278,7 +278,12 @@ const PKCE_METHOD: &str = "S256";
 
 /// Sign an ID token with the algorithm the client registered: the current generation's
 /// RSA key for RS256 (the default), its EC key for ES256.
-async fn sign_id_token(p: &Practice, claims: &IdClaims<'_>, alg: IdTokenAlg, now: i64) -> Result<String, OAuthError> {
+async fn sign_id_token(
+    p: &Practice,
+    claims: &IdClaims<'_>,
+    alg: IdTokenAlg,
+    now: i64,
+) -> Result<String, OAuthError> {
     let signed = match alg {
         IdTokenAlg::Rs256 => {
             let key = p.keys.current_rsa(now).await?;

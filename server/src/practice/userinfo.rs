@@ -71,7 +71,11 @@ impl IntoResponse for BearerError {
 }
 
 #[instrument(skip_all)]
-pub async fn userinfo_get(State(p): State<Practice>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+pub async fn userinfo_get(
+    State(p): State<Practice>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     respond(userinfo(&p, &headers, query.as_deref(), None).await)
 }
 
@@ -95,9 +99,15 @@ fn respond(result: Result<Value, BearerError>) -> Response {
 /// The token from the `Authorization: Bearer` header (RFC 6750 §2.1) or, for a POST, a
 /// form body's `access_token` (§2.2); one way only (§2). A token in the query (§2.3) is
 /// refused: URLs end up in logs.
-fn bearer_token(headers: &HeaderMap, query: Option<&str>, body: Option<&[u8]>) -> Result<String, BearerError> {
+fn bearer_token(
+    headers: &HeaderMap,
+    query: Option<&str>,
+    body: Option<&[u8]>,
+) -> Result<String, BearerError> {
     let in_query = query
-        .map(|q| Params::parse(q.as_bytes()).map(|p| p.pairs().any(|(k, _)| k == "access_token")).unwrap_or(true))
+        .map(|q| {
+            Params::parse(q.as_bytes()).map(|p| p.pairs().any(|(k, _)| k == "access_token")).unwrap_or(true)
+        })
         .unwrap_or(false);
     if in_query {
         return Err(BearerError::InvalidRequest(
@@ -107,7 +117,9 @@ fn bearer_token(headers: &HeaderMap, query: Option<&str>, body: Option<&[u8]>) -
     let header = match headers.get(AUTHORIZATION) {
         None => None,
         Some(value) => {
-            let value = value.to_str().map_err(|_| BearerError::InvalidRequest("The Authorization header is not readable text."))?;
+            let value = value
+                .to_str()
+                .map_err(|_| BearerError::InvalidRequest("The Authorization header is not readable text."))?;
             match value.split_once(' ') {
                 Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
                     Some(token.trim().to_owned())
@@ -122,7 +134,8 @@ fn bearer_token(headers: &HeaderMap, query: Option<&str>, body: Option<&[u8]>) -
     };
     let form = match body {
         Some(body) if !body.is_empty() && crate::shared::is_form(headers) => {
-            let params = Params::parse(body).map_err(|_| BearerError::InvalidRequest("The form has too many parameters."))?;
+            let params = Params::parse(body)
+                .map_err(|_| BearerError::InvalidRequest("The form has too many parameters."))?;
             params
                 .get("access_token")
                 .map_err(|_| BearerError::InvalidRequest("access_token appears more than once."))?
@@ -139,7 +152,12 @@ fn bearer_token(headers: &HeaderMap, query: Option<&str>, body: Option<&[u8]>) -
     }
 }
 
-async fn userinfo(p: &Practice, headers: &HeaderMap, query: Option<&str>, body: Option<&[u8]>) -> Result<Value, BearerError> {
+async fn userinfo(
+    p: &Practice,
+    headers: &HeaderMap,
+    query: Option<&str>,
+    body: Option<&[u8]>,
+) -> Result<Value, BearerError> {
     let token = bearer_token(headers, query, body)?;
     let record = p.tokens.find_token(&token_sha256(&token)).await.map_err(|e| {
         tracing::error!(error = %e, "practice server storage failed");
@@ -184,18 +202,31 @@ mod tests {
     #[test]
     fn the_token_comes_from_the_bearer_header_or_a_posted_form_and_never_the_query() {
         assert_eq!(bearer_token(&with_auth("Bearer abc"), None, None), Ok("abc".into()));
-        assert_eq!(bearer_token(&with_auth("bearer abc"), None, None), Ok("abc".into()), "the scheme is case-insensitive");
+        assert_eq!(
+            bearer_token(&with_auth("bearer abc"), None, None),
+            Ok("abc".into()),
+            "the scheme is case-insensitive"
+        );
         assert_eq!(bearer_token(&HeaderMap::new(), None, None), Err(BearerError::Missing));
-        assert!(matches!(bearer_token(&with_auth("Basic abc"), None, None), Err(BearerError::InvalidRequest(_))));
+        assert!(matches!(
+            bearer_token(&with_auth("Basic abc"), None, None),
+            Err(BearerError::InvalidRequest(_))
+        ));
         assert!(matches!(
             bearer_token(&HeaderMap::new(), Some("access_token=abc"), None),
             Err(BearerError::InvalidRequest(m)) if m.contains("URL")
         ));
         let mut form = HeaderMap::new();
-        form.insert(axum::http::header::CONTENT_TYPE, HeaderValue::from_static("application/x-www-form-urlencoded"));
+        form.insert(
+            axum::http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
         assert_eq!(bearer_token(&form, None, Some(b"access_token=abc")), Ok("abc".into()));
         let mut both = form.clone();
         both.insert(AUTHORIZATION, HeaderValue::from_static("Bearer abc"));
-        assert!(matches!(bearer_token(&both, None, Some(b"access_token=abc")), Err(BearerError::InvalidRequest(_))));
+        assert!(matches!(
+            bearer_token(&both, None, Some(b"access_token=abc")),
+            Err(BearerError::InvalidRequest(_))
+        ));
     }
 }

@@ -283,17 +283,31 @@ mod tests {
         assert_eq!((a.kid.as_str(), a.n.as_str()), (restarted.kid.as_str(), restarted.n.as_str()));
         assert_eq!(URL_SAFE_NO_PAD.decode(&a.n).expect("n").len() * 8, RSA_BITS);
         let jwk = a.jwk();
-        assert_eq!((jwk["kty"].as_str(), jwk["alg"].as_str(), jwk["e"].as_str()), (Some("RSA"), Some("RS256"), Some("AQAB")));
+        assert_eq!(
+            (jwk["kty"].as_str(), jwk["alg"].as_str(), jwk["e"].as_str()),
+            (Some("RSA"), Some("RS256"), Some("AQAB"))
+        );
         assert!(jwk.get("d").is_none() && jwk.get("p").is_none(), "no private part in a JWK");
         // A token it signs verifies through the ring; one signed with `none` or HS256 does not.
         let mut header = Header::new(Algorithm::RS256);
         header.kid = Some(ring.current_rsa(0).await.expect("current").kid.clone());
-        let signed = jsonwebtoken::encode(&header, &json!({"sub": "x"}), &ring.current_rsa(0).await.expect("k").encoding)
-            .expect("sign");
-        assert_eq!(ring.check(&signed, &header).await.expect("check"), SignatureCheck::Verified { kid: header.kid.clone().expect("kid") });
+        let signed = jsonwebtoken::encode(
+            &header,
+            &json!({"sub": "x"}),
+            &ring.current_rsa(0).await.expect("k").encoding,
+        )
+        .expect("sign");
+        assert_eq!(
+            ring.check(&signed, &header).await.expect("check"),
+            SignatureCheck::Verified { kid: header.kid.clone().expect("kid") }
+        );
         let (head, rest) = signed.split_once('.').expect("jwt");
         let _ = head;
-        let none = format!("{}.{}", URL_SAFE_NO_PAD.encode(br#"{"alg":"none"}"#), rest.split_once('.').expect("payload").0);
+        let none = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(br#"{"alg":"none"}"#),
+            rest.split_once('.').expect("payload").0
+        );
         let mut forged = header.clone();
         forged.alg = Algorithm::HS256;
         assert_eq!(ring.check(&format!("{none}."), &forged).await.expect("check"), SignatureCheck::Invalid);

@@ -33,12 +33,11 @@ impl PracticeAppStore for Db {
     async fn get_or_create(&self, learner: &LearnerId) -> Result<PracticeAppRecord, StoreError> {
         // Read first: the application exists on every request but a learner's first, and
         // a read takes no write lock.
-        let existing =
-            sqlx::query(&format!("SELECT {COLUMNS} FROM practice_apps WHERE learner_id = ?"))
-                .bind(learner.as_str())
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(store_error)?;
+        let existing = sqlx::query(&format!("SELECT {COLUMNS} FROM practice_apps WHERE learner_id = ?"))
+            .bind(learner.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(store_error)?;
         if let Some(row) = existing {
             return app_record(&row);
         }
@@ -54,12 +53,11 @@ impl PracticeAppStore for Db {
         .execute(&self.pool)
         .await
         .map_err(store_error)?;
-        let row =
-            sqlx::query(&format!("SELECT {COLUMNS} FROM practice_apps WHERE learner_id = ?"))
-                .bind(learner.as_str())
-                .fetch_one(&self.pool)
-                .await
-                .map_err(store_error)?;
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM practice_apps WHERE learner_id = ?"))
+            .bind(learner.as_str())
+            .fetch_one(&self.pool)
+            .await
+            .map_err(store_error)?;
         app_record(&row)
     }
 
@@ -104,13 +102,12 @@ impl PracticeAppStore for Db {
         &self,
         client_id: &str,
     ) -> Result<Option<(LearnerId, PracticeAppRecord)>, StoreError> {
-        let row = sqlx::query(
-            &format!("SELECT learner_id, {COLUMNS} FROM practice_apps WHERE client_id = ?"),
-        )
-        .bind(client_id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(store_error)?;
+        let row =
+            sqlx::query(&format!("SELECT learner_id, {COLUMNS} FROM practice_apps WHERE client_id = ?"))
+                .bind(client_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(store_error)?;
         match row {
             None => Ok(None),
             Some(row) => {

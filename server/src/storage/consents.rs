@@ -31,12 +31,13 @@ pub trait ConsentStore: Send + Sync {
 #[async_trait]
 impl ConsentStore for Db {
     async fn consent(&self, learner_id: &str, client_id: &str) -> Result<Option<Consent>, StoreError> {
-        let row = sqlx::query("SELECT scope, created_at FROM consents WHERE learner_id = ? AND client_id = ?")
-            .bind(learner_id)
-            .bind(client_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(store_error)?;
+        let row =
+            sqlx::query("SELECT scope, created_at FROM consents WHERE learner_id = ? AND client_id = ?")
+                .bind(learner_id)
+                .bind(client_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(store_error)?;
         row.map(|r| Ok(Consent { scope: r.try_get("scope")?, at: r.try_get("created_at")? }))
             .transpose()
             .map_err(store_error)

@@ -167,8 +167,10 @@ impl ConsentStore for MemoryPractice {
         scope: &str,
         now: i64,
     ) -> Result<(), StoreError> {
-        lock(&self.consents)
-            .insert((learner_id.to_owned(), client_id.to_owned()), Consent { scope: scope.to_owned(), at: now });
+        lock(&self.consents).insert(
+            (learner_id.to_owned(), client_id.to_owned()),
+            Consent { scope: scope.to_owned(), at: now },
+        );
         Ok(())
     }
 }

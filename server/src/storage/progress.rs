@@ -11,9 +11,7 @@
 
 use std::collections::HashMap;
 
-use app::services::store::{
-    LearnerReads, LearnerState, ProgressStore, StoreError, StoredProgress,
-};
+use app::services::store::{LearnerReads, LearnerState, ProgressStore, StoreError, StoredProgress};
 use app::services::{now_unix, LearnerId};
 use async_trait::async_trait;
 use sqlx::{Row, SqlitePool};

@@ -7,8 +7,8 @@ use openidconnect::core::{
 };
 use openidconnect::{
     AccessTokenHash, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet,
-    EndpointSet, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
-    TokenResponse,
+    EndpointSet, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl,
+    Scope, TokenResponse,
 };
 use serde_json::Value;
 
@@ -111,7 +111,8 @@ async fn a_relying_party_discovers_logs_in_and_verifies_an_rs256_id_token_and_us
     let rp = relying_party(&app).await;
     let before = app::services::now_unix();
     let (tokens, nonce) = login(&app, &rp, &["profile", "email"], "").await;
-    let (claims, alg) = verified_claims(&rp, &tokens, &nonce, vec![CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256]);
+    let (claims, alg) =
+        verified_claims(&rp, &tokens, &nonce, vec![CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256]);
     assert_eq!(alg, CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256, "RS256 by default");
     let user = app.practice_app().await["user"].clone();
     assert_eq!(claims.subject().as_str(), user["sub"], "the practice user, never the learner");
@@ -121,7 +122,10 @@ async fn a_relying_party_discovers_logs_in_and_verifies_an_rs256_id_token_and_us
     assert_eq!(name.as_deref(), user["name"].as_str());
     let auth_time = claims.auth_time().expect("auth_time").timestamp();
     assert!(auth_time >= before && auth_time <= app::services::now_unix(), "{auth_time}");
-    assert!(payload(&tokens).get("c_hash").is_none(), "no c_hash: response_type=code returns no ID token with the code");
+    assert!(
+        payload(&tokens).get("c_hash").is_none(),
+        "no c_hash: response_type=code returns no ID token with the code"
+    );
     // The access token stays an ES256 RFC 9068 token.
     let header = jsonwebtoken::decode_header(tokens.access_token().secret()).expect("header");
     assert_eq!(header.alg, jsonwebtoken::Algorithm::ES256);
@@ -137,7 +141,8 @@ async fn a_relying_party_discovers_logs_in_and_verifies_an_rs256_id_token_and_us
 
     // Without profile and email: sub only, in the ID token and from UserInfo.
     let (tokens, nonce) = login(&app, &rp, &[], "").await;
-    let (claims, _) = verified_claims(&rp, &tokens, &nonce, vec![CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256]);
+    let (claims, _) =
+        verified_claims(&rp, &tokens, &nonce, vec![CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256]);
     assert!(claims.email().is_none() && claims.name().is_none());
     let res = app
         .client
@@ -233,7 +238,11 @@ async fn prompt_consent_shows_the_page_though_consent_was_given_and_unknown_prom
         assert_eq!(res.status(), 200, "prompt={prompt}");
         assert!(res.text().await.expect("page").contains("data-testid=\"consent\""));
     }
-    for (extra, says) in [("&prompt=sometimes", "Unknown prompt value"), ("&prompt=none%20consent", "cannot be combined"), ("&max_age=-1", "max_age")] {
+    for (extra, says) in [
+        ("&prompt=sometimes", "Unknown prompt value"),
+        ("&prompt=none%20consent", "cannot be combined"),
+        ("&max_age=-1", "max_age"),
+    ] {
         let (url, _, _, _) = authorize(&rp, &[], extra);
         let res = app.client.get(&url).send().await.expect("authorize");
         assert_eq!(res.status(), 302, "{extra}");
@@ -278,9 +287,18 @@ async fn a_rotation_publishes_both_generations_rsa_and_ec_keys_and_signs_with_th
     let keys: Vec<Value> = app.get_json("/oauth2/jwks").await["keys"].as_array().expect("keys").clone();
     let kinds: Vec<(String, String)> = keys
         .iter()
-        .map(|k| (k["kty"].as_str().unwrap_or_default().to_owned(), k["alg"].as_str().unwrap_or_default().to_owned()))
+        .map(|k| {
+            (
+                k["kty"].as_str().unwrap_or_default().to_owned(),
+                k["alg"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
         .collect();
-    assert_eq!(kinds.iter().filter(|k| *k == &("RSA".to_owned(), "RS256".to_owned())).count(), 2, "{kinds:?}");
+    assert_eq!(
+        kinds.iter().filter(|k| *k == &("RSA".to_owned(), "RS256".to_owned())).count(),
+        2,
+        "{kinds:?}"
+    );
     assert_eq!(kinds.iter().filter(|k| *k == &("EC".to_owned(), "ES256".to_owned())).count(), 2, "{kinds:?}");
     for key in &keys {
         assert_eq!(key["use"], "sig");
@@ -313,7 +331,10 @@ async fn userinfo_refuses_missing_bad_revoked_and_non_openid_tokens_with_www_aut
     let res = userinfo(&app, None).await;
     assert_eq!(res.status(), 401);
     let www = challenge(&res);
-    assert!(www.starts_with("Bearer realm=") && !www.contains("error="), "no error code without a token: {www}");
+    assert!(
+        www.starts_with("Bearer realm=") && !www.contains("error="),
+        "no error code without a token: {www}"
+    );
 
     let res = userinfo(&app, Some("Bearer not-a-token")).await;
     assert_eq!(res.status(), 401);

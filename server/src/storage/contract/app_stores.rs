@@ -8,8 +8,8 @@ use app::services::instructor::{
     ClassRecord, ExerciseProgress, InstructorId, InstructorStore, JoinTarget, LearnerExercises, LearnerRow,
 };
 use app::services::store::{
-    IdTokenAlg, LearnerReads, LearnerState, OwnServer, PracticeAppRecord, PracticeAppStore, ProgressStore, ServerChoice,
-    ServerChoiceStore, StoredProgress,
+    IdTokenAlg, LearnerReads, LearnerState, OwnServer, PracticeAppRecord, PracticeAppStore, ProgressStore,
+    ServerChoice, ServerChoiceStore, StoredProgress,
 };
 use app::services::{now_unix, LearnerId};
 use oauthlab::exercises::refresh::{self, Progress};
@@ -135,7 +135,11 @@ pub async fn practice_apps(store: &dyn PracticeAppStore) {
     assert!(!off.refresh_tokens_enabled);
     assert_eq!(off.client_id, first.client_id, "the client id stays");
 
-    assert_eq!(first.id_token_alg, IdTokenAlg::Rs256, "ID tokens are RS256 unless the client registers ES256");
+    assert_eq!(
+        first.id_token_alg,
+        IdTokenAlg::Rs256,
+        "ID tokens are RS256 unless the client registers ES256"
+    );
     let es = store.set_id_token_alg(&ada, IdTokenAlg::Es256).await.expect("register ES256");
     assert_eq!(es, PracticeAppRecord { id_token_alg: IdTokenAlg::Es256, ..off.clone() });
     assert_eq!(store.get_or_create(&ada).await.expect("get"), es, "the algorithm is kept");
