@@ -301,15 +301,16 @@ mod tests {
             ring.check(&signed, &header).await.expect("check"),
             SignatureCheck::Verified { kid: header.kid.clone().expect("kid") }
         );
-        let (head, rest) = signed.split_once('.').expect("jwt");
-        let _ = head;
-        let none = format!(
-            "{}.{}",
-            URL_SAFE_NO_PAD.encode(br#"{"alg":"none"}"#),
-            rest.split_once('.').expect("payload").0
-        );
-        let mut forged = header.clone();
-        forged.alg = Algorithm::HS256;
-        assert_eq!(ring.check(&format!("{none}."), &forged).await.expect("check"), SignatureCheck::Invalid);
+        // A token naming the RSA key but signed otherwise is refused, whatever its `alg`:
+        // HS256 with a guessed secret, or ES256 with the generation's EC key.
+        let kid = header.kid.clone();
+        let hs = Header { kid: kid.clone(), ..Header::new(Algorithm::HS256) };
+        let hs_token =
+            jsonwebtoken::encode(&hs, &json!({"sub": "x"}), &EncodingKey::from_secret(b"guess")).expect("hs");
+        assert_eq!(ring.check(&hs_token, &hs).await.expect("check"), SignatureCheck::Invalid);
+        let es = Header { kid, ..Header::new(Algorithm::ES256) };
+        let ec = ring.current(0).await.expect("ec");
+        let es_token = jsonwebtoken::encode(&es, &json!({"sub": "x"}), &ec.encoding).expect("es");
+        assert_eq!(ring.check(&es_token, &es).await.expect("check"), SignatureCheck::Invalid);
     }
 }

@@ -282,7 +282,7 @@ async fn a_rotation_publishes_both_generations_rsa_and_ec_keys_and_signs_with_th
     let app = TestApp::spawn().await;
     let rp = relying_party(&app).await;
     let (before, _) = login(&app, &rp, &[], "").await;
-    let old_kid = jsonwebtoken::decode_header(&before.id_token().expect("id").to_string()).expect("h").kid;
+    let old_kid = jsonwebtoken::decode_header(before.id_token().expect("id").to_string()).expect("h").kid;
     app.state.practice.keys.rotate(app::services::now_unix()).await.expect("rotate");
     let keys: Vec<Value> = app.get_json("/oauth2/jwks").await["keys"].as_array().expect("keys").clone();
     let kinds: Vec<(String, String)> = keys
@@ -305,7 +305,7 @@ async fn a_rotation_publishes_both_generations_rsa_and_ec_keys_and_signs_with_th
         assert!(key.get("d").is_none(), "no private part");
     }
     let (after, nonce) = login(&app, &rp, &[], "").await;
-    let new_kid = jsonwebtoken::decode_header(&after.id_token().expect("id").to_string()).expect("h").kid;
+    let new_kid = jsonwebtoken::decode_header(after.id_token().expect("id").to_string()).expect("h").kid;
     assert_ne!(new_kid, old_kid, "ID tokens are signed with the new RSA key");
     // A relying party that read the JWKS before the rotation still verifies (it re-reads it).
     let rp_after = relying_party(&app).await;
