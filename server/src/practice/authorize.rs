@@ -552,6 +552,65 @@ mod tests {
     }
 
     #[test]
+    fn prompt_and_max_age_are_read_and_odd_values_refused() {
+        assert_eq!(prompt(None), Ok(Prompt::Default));
+        assert_eq!(prompt(Some("none")), Ok(Prompt::None));
+        assert_eq!(prompt(Some("consent")), Ok(Prompt::Consent));
+        assert_eq!(prompt(Some("login")), Ok(Prompt::Consent), "login is consent here");
+        assert_eq!(prompt(Some("select_account")), Ok(Prompt::Default));
+        assert!(prompt(Some("none consent")).is_err());
+        assert!(prompt(Some("always")).is_err());
+        assert_eq!(max_age(Some("0")), Ok(Some(0)));
+        assert_eq!(
+            max_age(Some("99999999999999999999999")),
+            Ok(Some(MAX_AGE_LIMIT)),
+            "too long means the limit"
+        );
+        for bad in ["-1", "1.5", "an hour", " 3"] {
+            assert!(max_age(Some(bad)).is_err(), "{bad}");
+        }
+        let req = run(&format!("{}&prompt=none&max_age=60", good())).expect("valid");
+        assert_eq!((req.prompt, req.max_age), (Prompt::None, Some(60)));
+        assert_eq!(
+            redirect_code(run(&format!("{}&prompt=never", good()))),
+            Some(OAuthErrorCode::InvalidRequest)
+        );
+    }
+
+    #[test]
+    fn consent_is_needed_when_missing_asked_for_or_older_than_max_age() {
+        let req = run(&good()).expect("valid");
+        let given = |scope: &str, at| Consent { scope: scope.into(), at };
+        let now = 1_000;
+        assert_eq!(needs_consent(&req, None, now), Some(ConsentNeeded::Missing));
+        assert_eq!(
+            needs_consent(&req, Some(&given("openid", 900)), now),
+            Some(ConsentNeeded::Missing),
+            "a scope short"
+        );
+        assert_eq!(needs_consent(&req, Some(&given("openid offline_access", 900)), now), None);
+        let asked = AuthRequest { prompt: Prompt::Consent, ..req.clone() };
+        assert_eq!(
+            needs_consent(&asked, Some(&given("openid offline_access", 900)), now),
+            Some(ConsentNeeded::Asked)
+        );
+        let recent = AuthRequest { max_age: Some(100), ..req.clone() };
+        assert_eq!(needs_consent(&recent, Some(&given("openid offline_access", 901)), now), None);
+        assert_eq!(
+            needs_consent(&recent, Some(&given("openid offline_access", 900)), now),
+            Some(ConsentNeeded::TooOld)
+        );
+        let zero = AuthRequest { max_age: Some(0), ..req };
+        assert_eq!(
+            needs_consent(&zero, Some(&given("openid offline_access", now)), now),
+            Some(ConsentNeeded::TooOld),
+            "max_age=0: always log in again"
+        );
+        assert_eq!(ConsentNeeded::TooOld.error(), "login_required");
+        assert_eq!(ConsentNeeded::Missing.error(), "consent_required");
+    }
+
+    #[test]
     fn a_good_request_is_accepted() {
         let req = run(&good()).expect("valid");
         assert_eq!(req.scope, "openid offline_access");
