@@ -198,6 +198,10 @@ pub struct PracticeApp {
     #[cfg_attr(feature = "ssr", schema(schema_with = grant_types_schema))]
     pub grant_types: Vec<String>,
     pub refresh_tokens_enabled: bool,
+    /// How the application's ID tokens are signed (OpenID Connect Dynamic Client
+    /// Registration's name): RS256 unless the learner chose ES256.
+    #[cfg_attr(feature = "ssr", schema(inline))]
+    pub id_token_signed_response_alg: oauthlab::oauth::id_token::IdTokenAlg,
     /// Who logs in on the practice server's consent page: the subject of the tokens.
     #[cfg_attr(feature = "ssr", schema(inline))]
     pub user: oauthlab::practice_user::PracticeUser,

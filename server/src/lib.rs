@@ -46,10 +46,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Keys(KeysCommand::Rotate { database }) => {
             let ring = startup::key_ring(&database).await?;
-            let key = ring.rotate(app::services::now_unix()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let now = app::services::now_unix();
+            let key = ring.rotate(now).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let rsa = ring.rsa(key.generation).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
-                "new access tokens are signed with key {}; the old key stays published for {} seconds",
+                "new access tokens (and ES256 ID tokens) are signed with key {}, RS256 ID tokens with key {}; \
+                 the old keys stay published for {} seconds",
                 key.kid,
+                rsa.kid,
                 practice::Lifetimes::default().access_token
             );
             Ok(())

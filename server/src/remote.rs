@@ -229,6 +229,13 @@ impl TokenVerifier {
             return SignatureCheck::UnknownKey;
         };
         let kid = jwk.common.key_id.clone().unwrap_or_else(|| "(no kid)".to_owned());
+        // A key published for one algorithm verifies no other (RFC 7517 §4.4): an RS256
+        // key does not check an RS384 token. (The key's type must suit the header's
+        // `alg` too, RSA for RS256 and EC for ES256: the decoding refuses a mismatch, and
+        // `signature_check` refuses HS*; `none` never parses as a header.)
+        if jwk.common.key_algorithm.is_some_and(|a| a.to_string() != format!("{:?}", header.alg)) {
+            return SignatureCheck::Invalid;
+        }
         match DecodingKey::from_jwk(jwk) {
             Ok(key) => signature_check(token, &key, header.alg, kid),
             Err(_) => SignatureCheck::Invalid,
@@ -370,6 +377,30 @@ mod tests {
     async fn ring() -> KeyRing {
         let db = crate::storage::Db::open("sqlite::memory:").await.expect("db");
         KeyRing::new(Arc::new(db), crate::storage::ServerKey::random(), 900)
+    }
+
+    #[tokio::test]
+    async fn a_published_key_verifies_only_its_own_algorithm() {
+        let jwks = |alg: &str, kty: &str| {
+            Fetched::Document(format!(
+                r#"{{"keys": [{{"kty":"{kty}","kid":"rsa-1","use":"sig","alg":"{alg}","n":"{RS256_N}","e":"AQAB"}}]}}"#
+            ))
+        };
+        let keys = Keys::Published("https://kc.example/keys");
+        let verify = |answer: Fetched| async move {
+            let verifier = TokenVerifier::new(ring().await, Counting::new(answer));
+            verifier.verify(RS256_TOKEN, keys).await.expect("verify")
+        };
+        assert_eq!(
+            verify(jwks("RS256", "RSA")).await,
+            Some(SignatureCheck::Verified { kid: "rsa-1".into() })
+        );
+        assert_eq!(
+            verify(jwks("RS384", "RSA")).await,
+            Some(SignatureCheck::Invalid),
+            "another RSA algorithm"
+        );
+        assert_eq!(verify(jwks("ES256", "RSA")).await, Some(SignatureCheck::Invalid), "an EC algorithm");
     }
 
     #[tokio::test]

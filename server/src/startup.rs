@@ -101,6 +101,14 @@ impl AppState {
             .current(app::services::now_unix())
             .await
             .map_err(|e| anyhow::anyhow!("cannot make the signing key: {e}"))?;
+        // The RSA key takes a moment to derive: on a blocking thread now, not on the
+        // first login.
+        let keys = state.practice.keys.clone();
+        tokio::spawn(async move {
+            if let Err(e) = keys.current_rsa(app::services::now_unix()).await {
+                tracing::warn!(error = %e, "cannot derive the RSA signing key yet");
+            }
+        });
         Ok(state)
     }
 

@@ -4,6 +4,7 @@
 pub mod discovery;
 mod error;
 pub mod hash;
+pub mod id_token;
 pub mod jwt;
 
 use std::collections::HashSet;

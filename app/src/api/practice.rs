@@ -21,6 +21,20 @@ pub async fn set_refresh_tokens(enabled: String) -> Result<PracticeApp, ServerFn
     back_to("/practice/app", services.set_refresh_tokens(&learner, enabled).await.map_err(failed))
 }
 
+/// The ID token signing setting: `alg` is `"RS256"` or `"ES256"`.
+#[server(prefix = "/fn", endpoint = "set_id_token_alg")]
+pub async fn set_id_token_alg(alg: String) -> Result<PracticeApp, ServerFnError> {
+    use super::ssr::{back_to, context, fail, failed};
+    let (services, learner) = context()?;
+    let Some(alg) = oauthlab::oauth::id_token::IdTokenAlg::parse(&alg) else {
+        return Err(fail(
+            http::StatusCode::BAD_REQUEST,
+            format!("alg must be RS256 or ES256, not {:?}.", alg.chars().take(20).collect::<String>()),
+        ));
+    };
+    back_to("/practice/app", services.set_id_token_alg(&learner, alg).await.map_err(failed))
+}
+
 /// A toggle's `enabled` field: `"true"` or `"false"` (`"on"`, `"off"` too).
 #[cfg(feature = "ssr")]
 pub(crate) fn parse_enabled(enabled: &str) -> Result<bool, ServerFnError> {

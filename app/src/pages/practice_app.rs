@@ -2,7 +2,7 @@ use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::practice::{get_practice_app, SetAllowedOrigins, SetRefreshTokens};
+use crate::api::practice::{get_practice_app, SetAllowedOrigins, SetIdTokenAlg, SetRefreshTokens};
 use crate::api::{error_message, form_post_error};
 use crate::model::{PracticeApp, PracticeClient};
 use oauthlab::exercises::client_credentials::ClientKind;
@@ -33,6 +33,9 @@ fn Dashboard(initial: PracticeApp) -> impl IntoView {
     let toggle = ServerAction::<SetRefreshTokens>::new();
     let origins = ServerAction::<SetAllowedOrigins>::new();
     let error = form_post_error(toggle).or_else(|| form_post_error(origins));
+    let set_alg = ServerAction::<SetIdTokenAlg>::new();
+    let alg_error = form_post_error(set_alg);
+    let alg = move || app.with(|a| a.id_token_signed_response_alg.as_str());
     let enabled = move || app.with(|a| a.refresh_tokens_enabled);
     let client = move |kind: ClientKind| app.with(|a| a.clients.iter().find(|c| c.kind == kind).cloned());
 
@@ -47,6 +50,7 @@ fn Dashboard(initial: PracticeApp) -> impl IntoView {
                 </p>
             </header>
             {error.map(|e| view! { <p class="error-box" role="alert">{e}</p> })}
+            {alg_error.map(|e| view! { <p class="error-box" role="alert">{e}</p> })}
 
             <section class="panel">
                 <h2>"Client Credentials"</h2>
@@ -108,6 +112,27 @@ fn Dashboard(initial: PracticeApp) -> impl IntoView {
                     <button type="submit" class="button" data-testid="toggle-refresh">
                         {move || if enabled() { "Turn refresh tokens off" } else { "Allow refresh tokens" }}
                     </button>
+                </ActionForm>
+            </section>
+            <section class="panel" data-testid="id-token-signing">
+                <h2>"OpenID Connect"</h2>
+                <dl class="values">
+                    <dt>"ID token signing ("<code>"id_token_signed_response_alg"</code>")"</dt>
+                    <dd><code data-testid="id-token-alg">{alg}</code></dd>
+                </dl>
+                <p class="hint">
+                    "RS256 is the default: every OpenID provider supports it. With ES256 the ID tokens "
+                    "are signed with the same elliptic-curve key as the access tokens. Both keys are in "
+                    "the JWKS; a client finds the right one by the token's kid."
+                </p>
+                <ActionForm action=set_alg>
+                    <fieldset>
+                        <legend>"ID token signing"</legend>
+                        <label><input type="radio" name="alg" value="RS256" checked=move || alg() == "RS256"/>" RS256 (default)"</label>
+                        " "
+                        <label><input type="radio" name="alg" value="ES256" checked=move || alg() == "ES256"/>" ES256"</label>
+                    </fieldset>
+                    <button type="submit" class="button" data-testid="save-id-token-alg">"Save"</button>
                 </ActionForm>
             </section>
             {move || client(ClientKind::Public).map(|c| view! { <PublicClient client=c action=origins/> })}

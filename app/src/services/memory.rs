@@ -13,9 +13,9 @@ use super::instructor::{
     ClassRecord, ExerciseProgress, InstructorId, InstructorStore, JoinTarget, LearnerExercises, LearnerRow,
 };
 use super::store::{
-    ClientSecrets, Fetcher, IssuedTokens, JwtVerifier, Keys, LearnerReads, LearnerState, PracticeAppRecord,
-    PracticeAppStore, ProgressStore, Receipts, ServerChoice, ServerChoiceStore, StoreError, StoredProgress,
-    MAX_ALLOWED_ORIGINS,
+    ClientSecrets, Fetcher, IdTokenAlg, IssuedTokens, JwtVerifier, Keys, LearnerReads, LearnerState,
+    PracticeAppRecord, PracticeAppStore, ProgressStore, Receipts, ServerChoice, ServerChoiceStore, StoreError,
+    StoredProgress, MAX_ALLOWED_ORIGINS,
 };
 use super::{now_unix, LearnerId};
 
@@ -107,6 +107,7 @@ impl PracticeAppStore for MemoryStore {
                 public_client_id: format!("public-{n}"),
                 service_client_id: format!("service-{n}"),
                 origins: None,
+                id_token_alg: IdTokenAlg::default(),
             })
             .clone())
     }
@@ -118,6 +119,16 @@ impl PracticeAppStore for MemoryStore {
         let mut apps = lock(&self.apps);
         let app = apps.get_mut(learner).ok_or_else(|| StoreError("no practice application".into()))?;
         app.refresh_tokens_enabled = enabled;
+        Ok(app.clone())
+    }
+    async fn set_id_token_alg(
+        &self,
+        learner: &LearnerId,
+        alg: IdTokenAlg,
+    ) -> Result<PracticeAppRecord, StoreError> {
+        let mut apps = lock(&self.apps);
+        let app = apps.get_mut(learner).ok_or_else(|| StoreError("no practice application".into()))?;
+        app.id_token_alg = alg;
         Ok(app.clone())
     }
     async fn find_client(

@@ -248,6 +248,7 @@ impl Services {
             grant_types: grant_types(record.refresh_tokens_enabled),
             refresh_tokens_enabled: record.refresh_tokens_enabled,
             clients,
+            id_token_signed_response_alg: record.id_token_alg,
         }
     }
 
@@ -265,6 +266,17 @@ impl Services {
         self.apps.get_or_create(learner).await?;
         let record = self.apps.set_allowed_origins(learner, &origins).await?;
         Ok(Ok(self.practice_app_view(learner, record)))
+    }
+
+    /// The dashboard's *ID token signing* setting (`id_token_signed_response_alg`).
+    pub async fn set_id_token_alg(
+        &self,
+        learner: &LearnerId,
+        alg: store::IdTokenAlg,
+    ) -> Result<PracticeApp, StoreError> {
+        self.apps.get_or_create(learner).await?;
+        let record = self.apps.set_id_token_alg(learner, alg).await?;
+        Ok(self.practice_app_view(learner, record))
     }
 
     /// The seeds' toggle: *Refresh Token* grant (Okta) / *Allow Offline Access* (Auth0).

@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use oauthlab::exercises::client_credentials::{ClientKind, Receipt};
 use oauthlab::exercises::refresh::{Issued, SignatureCheck};
 use oauthlab::oauth::discovery::{Fetched, Metadata};
+pub use oauthlab::oauth::id_token::IdTokenAlg;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -94,6 +95,8 @@ pub struct PracticeAppRecord {
     /// edited them; `None` until then, which means the site's own origin
     /// ([`PracticeAppRecord::allowed_origins`]).
     pub origins: Option<Vec<String>>,
+    /// `id_token_signed_response_alg`: how its ID tokens are signed.
+    pub id_token_alg: IdTokenAlg,
 }
 
 /// The most allowed origins a public client has.
@@ -195,6 +198,12 @@ pub trait PracticeAppStore: Send + Sync {
         &self,
         learner: &LearnerId,
         enabled: bool,
+    ) -> Result<PracticeAppRecord, StoreError>;
+    /// Register the algorithm the application's ID tokens are signed with.
+    async fn set_id_token_alg(
+        &self,
+        learner: &LearnerId,
+        alg: IdTokenAlg,
     ) -> Result<PracticeAppRecord, StoreError>;
     /// The application whose web client has this id, and its learner.
     async fn find_by_client_id(

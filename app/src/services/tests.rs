@@ -263,6 +263,7 @@ fn secrets_never_show_in_debug_output() {
         redirect_uris: vec![],
         grant_types: vec![],
         refresh_tokens_enabled: false,
+        id_token_signed_response_alg: Default::default(),
         user: oauthlab::practice_user::practice_user(&[1; 32]),
         clients: vec![],
     };

@@ -16,7 +16,7 @@ use super::error::OAuthError;
 use super::params::Params;
 use super::{random_secret, Practice, SCOPES};
 use crate::shared::html::{self, escape};
-use crate::storage::CodeRecord;
+use crate::storage::{CodeRecord, Consent};
 use app::services::{now_unix, LearnerId};
 
 /// A valid authorization request.
@@ -29,6 +29,67 @@ pub struct AuthRequest {
     pub code_challenge: String,
     /// OpenID Connect's `nonce`, echoed in the ID token.
     pub nonce: Option<String>,
+    /// OpenID Connect's `prompt` (Core §3.1.2.1).
+    pub prompt: Prompt,
+    /// OpenID Connect's `max_age`: the most seconds since the user last logged in
+    /// (consented) before they must again.
+    pub max_age: Option<i64>,
+}
+
+/// What `prompt` asks for. `login` counts as `consent`: the practice user logs in by
+/// consenting. `select_account` changes nothing (there is one practice user).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Prompt {
+    /// No `prompt`: the consent page only when consent is missing or too old.
+    #[default]
+    Default,
+    /// `none`: never a page; an error when consent would be needed.
+    None,
+    /// `consent` or `login`: the consent page every time.
+    Consent,
+}
+
+/// The `prompt` values this server knows (OpenID Connect Core §3.1.2.1).
+pub const PROMPT_VALUES: [&str; 4] = ["none", "login", "consent", "select_account"];
+
+/// The longest `max_age` read: ten years, in seconds. Any longer means the same.
+const MAX_AGE_LIMIT: i64 = 10 * 365 * 24 * 3600;
+
+/// Read `prompt`: space-separated values, `none` alone.
+fn prompt(value: Option<&str>) -> Result<Prompt, String> {
+    let Some(value) = value else { return Ok(Prompt::Default) };
+    let values: Vec<&str> = value.split(' ').filter(|v| !v.is_empty()).collect();
+    if let Some(unknown) = values.iter().find(|v| !PROMPT_VALUES.contains(v)) {
+        return Err(format!(
+            "Unknown prompt value {:?}; this server knows {} (OpenID Connect Core §3.1.2.1).",
+            unknown.chars().take(40).collect::<String>(),
+            PROMPT_VALUES.join(", ")
+        ));
+    }
+    if values.contains(&"none") {
+        return if values.len() == 1 {
+            Ok(Prompt::None)
+        } else {
+            Err("prompt=none cannot be combined with other values (OpenID Connect Core §3.1.2.1).".into())
+        };
+    }
+    Ok(if values.iter().any(|v| *v == "login" || *v == "consent") {
+        Prompt::Consent
+    } else {
+        Prompt::Default
+    })
+}
+
+/// Read `max_age`: a whole number of seconds, 0 or more.
+fn max_age(value: Option<&str>) -> Result<Option<i64>, String> {
+    let Some(value) = value else { return Ok(None) };
+    if !value.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(
+            "max_age must be a whole number of seconds, 0 or more (OpenID Connect Core §3.1.2.1).".into()
+        );
+    }
+    // Digits only: too large to read means longer than the limit.
+    Ok(Some(value.parse::<i64>().map_or(MAX_AGE_LIMIT, |s| s.min(MAX_AGE_LIMIT))))
 }
 
 /// Why a request is refused: on a page when the client or redirect URI can't be trusted,
@@ -36,7 +97,20 @@ pub struct AuthRequest {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Rejection {
     Page(String),
-    Redirect { redirect_uri: String, state: Option<String>, code: OAuthErrorCode, description: String },
+    Redirect {
+        redirect_uri: String,
+        state: Option<String>,
+        code: OAuthErrorCode,
+        description: String,
+    },
+    /// An OpenID Connect error for `prompt=none` (Core §3.1.2.6): `consent_required` or
+    /// `login_required`, also sent back by redirect.
+    Oidc {
+        redirect_uri: String,
+        state: Option<String>,
+        error: &'static str,
+        description: String,
+    },
 }
 
 /// Check an authorization request. `registered` is the client's redirect URIs, `None`
@@ -132,7 +206,20 @@ pub fn validate(params: &Params, registered: Option<&[String]>) -> Result<AuthRe
         Ok(nonce) => nonce.map(str::to_owned),
         Err(_) => return Err(back(OAuthErrorCode::InvalidRequest, "nonce appears more than once.".into())),
     };
-    Ok(AuthRequest { client_id, redirect_uri, scope: scopes.join(" "), state, code_challenge, nonce })
+    let prompt = prompt(params.get("prompt").ok().flatten())
+        .map_err(|description| back(OAuthErrorCode::InvalidRequest, description))?;
+    let max_age = max_age(params.get("max_age").ok().flatten())
+        .map_err(|description| back(OAuthErrorCode::InvalidRequest, description))?;
+    Ok(AuthRequest {
+        client_id,
+        redirect_uri,
+        scope: scopes.join(" "),
+        state,
+        code_challenge,
+        nonce,
+        prompt,
+        max_age,
+    })
 }
 
 /// A page of the practice server.
@@ -162,7 +249,10 @@ impl Rejection {
             )
                 .into_response(),
             Rejection::Redirect { redirect_uri, state, code, description } => {
-                let mut pairs = vec![("error", code.as_str().to_owned()), ("error_description", description)];
+                Rejection::Oidc { redirect_uri, state, error: code.as_str(), description }.into_response(issuer)
+            }
+            Rejection::Oidc { redirect_uri, state, error, description } => {
+                let mut pairs = vec![("error", error.to_owned()), ("error_description", description)];
                 pairs.extend(state.map(|s| ("state", s)));
                 pairs.push(("iss", issuer.to_owned()));
                 redirect(&redirect_uri, &pairs, StatusCode::FOUND)
@@ -251,14 +341,74 @@ pub async fn authorize_get(
         Ok(checked) => checked,
         Err(res) => return res,
     };
-    match p.consents.consent(learner.as_str(), &req.client_id).await {
-        Ok(Some(granted)) if covers(&granted, &req.scope) => p.grant(&learner, &req, StatusCode::FOUND).await,
-        Ok(_) => {
+    let consent = match p.consents.consent(learner.as_str(), &req.client_id).await {
+        Ok(consent) => consent,
+        Err(err) => return OAuthError::from(err).into_response(),
+    };
+    match needs_consent(&req, consent.as_ref(), now_unix()) {
+        None => p.grant(&learner, &req, StatusCode::FOUND).await,
+        Some(why) if req.prompt == Prompt::None => Rejection::Oidc {
+            redirect_uri: req.redirect_uri,
+            state: req.state,
+            error: why.error(),
+            description: why.description().into(),
+        }
+        .into_response(&p.issuer),
+        Some(_) => {
             let user = oauthlab::practice_user::practice_user(&p.secrets.user_digest(learner.as_str()));
             consent_page(&params, &req, refresh_tokens, &user)
         }
-        Err(err) => OAuthError::from(err).into_response(),
     }
+}
+
+/// Why the consent page must be shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConsentNeeded {
+    /// Never consented to this client, or not to every scope asked for.
+    Missing,
+    /// `prompt=consent` or `prompt=login`.
+    Asked,
+    /// The last login (consent) is older than `max_age`.
+    TooOld,
+}
+
+impl ConsentNeeded {
+    /// The OpenID Connect error for `prompt=none` (Core §3.1.2.6).
+    pub fn error(self) -> &'static str {
+        match self {
+            ConsentNeeded::TooOld => "login_required",
+            ConsentNeeded::Missing | ConsentNeeded::Asked => "consent_required",
+        }
+    }
+
+    fn description(self) -> &'static str {
+        match self {
+            ConsentNeeded::TooOld => {
+                "prompt=none, but the practice user last logged in longer ago than max_age allows: \
+                 send the request without prompt=none to log in again."
+            }
+            ConsentNeeded::Missing | ConsentNeeded::Asked => {
+                "prompt=none, but the practice user has not consented to these scopes for this \
+                 application: send the request without prompt=none to show the consent page."
+            }
+        }
+    }
+}
+
+/// Whether the request needs the consent page, given the last consent: it does when there
+/// is none covering the scope, when `prompt` asks for it, or when the consent is older
+/// than `max_age` (`max_age=0` always: the user logs in again).
+pub fn needs_consent(req: &AuthRequest, consent: Option<&Consent>, now: i64) -> Option<ConsentNeeded> {
+    let Some(consent) = consent.filter(|c| covers(&c.scope, &req.scope)) else {
+        return Some(ConsentNeeded::Missing);
+    };
+    if req.prompt == Prompt::Consent {
+        return Some(ConsentNeeded::Asked);
+    }
+    if req.max_age.is_some_and(|max_age| now.saturating_sub(consent.at) >= max_age) {
+        return Some(ConsentNeeded::TooOld);
+    }
+    None
 }
 
 /// What the application will receive if the learner allows: an access token always, an
@@ -409,6 +559,65 @@ mod tests {
         assert!(not_asked.iter().any(|i| i.contains("did not ask for offline_access")), "{not_asked:?}");
         assert!(not_asked.iter().any(|i| i.starts_with("an ID token")));
         assert!(!what_the_app_receives("offline_access", true).iter().any(|i| i.starts_with("an ID token")));
+    }
+
+    #[test]
+    fn prompt_and_max_age_are_read_and_odd_values_refused() {
+        assert_eq!(prompt(None), Ok(Prompt::Default));
+        assert_eq!(prompt(Some("none")), Ok(Prompt::None));
+        assert_eq!(prompt(Some("consent")), Ok(Prompt::Consent));
+        assert_eq!(prompt(Some("login")), Ok(Prompt::Consent), "login is consent here");
+        assert_eq!(prompt(Some("select_account")), Ok(Prompt::Default));
+        assert!(prompt(Some("none consent")).is_err());
+        assert!(prompt(Some("always")).is_err());
+        assert_eq!(max_age(Some("0")), Ok(Some(0)));
+        assert_eq!(
+            max_age(Some("99999999999999999999999")),
+            Ok(Some(MAX_AGE_LIMIT)),
+            "too long means the limit"
+        );
+        for bad in ["-1", "1.5", "an hour", " 3"] {
+            assert!(max_age(Some(bad)).is_err(), "{bad}");
+        }
+        let req = run(&format!("{}&prompt=none&max_age=60", good())).expect("valid");
+        assert_eq!((req.prompt, req.max_age), (Prompt::None, Some(60)));
+        assert_eq!(
+            redirect_code(run(&format!("{}&prompt=never", good()))),
+            Some(OAuthErrorCode::InvalidRequest)
+        );
+    }
+
+    #[test]
+    fn consent_is_needed_when_missing_asked_for_or_older_than_max_age() {
+        let req = run(&good()).expect("valid");
+        let given = |scope: &str, at| Consent { scope: scope.into(), at };
+        let now = 1_000;
+        assert_eq!(needs_consent(&req, None, now), Some(ConsentNeeded::Missing));
+        assert_eq!(
+            needs_consent(&req, Some(&given("openid", 900)), now),
+            Some(ConsentNeeded::Missing),
+            "a scope short"
+        );
+        assert_eq!(needs_consent(&req, Some(&given("openid offline_access", 900)), now), None);
+        let asked = AuthRequest { prompt: Prompt::Consent, ..req.clone() };
+        assert_eq!(
+            needs_consent(&asked, Some(&given("openid offline_access", 900)), now),
+            Some(ConsentNeeded::Asked)
+        );
+        let recent = AuthRequest { max_age: Some(100), ..req.clone() };
+        assert_eq!(needs_consent(&recent, Some(&given("openid offline_access", 901)), now), None);
+        assert_eq!(
+            needs_consent(&recent, Some(&given("openid offline_access", 900)), now),
+            Some(ConsentNeeded::TooOld)
+        );
+        let zero = AuthRequest { max_age: Some(0), ..req };
+        assert_eq!(
+            needs_consent(&zero, Some(&given("openid offline_access", now)), now),
+            Some(ConsentNeeded::TooOld),
+            "max_age=0: always log in again"
+        );
+        assert_eq!(ConsentNeeded::TooOld.error(), "login_required");
+        assert_eq!(ConsentNeeded::Missing.error(), "consent_required");
     }
 
     #[test]

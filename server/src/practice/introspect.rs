@@ -86,7 +86,8 @@ async fn introspect(p: &Practice, headers: &HeaderMap, body: &[u8]) -> Result<Va
         "active": true,
         "scope": granted_scope(&t.scope, t.refresh_enabled),
         "client_id": t.client_id,
-        "sub": t.learner_id,
+        // The practice user's, as in the token itself; never the learner's id.
+        "sub": oauthlab::practice_user::practice_user(&p.secrets.user_digest(&t.learner_id)).sub,
         "iss": p.issuer,
         "iat": t.issued_at,
         "exp": t.expires_at.min(t.absolute_expires_at),

@@ -5,9 +5,11 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
+use super::authorize::PROMPT_VALUES;
 use super::error::OAuthError;
-use super::{Practice, SCOPES};
+use super::{Practice, CLAIMS, SCOPES, USERINFO_PATH};
 use app::services::now_unix;
+use oauthlab::oauth::id_token::IdTokenAlg;
 
 pub async fn metadata_get(State(p): State<Practice>) -> Json<serde_json::Value> {
     let i = &p.issuer;
@@ -26,15 +28,23 @@ pub async fn metadata_get(State(p): State<Practice>) -> Json<serde_json::Value> 
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "userinfo_endpoint": format!("{i}{USERINFO_PATH}"),
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["ES256"],
+        "id_token_signing_alg_values_supported":
+            IdTokenAlg::ALL.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
+        "claims_supported": CLAIMS,
+        "claims_parameter_supported": false,
+        "request_parameter_supported": false,
+        "request_uri_parameter_supported": false,
+        "prompt_values_supported": PROMPT_VALUES,
+        "display_values_supported": ["page"],
         "authorization_response_iss_parameter_supported": true,
     }))
 }
 
 pub async fn jwks_get(State(p): State<Practice>) -> Response {
-    match p.keys.published(now_unix()).await {
-        Ok(keys) => Json(json!({"keys": keys.iter().map(|k| k.jwk()).collect::<Vec<_>>()})).into_response(),
+    match p.keys.jwks(now_unix()).await {
+        Ok(keys) => Json(json!({"keys": keys})).into_response(),
         Err(err) => OAuthError::from(err).into_response(),
     }
 }

@@ -12,6 +12,7 @@ mod metadata;
 pub mod params;
 mod scope;
 mod token;
+pub mod userinfo;
 
 use std::sync::Arc;
 
@@ -100,6 +101,13 @@ pub fn random_secret() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// The UserInfo endpoint's path (OpenID Connect Core §5.3).
+pub const USERINFO_PATH: &str = "/oauth2/userinfo";
+
+/// The claims the practice server's ID tokens and UserInfo endpoint can carry.
+pub const CLAIMS: [&str; 11] =
+    ["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "name", "email", "email_verified"];
+
 /// The practice server's endpoints, on its own state.
 pub fn routes() -> Router<Practice> {
     Router::new()
@@ -110,5 +118,6 @@ pub fn routes() -> Router<Practice> {
         .route("/oauth2/token", post(token::token_post).options(cors::token_options))
         .route("/oauth2/revoke", post(introspect::revoke_post))
         .route("/oauth2/introspect", post(introspect::introspect_post))
+        .route(USERINFO_PATH, get(userinfo::userinfo_get).post(userinfo::userinfo_post))
         .route("/practice-api/reports", get(api::reports_get))
 }

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use jsonwebtoken::{Algorithm, Header};
 use oauthlab::exercises::refresh::token_sha256;
+use oauthlab::oauth::id_token::{left_half_hash, IdTokenAlg};
 use oauthlab::oauth::OAuthErrorCode;
 use oauthlab::pkce::{challenge_s256, Verifier};
 use serde::Serialize;
@@ -36,6 +37,8 @@ struct AccessClaims<'a> {
 }
 
 /// OpenID Connect ID token claims (Core §2), for a request with the `openid` scope.
+/// `c_hash` is never sent: only response_type=code is supported, and a code comes with
+/// an ID token only in the hybrid flow (Core §3.3.2.11).
 #[derive(Serialize)]
 struct IdClaims<'a> {
     iss: &'a str,
@@ -43,8 +46,22 @@ struct IdClaims<'a> {
     aud: &'a str,
     exp: i64,
     iat: i64,
+    /// When the practice user last logged in (consented) for this client.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    auth_time: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     nonce: Option<&'a str>,
+    /// The left half of the access token's hash (Core §3.1.3.6).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    at_hash: Option<String>,
+    /// With the `profile` scope.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    /// With the `email` scope.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email_verified: Option<bool>,
 }
 
 pub async fn token_post(State(p): State<Practice>, headers: HeaderMap, body: Bytes) -> Response {
@@ -266,6 +283,32 @@ struct Grant<'a> {
 /// The one PKCE method the authorization endpoint accepts.
 const PKCE_METHOD: &str = "S256";
 
+/// Sign an ID token with the algorithm the client registered: the current generation's
+/// RSA key for RS256 (the default), its EC key for ES256.
+async fn sign_id_token(
+    p: &Practice,
+    claims: &IdClaims<'_>,
+    alg: IdTokenAlg,
+    now: i64,
+) -> Result<String, OAuthError> {
+    let signed = match alg {
+        IdTokenAlg::Rs256 => {
+            let key = p.keys.current_rsa(now).await?;
+            let header = Header { kid: Some(key.kid.clone()), ..Header::new(Algorithm::RS256) };
+            jsonwebtoken::encode(&header, claims, &key.encoding)
+        }
+        IdTokenAlg::Es256 => {
+            let key = p.keys.current(now).await?;
+            let header = Header { kid: Some(key.kid.clone()), ..Header::new(Algorithm::ES256) };
+            jsonwebtoken::encode(&header, claims, &key.encoding)
+        }
+    };
+    signed.map_err(|e| {
+        tracing::error!(error = %e, "signing failed");
+        OAuthError::server_error()
+    })
+}
+
 /// Sign an access token, and make a refresh token when `offline_access` was granted (asked
 /// for, and the application allows refresh tokens).
 async fn issue(p: &Practice, client: &Client, g: &Grant<'_>, now: i64) -> Result<Value, OAuthError> {
@@ -327,21 +370,22 @@ async fn issue(p: &Practice, client: &Client, g: &Grant<'_>, now: i64) -> Result
         "scope": scope,
     });
     if g.scope.split(' ').any(|s| s == "openid") {
+        let auth_time = p.consents.consent(g.learner_id, &client.client_id).await?.map(|c| c.at);
+        let has = |name: &str| g.scope.split(' ').any(|s| s == name);
         let claims = IdClaims {
             iss: &p.issuer,
             sub: &user.sub,
             aud: &client.client_id,
             exp,
             iat: now,
+            auth_time,
             nonce: g.nonce,
+            at_hash: left_half_hash(client.app.id_token_alg.as_str(), &access_token),
+            name: has("profile").then_some(user.name.as_str()),
+            email: has("email").then_some(user.email.as_str()),
+            email_verified: has("email").then_some(true),
         };
-        let mut header = Header::new(Algorithm::ES256);
-        header.kid = Some(key.kid.clone());
-        let id_token = jsonwebtoken::encode(&header, &claims, &key.encoding).map_err(|e| {
-            tracing::error!(error = %e, "signing failed");
-            OAuthError::server_error()
-        })?;
-        body["id_token"] = json!(id_token);
+        body["id_token"] = json!(sign_id_token(p, &claims, client.app.id_token_alg, now).await?);
     }
     if scope.split(' ').any(|s| s == "offline_access") {
         let refresh_token = random_secret();

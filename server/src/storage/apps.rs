@@ -2,7 +2,7 @@
 //! its three clients (web, public, service). Client secrets are derived from the client
 //! ids, never stored.
 
-use app::services::store::{PracticeAppRecord, PracticeAppStore, StoreError, MAX_ALLOWED_ORIGINS};
+use app::services::store::{IdTokenAlg, PracticeAppRecord, PracticeAppStore, StoreError, MAX_ALLOWED_ORIGINS};
 use app::services::{now_unix, LearnerId};
 use async_trait::async_trait;
 use base64::Engine;
@@ -14,7 +14,7 @@ use super::{store_error, Db};
 /// The columns [`app_record`] reads, from `practice_apps a`: the allowed origins as a
 /// JSON array, in order.
 pub(crate) const APP_COLUMNS: &str = "a.learner_id, a.client_id, a.refresh_tokens_enabled,
-    a.public_client_id, a.service_client_id, a.origins_edited,
+    a.public_client_id, a.service_client_id, a.origins_edited, a.id_token_alg,
     (SELECT json_group_array(origin) FROM (SELECT origin FROM practice_app_origins o
         WHERE o.learner_id = a.learner_id ORDER BY position)) AS origins";
 
@@ -35,12 +35,14 @@ pub(crate) fn app_record(row: &sqlx::sqlite::SqliteRow) -> Result<Option<Practic
     } else {
         None
     };
+    let alg: String = row.try_get("id_token_alg").map_err(store_error)?;
     Ok(Some(PracticeAppRecord {
         client_id: row.try_get("client_id").map_err(store_error)?,
         refresh_tokens_enabled: row.try_get("refresh_tokens_enabled").map_err(store_error)?,
         public_client_id,
         service_client_id,
         origins,
+        id_token_alg: IdTokenAlg::parse(&alg).ok_or_else(|| StoreError(format!("unknown id_token_alg {alg:?}")))?,
     }))
 }
 
@@ -123,6 +125,24 @@ impl PracticeAppStore for Db {
         .execute(&self.pool)
         .await
         .map_err(store_error)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError("no practice application to update".into()));
+        }
+        self.get_or_create(learner).await
+    }
+
+    async fn set_id_token_alg(
+        &self,
+        learner: &LearnerId,
+        alg: IdTokenAlg,
+    ) -> Result<PracticeAppRecord, StoreError> {
+        let done = sqlx::query("UPDATE practice_apps SET id_token_alg = ?, updated_at = ? WHERE learner_id = ?")
+            .bind(alg.as_str())
+            .bind(now_unix())
+            .bind(learner.as_str())
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
         if done.rows_affected() == 0 {
             return Err(StoreError("no practice application to update".into()));
         }

@@ -7,10 +7,18 @@ use sqlx::Row;
 
 use super::{store_error, Db};
 
+/// What a learner's practice user granted a client, and when: the last time they
+/// consented, which is when they last logged in there (OpenID Connect's `auth_time`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Consent {
+    pub scope: String,
+    pub at: i64,
+}
+
 #[async_trait]
 pub trait ConsentStore: Send + Sync {
-    /// The scope the learner granted the client, if they did.
-    async fn consent(&self, learner_id: &str, client_id: &str) -> Result<Option<String>, StoreError>;
+    /// What the learner granted the client, if they did.
+    async fn consent(&self, learner_id: &str, client_id: &str) -> Result<Option<Consent>, StoreError>;
     async fn save_consent(
         &self,
         learner_id: &str,
@@ -22,14 +30,17 @@ pub trait ConsentStore: Send + Sync {
 
 #[async_trait]
 impl ConsentStore for Db {
-    async fn consent(&self, learner_id: &str, client_id: &str) -> Result<Option<String>, StoreError> {
-        let row = sqlx::query("SELECT scope FROM consents WHERE learner_id = ? AND client_id = ?")
-            .bind(learner_id)
-            .bind(client_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(store_error)?;
-        row.map(|r| r.try_get("scope")).transpose().map_err(store_error)
+    async fn consent(&self, learner_id: &str, client_id: &str) -> Result<Option<Consent>, StoreError> {
+        let row =
+            sqlx::query("SELECT scope, created_at FROM consents WHERE learner_id = ? AND client_id = ?")
+                .bind(learner_id)
+                .bind(client_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(store_error)?;
+        row.map(|r| Ok(Consent { scope: r.try_get("scope")?, at: r.try_get("created_at")? }))
+            .transpose()
+            .map_err(store_error)
     }
 
     async fn save_consent(

@@ -10,7 +10,7 @@ use oauthlab::exercises::refresh::Issued;
 
 use super::issued::issued_from;
 use super::{
-    CodeRecord, CodeStore, ConsentStore, FamilyRevocation, KeyRecord, KeyStore, Redeemed, TokenKind,
+    CodeRecord, CodeStore, Consent, ConsentStore, FamilyRevocation, KeyRecord, KeyStore, Redeemed, TokenKind,
     TokenRecord, TokenStore,
 };
 
@@ -24,7 +24,7 @@ pub struct MemoryPractice {
     /// family -> (revoked at, its code was redeemed twice)
     revoked_families: Mutex<HashMap<String, (i64, bool)>>,
     /// (learner, client) -> scope
-    consents: Mutex<HashMap<(String, String), String>>,
+    consents: Mutex<HashMap<(String, String), Consent>>,
     keys: Mutex<Vec<KeyRecord>>,
 }
 
@@ -156,7 +156,7 @@ impl IssuedTokens for MemoryPractice {
 
 #[async_trait]
 impl ConsentStore for MemoryPractice {
-    async fn consent(&self, learner_id: &str, client_id: &str) -> Result<Option<String>, StoreError> {
+    async fn consent(&self, learner_id: &str, client_id: &str) -> Result<Option<Consent>, StoreError> {
         Ok(lock(&self.consents).get(&(learner_id.to_owned(), client_id.to_owned())).cloned())
     }
 
@@ -165,9 +165,12 @@ impl ConsentStore for MemoryPractice {
         learner_id: &str,
         client_id: &str,
         scope: &str,
-        _now: i64,
+        now: i64,
     ) -> Result<(), StoreError> {
-        lock(&self.consents).insert((learner_id.to_owned(), client_id.to_owned()), scope.to_owned());
+        lock(&self.consents).insert(
+            (learner_id.to_owned(), client_id.to_owned()),
+            Consent { scope: scope.to_owned(), at: now },
+        );
         Ok(())
     }
 }

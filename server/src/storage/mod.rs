@@ -30,7 +30,7 @@ mod contract;
 mod memory;
 
 pub use codes::{CodeRecord, CodeStore};
-pub use consents::ConsentStore;
+pub use consents::{Consent, ConsentStore};
 pub use learners::LearnerHousekeeping;
 pub use server_key::ServerKey;
 pub use signing_keys::{KeyRecord, KeyStore};

@@ -14,6 +14,7 @@ mod guard;
 mod hostile;
 mod instructors;
 mod issuance;
+mod oidc;
 mod openapi;
 mod openapi_contract;
 mod own_server;

@@ -972,7 +972,8 @@ async fn the_signing_key_is_made_at_first_start_and_rotated_from_the_command_lin
     let app = TestApp::spawn().await;
     // Made at start: the JWKS has a key before any token was issued.
     let first: Vec<Value> = app.get_json("/oauth2/jwks").await["keys"].as_array().expect("keys").clone();
-    assert_eq!(first.len(), 1);
+    assert_eq!(first.len(), 2, "one generation: its ES256 and RS256 keys");
+    assert_eq!(first[0]["alg"], "ES256", "the access token key first");
     let old_kid = first[0]["kid"].as_str().expect("kid").to_owned();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_oauthlab"))
         .args(["keys", "rotate", "--database", &app.database])
@@ -1044,11 +1045,7 @@ async fn published_key(app: &TestApp, jwt: &str) -> jsonwebtoken::DecodingKey {
     let kid = jsonwebtoken::decode_header(jwt).expect("header").kid.expect("kid");
     let jwks = app.get_json("/oauth2/jwks").await;
     let jwk = jwks["keys"].as_array().expect("keys").iter().find(|k| k["kid"] == kid).expect("kid published");
-    jsonwebtoken::DecodingKey::from_ec_components(
-        jwk["x"].as_str().expect("x"),
-        jwk["y"].as_str().expect("y"),
-    )
-    .expect("key")
+    jsonwebtoken::DecodingKey::from_jwk(&serde_json::from_value(jwk.clone()).expect("jwk")).expect("key")
 }
 
 /// A code flow with the token request posted by hand: the whole JSON answer, extra
@@ -1075,13 +1072,16 @@ async fn an_openid_login_gets_an_id_token_for_the_client_with_its_nonce() {
     let id_token = body["id_token"].as_str().expect("an id_token for openid");
     let (id, _) = creds(&app).await;
     let key = published_key(&app, id_token).await;
-    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+    // RS256 by default for ID tokens; access tokens stay ES256.
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
     validation.set_issuer(&[app.base.as_str()]);
     validation.set_audience(&[id.as_str()]);
     let claims = jsonwebtoken::decode::<Value>(id_token, &key, &validation).expect("a valid ID token").claims;
     assert_eq!(claims["nonce"], "n-0S6_WzA2Mj");
     validation.set_audience(&[app.url("/practice-api")]);
+    validation.algorithms = vec![jsonwebtoken::Algorithm::ES256];
     let access = body["access_token"].as_str().expect("access token");
+    let key = published_key(&app, access).await;
     let access = jsonwebtoken::decode::<Value>(access, &key, &validation).expect("access token").claims;
     assert_eq!(claims["sub"], access["sub"], "the same user as the access token");
 

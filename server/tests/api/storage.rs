@@ -15,8 +15,8 @@ async fn progress_survives_a_restart() {
     let practice = app.practice_app().await;
     assert_eq!(practice["client_id"], before["client_id"]);
     assert_eq!(practice["client_secret"], before["client_secret"], "the secret is derived from the kept key");
-    assert_eq!(app.get_json("/oauth2/jwks").await, keys, "the signing key was kept, not made again");
-    assert_eq!(keys["keys"].as_array().map(Vec::len), Some(1));
+    assert_eq!(app.get_json("/oauth2/jwks").await, keys, "the signing keys were kept, not made again");
+    assert_eq!(keys["keys"].as_array().map(Vec::len), Some(2), "one generation: its ES256 and RS256 keys");
 }
 
 #[tokio::test]

@@ -8,7 +8,8 @@ use app::services::instructor::{
     ClassRecord, ExerciseProgress, InstructorId, InstructorStore, JoinTarget, LearnerExercises, LearnerRow,
 };
 use app::services::store::{
-    LearnerReads, LearnerState, OwnServer, PracticeAppRecord, PracticeAppStore, ProgressStore, Receipts,
+    IdTokenAlg, LearnerReads, LearnerState, OwnServer, PracticeAppRecord, PracticeAppStore, ProgressStore,
+    Receipts,
     ServerChoice, ServerChoiceStore, StoredProgress,
 };
 use app::services::{now_unix, LearnerId};
@@ -124,7 +125,11 @@ pub async fn practice_apps(store: &dyn PracticeAppStore) {
     assert_eq!(store.find_by_client_id("lab_nobody").await.expect("find"), None);
 
     let on = store.set_refresh_tokens(&ada, true).await.expect("turn on");
-    assert_eq!(on, PracticeAppRecord { refresh_tokens_enabled: true, ..first.clone() });
+    assert_eq!(
+        on,
+        PracticeAppRecord { refresh_tokens_enabled: true, ..first.clone() },
+        "only the setting changes"
+    );
     assert_eq!(store.get_or_create(&ada).await.expect("get"), on, "the setting is kept");
     assert_eq!(store.find_by_client_id(&on.client_id).await.expect("find"), Some((ada.clone(), on.clone())));
     assert_eq!(store.get_or_create(&bob).await.expect("get bob"), bobs, "for that learner only");
@@ -132,7 +137,19 @@ pub async fn practice_apps(store: &dyn PracticeAppStore) {
     assert!(!off.refresh_tokens_enabled);
     assert_eq!(off.client_id, first.client_id, "the client id stays");
 
+    assert_eq!(
+        first.id_token_alg,
+        IdTokenAlg::Rs256,
+        "ID tokens are RS256 unless the client registers ES256"
+    );
+    let es = store.set_id_token_alg(&ada, IdTokenAlg::Es256).await.expect("register ES256");
+    assert_eq!(es, PracticeAppRecord { id_token_alg: IdTokenAlg::Es256, ..off.clone() });
+    assert_eq!(store.get_or_create(&ada).await.expect("get"), es, "the algorithm is kept");
+    assert_eq!(store.find_by_client_id(&es.client_id).await.expect("find"), Some((ada.clone(), es.clone())));
+    assert_eq!(store.get_or_create(&bob).await.expect("get bob").id_token_alg, IdTokenAlg::Rs256);
+
     let carol = learner("carol");
+    assert!(store.set_id_token_alg(&carol, IdTokenAlg::Es256).await.is_err(), "no application");
     assert!(store.set_refresh_tokens(&carol, true).await.is_err(), "no application: nothing to update");
     assert!(!store.get_or_create(&carol).await.expect("create carol").refresh_tokens_enabled);
 }

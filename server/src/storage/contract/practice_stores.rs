@@ -354,7 +354,7 @@ pub async fn family_revocations(store: &dyn TokenStore) {
 
 pub async fn consents(store: &dyn ConsentStore) {
     let consent = |learner: &'static str, client: &'static str| async move {
-        store.consent(learner, client).await.expect("consent")
+        store.consent(learner, client).await.expect("consent").map(|c| c.scope)
     };
     assert_eq!(consent("ada", "lab_a").await, None, "nothing granted yet");
     store.save_consent("ada", "lab_a", "openid", 10).await.expect("save");
@@ -367,6 +367,7 @@ pub async fn consents(store: &dyn ConsentStore) {
         Some("openid offline_access"),
         "the last grant counts"
     );
+    assert_eq!(store.consent("ada", "lab_a").await.expect("consent").map(|c| c.at), Some(20), "and its time");
 }
 
 pub async fn keys(store: &dyn KeyStore) {
