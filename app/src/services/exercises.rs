@@ -1,12 +1,12 @@
 //! The engine every exercise runs on. [`Exercise`] names the exercises the site serves
 //! (those of `oauthlab::exercises::catalog()`); for each, its module here
-//! (`getting_started`, `web_app`, `refresh`) gathers the facts its pure checks need and
+//! (`getting_started`, `web_app`, `refresh`, `oidc`) gathers the facts its pure checks need and
 //! builds its page, and this module does the rest the same way for all: the step ids of
 //! the API, keeping a check's verdict and progress, the state the API returns, reset, the
 //! verifier and challenge buttons, and the course on the home page.
 
 use oauthlab::exercises::refresh::DecodedJwt;
-use oauthlab::exercises::{self, getting_started, refresh, web_app, ExerciseInfo, StepStatus};
+use oauthlab::exercises::{self, getting_started, oidc, refresh, web_app, ExerciseInfo, StepStatus};
 use oauthlab::verdict::{Finding, Verdict};
 use serde::Serialize;
 
@@ -22,16 +22,19 @@ pub enum Exercise {
     GettingStarted,
     WebApp,
     Refresh,
+    Oidc,
 }
 
 impl Exercise {
-    pub const ALL: [Exercise; 3] = [Exercise::GettingStarted, Exercise::WebApp, Exercise::Refresh];
+    pub const ALL: [Exercise; 4] =
+        [Exercise::GettingStarted, Exercise::WebApp, Exercise::Refresh, Exercise::Oidc];
 
     pub fn slug(self) -> &'static str {
         match self {
             Exercise::GettingStarted => getting_started::SLUG,
             Exercise::WebApp => web_app::SLUG,
             Exercise::Refresh => refresh::SLUG,
+            Exercise::Oidc => oidc::SLUG,
         }
     }
 
@@ -40,6 +43,7 @@ impl Exercise {
             Exercise::GettingStarted => getting_started::info(),
             Exercise::WebApp => web_app::info(),
             Exercise::Refresh => refresh::info(),
+            Exercise::Oidc => oidc::info(),
         }
     }
 
@@ -113,6 +117,7 @@ impl Services {
             Exercise::GettingStarted => self.check_getting_started(learner, index, input).await,
             Exercise::WebApp => self.check_web_app(learner, index, input).await,
             Exercise::Refresh => self.check_refresh(learner, index, input).await,
+            Exercise::Oidc => self.check_oidc(learner, index, input).await,
         }
     }
 
@@ -222,6 +227,7 @@ impl Services {
             Exercise::GettingStarted => self.getting_started_page(learner).await,
             Exercise::WebApp => self.web_app_page(learner).await,
             Exercise::Refresh => self.refresh_page(learner).await,
+            Exercise::Oidc => self.oidc_page(learner).await,
         }
     }
 

@@ -9,6 +9,7 @@ pub mod flash;
 mod getting_started;
 pub mod instructor;
 pub mod memory;
+mod oidc;
 mod refresh;
 pub mod store;
 mod web_app;
@@ -528,8 +529,7 @@ impl Services {
         within("authorization code", code, MAX_CODE_CHARS)?;
         within("state", state.unwrap_or_default(), MAX_CODE_CHARS)?;
         within("iss", iss.unwrap_or_default(), MAX_ISSUER_CHARS)?;
-        let exercise =
-            if self.is_web_app_login(learner, state).await? { Exercise::WebApp } else { Exercise::Refresh };
+        let exercise = self.login_exercise(learner, state).await?;
         let LearnerState { progress: stored, app, choice } =
             self.reads.learner_state(learner, exercise.slug()).await?;
         let app = self.practice_app_view(learner, self.app_or_create(learner, app).await?);
@@ -550,6 +550,22 @@ impl Services {
             token_command: values.token_command(verifier.as_deref(), Some(code)),
             code_lifetime: self.code_lifetime_words(server.builtin),
         })
+    }
+
+    /// The exercise whose step 3 started the login that came back with `state`: the one
+    /// of those that check the state (Web Applications, OpenID Connect) whose URL passed
+    /// with it (its current state, or the one its login just used); else Refresh Tokens.
+    async fn login_exercise(&self, learner: &LearnerId, state: Option<&str>) -> Result<Exercise, StoreError> {
+        let Some(state) = state.filter(|s| !s.is_empty()) else { return Ok(Exercise::Refresh) };
+        for exercise in [Exercise::WebApp, Exercise::Oidc] {
+            let stored = self.progress.load(learner, exercise.slug()).await?;
+            let current = stored.progress.get("state").and_then(|s| s.as_str());
+            let used = stored.progress.get("used_states").and_then(|u| u.get(0)).and_then(|s| s.as_str());
+            if current == Some(state) || used == Some(state) {
+                return Ok(exercise);
+            }
+        }
+        Ok(Exercise::Refresh)
     }
 
     /// How long an authorization code lives, as pages say it: the practice server's real
