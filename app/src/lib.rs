@@ -20,8 +20,8 @@ use leptos_router::{path, SsrMode};
 
 use pages::{
     getting_started::GettingStartedPage, home::HomePage, instructor::InstructorPage, join::JoinPage,
-    not_found::NotFoundPage, practice_app::PracticeAppPage, provider::ProviderPage, redirect::RedirectPage,
-    refresh::RefreshExercisePage, web_app::WebAppExercisePage,
+    not_found::NotFoundPage, oidc::OidcExercisePage, practice_app::PracticeAppPage, provider::ProviderPage,
+    redirect::RedirectPage, refresh::RefreshExercisePage, web_app::WebAppExercisePage,
 };
 
 /// The HTML document around the app, rendered on the server.
@@ -70,6 +70,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/exercises/web-app") view=WebAppExercisePage ssr=SsrMode::Async/>
                     <Route path=path!("/exercises/refresh") view=RefreshExercisePage ssr=SsrMode::Async/>
                     <Route path=path!("/exercises/refresh/provider") view=ProviderPage ssr=SsrMode::Async/>
+                    <Route path=path!("/exercises/oidc") view=OidcExercisePage ssr=SsrMode::Async/>
                     <Route path=path!("/practice/app") view=PracticeAppPage ssr=SsrMode::Async/>
                     <Route path=path!("/redirect") view=RedirectPage ssr=SsrMode::Async/>
                     <Route path=path!("/instructor") view=InstructorPage ssr=SsrMode::Async/>

@@ -73,5 +73,4 @@ impl Services {
             metadata: None,
         })
     }
-
 }
