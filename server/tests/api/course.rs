@@ -218,6 +218,14 @@ struct IdTokenField {
 impl oauth2::ExtraTokenFields for IdTokenField {}
 
 type OidcTokens = oauth2::StandardTokenResponse<IdTokenField, oauth2::basic::BasicTokenType>;
+/// The client before its endpoints are set.
+type OidcClientBuilder = oauth2::Client<
+    oauth2::basic::BasicErrorResponse,
+    OidcTokens,
+    oauth2::basic::BasicTokenIntrospectionResponse,
+    oauth2::StandardRevocableToken,
+    oauth2::basic::BasicRevocationErrorResponse,
+>;
 type OidcClient = oauth2::Client<
     oauth2::basic::BasicErrorResponse,
     OidcTokens,
@@ -236,7 +244,7 @@ type OidcClient = oauth2::Client<
 async fn oidc_client(app: &TestApp) -> OidcClient {
     let practice = app.practice_app().await;
     let field = |name: &str| practice[name].as_str().expect(name).to_owned();
-    OidcClient::new(oauth2::ClientId::new(field("client_id")))
+    OidcClientBuilder::new(oauth2::ClientId::new(field("client_id")))
         .set_client_secret(oauth2::ClientSecret::new(field("client_secret")))
         .set_auth_uri(oauth2::AuthUrl::new(app.url("/oauth2/authorize")).expect("auth url"))
         .set_token_uri(oauth2::TokenUrl::new(app.url("/oauth2/token")).expect("token url"))
