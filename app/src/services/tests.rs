@@ -804,7 +804,7 @@ async fn the_course_shows_each_exercise_with_the_learners_progress_and_the_next_
     let next: Vec<&str> = course.items.iter().filter(|i| i.next).map(|i| i.slug.as_str()).collect();
     assert_eq!(next, ["getting-started"], "the first exercise on offer not completed is next");
     let offered: Vec<&str> = course.items.iter().filter(|i| i.offered).map(|i| i.slug.as_str()).collect();
-    assert_eq!(offered, ["getting-started", "web-app", "refresh"]);
+    assert_eq!(offered, ["getting-started", "web-app", "refresh", "oidc"]);
     // Exercises still to come are listed, not offered, never next.
     assert!(course.items.iter().filter(|i| !i.offered).all(|i| !i.next && i.steps == 0));
     assert_eq!(course.completed_of_offered(), (0, course.items.iter().filter(|i| i.offered).count()));
