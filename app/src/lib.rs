@@ -25,6 +25,7 @@ use pages::{
     instructor::InstructorPage,
     join::JoinPage,
     not_found::NotFoundPage,
+    oidc::OidcExercisePage,
     practice_app::PracticeAppPage,
     provider::ProviderPage,
     redirect::RedirectPage,
@@ -81,6 +82,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/exercises/client-credentials") view=ClientCredentialsPage ssr=SsrMode::Async/>
                     <Route path=path!("/exercises/refresh") view=RefreshExercisePage ssr=SsrMode::Async/>
                     <Route path=path!("/exercises/refresh/provider") view=ProviderPage ssr=SsrMode::Async/>
+                    <Route path=path!("/exercises/oidc") view=OidcExercisePage ssr=SsrMode::Async/>
                     <Route path=path!("/practice/app") view=PracticeAppPage ssr=SsrMode::Async/>
                     <Route path=path!("/redirect") view=RedirectPage ssr=SsrMode::Async/>
                     <Route path=path!("/spa/callback") view=SpaCallbackPage ssr=SsrMode::Async/>

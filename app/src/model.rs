@@ -308,8 +308,8 @@ impl ExerciseData {
 /// exchange command with the code it received filled in, and how long the code lives.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RedirectData {
-    /// The exercise the login was for: `web-app` when the `state` is the one of its step
-    /// 3, else `refresh`.
+    /// The exercise the login was for: `web-app` or `oidc` when the `state` is the one of
+    /// its step 3, else `refresh`.
     pub exercise: String,
     /// The address the browser landed on, as Web Applications' step 4 takes it.
     pub callback_url: String,

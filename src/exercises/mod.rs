@@ -128,7 +128,14 @@ pub struct ExerciseInfo {
 /// Every exercise the site offers, in the order the home page lists them: the ones whose
 /// pages, API and progress the web layer serves.
 pub fn catalog() -> Vec<ExerciseInfo> {
-    vec![getting_started::info(), web_app::info(), spa::info(), client_credentials::info(), refresh::info()]
+    vec![
+        getting_started::info(),
+        web_app::info(),
+        spa::info(),
+        client_credentials::info(),
+        refresh::info(),
+        oidc::info(),
+    ]
 }
 
 /// How many steps the exercise called `slug` has, for every exercise whose checks are

@@ -184,7 +184,7 @@ mod tests {
         let exercises = BTreeMap::from([
             ("refresh".to_owned(), progress(5, true, now - 7200)),
             ("getting-started".to_owned(), progress(2, false, now - 120)),
-            ("oidc".to_owned(), progress(1, false, now)),
+            ("implicit".to_owned(), progress(1, false, now)),
         ]);
         let row = |id: &str, exercises| LearnerRow {
             learner_id: id.into(),

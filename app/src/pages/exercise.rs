@@ -1,8 +1,8 @@
 //! What every exercise page is made of: loading its data, its header with the steps'
 //! progress, the completed note, the steps that start with a code verifier and its
-//! challenge, a decoded access token, and *Reset*. Each exercise's page (`refresh.rs`,
-//! `web_app.rs`, `getting_started.rs`) puts its own steps between them. Everything here
-//! renders the values it is given: the page is rendered once per answer.
+//! challenge, a decoded token, and *Reset*. Each exercise's page (`refresh.rs`,
+//! `web_app.rs`, `oidc.rs`, `getting_started.rs`) puts its own steps between them.
+//! Everything here renders the values it is given: the page is rendered once per answer.
 
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -171,26 +171,29 @@ pub fn PkceSteps(data: ExerciseData, exercise: &'static str, command_step: usize
 }
 
 /// Step 3 of an exercise that logs in with the code flow: what to do (`children`), the
-/// URL template asking for `scope`, the values to put in it, the check, and once it passed,
-/// *Log In* with what comes after it (`after_login`).
+/// URL template asking for `scope` (and a `nonce`, with `nonce`), the values to put in it,
+/// the check, and once it passed, *Log In* with what comes after it (`after_login`).
 #[component]
 pub fn AuthorizationUrlStep(
     data: ExerciseData,
     exercise: &'static str,
     scope: &'static str,
     after_login: &'static str,
+    /// OpenID Connect's login: the URL carries a `nonce` too.
+    #[prop(optional)]
+    nonce: bool,
     children: Children,
 ) -> impl IntoView {
     let check = ServerAction::<CheckStep>::new();
     let url_step = step(&data, "authorization-url");
     let locked = url_step.status == oauthlab::exercises::StepStatus::Locked;
-    let template = url_template(&data.authorization_endpoint, scope);
+    let template = url_template(&data.authorization_endpoint, scope, nonce);
     let login_url = data.login_url.clone();
     view! {
         <StepCard step=url_step.clone()>
             <p>{children()}" Replace every placeholder with your own values."</p>
             <CodeBlock text=template what="the URL template"/>
-            <UrlValues data=data/>
+            <UrlValues data=data nonce=nonce/>
             <PasteForm action=check exercise=exercise step="authorization-url" label="Authorization Request" rows=4
                 placeholder="https://…/oauth2/authorize?response_type=code&…" button="Check Your URL"
                 locked=locked text=typed(&url_step) findings=findings(&url_step)/>
@@ -206,34 +209,40 @@ pub fn AuthorizationUrlStep(
 
 /// The values an authorization URL is built from, below its template.
 #[component]
-pub fn UrlValues(data: ExerciseData) -> impl IntoView {
+pub fn UrlValues(data: ExerciseData, #[prop(optional)] nonce: bool) -> impl IntoView {
     view! {
         <dl class="values">
             <dt>"client_id"</dt><dd><code data-testid="client-id">{data.client_id.clone()}</code></dd>
             <dt>"redirect_uri"</dt><dd><code>{data.redirect_uri.clone()}</code></dd>
             <dt>"code_challenge"</dt>
             <dd><code>{data.challenge.clone().unwrap_or_else(|| "(after step 1)".into())}</code></dd>
+            {nonce.then(|| view! {
+                <dt>"nonce"</dt>
+                <dd>"another random string of your own for this login alone, not the state: the ID token must carry it back"</dd>
+            })}
         </dl>
     }
 }
 
-/// The authorization URL template, with `scope` as given.
-fn url_template(endpoint: &str, scope: &str) -> String {
+/// The authorization URL template, with `scope` as given, and a `nonce` with `nonce`.
+fn url_template(endpoint: &str, scope: &str, nonce: bool) -> String {
+    let nonce = if nonce { "nonce={ANOTHER_RANDOM_STRING}&\n  " } else { "" };
     format!(
         "{endpoint}?\n  response_type=code&\n  client_id={{YOUR_CLIENT_ID}}&\n  state={{RANDOM_STRING}}&\n  \
-         scope={scope}&\n  redirect_uri={{YOUR_REDIRECT_URI}}&\n  \
+         scope={scope}&\n  {nonce}redirect_uri={{YOUR_REDIRECT_URI}}&\n  \
          code_challenge={{YOUR_CODE_CHALLENGE}}&\n  code_challenge_method=S256"
     )
 }
 
-/// The decoded header and claims of a step's access token, when it is a JWT.
+/// The decoded header and claims of a step's token (its access token, unless `what`
+/// names another), when it is a JWT.
 #[component]
-pub fn Jwt(step: StepView) -> impl IntoView {
+pub fn Jwt(step: StepView, #[prop(default = "access token")] what: &'static str) -> impl IntoView {
     step.last.and_then(|l| l.jwt).map(|jwt| {
         let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default();
         view! {
             <div class="jwt">
-                <h3>"Your access token is a JWT"</h3>
+                <h3>{format!("Your {what} is a JWT")}</h3>
                 <p class="hint">"Decoded below. Anyone holding a JWT can read it; only its signature makes it trustworthy."</p>
                 <div class="jwt-parts">
                     <div><h4>"Header"</h4><CodeBlock text=pretty(&jwt.header) what="the header"/></div>

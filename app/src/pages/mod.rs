@@ -7,6 +7,7 @@ pub mod home;
 pub mod instructor;
 pub mod join;
 pub mod not_found;
+pub mod oidc;
 pub mod practice_app;
 pub mod provider;
 pub mod redirect;

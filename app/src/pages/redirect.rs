@@ -49,8 +49,9 @@ pub fn RedirectPage() -> impl IntoView {
     }
 }
 
-/// The token exchange command with `code` in it, ready to run; for a login of Web
-/// Applications, first the address to paste in its step 4.
+/// The token exchange command with `code` in it, ready to run, and the link to step 4 of
+/// the exercise the login was for; for a login of Web Applications, first the address to
+/// paste in its step 4.
 #[component]
 fn ExchangeCommand(code: String, state: Option<String>, iss: Option<String>) -> impl IntoView {
     let view_data = Resource::new(
@@ -75,6 +76,7 @@ fn ExchangeCommand(code: String, state: Option<String>, iss: Option<String>) -> 
                         <p>"Then paste the whole JSON response in step 5 of "
                             <a href="/exercises/web-app#step-token-response">"Web Applications"</a>"."</p>
                     })),
+                    // Refresh Tokens or OpenID Connect: both take the token response in step 4.
                     Ok(data) => Either::Left(Either::Right(view! {
                         <h2>"Now exchange the code for tokens"</h2>
                         <p>
@@ -83,7 +85,8 @@ fn ExchangeCommand(code: String, state: Option<String>, iss: Option<String>) -> 
                         </p>
                         <CommandBlock command=data.token_command name="token"/>
                         <p>"Then paste the whole JSON response in step 4 of "
-                            <a href="/exercises/refresh#step-token-response">"the exercise"</a>"."</p>
+                            <a href=format!("/exercises/{}#step-token-response", data.exercise)
+                                data-testid="step-4-link">"the exercise"</a>"."</p>
                     })),
                     Err(err) => Either::Right(view! {
                         <p class="error-box" role="alert">{error_message(&err)}</p>

@@ -8,15 +8,12 @@ use oauthlab::exercises::refresh::token_sha256;
 
 use super::exercises::{exercise_state, graded, Exercise};
 use super::store::{LearnerState, PracticeAppRecord, StoreError, StoredProgress};
-use super::{command, now_unix, Checked, LearnerId, ServiceError, Services};
-use crate::model::{Command, ExerciseData, Secret, ServerData};
+use super::{bearer_command, command, now_unix, Checked, LearnerId, ServiceError, Services};
+use crate::model::{Command, ExerciseData, ServerData};
 
 /// The practice API's path on the site; its identifier (the `resource` a token is asked
 /// for) is the site's URL with `/practice-api`.
 pub const PRACTICE_API_PATH: &str = "/practice-api";
-
-/// Where a learner puts the access token of step 1 in step 2's command.
-pub const ACCESS_TOKEN_PLACEHOLDER: &str = "ACCESS_TOKEN";
 
 impl Services {
     /// The practice API's identifier: `<site>/practice-api`.
@@ -145,16 +142,6 @@ impl Services {
         } else {
             "YOUR_API_URL".to_owned()
         };
-        let text = curl_get(&url, ACCESS_TOKEN_PLACEHOLDER);
-        Command { masked: text.clone(), full: Secret::new(text) }
+        bearer_command(&url)
     }
-}
-
-/// `curl URL -H 'Authorization: Bearer TOKEN'`, quoted for the shell.
-fn curl_get(url: &str, token: &str) -> String {
-    format!(
-        "curl {} \\\n  -H {}",
-        super::shell_quote(url),
-        super::shell_quote(&format!("Authorization: Bearer {token}"))
-    )
 }

@@ -1,13 +1,13 @@
 //! The engine every exercise runs on. [`Exercise`] names the exercises the site serves
 //! (those of `oauthlab::exercises::catalog()`); for each, its module here
-//! (`getting_started`, `web_app`, `refresh`) gathers the facts its pure checks need and
+//! (`getting_started`, `web_app`, `refresh`, `oidc`) gathers the facts its pure checks need and
 //! builds its page, and this module does the rest the same way for all: the step ids of
 //! the API, keeping a check's verdict and progress, the state the API returns, reset, the
 //! verifier and challenge buttons, and the course on the home page.
 
 use oauthlab::exercises::refresh::DecodedJwt;
 use oauthlab::exercises::{
-    self, client_credentials, getting_started, refresh, spa, web_app, ExerciseInfo, StepStatus,
+    self, client_credentials, getting_started, oidc, refresh, spa, web_app, ExerciseInfo, StepStatus,
 };
 use oauthlab::verdict::{Finding, Verdict};
 use serde::Serialize;
@@ -26,11 +26,18 @@ pub enum Exercise {
     Spa,
     ClientCredentials,
     Refresh,
+    Oidc,
 }
 
 impl Exercise {
-    pub const ALL: [Exercise; 4] =
-        [Exercise::GettingStarted, Exercise::WebApp, Exercise::Spa, Exercise::Refresh];
+    pub const ALL: [Exercise; 6] = [
+        Exercise::GettingStarted,
+        Exercise::WebApp,
+        Exercise::Spa,
+        Exercise::ClientCredentials,
+        Exercise::Refresh,
+        Exercise::Oidc,
+    ];
 
     pub fn slug(self) -> &'static str {
         match self {
@@ -39,6 +46,7 @@ impl Exercise {
             Exercise::Spa => spa::SLUG,
             Exercise::ClientCredentials => client_credentials::SLUG,
             Exercise::Refresh => refresh::SLUG,
+            Exercise::Oidc => oidc::SLUG,
         }
     }
 
@@ -49,6 +57,7 @@ impl Exercise {
             Exercise::Spa => spa::info(),
             Exercise::ClientCredentials => client_credentials::info(),
             Exercise::Refresh => refresh::info(),
+            Exercise::Oidc => oidc::info(),
         }
     }
 
@@ -124,6 +133,7 @@ impl Services {
             Exercise::Spa => self.check_spa(learner, index, input).await,
             Exercise::ClientCredentials => self.check_client_credentials(learner, index, input).await,
             Exercise::Refresh => self.check_refresh(learner, index, input).await,
+            Exercise::Oidc => self.check_oidc(learner, index, input).await,
         }
     }
 
@@ -235,6 +245,7 @@ impl Services {
             Exercise::Spa => self.spa_page(learner).await,
             Exercise::ClientCredentials => self.client_credentials_page(learner).await,
             Exercise::Refresh => self.refresh_page(learner).await,
+            Exercise::Oidc => self.oidc_page(learner).await,
         }
     }
 

@@ -14,8 +14,8 @@ use super::instructor::{
 };
 use super::store::{
     ClientSecrets, Fetcher, IdTokenAlg, IssuedTokens, JwtVerifier, Keys, LearnerReads, LearnerState,
-    PracticeAppRecord, PracticeAppStore, ProgressStore, Receipts, ServerChoice, ServerChoiceStore, StoreError,
-    StoredProgress, MAX_ALLOWED_ORIGINS,
+    PracticeAppRecord, PracticeAppStore, ProgressStore, Receipts, ServerChoice, ServerChoiceStore,
+    StoreError, StoredProgress, MAX_ALLOWED_ORIGINS,
 };
 use super::{now_unix, LearnerId};
 

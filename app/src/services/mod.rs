@@ -10,6 +10,7 @@ pub mod flash;
 mod getting_started;
 pub mod instructor;
 pub mod memory;
+mod oidc;
 mod refresh;
 mod spa;
 pub mod store;
@@ -458,7 +459,7 @@ impl Services {
     /// graded against another: undo them in every exercise that has them, and say so when
     /// any had passed.
     async fn rewind(&self, learner: &LearnerId) -> Result<Option<Finding>, StoreError> {
-        use oauthlab::exercises::{refresh, spa, web_app};
+        use oauthlab::exercises::{oidc, refresh, spa, web_app};
         let mut undone = Vec::new();
         let from = web_app::Step::AuthorizationUrl.index();
         if self
@@ -486,6 +487,15 @@ impl Services {
             .await?
         {
             undone.push(refresh::TITLE);
+        }
+        let from = oidc::Step::AuthorizationUrl.index();
+        if self
+            .rewind_exercise(learner, Exercise::Oidc, from, |p: oidc::Progress| {
+                p.rewound_to(oidc::Step::AuthorizationUrl)
+            })
+            .await?
+        {
+            undone.push(oidc::TITLE);
         }
         let message = match undone.as_slice() {
             [] => return Ok(None),
@@ -638,8 +648,7 @@ impl Services {
         within("authorization code", code, MAX_CODE_CHARS)?;
         within("state", state.unwrap_or_default(), MAX_CODE_CHARS)?;
         within("iss", iss.unwrap_or_default(), MAX_ISSUER_CHARS)?;
-        let exercise =
-            if self.is_web_app_login(learner, state).await? { Exercise::WebApp } else { Exercise::Refresh };
+        let exercise = self.login_exercise(learner, state).await?;
         let LearnerState { progress: stored, app, choice } =
             self.reads.learner_state(learner, exercise.slug()).await?;
         let app = self.practice_app_view(learner, self.app_or_create(learner, app).await?);
@@ -660,6 +669,22 @@ impl Services {
             token_command: values.token_command(verifier.as_deref(), Some(code)),
             code_lifetime: self.code_lifetime_words(server.builtin),
         })
+    }
+
+    /// The exercise whose step 3 started the login that came back with `state`: the one
+    /// of those that check the state (Web Applications, OpenID Connect) whose URL passed
+    /// with it (its current state, or the one its login just used); else Refresh Tokens.
+    async fn login_exercise(&self, learner: &LearnerId, state: Option<&str>) -> Result<Exercise, StoreError> {
+        let Some(state) = state.filter(|s| !s.is_empty()) else { return Ok(Exercise::Refresh) };
+        for exercise in [Exercise::WebApp, Exercise::Oidc] {
+            let stored = self.progress.load(learner, exercise.slug()).await?;
+            let current = stored.progress.get("state").and_then(|s| s.as_str());
+            let used = stored.progress.get("used_states").and_then(|u| u.get(0)).and_then(|s| s.as_str());
+            if current == Some(state) || used == Some(state) {
+                return Ok(exercise);
+            }
+        }
+        Ok(Exercise::Refresh)
     }
 
     /// How long an authorization code lives, as pages say it: the practice server's real
@@ -763,6 +788,20 @@ fn token_fields(
     fields.push(("code_verifier", verifier.unwrap_or("YOUR_CODE_VERIFIER").to_owned()));
     fields.push(("code", code.unwrap_or(CODE_PLACEHOLDER).to_owned()));
     fields
+}
+
+/// Where a learner puts an access token in a command that calls an API with it.
+pub const ACCESS_TOKEN_PLACEHOLDER: &str = "ACCESS_TOKEN";
+
+/// `curl URL -H 'Authorization: Bearer ACCESS_TOKEN'`: a call with a bearer token in
+/// the header (RFC 6750 §2.1), the token the learner's to put in.
+fn bearer_command(url: &str) -> Command {
+    let text = format!(
+        "curl {} \\\n  -H {}",
+        shell_quote(url),
+        shell_quote(&format!("Authorization: Bearer {ACCESS_TOKEN_PLACEHOLDER}"))
+    );
+    Command { masked: text.clone(), full: Secret::new(text) }
 }
 
 /// The refresh request of step 5.

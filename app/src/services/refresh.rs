@@ -9,6 +9,15 @@ use super::store::{Keys, LearnerState, StoreError, StoredProgress};
 use super::{now_unix, Checked, CommandValues, LearnerId, ServiceError, Services};
 use crate::model::{ExerciseData, Secret};
 
+/// The keys the server in use signs its tokens with: the practice server's, or those
+/// published at the learner's own server's JWKS URL (`None` when it names none).
+pub(super) fn jwks(own: Option<&super::store::OwnServer>) -> Option<Keys<'_>> {
+    match own {
+        None => Some(Keys::Builtin),
+        Some(own) => own.metadata.jwks_uri.as_deref().map(Keys::Published),
+    }
+}
+
 impl Services {
     pub(super) async fn check_refresh(
         &self,
@@ -44,11 +53,7 @@ impl Services {
         token: Option<&str>,
         own: Option<&super::store::OwnServer>,
     ) -> Result<(Option<refresh::Issued>, Option<refresh::SignatureCheck>), StoreError> {
-        let keys = match own {
-            None => Some(Keys::Builtin),
-            Some(own) => own.metadata.jwks_uri.as_deref().map(Keys::Published),
-        };
-        match (token, keys) {
+        match (token, jwks(own)) {
             (Some(token), Some(keys)) => {
                 let issued = match keys {
                     Keys::Builtin => self.issued.issued(&refresh::token_sha256(token)).await?,

@@ -807,7 +807,7 @@ async fn the_course_shows_each_exercise_with_the_learners_progress_and_the_next_
     let next: Vec<&str> = course.items.iter().filter(|i| i.next).map(|i| i.slug.as_str()).collect();
     assert_eq!(next, ["getting-started"], "the first exercise on offer not completed is next");
     let offered: Vec<&str> = course.items.iter().filter(|i| i.offered).map(|i| i.slug.as_str()).collect();
-    assert_eq!(offered, ["getting-started", "web-app", "refresh"]);
+    assert_eq!(offered, ["getting-started", "web-app", "refresh", "oidc"]);
     // Exercises still to come are listed, not offered, never next.
     assert!(course.items.iter().filter(|i| !i.offered).all(|i| !i.next && i.steps == 0));
     assert_eq!(course.completed_of_offered(), (0, course.items.iter().filter(|i| i.offered).count()));
@@ -980,7 +980,7 @@ fn every_exercise_of_the_catalog_runs_on_the_engine_with_its_step_ids() {
     }
     assert_eq!(Exercise::from_slug("spa"), None, "one still to come is not served");
     assert_eq!(Exercise::from_slug("nope"), None);
-    assert!(WEB.has_pkce_steps() && R.has_pkce_steps() && !GS.has_pkce_steps());
+    assert!(WEB.has_pkce_steps() && R.has_pkce_steps() && OIDC.has_pkce_steps() && !GS.has_pkce_steps());
 }
 
 #[tokio::test]
@@ -1009,4 +1009,95 @@ async fn switching_servers_starts_web_applications_over_from_step_3_too_and_says
     services.set_own_server(&other, KEYCLOAK, "lab-app", "").await.expect("set up");
     let untouched = services.progress.load(&other, "web-app").await.expect("load");
     assert_eq!(untouched, StoredProgress::default());
+}
+
+const OIDC: Exercise = Exercise::Oidc;
+
+/// An authorization URL of OpenID Connect for the learner's practice app, with `state`
+/// and, when given, `nonce`.
+async fn oidc_url(services: &Services, learner: &LearnerId, challenge: &str, nonce: Option<&str>) -> String {
+    let app = services.practice_app(learner).await.expect("practice app");
+    let mut url = url::Url::parse("http://127.0.0.1:3000/oauth2/authorize").expect("authorization endpoint");
+    url.query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", &app.client_id)
+        .append_pair("redirect_uri", "http://127.0.0.1:3000/redirect")
+        .append_pair("scope", "openid profile email")
+        .append_pair("state", "Qm7tR2vX9cLp4sWd8kYb")
+        .append_pair("code_challenge", challenge)
+        .append_pair("code_challenge_method", "S256");
+    if let Some(nonce) = nonce {
+        url.query_pairs_mut().append_pair("nonce", nonce);
+    }
+    url.to_string()
+}
+
+/// A JWT with `claims`, unsigned: what a made-up token response would hold.
+fn unsigned_jwt(claims: &serde_json::Value) -> String {
+    use base64::Engine as _;
+    let part = |v: String| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+    format!("{}.{}.c2ln", part(r#"{"alg":"ES256","typ":"JWT"}"#.to_owned()), part(claims.to_string()))
+}
+
+#[tokio::test]
+async fn oidc_runs_on_the_engine_to_the_login_and_the_redirect_page_knows_it() {
+    let services = services();
+    let me = learner("ada");
+    let (verifier, checked) = services.generate_verifier(&me, OIDC).await.expect("step 1");
+    assert!(checked.verdict.passed());
+    assert!(services.calculate_hash(&me, OIDC).await.expect("step 2").verdict.passed());
+    let challenge = pkce::challenge_s256(&verifier);
+
+    // The typical mistake: no nonce.
+    let url = oidc_url(&services, &me, &challenge, None).await;
+    let checked = services.check(&me, OIDC, 2, &url).await.expect("step 3");
+    assert!(checked.verdict.find("url.nonce").is_some_and(|f| !f.ok), "{:#?}", checked.verdict);
+    assert!(services.exercise_page(&me, OIDC).await.expect("page").token_command.is_none());
+    let nonce = "n8Hq2LmV5xRt1ZcW7pKs";
+    let url = oidc_url(&services, &me, &challenge, Some(nonce)).await;
+    let checked = services.check(&me, OIDC, 2, &url).await.expect("step 3");
+    assert!(checked.verdict.passed(), "{:#?}", checked.verdict);
+
+    // The page has the log-in link and the token command with the verifier.
+    let page = services.exercise_page(&me, OIDC).await.expect("page");
+    assert_eq!(page.login_url.as_deref(), Some(url.as_str()));
+    let command = page.token_command.expect("the token command after step 3");
+    assert!(command.full.expose().contains(&verifier) && command.full.expose().contains(CODE_PLACEHOLDER));
+
+    // The redirect page tells an OpenID Connect login by its state, and fills in its code.
+    let code = "c0de-from-the-practice-server";
+    let view = services.redirect_view(&me, code, Some("Qm7tR2vX9cLp4sWd8kYb"), None).await.expect("view");
+    assert_eq!(view.exercise, "oidc");
+    assert!(
+        view.token_command.full.expose().contains(&verifier)
+            && view.token_command.full.expose().contains(code)
+    );
+    let other = services.redirect_view(&me, code, Some("another-state"), None).await.expect("view");
+    assert_eq!(other.exercise, "refresh");
+    assert!(!other.token_command.full.expose().contains(&verifier), "Refresh Tokens has no verifier");
+
+    // A made-up response: the practice server never issued its token, and its ID token is
+    // shown decoded (not the access token) while the page holds it.
+    let id_token = unsigned_jwt(&serde_json::json!({"iss": PUBLIC_URL, "sub": "u1", "nonce": nonce}));
+    let response = serde_json::json!({
+        "access_token": unsigned_jwt(&serde_json::json!({"scope": "openid"})),
+        "token_type": "Bearer",
+        "expires_in": 300,
+        "id_token": id_token,
+    });
+    let checked = services.check(&me, OIDC, 3, &response.to_string()).await.expect("step 4");
+    assert!(!checked.verdict.passed(), "{:#?}", checked.verdict);
+    assert!(checked.verdict.find("exchange.issued").is_some_and(|f| !f.ok), "{:#?}", checked.verdict);
+    let page = services.exercise_page(&me, OIDC).await.expect("page");
+    let shown = page.step("token-response").and_then(|s| s.last.as_ref()).and_then(|l| l.jwt.as_ref());
+    assert_eq!(shown.map(|jwt| jwt.claims["sub"].clone()), Some("u1".into()), "the ID token's claims");
+    let stored =
+        serde_json::to_string(&services.progress.load(&me, "oidc").await.expect("load")).expect("json");
+    assert!(!stored.contains(&id_token) && !stored.contains(code), "no token or code stored");
+    let locked = services.check(&me, OIDC, 4, "{}").await;
+    assert!(matches!(locked, Err(ServiceError::Locked(m)) if m == "Complete step 4 first."));
+
+    // Web Applications and Refresh Tokens are untouched.
+    assert_eq!(statuses(&services.exercise_state(&me, R).await.expect("refresh")), after(0));
+    assert_eq!(services.exercise_state(&me, WEB).await.expect("web").steps[0].status, StepStatus::Current);
 }

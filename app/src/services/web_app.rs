@@ -74,17 +74,4 @@ impl Services {
             metadata: None,
         })
     }
-
-    /// Whether a login that came back with `state` was started by Web Applications' step
-    /// 3: its URL passed with that state.
-    pub(super) async fn is_web_app_login(
-        &self,
-        learner: &LearnerId,
-        state: Option<&str>,
-    ) -> Result<bool, StoreError> {
-        let Some(state) = state.filter(|s| !s.is_empty()) else { return Ok(false) };
-        let stored: StoredProgress<Progress> = self.progress.load(learner, web_app::SLUG).await?.typed()?;
-        Ok(stored.progress.state.as_deref() == Some(state)
-            || stored.progress.used_states.first().map(String::as_str) == Some(state))
-    }
 }

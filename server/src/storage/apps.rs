@@ -2,7 +2,9 @@
 //! its three clients (web, public, service). Client secrets are derived from the client
 //! ids, never stored.
 
-use app::services::store::{IdTokenAlg, PracticeAppRecord, PracticeAppStore, StoreError, MAX_ALLOWED_ORIGINS};
+use app::services::store::{
+    IdTokenAlg, PracticeAppRecord, PracticeAppStore, StoreError, MAX_ALLOWED_ORIGINS,
+};
 use app::services::{now_unix, LearnerId};
 use async_trait::async_trait;
 use base64::Engine;
@@ -42,7 +44,8 @@ pub(crate) fn app_record(row: &sqlx::sqlite::SqliteRow) -> Result<Option<Practic
         public_client_id,
         service_client_id,
         origins,
-        id_token_alg: IdTokenAlg::parse(&alg).ok_or_else(|| StoreError(format!("unknown id_token_alg {alg:?}")))?,
+        id_token_alg: IdTokenAlg::parse(&alg)
+            .ok_or_else(|| StoreError(format!("unknown id_token_alg {alg:?}")))?,
     }))
 }
 
@@ -136,13 +139,14 @@ impl PracticeAppStore for Db {
         learner: &LearnerId,
         alg: IdTokenAlg,
     ) -> Result<PracticeAppRecord, StoreError> {
-        let done = sqlx::query("UPDATE practice_apps SET id_token_alg = ?, updated_at = ? WHERE learner_id = ?")
-            .bind(alg.as_str())
-            .bind(now_unix())
-            .bind(learner.as_str())
-            .execute(&self.pool)
-            .await
-            .map_err(store_error)?;
+        let done =
+            sqlx::query("UPDATE practice_apps SET id_token_alg = ?, updated_at = ? WHERE learner_id = ?")
+                .bind(alg.as_str())
+                .bind(now_unix())
+                .bind(learner.as_str())
+                .execute(&self.pool)
+                .await
+                .map_err(store_error)?;
         if done.rows_affected() == 0 {
             return Err(StoreError("no practice application to update".into()));
         }

@@ -17,7 +17,7 @@ async fn the_api_lists_every_exercise_of_the_course_on_offer_in_order_with_its_s
     let app = TestApp::spawn().await;
     let list = app.get_json("/api/v1/exercises").await;
     let slugs: Vec<&str> = list.as_array().expect("list").iter().filter_map(|e| e["slug"].as_str()).collect();
-    assert_eq!(slugs, ["getting-started", "web-app", "refresh"]);
+    assert_eq!(slugs, ["getting-started", "web-app", "refresh", "oidc"]);
     let ids = |i: usize| -> Vec<String> {
         list[i]["steps"]
             .as_array()
@@ -81,7 +81,7 @@ async fn getting_started_reads_the_practice_servers_own_metadata_and_keys() {
     let refresh = app.get_json("/api/v1/exercises/refresh").await;
     assert_eq!(statuses(&refresh)[0].1, "current");
     let course = app.get("/").await.text().await.expect("home");
-    assert!(course.contains("1 of 3 exercises completed"), "the home page counts it");
+    assert!(course.contains("1 of 4 exercises completed"), "the home page counts it");
 }
 
 #[tokio::test]
@@ -207,4 +207,127 @@ async fn web_app_works_against_the_learners_own_server_and_says_what_it_could_no
         finding(&verdict, "token.signature").is_some_and(|f| f["ok"] == true),
         "checked with its JWKS: {verdict:#}"
     );
+}
+
+/// The `id_token` of an OpenID Connect token response, which the `oauth2` crate's basic
+/// response drops.
+#[derive(Clone, Debug, serde::Deserialize, serde::Serialize)]
+struct IdTokenField {
+    id_token: String,
+}
+impl oauth2::ExtraTokenFields for IdTokenField {}
+
+type OidcTokens = oauth2::StandardTokenResponse<IdTokenField, oauth2::basic::BasicTokenType>;
+/// The client before its endpoints are set.
+type OidcClientBuilder = oauth2::Client<
+    oauth2::basic::BasicErrorResponse,
+    OidcTokens,
+    oauth2::basic::BasicTokenIntrospectionResponse,
+    oauth2::StandardRevocableToken,
+    oauth2::basic::BasicRevocationErrorResponse,
+>;
+type OidcClient = oauth2::Client<
+    oauth2::basic::BasicErrorResponse,
+    OidcTokens,
+    oauth2::basic::BasicTokenIntrospectionResponse,
+    oauth2::StandardRevocableToken,
+    oauth2::basic::BasicRevocationErrorResponse,
+    oauth2::EndpointSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointSet,
+>;
+
+/// The `oauth2` crate as the learner's relying party, with this learner's practice
+/// application.
+async fn oidc_client(app: &TestApp) -> OidcClient {
+    let practice = app.practice_app().await;
+    let field = |name: &str| practice[name].as_str().expect(name).to_owned();
+    OidcClientBuilder::new(oauth2::ClientId::new(field("client_id")))
+        .set_client_secret(oauth2::ClientSecret::new(field("client_secret")))
+        .set_auth_uri(oauth2::AuthUrl::new(app.url("/oauth2/authorize")).expect("auth url"))
+        .set_token_uri(oauth2::TokenUrl::new(app.url("/oauth2/token")).expect("token url"))
+        .set_redirect_uri(oauth2::RedirectUrl::new(app.url("/redirect")).expect("redirect"))
+        .set_auth_type(AuthType::BasicAuth)
+}
+
+/// The claims of a JWT: its middle part, decoded, as step 5 asks the learner to do.
+fn payload(jwt: &str) -> Value {
+    use base64::Engine as _;
+    let part = jwt.split('.').nth(1).expect("a JWT has a payload");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(part).expect("base64url");
+    serde_json::from_slice(&bytes).expect("JSON claims")
+}
+
+#[tokio::test]
+async fn oidc_is_played_with_a_real_oauth_client_and_its_id_token_is_checked_end_to_end() {
+    let app = TestApp::spawn().await;
+    let client = oidc_client(&app).await;
+    let (challenge, verifier) = oauth2::PkceCodeChallenge::new_random_sha256();
+    assert_eq!(app.check_in("oidc", "verifier", verifier.secret()).await["passed"], true);
+    assert_eq!(app.check_in("oidc", "challenge", challenge.as_str()).await["passed"], true);
+    let login = |nonce: Option<&str>| {
+        let mut request = client
+            .authorize_url(CsrfToken::new_random)
+            .set_pkce_challenge(challenge.clone())
+            .add_scopes(["openid", "profile", "email"].map(|s| Scope::new(s.into())));
+        if let Some(nonce) = nonce {
+            request = request.add_extra_param("nonce", nonce);
+        }
+        request.url()
+    };
+
+    // The typical mistake: an OpenID Connect login without a nonce.
+    let (without, _) = login(None);
+    let verdict = app.check_in("oidc", "authorization-url", without.as_str()).await;
+    assert!(failed(&verdict, "url.nonce"), "{verdict:#}");
+    let nonce = CsrfToken::new_random().secret().clone();
+    let (url, state) = login(Some(&nonce));
+    let verdict = app.check_in("oidc", "authorization-url", url.as_str()).await;
+    assert_eq!(verdict["passed"], true, "{verdict:#}");
+
+    // Back at the redirect page, which knows the login is OpenID Connect's.
+    let back = app.follow_login(url.as_str()).await;
+    assert_eq!(query_param(&back, "state"), Some(state.secret().clone()));
+    let redirect_page = app.get(&format!("/redirect?{}", back.query().unwrap_or_default())).await;
+    let redirect_page = redirect_page.text().await.expect("redirect page");
+    assert!(redirect_page.contains("href=\"/exercises/oidc#step-token-response\""), "{redirect_page}");
+
+    let code = query_param(&back, "code").expect("code");
+    let tokens = client
+        .exchange_code(AuthorizationCode::new(code))
+        .set_pkce_verifier(verifier)
+        .request_async(&oauth_http())
+        .await
+        .expect("token response");
+    let id_token = tokens.extra_fields().id_token.clone();
+    let response = serde_json::to_string(&tokens).expect("the token response as JSON");
+    let verdict = app.check_in("oidc", "token-response", &response).await;
+    assert_eq!(verdict["passed"], true, "{verdict:#}");
+    for id in ["id_token.signature", "id_token.iss", "id_token.aud", "id_token.nonce", "exchange.nonce"] {
+        assert!(finding(&verdict, id).is_some_and(|f| f["ok"] == true), "{id}: {verdict:#}");
+    }
+
+    // Step 5: the ID token's payload, decoded here as the learner does; a changed subject
+    // is caught.
+    let claims = payload(&id_token);
+    assert_eq!(claims["nonce"], nonce.as_str());
+    let sub = claims["sub"].as_str().expect("sub").to_owned();
+    let mut changed = claims.clone();
+    changed["sub"] = json!("someone-else");
+    let verdict = app.check_in("oidc", "id-token-claims", &changed.to_string()).await;
+    assert!(failed(&verdict, "claims.sub"), "{verdict:#}");
+    let verdict = app.check_in("oidc", "id-token-claims", &claims.to_string()).await;
+    assert_eq!(verdict["passed"], true, "{verdict:#}");
+
+    // Step 6: a UserInfo answer about another user is refused; one about this user passes.
+    let verdict =
+        app.check_in("oidc", "userinfo-response", &json!({"sub": "someone-else"}).to_string()).await;
+    assert!(failed(&verdict, "userinfo.sub"), "{verdict:#}");
+    let verdict = app.check_in("oidc", "userinfo-response", &json!({"sub": sub}).to_string()).await;
+    assert_eq!(verdict["passed"], true, "{verdict:#}");
+    assert_eq!(verdict["exercise"]["completed"], true);
+    let course = app.get("/").await.text().await.expect("home");
+    assert!(course.contains("1 of 4 exercises completed"), "the home page counts it");
 }

@@ -701,7 +701,7 @@ fn steps_in(slug: &str) -> i64 {
 }
 
 /// A class with two learners: `amy`, with progress in every exercise the site offers, in
-/// `getting-started` (offered or not yet) and in `oidc` (not offered), and `bo`, with none.
+/// `getting-started` (offered or not yet) and in `implicit` (one the site does not offer), and `bo`, with none.
 async fn class_with_progress(app: &TestApp, c: &reqwest::Client) -> String {
     let class = create_class(app, c, "Course").await;
     let class_id = class["class_id"].as_str().expect("class id").to_owned();
@@ -710,7 +710,7 @@ async fn class_with_progress(app: &TestApp, c: &reqwest::Client) -> String {
         store.join_class(&app::services::LearnerId(id.into()), &class_id, Some(name)).await.expect("join");
     }
     let mut slugs: Vec<&str> = oauthlab::exercises::catalog().iter().map(|e| e.slug).collect();
-    slugs.extend(["getting-started", "oidc"]);
+    slugs.extend(["getting-started", "implicit"]);
     for slug in slugs {
         put_progress(app, "amy", slug, steps_in(slug), slug == "refresh").await;
     }
@@ -745,7 +745,7 @@ async fn the_learners_list_shows_every_offered_exercise_each_in_its_place() {
         );
     }
     assert_eq!(amy["refresh"]["steps_passed"], 5, "the refresh exercise as http-api.md has it");
-    assert!(amy.get("oidc").is_none(), "an exercise the site does not offer is not listed: {amy}");
+    assert!(amy.get("implicit").is_none(), "an exercise the site does not offer is not listed: {amy}");
     let offers_getting_started = catalog.iter().any(|e| e.slug == "getting-started");
     assert_eq!(amy.get("getting-started").is_some(), offers_getting_started, "{amy}");
 }
@@ -773,7 +773,7 @@ async fn the_csv_has_a_row_per_learner_and_offered_exercise_in_catalog_order() {
         assert!(amy.starts_with(&prefix) && amy.ends_with('Z'), "{prefix}…: {csv}");
         assert_eq!(lines[1 + catalog.len() + i], format!("bo,Bo,{},0,false,", e.slug), "{csv}");
     }
-    assert!(!csv.contains(",oidc,"), "an exercise the site does not offer: {csv}");
+    assert!(!csv.contains(",implicit,"), "an exercise the site does not offer: {csv}");
 }
 
 #[tokio::test]
@@ -804,7 +804,7 @@ async fn the_wide_csv_has_a_row_per_learner_and_columns_per_offered_exercise() {
         assert!(amy[4 + 3 * i].ends_with('Z'), "{csv}");
     }
     assert!(lines[1].starts_with("amy,Amy,") && lines[2].starts_with("bo,Bo,"), "{csv}");
-    assert!(!csv.contains("oidc"), "{csv}");
+    assert!(!csv.contains("implicit"), "{csv}");
     assert_eq!(get("rows").await.text().await.expect("text").lines().count(), 1 + 2 * catalog.len());
     assert_eq!(get("tall").await.status(), 400, "a layout it does not know");
 }
@@ -842,7 +842,7 @@ async fn the_dashboard_shows_a_column_for_each_offered_exercise() {
     assert!(page.contains(">Refresh token response: passed</li>"), "amy's last refresh step");
     assert!(page.contains("<span aria-hidden=\"true\">✓</span>"), "a mark for a completed exercise");
     assert!(page.contains("<span aria-hidden=\"true\">–</span>"), "a dash for one not started");
-    assert!(!page.contains("data-exercise=\"oidc\""), "no column for an exercise not offered");
+    assert!(!page.contains("data-exercise=\"implicit\""), "no column for an exercise not offered");
     assert!(page.contains("/progress.csv?layout=wide"), "the export with a row per learner");
     let headers = page.matches("class=\"exercise-col\"").count();
     assert_eq!(headers, catalog.len(), "one column per offered exercise");

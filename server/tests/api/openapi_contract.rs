@@ -177,7 +177,7 @@ async fn the_learners_answers_match_the_document() {
 
     let list = api.check("get", "/api/v1/exercises", app.get("/api/v1/exercises").await).await;
     assert_eq!(list[0]["slug"], "getting-started");
-    for slug in ["getting-started", "web-app"] {
+    for slug in ["getting-started", "web-app", "oidc"] {
         api.check("get", "/api/v1/exercises/{slug}", app.get(&format!("/api/v1/exercises/{slug}")).await)
             .await;
     }

@@ -24,13 +24,14 @@ async fn the_home_page_is_the_course_with_the_learners_progress() {
         "OpenID Connect",
     ];
     assert!(order.windows(2).all(|w| at(w[0]) < at(w[1])), "in course order");
-    assert!(!body.contains("href=\"/exercises/oidc\""));
+    assert!(!body.contains("href=\"/exercises/spa\""));
     assert!(
         body.contains("href=\"/exercises/getting-started\"") && body.contains("href=\"/exercises/web-app\"")
     );
+    assert!(body.contains("href=\"/exercises/oidc\""));
     assert!(body.contains("Coming soon"));
     assert!(body.contains("0 of 5 steps") && body.contains("0 of 3 steps"));
-    assert!(body.contains("0 of 3 exercises completed"), "{body}");
+    assert!(body.contains("0 of 4 exercises completed"), "{body}");
     assert!(!body.contains("Loading the course"), "rendered without JavaScript");
 
     // After a step, the home page says so.
@@ -90,7 +91,22 @@ async fn every_exercise_page_is_rendered_on_the_server_and_its_forms_name_their_
             &["Generate Random String", "Check Your URL", "Check Your Callback", "Check Your Response"][..],
         ),
         ("spa", &["Generate Random String", "Check Your URL", "Check Your Response", "RFC 9700 §4.14"][..]),
-        ("client-credentials", &["grant_type=client_credentials", "reports:read", "Authorization: Bearer"][..]),
+        (
+            "client-credentials",
+            &["grant_type=client_credentials", "reports:read", "Authorization: Bearer"][..],
+        ),
+        (
+            "oidc",
+            &[
+                "Generate Random String",
+                "scope=openid%20profile%20email",
+                "nonce={ANOTHER_RANDOM_STRING}",
+                "Check Your Response",
+                "Check Your Claims",
+                "/oauth2/userinfo",
+                "Authorization: Bearer ACCESS_TOKEN",
+            ][..],
+        ),
     ] {
         let (status, body) = html(&app, &format!("/exercises/{slug}")).await;
         assert_eq!(status, 200, "{slug}");
@@ -123,11 +139,11 @@ async fn every_exercise_page_is_rendered_on_the_server_and_its_forms_name_their_
     let body = failed_form_post_shows_on(
         &app,
         "/fn/check_step",
-        &[("exercise", "spa"), ("step", "verifier"), ("input", "x")],
+        &[("exercise", "implicit"), ("step", "verifier"), ("input", "x")],
         "/exercises/web-app",
     )
     .await;
-    assert!(body.contains(r#"There is no exercise called "spa"."#), "{body}");
+    assert!(body.contains(r#"There is no exercise called "implicit"."#), "{body}");
 }
 
 /// A plain form post that fails comes back to its page, which says why.

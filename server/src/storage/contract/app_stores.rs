@@ -9,8 +9,7 @@ use app::services::instructor::{
 };
 use app::services::store::{
     IdTokenAlg, LearnerReads, LearnerState, OwnServer, PracticeAppRecord, PracticeAppStore, ProgressStore,
-    Receipts,
-    ServerChoice, ServerChoiceStore, StoredProgress,
+    Receipts, ServerChoice, ServerChoiceStore, StoredProgress,
 };
 use app::services::{now_unix, LearnerId};
 use oauthlab::exercises::client_credentials::{ClientKind, Receipt, TokenVia};
