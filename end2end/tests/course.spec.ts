@@ -51,7 +51,7 @@ test.describe('Getting Started', () => {
     await expectAccessible(page);
     // The course on the home page counts it, and Web Applications is next.
     await page.goto('/');
-    await expect(page.getByText('1 of 3 exercises completed')).toBeVisible();
+    await expect(page.getByText('1 of 6 exercises completed')).toBeVisible();
   });
 
   test.describe('with JavaScript off', () => {

@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::helpers::{oauth_http, TestApp};
 
 /// The client of `kind` (`web`, `public`, `service`) as `GET /api/v1/practice/app` lists it.
-async fn client_of(app: &TestApp, kind: &str) -> Value {
+pub(crate) async fn client_of(app: &TestApp, kind: &str) -> Value {
     let practice = app.practice_app().await;
     practice["clients"]
         .as_array()
@@ -23,16 +23,16 @@ async fn client_of(app: &TestApp, kind: &str) -> Value {
         .unwrap_or_else(|| panic!("no {kind} client in {practice:#}"))
 }
 
-fn id_of(client: &Value) -> String {
+pub(crate) fn id_of(client: &Value) -> String {
     client["client_id"].as_str().expect("client_id").to_owned()
 }
 
-fn api(app: &TestApp) -> String {
+pub(crate) fn api(app: &TestApp) -> String {
     app.url("/practice-api")
 }
 
 /// The service client, as the `oauth2` crate.
-async fn service(
+pub(crate) async fn service(
     app: &TestApp,
     auth: AuthType,
 ) -> (
@@ -215,7 +215,7 @@ async fn client_credentials_names_what_is_wrong_with_resource_scope_and_client()
 }
 
 /// The public client as the `oauth2` crate, without a secret.
-async fn public_client(
+pub(crate) async fn public_client(
     app: &TestApp,
 ) -> oauth2::basic::BasicClient<
     oauth2::EndpointSet,

@@ -17,7 +17,7 @@ async fn the_api_lists_every_exercise_of_the_course_on_offer_in_order_with_its_s
     let app = TestApp::spawn().await;
     let list = app.get_json("/api/v1/exercises").await;
     let slugs: Vec<&str> = list.as_array().expect("list").iter().filter_map(|e| e["slug"].as_str()).collect();
-    assert_eq!(slugs, ["getting-started", "web-app", "refresh", "oidc"]);
+    assert_eq!(slugs, ["getting-started", "web-app", "spa", "client-credentials", "refresh", "oidc"]);
     let ids = |i: usize| -> Vec<String> {
         list[i]["steps"]
             .as_array()
@@ -42,7 +42,7 @@ async fn the_api_lists_every_exercise_of_the_course_on_offer_in_order_with_its_s
         .as_str()
         .expect("message")
         .contains("verifier, challenge, authorization-url, callback, token-response"));
-    assert_eq!(app.get("/api/v1/exercises/spa").await.status(), 404, "one still to come is not served");
+    assert_eq!(app.get("/api/v1/exercises/implicit").await.status(), 404, "no such exercise");
 }
 
 #[tokio::test]
@@ -81,7 +81,7 @@ async fn getting_started_reads_the_practice_servers_own_metadata_and_keys() {
     let refresh = app.get_json("/api/v1/exercises/refresh").await;
     assert_eq!(statuses(&refresh)[0].1, "current");
     let course = app.get("/").await.text().await.expect("home");
-    assert!(course.contains("1 of 4 exercises completed"), "the home page counts it");
+    assert!(course.contains("1 of 6 exercises completed"), "the home page counts it");
 }
 
 #[tokio::test]
@@ -329,5 +329,137 @@ async fn oidc_is_played_with_a_real_oauth_client_and_its_id_token_is_checked_end
     assert_eq!(verdict["passed"], true, "{verdict:#}");
     assert_eq!(verdict["exercise"]["completed"], true);
     let course = app.get("/").await.text().await.expect("home");
-    assert!(course.contains("1 of 4 exercises completed"), "the home page counts it");
+    assert!(course.contains("1 of 6 exercises completed"), "the home page counts it");
+}
+
+/// A response as a learner pastes it: the token response's JSON, with the fields the
+/// server sent (none as `null`).
+fn token_json(tokens: &oauth2::basic::BasicTokenResponse) -> String {
+    let mut response = json!({
+        "access_token": tokens.access_token().secret(),
+        "token_type": "Bearer",
+        "expires_in": tokens.expires_in().map(|d| d.as_secs()),
+    });
+    if let Some(refresh) = tokens.refresh_token() {
+        response["refresh_token"] = json!(refresh.secret());
+    }
+    if let Some(scopes) = tokens.scopes() {
+        response["scope"] = json!(scopes.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(" "));
+    }
+    response.to_string()
+}
+
+#[tokio::test]
+async fn single_page_apps_is_played_as_the_public_client_and_graded_against_the_record() {
+    let app = TestApp::spawn().await;
+    let client = crate::clients::public_client(&app).await;
+    let (challenge, verifier) = oauth2::PkceCodeChallenge::new_random_sha256();
+    let (url, _) = client
+        .authorize_url(CsrfToken::new_random)
+        .set_pkce_challenge(challenge.clone())
+        .add_scope(Scope::new("openid".into()))
+        .url();
+    assert_eq!(app.check_in("spa", "verifier", verifier.secret()).await["passed"], true);
+    assert_eq!(app.check_in("spa", "challenge", challenge.as_str()).await["passed"], true);
+    // The web client's id in a browser app's URL is named.
+    let web = app.oauth_client(AuthType::BasicAuth).await;
+    let (web_url, _) = web
+        .authorize_url(CsrfToken::new_random)
+        .set_pkce_challenge(challenge.clone())
+        .add_scope(Scope::new("openid".into()))
+        .url();
+    let verdict = app.check_in("spa", "authorization-url", web_url.as_str()).await;
+    assert!(failed(&verdict, "url.client_id"), "{verdict:#}");
+    let verdict = app.check_in("spa", "authorization-url", url.as_str()).await;
+    assert_eq!(verdict["passed"], true, "{verdict:#}");
+
+    // The callback page offers the public client's exchange: no secret, this verifier.
+    let login = app.login(url.as_str()).await;
+    let page = app.get(&format!("/spa/callback?code={}", login.code)).await.text().await.expect("page");
+    assert!(page.contains(&format!("code_verifier={}", verifier.secret())), "the verifier is filled in");
+    assert!(!page.contains("client_secret"), "a public client sends no secret");
+
+    let tokens = client
+        .exchange_code(AuthorizationCode::new(login.code))
+        .set_pkce_verifier(verifier)
+        .request_async(&oauth_http())
+        .await
+        .expect("token response");
+    let verdict = app.check_in("spa", "token-response", &token_json(&tokens)).await;
+    assert_eq!(verdict["passed"], true, "{verdict:#}");
+    for id in ["exchange.client", "exchange.client_auth", "exchange.verifier"] {
+        assert!(finding(&verdict, id).is_some_and(|f| f["ok"] == true), "{id}: {verdict:#}");
+    }
+    assert_eq!(verdict["exercise"]["completed"], true);
+
+    // A token the web client got with its secret is not a browser app's.
+    let web_login = app.web_app_steps_1_to_3(&web).await;
+    let back = app.login(web_login.url.as_str()).await;
+    let web_tokens = web
+        .exchange_code(AuthorizationCode::new(back.code))
+        .set_pkce_verifier(web_login.verifier)
+        .request_async(&oauth_http())
+        .await
+        .expect("token response");
+    let verdict = app.check_in("spa", "token-response", &token_json(&web_tokens)).await;
+    assert!(failed(&verdict, "exchange.client"), "{verdict:#}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn machine_to_machine_is_played_with_the_service_client_and_the_practice_api() {
+    let app = TestApp::spawn().await;
+    let (_, client) = crate::clients::service(&app, AuthType::BasicAuth).await;
+    // Without a resource the token is not for the practice API: named from the record.
+    let tokens = client
+        .exchange_client_credentials()
+        .add_scope(Scope::new("reports:read".into()))
+        .request_async(&oauth_http())
+        .await
+        .expect("token response");
+    let verdict = app.check_in("client-credentials", "token-response", &token_json(&tokens)).await;
+    assert!(failed(&verdict, "grant.resource"), "{verdict:#}");
+    // More scope than the call needs is named too.
+    let tokens = client
+        .exchange_client_credentials()
+        .add_scope(Scope::new("reports:read".into()))
+        .add_scope(Scope::new("reports:write".into()))
+        .add_extra_param("resource", crate::clients::api(&app))
+        .request_async(&oauth_http())
+        .await
+        .expect("token response");
+    let verdict = app.check_in("client-credentials", "token-response", &token_json(&tokens)).await;
+    assert!(failed(&verdict, "grant.scope"), "{verdict:#}");
+
+    let tokens = client
+        .exchange_client_credentials()
+        .add_scope(Scope::new("reports:read".into()))
+        .add_extra_param("resource", crate::clients::api(&app))
+        .request_async(&oauth_http())
+        .await
+        .expect("token response");
+    let verdict = app.check_in("client-credentials", "token-response", &token_json(&tokens)).await;
+    assert_eq!(verdict["passed"], true, "{verdict:#}");
+
+    // Step 2: the call as the page's command makes it, with the token in the header.
+    let answer = reqwest::Client::new()
+        .get(app.url("/practice-api/reports"))
+        .bearer_auth(tokens.access_token().secret())
+        .send()
+        .await
+        .expect("call")
+        .text()
+        .await
+        .expect("body");
+    let verdict = app.check_in("client-credentials", "api-response", &answer).await;
+    assert_eq!(verdict["passed"], true, "{verdict:#}");
+    assert_eq!(verdict["exercise"]["completed"], true);
+    // A receipt passes once; a made-up one never.
+    let verdict = app.check_in("client-credentials", "api-response", &answer).await;
+    assert!(failed(&verdict, "api.used"), "{verdict:#}");
+    let mut made_up: Value = serde_json::from_str(&answer).expect("json");
+    made_up["receipt"] = json!("made-up-receipt");
+    let verdict = app.check_in("client-credentials", "api-response", &made_up.to_string()).await;
+    assert!(failed(&verdict, "api.issued"), "{verdict:#}");
+    app.stop().await;
 }

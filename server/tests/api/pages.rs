@@ -24,14 +24,16 @@ async fn the_home_page_is_the_course_with_the_learners_progress() {
         "OpenID Connect",
     ];
     assert!(order.windows(2).all(|w| at(w[0]) < at(w[1])), "in course order");
-    assert!(!body.contains("href=\"/exercises/spa\""));
+    for slug in ["getting-started", "web-app", "spa", "client-credentials", "refresh", "oidc"] {
+        assert!(body.contains(&format!("href=\"/exercises/{slug}\"")), "{slug} is playable");
+    }
     assert!(
         body.contains("href=\"/exercises/getting-started\"") && body.contains("href=\"/exercises/web-app\"")
     );
     assert!(body.contains("href=\"/exercises/oidc\""));
-    assert!(body.contains("Coming soon"));
+    assert!(!body.contains("Coming soon"), "all six are playable");
     assert!(body.contains("0 of 5 steps") && body.contains("0 of 3 steps"));
-    assert!(body.contains("0 of 4 exercises completed"), "{body}");
+    assert!(body.contains("0 of 6 exercises completed"), "{body}");
     assert!(!body.contains("Loading the course"), "rendered without JavaScript");
 
     // After a step, the home page says so.
