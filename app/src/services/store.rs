@@ -407,6 +407,7 @@ mod tests {
             public_client_id: "p".into(),
             service_client_id: "s".into(),
             origins: None,
+            id_token_alg: IdTokenAlg::default(),
         };
         assert_eq!(app.allowed_origins("http://127.0.0.1:3000"), ["http://127.0.0.1:3000"]);
         let edited = PracticeAppRecord { origins: Some(vec![]), ..app.clone() };

@@ -206,7 +206,7 @@ mod tests {
             .skip(1)
             .map(|(i, e)| (e.slug.to_owned(), progress(i as i64, 100 + i as i64)))
             .collect();
-        stored.insert("spa".into(), progress(2, 1_000));
+        stored.insert("implicit".into(), progress(2, 1_000));
         stored.insert("getting-started-2".into(), progress(1, 1_000));
         let offered = LearnerExercises(stored.clone()).offered();
         assert_eq!(
@@ -221,7 +221,7 @@ mod tests {
                 assert_eq!(want, ExerciseProgress { steps_passed: 0, completed: false, updated_at: None });
             }
         }
-        assert_eq!(offered.of("spa"), ExerciseProgress::default(), "not offered: left out");
+        assert_eq!(offered.of("implicit"), ExerciseProgress::default(), "not offered: left out");
         assert_eq!(
             offered.updated_at(),
             catalog.len().checked_sub(1).filter(|n| *n > 0).map(|n| 100 + n as i64),
