@@ -250,3 +250,80 @@ test.describe('Machine-to-Machine', () => {
     });
   });
 });
+
+/** The payload of a JWT, decoded as a learner does it (jwt.io, or base64url by hand). */
+function payloadOf(jwt: string): string {
+  return Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8');
+}
+
+/** OpenID Connect: a login with a nonce, the ID token checked, its claims and UserInfo. */
+async function playOidc(page: Page, js: boolean) {
+  const oidc = new ExercisePage(page, 'oidc');
+  await oidc.open();
+  if (js) await oidc.waitForHydration();
+  await oidc.generateVerifier();
+  const challenge = await oidc.calculateHash();
+
+  // The usual mistake: no nonce, so a replayed ID token could not be told.
+  await oidc.checkUrl(await oidc.buildUrl(challenge, 'openid profile email', freshState()));
+  await expect(oidc.finding('authorization-url', 'url.nonce')).toBeVisible();
+  await oidc.expectStatus('authorization-url', 'current');
+  const url = new URL(await oidc.buildUrl(challenge, 'openid profile email', freshState()));
+  url.searchParams.set('nonce', freshState());
+  await oidc.checkUrl(url.toString());
+  await oidc.expectStatus('authorization-url', 'passed');
+
+  await page.getByTestId('login-link').click();
+  await page.getByRole('button', { name: 'Allow' }).click();
+  await expect(page).toHaveURL(/\/redirect\?/);
+  let command: string;
+  if (js) {
+    await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true', { timeout: 15_000 });
+    command = await copyFrom(page, page.getByTestId('token-command'));
+  } else {
+    await page.getByTestId('token-command').locator('summary').click();
+    command = (await page.getByTestId('token-command-full').textContent()) ?? '';
+  }
+  const tokenJson = runInTerminal(command);
+  const tokens = JSON.parse(tokenJson);
+  expect(tokens.id_token).toBeTruthy();
+
+  await oidc.open();
+  if (js) await oidc.waitForHydration();
+  await oidc.paste('token-response', 'Token Response', tokenJson);
+  await oidc.expectStatus('token-response', 'passed');
+  await expect(oidc.finding('token-response', 'id_token.nonce')).toBeVisible();
+
+  // Step 5: the ID token's claims, decoded.
+  await oidc.paste('id-token-claims', 'ID Token Claims', payloadOf(tokens.access_token));
+  await expect(oidc.finding('id-token-claims', 'claims.token')).toBeVisible();
+  await oidc.paste('id-token-claims', 'ID Token Claims', payloadOf(tokens.id_token));
+  await oidc.expectStatus('id-token-claims', 'passed');
+
+  // Step 6: UserInfo with the access token, as the page's command calls it.
+  const userinfo = ((await page.getByTestId('userinfo-command').locator('pre').first().textContent()) ?? '').replace(
+    'ACCESS_TOKEN',
+    tokens.access_token,
+  );
+  await oidc.paste('userinfo-response', 'UserInfo Response', runInTerminal(userinfo));
+  await oidc.expectStatus('userinfo-response', 'passed');
+  await expect(page.getByTestId('completed')).toHaveText("You've completed the exercise!");
+}
+
+test.describe('OpenID Connect', () => {
+  test.use({ permissions: ['clipboard-read', 'clipboard-write'] });
+
+  test('with JavaScript on, a learner signs in with a nonce and checks the ID token, claims and UserInfo', async ({
+    page,
+  }) => {
+    await playOidc(page, true);
+    await expectAccessible(page);
+  });
+
+  test.describe('with JavaScript off', () => {
+    test.use({ javaScriptEnabled: false });
+    test('the same, with plain form posts and the commands as shown', async ({ page }) => {
+      await playOidc(page, false);
+    });
+  });
+});

@@ -214,16 +214,6 @@ pub struct Outcome {
     pub jwt: Option<DecodedJwt>,
 }
 
-/// The status of every step for a given progress, in order.
-pub fn statuses(progress: &Progress) -> Vec<StepStatus> {
-    super::statuses_of(Step::ALL.len(), progress.steps_passed)
-}
-
-/// True when both steps have passed.
-pub fn completed(progress: &Progress) -> bool {
-    progress.steps_passed >= Step::ALL.len()
-}
-
 /// The access token of a pasted token response, to look up [`Facts::grant`] by its
 /// digest.
 pub fn pasted_access_token(input: &str) -> Option<String> {
@@ -243,10 +233,7 @@ pub fn pasted_receipt(input: &str) -> Option<String> {
 /// steps recorded and makes the next step current.
 pub fn check(step: Step, input: &str, facts: &Facts<'_>) -> Result<Outcome, StepLocked> {
     let progress = facts.progress;
-    if step.index() > progress.steps_passed {
-        let needed = Step::ALL.get(progress.steps_passed).copied().unwrap_or(Step::TokenResponse);
-        return Err(StepLocked { needed });
-    }
+    step.unlocked(progress.steps_passed)?;
     let input = crate::pasted::trim(input);
     Ok(match step {
         Step::TokenResponse => {

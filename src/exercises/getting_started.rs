@@ -120,16 +120,6 @@ pub struct Outcome {
     pub progress: Option<Progress>,
 }
 
-/// The status of every step for a given progress.
-pub fn statuses(progress: &Progress) -> Vec<StepStatus> {
-    super::statuses_of(Step::ALL.len(), progress.steps_passed)
-}
-
-/// True when all three steps have passed.
-pub fn completed(progress: &Progress) -> bool {
-    progress.steps_passed >= Step::ALL.len()
-}
-
 const ISSUER_URL: &str = "issuer.url";
 const ISSUER_METADATA: &str = "issuer.metadata";
 const ISSUER_MATCH: &str = "issuer.match";
@@ -179,10 +169,7 @@ pub fn issuer_to_fetch(input: &str, reach: Reach) -> Result<Issuer, Verdict> {
 /// steps recorded (they depended on it) and makes the next step current.
 pub fn check(step: Step, input: &str, facts: &Facts<'_>) -> Result<Outcome, StepLocked> {
     let progress = facts.progress;
-    if step.index() > progress.steps_passed {
-        let needed = Step::ALL.get(progress.steps_passed).copied().unwrap_or(Step::Issuer);
-        return Err(StepLocked { needed });
-    }
+    step.unlocked(progress.steps_passed)?;
     let input = crate::pasted::trim(input);
     Ok(match step {
         Step::Issuer => {

@@ -16,8 +16,9 @@ pub struct StepLocked<S: ExerciseStep> {
 
 /// Declares an exercise's `Step` enum from its steps in order, each with its id (the
 /// API's `{step}`, its serde name too) and its title: `ALL`, `slug`, `from_slug`,
-/// `title`, `index`, `number` and `infos` (for the exercise's [`ExerciseInfo`]), written
-/// once for every exercise.
+/// `title`, `index`, `number`, `infos` (for the exercise's [`ExerciseInfo`]) and
+/// `unlocked`, and the module's `statuses` and `completed` of its `Progress` (which has
+/// `steps_passed`), written once for every exercise.
 macro_rules! steps {
     ($(#[$meta:meta])* pub enum Step { $($variant:ident => ($id:literal, $title:literal)),+ $(,)? }) => {
         $(#[$meta])*
@@ -50,6 +51,27 @@ macro_rules! steps {
             pub fn infos() -> Vec<$crate::exercises::StepInfo> {
                 Step::ALL.into_iter().map(|s| $crate::exercises::StepInfo { id: s.slug(), title: s.title() }).collect()
             }
+        }
+
+        impl Step {
+            /// `Ok` when this step may be checked after the first `passed` steps passed
+            /// (it is one of them, or the next); else which step must pass first.
+            pub fn unlocked(self, passed: usize) -> Result<(), StepLocked> {
+                if self.index() <= passed {
+                    return Ok(());
+                }
+                Err(StepLocked { needed: Step::ALL.get(passed).copied().unwrap_or(Step::ALL[0]) })
+            }
+        }
+
+        /// The status of every step for a given progress, in order.
+        pub fn statuses(progress: &Progress) -> Vec<$crate::exercises::StepStatus> {
+            $crate::exercises::statuses_of(Step::ALL.len(), progress.steps_passed)
+        }
+
+        /// True when every step has passed.
+        pub fn completed(progress: &Progress) -> bool {
+            progress.steps_passed >= Step::ALL.len()
         }
 
         impl $crate::exercises::ExerciseStep for Step {

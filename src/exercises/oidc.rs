@@ -193,13 +193,7 @@ pub struct Facts<'a> {
 /// [`refresh::MAX_RESPONSE_BYTES`], which the check refuses. (The access token to look
 /// up is [`refresh::pasted_access_token`].)
 pub fn pasted_id_token(input: &str) -> Option<String> {
-    let input = crate::pasted::trim(input);
-    if input.len() > refresh::MAX_RESPONSE_BYTES {
-        return None;
-    }
-    crate::work::add(input.len());
-    let value: serde_json::Value = serde_json::from_str(input).ok()?;
-    value.get("id_token")?.as_str().filter(|t| !t.is_empty()).map(str::to_owned)
+    refresh::pasted_token(input, "id_token")
 }
 
 /// The result of checking one step.
@@ -215,16 +209,6 @@ pub struct Outcome {
     pub id_token: Option<DecodedJwt>,
 }
 
-/// The status of every step for a given progress, in order.
-pub fn statuses(progress: &Progress) -> Vec<StepStatus> {
-    super::statuses_of(Step::ALL.len(), progress.steps_passed)
-}
-
-/// True when all six steps have passed.
-pub fn completed(progress: &Progress) -> bool {
-    progress.steps_passed >= Step::ALL.len()
-}
-
 /// Check `input` for `step`. Outer ASCII whitespace of the input is trimmed, by the one
 /// rule of [`crate::pasted::trim`].
 ///
@@ -232,10 +216,7 @@ pub fn completed(progress: &Progress) -> bool {
 /// steps recorded (they depended on it) and makes the next step current.
 pub fn check(step: Step, input: &str, facts: &Facts<'_>) -> Result<Outcome, StepLocked> {
     let progress = facts.progress;
-    if step.index() > progress.steps_passed {
-        let needed = Step::ALL.get(progress.steps_passed).copied().unwrap_or(Step::Verifier);
-        return Err(StepLocked { needed });
-    }
+    step.unlocked(progress.steps_passed)?;
     let input = crate::pasted::trim(input);
     Ok(match step {
         Step::Verifier => {

@@ -243,13 +243,19 @@ pub enum SignatureCheck {
 /// The access token of a pasted token response, when there is one to look up: none in
 /// a text over [`MAX_RESPONSE_BYTES`], which the check refuses.
 pub fn pasted_access_token(input: &str) -> Option<String> {
+    pasted_token(input, "access_token")
+}
+
+/// The token in field `field` of a pasted token response (`access_token`, `id_token`),
+/// when there is one: none in a text over [`MAX_RESPONSE_BYTES`], which the check refuses.
+pub fn pasted_token(input: &str, field: &str) -> Option<String> {
     let input = crate::pasted::trim(input);
     if input.len() > MAX_RESPONSE_BYTES {
         return None;
     }
     work::add(input.len());
     let value: serde_json::Value = serde_json::from_str(input).ok()?;
-    value.get("access_token")?.as_str().filter(|t| !t.is_empty()).map(str::to_owned)
+    value.get(field)?.as_str().filter(|t| !t.is_empty()).map(str::to_owned)
 }
 
 /// The decoded (not verified) header and claims of a JWT access token, to show the
@@ -276,16 +282,6 @@ pub struct Outcome {
     pub jwt: Option<DecodedJwt>,
 }
 
-/// The status of every step for a given progress.
-pub fn statuses(progress: &Progress) -> [StepStatus; 5] {
-    Step::ALL.map(|step| StepStatus::of(step.index(), progress.steps_passed))
-}
-
-/// True when all five steps have passed.
-pub fn completed(progress: &Progress) -> bool {
-    progress.steps_passed >= Step::ALL.len()
-}
-
 /// Check `input` for `step`. Outer ASCII whitespace of the input is trimmed, by the one
 /// rule of [`crate::pasted::trim`].
 ///
@@ -293,10 +289,7 @@ pub fn completed(progress: &Progress) -> bool {
 /// steps recorded (they depended on it) and makes the next step current.
 pub fn check(step: Step, input: &str, facts: &Facts<'_>) -> Result<Outcome, StepLocked> {
     let progress = facts.progress;
-    if step.index() > progress.steps_passed {
-        let needed = Step::ALL.get(progress.steps_passed).copied().unwrap_or(Step::Verifier);
-        return Err(StepLocked { needed });
-    }
+    step.unlocked(progress.steps_passed)?;
     let input = crate::pasted::trim(input);
     Ok(match step {
         Step::Verifier => check_verifier(input, progress),

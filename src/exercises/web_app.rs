@@ -209,16 +209,6 @@ pub struct Outcome {
     pub jwt: Option<DecodedJwt>,
 }
 
-/// The status of every step for a given progress, in order.
-pub fn statuses(progress: &Progress) -> Vec<StepStatus> {
-    super::statuses_of(Step::ALL.len(), progress.steps_passed)
-}
-
-/// True when all five steps have passed.
-pub fn completed(progress: &Progress) -> bool {
-    progress.steps_passed >= Step::ALL.len()
-}
-
 /// Check `input` for `step`. Outer ASCII whitespace of the input is trimmed, by the one
 /// rule of [`crate::pasted::trim`].
 ///
@@ -226,10 +216,7 @@ pub fn completed(progress: &Progress) -> bool {
 /// steps recorded (they depended on it) and makes the next step current.
 pub fn check(step: Step, input: &str, facts: &Facts<'_>) -> Result<Outcome, StepLocked> {
     let progress = facts.progress;
-    if step.index() > progress.steps_passed {
-        let needed = Step::ALL.get(progress.steps_passed).copied().unwrap_or(Step::Verifier);
-        return Err(StepLocked { needed });
-    }
+    step.unlocked(progress.steps_passed)?;
     let input = crate::pasted::trim(input);
     Ok(match step {
         Step::Verifier => {
