@@ -3,7 +3,7 @@ use oauthlab::exercises::client_credentials::SLUG;
 use oauthlab::exercises::StepStatus;
 
 use super::exercise::{
-    common_error, findings, step, typed, ExerciseHeader, ExerciseLoader, Jwt, ResetPanel,
+    common_error, findings, step, typed, ExerciseHeader, ExerciseLoader, Jwt, ResetPanel, ServerChoicePanel,
     RESPONSE_PLACEHOLDER,
 };
 use crate::api::exercise::CheckStep;
@@ -25,7 +25,6 @@ fn Exercise(data: ExerciseData) -> impl IntoView {
     let token_step = step(&data, "token-response");
     let api_step = step(&data, "api-response");
     let locked = |s: &StepView| s.status == StepStatus::Locked;
-    let builtin = data.server.builtin;
     view! {
         <article class="exercise">
             <ExerciseHeader data=data.clone() title=TITLE error=common_error()>
@@ -34,17 +33,7 @@ fn Exercise(data: ExerciseData) -> impl IntoView {
                 "for one API (the "<code>"resource"</code>") and no more scope than the call needs."
             </ExerciseHeader>
 
-            <section class="panel setup" id="setup">
-                <p class="hint" data-testid="server-choice">
-                    {if builtin {
-                        "You are using OAuth Lab's built-in practice server, as your service client: ".to_owned()
-                    } else {
-                        format!("You are using your own authorization server, {}, with a machine-to-machine application: ", data.server.issuer)
-                    }}
-                    <a href="/practice/app">"your practice application"</a>" has its client id and secret. "
-                    <a href="/exercises/refresh/provider">"Change server"</a>
-                </p>
-            </section>
+            <ServerChoicePanel data=data.clone() builtin_as="as your service client" own_as=", with a machine-to-machine application" app_has="has its client id and secret."/>
 
             <StepCard step=token_step.clone()>
                 <p>

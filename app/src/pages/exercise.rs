@@ -273,3 +273,32 @@ pub fn ResetPanel(exercise: &'static str) -> impl IntoView {
 
 /// What the boxes for a token response show until something is pasted.
 pub const RESPONSE_PLACEHOLDER: &str = "{\n  \"token_type\": \"Bearer\",\n  ...\n}";
+
+/// The panel under an exercise's header: which server the exercise runs against, as
+/// which client (`builtin_as` on the built-in practice server, `own_as` on the learner's
+/// own), with links to the practice application and to change server.
+#[component]
+pub fn ServerChoicePanel(
+    data: ExerciseData,
+    /// On the built-in server: "as its confidential web client".
+    builtin_as: &'static str,
+    /// On the learner's own server: "" or ", with a public (SPA) application".
+    own_as: &'static str,
+    /// What the practice application page has for this exercise.
+    app_has: &'static str,
+) -> impl IntoView {
+    let said = if data.server.builtin {
+        format!("You are using OAuth Lab's built-in practice server, {builtin_as}: ")
+    } else {
+        format!("You are using your own authorization server, {}{own_as}: ", data.server.issuer)
+    };
+    view! {
+        <section class="panel setup" id="setup">
+            <p class="hint" data-testid="server-choice">
+                {said}
+                <a href="/practice/app">"your practice application"</a>{format!(" {app_has} ")}
+                <a href="/exercises/refresh/provider">"Change server"</a>
+            </p>
+        </section>
+    }
+}

@@ -7,7 +7,7 @@ use oauthlab::exercises::StepStatus;
 
 use super::exercise::{
     common_error, findings, step, typed, AuthorizationUrlStep, ExerciseHeader, ExerciseLoader, Jwt,
-    PkceSteps, ResetPanel, RESPONSE_PLACEHOLDER,
+    PkceSteps, ResetPanel, ServerChoicePanel, RESPONSE_PLACEHOLDER,
 };
 use crate::api::error_message;
 use crate::api::exercise::{get_spa_callback_view, CheckStep};
@@ -38,18 +38,7 @@ fn Exercise(data: ExerciseData) -> impl IntoView {
                 "authorization code, and the browser itself makes the code exchange."
             </ExerciseHeader>
 
-            <section class="panel setup" id="setup">
-                <p class="hint" data-testid="server-choice">
-                    {if data.server.builtin {
-                        "You are using OAuth Lab's built-in practice server, as your public client (no secret): "
-                            .to_owned()
-                    } else {
-                        format!("You are using your own authorization server, {}, with a public (SPA) application: ", data.server.issuer)
-                    }}
-                    <a href="/practice/app">"your practice application"</a>" lists its client id and allowed origins. "
-                    <a href="/exercises/refresh/provider">"Change server"</a>
-                </p>
-            </section>
+            <ServerChoicePanel data=data.clone() builtin_as="as your public client (no secret)" own_as=", with a public (SPA) application" app_has="lists its client id and allowed origins."/>
 
             <PkceSteps data=data.clone() exercise=SLUG command_step=4/>
 

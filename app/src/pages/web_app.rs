@@ -4,7 +4,7 @@ use oauthlab::exercises::StepStatus;
 
 use super::exercise::{
     common_error, findings, step, typed, AuthorizationUrlStep, ExerciseHeader, ExerciseLoader, Jwt,
-    PkceSteps, ResetPanel, RESPONSE_PLACEHOLDER,
+    PkceSteps, ResetPanel, ServerChoicePanel, RESPONSE_PLACEHOLDER,
 };
 use crate::api::exercise::CheckStep;
 use crate::components::{CommandBlock, PasteForm, StepCard};
@@ -33,18 +33,7 @@ fn Exercise(data: ExerciseData) -> impl IntoView {
                 "its redirect URI, then exchanges the code for tokens with its client secret."
             </ExerciseHeader>
 
-            <section class="panel setup" id="setup">
-                <p class="hint" data-testid="server-choice">
-                    {if data.server.builtin {
-                        "You are using OAuth Lab's built-in practice server, as its confidential web client: "
-                            .to_owned()
-                    } else {
-                        format!("You are using your own authorization server, {}: ", data.server.issuer)
-                    }}
-                    <a href="/practice/app">"your practice application"</a>" has the client id and secret. "
-                    <a href="/exercises/refresh/provider">"Change server"</a>
-                </p>
-            </section>
+            <ServerChoicePanel data=data.clone() builtin_as="as its confidential web client" own_as="" app_has="has the client id and secret."/>
 
             <PkceSteps data=data.clone() exercise=SLUG command_step=5/>
 
