@@ -11,38 +11,18 @@
 //! request that names none still gets a token for it (RFC 9068 §3: the server uses a
 //! default resource), and the record says none was named.
 
-use jsonwebtoken::{Algorithm, Header};
 use oauthlab::exercises::client_credentials::{ClientKind, READ_SCOPE, WRITE_SCOPE};
 use oauthlab::exercises::refresh::token_sha256;
 use oauthlab::oauth::OAuthErrorCode;
-use serde::Serialize;
 use serde_json::{json, Value};
 
+use super::access_token::{self, AccessClaims};
 use super::client_auth::Client;
-use super::error::OAuthError;
-use super::params::{Params, Repeated};
+use super::error::{repeated, OAuthError};
+use super::params::Params;
 use super::{random_secret, Practice};
 use crate::storage::{TokenKind, TokenRecord};
 use app::services::now_unix;
-
-/// RFC 9068 access token claims of a client credentials token (the token endpoint's own
-/// for a user's token have the same shape).
-#[derive(Serialize)]
-struct AccessClaims<'a> {
-    iss: &'a str,
-    sub: &'a str,
-    aud: String,
-    exp: i64,
-    iat: i64,
-    nbf: i64,
-    jti: &'a str,
-    client_id: &'a str,
-    scope: &'a str,
-}
-
-fn repeated(r: Repeated) -> OAuthError {
-    OAuthError::invalid_request(format!("The {} parameter appears more than once (RFC 6749 §3.2).", r.0))
-}
 
 /// The scopes a service client may have, in the order a token names them.
 pub const SERVICE_SCOPES: [&str; 2] = [READ_SCOPE, WRITE_SCOPE];
@@ -142,13 +122,7 @@ pub async fn grant(p: &Practice, client: &Client, params: &Params) -> Result<Val
         client_id: &client.client_id,
         scope: &scope,
     };
-    let mut header = Header::new(Algorithm::ES256);
-    header.typ = Some("at+jwt".into());
-    header.kid = Some(key.kid.clone());
-    let access_token = jsonwebtoken::encode(&header, &claims, &key.encoding).map_err(|e| {
-        tracing::error!(error = %e, "signing failed");
-        OAuthError::server_error()
-    })?;
+    let access_token = access_token::sign(&key, &claims)?;
     let record = TokenRecord {
         token_sha256: token_sha256(&access_token),
         kind: TokenKind::Access,

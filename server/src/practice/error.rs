@@ -65,3 +65,8 @@ impl IntoResponse for OAuthError {
         no_store(res)
     }
 }
+
+/// A parameter sent twice: `invalid_request`, naming it.
+pub fn repeated(r: super::params::Repeated) -> OAuthError {
+    OAuthError::invalid_request(format!("The {} parameter appears more than once (RFC 6749 §3.2).", r.0))
+}

@@ -1,6 +1,7 @@
 //! The built-in practice authorization server: plain axum routes, as strict as a
 //! production server. RFC 6749, 7636 (PKCE, S256 only), 7009, 7662, 8414, 9068, 9700.
 
+mod access_token;
 mod api;
 mod authorize;
 pub mod client_auth;

@@ -14,6 +14,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use tracing::instrument;
 
+use super::access_token::{self, AccessClaims};
 use super::client_auth::Client;
 use super::error::{no_store, OAuthError};
 use super::params::{Params, Repeated};
@@ -21,20 +22,6 @@ use super::scope::granted_scope;
 use super::{random_secret, Practice};
 use crate::storage::{FamilyRevocation, Redeemed, TokenKind, TokenRecord};
 use app::services::now_unix;
-
-/// RFC 9068 access token claims.
-#[derive(Serialize)]
-struct AccessClaims<'a> {
-    iss: &'a str,
-    sub: &'a str,
-    aud: String,
-    exp: i64,
-    iat: i64,
-    nbf: i64,
-    jti: &'a str,
-    client_id: &'a str,
-    scope: &'a str,
-}
 
 /// OpenID Connect ID token claims (Core §2), for a request with the `openid` scope.
 /// `c_hash` is never sent: only response_type=code is supported, and a code comes with
@@ -73,9 +60,7 @@ pub async fn token_post(State(p): State<Practice>, headers: HeaderMap, body: Byt
     no_store(res)
 }
 
-pub fn repeated(r: Repeated) -> OAuthError {
-    OAuthError::invalid_request(format!("The {} parameter appears more than once (RFC 6749 §3.2).", r.0))
-}
+pub use super::error::repeated;
 
 /// Read a form body, refusing any other kind and repeated parameters.
 pub fn form(headers: &HeaderMap, body: &[u8]) -> Result<Params, OAuthError> {
@@ -321,7 +306,7 @@ async fn issue(p: &Practice, client: &Client, g: &Grant<'_>, now: i64) -> Result
     let claims = AccessClaims {
         iss: &p.issuer,
         sub: &user.sub,
-        aud: format!("{}/practice-api", p.issuer),
+        aud: super::client_credentials::practice_api(&p.issuer),
         exp,
         iat: now,
         nbf: now,
@@ -329,13 +314,7 @@ async fn issue(p: &Practice, client: &Client, g: &Grant<'_>, now: i64) -> Result
         client_id: &client.client_id,
         scope: &scope,
     };
-    let mut header = Header::new(Algorithm::ES256);
-    header.typ = Some("at+jwt".into());
-    header.kid = Some(key.kid.clone());
-    let access_token = jsonwebtoken::encode(&header, &claims, &key.encoding).map_err(|e| {
-        tracing::error!(error = %e, "signing failed");
-        OAuthError::server_error()
-    })?;
+    let access_token = access_token::sign(&key, &claims)?;
     let record = |token: &str, kind, expires_at| TokenRecord {
         token_sha256: token_sha256(token),
         kind,
