@@ -4,12 +4,14 @@
 use std::process::Command as Process;
 use std::sync::Arc;
 
+use oauthlab::exercises::client_credentials::{Receipt, TokenVia};
 use oauthlab::exercises::refresh::{self, Step, StepLocked, StepStatus};
 use oauthlab::oauth::discovery::Fetched;
 use oauthlab::pkce;
 
 use super::flash::Flash;
 use super::memory::{Documents, FixedSecrets, MemoryStore, NoKeys, NothingIssued};
+use super::store::{IssuedTokens, StoreError};
 use super::*;
 use crate::model::{CourseData, ExerciseData};
 
@@ -1100,4 +1102,364 @@ async fn oidc_runs_on_the_engine_to_the_login_and_the_redirect_page_knows_it() {
     // Web Applications and Refresh Tokens are untouched.
     assert_eq!(statuses(&services.exercise_state(&me, R).await.expect("refresh")), after(0));
     assert_eq!(services.exercise_state(&me, WEB).await.expect("web").steps[0].status, StepStatus::Current);
+}
+
+// --- Single-Page Apps ------------------------------------------------------------------
+
+const SPA: Exercise = Exercise::Spa;
+const SPA_STATE: &str = "Vb4nQ8wLz2XkR6tPc1Hs";
+
+/// An authorization URL of Single-Page Apps from the built-in server's page, for
+/// `client_id`, with `extra` query pairs added.
+fn spa_url(services: &Services, client_id: &str, challenge: &str, extra: &[(&str, &str)]) -> String {
+    let mut url = url::Url::parse("http://127.0.0.1:3000/oauth2/authorize").expect("authorization endpoint");
+    url.query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", client_id)
+        .append_pair("redirect_uri", &services.spa_redirect_uri())
+        .append_pair("scope", "openid profile")
+        .append_pair("state", SPA_STATE)
+        .append_pair("code_challenge", challenge)
+        .append_pair("code_challenge_method", "S256");
+    for (name, value) in extra {
+        url.query_pairs_mut().append_pair(name, value);
+    }
+    url.to_string()
+}
+
+/// Steps 1 and 2 of Single-Page Apps passed; the generated verifier and its challenge.
+async fn spa_pkce(services: &Services, learner: &LearnerId) -> (String, String) {
+    let (verifier, checked) = services.generate_verifier(learner, SPA).await.expect("step 1");
+    assert!(checked.verdict.passed(), "{:#?}", checked.verdict);
+    let checked = services.calculate_hash(learner, SPA).await.expect("step 2");
+    assert!(checked.verdict.passed(), "{:#?}", checked.verdict);
+    let challenge = pkce::challenge_s256(&verifier);
+    (verifier, challenge)
+}
+
+#[tokio::test]
+async fn spa_step_3_wants_the_public_client_without_a_secret_and_its_redirect_uri() {
+    let services = services();
+    let me = learner("ada");
+    let app = services.apps.get_or_create(&me).await.expect("practice app");
+    assert_ne!(app.public_client_id, app.client_id);
+    assert_eq!(services.spa_redirect_uri(), "http://127.0.0.1:3000/spa/callback");
+    let locked = services.check(&me, SPA, 2, &spa_url(&services, &app.public_client_id, "x", &[])).await;
+    assert!(matches!(locked, Err(ServiceError::Locked(m)) if m == "Complete step 1 first."));
+    let (_, challenge) = spa_pkce(&services, &me).await;
+
+    // The confidential web client's id is refused, and named.
+    let url = spa_url(&services, &app.client_id, &challenge, &[]);
+    let checked = services.check(&me, SPA, 2, &url).await.expect("step 3");
+    let finding = checked.verdict.find("url.client_id").expect("url.client_id");
+    assert!(!finding.ok && finding.message.contains(&app.public_client_id), "{finding:?}");
+
+    // A client secret in the URL is named: a browser app has none to send.
+    let url = spa_url(&services, &app.public_client_id, &challenge, &[("client_secret", "s3cr3t-value")]);
+    let checked = services.check(&me, SPA, 2, &url).await.expect("step 3");
+    assert!(checked.verdict.find("url.secrets").is_some_and(|f| !f.ok), "{:#?}", checked.verdict);
+    let stored =
+        serde_json::to_string(&services.progress.load(&me, "spa").await.expect("load")).expect("json");
+    assert!(!stored.contains("s3cr3t-value"), "{stored}");
+    assert_eq!(services.exercise_state(&me, SPA).await.expect("spa").steps[2].status, StepStatus::Current);
+
+    // The web client's redirect URI is not the public client's.
+    let url = spa_url(&services, &app.public_client_id, &challenge, &[])
+        .replace("%2Fspa%2Fcallback", "%2Fredirect");
+    let checked = services.check(&me, SPA, 2, &url).await.expect("step 3");
+    assert!(!checked.verdict.passed(), "{:#?}", checked.verdict);
+
+    let url = spa_url(&services, &app.public_client_id, &challenge, &[]);
+    let checked = services.check(&me, SPA, 2, &url).await.expect("step 3");
+    assert!(checked.verdict.passed(), "{:#?}", checked.verdict);
+    assert_eq!(checked.exercise.slug, "spa");
+    assert_eq!(services.exercise_state(&me, SPA).await.expect("spa").steps[3].status, StepStatus::Current);
+    // The other exercises with the same steps are untouched.
+    assert_eq!(statuses(&services.exercise_state(&me, R).await.expect("refresh")), after(0));
+    assert_eq!(services.exercise_state(&me, WEB).await.expect("web").steps[0].status, StepStatus::Current);
+}
+
+#[tokio::test]
+async fn spa_page_and_callback_show_the_public_clients_exchange_without_a_secret() {
+    let services = services();
+    let me = learner("ada");
+    let app = services.apps.get_or_create(&me).await.expect("practice app");
+    let page = services.exercise_page(&me, SPA).await.expect("page");
+    assert_eq!(page.client_id, app.public_client_id);
+    assert_eq!(page.redirect_uri, "http://127.0.0.1:3000/spa/callback");
+    assert!(page.token_command.is_none(), "no command before step 3");
+
+    let (verifier, challenge) = spa_pkce(&services, &me).await;
+    let url = spa_url(&services, &app.public_client_id, &challenge, &[]);
+    assert!(services.check(&me, SPA, 2, &url).await.expect("step 3").verdict.passed());
+
+    let page = services.exercise_page(&me, SPA).await.expect("page");
+    assert_eq!(page.login_url.as_deref(), Some(url.as_str()));
+    assert_eq!(
+        (page.client_id.as_str(), page.redirect_uri.as_str()),
+        (app.public_client_id.as_str(), "http://127.0.0.1:3000/spa/callback")
+    );
+    let command = page.token_command.expect("the token command after step 3");
+    let full = command.full.expose();
+    for want in [
+        &*format!("curl -X POST {TOKEN_ENDPOINT}"),
+        "-d grant_type=authorization_code",
+        "-d redirect_uri=http://127.0.0.1:3000/spa/callback",
+        &*format!("-d client_id={}", app.public_client_id),
+        &*format!("-d code_verifier={verifier}"),
+        &*format!("-d code={CODE_PLACEHOLDER}"),
+    ] {
+        assert!(full.contains(want), "{want} in {full}");
+    }
+    assert!(!full.contains("client_secret") && !full.contains("secret-of-"), "{full}");
+    assert_eq!(command.masked, full, "nothing to mask");
+
+    // The browser app's callback page: the public client's fields, the code filled in.
+    let code = "spa-c0de-from-the-practice-server";
+    let view = services.spa_callback_view(&me, code, Some(SPA_STATE)).await.expect("callback");
+    let fields: Vec<(&str, &str)> = view.fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert_eq!(
+        fields,
+        [
+            ("grant_type", "authorization_code"),
+            ("redirect_uri", "http://127.0.0.1:3000/spa/callback"),
+            ("client_id", app.public_client_id.as_str()),
+            ("code_verifier", verifier.as_str()),
+            ("code", code),
+        ]
+    );
+    assert_eq!(view.token_endpoint, TOKEN_ENDPOINT);
+    assert!(view.state_matches && view.has_verifier);
+    assert!(!view.token_command.full.expose().contains("client_secret"));
+    assert!(view.token_command.full.expose().contains(&format!("-d code={code}")));
+    let other = services.spa_callback_view(&me, code, Some("another-state")).await.expect("callback");
+    assert!(!other.state_matches, "another state is told apart");
+    let none = services.spa_callback_view(&me, code, None).await.expect("callback");
+    assert!(!none.state_matches, "no state is not step 3's");
+
+    // The code reaches the exercise page's command, and is not stored.
+    let page = services.exercise_page(&me, SPA).await.expect("page");
+    let full = page.token_command.expect("command").full.expose().to_owned();
+    assert!(full.contains(&format!("-d code={code}")) && full.contains(&verifier), "{full}");
+    let stored =
+        serde_json::to_string(&services.progress.load(&me, "spa").await.expect("load")).expect("json");
+    assert!(!stored.contains(code), "the code is not stored");
+
+    // An over-long code or state is refused, and the last good code stays.
+    let long = "c".repeat(MAX_CODE_CHARS + 1);
+    let err = services.spa_callback_view(&me, &long, Some(SPA_STATE)).await.expect_err("too long");
+    assert!(matches!(&err, ServiceError::Invalid(m) if m.contains("authorization code")), "{err:?}");
+    let err = services.spa_callback_view(&me, code, Some(&long)).await.expect_err("too long");
+    assert!(matches!(&err, ServiceError::Invalid(m) if m.contains("state")), "{err:?}");
+    let page = services.exercise_page(&me, SPA).await.expect("page");
+    assert!(page.token_command.expect("command").full.expose().contains(&format!("-d code={code}")));
+    // Another learner's callback knows no verifier of theirs.
+    let bob = services.spa_callback_view(&learner("bob"), code, Some(SPA_STATE)).await.expect("callback");
+    assert!(!bob.has_verifier && !bob.state_matches);
+}
+
+#[tokio::test]
+async fn switching_servers_starts_single_page_apps_over_from_step_3_and_says_so() {
+    let services = services_with(keycloak());
+    let me = learner("a");
+    let app = services.apps.get_or_create(&me).await.expect("practice app");
+    let (_, challenge) = spa_pkce(&services, &me).await;
+    let url = spa_url(&services, &app.public_client_id, &challenge, &[]);
+    assert!(services.check(&me, SPA, 2, &url).await.expect("step 3").verdict.passed());
+
+    let server = services.set_own_server(&me, KEYCLOAK, "lab-app", "").await.expect("set up");
+    let verdict = &server.last_attempt.as_ref().expect("attempt").verdict;
+    let note = verdict.find("provider.progress").expect("the note on progress");
+    assert!(note.message.starts_with("Single-Page Apps: "), "{}", note.message);
+    let passed = |state: ExerciseState| state.steps.iter().filter(|s| s.status == StepStatus::Passed).count();
+    assert_eq!(
+        passed(services.exercise_state(&me, SPA).await.expect("spa")),
+        2,
+        "verifier and challenge kept"
+    );
+    let page = services.exercise_page(&me, SPA).await.expect("page");
+    assert!(page.login_url.is_none() && page.token_command.is_none(), "step 3's URL is forgotten");
+}
+
+// --- Machine-to-Machine ----------------------------------------------------------------
+
+const M2M: Exercise = Exercise::ClientCredentials;
+
+/// The practice server's issuance records, by the access token's digest: what the
+/// server's token endpoint writes, for tests that paste a token it issued.
+#[derive(Default)]
+struct IssuedRecords(std::sync::Mutex<std::collections::HashMap<String, refresh::Issued>>);
+
+impl IssuedRecords {
+    fn issue(&self, access_token: &str, issued: refresh::Issued) {
+        self.0.lock().expect("records").insert(refresh::token_sha256(access_token), issued);
+    }
+}
+
+#[async_trait::async_trait]
+impl IssuedTokens for IssuedRecords {
+    async fn issued(&self, access_token_sha256: &str) -> Result<Option<refresh::Issued>, StoreError> {
+        Ok(self.0.lock().expect("records").get(access_token_sha256).cloned())
+    }
+}
+
+/// A client credentials grant of `client_id` for the practice API and `scope`.
+fn client_credentials_issued(client_id: &str, scope: &str) -> refresh::Issued {
+    refresh::Issued {
+        client_id: client_id.to_owned(),
+        grant: refresh::IssuedGrant::ClientCredentials,
+        code_challenge: String::new(),
+        requested_scope: scope.to_owned(),
+        refresh_tokens_enabled: false,
+        revoked: false,
+        refresh_token_sha256: None,
+        refresh_ancestors: Vec::new(),
+        client_auth: Some("client_secret_post".to_owned()),
+        code_sha256: None,
+        redirect_uri: None,
+        nonce_sha256: None,
+        granted_scope: Some(scope.to_owned()),
+        pkce_method: None,
+        issued_at: Some(now_unix()),
+        code_redeemed_twice: false,
+        resource: Some(format!("{PUBLIC_URL}/practice-api")),
+        audience: Some(format!("{PUBLIC_URL}/practice-api")),
+    }
+}
+
+fn token_response(access_token: &str) -> String {
+    serde_json::json!({
+        "access_token": access_token,
+        "token_type": "Bearer",
+        "expires_in": 3600,
+        "scope": "reports:read",
+    })
+    .to_string()
+}
+
+fn api_response(sub: &str, receipt: &str) -> String {
+    serde_json::json!({"sub": sub, "scope": "reports:read", "receipt": receipt, "reports": []}).to_string()
+}
+
+/// The practice API hands out `receipt` for a call with `access_token` sent `via`.
+async fn hand_out(services: &Services, receipt: &str, access_token: &str, via: TokenVia) {
+    let record = Receipt { token_sha256: refresh::token_sha256(access_token), via, used: false };
+    let now = now_unix();
+    services
+        .receipts
+        .insert_receipt(&refresh::token_sha256(receipt), &record, now, now + 600)
+        .await
+        .expect("insert");
+}
+
+#[tokio::test]
+async fn machine_to_machine_page_has_the_service_clients_grant_and_the_api_call() {
+    let services = services();
+    let me = learner("ada");
+    let app = services.apps.get_or_create(&me).await.expect("practice app");
+    assert_eq!(services.practice_api(), "http://127.0.0.1:3000/practice-api");
+    let page = services.exercise_page(&me, M2M).await.expect("page");
+    assert_eq!(page.client_id, app.service_client_id);
+    assert!(page.login_url.is_none() && page.generated_verifier.is_none());
+    let command = page.token_command.expect("the token command from the start");
+    let secret = format!("secret-of-{}", app.service_client_id);
+    for text in [command.masked.as_str(), command.full.expose()] {
+        for want in [
+            &*format!("curl -X POST {TOKEN_ENDPOINT}"),
+            "-d grant_type=client_credentials",
+            &*format!("-d client_id={}", app.service_client_id),
+            "-d resource=http://127.0.0.1:3000/practice-api",
+            "-d scope=reports:read",
+        ] {
+            assert!(text.contains(want), "{want} in {text}");
+        }
+        assert!(!text.contains("code_verifier") && !text.contains("redirect_uri"), "{text}");
+    }
+    assert!(
+        command.full.expose().contains(&format!("-d client_secret={secret}")),
+        "{}",
+        command.full.expose()
+    );
+    assert!(command.masked.contains(&format!("-d client_secret={MASK}")), "{}", command.masked);
+    assert!(!command.masked.contains(&secret));
+    let api = page.api_command.expect("the API command");
+    assert_eq!(
+        api.full.expose(),
+        "curl http://127.0.0.1:3000/practice-api/reports \\\n  -H 'Authorization: Bearer ACCESS_TOKEN'"
+    );
+    assert_eq!(api.masked, api.full.expose());
+}
+
+#[tokio::test]
+async fn machine_to_machine_refuses_a_token_the_practice_server_never_issued() {
+    // The tests' usual services know of no issued token: step 1 cannot pass there.
+    let services = services();
+    let me = learner("ada");
+    let locked = services.check(&me, M2M, 1, &api_response("service-0", "rcpt-1")).await;
+    assert!(matches!(locked, Err(ServiceError::Locked(m)) if m == "Complete step 1 first."));
+    let checked = services.check(&me, M2M, 0, &token_response("made-up-token-1234")).await.expect("step 1");
+    assert!(checked.verdict.find("grant.issued").is_some_and(|f| !f.ok), "{:#?}", checked.verdict);
+    assert!(!checked.verdict.passed());
+    let locked = services.check(&me, M2M, 1, &api_response("service-0", "rcpt-1")).await;
+    assert!(matches!(locked, Err(ServiceError::Locked(_))), "step 2 stays locked");
+}
+
+#[tokio::test]
+async fn machine_to_machine_runs_on_the_engine_and_a_receipt_passes_once() {
+    let records = Arc::new(IssuedRecords::default());
+    let store = Arc::new(MemoryStore::default());
+    let services = Services { issued: records.clone(), ..services_on(store, Arc::new(Documents::default())) };
+    let me = learner("ada");
+    let app = services.apps.get_or_create(&me).await.expect("practice app");
+    let service = app.service_client_id.clone();
+    let token = "opaque-service-token-5678";
+    records.issue(token, client_credentials_issued(&service, "reports:read"));
+    // A token of the web client is not the service client's.
+    records.issue("web-client-token-5678", client_credentials_issued(&app.client_id, "reports:read"));
+    let checked =
+        services.check(&me, M2M, 0, &token_response("web-client-token-5678")).await.expect("step 1");
+    assert!(checked.verdict.find("grant.client").is_some_and(|f| !f.ok), "{:#?}", checked.verdict);
+
+    let checked = services.check(&me, M2M, 0, &token_response(token)).await.expect("step 1");
+    assert!(checked.verdict.passed(), "{:#?}", checked.verdict);
+    let stored =
+        serde_json::to_string(&services.progress.load(&me, "client-credentials").await.expect("load"))
+            .expect("json");
+    assert!(!stored.contains(token) && stored.contains(&refresh::token_sha256(token)), "{stored}");
+
+    // A receipt the practice API never handed out.
+    let checked = services.check(&me, M2M, 1, &api_response(&service, "rcpt-never")).await.expect("step 2");
+    assert!(checked.verdict.find("api.issued").is_some_and(|f| !f.ok), "{:#?}", checked.verdict);
+    // A call made with another token, or with the token in the query.
+    hand_out(&services, "rcpt-other-token", "another-token", TokenVia::Header).await;
+    let checked =
+        services.check(&me, M2M, 1, &api_response(&service, "rcpt-other-token")).await.expect("step 2");
+    assert!(checked.verdict.find("api.token").is_some_and(|f| !f.ok), "{:#?}", checked.verdict);
+    hand_out(&services, "rcpt-query", token, TokenVia::Query).await;
+    let checked = services.check(&me, M2M, 1, &api_response(&service, "rcpt-query")).await.expect("step 2");
+    assert!(checked.verdict.find("api.bearer").is_some_and(|f| !f.ok), "{:#?}", checked.verdict);
+    let unused = |receipt: &'static str| {
+        let services = &services;
+        async move {
+            let found = services.receipts.receipt(&refresh::token_sha256(receipt), now_unix()).await;
+            found.expect("receipt").map(|r| !r.used)
+        }
+    };
+    assert_eq!(unused("rcpt-query").await, Some(true), "a failed check uses no receipt");
+
+    hand_out(&services, "rcpt-good", token, TokenVia::Header).await;
+    let checked = services.check(&me, M2M, 1, &api_response(&service, "rcpt-good")).await.expect("step 2");
+    assert!(checked.verdict.passed(), "{:#?}", checked.verdict);
+    assert!(checked.exercise.completed);
+    assert_eq!(unused("rcpt-good").await, Some(false), "marked used");
+    let checked = services.check(&me, M2M, 1, &api_response(&service, "rcpt-good")).await.expect("step 2");
+    assert!(checked.verdict.find("api.used").is_some_and(|f| !f.ok), "{:#?}", checked.verdict);
+    assert!(
+        services.exercise_state(&me, M2M).await.expect("state").completed,
+        "a failed retry loses nothing"
+    );
+    let stored =
+        serde_json::to_string(&services.progress.load(&me, "client-credentials").await.expect("load"))
+            .expect("json");
+    assert!(!stored.contains("rcpt-good") && !stored.contains(token), "{stored}");
 }
