@@ -118,8 +118,8 @@ impl Services {
 
     /// What the browser app's callback page (`/spa/callback`) shows for the `code` it
     /// received: the code exchange to make from the browser (`fetch()`) or with curl, with
-    /// this learner's verifier, the public client and no secret. The code is kept in
-    /// memory for the exercise page's command.
+    /// this learner's verifier, the public client and no secret. The code of the login
+    /// step 3 started (its `state`) is kept in memory for the exercise page's command.
     pub async fn spa_callback_view(
         &self,
         learner: &LearnerId,
@@ -135,8 +135,11 @@ impl Services {
         let login_url = stored.progress.authorization_url.as_deref();
         let values = self.spa_values(&server, &record, login_url);
         let verifier = self.flash.peek_verifier(learner, spa::SLUG);
-        self.flash.put_code(learner, spa::SLUG, Some(code.to_owned()));
         let state_matches = state.is_some() && stored.progress.state.as_deref() == state;
+        if state_matches {
+            // Only this login's code: a code of another login never replaces it.
+            self.flash.put_code(learner, spa::SLUG, Some(code.to_owned()));
+        }
         Ok(SpaCallbackData {
             token_endpoint: values.token_endpoint.clone(),
             fields: values

@@ -1236,6 +1236,10 @@ async fn spa_page_and_callback_show_the_public_clients_exchange_without_a_secret
     assert!(!other.state_matches, "another state is told apart");
     let none = services.spa_callback_view(&me, code, None).await.expect("callback");
     assert!(!none.state_matches, "no state is not step 3's");
+    // The code of a login step 3 did not start never replaces this one's.
+    services.spa_callback_view(&me, "forged-code", Some("another-state")).await.expect("callback");
+    let page = services.exercise_page(&me, SPA).await.expect("page");
+    assert!(!page.token_command.expect("command").full.expose().contains("forged-code"));
 
     // The code reaches the exercise page's command, and is not stored.
     let page = services.exercise_page(&me, SPA).await.expect("page");
