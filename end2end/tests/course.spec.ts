@@ -158,6 +158,7 @@ async function playSpa(page: Page, js: boolean) {
     await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true', { timeout: 15_000 });
     await page.getByTestId('exchange-in-browser').click();
     await expect(page.getByTestId('browser-answer')).toContainText('access_token');
+    await expectAccessible(page);
     await page.getByTestId('check-browser-answer').click();
     await expect(page).toHaveURL(/\/exercises\/spa/);
   } else {

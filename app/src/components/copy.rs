@@ -32,11 +32,14 @@ pub fn CopyButton(
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
     let copied = RwSignal::new(None::<bool>);
+    // The visible text starts the accessible name ("Copy" / "Copied ✓"), the rest of
+    // `what` follows for screen readers: the name always holds what is seen (WCAG 2.5.3).
+    let rest = what.strip_prefix("Copy").unwrap_or(&what).to_owned();
     move || {
-        let (what, text) = (what.clone(), text.clone());
+        let (rest, text) = (rest.clone(), text.clone());
         hydrated.get().then(move || {
             view! {
-                <button type="button" class="button button--small copy" aria-label=what
+                <button type="button" class="button button--small copy"
                     data-testid="copy"
                     on:click=move |_| {
                         let text = match fill {
@@ -50,6 +53,7 @@ pub fn CopyButton(
                         Some(false) => "Select and copy",
                         None => "Copy",
                     }}
+                    <span class="visually-hidden">{rest}</span>
                 </button>
                 <span class="visually-hidden" role="status">
                     {move || match copied.get() {

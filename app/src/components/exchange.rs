@@ -64,7 +64,7 @@ pub fn BrowserExchange(
                         {move || answer.get().map(|a| match a {
                             Answer::Got(status, body) => view! {
                                 <p>{format!("The token endpoint answered HTTP {status}:")}</p>
-                                <pre class="code code--whole" data-testid="browser-answer">{body.clone()}</pre>
+                                <pre class="code code--whole" tabindex="0" data-testid="browser-answer">{body.clone()}</pre>
                                 <form method="post" action=check_action.clone() class="check-form">
                                     <input type="hidden" name="exercise" value=exercise.clone()/>
                                     <input type="hidden" name="step" value=step.clone()/>
