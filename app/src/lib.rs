@@ -4,6 +4,8 @@
 //! the page) and the islands, the only components whose code the browser downloads,
 //! hydrate.
 
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod components;
 #[cfg(feature = "hydrate")]

@@ -325,8 +325,19 @@ async fn oidc_is_played_with_a_real_oauth_client_and_its_id_token_is_checked_end
     let verdict =
         app.check_in("oidc", "userinfo-response", &json!({"sub": "someone-else"}).to_string()).await;
     assert!(failed(&verdict, "userinfo.sub"), "{verdict:#}");
-    let verdict = app.check_in("oidc", "userinfo-response", &json!({"sub": sub}).to_string()).await;
+    let userinfo = app
+        .client
+        .get(app.url("/oauth2/userinfo"))
+        .bearer_auth(tokens.access_token().secret())
+        .send()
+        .await
+        .expect("userinfo")
+        .text()
+        .await
+        .expect("body");
+    let verdict = app.check_in("oidc", "userinfo-response", &userinfo).await;
     assert_eq!(verdict["passed"], true, "{verdict:#}");
+    assert_eq!(serde_json::from_str::<Value>(&userinfo).expect("json")["sub"], sub.as_str());
     assert_eq!(verdict["exercise"]["completed"], true);
     let course = app.get("/").await.text().await.expect("home");
     assert!(course.contains("1 of 6 exercises completed"), "the home page counts it");
@@ -462,4 +473,78 @@ async fn machine_to_machine_is_played_with_the_service_client_and_the_practice_a
     let verdict = app.check_in("client-credentials", "api-response", &made_up.to_string()).await;
     assert!(failed(&verdict, "api.issued"), "{verdict:#}");
     app.stop().await;
+}
+
+#[tokio::test]
+async fn oidc_and_machine_to_machine_work_against_the_learners_own_server() {
+    let lab = TestApp::spawn().await;
+    let idp = own_server_for(&lab).await;
+    let client = oidc_client(&idp).await;
+    let (challenge, verifier) = oauth2::PkceCodeChallenge::new_random_sha256();
+    assert_eq!(lab.check_in("oidc", "verifier", verifier.secret()).await["passed"], true);
+    assert_eq!(lab.check_in("oidc", "challenge", challenge.as_str()).await["passed"], true);
+    let nonce = CsrfToken::new_random().secret().clone();
+    let (url, _) = client
+        .authorize_url(CsrfToken::new_random)
+        .set_pkce_challenge(challenge)
+        .add_scopes(["openid", "profile", "email"].map(|s| Scope::new(s.into())))
+        .add_extra_param("nonce", &nonce)
+        .url();
+    let verdict = lab.check_in("oidc", "authorization-url", url.as_str()).await;
+    assert_eq!(verdict["passed"], true, "{verdict:#}");
+    // The learner logs in at their own server and exchanges the code there.
+    let back = idp.follow_login(url.as_str()).await;
+    let tokens = client
+        .exchange_code(AuthorizationCode::new(query_param(&back, "code").expect("code")))
+        .set_pkce_verifier(verifier)
+        .request_async(&oauth_http())
+        .await
+        .expect("token response");
+    let response = serde_json::to_string(&tokens).expect("json");
+    let verdict = lab.check_in("oidc", "token-response", &response).await;
+    assert_eq!(verdict["passed"], true, "{verdict:#}");
+    // The ID token verified with that server's JWKS (RS256); its record is not ours to read.
+    for id in ["id_token.signature", "id_token.iss", "id_token.nonce"] {
+        assert!(finding(&verdict, id).is_some_and(|f| f["ok"] == true), "{id}: {verdict:#}");
+    }
+    assert_eq!(finding(&verdict, "exchange.unverified").expect("said")["level"], "info", "{verdict:#}");
+    let claims = payload(&tokens.extra_fields().id_token);
+    assert_eq!(lab.check_in("oidc", "id-token-claims", &claims.to_string()).await["passed"], true);
+    let userinfo = idp
+        .client
+        .get(idp.url("/oauth2/userinfo"))
+        .bearer_auth(tokens.access_token().secret())
+        .send()
+        .await
+        .expect("userinfo")
+        .text()
+        .await
+        .expect("body");
+    let verdict = lab.check_in("oidc", "userinfo-response", &userinfo).await;
+    assert_eq!(verdict["passed"], true, "{verdict:#}");
+
+    // Machine-to-Machine on that server: graded from the JSON and JWT, and said so.
+    let (_, service) = crate::clients::service(&idp, AuthType::BasicAuth).await;
+    let tokens = service
+        .exchange_client_credentials()
+        .add_scope(Scope::new("reports:read".into()))
+        .add_extra_param("resource", crate::clients::api(&idp))
+        .request_async(&oauth_http())
+        .await
+        .expect("token response");
+    let verdict = lab.check_in("client-credentials", "token-response", &token_json(&tokens)).await;
+    assert_eq!(verdict["passed"], true, "{verdict:#}");
+    assert_eq!(finding(&verdict, "grant.unverified").expect("said")["level"], "info", "{verdict:#}");
+    let answer = reqwest::Client::new()
+        .get(idp.url("/practice-api/reports"))
+        .bearer_auth(tokens.access_token().secret())
+        .send()
+        .await
+        .expect("call")
+        .text()
+        .await
+        .expect("body");
+    let verdict = lab.check_in("client-credentials", "api-response", &answer).await;
+    assert_eq!(verdict["passed"], true, "{verdict:#}");
+    assert_eq!(finding(&verdict, "api.unverified").expect("said")["level"], "info", "{verdict:#}");
 }
