@@ -137,7 +137,7 @@ fn Dashboard(initial: PracticeApp) -> impl IntoView {
             </section>
             {move || client(ClientKind::Public).map(|c| view! { <PublicClient client=c action=origins/> })}
             {move || client(ClientKind::Service).map(|c| view! { <ServiceClient client=c/> })}
-            <p><a href="/exercises/refresh">"Back to the Refresh Tokens exercise"</a></p>
+            <p><a href="/">"Back to the course"</a></p>
         </article>
     }
 }
