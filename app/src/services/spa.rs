@@ -30,6 +30,10 @@ impl Services {
     ) -> Result<(Provider, Option<OwnServer>, Option<String>), StoreError> {
         let (mut provider, own) = self.provider(learner, choice, app.clone()).await?;
         if own.is_some() {
+            // The client id and redirect URI given for the learner's own server are their
+            // web application's, not a browser app's: not held against this one.
+            provider.client_id = None;
+            provider.redirect_uris.clear();
             return Ok((provider, own, None));
         }
         let app = self.app_or_create(learner, app).await?;

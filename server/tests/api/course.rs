@@ -468,6 +468,23 @@ async fn machine_to_machine_is_played_with_the_service_client_and_the_practice_a
     // A receipt passes once; a made-up one never.
     let verdict = app.check_in("client-credentials", "api-response", &answer).await;
     assert!(failed(&verdict, "api.used"), "{verdict:#}");
+    // Two checks of a new receipt at the same moment: one passes, the other finds it used.
+    let again = reqwest::Client::new()
+        .get(app.url("/practice-api/reports"))
+        .bearer_auth(tokens.access_token().secret())
+        .send()
+        .await
+        .expect("call")
+        .text()
+        .await
+        .expect("body");
+    let (first, second) = tokio::join!(
+        app.check_in("client-credentials", "api-response", &again),
+        app.check_in("client-credentials", "api-response", &again)
+    );
+    let passed = [&first, &second].iter().filter(|v| v["passed"] == true).count();
+    assert_eq!(passed, 1, "{first:#} {second:#}");
+    assert!(failed(&first, "api.used") || failed(&second, "api.used"));
     let mut made_up: Value = serde_json::from_str(&answer).expect("json");
     made_up["receipt"] = json!("made-up-receipt");
     let verdict = app.check_in("client-credentials", "api-response", &made_up.to_string()).await;
@@ -547,4 +564,36 @@ async fn oidc_and_machine_to_machine_work_against_the_learners_own_server() {
     let verdict = lab.check_in("client-credentials", "api-response", &answer).await;
     assert_eq!(verdict["passed"], true, "{verdict:#}");
     assert_eq!(finding(&verdict, "api.unverified").expect("said")["level"], "info", "{verdict:#}");
+}
+
+#[tokio::test]
+async fn single_page_apps_works_against_the_learners_own_server_and_says_what_it_could_not_verify() {
+    let lab = TestApp::spawn().await;
+    let idp = own_server_for(&lab).await;
+    // The learner's own server's public client (there, the practice server's).
+    let client = crate::clients::public_client(&idp).await;
+    let (challenge, verifier) = oauth2::PkceCodeChallenge::new_random_sha256();
+    assert_eq!(lab.check_in("spa", "verifier", verifier.secret()).await["passed"], true);
+    assert_eq!(lab.check_in("spa", "challenge", challenge.as_str()).await["passed"], true);
+    let (url, _) = client
+        .authorize_url(CsrfToken::new_random)
+        .set_pkce_challenge(challenge)
+        .add_scope(Scope::new("openid".into()))
+        .url();
+    let verdict = lab.check_in("spa", "authorization-url", url.as_str()).await;
+    assert_eq!(
+        verdict["passed"], true,
+        "the web app's client id given for that server is not held against it: {verdict:#}"
+    );
+    let back = idp.follow_login(url.as_str()).await;
+    let tokens = client
+        .exchange_code(AuthorizationCode::new(query_param(&back, "code").expect("code")))
+        .set_pkce_verifier(verifier)
+        .request_async(&oauth_http())
+        .await
+        .expect("token response");
+    let verdict = lab.check_in("spa", "token-response", &token_json(&tokens)).await;
+    assert_eq!(verdict["passed"], true, "{verdict:#}");
+    assert_eq!(finding(&verdict, "exchange.unverified").expect("said")["level"], "info", "{verdict:#}");
+    assert!(finding(&verdict, "token.signature").is_some_and(|f| f["ok"] == true), "{verdict:#}");
 }
