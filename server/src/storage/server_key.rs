@@ -1,6 +1,6 @@
-//! The server key: 32 random bytes made at first start and kept in a file beside the
-//! database (mode 0600), never in it. Client secrets are HMAC-SHA256(key, client_id), so
-//! a copy of the database reveals none.
+//! The server key: 32 random bytes made at first start and kept in a file (beside the
+//! database unless `--server-key-file` names another), mode 0600, never in the database.
+//! Client secrets are HMAC-SHA256(key, client_id), so a copy of the database reveals none.
 
 use std::io::Write;
 use std::path::Path;
@@ -29,9 +29,15 @@ impl ServerKey {
     pub fn load_or_create(path: &Path) -> anyhow::Result<Self> {
         match std::fs::read(path) {
             Ok(bytes) => {
-                let key: [u8; 32] = bytes
-                    .try_into()
-                    .map_err(|_| anyhow::anyhow!("server key {} is not 32 bytes", path.display()))?;
+                let key: [u8; 32] = bytes.try_into().map_err(|bytes: Vec<u8>| {
+                    anyhow::anyhow!(
+                        "server key file {} is not a server key: {} bytes where oauthlab writes 32; \
+                         put back the right file, or remove it to make a new key (every client \
+                         secret and session then changes)",
+                        path.display(),
+                        bytes.len()
+                    )
+                })?;
                 Ok(Self(key))
             }
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
