@@ -34,6 +34,10 @@ pub enum Command {
         /// Learners inactive this many days are removed (learners in a class are kept).
         #[arg(long, env = "OAUTHLAB_FORGET_LEARNERS_AFTER", default_value_t = 180, value_name = "DAYS")]
         forget_learners_after: u32,
+        /// The server key's file (made, mode 0600, when missing); by default the
+        /// database's file name with `.key` added.
+        #[arg(long, env = "OAUTHLAB_SERVER_KEY_FILE", value_name = "PATH")]
+        server_key_file: Option<std::path::PathBuf>,
     },
 }
 
@@ -45,6 +49,10 @@ pub enum KeysCommand {
         /// SQLite database URL.
         #[arg(long, env = "OAUTHLAB_DATABASE", default_value = "sqlite:data/oauthlab.db")]
         database: String,
+        /// The server key's file (made, mode 0600, when missing); by default the
+        /// database's file name with `.key` added.
+        #[arg(long, env = "OAUTHLAB_SERVER_KEY_FILE", value_name = "PATH")]
+        server_key_file: Option<std::path::PathBuf>,
     },
 }
 
@@ -70,6 +78,12 @@ pub struct ServeArgs {
     /// SQLite database URL; the file and its folder are made when missing.
     #[arg(long, env = "OAUTHLAB_DATABASE", default_value = "sqlite:data/oauthlab.db")]
     pub database: String,
+    /// The file of the server key (32 random bytes: client secrets, sessions and signing
+    /// keys are derived from it), made with mode 0600 when missing. By default the
+    /// database's file name with `.key` added (a fresh key each start for an in-memory
+    /// database). Several servers sharing one database share this file.
+    #[arg(long, env = "OAUTHLAB_SERVER_KEY_FILE", value_name = "PATH")]
+    pub server_key_file: Option<std::path::PathBuf>,
     /// The URL learners use to reach the site; the practice server's issuer.
     /// Defaults to http://<addr>.
     #[arg(long, env = "OAUTHLAB_PUBLIC_URL")]
@@ -155,6 +169,8 @@ fn missing_command(args: &[String]) -> String {
 pub struct Settings {
     pub addr: SocketAddr,
     pub database: String,
+    /// The server key's file; `None`: beside the database (`<file>.key`).
+    pub server_key_file: Option<std::path::PathBuf>,
     /// Without a trailing slash.
     pub public_url: String,
     pub site_root: String,
@@ -176,6 +192,7 @@ impl ServeArgs {
         Ok(Settings {
             addr: self.addr,
             database: self.database.clone(),
+            server_key_file: self.server_key_file.clone(),
             public_url,
             site_root: self.site_root.clone(),
             rate_limit: self.rate_limit.max(1),

@@ -44,8 +44,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("instructor {email} can now sign in");
             Ok(())
         }
-        Command::Keys(KeysCommand::Rotate { database }) => {
-            let ring = startup::key_ring(&database).await?;
+        Command::Keys(KeysCommand::Rotate { database, server_key_file }) => {
+            let ring = startup::key_ring(&database, server_key_file.as_deref()).await?;
             let now = app::services::now_unix();
             let key = ring.rotate(now).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             let rsa = ring.rsa(key.generation).await.map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -58,8 +58,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Housekeeping { database, forget_learners_after } => {
-            let housekeeping = startup::Housekeeping::of_database(&database, forget_learners_after).await?;
+        Command::Housekeeping { database, forget_learners_after, server_key_file } => {
+            let housekeeping = startup::Housekeeping::of_database(
+                &database,
+                forget_learners_after,
+                server_key_file.as_deref(),
+            )
+            .await?;
             let forgotten =
                 housekeeping.run(app::services::now_unix()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(

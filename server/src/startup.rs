@@ -38,6 +38,8 @@ pub struct AppState {
     pub housekeeping: Housekeeping,
     pub instructors: Instructors,
     pub connections: Connections,
+    /// The database itself, for `/healthz`.
+    pub db: Db,
 }
 
 /// The practice server over `db`, its client secrets and signing keys derived from `key`.
@@ -72,9 +74,14 @@ pub struct Forgotten {
 }
 
 impl Housekeeping {
-    /// The housekeeping of the site whose database is `database` (for the command line).
-    pub async fn of_database(database: &str, forget_learners_after: u32) -> anyhow::Result<Self> {
-        let (db, key) = open_storage(database).await?;
+    /// The housekeeping of the site whose database is `database` and server key
+    /// `key_file` (beside the database when `None`), for the command line.
+    pub async fn of_database(
+        database: &str,
+        forget_learners_after: u32,
+        key_file: Option<&std::path::Path>,
+    ) -> anyhow::Result<Self> {
+        let (db, key) = open_storage(database, key_file).await?;
         let practice = practice("", Lifetimes::default(), &db, key);
         Ok(Self { practice, learners: Arc::new(db), forget_learners_after })
     }
@@ -93,7 +100,7 @@ impl AppState {
     /// Open the database and the server key; the first signing key is made here, at the
     /// first start.
     pub async fn open(settings: &Settings) -> anyhow::Result<Self> {
-        let (db, key) = open_storage(&settings.database).await?;
+        let (db, key) = open_storage(&settings.database, settings.server_key_file.as_deref()).await?;
         let state = Self::new(settings, db, key)?;
         state
             .practice
@@ -169,27 +176,30 @@ impl AppState {
                 settings.trusted_proxies.clone(),
             ),
             instructors: Instructors::new(Arc::new(db.clone()), &settings.public_url),
+            db,
         })
     }
 }
 
-/// The database and the server key kept next to it (`<file>.key`).
-async fn open_storage(database: &str) -> anyhow::Result<(Db, ServerKey)> {
+/// The database and the server key: in `key_file` when given, else kept next to the
+/// database (`<file>.key`), else (an in-memory database) a fresh one.
+async fn open_storage(database: &str, key_file: Option<&std::path::Path>) -> anyhow::Result<(Db, ServerKey)> {
     let db = Db::open(database).await?;
-    let key = match Db::file_of(database) {
-        Some(file) => {
+    let key = match (key_file, Db::file_of(database)) {
+        (Some(path), _) => ServerKey::load_or_create(path)?,
+        (None, Some(file)) => {
             let mut path = file.into_os_string();
             path.push(".key");
             ServerKey::load_or_create(std::path::Path::new(&path))?
         }
-        None => ServerKey::random(),
+        (None, None) => ServerKey::random(),
     };
     Ok((db, key))
 }
 
 /// The practice server's signing keys in `database`, for the command line.
-pub async fn key_ring(database: &str) -> anyhow::Result<KeyRing> {
-    let (db, key) = open_storage(database).await?;
+pub async fn key_ring(database: &str, key_file: Option<&std::path::Path>) -> anyhow::Result<KeyRing> {
+    let (db, key) = open_storage(database, key_file).await?;
     Ok(KeyRing::new(Arc::new(db), key, crate::practice::Lifetimes::default().access_token))
 }
 
@@ -284,6 +294,9 @@ pub fn router(state: AppState) -> Router {
         // Outside the guard, so a first response that turns a request away sets the
         // learner's cookie too.
         .layer(middleware::from_fn_with_state(state.session.clone(), learner_session))
+        // Added after the session, the guard and the rate limit, so none of them applies:
+        // a probe gets no cookie and is never limited.
+        .route("/healthz", axum::routing::get(crate::http::health::healthz))
         .layer(middleware::from_fn(security_headers))
         // Outside the guard and everything else that needs the client's address.
         .layer(middleware::from_fn_with_state(state.guard.proxies.clone(), client_addr))
@@ -366,6 +379,8 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> anyhow
             }
         });
     }
+    // No new connection from here: the port is closed while open ones finish.
+    drop(listener);
     let _ = stop_tx.send(true);
     // Let open connections finish the request they are on, for a while.
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);

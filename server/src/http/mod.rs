@@ -7,6 +7,7 @@ pub mod assets;
 pub mod client;
 mod extract;
 pub mod guard;
+pub mod health;
 pub mod instructor_api;
 pub mod openapi;
 

@@ -1,6 +1,6 @@
-//! The server key: 32 random bytes made at first start and kept in a file beside the
-//! database (mode 0600), never in it. Client secrets are HMAC-SHA256(key, client_id), so
-//! a copy of the database reveals none.
+//! The server key: 32 random bytes made at first start and kept in a file (beside the
+//! database unless `--server-key-file` names another), mode 0600, never in the database.
+//! Client secrets are HMAC-SHA256(key, client_id), so a copy of the database reveals none.
 
 use std::io::Write;
 use std::path::Path;
@@ -27,11 +27,25 @@ impl ServerKey {
 
     /// Read the key at `path`, or make and keep a new one.
     pub fn load_or_create(path: &Path) -> anyhow::Result<Self> {
-        match std::fs::read(path) {
+        // At most one byte more than a key: a path to something endless (a device, a
+        // huge file given by mistake) is refused, not read.
+        let read = std::fs::File::open(path).and_then(|file| {
+            use std::io::Read;
+            let mut bytes = Vec::with_capacity(33);
+            file.take(33).read_to_end(&mut bytes).map(|_| bytes)
+        });
+        match read {
             Ok(bytes) => {
-                let key: [u8; 32] = bytes
-                    .try_into()
-                    .map_err(|_| anyhow::anyhow!("server key {} is not 32 bytes", path.display()))?;
+                let key: [u8; 32] = bytes.try_into().map_err(|bytes: Vec<u8>| {
+                    let size =
+                        if bytes.len() > 32 { "more than 32".to_owned() } else { bytes.len().to_string() };
+                    anyhow::anyhow!(
+                        "server key file {} is not a server key: {size} bytes where oauthlab writes 32; \
+                         put back the right file, or remove it to make a new key (every client \
+                         secret and session then changes)",
+                        path.display()
+                    )
+                })?;
                 Ok(Self(key))
             }
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
@@ -97,6 +111,11 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("k.key");
         std::fs::write(&path, b"short").expect("write");
-        assert!(ServerKey::load_or_create(&path).is_err());
+        let err = ServerKey::load_or_create(&path).expect_err("refused").to_string();
+        assert!(err.contains("k.key") && err.contains(": 5 bytes"), "{err}");
+        std::fs::write(&path, [7u8; 100_000]).expect("write");
+        let err = ServerKey::load_or_create(&path).expect_err("refused").to_string();
+        assert!(err.contains("more than 32 bytes"), "{err}");
+        assert_eq!(std::fs::read(&path).expect("read").len(), 100_000, "left as it was");
     }
 }

@@ -63,6 +63,11 @@ impl Db {
         Ok(Self { pool, progress_writer })
     }
 
+    /// Whether the database answers a trivial query (`SELECT 1`), for `/healthz`.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
+    }
+
     /// The file the database lives in, unless it is in memory.
     pub fn file_of(url: &str) -> Option<std::path::PathBuf> {
         if in_memory(url) {

@@ -43,6 +43,7 @@ impl TestApp {
         let mut settings = Settings {
             addr,
             database: database.clone(),
+            server_key_file: None,
             public_url: base.clone(),
             site_root: "target/site".into(),
             rate_limit: 10_000,
@@ -414,6 +415,11 @@ impl RealServer {
 
     /// Start on `database` (kept in `dir`), and wait until it answers (at most 20 s).
     pub async fn start_on(dir: tempfile::TempDir, database: String) -> Self {
+        Self::start_with(dir, database, &[]).await
+    }
+
+    /// [`Self::start_on`], with more arguments to `serve`.
+    pub async fn start_with(dir: tempfile::TempDir, database: String, more: &[&str]) -> Self {
         let log = |name: &str| {
             std::fs::OpenOptions::new()
                 .create(true)
@@ -431,6 +437,7 @@ impl RealServer {
             command
                 .args(["serve", "--addr", &addr.to_string(), "--database", &database])
                 .args(["--rate-limit", "1000000"])
+                .args(more)
                 .stdin(std::process::Stdio::null())
                 .stdout(log("stdout.log"))
                 .stderr(log("stderr.log"));
@@ -486,6 +493,29 @@ impl RealServer {
     /// What the server wrote to standard error (panics land here).
     pub fn stderr(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("stderr.log")).unwrap_or_default()
+    }
+
+    /// Send SIGTERM (a stop as an orchestrator asks for it).
+    pub fn terminate(&self) {
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(sent.success(), "kill -TERM");
+    }
+
+    /// The exit status, once the process ended within `within`; `None` if it still runs.
+    pub async fn exited(&mut self, within: std::time::Duration) -> Option<std::process::ExitStatus> {
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            if std::time::Instant::now() >= deadline {
+                return None;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
     }
 
     /// Kill the process with SIGKILL (no shutdown of any kind) and reap it.

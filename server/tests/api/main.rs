@@ -17,6 +17,7 @@ mod issuance;
 mod oidc;
 mod openapi;
 mod openapi_contract;
+mod ops;
 mod own_server;
 mod pages;
 mod practice;

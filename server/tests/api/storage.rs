@@ -47,6 +47,7 @@ async fn a_database_that_cannot_be_opened_is_an_error() {
     let settings = server::config::Settings {
         addr: "127.0.0.1:0".parse().expect("addr"),
         database: format!("sqlite:{}/lab.db", blocker.display()),
+        server_key_file: None,
         public_url: "http://127.0.0.1:0".into(),
         site_root: "target/site".into(),
         rate_limit: 10,
