@@ -325,16 +325,7 @@ async fn oidc_is_played_with_a_real_oauth_client_and_its_id_token_is_checked_end
     let verdict =
         app.check_in("oidc", "userinfo-response", &json!({"sub": "someone-else"}).to_string()).await;
     assert!(failed(&verdict, "userinfo.sub"), "{verdict:#}");
-    let userinfo = app
-        .client
-        .get(app.url("/oauth2/userinfo"))
-        .bearer_auth(tokens.access_token().secret())
-        .send()
-        .await
-        .expect("userinfo")
-        .text()
-        .await
-        .expect("body");
+    let userinfo = bearer_get(&app, "/oauth2/userinfo", tokens.access_token().secret()).await;
     let verdict = app.check_in("oidc", "userinfo-response", &userinfo).await;
     assert_eq!(verdict["passed"], true, "{verdict:#}");
     assert_eq!(serde_json::from_str::<Value>(&userinfo).expect("json")["sub"], sub.as_str());
@@ -417,51 +408,53 @@ async fn single_page_apps_is_played_as_the_public_client_and_graded_against_the_
     app.stop().await;
 }
 
+/// A client credentials token of `client` for `scopes`, asking for `resource` when given.
+async fn service_token(
+    client: &oauth2::basic::BasicClient<
+        oauth2::EndpointNotSet,
+        oauth2::EndpointNotSet,
+        oauth2::EndpointNotSet,
+        oauth2::EndpointNotSet,
+        oauth2::EndpointSet,
+    >,
+    scopes: &[&str],
+    resource: Option<String>,
+) -> oauth2::basic::BasicTokenResponse {
+    let mut request =
+        client.exchange_client_credentials().add_scopes(scopes.iter().map(|s| Scope::new((*s).into())));
+    if let Some(resource) = resource {
+        request = request.add_extra_param("resource", resource);
+    }
+    request.request_async(&oauth_http()).await.expect("token response")
+}
+
+/// The answer of `GET <site>/path` with `token` as a bearer token: a practice API or
+/// UserInfo call, as the page's command makes it.
+async fn bearer_get(site: &TestApp, path: &str, token: &str) -> String {
+    let res = reqwest::Client::new().get(site.url(path)).bearer_auth(token).send().await.expect("call");
+    res.text().await.expect("body")
+}
+
 #[tokio::test]
 async fn machine_to_machine_is_played_with_the_service_client_and_the_practice_api() {
     let app = TestApp::spawn().await;
     let (_, client) = crate::clients::service(&app, AuthType::BasicAuth).await;
     // Without a resource the token is not for the practice API: named from the record.
-    let tokens = client
-        .exchange_client_credentials()
-        .add_scope(Scope::new("reports:read".into()))
-        .request_async(&oauth_http())
-        .await
-        .expect("token response");
+    let tokens = service_token(&client, &["reports:read"], None).await;
     let verdict = app.check_in("client-credentials", "token-response", &token_json(&tokens)).await;
     assert!(failed(&verdict, "grant.resource"), "{verdict:#}");
     // More scope than the call needs is named too.
-    let tokens = client
-        .exchange_client_credentials()
-        .add_scope(Scope::new("reports:read".into()))
-        .add_scope(Scope::new("reports:write".into()))
-        .add_extra_param("resource", crate::clients::api(&app))
-        .request_async(&oauth_http())
-        .await
-        .expect("token response");
+    let tokens =
+        service_token(&client, &["reports:read", "reports:write"], Some(crate::clients::api(&app))).await;
     let verdict = app.check_in("client-credentials", "token-response", &token_json(&tokens)).await;
     assert!(failed(&verdict, "grant.scope"), "{verdict:#}");
 
-    let tokens = client
-        .exchange_client_credentials()
-        .add_scope(Scope::new("reports:read".into()))
-        .add_extra_param("resource", crate::clients::api(&app))
-        .request_async(&oauth_http())
-        .await
-        .expect("token response");
+    let tokens = service_token(&client, &["reports:read"], Some(crate::clients::api(&app))).await;
     let verdict = app.check_in("client-credentials", "token-response", &token_json(&tokens)).await;
     assert_eq!(verdict["passed"], true, "{verdict:#}");
 
     // Step 2: the call as the page's command makes it, with the token in the header.
-    let answer = reqwest::Client::new()
-        .get(app.url("/practice-api/reports"))
-        .bearer_auth(tokens.access_token().secret())
-        .send()
-        .await
-        .expect("call")
-        .text()
-        .await
-        .expect("body");
+    let answer = bearer_get(&app, "/practice-api/reports", tokens.access_token().secret()).await;
     let verdict = app.check_in("client-credentials", "api-response", &answer).await;
     assert_eq!(verdict["passed"], true, "{verdict:#}");
     assert_eq!(verdict["exercise"]["completed"], true);
@@ -469,15 +462,7 @@ async fn machine_to_machine_is_played_with_the_service_client_and_the_practice_a
     let verdict = app.check_in("client-credentials", "api-response", &answer).await;
     assert!(failed(&verdict, "api.used"), "{verdict:#}");
     // Two checks of a new receipt at the same moment: one passes, the other finds it used.
-    let again = reqwest::Client::new()
-        .get(app.url("/practice-api/reports"))
-        .bearer_auth(tokens.access_token().secret())
-        .send()
-        .await
-        .expect("call")
-        .text()
-        .await
-        .expect("body");
+    let again = bearer_get(&app, "/practice-api/reports", tokens.access_token().secret()).await;
     let (first, second) = tokio::join!(
         app.check_in("client-credentials", "api-response", &again),
         app.check_in("client-credentials", "api-response", &again)
@@ -527,40 +512,17 @@ async fn oidc_and_machine_to_machine_work_against_the_learners_own_server() {
     assert_eq!(finding(&verdict, "exchange.unverified").expect("said")["level"], "info", "{verdict:#}");
     let claims = payload(&tokens.extra_fields().id_token);
     assert_eq!(lab.check_in("oidc", "id-token-claims", &claims.to_string()).await["passed"], true);
-    let userinfo = idp
-        .client
-        .get(idp.url("/oauth2/userinfo"))
-        .bearer_auth(tokens.access_token().secret())
-        .send()
-        .await
-        .expect("userinfo")
-        .text()
-        .await
-        .expect("body");
+    let userinfo = bearer_get(&idp, "/oauth2/userinfo", tokens.access_token().secret()).await;
     let verdict = lab.check_in("oidc", "userinfo-response", &userinfo).await;
     assert_eq!(verdict["passed"], true, "{verdict:#}");
 
     // Machine-to-Machine on that server: graded from the JSON and JWT, and said so.
     let (_, service) = crate::clients::service(&idp, AuthType::BasicAuth).await;
-    let tokens = service
-        .exchange_client_credentials()
-        .add_scope(Scope::new("reports:read".into()))
-        .add_extra_param("resource", crate::clients::api(&idp))
-        .request_async(&oauth_http())
-        .await
-        .expect("token response");
+    let tokens = service_token(&service, &["reports:read"], Some(crate::clients::api(&idp))).await;
     let verdict = lab.check_in("client-credentials", "token-response", &token_json(&tokens)).await;
     assert_eq!(verdict["passed"], true, "{verdict:#}");
     assert_eq!(finding(&verdict, "grant.unverified").expect("said")["level"], "info", "{verdict:#}");
-    let answer = reqwest::Client::new()
-        .get(idp.url("/practice-api/reports"))
-        .bearer_auth(tokens.access_token().secret())
-        .send()
-        .await
-        .expect("call")
-        .text()
-        .await
-        .expect("body");
+    let answer = bearer_get(&idp, "/practice-api/reports", tokens.access_token().secret()).await;
     let verdict = lab.check_in("client-credentials", "api-response", &answer).await;
     assert_eq!(verdict["passed"], true, "{verdict:#}");
     assert_eq!(finding(&verdict, "api.unverified").expect("said")["level"], "info", "{verdict:#}");
