@@ -109,6 +109,10 @@ pub struct ServeArgs {
         value_name = "CIDR"
     )]
     pub trusted_proxy: Vec<String>,
+    /// Serve Prometheus metrics at `GET /metrics` on this address (a listener of their
+    /// own, never the site's port; port 0 picks a free one). Off when not given.
+    #[arg(long, env = "OAUTHLAB_METRICS_ADDR", value_name = "ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 /// The one line to print (after `oauthlab: `) for a command line clap refused. `args`

@@ -27,6 +27,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("cannot listen on {}", settings.addr))?;
             let state = startup::AppState::open(&settings).await?;
+            if let Some(addr) = serve.metrics_addr {
+                let bound = http::metrics::listen(addr, state.db.clone()).await?;
+                tracing::info!("metrics on http://{bound}/metrics");
+            }
             tracing::info!(addr = %settings.addr, public_url = %settings.public_url, "serving OAuth Lab");
             startup::serve(listener, state).await.context("server stopped")
         }

@@ -302,6 +302,8 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.guard.proxies.clone(), client_addr))
         .layer(crate::http::assets::compression())
         .layer(TraceLayer::new_for_http().make_span_with(span_for))
+        // Outermost: every answer counted and timed by its route (when metrics are on).
+        .layer(middleware::from_fn(crate::http::metrics::track))
         .with_state(state)
 }
 

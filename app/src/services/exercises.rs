@@ -155,6 +155,7 @@ impl Services {
         let graded = match graded {
             Ok(graded) => graded,
             Err(locked) => {
+                count_check(slug, id, "locked");
                 // Kept, so a page rendered after a plain form post can say why.
                 let verdict = Verdict::new(vec![Finding::fail("step.locked", locked.clone())]);
                 stored.last.insert(id.to_owned(), LastCheck { verdict, jwt: None });
@@ -162,6 +163,7 @@ impl Services {
                 return Err(ServiceError::Locked(locked));
             }
         };
+        count_check(slug, id, if graded.verdict.passed() { "passed" } else { "failed" });
         let last = LastCheck { verdict: graded.verdict.clone(), jwt: graded.jwt };
         if let Some(progress) = graded.progress {
             stored.progress = progress;
@@ -331,4 +333,14 @@ pub(super) fn graded<P, L: std::fmt::Display>(
     result
         .map(|(verdict, progress, jwt)| Graded { verdict, progress, jwt })
         .map_err(|locked| locked.to_string())
+}
+
+/// Count a check in `oauthlab_checks_total` (a no-op unless the server installed a
+/// metrics recorder). Labels are the catalog's slug and step id only, never input.
+fn count_check(exercise: &'static str, step: &'static str, verdict: &'static str) {
+    #[cfg(feature = "ssr")]
+    metrics::counter!("oauthlab_checks_total", "exercise" => exercise, "step" => step, "verdict" => verdict)
+        .increment(1);
+    #[cfg(not(feature = "ssr"))]
+    let _ = (exercise, step, verdict);
 }

@@ -9,6 +9,7 @@ mod extract;
 pub mod guard;
 pub mod health;
 pub mod instructor_api;
+pub mod metrics;
 pub mod openapi;
 
 use axum::extract::FromRef;

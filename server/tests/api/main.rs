@@ -14,6 +14,7 @@ mod guard;
 mod hostile;
 mod instructors;
 mod issuance;
+mod metrics;
 mod oidc;
 mod openapi;
 mod openapi_contract;
