@@ -204,15 +204,7 @@ pub struct Facts<'a> {
 }
 
 /// The result of checking one step.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Outcome {
-    pub verdict: Verdict,
-    /// The new progress when the check passed (later steps are cleared: they depended
-    /// on this one); `None` when it failed, so nothing is lost.
-    pub progress: Option<Progress>,
-    /// The access token's decoded JWT header and claims, for step 1.
-    pub jwt: Option<DecodedJwt>,
-}
+pub type Outcome = super::Outcome<Progress>;
 
 /// The access token of a pasted token response, to look up [`Facts::grant`] by its
 /// digest.

@@ -147,6 +147,20 @@ pub struct ExerciseInfo {
     pub steps: Vec<StepInfo>,
 }
 
+/// The result of checking one step of an exercise whose steps take at most an access
+/// token to show (Refresh Tokens, Web Applications, Single-Page Apps, Machine-to-Machine):
+/// each names it `Outcome` for its own `Progress`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Outcome<P> {
+    pub verdict: crate::verdict::Verdict,
+    /// The new progress when the check passed (later steps are cleared: they depended
+    /// on this one); `None` when it failed, so nothing is lost.
+    pub progress: Option<P>,
+    /// The access token's decoded JWT header and claims, for the steps that take a token
+    /// response.
+    pub jwt: Option<refresh::DecodedJwt>,
+}
+
 /// Every exercise the site offers, in the order the home page lists them: the ones whose
 /// pages, API and progress the web layer serves.
 pub fn catalog() -> Vec<ExerciseInfo> {

@@ -272,15 +272,7 @@ pub struct DecodedJwt {
 }
 
 /// The result of checking one step.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Outcome {
-    pub verdict: Verdict,
-    /// The new progress when the check passed (later steps are cleared: they depended
-    /// on this one); `None` when it failed, so nothing is lost.
-    pub progress: Option<Progress>,
-    /// The access token's decoded JWT header and claims, for steps 4 and 5.
-    pub jwt: Option<DecodedJwt>,
-}
+pub type Outcome = super::Outcome<Progress>;
 
 /// Check `input` for `step`. Outer ASCII whitespace of the input is trimmed, by the one
 /// rule of [`crate::pasted::trim`].
