@@ -47,7 +47,7 @@ impl Db {
             .connect_with(options.clone())
             .await
             .with_context(|| format!("cannot open database {url}"))?;
-        sqlx::migrate!("./migrations")
+        sqlx::migrate!("./migrations/sqlite")
             .run(&pool)
             .await
             .with_context(|| format!("cannot migrate database {url}"))?;
