@@ -28,14 +28,14 @@ pub enum Command {
     /// Run the hourly housekeeping once: forget long-dead codes and tokens, and learners
     /// inactive for --forget-learners-after days. Works while the server runs.
     Housekeeping {
-        /// SQLite database URL.
+        /// Database URL: sqlite:PATH or postgres://user@host/database.
         #[arg(long, env = "OAUTHLAB_DATABASE", default_value = "sqlite:data/oauthlab.db")]
         database: String,
         /// Learners inactive this many days are removed (learners in a class are kept).
         #[arg(long, env = "OAUTHLAB_FORGET_LEARNERS_AFTER", default_value_t = 180, value_name = "DAYS")]
         forget_learners_after: u32,
         /// The server key's file (made, mode 0600, when missing); by default the
-        /// database's file name with `.key` added.
+        /// database's file name with `.key` added. Required on PostgreSQL.
         #[arg(long, env = "OAUTHLAB_SERVER_KEY_FILE", value_name = "PATH")]
         server_key_file: Option<std::path::PathBuf>,
     },
@@ -46,11 +46,11 @@ pub enum KeysCommand {
     /// Sign new access tokens with a new key. The old key stays published in the JWKS
     /// while tokens signed with it can live. Works while the server runs.
     Rotate {
-        /// SQLite database URL.
+        /// Database URL: sqlite:PATH or postgres://user@host/database.
         #[arg(long, env = "OAUTHLAB_DATABASE", default_value = "sqlite:data/oauthlab.db")]
         database: String,
         /// The server key's file (made, mode 0600, when missing); by default the
-        /// database's file name with `.key` added.
+        /// database's file name with `.key` added. Required on PostgreSQL.
         #[arg(long, env = "OAUTHLAB_SERVER_KEY_FILE", value_name = "PATH")]
         server_key_file: Option<std::path::PathBuf>,
     },
@@ -64,7 +64,7 @@ pub enum InstructorCommand {
     Add {
         /// The instructor's email address (their login).
         email: String,
-        /// SQLite database URL.
+        /// Database URL: sqlite:PATH or postgres://user@host/database.
         #[arg(long, env = "OAUTHLAB_DATABASE", default_value = "sqlite:data/oauthlab.db")]
         database: String,
     },
@@ -75,13 +75,15 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "OAUTHLAB_ADDR", default_value = "127.0.0.1:3000")]
     pub addr: SocketAddr,
-    /// SQLite database URL; the file and its folder are made when missing.
+    /// Database URL: sqlite:PATH (the file and its folder are made when missing) or
+    /// postgres://user@host/database (several instances may share it).
     #[arg(long, env = "OAUTHLAB_DATABASE", default_value = "sqlite:data/oauthlab.db")]
     pub database: String,
     /// The file of the server key (32 random bytes: client secrets, sessions and signing
     /// keys are derived from it), made with mode 0600 when missing. By default the
     /// database's file name with `.key` added (a fresh key each start for an in-memory
-    /// database). Several servers sharing one database share this file.
+    /// database). Required on PostgreSQL: several servers sharing one database share
+    /// this file.
     #[arg(long, env = "OAUTHLAB_SERVER_KEY_FILE", value_name = "PATH")]
     pub server_key_file: Option<std::path::PathBuf>,
     /// The URL learners use to reach the site; the practice server's issuer.

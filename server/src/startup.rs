@@ -26,7 +26,7 @@ use crate::remote::{HttpFetcher, TokenVerifier};
 use crate::session::{join_link_needs_a_session, learner_session, SessionSettings};
 use crate::shared::connections::Connections;
 use crate::shared::keys::KeyRing;
-use crate::storage::{Db, LearnerHousekeeping, ServerKey};
+use crate::storage::{Db, JobClaims, LearnerHousekeeping, ServerKey};
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -63,6 +63,8 @@ fn practice(public_url: &str, lifetimes: Lifetimes, db: &Db, key: ServerKey) -> 
 pub struct Housekeeping {
     pub practice: Practice,
     pub learners: Arc<dyn LearnerHousekeeping>,
+    /// Who runs it this hour, when several instances share the database.
+    pub claims: Arc<dyn JobClaims>,
     pub forget_learners_after: u32,
 }
 
@@ -83,7 +85,7 @@ impl Housekeeping {
     ) -> anyhow::Result<Self> {
         let (db, key) = open_storage(database, key_file).await?;
         let practice = practice("", Lifetimes::default(), &db, key);
-        Ok(Self { practice, learners: Arc::new(db), forget_learners_after })
+        Ok(Self { practice, learners: Arc::new(db.clone()), claims: Arc::new(db), forget_learners_after })
     }
 
     /// One round, as of `now`.
@@ -128,6 +130,7 @@ impl AppState {
         let housekeeping = Housekeeping {
             practice: practice.clone(),
             learners: Arc::new(db.clone()),
+            claims: Arc::new(db.clone()),
             forget_learners_after: settings.forget_learners_after,
         };
         let reach = oauthlab::oauth::discovery::Reach::for_site(&settings.public_url);
@@ -182,8 +185,15 @@ impl AppState {
 }
 
 /// The database and the server key: in `key_file` when given, else kept next to the
-/// database (`<file>.key`), else (an in-memory database) a fresh one.
+/// database (`<file>.key`), else (an in-memory database) a fresh one. PostgreSQL has no
+/// file to keep it beside: there the key file must be given.
 async fn open_storage(database: &str, key_file: Option<&std::path::Path>) -> anyhow::Result<(Db, ServerKey)> {
+    if key_file.is_none() && crate::storage::Backend::of_url(database) == crate::storage::Backend::Postgres {
+        anyhow::bail!(
+            "on PostgreSQL, give --server-key-file PATH (or OAUTHLAB_SERVER_KEY_FILE): every instance \
+             sharing the database must read the same key file (it is made, mode 0600, when missing)"
+        );
+    }
     let db = Db::open(database).await?;
     let key = match (key_file, Db::file_of(database)) {
         (Some(path), _) => ServerKey::load_or_create(path)?,
@@ -307,12 +317,28 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Every hour, the housekeeping (see [`Housekeeping`]).
+/// How often housekeeping runs, on whichever instance claims it first.
+pub const HOUSEKEEPING_EVERY: i64 = 3600;
+/// How often each instance asks whether housekeeping is due.
+const HOUSEKEEPING_ASKED_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Every hour, the housekeeping (see [`Housekeeping`]): each instance asks every five
+/// minutes, and the one that claims the job runs it, so several instances sharing the
+/// database run it once an hour between them.
 async fn housekeeping_every_hour(housekeeping: Housekeeping) {
-    let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
+    let mut asking = tokio::time::interval(HOUSEKEEPING_ASKED_EVERY);
     loop {
-        hourly.tick().await;
-        match housekeeping.run(app::services::now_unix()).await {
+        asking.tick().await;
+        let now = app::services::now_unix();
+        match housekeeping.claims.claim("housekeeping", now, HOUSEKEEPING_EVERY).await {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot claim housekeeping");
+                continue;
+            }
+        }
+        match housekeeping.run(now).await {
             Ok(Forgotten { codes_and_tokens: 0, learners: 0 }) => {}
             Ok(f) => {
                 tracing::info!(codes_and_tokens = f.codes_and_tokens, learners = f.learners, "housekeeping")

@@ -11,24 +11,49 @@ use base64::Engine;
 use oauthlab::exercises::client_credentials::ClientKind;
 use sqlx::Row;
 
-use super::{store_error, Db};
+use super::{store_error, Backend, Db};
 
-/// The columns [`app_record`] reads, from `practice_apps a`: the allowed origins as a
-/// JSON array, in order.
-pub(crate) const APP_COLUMNS: &str = "a.learner_id, a.client_id, a.refresh_tokens_enabled,
-    a.public_client_id, a.service_client_id, a.origins_edited, a.id_token_alg,
-    (SELECT json_group_array(origin) FROM (SELECT origin FROM practice_app_origins o
-        WHERE o.learner_id = a.learner_id ORDER BY position)) AS origins";
+/// The columns [`app_record`] reads, from `practice_apps a`, given how the backend
+/// aggregates the allowed origins into a JSON array in order.
+macro_rules! app_columns {
+    ($origins:literal) => {
+        concat!(
+            "a.learner_id, a.client_id, a.refresh_tokens_enabled, a.public_client_id,
+             a.service_client_id, a.origins_edited, a.id_token_alg, ",
+            $origins,
+            " AS origins"
+        )
+    };
+}
+
+/// The columns [`app_record`] reads, on `backend`.
+pub(crate) fn app_columns(backend: Backend) -> &'static str {
+    backend.pick(
+        app_columns!(
+            "(SELECT json_group_array(origin) FROM (SELECT origin FROM practice_app_origins o
+              WHERE o.learner_id = a.learner_id ORDER BY position))"
+        ),
+        app_columns!(
+            "(SELECT json_agg(origin ORDER BY position)::text FROM practice_app_origins o
+              WHERE o.learner_id = a.learner_id)"
+        ),
+    )
+}
 
 /// The application of a row with [`APP_COLUMNS`]; `None` when it has no public or service
 /// client id yet (made before they existed).
-pub(crate) fn app_record(row: &sqlx::sqlite::SqliteRow) -> Result<Option<PracticeAppRecord>, StoreError> {
+/// A flag column (0 or 1).
+pub(crate) fn flag(row: &sqlx::any::AnyRow, column: &str) -> Result<bool, StoreError> {
+    Ok(row.try_get::<i64, _>(column).map_err(store_error)? != 0)
+}
+
+pub(crate) fn app_record(row: &sqlx::any::AnyRow) -> Result<Option<PracticeAppRecord>, StoreError> {
     let public: Option<String> = row.try_get("public_client_id").map_err(store_error)?;
     let service: Option<String> = row.try_get("service_client_id").map_err(store_error)?;
     let (Some(public_client_id), Some(service_client_id)) = (public, service) else {
         return Ok(None);
     };
-    let edited: bool = row.try_get("origins_edited").map_err(store_error)?;
+    let edited = flag(row, "origins_edited")?;
     let origins = if edited {
         let json: Option<String> = row.try_get("origins").map_err(store_error)?;
         let list: Vec<String> = serde_json::from_str(json.as_deref().unwrap_or("[]"))
@@ -40,7 +65,7 @@ pub(crate) fn app_record(row: &sqlx::sqlite::SqliteRow) -> Result<Option<Practic
     let alg: String = row.try_get("id_token_alg").map_err(store_error)?;
     Ok(Some(PracticeAppRecord {
         client_id: row.try_get("client_id").map_err(store_error)?,
-        refresh_tokens_enabled: row.try_get("refresh_tokens_enabled").map_err(store_error)?,
+        refresh_tokens_enabled: flag(row, "refresh_tokens_enabled")?,
         public_client_id,
         service_client_id,
         origins,
@@ -57,8 +82,8 @@ fn new_client_id() -> String {
 }
 
 impl Db {
-    async fn read_app(&self, learner: &LearnerId) -> Result<Option<sqlx::sqlite::SqliteRow>, StoreError> {
-        sqlx::query(&format!("SELECT {APP_COLUMNS} FROM practice_apps a WHERE a.learner_id = ?"))
+    async fn read_app(&self, learner: &LearnerId) -> Result<Option<sqlx::any::AnyRow>, StoreError> {
+        sqlx::query(&format!("SELECT {} FROM practice_apps a WHERE a.learner_id = $1", app_columns(self.backend)))
             .bind(learner.as_str())
             .fetch_optional(&self.pool)
             .await
@@ -84,8 +109,8 @@ impl PracticeAppStore for Db {
             // Made before the public and service clients existed: they get ids now (once:
             // a concurrent first read keeps the ids the other one gave).
             sqlx::query(
-                "UPDATE practice_apps SET public_client_id = COALESCE(public_client_id, ?),
-                 service_client_id = COALESCE(service_client_id, ?), updated_at = ? WHERE learner_id = ?",
+                "UPDATE practice_apps SET public_client_id = COALESCE(public_client_id, $1),
+                 service_client_id = COALESCE(service_client_id, $2), updated_at = $3 WHERE learner_id = $4",
             )
             .bind(new_client_id())
             .bind(new_client_id())
@@ -100,7 +125,7 @@ impl PracticeAppStore for Db {
         sqlx::query(
             "INSERT INTO practice_apps (learner_id, client_id, refresh_tokens_enabled, public_client_id,
              service_client_id, created_at, updated_at)
-             VALUES (?, ?, 0, ?, ?, ?, ?) ON CONFLICT (learner_id) DO NOTHING",
+             VALUES ($1, $2, 0, $3, $4, $5, $6) ON CONFLICT (learner_id) DO NOTHING",
         )
         .bind(learner.as_str())
         .bind(new_client_id())
@@ -120,9 +145,9 @@ impl PracticeAppStore for Db {
         enabled: bool,
     ) -> Result<PracticeAppRecord, StoreError> {
         let done = sqlx::query(
-            "UPDATE practice_apps SET refresh_tokens_enabled = ?, updated_at = ? WHERE learner_id = ?",
+            "UPDATE practice_apps SET refresh_tokens_enabled = $1, updated_at = $2 WHERE learner_id = $3",
         )
-        .bind(enabled)
+        .bind(i64::from(enabled))
         .bind(now_unix())
         .bind(learner.as_str())
         .execute(&self.pool)
@@ -140,7 +165,7 @@ impl PracticeAppStore for Db {
         alg: IdTokenAlg,
     ) -> Result<PracticeAppRecord, StoreError> {
         let done =
-            sqlx::query("UPDATE practice_apps SET id_token_alg = ?, updated_at = ? WHERE learner_id = ?")
+            sqlx::query("UPDATE practice_apps SET id_token_alg = $1, updated_at = $2 WHERE learner_id = $3")
                 .bind(alg.as_str())
                 .bind(now_unix())
                 .bind(learner.as_str())
@@ -159,8 +184,9 @@ impl PracticeAppStore for Db {
     ) -> Result<Option<(LearnerId, PracticeAppRecord, ClientKind)>, StoreError> {
         // Each id column is unique and indexed: three indexed lookups in one statement.
         let row = sqlx::query(&format!(
-            "SELECT {APP_COLUMNS} FROM practice_apps a
-             WHERE a.client_id = ?1 OR a.public_client_id = ?1 OR a.service_client_id = ?1 LIMIT 1"
+            "SELECT {} FROM practice_apps a
+             WHERE a.client_id = $1 OR a.public_client_id = $1 OR a.service_client_id = $1 LIMIT 1",
+            app_columns(self.backend)
         ))
         .bind(client_id)
         .fetch_optional(&self.pool)
@@ -190,7 +216,7 @@ impl PracticeAppStore for Db {
         }
         let mut tx = self.pool.begin().await.map_err(store_error)?;
         let done =
-            sqlx::query("UPDATE practice_apps SET origins_edited = 1, updated_at = ? WHERE learner_id = ?")
+            sqlx::query("UPDATE practice_apps SET origins_edited = 1, updated_at = $1 WHERE learner_id = $2")
                 .bind(now_unix())
                 .bind(learner.as_str())
                 .execute(&mut *tx)
@@ -199,13 +225,13 @@ impl PracticeAppStore for Db {
         if done.rows_affected() == 0 {
             return Err(StoreError("no practice application to update".into()));
         }
-        sqlx::query("DELETE FROM practice_app_origins WHERE learner_id = ?")
+        sqlx::query("DELETE FROM practice_app_origins WHERE learner_id = $1")
             .bind(learner.as_str())
             .execute(&mut *tx)
             .await
             .map_err(store_error)?;
         for (position, origin) in kept.iter().enumerate() {
-            sqlx::query("INSERT INTO practice_app_origins (learner_id, position, origin) VALUES (?, ?, ?)")
+            sqlx::query("INSERT INTO practice_app_origins (learner_id, position, origin) VALUES ($1, $2, $3)")
                 .bind(learner.as_str())
                 .bind(i64::try_from(position).unwrap_or(i64::MAX))
                 .bind(origin.as_str())
@@ -218,12 +244,12 @@ impl PracticeAppStore for Db {
     }
 
     async fn origin_allowed(&self, origin: &str) -> Result<bool, StoreError> {
-        let row = sqlx::query("SELECT EXISTS (SELECT 1 FROM practice_app_origins WHERE origin = ?) AS found")
+        let row = sqlx::query("SELECT COUNT(*) AS found FROM (SELECT 1 FROM practice_app_origins WHERE origin = $1 LIMIT 1) AS one")
             .bind(origin)
             .fetch_one(&self.pool)
             .await
             .map_err(store_error)?;
-        row.try_get("found").map_err(store_error)
+        Ok(row.try_get::<i64, _>("found").map_err(store_error)? > 0)
     }
 }
 
@@ -244,7 +270,7 @@ mod tests {
         for (learner, client) in [("ada", "lab_old_a"), ("bob", "lab_old_b")] {
             sqlx::query(
                 "INSERT INTO practice_apps (learner_id, client_id, refresh_tokens_enabled, created_at, updated_at)
-                 VALUES (?, ?, 1, 100, 100)",
+                 VALUES ($1, $2, 1, 100, 100)",
             )
             .bind(learner)
             .bind(client)

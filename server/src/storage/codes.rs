@@ -4,7 +4,7 @@
 
 use app::services::store::StoreError;
 use async_trait::async_trait;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::{store_error, Db, Redeemed};
@@ -31,7 +31,7 @@ pub trait CodeStore: Send + Sync {
     async fn forget_codes(&self, before: i64) -> Result<u64, StoreError>;
 }
 
-fn code_of(row: &SqliteRow) -> Result<CodeRecord, sqlx::Error> {
+fn code_of(row: &AnyRow) -> Result<CodeRecord, sqlx::Error> {
     Ok(CodeRecord {
         code_sha256: row.try_get("code_sha256")?,
         client_id: row.try_get("client_id")?,
@@ -52,7 +52,7 @@ impl CodeStore for Db {
     async fn insert_code(&self, code: &CodeRecord, now: i64) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO auth_codes (code_sha256, client_id, learner_id, redirect_uri, scope,
-             code_challenge, nonce, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             code_challenge, nonce, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&code.code_sha256)
         .bind(&code.client_id)
@@ -71,7 +71,7 @@ impl CodeStore for Db {
 
     async fn redeem_code(&self, code_sha256: &str, now: i64) -> Result<Redeemed<CodeRecord>, StoreError> {
         let fresh = sqlx::query(&format!(
-            "UPDATE auth_codes SET used_at = ? WHERE code_sha256 = ? AND used_at IS NULL
+            "UPDATE auth_codes SET used_at = $1 WHERE code_sha256 = $2 AND used_at IS NULL
              RETURNING {CODE_COLUMNS}"
         ))
         .bind(now)
@@ -82,7 +82,7 @@ impl CodeStore for Db {
         if let Some(row) = fresh {
             return code_of(&row).map(Redeemed::Fresh).map_err(store_error);
         }
-        let used = sqlx::query(&format!("SELECT {CODE_COLUMNS} FROM auth_codes WHERE code_sha256 = ?"))
+        let used = sqlx::query(&format!("SELECT {CODE_COLUMNS} FROM auth_codes WHERE code_sha256 = $1"))
             .bind(code_sha256)
             .fetch_optional(&self.pool)
             .await
@@ -94,7 +94,7 @@ impl CodeStore for Db {
     }
 
     async fn forget_codes(&self, before: i64) -> Result<u64, StoreError> {
-        let done = sqlx::query("DELETE FROM auth_codes WHERE expires_at < ?")
+        let done = sqlx::query("DELETE FROM auth_codes WHERE expires_at < $1")
             .bind(before)
             .execute(&self.pool)
             .await

@@ -32,7 +32,7 @@ pub trait ConsentStore: Send + Sync {
 impl ConsentStore for Db {
     async fn consent(&self, learner_id: &str, client_id: &str) -> Result<Option<Consent>, StoreError> {
         let row =
-            sqlx::query("SELECT scope, created_at FROM consents WHERE learner_id = ? AND client_id = ?")
+            sqlx::query("SELECT scope, created_at FROM consents WHERE learner_id = $1 AND client_id = $2")
                 .bind(learner_id)
                 .bind(client_id)
                 .fetch_optional(&self.pool)
@@ -51,7 +51,7 @@ impl ConsentStore for Db {
         now: i64,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO consents (learner_id, client_id, scope, created_at) VALUES (?, ?, ?, ?)
+            "INSERT INTO consents (learner_id, client_id, scope, created_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (learner_id, client_id) DO UPDATE SET scope = excluded.scope,
              created_at = excluded.created_at",
         )

@@ -10,13 +10,12 @@ use app::services::{now_unix, LearnerId};
 use async_trait::async_trait;
 use sqlx::Row;
 
-use super::store_error;
-use super::Db;
+use super::{store_error, Backend, Db};
 
 #[async_trait]
 impl InstructorStore for Db {
     async fn instructor_by_email(&self, email: &str) -> Result<Option<(InstructorId, String)>, StoreError> {
-        let row = sqlx::query("SELECT id, password_hash FROM instructors WHERE email = ?")
+        let row = sqlx::query("SELECT id, password_hash FROM instructors WHERE email = $1")
             .bind(email)
             .fetch_optional(&self.pool)
             .await
@@ -28,7 +27,7 @@ impl InstructorStore for Db {
 
     async fn upsert_instructor(&self, email: &str, password_hash: &str) -> Result<InstructorId, StoreError> {
         let row = sqlx::query(
-            "INSERT INTO instructors (email, password_hash, created_at) VALUES (?, ?, ?)
+            "INSERT INTO instructors (email, password_hash, created_at) VALUES ($1, $2, $3)
              ON CONFLICT (email) DO UPDATE SET password_hash = excluded.password_hash RETURNING id",
         )
         .bind(email)
@@ -39,7 +38,7 @@ impl InstructorStore for Db {
         .map_err(store_error)?;
         let id: i64 = row.try_get("id").map_err(store_error)?;
         // A new password signs the instructor out everywhere: the old one may have leaked.
-        sqlx::query("DELETE FROM instructor_sessions WHERE instructor_id = ?")
+        sqlx::query("DELETE FROM instructor_sessions WHERE instructor_id = $1")
             .bind(id)
             .execute(&self.pool)
             .await
@@ -53,13 +52,13 @@ impl InstructorStore for Db {
         who: InstructorId,
         expires_at: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM instructor_sessions WHERE expires_at <= ?")
+        sqlx::query("DELETE FROM instructor_sessions WHERE expires_at <= $1")
             .bind(now_unix())
             .execute(&self.pool)
             .await
             .map_err(store_error)?;
         sqlx::query(
-            "INSERT INTO instructor_sessions (token_sha256, instructor_id, expires_at) VALUES (?, ?, ?)",
+            "INSERT INTO instructor_sessions (token_sha256, instructor_id, expires_at) VALUES ($1, $2, $3)",
         )
         .bind(token_sha256)
         .bind(who.0)
@@ -72,7 +71,7 @@ impl InstructorStore for Db {
 
     async fn session(&self, token_sha256: &str, now: i64) -> Result<Option<InstructorId>, StoreError> {
         let row = sqlx::query(
-            "SELECT instructor_id FROM instructor_sessions WHERE token_sha256 = ? AND expires_at > ?",
+            "SELECT instructor_id FROM instructor_sessions WHERE token_sha256 = $1 AND expires_at > $2",
         )
         .bind(token_sha256)
         .bind(now)
@@ -83,7 +82,7 @@ impl InstructorStore for Db {
     }
 
     async fn delete_session(&self, token_sha256: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM instructor_sessions WHERE token_sha256 = ?")
+        sqlx::query("DELETE FROM instructor_sessions WHERE token_sha256 = $1")
             .bind(token_sha256)
             .execute(&self.pool)
             .await
@@ -92,7 +91,7 @@ impl InstructorStore for Db {
     }
 
     async fn create_class(&self, who: InstructorId, class: &ClassRecord) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO classes (class_id, instructor_id, name, join_code, created_at) VALUES (?, ?, ?, ?, ?)")
+        sqlx::query("INSERT INTO classes (class_id, instructor_id, name, join_code, created_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(&class.class_id)
             .bind(who.0)
             .bind(&class.name)
@@ -108,7 +107,7 @@ impl InstructorStore for Db {
         let rows = sqlx::query(
             "SELECT c.class_id, c.name, c.join_code, COUNT(m.learner_id) AS learners
              FROM classes c LEFT JOIN class_members m ON m.class_id = c.class_id
-             WHERE c.instructor_id = ? GROUP BY c.class_id ORDER BY c.created_at, c.class_id",
+             WHERE c.instructor_id = $1 GROUP BY c.class_id ORDER BY c.created_at, c.class_id",
         )
         .bind(who.0)
         .fetch_all(&self.pool)
@@ -128,7 +127,7 @@ impl InstructorStore for Db {
     }
 
     async fn class_by_code(&self, join_code: &str) -> Result<Option<String>, StoreError> {
-        let row = sqlx::query("SELECT class_id FROM classes WHERE join_code = ?")
+        let row = sqlx::query("SELECT class_id FROM classes WHERE join_code = $1")
             .bind(join_code)
             .fetch_optional(&self.pool)
             .await
@@ -143,8 +142,8 @@ impl InstructorStore for Db {
     ) -> Result<Option<JoinTarget>, StoreError> {
         let row = sqlx::query(
             "SELECT c.class_id, c.name, m.class_id AS current_class
-             FROM classes c LEFT JOIN class_members m ON m.learner_id = ?
-             WHERE c.join_code = ?",
+             FROM classes c LEFT JOIN class_members m ON m.learner_id = $1
+             WHERE c.join_code = $2",
         )
         .bind(learner.as_str())
         .bind(join_code)
@@ -169,7 +168,7 @@ impl InstructorStore for Db {
         display_name: Option<&str>,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO class_members (learner_id, class_id, display_name, joined_at) VALUES (?, ?, ?, ?)
+            "INSERT INTO class_members (learner_id, class_id, display_name, joined_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (learner_id) DO UPDATE SET class_id = excluded.class_id,
              display_name = COALESCE(excluded.display_name, class_members.display_name)",
         )
@@ -189,8 +188,9 @@ impl InstructorStore for Db {
         class_id: Option<&str>,
     ) -> Result<Vec<LearnerRow>, StoreError> {
         let rows = sqlx::query(&format!(
-            "{LEARNER_ROWS} WHERE c.instructor_id = ? AND (? IS NULL OR m.class_id = ?)
-             ORDER BY m.joined_at, m.learner_id"
+            "{} WHERE c.instructor_id = $1 AND ($2 IS NULL OR m.class_id = $3)
+             ORDER BY m.joined_at, m.learner_id",
+            learner_rows(self.backend)
         ))
         .bind(who.0)
         .bind(class_id)
@@ -212,8 +212,8 @@ impl InstructorStore for Db {
         // `LIKE` with the search's own % and _ taken as they are.
         let pattern =
             search.map(|s| format!("%{}%", s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
-        let matching = "WHERE c.instructor_id = ? AND m.class_id = ?
-                        AND (? IS NULL OR m.display_name LIKE ? ESCAPE '\\')";
+        let matching = "WHERE c.instructor_id = $1 AND m.class_id = $2
+                        AND ($3 IS NULL OR LOWER(m.display_name) LIKE LOWER($4) ESCAPE '\\')";
         let total: i64 = sqlx::query_scalar(&format!(
             "SELECT COUNT(*) FROM class_members m JOIN classes c ON c.class_id = m.class_id {matching}"
         ))
@@ -225,7 +225,8 @@ impl InstructorStore for Db {
         .await
         .map_err(store_error)?;
         let rows = sqlx::query(&format!(
-            "{LEARNER_ROWS} {matching} ORDER BY m.joined_at, m.learner_id LIMIT ? OFFSET ?"
+            "{} {matching} ORDER BY m.joined_at, m.learner_id LIMIT $5 OFFSET $6",
+            learner_rows(self.backend)
         ))
         .bind(who.0)
         .bind(class_id)
@@ -241,7 +242,7 @@ impl InstructorStore for Db {
     }
 
     async fn owns_class(&self, who: InstructorId, class_id: &str) -> Result<bool, StoreError> {
-        let row = sqlx::query("SELECT 1 FROM classes WHERE class_id = ? AND instructor_id = ?")
+        let row = sqlx::query("SELECT 1 FROM classes WHERE class_id = $1 AND instructor_id = $2")
             .bind(class_id)
             .bind(who.0)
             .fetch_optional(&self.pool)
@@ -255,14 +256,39 @@ impl InstructorStore for Db {
 /// have a row for (one JSON array of `[exercise, steps_passed, completed, updated_at]`, read
 /// by the same query through the progress table's primary key) and their own server; a
 /// query adds its `WHERE`.
-const LEARNER_ROWS: &str = "SELECT m.learner_id, m.display_name, m.class_id,
-            (SELECT json_group_array(json_array(p.exercise, p.steps_passed, p.completed, p.updated_at))
-             FROM progress p WHERE p.learner_id = m.learner_id) AS progress,
-            json_extract(s.choice, '$.own.metadata.issuer') AS server
-     FROM class_members m JOIN classes c ON c.class_id = m.class_id
-     LEFT JOIN learner_servers s ON s.learner_id = m.learner_id";
+macro_rules! learner_rows {
+    ($progress:literal, $server:literal) => {
+        concat!(
+            "SELECT m.learner_id, m.display_name, m.class_id, ",
+            $progress,
+            " AS progress, ",
+            $server,
+            " AS server
+             FROM class_members m JOIN classes c ON c.class_id = m.class_id
+             LEFT JOIN learner_servers s ON s.learner_id = m.learner_id"
+        )
+    };
+}
 
-fn learner_row(r: &sqlx::sqlite::SqliteRow) -> Result<LearnerRow, sqlx::Error> {
+/// The select [`learner_row`] reads, on `backend`: each learner's progress in every
+/// exercise as a JSON array of `[exercise, steps_passed, completed, updated_at]`, and the
+/// issuer of their own server.
+fn learner_rows(backend: Backend) -> &'static str {
+    backend.pick(
+        learner_rows!(
+            "(SELECT json_group_array(json_array(p.exercise, p.steps_passed, p.completed, p.updated_at))
+              FROM progress p WHERE p.learner_id = m.learner_id)",
+            "json_extract(s.choice, '$.own.metadata.issuer')"
+        ),
+        learner_rows!(
+            "(SELECT json_agg(json_build_array(p.exercise, p.steps_passed, p.completed, p.updated_at))::text
+              FROM progress p WHERE p.learner_id = m.learner_id)",
+            "(s.choice::json #>> '{own,metadata,issuer}')"
+        ),
+    )
+}
+
+fn learner_row(r: &sqlx::any::AnyRow) -> Result<LearnerRow, sqlx::Error> {
     let progress: Option<String> = r.try_get("progress")?;
     let rows: Vec<(String, i64, i64, i64)> = match progress {
         Some(json) => serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,

@@ -28,11 +28,11 @@ const ACTIVITY: &str = "
 const LEARNER_TABLES: [&str; 6] =
     ["progress", "practice_apps", "learner_servers", "consents", "auth_codes", "tokens"];
 
-/// The learners to forget: their newest row is older than the cut-off (`?`), and they
+/// The learners to forget: their newest row is older than the cut-off (`$1`), and they
 /// are in no class.
 fn idle_learners() -> String {
     format!(
-        "SELECT learner_id FROM ({ACTIVITY}) GROUP BY learner_id HAVING MAX(at) < ?1
+        "SELECT learner_id FROM ({ACTIVITY}) AS activity GROUP BY learner_id HAVING MAX(at) < $1
          EXCEPT SELECT learner_id FROM class_members"
     )
 }
@@ -40,7 +40,7 @@ fn idle_learners() -> String {
 #[async_trait]
 impl LearnerHousekeeping for Db {
     async fn forget_idle_learners(&self, idle_before: i64) -> Result<u64, StoreError> {
-        let (idle,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM ({})", idle_learners()))
+        let (idle,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM ({}) AS idle", idle_learners()))
             .bind(idle_before)
             .fetch_one(&self.pool)
             .await

@@ -1,5 +1,6 @@
-//! Persistence: every store trait's SQLite implementation, one file per store, on [`Db`]
-//! (the database, opened and migrated in `sqlite.rs`), and the server key file.
+//! Persistence: every store trait's implementation, one file per store, on [`Db`] (the
+//! database, SQLite or PostgreSQL: `db.rs`, opened and migrated in `sqlite.rs` and
+//! `postgres.rs`), and the server key file.
 //!
 //! The learner-facing traits (`ProgressStore`, `PracticeAppStore`, `ServerChoiceStore`,
 //! `IssuedTokens`, `InstructorStore`) live in the `app` crate, whose services use them;
@@ -13,9 +14,12 @@
 mod apps;
 mod codes;
 mod consents;
+mod db;
 mod instructors;
 mod issued;
+mod jobs;
 mod learners;
+mod postgres;
 mod progress;
 mod receipts;
 mod server_key;
@@ -31,10 +35,11 @@ mod memory;
 
 pub use codes::{CodeRecord, CodeStore};
 pub use consents::{Consent, ConsentStore};
+pub use jobs::JobClaims;
 pub use learners::LearnerHousekeeping;
 pub use server_key::ServerKey;
 pub use signing_keys::{KeyRecord, KeyStore};
-pub use sqlite::Db;
+pub use db::{redacted, Backend, Db};
 pub use tokens::{FamilyRevocation, TokenKind, TokenRecord, TokenStore};
 
 /// A database error, as the store traits report it (for the operator's log).

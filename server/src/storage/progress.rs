@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use app::services::store::{LearnerReads, LearnerState, ProgressStore, StoreError, StoredProgress};
 use app::services::{now_unix, LearnerId};
 use async_trait::async_trait;
-use sqlx::{Row, SqlitePool};
+use sqlx::{AnyPool, Row};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{store_error, Db};
@@ -52,7 +52,7 @@ impl std::fmt::Debug for Write {
 
 impl ProgressWriter {
     /// Start the writer task over `pool`; it ends when the last queue handle is dropped.
-    pub fn start(pool: SqlitePool) -> Self {
+    pub fn start(pool: AnyPool) -> Self {
         let (queue, waiting) = mpsc::channel(MAX_QUEUED);
         tokio::spawn(write_batches(pool, waiting));
         Self { queue }
@@ -69,7 +69,7 @@ impl ProgressWriter {
 }
 
 /// The writer task: each round takes what is waiting, commits it, then answers.
-async fn write_batches(pool: SqlitePool, mut waiting: mpsc::Receiver<Write>) {
+async fn write_batches(pool: AnyPool, mut waiting: mpsc::Receiver<Write>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while waiting.recv_many(&mut batch, MAX_BATCH).await > 0 {
         match commit(&pool, &batch).await {
@@ -90,17 +90,21 @@ async fn write_batches(pool: SqlitePool, mut waiting: mpsc::Receiver<Write>) {
 }
 
 /// Commit `writes` in one transaction: for each row, its last change.
-async fn commit(pool: &SqlitePool, writes: &[Write]) -> Result<(), sqlx::Error> {
+async fn commit(pool: &AnyPool, writes: &[Write]) -> Result<(), sqlx::Error> {
     let mut last: HashMap<(&str, &str), &Change> = HashMap::with_capacity(writes.len());
     for write in writes {
         last.insert((write.learner.as_str(), write.exercise.as_str()), &write.change);
     }
+    // In one order, so that two instances' batches on PostgreSQL lock shared rows in the
+    // same order and never wait for each other in a circle.
+    let mut last: Vec<_> = last.into_iter().collect();
+    last.sort_unstable_by_key(|(key, _)| *key);
     let mut tx = pool.begin().await?;
     let mut saves = Vec::with_capacity(last.len());
     for ((learner, exercise), change) in &last {
         match change {
             Change::Reset => {
-                sqlx::query("DELETE FROM progress WHERE learner_id = ? AND exercise = ?")
+                sqlx::query("DELETE FROM progress WHERE learner_id = $1 AND exercise = $2")
                     .bind(*learner)
                     .bind(*exercise)
                     .execute(&mut *tx)
@@ -112,25 +116,41 @@ async fn commit(pool: &SqlitePool, writes: &[Write]) -> Result<(), sqlx::Error> 
         }
     }
     if !saves.is_empty() {
-        let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-            "INSERT INTO progress (learner_id, exercise, state, steps_passed, completed, updated_at) ",
-        );
-        insert.push_values(saves, |mut row, (learner, exercise, state, steps_passed, completed, at)| {
-            row.push_bind(learner)
-                .push_bind(exercise)
-                .push_bind(state.as_str())
-                .push_bind(steps_passed)
-                .push_bind(completed)
-                .push_bind(at);
-        });
-        insert.push(
-            " ON CONFLICT (learner_id, exercise) DO UPDATE SET
-               state = excluded.state, steps_passed = excluded.steps_passed,
-               completed = excluded.completed, updated_at = excluded.updated_at",
-        );
-        insert.build().persistent(false).execute(&mut *tx).await?;
+        let sql = upsert_sql(saves.len());
+        let mut insert = sqlx::query(&sql).persistent(false);
+        for (learner, exercise, state, steps_passed, completed, at) in saves {
+            insert = insert
+                .bind(learner)
+                .bind(exercise)
+                .bind(state.as_str())
+                .bind(steps_passed)
+                .bind(i64::from(completed))
+                .bind(at);
+        }
+        insert.execute(&mut *tx).await?;
     }
     tx.commit().await
+}
+
+/// The upsert of `rows` progress rows: `$1…$6` for the first, `$7…$12` for the next.
+/// (sqlx's query builder writes `?` for the Any driver, which PostgreSQL does not take.)
+fn upsert_sql(rows: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO progress (learner_id, exercise, state, steps_passed, completed, updated_at) VALUES ",
+    );
+    for row in 0..rows {
+        let n = row * 6;
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!("(${}, ${}, ${}, ${}, ${}, ${})", n + 1, n + 2, n + 3, n + 4, n + 5, n + 6));
+    }
+    sql.push_str(
+        " ON CONFLICT (learner_id, exercise) DO UPDATE SET
+           state = excluded.state, steps_passed = excluded.steps_passed,
+           completed = excluded.completed, updated_at = excluded.updated_at",
+    );
+    sql
 }
 
 fn progress_of(state: &str) -> Result<StoredProgress, StoreError> {
@@ -140,7 +160,7 @@ fn progress_of(state: &str) -> Result<StoredProgress, StoreError> {
 #[async_trait]
 impl ProgressStore for Db {
     async fn load(&self, learner: &LearnerId, exercise: &str) -> Result<StoredProgress, StoreError> {
-        let row = sqlx::query("SELECT state FROM progress WHERE learner_id = ? AND exercise = ?")
+        let row = sqlx::query("SELECT state FROM progress WHERE learner_id = $1 AND exercise = $2")
             .bind(learner.as_str())
             .bind(exercise)
             .fetch_optional(&self.pool)
@@ -174,11 +194,11 @@ impl ProgressStore for Db {
 impl LearnerReads for Db {
     async fn learner_state(&self, learner: &LearnerId, exercise: &str) -> Result<LearnerState, StoreError> {
         let row = sqlx::query(&format!(
-            "SELECT (SELECT state FROM progress WHERE learner_id = ?1 AND exercise = ?2) AS state,
-                    (SELECT choice FROM learner_servers WHERE learner_id = ?1) AS choice,
+            "SELECT (SELECT state FROM progress WHERE learner_id = $1 AND exercise = $2) AS state,
+                    (SELECT choice FROM learner_servers WHERE learner_id = $1) AS choice,
                     {}
-             FROM (SELECT 1) LEFT JOIN practice_apps a ON a.learner_id = ?1",
-            super::apps::APP_COLUMNS
+             FROM (SELECT 1) AS one LEFT JOIN practice_apps a ON a.learner_id = $1",
+            super::apps::app_columns(self.backend)
         ))
         .bind(learner.as_str())
         .bind(exercise)

@@ -26,7 +26,7 @@ impl Receipts for Db {
     ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO receipts (receipt_sha256, token_sha256, via, created_at, expires_at, used_at)
-             VALUES (?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(receipt_sha256)
         .bind(&receipt.token_sha256)
@@ -42,7 +42,7 @@ impl Receipts for Db {
 
     async fn receipt(&self, receipt_sha256: &str, now: i64) -> Result<Option<Receipt>, StoreError> {
         let row = sqlx::query(
-            "SELECT token_sha256, via, used_at FROM receipts WHERE receipt_sha256 = ? AND expires_at > ?",
+            "SELECT token_sha256, via, used_at FROM receipts WHERE receipt_sha256 = $1 AND expires_at > $2",
         )
         .bind(receipt_sha256)
         .bind(now)
@@ -61,7 +61,7 @@ impl Receipts for Db {
 
     async fn mark_used(&self, receipt_sha256: &str, now: i64) -> Result<bool, StoreError> {
         let done =
-            sqlx::query("UPDATE receipts SET used_at = ? WHERE receipt_sha256 = ? AND used_at IS NULL")
+            sqlx::query("UPDATE receipts SET used_at = $1 WHERE receipt_sha256 = $2 AND used_at IS NULL")
                 .bind(now)
                 .bind(receipt_sha256)
                 .execute(&self.pool)
@@ -71,7 +71,7 @@ impl Receipts for Db {
     }
 
     async fn forget_receipts(&self, before: i64) -> Result<u64, StoreError> {
-        let done = sqlx::query("DELETE FROM receipts WHERE expires_at < ?")
+        let done = sqlx::query("DELETE FROM receipts WHERE expires_at < $1")
             .bind(before)
             .execute(&self.pool)
             .await

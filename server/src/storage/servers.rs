@@ -15,7 +15,7 @@ pub(super) fn choice_of(json: &str) -> Result<ServerChoice, StoreError> {
 #[async_trait]
 impl ServerChoiceStore for Db {
     async fn load(&self, learner: &LearnerId) -> Result<ServerChoice, StoreError> {
-        let row = sqlx::query("SELECT choice FROM learner_servers WHERE learner_id = ?")
+        let row = sqlx::query("SELECT choice FROM learner_servers WHERE learner_id = $1")
             .bind(learner.as_str())
             .fetch_optional(&self.pool)
             .await
@@ -28,7 +28,7 @@ impl ServerChoiceStore for Db {
 
     async fn save(&self, learner: &LearnerId, choice: &ServerChoice) -> Result<(), StoreError> {
         if *choice == ServerChoice::default() {
-            sqlx::query("DELETE FROM learner_servers WHERE learner_id = ?")
+            sqlx::query("DELETE FROM learner_servers WHERE learner_id = $1")
                 .bind(learner.as_str())
                 .execute(&self.pool)
                 .await
@@ -37,7 +37,7 @@ impl ServerChoiceStore for Db {
         }
         let json = serde_json::to_string(choice).map_err(|e| StoreError(e.to_string()))?;
         sqlx::query(
-            "INSERT INTO learner_servers (learner_id, choice, updated_at) VALUES (?, ?, ?)
+            "INSERT INTO learner_servers (learner_id, choice, updated_at) VALUES ($1, $2, $3)
              ON CONFLICT (learner_id) DO UPDATE SET choice = excluded.choice, updated_at = excluded.updated_at",
         )
         .bind(learner.as_str())

@@ -48,7 +48,7 @@ impl KeyStore for Db {
 
     async fn insert_key(&self, key: &KeyRecord) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO signing_keys (generation, kid, created_at, retired_at) VALUES (?, ?, ?, ?)
+            "INSERT INTO signing_keys (generation, kid, created_at, retired_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (generation) DO NOTHING",
         )
         .bind(key.generation)
@@ -62,7 +62,7 @@ impl KeyStore for Db {
     }
 
     async fn retire_key(&self, generation: i64, now: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE signing_keys SET retired_at = ? WHERE generation = ? AND retired_at IS NULL")
+        sqlx::query("UPDATE signing_keys SET retired_at = $1 WHERE generation = $2 AND retired_at IS NULL")
             .bind(now)
             .bind(generation)
             .execute(&self.pool)

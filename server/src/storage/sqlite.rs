@@ -1,82 +1,86 @@
-//! The SQLite database: opened (made when missing) and migrated at start-up. Each store
-//! trait is implemented on [`Db`] in its own file beside this one.
+//! SQLite, the embedded default: one file (made with its folder when missing, readable by
+//! the owner only), in WAL mode, migrated with `migrations/sqlite/`.
 
 use std::str::FromStr;
-use std::time::Duration;
 
 use anyhow::Context;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use sqlx::any::AnyConnectOptions;
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::ConnectOptions;
 
-/// The SQLite database.
-#[derive(Clone, Debug)]
-pub struct Db {
-    pub pool: SqlitePool,
-    /// Commits progress writes in batches (see `progress.rs`).
-    pub(super) progress_writer: super::progress::ProgressWriter,
+use super::db::{pool_options, Backend, Db};
+
+/// Open (making the file and its folder when missing) and migrate.
+pub(super) async fn open(url: &str) -> anyhow::Result<Db> {
+    refuse_other_schemes(url)?;
+    SqliteConnectOptions::from_str(url).with_context(|| format!("cannot open database {url}: not a SQLite URL"))?;
+    if let Some(path) = file_of(url) {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            private_dir_all(dir)
+                .with_context(|| format!("cannot open database {url}: cannot make {}", dir.display()))?;
+        }
+        private_file(&path).with_context(|| format!("cannot open database {url}: cannot make the file"))?;
+    }
+    let options = any_options(url)?;
+    let pool = connect(pool_options(8), &options, url).await?;
+    sqlx::migrate!("./migrations/sqlite")
+        .run(&pool)
+        .await
+        .with_context(|| format!("cannot migrate database {url}"))?;
+    let writer = connect(pool_options(1), &options, url).await?;
+    Ok(Db::new(pool, writer, Backend::Sqlite))
 }
 
-impl Db {
-    /// Open (making the file and its folder when missing) and migrate.
-    pub async fn open(url: &str) -> anyhow::Result<Self> {
-        refuse_other_schemes(url)?;
-        let options = SqliteConnectOptions::from_str(url)
-            .with_context(|| format!("cannot open database {url}: not a SQLite URL"))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // In WAL mode, NORMAL syncs the log at checkpoints, not at each commit: a
-            // commit is in the log (the operating system's page cache) when it returns, so
-            // every acknowledged write survives the process being killed (SIGKILL, a
-            // crash); only a power cut may lose the last commits.
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(5))
-            .foreign_keys(true);
-        if let Some(path) = Self::file_of(url) {
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                private_dir_all(dir)
-                    .with_context(|| format!("cannot open database {url}: cannot make {}", dir.display()))?;
-            }
-            private_file(&path)
-                .with_context(|| format!("cannot open database {url}: cannot make the file"))?;
-        }
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            // A connection is not pinged on every acquire: each ping is a round trip to
-            // the connection's thread. A broken connection shows as an error of the query.
-            .test_before_acquire(false)
-            .connect_with(options.clone())
-            .await
-            .with_context(|| format!("cannot open database {url}"))?;
-        sqlx::migrate!("./migrations/sqlite")
-            .run(&pool)
-            .await
-            .with_context(|| format!("cannot migrate database {url}"))?;
-        // The progress writer has a connection of its own, so a batch never waits in line
-        // behind the reads of the requests it is about to answer.
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .test_before_acquire(false)
-            .connect_with(options)
-            .await
-            .with_context(|| format!("cannot open database {url}"))?;
-        let progress_writer = super::progress::ProgressWriter::start(writer);
-        Ok(Self { pool, progress_writer })
-    }
+/// A pool whose every connection is in WAL mode with NORMAL sync: in WAL mode, NORMAL
+/// syncs the log at checkpoints, not at each commit; a commit is in the log (the
+/// operating system's page cache) when it returns, so every acknowledged write survives
+/// the process being killed (SIGKILL, a crash); only a power cut may lose the last
+/// commits. (sqlx's defaults already wait 5 s for a lock and enforce foreign keys.)
+async fn connect(
+    pool: sqlx::any::AnyPoolOptions,
+    options: &AnyConnectOptions,
+    url: &str,
+) -> anyhow::Result<sqlx::AnyPool> {
+    pool.after_connect(|conn, _| {
+        Box::pin(async move {
+            use sqlx::Executor;
+            conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON")
+                .await
+                .map(|_| ())
+        })
+    })
+    .connect_with(options.clone())
+    .await
+    .with_context(|| format!("cannot open database {url}"))
+}
 
-    /// Whether the database answers a trivial query (`SELECT 1`), for `/healthz`.
-    pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
+/// The options the Any driver opens `url` with. It reads them from a URL, once per
+/// connection: a bare path gets its `sqlite:`, and a database in memory a name of its own,
+/// shared by the pool's connections (sqlx would give each connection a new, empty one).
+fn any_options(url: &str) -> anyhow::Result<AnyConnectOptions> {
+    let named = if in_memory(url) {
+        format!("sqlite:file:oauthlab-memory-{:016x}?mode=memory&cache=shared", rand::random::<u64>())
+    } else if url.starts_with("sqlite:") {
+        url.to_owned()
+    } else {
+        format!("sqlite:{url}")
+    };
+    let parsed = url::Url::parse(&named).with_context(|| format!("cannot open database {url}: not a URL"))?;
+    // A URL parser folds `a/../b` in some paths: the file opened must be the file made.
+    if !in_memory(url) && file_of(parsed.as_str()) != file_of(url) {
+        anyhow::bail!("cannot open database {url}: write the path without `..` or `.`, as sqlite:PATH");
     }
+    AnyConnectOptions::from_url(&parsed).with_context(|| format!("cannot open database {url}"))
+}
 
-    /// The file the database lives in, unless it is in memory.
-    pub fn file_of(url: &str) -> Option<std::path::PathBuf> {
-        if in_memory(url) {
-            return None;
-        }
-        let options = SqliteConnectOptions::from_str(url).ok()?;
-        let path = options.get_filename();
-        (path.as_os_str() != ":memory:" && !path.as_os_str().is_empty()).then(|| path.to_path_buf())
+/// The file the database lives in, unless it is in memory.
+pub(super) fn file_of(url: &str) -> Option<std::path::PathBuf> {
+    if in_memory(url) {
+        return None;
     }
+    let options = SqliteConnectOptions::from_str(url).ok()?;
+    let path = options.get_filename();
+    (path.as_os_str() != ":memory:" && !path.as_os_str().is_empty()).then(|| path.to_path_buf())
 }
 
 /// Whether sqlx keeps the database `url` in memory (`sqlite::memory:`, `mode=memory`): it
@@ -120,7 +124,7 @@ fn private_file(path: &std::path::Path) -> std::io::Result<()> {
 }
 
 /// SQLite takes `sqlite:PATH` or a bare path; an address with another scheme
-/// (`postgres://…`) would otherwise be taken for a file name.
+/// (`mysql://…`) would otherwise be taken for a file name.
 fn refuse_other_schemes(url: &str) -> anyhow::Result<()> {
     let scheme = url.split_once(':').map(|(scheme, _)| scheme).unwrap_or_default();
     let is_scheme = scheme.len() > 1
@@ -128,8 +132,8 @@ fn refuse_other_schemes(url: &str) -> anyhow::Result<()> {
         && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
     if is_scheme && scheme != "sqlite" {
         anyhow::bail!(
-            "cannot open database {url}: OAuth Lab stores its data in SQLite; give sqlite:PATH, \
-             such as sqlite:data/oauthlab.db"
+            "cannot open database {url}: OAuth Lab stores its data in SQLite (give sqlite:PATH, such \
+             as sqlite:data/oauthlab.db) or PostgreSQL (postgres://user@host/database)"
         );
     }
     Ok(())
@@ -145,13 +149,13 @@ mod tests {
             ["sqlite::memory:", "sqlite://:memory:", "sqlite://?mode=memory", "sqlite:x.db?mode=memory"]
         {
             assert!(in_memory(url), "{url}");
-            assert_eq!(Db::file_of(url), None, "{url}");
+            assert_eq!(file_of(url), None, "{url}");
         }
         for (url, file) in
             [("sqlite:data/lab.db", "data/lab.db"), ("sqlite://data/lab.db?mode=rwc", "data/lab.db")]
         {
             assert!(!in_memory(url), "{url}");
-            assert_eq!(Db::file_of(url), Some(std::path::PathBuf::from(file)), "{url}");
+            assert_eq!(file_of(url), Some(std::path::PathBuf::from(file)), "{url}");
         }
     }
 }

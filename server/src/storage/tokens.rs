@@ -5,7 +5,7 @@
 
 use app::services::store::StoreError;
 use async_trait::async_trait;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::{store_error, Db, Redeemed};
@@ -124,7 +124,7 @@ const TOKEN_COLUMNS: &str = "token_sha256, kind, family, client_id, learner_id, 
     absolute_expires_at, used_at, revoked_at, client_auth, redirect_uri, nonce_sha256, granted_scope,
     pkce_method, code_reused, resource, audience";
 
-fn token_of(row: &SqliteRow) -> Result<TokenRecord, sqlx::Error> {
+fn token_of(row: &AnyRow) -> Result<TokenRecord, sqlx::Error> {
     let kind: String = row.try_get("kind")?;
     Ok(TokenRecord {
         token_sha256: row.try_get("token_sha256")?,
@@ -136,7 +136,7 @@ fn token_of(row: &SqliteRow) -> Result<TokenRecord, sqlx::Error> {
         grant_type: row.try_get("grant_type")?,
         code_challenge: row.try_get("code_challenge")?,
         parent_sha256: row.try_get("parent_sha256")?,
-        refresh_enabled: row.try_get("refresh_enabled")?,
+        refresh_enabled: row.try_get::<i64, _>("refresh_enabled")? != 0,
         jti: row.try_get("jti")?,
         issued_at: row.try_get("issued_at")?,
         expires_at: row.try_get("expires_at")?,
@@ -148,7 +148,7 @@ fn token_of(row: &SqliteRow) -> Result<TokenRecord, sqlx::Error> {
         nonce_sha256: row.try_get("nonce_sha256")?,
         granted_scope: row.try_get("granted_scope")?,
         pkce_method: row.try_get("pkce_method")?,
-        code_reused: row.try_get("code_reused")?,
+        code_reused: row.try_get::<i64, _>("code_reused")? != 0,
         resource: row.try_get("resource")?,
         audience: row.try_get("audience")?,
     })
@@ -160,9 +160,9 @@ impl TokenStore for Db {
         // A family revoked before this token is stored (a replay that raced the redemption
         // which issues it) gives the token its revocation, and the mark of a replayed code.
         sqlx::query(&format!(
-            "INSERT INTO tokens ({TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-             COALESCE(?, (SELECT revoked_at FROM revoked_families WHERE family = ?)), ?, ?, ?, ?, ?,
-             MAX(?, COALESCE((SELECT code_reused FROM revoked_families WHERE family = ?), 0)), ?, ?)"
+            "INSERT INTO tokens ({TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+             COALESCE($16, (SELECT revoked_at FROM revoked_families WHERE family = $17)), $18, $19, $20, $21, $22,
+             CASE WHEN $23 = 1 THEN 1 ELSE COALESCE((SELECT code_reused FROM revoked_families WHERE family = $24), 0) END, $25, $26)"
         ))
         .bind(&t.token_sha256)
         .bind(t.kind.as_str())
@@ -173,7 +173,7 @@ impl TokenStore for Db {
         .bind(&t.grant_type)
         .bind(&t.code_challenge)
         .bind(&t.parent_sha256)
-        .bind(t.refresh_enabled)
+        .bind(i64::from(t.refresh_enabled))
         .bind(&t.jti)
         .bind(t.issued_at)
         .bind(t.expires_at)
@@ -186,7 +186,7 @@ impl TokenStore for Db {
         .bind(&t.nonce_sha256)
         .bind(&t.granted_scope)
         .bind(&t.pkce_method)
-        .bind(t.code_reused)
+        .bind(i64::from(t.code_reused))
         .bind(&t.family)
         .bind(&t.resource)
         .bind(&t.audience)
@@ -197,7 +197,7 @@ impl TokenStore for Db {
     }
 
     async fn find_token(&self, token_sha256: &str) -> Result<Option<TokenRecord>, StoreError> {
-        let row = sqlx::query(&format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE token_sha256 = ?"))
+        let row = sqlx::query(&format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE token_sha256 = $1"))
             .bind(token_sha256)
             .fetch_optional(&self.pool)
             .await
@@ -209,8 +209,8 @@ impl TokenStore for Db {
         // One response's tokens share family, parent and issue time; a code or a refresh
         // token is redeemed once, so no other response shares them.
         let row = sqlx::query(
-            "SELECT token_sha256 FROM tokens WHERE kind = 'refresh' AND family = ?
-             AND parent_sha256 IS ? AND issued_at = ? LIMIT 1",
+            "SELECT token_sha256 FROM tokens WHERE kind = 'refresh' AND family = $1
+             AND parent_sha256 IS NOT DISTINCT FROM $2 AND issued_at = $3 LIMIT 1",
         )
         .bind(&access.family)
         .bind(&access.parent_sha256)
@@ -228,8 +228,8 @@ impl TokenStore for Db {
         now: i64,
     ) -> Result<Redeemed<TokenRecord>, StoreError> {
         let fresh = sqlx::query(&format!(
-            "UPDATE tokens SET used_at = ? WHERE token_sha256 = ? AND kind = 'refresh'
-             AND client_id = ? AND used_at IS NULL AND revoked_at IS NULL RETURNING {TOKEN_COLUMNS}"
+            "UPDATE tokens SET used_at = $1 WHERE token_sha256 = $2 AND kind = 'refresh'
+             AND client_id = $3 AND used_at IS NULL AND revoked_at IS NULL RETURNING {TOKEN_COLUMNS}"
         ))
         .bind(now)
         .bind(token_sha256)
@@ -247,7 +247,7 @@ impl TokenStore for Db {
     }
 
     async fn revoke_token(&self, token_sha256: &str, now: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE tokens SET revoked_at = ? WHERE token_sha256 = ? AND revoked_at IS NULL")
+        sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE token_sha256 = $2 AND revoked_at IS NULL")
             .bind(now)
             .bind(token_sha256)
             .execute(&self.pool)
@@ -260,11 +260,12 @@ impl TokenStore for Db {
         // The mark first: a token stored after it is born revoked, one stored before it is
         // revoked by the update. The first revocation's time stays; a replayed code is
         // marked whenever it comes.
-        let code_reused = why == FamilyRevocation::CodeRedeemedTwice;
+        let code_reused = i64::from(why == FamilyRevocation::CodeRedeemedTwice);
         let mut tx = self.pool.begin().await.map_err(store_error)?;
         sqlx::query(
-            "INSERT INTO revoked_families (family, revoked_at, code_reused) VALUES (?, ?, ?)
-             ON CONFLICT (family) DO UPDATE SET code_reused = MAX(code_reused, excluded.code_reused)",
+            "INSERT INTO revoked_families (family, revoked_at, code_reused) VALUES ($1, $2, $3)
+             ON CONFLICT (family) DO UPDATE SET code_reused =
+             CASE WHEN excluded.code_reused = 1 THEN 1 ELSE revoked_families.code_reused END",
         )
         .bind(family)
         .bind(now)
@@ -273,8 +274,8 @@ impl TokenStore for Db {
         .await
         .map_err(store_error)?;
         sqlx::query(
-            "UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?), code_reused = MAX(code_reused, ?)
-             WHERE family = ?",
+            "UPDATE tokens SET revoked_at = COALESCE(revoked_at, $1), code_reused = CASE WHEN $2 = 1 THEN 1 ELSE code_reused END
+             WHERE family = $3",
         )
         .bind(now)
         .bind(code_reused)
@@ -286,12 +287,12 @@ impl TokenStore for Db {
     }
 
     async fn forget_tokens(&self, dead_before: i64, revoked_before: i64) -> Result<u64, StoreError> {
-        let done = sqlx::query("DELETE FROM tokens WHERE MIN(expires_at, absolute_expires_at) < ?")
+        let done = sqlx::query("DELETE FROM tokens WHERE expires_at < $1 OR absolute_expires_at < $1")
             .bind(dead_before)
             .execute(&self.pool)
             .await
             .map_err(store_error)?;
-        sqlx::query("DELETE FROM revoked_families WHERE revoked_at < ?")
+        sqlx::query("DELETE FROM revoked_families WHERE revoked_at < $1")
             .bind(revoked_before)
             .execute(&self.pool)
             .await

@@ -97,11 +97,12 @@ fn a_database_that_cannot_be_opened_exits_with_one_line() {
 }
 
 #[test]
-fn a_database_address_that_is_not_sqlite_is_refused_and_makes_no_file() {
+fn a_database_address_of_another_kind_or_postgres_without_a_key_file_is_refused_and_makes_no_file() {
     let dir = tempfile::tempdir().expect("tempdir");
-    for args in [
-        &["serve", "--addr", "127.0.0.1:0", "--database", "postgres://db.example/lab"][..],
-        &["keys", "rotate", "--database", "mysql://db.example/lab"][..],
+    for (args, reason) in [
+        (&["serve", "--addr", "127.0.0.1:0", "--database", "postgres://db.example/lab"][..], "--server-key-file"),
+        (&["keys", "rotate", "--database", "postgresql://db.example/lab"][..], "--server-key-file"),
+        (&["keys", "rotate", "--database", "mysql://db.example/lab"][..], "give sqlite:PATH"),
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_oauthlab"))
             .args(args)
@@ -112,7 +113,7 @@ fn a_database_address_that_is_not_sqlite_is_refused_and_makes_no_file() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_ne!(out.status.code(), Some(0), "{args:?}");
         assert!(one_line_reason(&stderr), "{stderr}");
-        assert!(stderr.contains("give sqlite:PATH"), "{stderr}");
+        assert!(stderr.contains(reason), "{args:?}: {stderr}");
     }
     let left: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").collect();
     assert!(left.is_empty(), "nothing was created: {left:?}");

@@ -1,8 +1,9 @@
 //! The contract of each store trait: one suite per trait, and every implementation passes
 //! it. Each suite runs on a fresh SQLite database (a real file in its own folder, as the
-//! server uses) and on the in-memory version: `app::services::memory::MemoryStore` for
-//! the app's traits, [`MemoryPractice`] for the practice server's. SQLite is the
-//! product: where the two disagree, the memory version is wrong.
+//! server uses), on a fresh PostgreSQL database, and on the in-memory version:
+//! `app::services::memory::MemoryStore` for the app's traits, [`MemoryPractice`] for the
+//! practice server's. SQLite and PostgreSQL are the product: where the memory version
+//! disagrees, it is wrong.
 
 mod app_stores;
 mod practice_stores;
@@ -28,7 +29,8 @@ async fn next_second() {
     }
 }
 
-/// `mod $name` with two tests: `$suite` holds on SQLite and on `$memory`.
+/// `mod $name` with three tests: `$suite` holds on SQLite, on PostgreSQL (a database of
+/// its own on the test server `make test` starts) and on `$memory`.
 macro_rules! holds_on_both {
     ($name:ident: $suite:path, $memory:expr) => {
         mod $name {
@@ -37,6 +39,13 @@ macro_rules! holds_on_both {
             #[tokio::test]
             async fn holds_on_sqlite() {
                 let (_dir, db) = sqlite().await;
+                $suite(&db).await;
+            }
+
+            #[tokio::test]
+            async fn holds_on_postgres() {
+                let Some(url) = crate::testing::postgres_database(stringify!($name)).await else { return };
+                let db = Db::open(&url).await.expect("open");
                 $suite(&db).await;
             }
 
