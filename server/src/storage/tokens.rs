@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::{store_error, Db, Redeemed};
+use super::{store_error, Backend, Db, Redeemed};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TokenKind {
@@ -154,11 +154,37 @@ fn token_of(row: &AnyRow) -> Result<TokenRecord, sqlx::Error> {
     })
 }
 
+impl Db {
+    /// On PostgreSQL, wait for (then hold until `tx` ends) the lock of `family`, which
+    /// storing a token and revoking the family both take. Without it, two instances could
+    /// interleave: the revocation marks the family and updates its tokens while a token is
+    /// being stored that saw no mark yet (the mark was not committed) and that the update
+    /// did not see (the token was not committed), and the winner of a replayed code would
+    /// keep a live token. SQLite writes one transaction at a time: nothing to take.
+    async fn lock_family(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>, family: &str) -> Result<(), StoreError> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+                .bind(FAMILY_LOCKS)
+                .bind(family)
+                .execute(&mut **tx)
+                .await
+                .map_err(store_error)?;
+        }
+        Ok(())
+    }
+}
+
+/// The advisory lock class of token families (PostgreSQL's two-key lock space; sqlx's
+/// migration lock is in the one-key space).
+const FAMILY_LOCKS: i32 = 0x4f4c_0001;
+
 #[async_trait]
 impl TokenStore for Db {
     async fn insert_token(&self, t: &TokenRecord) -> Result<(), StoreError> {
         // A family revoked before this token is stored (a replay that raced the redemption
         // which issues it) gives the token its revocation, and the mark of a replayed code.
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        self.lock_family(&mut tx, &t.family).await?;
         sqlx::query(&format!(
             "INSERT INTO tokens ({TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
              COALESCE($16, (SELECT revoked_at FROM revoked_families WHERE family = $17)), $18, $19, $20, $21, $22,
@@ -190,10 +216,10 @@ impl TokenStore for Db {
         .bind(&t.family)
         .bind(&t.resource)
         .bind(&t.audience)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(store_error)?;
-        Ok(())
+        tx.commit().await.map_err(store_error)
     }
 
     async fn find_token(&self, token_sha256: &str) -> Result<Option<TokenRecord>, StoreError> {
@@ -262,6 +288,7 @@ impl TokenStore for Db {
         // marked whenever it comes.
         let code_reused = i64::from(why == FamilyRevocation::CodeRedeemedTwice);
         let mut tx = self.pool.begin().await.map_err(store_error)?;
+        self.lock_family(&mut tx, family).await?;
         sqlx::query(
             "INSERT INTO revoked_families (family, revoked_at, code_reused) VALUES ($1, $2, $3)
              ON CONFLICT (family) DO UPDATE SET code_reused =

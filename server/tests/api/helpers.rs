@@ -60,6 +60,23 @@ impl TestApp {
         Self { base, client: client(), dir, database, state, task }
     }
 
+    /// Two servers on one fresh PostgreSQL database with one server key file, as two
+    /// instances behind a load balancer; one client (the learner's cookies) for both. `None`
+    /// when no test PostgreSQL is configured (`OAUTHLAB_TEST_POSTGRES`).
+    pub async fn spawn_pair_on_postgres(hint: &str) -> Option<(Self, Self)> {
+        let database = server::testing::postgres_database(hint).await?;
+        let key_dir = tempfile::tempdir().expect("tempdir");
+        let key = key_dir.path().join("server.key");
+        let with_key = |key: std::path::PathBuf| move |s: &mut Settings| s.server_key_file = Some(key);
+        let (a, b) = tokio::join!(
+            Self::spawn_on(key_dir, database.clone(), with_key(key.clone())),
+            Self::spawn_on(tempfile::tempdir().expect("tempdir"), database, with_key(key))
+        );
+        let mut b = b;
+        b.client = a.client.clone();
+        Some((a, b))
+    }
+
     /// Stop the server for good.
     pub async fn stop(self) {
         self.task.abort();

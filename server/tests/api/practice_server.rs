@@ -816,13 +816,14 @@ async fn refresh_tokens_are_opaque_random_and_kept_only_as_digests() {
     assert!(!db.contains(&a) && !db.contains(&b), "refresh tokens are stored as digests");
 }
 
-/// Send the same token request twice at once: exactly one must succeed, and since the
+/// Send the same token request twice at once, one to each of `apps` (the same server
+/// twice, or two instances sharing a database): exactly one must succeed, and since the
 /// other is a replay, the tokens the winner got must be revoked whichever finished first
 /// (RFC 9700 §4.14). Returns the winner's response.
-async fn race(app: &TestApp, form: &[(&str, &str)], client: (&str, &str)) -> Value {
+async fn race(apps: (&TestApp, &TestApp), form: &[(&str, &str)], client: (&str, &str)) -> Value {
     let (a, b) = tokio::join!(
-        post_form(app, "/oauth2/token", form, Some(client)),
-        post_form(app, "/oauth2/token", form, Some(client))
+        post_form(apps.0, "/oauth2/token", form, Some(client)),
+        post_form(apps.1, "/oauth2/token", form, Some(client))
     );
     let mut statuses = [a.status().as_u16(), b.status().as_u16()];
     statuses.sort_unstable();
@@ -831,7 +832,9 @@ async fn race(app: &TestApp, form: &[(&str, &str)], client: (&str, &str)) -> Val
     let body: Value = winner.json().await.expect("token response");
     for name in ["access_token", "refresh_token"] {
         if let Some(token) = body[name].as_str() {
-            assert_eq!(introspect(app, token).await["active"], false, "the winner's {name} is revoked");
+            for app in [apps.0, apps.1] {
+                assert_eq!(introspect(app, token).await["active"], false, "the winner's {name} is revoked");
+            }
         }
     }
     body
@@ -840,14 +843,14 @@ async fn race(app: &TestApp, form: &[(&str, &str)], client: (&str, &str)) -> Val
 /// Races are decided by timing: each is run this many times.
 const RACES: usize = 8;
 
-#[tokio::test]
-async fn two_concurrent_redemptions_of_one_code_succeed_once_and_revoke_what_the_winner_got() {
-    let app = TestApp::spawn().await;
+/// Two redemptions of one code at once, one to each of `apps`.
+async fn code_races(apps: (&TestApp, &TestApp)) {
+    let app = apps.0;
     app.enable_refresh_tokens(true).await;
-    let (id, secret) = creds(&app).await;
+    let (id, secret) = creds(app).await;
     let redirect = app.url("/redirect");
     for _ in 0..RACES {
-        let (_, verifier, url, _) = start(&app, &["openid", "offline_access"], AuthType::BasicAuth).await;
+        let (_, verifier, url, _) = start(app, &["openid", "offline_access"], AuthType::BasicAuth).await;
         let login = app.login(&url).await;
         let form = [
             ("grant_type", "authorization_code"),
@@ -855,27 +858,53 @@ async fn two_concurrent_redemptions_of_one_code_succeed_once_and_revoke_what_the
             ("redirect_uri", redirect.as_str()),
             ("code_verifier", verifier.secret().as_str()),
         ];
-        let body = race(&app, &form, (&id, &secret)).await;
+        let body = race(apps, &form, (&id, &secret)).await;
         // Whichever way the race went, the winner's token says why it is revoked.
         let access = body["access_token"].as_str().expect("access token");
         let digest = oauthlab::exercises::refresh::token_sha256(access);
-        let issued = app.state.services.issued.issued(&digest).await.expect("lookup").expect("issued here");
-        assert!(issued.revoked && issued.code_redeemed_twice, "{issued:?}");
+        for app in [apps.0, apps.1] {
+            let issued = app.state.services.issued.issued(&digest).await.expect("lookup").expect("issued here");
+            assert!(issued.revoked && issued.code_redeemed_twice, "{issued:?}");
+        }
     }
+}
+
+/// Two redemptions of one refresh token at once, one to each of `apps`.
+async fn refresh_races(apps: (&TestApp, &TestApp)) {
+    let app = apps.0;
+    app.enable_refresh_tokens(true).await;
+    let (id, secret) = creds(app).await;
+    for _ in 0..RACES {
+        let first = tokens(app, &["offline_access"]).await;
+        let rt = first.refresh_token().expect("rt").secret().clone();
+        let form = [("grant_type", "refresh_token"), ("refresh_token", rt.as_str())];
+        let won = race(apps, &form, (&id, &secret)).await;
+        assert!(won["refresh_token"].is_string(), "the winner got a rotated refresh token: {won}");
+    }
+}
+
+#[tokio::test]
+async fn two_concurrent_redemptions_of_one_code_succeed_once_and_revoke_what_the_winner_got() {
+    let app = TestApp::spawn().await;
+    code_races((&app, &app)).await;
 }
 
 #[tokio::test]
 async fn two_concurrent_redemptions_of_one_refresh_token_succeed_once_and_revoke_what_the_winner_got() {
     let app = TestApp::spawn().await;
-    app.enable_refresh_tokens(true).await;
-    let (id, secret) = creds(&app).await;
-    for _ in 0..RACES {
-        let first = tokens(&app, &["offline_access"]).await;
-        let rt = first.refresh_token().expect("rt").secret().clone();
-        let form = [("grant_type", "refresh_token"), ("refresh_token", rt.as_str())];
-        let won = race(&app, &form, (&id, &secret)).await;
-        assert!(won["refresh_token"].is_string(), "the winner got a rotated refresh token: {won}");
-    }
+    refresh_races((&app, &app)).await;
+}
+
+#[tokio::test]
+async fn on_postgres_two_instances_redeeming_one_code_at_once_succeed_once_and_revoke_the_winner() {
+    let Some((a, b)) = TestApp::spawn_pair_on_postgres("code_race").await else { return };
+    code_races((&a, &b)).await;
+}
+
+#[tokio::test]
+async fn on_postgres_two_instances_redeeming_one_refresh_token_at_once_succeed_once_and_revoke_the_winner() {
+    let Some((a, b)) = TestApp::spawn_pair_on_postgres("refresh_race").await else { return };
+    refresh_races((&a, &b)).await;
 }
 
 #[tokio::test]
