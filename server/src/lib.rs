@@ -13,6 +13,7 @@ pub mod shared;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;
+pub mod testing;
 
 use anyhow::Context;
 
