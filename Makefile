@@ -13,7 +13,7 @@ SCHEMATHESIS_VERSION := 4.32.5
 OHA_VERSION := 1.16.0
 VENV := target/venv
 
-.PHONY: setup tools browser serve build test test-rust test-schema test-e2e bench lint layers openapi clean
+.PHONY: setup tools browser postgres serve build test test-rust test-postgres test-schema test-e2e bench lint layers openapi clean
 
 ## Install what is missing to build: the wasm target, cargo-leptos, wasm-bindgen, npm packages (wasm-opt).
 setup: tools node_modules/.installed
@@ -31,6 +31,12 @@ browser:
 	@command -v chromium >/dev/null && command -v curl >/dev/null || { \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium curl; }
+
+## Debian's PostgreSQL, for the throwaway server the Rust tests run against (.ci/with-postgres).
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q postgresql; }
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -50,10 +56,20 @@ serve: build
 ## document, then the browser tests.
 test: build test-rust test-schema test-e2e
 
-test-rust: tools layers
+## The Rust tests, with one throwaway PostgreSQL server for all of them (.ci/with-postgres
+## sets OAUTHLAB_TEST_POSTGRES); OAUTHLAB_REQUIRE_POSTGRES makes a PostgreSQL test fail,
+## not skip, without it.
+test-rust: tools layers postgres
 	@command -v cargo-nextest >/dev/null || cargo install cargo-nextest --locked
-	cargo nextest run --workspace --exclude app --no-fail-fast
-	cargo nextest run -p app --features ssr --lib
+	OAUTHLAB_REQUIRE_POSTGRES=1 .ci/with-postgres bash -c '\
+		cargo nextest run --workspace --exclude app --no-fail-fast && \
+		cargo nextest run -p app --features ssr --lib'
+
+## Only the tests whose names contain "postgres", on a throwaway PostgreSQL server.
+test-postgres: tools postgres
+	@command -v cargo-nextest >/dev/null || cargo install cargo-nextest --locked
+	OAUTHLAB_REQUIRE_POSTGRES=1 .ci/with-postgres \
+		cargo nextest run --workspace --exclude app --no-fail-fast -E 'test(/postgres/)'
 
 ## schemathesis from PyPI, pinned, in a virtual environment of its own.
 $(VENV)/.schemathesis-$(SCHEMATHESIS_VERSION):

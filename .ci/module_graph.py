@@ -34,7 +34,8 @@ CRATES = {
         "server/src",
         ["lib.rs", "main.rs"],
         [
-            ["telemetry", "storage", "shared"],
+            # testing: test support (a PostgreSQL database per test), used by tests only.
+            ["telemetry", "storage", "shared", "testing"],
             ["practice", "remote", "session"],
             ["http"],
             ["config", "startup"],

@@ -21,6 +21,7 @@ mod openapi_contract;
 mod ops;
 mod own_server;
 mod pages;
+mod postgres_harness;
 mod practice;
 mod practice_server;
 mod proxy;

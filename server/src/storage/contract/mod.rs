@@ -44,7 +44,7 @@ macro_rules! holds_on_both {
 
             #[tokio::test]
             async fn holds_on_postgres() {
-                let Some(url) = crate::testing::postgres_database(stringify!($name)).await else { return };
+                let Some(url) = crate::testing::postgres_database("contract").await else { return };
                 let db = Db::open(&url).await.expect("open");
                 $suite(&db).await;
             }
