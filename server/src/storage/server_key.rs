@@ -27,48 +27,69 @@ impl ServerKey {
 
     /// Read the key at `path`, or make and keep a new one.
     pub fn load_or_create(path: &Path) -> anyhow::Result<Self> {
-        // At most one byte more than a key: a path to something endless (a device, a
-        // huge file given by mistake) is refused, not read.
-        let read = std::fs::File::open(path).and_then(|file| {
-            use std::io::Read;
-            let mut bytes = Vec::with_capacity(33);
-            file.take(33).read_to_end(&mut bytes).map(|_| bytes)
-        });
-        match read {
-            Ok(bytes) => {
-                let key: [u8; 32] = bytes.try_into().map_err(|bytes: Vec<u8>| {
-                    let size =
-                        if bytes.len() > 32 { "more than 32".to_owned() } else { bytes.len().to_string() };
-                    anyhow::anyhow!(
-                        "server key file {} is not a server key: {size} bytes where oauthlab writes 32; \
-                         put back the right file, or remove it to make a new key (every client \
-                         secret and session then changes)",
-                        path.display()
-                    )
-                })?;
-                Ok(Self(key))
-            }
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                let key = Self::random();
-                let mut options = std::fs::OpenOptions::new();
-                options.write(true).create_new(true);
-                #[cfg(unix)]
-                {
-                    use std::os::unix::fs::OpenOptionsExt;
-                    options.mode(0o600);
-                }
-                let mut file = options
-                    .open(path)
-                    .with_context(|| format!("cannot create server key {}", path.display()))?;
-                file.write_all(&key.0)
-                    .with_context(|| format!("cannot write server key {}", path.display()))?;
-                Ok(key)
-            }
-            Err(err) => Err(err).with_context(|| format!("cannot read server key {}", path.display())),
+        match Self::read(path) {
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => match Self::create(path)? {
+                Some(key) => Ok(key),
+                // Another instance starting at the same moment made it first: theirs.
+                None => Self::parse(path, Self::read(path)),
+            },
+            read => Self::parse(path, read),
         }
     }
 
-    /// HMAC-SHA256 of `value` for `purpose`: secrets derived from the server key.
+    /// At most one byte more than a key: a path to something endless (a device, a huge
+    /// file given by mistake) is refused, not read.
+    fn read(path: &Path) -> std::io::Result<Vec<u8>> {
+        std::fs::File::open(path).and_then(|file| {
+            use std::io::Read;
+            let mut bytes = Vec::with_capacity(33);
+            file.take(33).read_to_end(&mut bytes).map(|_| bytes)
+        })
+    }
+
+    fn parse(path: &Path, read: std::io::Result<Vec<u8>>) -> anyhow::Result<Self> {
+        let bytes = read.with_context(|| format!("cannot read server key {}", path.display()))?;
+        let key: [u8; 32] = bytes.try_into().map_err(|bytes: Vec<u8>| {
+            let size = if bytes.len() > 32 { "more than 32".to_owned() } else { bytes.len().to_string() };
+            anyhow::anyhow!(
+                "server key file {} is not a server key: {size} bytes where oauthlab writes 32; \
+                 put back the right file, or remove it to make a new key (every client \
+                 secret and session then changes)",
+                path.display()
+            )
+        })?;
+        Ok(Self(key))
+    }
+
+    /// Make the key file at `path` with a new key: written whole to a file of its own
+    /// (0600) beside it, then linked into place, which fails when `path` exists. So two
+    /// processes making it at once agree on one key, and no process ever reads a file
+    /// half written. `None`: another process made it first.
+    fn create(path: &Path) -> anyhow::Result<Option<Self>> {
+        let key = Self::random();
+        let mut draft = path.as_os_str().to_owned();
+        draft.push(format!(".new-{:016x}", rand::random::<u64>()));
+        let draft = std::path::PathBuf::from(draft);
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let written = options
+            .open(&draft)
+            .and_then(|mut file| file.write_all(&key.0).and_then(|()| file.sync_all()))
+            .with_context(|| format!("cannot create server key {}", path.display()));
+        let linked = written.and_then(|()| match std::fs::hard_link(&draft, path) {
+            Ok(()) => Ok(Some(key)),
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(None),
+            Err(err) => Err(err).with_context(|| format!("cannot create server key {}", path.display())),
+        });
+        let _ = std::fs::remove_file(&draft);
+        linked
+    }
+
     pub fn mac(&self, purpose: &str, value: &str) -> [u8; 32] {
         let mut mac = match <Hmac<Sha256> as Mac>::new_from_slice(&self.0) {
             Ok(mac) => mac,
@@ -93,6 +114,23 @@ impl ClientSecrets for ServerKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Instances starting at once on a shared folder agree on one key, and none reads a
+    /// file half written.
+    #[test]
+    fn processes_making_the_key_file_at_once_all_get_the_same_key() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("server.key");
+        let keys: Vec<[u8; 32]> = std::thread::scope(|scope| {
+            let makers: Vec<_> =
+                (0..8).map(|_| scope.spawn(|| ServerKey::load_or_create(&path).expect("key").0)).collect();
+            makers.into_iter().map(|m| m.join().expect("thread")).collect()
+        });
+        assert!(keys.iter().all(|k| *k == keys[0]), "one key for all");
+        assert_eq!(std::fs::read(&path).expect("read"), keys[0]);
+        let left: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").collect();
+        assert_eq!(left.len(), 1, "no draft left behind: {left:?}");
+    }
 
     #[test]
     fn a_key_is_kept_across_restarts_and_secrets_follow_it() {

@@ -3,10 +3,21 @@ use serde_json::{json, Value};
 use server::config::Settings;
 use server::startup::{serve, AppState};
 
-/// A running server on a fresh database, and a client that keeps cookies.
-pub struct TestApp {
+/// A site over HTTP, and a client that keeps cookies: a server in this process
+/// ([`TestApp`], which derefs to its site) or an `oauthlab serve` process.
+#[derive(Clone)]
+pub struct Site {
+    /// Where requests go.
     pub base: String,
     pub client: reqwest::Client,
+    /// The site's public URL (its issuer): `base`, unless the site is one of several
+    /// instances behind one address.
+    pub public: String,
+}
+
+/// A running server on a fresh database, and a client that keeps cookies.
+pub struct TestApp {
+    pub site: Site,
     pub dir: tempfile::TempDir,
     pub database: String,
     pub state: AppState,
@@ -57,7 +68,8 @@ impl TestApp {
         let task = tokio::spawn(async move {
             let _ = serve(listener, served).await;
         });
-        Self { base, client: client(), dir, database, state, task }
+        let public = settings.public_url.clone();
+        Self { site: Site { base, client: client(), public }, dir, database, state, task }
     }
 
     /// Two servers on one fresh PostgreSQL database with one server key file, as two
@@ -87,71 +99,10 @@ impl TestApp {
     pub async fn restart(self) -> Self {
         self.task.abort();
         let _ = self.task.await;
-        let client = self.client.clone();
+        let client = self.site.client.clone();
         let mut app = Self::spawn_on(self.dir, self.database, |_| {}).await;
         app.client = client;
         app
-    }
-
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.base, path)
-    }
-
-    pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.expect("get")
-    }
-
-    pub async fn get_json(&self, path: &str) -> Value {
-        let res = self.get(path).await;
-        assert_eq!(res.status(), 200, "GET {path}");
-        res.json().await.expect("json")
-    }
-
-    pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
-        self.client.post(self.url(path)).json(body).send().await.expect("post")
-    }
-
-    pub async fn check(&self, step: &str, input: &str) -> reqwest::Response {
-        self.post_json(&format!("/api/v1/exercises/refresh/steps/{step}/check"), &json!({"input": input}))
-            .await
-    }
-
-    pub async fn check_json(&self, step: &str, input: &str) -> Value {
-        let res = self.check(step, input).await;
-        assert_eq!(res.status(), 200, "check {step}");
-        res.json().await.expect("verdict json")
-    }
-
-    pub async fn practice_app(&self) -> Value {
-        self.get_json("/api/v1/practice/app").await
-    }
-
-    /// Pass steps 1-3 through the API; returns (verifier, challenge, authorization URL).
-    pub async fn pass_first_three_steps(&self) -> (String, String, String) {
-        let pkce: Value =
-            self.post_json("/api/v1/pkce/generate", &json!({})).await.json().await.expect("pkce");
-        let verifier = pkce["verifier"].as_str().expect("verifier").to_owned();
-        let challenge = pkce["challenge"].as_str().expect("challenge").to_owned();
-        assert_eq!(self.check_json("verifier", &verifier).await["passed"], true);
-        assert_eq!(self.check_json("challenge", &challenge).await["passed"], true);
-        let url = self.authorization_url(&challenge, "offline_access").await;
-        let verdict = self.check_json("authorization-url", &url).await;
-        assert_eq!(verdict["passed"], true, "{verdict}");
-        (verifier, challenge, url)
-    }
-
-    pub async fn authorization_url(&self, challenge: &str, scope: &str) -> String {
-        let app = self.practice_app().await;
-        let mut url = url::Url::parse(&self.url("/oauth2/authorize")).expect("url");
-        url.query_pairs_mut()
-            .append_pair("response_type", "code")
-            .append_pair("client_id", app["client_id"].as_str().expect("client_id"))
-            .append_pair("state", "Xq3v9LwP2sTa")
-            .append_pair("scope", scope)
-            .append_pair("redirect_uri", &self.url("/redirect"))
-            .append_pair("code_challenge", challenge)
-            .append_pair("code_challenge_method", "S256");
-        url.to_string()
     }
 
     pub fn database_file(&self) -> std::path::PathBuf {
@@ -220,6 +171,92 @@ pub fn said(finding: &Value) -> String {
     )
 }
 
+impl std::ops::Deref for TestApp {
+    type Target = Site;
+    fn deref(&self) -> &Site {
+        &self.site
+    }
+}
+
+impl std::ops::DerefMut for TestApp {
+    fn deref_mut(&mut self) -> &mut Site {
+        &mut self.site
+    }
+}
+
+impl Site {
+    /// One instance at `base` of the site whose public URL is `public`, with `client`.
+    pub fn instance(base: &str, public: &str, client: &reqwest::Client) -> Self {
+        Self { base: base.to_owned(), client: client.clone(), public: public.to_owned() }
+    }
+
+    /// `path` on the public URL, as the site names itself (issuer, redirect URIs).
+    pub fn public_url(&self, path: &str) -> String {
+        format!("{}{}", self.public, path)
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("get")
+    }
+
+    pub async fn get_json(&self, path: &str) -> Value {
+        let res = self.get(path).await;
+        assert_eq!(res.status(), 200, "GET {path}");
+        res.json().await.expect("json")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.client.post(self.url(path)).json(body).send().await.expect("post")
+    }
+
+    pub async fn check(&self, step: &str, input: &str) -> reqwest::Response {
+        self.post_json(&format!("/api/v1/exercises/refresh/steps/{step}/check"), &json!({"input": input}))
+            .await
+    }
+
+    pub async fn check_json(&self, step: &str, input: &str) -> Value {
+        let res = self.check(step, input).await;
+        assert_eq!(res.status(), 200, "check {step}");
+        res.json().await.expect("verdict json")
+    }
+
+    pub async fn practice_app(&self) -> Value {
+        self.get_json("/api/v1/practice/app").await
+    }
+
+    /// Pass steps 1-3 through the API; returns (verifier, challenge, authorization URL).
+    pub async fn pass_first_three_steps(&self) -> (String, String, String) {
+        let pkce: Value =
+            self.post_json("/api/v1/pkce/generate", &json!({})).await.json().await.expect("pkce");
+        let verifier = pkce["verifier"].as_str().expect("verifier").to_owned();
+        let challenge = pkce["challenge"].as_str().expect("challenge").to_owned();
+        assert_eq!(self.check_json("verifier", &verifier).await["passed"], true);
+        assert_eq!(self.check_json("challenge", &challenge).await["passed"], true);
+        let url = self.authorization_url(&challenge, "offline_access").await;
+        let verdict = self.check_json("authorization-url", &url).await;
+        assert_eq!(verdict["passed"], true, "{verdict}");
+        (verifier, challenge, url)
+    }
+
+    pub async fn authorization_url(&self, challenge: &str, scope: &str) -> String {
+        let app = self.practice_app().await;
+        let mut url = url::Url::parse(&self.public_url("/oauth2/authorize")).expect("url");
+        url.query_pairs_mut()
+            .append_pair("response_type", "code")
+            .append_pair("client_id", app["client_id"].as_str().expect("client_id"))
+            .append_pair("state", "Xq3v9LwP2sTa")
+            .append_pair("scope", scope)
+            .append_pair("redirect_uri", &self.public_url("/redirect"))
+            .append_pair("code_challenge", challenge)
+            .append_pair("code_challenge_method", "S256");
+        url.to_string()
+    }
+}
+
 /// What a login at the practice server gave back.
 pub struct Login {
     pub code: String,
@@ -227,7 +264,7 @@ pub struct Login {
     pub iss: Option<String>,
 }
 
-impl TestApp {
+impl Site {
     pub async fn enable_refresh_tokens(&self, enabled: bool) {
         let res = self
             .client
@@ -242,7 +279,12 @@ impl TestApp {
     /// Open `authorize_url` as the learner's browser would: consent if asked, and return
     /// the query of the redirect back.
     pub async fn follow_login(&self, authorize_url: &str) -> url::Url {
-        let res = self.client.get(authorize_url).send().await.expect("authorize");
+        // To this instance, when the URL names the site's public address.
+        let target = match authorize_url.strip_prefix(&self.public) {
+            Some(rest) => format!("{}{rest}", self.base),
+            None => authorize_url.to_owned(),
+        };
+        let res = self.client.get(target).send().await.expect("authorize");
         let res = if res.status() == 200 {
             let page = res.text().await.expect("consent page");
             assert!(page.contains("data-testid=\"consent\""), "{page}");
@@ -258,7 +300,7 @@ impl TestApp {
             form.push(("decision".into(), "allow".into()));
             self.client
                 .post(self.url("/oauth2/authorize"))
-                .header("origin", self.base.clone())
+                .header("origin", self.public.clone())
                 .form(&form)
                 .send()
                 .await
@@ -291,13 +333,13 @@ impl TestApp {
     }
 
     /// The code exchange: status and body.
-    async fn redeem(&self, code: &str, verifier: &str) -> (u16, String) {
+    pub async fn redeem(&self, code: &str, verifier: &str) -> (u16, String) {
         let practice = self.practice_app().await;
         let res = reqwest::Client::new()
             .post(self.url("/oauth2/token"))
             .form(&[
                 ("grant_type", "authorization_code"),
-                ("redirect_uri", &self.url("/redirect")),
+                ("redirect_uri", &self.public_url("/redirect")),
                 ("client_id", practice["client_id"].as_str().expect("id")),
                 ("client_secret", practice["client_secret"].as_str().expect("secret")),
                 ("code_verifier", verifier),
@@ -447,12 +489,23 @@ impl RealServer {
         let stderr = || std::fs::read_to_string(dir.path().join("stderr.log")).unwrap_or_default();
         // A free port: the listener is dropped before the server binds it, so another
         // test may take it first; then the server says so, and another port is tried.
+        // An address in `more` is kept (a test that must know it before the start).
+        let asked = more.iter().position(|a| *a == "--addr").and_then(|i| more.get(i + 1)).map(|a| a.to_string());
         for _ in 0..3 {
-            let addr =
-                std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port");
+            let addr = match &asked {
+                Some(addr) => addr.clone(),
+                None => std::net::TcpListener::bind("127.0.0.1:0")
+                    .and_then(|l| l.local_addr())
+                    .expect("a free port")
+                    .to_string(),
+            };
             let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_oauthlab"));
+            command.arg("serve");
+            if asked.is_none() {
+                command.args(["--addr", &addr]);
+            }
             command
-                .args(["serve", "--addr", &addr.to_string(), "--database", &database])
+                .args(["--database", &database])
                 .args(["--rate-limit", "1000000"])
                 .args(more)
                 .stdin(std::process::Stdio::null())

@@ -7,10 +7,11 @@ use crate::helpers::{client, statuses, TestApp};
 
 const PASSWORD: &str = "correct horse battery staple";
 
-/// Add an instructor through the command line, as an operator would, while the server runs.
-pub(crate) fn add_instructor(app: &TestApp, email: &str, password: &str) -> (i32, String) {
+/// Add an instructor to `database` through the command line, as an operator would, while
+/// the server runs.
+pub(crate) fn add_instructor(database: &str, email: &str, password: &str) -> (i32, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_oauthlab"))
-        .args(["instructor", "add", email, "--database", &app.database])
+        .args(["instructor", "add", email, "--database", database])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -24,7 +25,7 @@ pub(crate) fn add_instructor(app: &TestApp, email: &str, password: &str) -> (i32
 
 /// A browser of an instructor, signed in.
 async fn instructor(app: &TestApp, email: &str) -> reqwest::Client {
-    let (code, stderr) = add_instructor(app, email, PASSWORD);
+    let (code, stderr) = add_instructor(&app.database, email, PASSWORD);
     assert_eq!(code, 0, "{stderr}");
     let c = client();
     let res = c
@@ -65,7 +66,7 @@ async fn instructor_add_reads_the_password_from_stdin_and_the_instructor_can_sig
     let app = TestApp::spawn().await;
     let c = instructor(&app, "Ada@Example.org").await;
     assert_eq!(c.get(app.url("/api/v1/instructor/classes")).send().await.expect("get").status(), 200);
-    let (code, stderr) = add_instructor(&app, "ada@example.org", "short");
+    let (code, stderr) = add_instructor(&app.database, "ada@example.org", "short");
     assert_ne!(code, 0);
     assert!(stderr.starts_with("oauthlab: ") && stderr.trim_end().lines().count() == 1, "{stderr}");
 }
@@ -80,13 +81,13 @@ async fn instructor_add_refuses_a_blank_or_overlong_password_in_one_line() {
         (long.as_str(), "longer than 1024 bytes"),
         (huge.as_str(), "longer than 1024 bytes"),
     ] {
-        let (code, stderr) = add_instructor(&app, "ada@example.org", password);
+        let (code, stderr) = add_instructor(&app.database, "ada@example.org", password);
         assert_ne!(code, 0);
         assert!(stderr.starts_with("oauthlab: ") && stderr.trim_end().lines().count() == 1, "{stderr}");
         assert!(stderr.contains(why), "{stderr}");
     }
     let longest = "y".repeat(1024);
-    let (code, stderr) = add_instructor(&app, "ada@example.org", &longest);
+    let (code, stderr) = add_instructor(&app.database, "ada@example.org", &longest);
     assert_eq!(code, 0, "{stderr}");
     let res = client()
         .post(app.url("/api/v1/instructor/login"))
@@ -101,7 +102,7 @@ async fn instructor_add_refuses_a_blank_or_overlong_password_in_one_line() {
 async fn adding_an_existing_instructor_sets_a_new_password_and_signs_them_out() {
     let app = TestApp::spawn().await;
     let c = instructor(&app, "ada@example.org").await;
-    let (code, stderr) = add_instructor(&app, "ada@example.org", "a brand new passphrase");
+    let (code, stderr) = add_instructor(&app.database, "ada@example.org", "a brand new passphrase");
     assert_eq!(code, 0, "{stderr}");
     let status = c.get(app.url("/api/v1/instructor/classes")).send().await.expect("get").status();
     assert_eq!(status, 401, "the old session ended");

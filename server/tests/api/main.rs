@@ -12,6 +12,7 @@ mod exercise;
 mod grading;
 mod guard;
 mod hostile;
+mod instances;
 mod instructors;
 mod issuance;
 mod metrics;

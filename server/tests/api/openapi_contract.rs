@@ -259,7 +259,7 @@ async fn the_learners_answers_match_the_document() {
 async fn the_instructors_answers_match_the_document() {
     let app = TestApp::spawn().await;
     let api = Contract::new();
-    let (code, stderr) = crate::instructors::add_instructor(&app, "ada@example.org", "correct horse battery");
+    let (code, stderr) = crate::instructors::add_instructor(&app.database, "ada@example.org", "correct horse battery");
     assert_eq!(code, 0, "{stderr}");
     let ada = client();
     let login = "/api/v1/instructor/login";

@@ -69,7 +69,7 @@ async fn without_a_trusted_proxy_the_forwarding_headers_are_ignored() {
 /// Five wrong passwords from one forwarded client, then the right one: the guesser waits,
 /// a client forwarded from another address does not.
 async fn guesser_and_instructor(app: &TestApp) -> (u16, u16) {
-    let (code, stderr) = add_instructor(app, "ada@example.org", PASSWORD);
+    let (code, stderr) = add_instructor(&app.database, "ada@example.org", PASSWORD);
     assert_eq!(code, 0, "{stderr}");
     let login = |from: &'static str, password: &'static str| {
         crate::helpers::client()
@@ -98,7 +98,7 @@ async fn the_login_throttle_counts_per_forwarded_client() {
 #[tokio::test]
 async fn the_login_forms_throttle_counts_per_forwarded_client_too() {
     let app = TestApp::spawn_with(trusting_loopback(10_000)).await;
-    let (code, stderr) = add_instructor(&app, "ada@example.org", PASSWORD);
+    let (code, stderr) = add_instructor(&app.database, "ada@example.org", PASSWORD);
     assert_eq!(code, 0, "{stderr}");
     let login = |from: &'static str, password: &'static str| {
         crate::helpers::client()

@@ -125,7 +125,7 @@ async fn an_https_site_names_its_cookies_with_the_host_prefix_and_secure() {
     assert!(step_one_with(&app, &format!("__Host-oauthlab_session={value}")).await.1.is_none());
     assert!(step_one_with(&app, &format!("oauthlab_session={value}")).await.1.is_some());
 
-    let (code, stderr) = add_instructor(&app, "ada@example.org", PASSWORD);
+    let (code, stderr) = add_instructor(&app.database, "ada@example.org", PASSWORD);
     assert_eq!(code, 0, "{stderr}");
     let res = fresh
         .post(app.url("/api/v1/instructor/login"))
