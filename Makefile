@@ -92,12 +92,13 @@ test-e2e: build browser
 
 ## The speed and size budgets of issue 13 on this machine (docs/performance.md): the release
 ## binary against a bare axum yardstick (server/src/bin/yardstick.rs), loaded by oha over
-## loopback; prints a markdown table. A few minutes after the build; not part of `make test`.
-bench: build
+## loopback; prints a markdown table, P1 also on a throwaway PostgreSQL (.ci/with-postgres).
+## A few minutes after the build; not part of `make test`.
+bench: build postgres
 	@oha --version 2>/dev/null | grep -q '$(OHA_VERSION)' || \
 		CARGO_PROFILE_RELEASE_LTO=off cargo install oha --locked --version $(OHA_VERSION)
 	cargo build --release -p server --bin yardstick
-	python3 .ci/bench.py
+	.ci/with-postgres python3 .ci/bench.py
 
 ## No module import loop, and no module importing from a layer above its own.
 layers:

@@ -8,7 +8,9 @@ raw ES256 signing rate, built from `server/src/bin/yardstick.rs`). Then measures
 function per row of the budgets table:
 
 - P1 a check (progress saved) in requests/s against the bare JSON echo, and its p99 at a
-  fixed rate of half the measured capacity; a failing step 1 check likewise;
+  fixed rate of half the measured capacity; a failing step 1 check likewise; then the same
+  on PostgreSQL when OAUTHLAB_TEST_POSTGRES names a server (`make bench` starts a throwaway
+  one with .ci/with-postgres), in a database of its own;
 - P2 every page of the catalog rendered, against the same bytes served static;
 - P3 bytes over the wire for a first visit and a repeat visit of each exercise page;
 - P4 the practice token endpoint's refresh_token grant in tokens/s, against the raw ES256
@@ -28,6 +30,7 @@ BENCH_LEARNERS (default 1000000, the large P5 database), BENCH_ONLY (rows to run
 
 import base64
 import contextlib
+import glob
 import hashlib
 import http.client
 import json
@@ -147,10 +150,12 @@ class Process:
 
 
 @contextlib.contextmanager
-def oauthlab(db_path, tmp, name="oauthlab"):
-    """`oauthlab serve` on the SQLite file `db_path` (made and migrated when missing),
-    logging to `name`.log in `tmp`."""
-    server = Process([OAUTHLAB, "serve", "--addr", "127.0.0.1:{port}", "--database", f"sqlite:{db_path}",
+def oauthlab(db_path, tmp, name="oauthlab", database=None):
+    """`oauthlab serve` on the SQLite file `db_path` (made and migrated when missing), or on
+    `database` (a PostgreSQL URL) with a key file in `tmp`, logging to `name`.log in `tmp`."""
+    storage = ["--database", f"sqlite:{db_path}"] if database is None else \
+        ["--database", database, "--server-key-file", os.path.join(tmp, f"{name}.key")]
+    server = Process([OAUTHLAB, "serve", "--addr", "127.0.0.1:{port}", *storage,
                       "--public-url", "{base}", "--rate-limit", RATE_LIMIT],
                      os.path.join(tmp, f"{name}.log"), "oauthlab serve")
     try:
@@ -318,7 +323,7 @@ def failing_step1_inputs(_learner):
     return [secrets.token_urlsafe(32)[:n] for n in range(1, 43)]
 
 
-def p1_check(server, tmp):
+def p1_check(server, tmp, on=""):
     """P1: a check with progress saved (step 3, passing) and a failing step 1 check, in
     requests/s against the bare echo given the same bodies and headers, then p50 and p99
     at a fixed rate of half the capacity measured. Each request's input differs from the
@@ -336,14 +341,28 @@ def p1_check(server, tmp):
             full = oha(server.base + path, "POST", headers, bodies)
             echo = oha(ys.base + "/echo", "POST", headers, bodies)
             ratio, met = ratio_met(full["rps"] / echo["rps"], 0.5)
-            row("P1", f"{label}: requests/s", per_s(full["rps"]), ">= 0.5 of echo", met,
+            row("P1", f"{on}{label}: requests/s", per_s(full["rps"]), ">= 0.5 of echo", met,
                 per_s(echo["rps"]), ratio)
             half = full["rps"] / 2
             at_half = oha(server.base + path, "POST", headers, bodies, qps=half)
             echo_half = oha(ys.base + "/echo", "POST", headers, bodies, qps=half)
-            row("P1", f"{label}: p50 / p99 at {per_s(half)}",
+            row("P1", f"{on}{label}: p50 / p99 at {per_s(half)}",
                 f"{at_half['p50']:.2f} / {at_half['p99']:.2f} ms", "p99 <= 5 ms", at_half["p99"] <= 5,
                 f"{echo_half['p50']:.2f} / {echo_half['p99']:.2f} ms")
+
+
+def postgres_database():
+    """A new database on the PostgreSQL server OAUTHLAB_TEST_POSTGRES names (made with
+    psql), or None when it names none."""
+    admin = os.environ.get("OAUTHLAB_TEST_POSTGRES")
+    if not admin:
+        return None
+    psql = shutil.which("psql") or next(iter(sorted(glob.glob("/usr/lib/postgresql/*/bin/psql"), reverse=True)), None)
+    if psql is None:
+        sys.exit("bench: psql is missing (Debian's postgresql package has it)")
+    name = f"oauthlab_bench_{secrets.token_hex(6)}"
+    subprocess.run([psql, admin, "-qc", f'CREATE DATABASE "{name}"'], check=True)
+    return urllib.parse.urlunsplit(urllib.parse.urlsplit(admin)._replace(path="/" + name))
 
 
 def catalog_pages(server):
@@ -606,6 +625,13 @@ def main():
                     log(f"{name}: {what}")
                     measure(server, tmp)
             rss = server.rss_mb()
+        database = postgres_database() if "P1" in ONLY else None
+        if database:
+            log("P1 on PostgreSQL: checks")
+            with oauthlab(None, tmp, "oauthlab-postgres", database) as server:
+                p1_check(server, tmp, "PostgreSQL, ")
+        elif "P1" in ONLY:
+            log("P1 on PostgreSQL: skipped (OAUTHLAB_TEST_POSTGRES is unset)")
         if "P5" in ONLY:
             row("P5", "resident memory (VmRSS) after the rows above", f"{rss:.1f} MB", "<= 64 MB", rss <= 64)
             log("P5: check latency with many learners stored")
