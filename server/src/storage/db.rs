@@ -1,5 +1,5 @@
 //! The database: SQLite (the embedded default, `sqlite.rs`) or PostgreSQL (several
-//! instances on one server, `postgres.rs`), opened and migrated at start-up. Each store
+//! instances on one server, `postgres.rs`), opened and migrated at start-up (`open.rs`). Each store
 //! trait is implemented once, on [`Db`], in its own file beside this one: the queries are
 //! written for both (`$1` placeholders, integers for times and flags, no function one of
 //! them lacks), and where the two dialects differ (JSON aggregates) the store asks
@@ -50,16 +50,6 @@ pub struct Db {
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Db {
-    /// Open and migrate the database at `url`: `sqlite:PATH` (the file and its folder
-    /// are made when missing) or `postgres://user@host/db` (the database must exist).
-    pub async fn open(url: &str) -> anyhow::Result<Self> {
-        sqlx::any::install_default_drivers();
-        match Backend::of_url(url) {
-            Backend::Sqlite => super::sqlite::open(url).await,
-            Backend::Postgres => super::postgres::open(url).await,
-        }
-    }
-
     /// The database over `pool`, with its progress writer over `writer` (a pool of its
     /// own, so a batch never waits in line behind the reads of the requests it answers).
     pub(super) fn new(pool: AnyPool, writer: AnyPool, backend: Backend) -> Self {
@@ -70,14 +60,6 @@ impl Db {
     /// Whether the database answers a trivial query (`SELECT 1`), for `/healthz`.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
-    }
-
-    /// The file the database lives in, unless it is in memory or on PostgreSQL.
-    pub fn file_of(url: &str) -> Option<std::path::PathBuf> {
-        match Backend::of_url(url) {
-            Backend::Sqlite => super::sqlite::file_of(url),
-            Backend::Postgres => None,
-        }
     }
 }
 

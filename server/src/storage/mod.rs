@@ -1,6 +1,6 @@
 //! Persistence: every store trait's implementation, one file per store, on [`Db`] (the
-//! database, SQLite or PostgreSQL: `db.rs`, opened and migrated in `sqlite.rs` and
-//! `postgres.rs`), and the server key file.
+//! database, SQLite or PostgreSQL: `db.rs`, opened by `open.rs` and migrated in
+//! `sqlite.rs` and `postgres.rs`), and the server key file.
 //!
 //! The learner-facing traits (`ProgressStore`, `PracticeAppStore`, `ServerChoiceStore`,
 //! `IssuedTokens`, `InstructorStore`) live in the `app` crate, whose services use them;
@@ -19,6 +19,7 @@ mod instructors;
 mod issued;
 mod jobs;
 mod learners;
+mod open;
 mod postgres;
 mod progress;
 mod receipts;
