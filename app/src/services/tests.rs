@@ -522,7 +522,7 @@ async fn the_token_command_has_a_placeholder_once_the_generated_verifier_is_gone
     let services = services();
     let me = learner("a");
     pass_steps(&services, &me, 3).await;
-    services.flash.take_verifier(&me, refresh::SLUG);
+    services.flash.take_verifier(&me, refresh::SLUG).await.expect("page views");
     let page = services.exercise_page(&me, R).await.expect("page");
     let command = page.token_command.expect("the token command after step 3");
     assert!(
@@ -608,7 +608,7 @@ async fn step_3_warns_while_refresh_tokens_are_off_and_the_toggle_forgets_what_i
 async fn what_was_typed_in_a_failed_form_post_comes_back_once() {
     let services = services();
     let me = learner("a");
-    services.keep_typed(&me, R, Step::Verifier.index(), "my-own-verifier?");
+    services.keep_typed(&me, R, Step::Verifier.index(), "my-own-verifier?").await;
     let page = services.exercise_page_view(&me, R).await.expect("page");
     let typed = page.steps[Step::Verifier.index()].typed.as_ref().map(|t| t.expose().to_owned());
     assert_eq!(typed.as_deref(), Some("my-own-verifier?"));
@@ -774,9 +774,13 @@ async fn a_reset_is_remembered_for_its_instructor_until_the_learner_does_somethi
         last_activity(row.exercises.updated_at(), reset_at, now_unix())
     };
     instructors.reset_learner(&services, ada, &grace.0, "refresh").await.expect("reset");
-    let reset_at = instructors.resets.last(ada, &grace.0);
+    let reset_at = instructors.resets.last(ada, &grace.0).await.expect("resets");
     assert!(reset_at.is_some(), "remembered");
-    assert_eq!(instructors.resets.last(bob, &grace.0), None, "only for the instructor who reset");
+    assert_eq!(
+        instructors.resets.last(bob, &grace.0).await.expect("resets"),
+        None,
+        "only for the instructor who reset"
+    );
     let row = instructors.learner(ada, &grace.0).await.expect("row");
     assert_eq!(row.exercises.of("refresh").steps_passed, 0);
     assert_eq!(activity(&row, reset_at), "reset just now");
@@ -790,7 +794,11 @@ async fn a_reset_is_remembered_for_its_instructor_until_the_learner_does_somethi
     instructors.reset_class(&services, ada, &class.class_id, "all").await.expect("reset class");
     for who in [&grace, &john] {
         let row = instructors.learner(ada, &who.0).await.expect("row");
-        assert_eq!(activity(&row, instructors.resets.last(ada, &who.0)), "reset just now", "{who:?}");
+        assert_eq!(
+            activity(&row, instructors.resets.last(ada, &who.0).await.expect("resets")),
+            "reset just now",
+            "{who:?}"
+        );
     }
 }
 
@@ -965,7 +973,7 @@ async fn web_app_runs_on_the_engine_from_the_verifier_to_the_callback_and_the_re
 async fn typed_text_comes_back_on_its_own_exercise_page_only() {
     let services = services();
     let me = learner("ada");
-    services.keep_typed(&me, WEB, 0, "too-short");
+    services.keep_typed(&me, WEB, 0, "too-short").await;
     let refresh_page = services.exercise_page_view(&me, R).await.expect("page");
     assert!(refresh_page.steps.iter().all(|s| s.typed.is_none()));
     let page = services.exercise_page_view(&me, WEB).await.expect("page");
