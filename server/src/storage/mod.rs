@@ -2,7 +2,9 @@
 //! (the database, opened and migrated in `sqlite.rs`), and the server key file.
 //!
 //! The learner-facing traits (`ProgressStore`, `PracticeAppStore`, `ServerChoiceStore`,
-//! `IssuedTokens`, `InstructorStore`) live in the `app` crate, whose services use them;
+//! `IssuedTokens`, `InstructorStore`, and what no instance may keep to itself: `PageViews`,
+//! sealed under the server key in `page_views.rs`, `LoginAttempts` in `throttle.rs`,
+//! `RecentResets` in `resets.rs`) live in the `app` crate, whose services use them;
 //! the practice server's (`CodeStore`, `TokenStore`, `ConsentStore`, `KeyStore`) live here
 //! with their records. `contract` is the test suite every implementation passes: SQLite
 //! and the in-memory versions (`app::services::memory`, and `memory` here for the
@@ -16,12 +18,15 @@ mod consents;
 mod instructors;
 mod issued;
 mod learners;
+mod page_views;
 mod progress;
 mod receipts;
+mod resets;
 mod server_key;
 mod servers;
 mod signing_keys;
 mod sqlite;
+mod throttle;
 mod tokens;
 
 #[cfg(test)]
@@ -32,6 +37,7 @@ mod memory;
 pub use codes::{CodeRecord, CodeStore};
 pub use consents::{Consent, ConsentStore};
 pub use learners::LearnerHousekeeping;
+pub use page_views::SealedPageViews;
 pub use server_key::ServerKey;
 pub use signing_keys::{KeyRecord, KeyStore};
 pub use sqlite::Db;
