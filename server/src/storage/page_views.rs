@@ -10,10 +10,11 @@
 //!
 //! One table per kind (`page_verifiers`, `page_codes`, `page_tokens`, `page_typed`), each
 //! bounded two ways:
-//! - a cap ([`Caps`]): a put gives its row a new `seq` (delete, then insert) and, in the
-//!   same transaction, deletes the rows whose `seq` is more than the cap behind it: one
-//!   range delete on the primary key, so the table never holds more than its cap and the
-//!   value put longest ago goes first (as [`app::services::flash::Flash`] does);
+//! - a cap ([`Caps`]): a put gives its row a new `seq` (delete, then insert in one
+//!   transaction) and, right after, deletes the rows whose `seq` is more than the cap
+//!   behind it: one range delete on the primary key, so the table holds no more than its
+//!   cap (plus the puts in flight) and the value put longest ago goes first (as
+//!   [`app::services::flash::Flash`] does);
 //! - time: a row past `expires_at` is never returned, and the hourly housekeeping deletes
 //!   it ([`forget_expired`]).
 //!
@@ -183,12 +184,15 @@ impl SealedPageViews {
         .await
         .map_err(store_error)?;
         let seq: i64 = row.try_get("seq").map_err(store_error)?;
+        tx.commit().await.map_err(store_error)?;
+        // A statement of its own, after the commit: a transaction that holds one learner's
+        // row never waits on another's trim (two puts cannot deadlock on PostgreSQL).
         sqlx::query(&format!("DELETE FROM {table} WHERE seq <= $1"))
             .bind(seq.saturating_sub(slot.table.cap(&self.caps)))
-            .execute(&mut *tx)
+            .execute(&self.db.pool)
             .await
             .map_err(store_error)?;
-        tx.commit().await.map_err(store_error)
+        Ok(())
     }
 
     /// Forget the value in `slot`.

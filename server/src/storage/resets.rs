@@ -1,8 +1,8 @@
 //! [`RecentResets`] in the database (`instructor_resets`): every instance's dashboard says
 //! "reset just now" alike.
 //!
-//! Bounded: a record gives its row a new `seq` (delete, then insert) and, in the same
-//! transaction, deletes the rows more than [`MAX_RESETS`] behind it (the reset recorded
+//! Bounded: a record gives its row a new `seq` (delete, then insert) and, right after,
+//! deletes the rows more than [`MAX_RESETS`] behind it (the reset recorded
 //! longest ago goes first, one range delete on the primary key); the hourly housekeeping
 //! forgets resets older than [`RESETS_KEPT_FOR`] ([`forget_old`]).
 
@@ -45,12 +45,14 @@ async fn record_capped(
     .await
     .map_err(store_error)?;
     let seq: i64 = row.try_get("seq").map_err(store_error)?;
+    tx.commit().await.map_err(store_error)?;
+    // After the commit, on its own: no transaction holds a row while it waits on a trim.
     sqlx::query("DELETE FROM instructor_resets WHERE seq <= $1")
         .bind(seq.saturating_sub(i64::try_from(cap).unwrap_or(i64::MAX).max(1)))
-        .execute(&mut *tx)
+        .execute(&db.pool)
         .await
         .map_err(store_error)?;
-    tx.commit().await.map_err(store_error)
+    Ok(())
 }
 
 #[async_trait]

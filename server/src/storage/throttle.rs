@@ -7,15 +7,16 @@
 //!    for everyone, so two attempts never wait on each other in a cycle), on SQLite the
 //!    database's write lock. Another attempt on a shared key waits here until this one
 //!    ends, so under READ COMMITTED it then counts this one's attempt too;
-//! 2. forgets the keys' attempts that left the window, and counts the rest;
+//! 2. counts each key's attempts in the window;
 //! 3. inserts the attempt for every key, or, when a key is at its limit, rolls back.
 //!
 //! So of any number of racing attempts, on any number of instances, no more pass than the
 //! limit allows. Keys are SHA-256 digests ([`ThrottleKey::digest`]), never emails or
-//! addresses in clear. Bounded: each key keeps only its attempts in the window (older
-//! ones go at its next attempt), and the hourly housekeeping forgets every attempt and
-//! key that left the window ([`forget_old`]); how many keys appear within a window is
-//! bounded by the site's rate limit on requests.
+//! addresses in clear. Bounded: a refused attempt leaves nothing, so a key gains at most
+//! its limit of rows per window; the hourly housekeeping forgets every attempt and key
+//! that left the window ([`forget_old`]); how many keys appear in an hour is bounded by
+//! the site's rate limit on requests. (Nothing here deletes another key's rows while
+//! holding a key: the only locks an attempt takes are its own keys', in sorted order.)
 
 use app::services::instructor::{LoginAttempts, LoginThrottle, ThrottleKey};
 use app::services::store::StoreError;
@@ -50,12 +51,6 @@ impl LoginAttempts for Db {
         }
         let mut wait: Option<i64> = None;
         for (key, max) in &keys {
-            sqlx::query("DELETE FROM login_attempts WHERE key_sha256 = $1 AND at <= $2")
-                .bind(key)
-                .bind(since)
-                .execute(&mut *tx)
-                .await
-                .map_err(store_error)?;
             let row = sqlx::query(
                 "SELECT COUNT(*) AS n, MIN(at) AS first FROM login_attempts WHERE key_sha256 = $1 AND at > $2",
             )
