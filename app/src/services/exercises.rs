@@ -165,10 +165,10 @@ impl Services {
         };
         count_check(slug, id, if graded.verdict.passed() { "passed" } else { "failed" });
         let last = LastCheck { verdict: graded.verdict.clone(), jwt: graded.jwt };
+        let advanced = graded.progress.is_some();
         if let Some(progress) = graded.progress {
             stored.progress = progress;
             stored.last.retain(|step, _| ids.iter().position(|i| i == step).is_some_and(|i| i <= index));
-            or_log("page views", self.flash.forget_tokens(learner, slug, index + 1).await);
             if id == "verifier" {
                 // The verifier that passed (the input as step 1 read it, trimmed) replaces
                 // any other, for the page only (sealed, never stored in clear): the token
@@ -180,7 +180,17 @@ impl Services {
             }
         }
         // The decoded token is pasted content: kept sealed for the page, not with progress.
-        or_log("page views", self.flash.put_token(learner, (slug, index), last.jwt.clone()).await);
+        // Progress made forgets the later steps' tokens (each call is a round trip to the
+        // database: without a token of its own, one call forgets this step's too).
+        let step = (slug, index);
+        match (advanced, last.jwt.clone()) {
+            (true, None) => or_log("page views", self.flash.forget_tokens(learner, slug, index).await),
+            (true, Some(jwt)) => {
+                or_log("page views", self.flash.forget_tokens(learner, slug, index + 1).await);
+                or_log("page views", self.flash.put_token(learner, step, Some(jwt)).await);
+            }
+            (false, jwt) => or_log("page views", self.flash.put_token(learner, step, jwt).await),
+        }
         stored.last.insert(id.to_owned(), LastCheck { jwt: None, ..last.clone() });
         let erased = stored.erased()?;
         self.progress.save(learner, slug, &erased).await?;
