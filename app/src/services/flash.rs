@@ -155,7 +155,7 @@ pub fn keeps_token(jwt: &DecodedJwt) -> bool {
     kept_size(jwt) <= MAX_KEPT_JWT_BYTES
 }
 
-/// The bytes a decoded token takes as JSON, about what it takes in memory.
+/// The bytes a decoded token takes as JSON, about what it takes kept.
 fn kept_size(jwt: &DecodedJwt) -> usize {
     jwt.header.to_string().len() + jwt.claims.to_string().len()
 }

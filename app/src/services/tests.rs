@@ -1070,7 +1070,7 @@ async fn web_app_runs_on_the_engine_from_the_verifier_to_the_callback_and_the_re
     let checked = services.check(&me, WEB, 3, &view.callback_url).await.expect("step 4");
     assert!(checked.verdict.passed(), "{:#?}", checked.verdict);
 
-    // Step 5's command is ready with the code and the verifier; the code is in memory only.
+    // Step 5's command is ready with the code and the verifier; the code is kept for the page only.
     let page = services.exercise_page(&me, WEB).await.expect("page");
     let command = page.token_command.expect("the token command after step 4");
     assert!(command.full.expose().contains(code) && command.full.expose().contains(&verifier));
