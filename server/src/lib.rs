@@ -73,8 +73,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let forgotten =
                 housekeeping.run(app::services::now_unix()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
-                "forgot {} long-dead codes and tokens, and {}",
+                "forgot {} long-dead codes and tokens, {} expired page views, login attempts and resets, and {}",
                 forgotten.codes_and_tokens,
+                forgotten.short_lived,
                 oauthlab::verdict::count(forgotten.learners, "inactive learner")
             );
             Ok(())

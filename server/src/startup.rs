@@ -11,7 +11,6 @@ use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::trace::TraceLayer;
 
-use app::services::flash::Flash;
 use app::services::instructor::Instructors;
 use app::services::store::Fetcher;
 use app::services::Services;
@@ -26,7 +25,7 @@ use crate::remote::{HttpFetcher, TokenVerifier};
 use crate::session::{join_link_needs_a_session, learner_session, SessionSettings};
 use crate::shared::connections::Connections;
 use crate::shared::keys::KeyRing;
-use crate::storage::{Db, JobClaims, LearnerHousekeeping, ServerKey};
+use crate::storage::{Db, JobClaims, LearnerHousekeeping, SealedPageViews, ServerKey};
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -57,8 +56,9 @@ fn practice(public_url: &str, lifetimes: Lifetimes, db: &Db, key: ServerKey) -> 
     }
 }
 
-/// What the server forgets every hour: codes and tokens long dead, and learners inactive
-/// for `forget_learners_after` days who are in no class.
+/// What the server forgets every hour: codes and tokens long dead, learners inactive for
+/// `forget_learners_after` days who are in no class, and short-lived rows (expired page
+/// views, login attempts out of the throttle's window, old resets).
 #[derive(Clone)]
 pub struct Housekeeping {
     pub practice: Practice,
@@ -73,6 +73,8 @@ pub struct Housekeeping {
 pub struct Forgotten {
     pub codes_and_tokens: u64,
     pub learners: u64,
+    /// Page views, login attempts and throttle keys, resets.
+    pub short_lived: u64,
 }
 
 impl Housekeeping {
@@ -93,7 +95,8 @@ impl Housekeeping {
         let codes_and_tokens = self.practice.forget_dead(now).await?;
         let idle_before = now - i64::from(self.forget_learners_after) * 24 * 3600;
         let learners = self.learners.forget_idle_learners(idle_before).await?;
-        Ok(Forgotten { codes_and_tokens, learners })
+        let short_lived = self.learners.forget_short_lived(now).await?;
+        Ok(Forgotten { codes_and_tokens, learners, short_lived })
     }
 }
 
@@ -125,6 +128,7 @@ impl AppState {
     /// servers can't be made.
     pub fn new(settings: &Settings, db: Db, key: ServerKey) -> anyhow::Result<Self> {
         let secrets: Arc<ServerKey> = Arc::new(key.clone());
+        let page_views = SealedPageViews::new(db.clone(), &key);
         let session = SessionSettings::for_site(&settings.public_url, key.clone());
         let practice = practice(&settings.public_url, settings.lifetimes, &db, key);
         let housekeeping = Housekeeping {
@@ -148,7 +152,7 @@ impl AppState {
             servers: Arc::new(db.clone()),
             fetcher,
             public_url: settings.public_url.clone(),
-            flash: Arc::new(Flash::default()),
+            flash: Arc::new(page_views),
             code_lifetime: settings.lifetimes.code,
         };
         let leptos_options = LeptosOptions::builder()
@@ -178,7 +182,12 @@ impl AppState {
                 Connections::PER_CLIENT,
                 settings.trusted_proxies.clone(),
             ),
-            instructors: Instructors::new(Arc::new(db.clone()), &settings.public_url),
+            instructors: Instructors {
+                // Counted and remembered in the database, so every instance agrees.
+                throttle: Arc::new(db.clone()),
+                resets: Arc::new(db.clone()),
+                ..Instructors::new(Arc::new(db.clone()), &settings.public_url)
+            },
             db,
         })
     }
@@ -339,10 +348,13 @@ async fn housekeeping_every_hour(housekeeping: Housekeeping) {
             }
         }
         match housekeeping.run(now).await {
-            Ok(Forgotten { codes_and_tokens: 0, learners: 0 }) => {}
-            Ok(f) => {
-                tracing::info!(codes_and_tokens = f.codes_and_tokens, learners = f.learners, "housekeeping")
-            }
+            Ok(Forgotten { codes_and_tokens: 0, learners: 0, short_lived: 0 }) => {}
+            Ok(f) => tracing::info!(
+                codes_and_tokens = f.codes_and_tokens,
+                learners = f.learners,
+                short_lived = f.short_lived,
+                "housekeeping"
+            ),
             Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
         }
     }

@@ -65,7 +65,7 @@ pub async fn check_step(
     };
     if failed_check && is_form_post() {
         // The page it goes back to puts this in the box again.
-        services.keep_typed(&learner, exercise, index, &input);
+        services.keep_typed(&learner, exercise, index, &input).await;
     }
     let result = match checked {
         Ok(_) | Err(ServiceError::Locked(_)) => {

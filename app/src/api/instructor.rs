@@ -261,7 +261,9 @@ pub async fn get_dashboard(
     for c in i.classes(who).await.map_err(error)? {
         let page = if class.as_deref() == Some(c.class_id.as_str()) { page.unwrap_or(1) } else { 1 };
         let learners = i.learners_page(who, &c.class_id, search.as_deref(), page).await.map_err(error)?;
-        views.push(view_of(c, learners, |id| i.resets.last(who, id)));
+        let ids: Vec<&str> = learners.rows.iter().map(|l| l.learner_id.as_str()).collect();
+        let resets = crate::services::store::or_log("resets", i.resets.last_of(who, &ids).await);
+        views.push(view_of(c, learners, |id| resets.get(id).copied()));
     }
     Ok(views)
 }

@@ -95,8 +95,9 @@ impl Services {
             self.reads.learner_state(learner, client_credentials::SLUG).await?;
         let stored: StoredProgress<Progress> = progress.clone().typed()?;
         let record = self.app_or_create(learner, app).await?;
-        let steps =
-            self.step_views(learner, Exercise::ClientCredentials, stored.progress.steps_passed, &stored.last);
+        let steps = self
+            .step_views(learner, Exercise::ClientCredentials, stored.progress.steps_passed, &stored.last)
+            .await;
         let server = self.server_view(choice);
         let (token_command, client_id) = self.client_credentials_command(&server, &record);
         let api_command = self.api_command(&server);

@@ -12,7 +12,7 @@ use oauthlab::exercises::{
 use oauthlab::verdict::{Finding, Verdict};
 use serde::Serialize;
 
-use super::store::StoredProgress;
+use super::store::{or_log, StoredProgress};
 use super::{random_verifier, Checked, LearnerId, ServiceError, Services, StoreError};
 use crate::model::{
     CourseData, CourseItem, ExerciseData, ExerciseState, LastCheck, Secret, StepState, StepView,
@@ -165,19 +165,32 @@ impl Services {
         };
         count_check(slug, id, if graded.verdict.passed() { "passed" } else { "failed" });
         let last = LastCheck { verdict: graded.verdict.clone(), jwt: graded.jwt };
+        let advanced = graded.progress.is_some();
         if let Some(progress) = graded.progress {
             stored.progress = progress;
             stored.last.retain(|step, _| ids.iter().position(|i| i == step).is_some_and(|i| i <= index));
-            self.flash.forget_tokens(learner, slug, index + 1);
             if id == "verifier" {
                 // The verifier that passed (the input as step 1 read it, trimmed) replaces
-                // any other, in memory only: the token command on the page fills it in, so
-                // it works as copied.
-                self.flash.put_verifier(learner, slug, oauthlab::pasted::trim(input).to_owned());
+                // any other, for the page only (sealed, never stored in clear): the token
+                // command on the page fills it in, so it works as copied.
+                or_log(
+                    "page views",
+                    self.flash.put_verifier(learner, slug, oauthlab::pasted::trim(input).to_owned()).await,
+                );
             }
         }
-        // The decoded token is pasted content: kept in memory for the page, not stored.
-        self.flash.put_token(learner, (slug, index), last.jwt.clone());
+        // The decoded token is pasted content: kept sealed for the page, not with progress.
+        // Progress made forgets the later steps' tokens (each call is a round trip to the
+        // database: without a token of its own, one call forgets this step's too).
+        let step = (slug, index);
+        match (advanced, last.jwt.clone()) {
+            (true, None) => or_log("page views", self.flash.forget_tokens(learner, slug, index).await),
+            (true, Some(jwt)) => {
+                or_log("page views", self.flash.forget_tokens(learner, slug, index + 1).await);
+                or_log("page views", self.flash.put_token(learner, step, Some(jwt)).await);
+            }
+            (false, jwt) => or_log("page views", self.flash.put_token(learner, step, jwt).await),
+        }
         stored.last.insert(id.to_owned(), LastCheck { jwt: None, ..last.clone() });
         let erased = stored.erased()?;
         self.progress.save(learner, slug, &erased).await?;
@@ -185,14 +198,14 @@ impl Services {
     }
 
     /// *Generate Random String*: a fresh verifier from 32 random bytes, checked as step 1.
-    /// It is held in memory for a while so the page can show it; never stored.
+    /// It is kept (sealed) for a while so the page can show it; never stored in clear.
     pub async fn generate_verifier(
         &self,
         learner: &LearnerId,
         exercise: Exercise,
     ) -> Result<(String, Checked), ServiceError> {
         let verifier = random_verifier();
-        // A verifier that passes step 1 is kept in memory for the page by the check.
+        // A verifier that passes step 1 is kept for the page by the check.
         let checked = self.check(learner, exercise, 0, &verifier).await?;
         Ok((verifier, checked))
     }
@@ -211,19 +224,19 @@ impl Services {
     }
 
     /// After a plain form post (JavaScript off) whose check failed, what the learner typed
-    /// is kept in memory for the page it is sent back to, so the box is not emptied. Only
-    /// the last one per learner, at most [`super::flash::MAX_TYPED_BYTES`], taken by the
-    /// next page view of that exercise; never stored.
-    pub fn keep_typed(&self, learner: &LearnerId, exercise: Exercise, index: usize, input: &str) {
-        self.flash.put_typed(learner, (exercise.slug(), index), input.to_owned());
+    /// is kept for the page it is sent back to, so the box is not emptied. Only the last
+    /// one per learner, at most [`super::flash::MAX_TYPED_BYTES`], taken by the next page
+    /// view of that exercise; never stored in clear (see [`super::flash`]).
+    pub async fn keep_typed(&self, learner: &LearnerId, exercise: Exercise, index: usize, input: &str) {
+        or_log("page views", self.flash.put_typed(learner, (exercise.slug(), index), input.to_owned()).await);
     }
 
     /// *Reset*: this learner's progress in the exercise is gone, and so is what the page
-    /// held in memory for it.
+    /// view held for it.
     pub async fn reset(&self, learner: &LearnerId, exercise: Exercise) -> Result<ExerciseState, StoreError> {
         self.progress.reset(learner, exercise.slug()).await?;
-        self.flash.take_verifier(learner, exercise.slug());
-        self.flash.forget_tokens(learner, exercise.slug(), 0);
+        or_log("page views", self.flash.take_verifier(learner, exercise.slug()).await);
+        or_log("page views", self.flash.forget_tokens(learner, exercise.slug(), 0).await);
         Ok(exercise_state(exercise, &StoredProgress::default()))
     }
 
@@ -259,7 +272,9 @@ impl Services {
         exercise: Exercise,
     ) -> Result<ExerciseData, StoreError> {
         let mut page = self.exercise_page(learner, exercise).await?;
-        if let Some((index, typed)) = self.flash.take_typed(learner, exercise.slug()) {
+        if let Some((index, typed)) =
+            or_log("page views", self.flash.take_typed(learner, exercise.slug()).await)
+        {
             if let Some(view) = page.steps.get_mut(index) {
                 view.typed = Some(Secret::new(typed));
             }
@@ -269,13 +284,14 @@ impl Services {
 
     /// The step cards of `exercise` for a progress with `steps_passed` and these last
     /// verdicts, each with its decoded token when the page still holds it.
-    pub(super) fn step_views(
+    pub(super) async fn step_views(
         &self,
         learner: &LearnerId,
         exercise: Exercise,
         steps_passed: usize,
         last: &std::collections::BTreeMap<String, LastCheck>,
     ) -> Vec<StepView> {
+        let tokens = or_log("page views", self.flash.peek_tokens(learner, exercise.slug()).await);
         let info = exercise.info();
         info.steps
             .iter()
@@ -285,10 +301,9 @@ impl Services {
                 title: step.title.to_owned(),
                 number: index + 1,
                 status: StepStatus::of(index, steps_passed),
-                last: last.get(step.id).map(|last| LastCheck {
-                    jwt: self.flash.peek_token(learner, (exercise.slug(), index)),
-                    ..last.clone()
-                }),
+                last: last
+                    .get(step.id)
+                    .map(|last| LastCheck { jwt: tokens.get(&index).cloned(), ..last.clone() }),
                 typed: None,
             })
             .collect()

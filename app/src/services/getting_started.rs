@@ -67,8 +67,9 @@ impl Services {
         let stored: StoredProgress<Progress> = erased.clone().typed()?;
         let choice = self.servers.load(learner).await?;
         let server = self.server_view(choice);
-        let steps =
-            self.step_views(learner, Exercise::GettingStarted, stored.progress.steps_passed, &stored.last);
+        let steps = self
+            .step_views(learner, Exercise::GettingStarted, stored.progress.steps_passed, &stored.last)
+            .await;
         Ok(ExerciseData {
             exercise: exercise_state(Exercise::GettingStarted, &erased),
             steps,

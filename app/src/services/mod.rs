@@ -33,7 +33,7 @@ use crate::model::{
 pub use exercises::Exercise;
 use flash::PageViews;
 use store::{
-    ClientSecrets, Fetcher, IssuedTokens, JwtVerifier, LearnerReads, LearnerState, OwnServer,
+    or_log, ClientSecrets, Fetcher, IssuedTokens, JwtVerifier, LearnerReads, LearnerState, OwnServer,
     PracticeAppRecord, PracticeAppStore, ProgressStore, ServerChoice, ServerChoiceStore, StoreError,
     StoredProgress,
 };
@@ -542,7 +542,7 @@ impl Services {
         }
         .erased()?;
         let before = before.erased()?;
-        self.flash.forget_tokens(learner, exercise.slug(), from);
+        or_log("page views", self.flash.forget_tokens(learner, exercise.slug(), from).await);
         if rewound != before {
             self.progress.save(learner, exercise.slug(), &rewound).await?;
         }
@@ -655,7 +655,7 @@ impl Services {
         let server = self.server_view(choice);
         let login_url = stored.progress.get("authorization_url").and_then(|u| u.as_str());
         let values = CommandValues::new(&server, &app, login_url, self.redirect_uri());
-        let verifier = self.flash.peek_verifier(learner, exercise.slug());
+        let verifier = or_log("page views", self.flash.peek_verifier(learner, exercise.slug()).await);
         let mut landed = url::form_urlencoded::Serializer::new(String::new());
         landed.append_pair("code", code);
         for (name, value) in [("state", state), ("iss", iss)] {

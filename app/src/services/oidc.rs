@@ -6,7 +6,7 @@ use oauthlab::exercises::oidc::{self, Exchange, Facts, Progress, Step};
 use oauthlab::exercises::refresh;
 
 use super::exercises::{exercise_state, graded, Exercise};
-use super::store::{LearnerState, StoreError, StoredProgress};
+use super::store::{or_log, LearnerState, StoreError, StoredProgress};
 use super::{now_unix, Checked, CommandValues, LearnerId, ServiceError, Services};
 use crate::model::{ExerciseData, Secret};
 
@@ -49,8 +49,9 @@ impl Services {
         let LearnerState { progress, app, choice } = self.reads.learner_state(learner, oidc::SLUG).await?;
         let stored: StoredProgress<Progress> = progress.clone().typed()?;
         let app = self.practice_app_view(learner, self.app_or_create(learner, app).await?);
-        let steps = self.step_views(learner, Exercise::Oidc, stored.progress.steps_passed, &stored.last);
-        let verifier = self.flash.peek_verifier(learner, oidc::SLUG);
+        let steps =
+            self.step_views(learner, Exercise::Oidc, stored.progress.steps_passed, &stored.last).await;
+        let verifier = or_log("page views", self.flash.peek_verifier(learner, oidc::SLUG).await);
         let login_url = stored.progress.authorization_url.clone();
         let server = self.server_view(choice);
         let values = CommandValues::new(&server, &app, login_url.as_deref(), self.redirect_uri());

@@ -5,7 +5,7 @@
 use oauthlab::exercises::refresh::{self, Facts, Progress, Step};
 
 use super::exercises::{exercise_state, graded, Exercise};
-use super::store::{Keys, LearnerState, StoreError, StoredProgress};
+use super::store::{or_log, Keys, LearnerState, StoreError, StoredProgress};
 use super::{now_unix, Checked, CommandValues, LearnerId, ServiceError, Services};
 use crate::model::{ExerciseData, Secret};
 
@@ -92,8 +92,9 @@ impl Services {
         let LearnerState { progress, app, choice } = self.reads.learner_state(learner, refresh::SLUG).await?;
         let stored: StoredProgress<Progress> = progress.clone().typed()?;
         let app = self.practice_app_view(learner, self.app_or_create(learner, app).await?);
-        let steps = self.step_views(learner, Exercise::Refresh, stored.progress.steps_passed, &stored.last);
-        let verifier = self.flash.peek_verifier(learner, refresh::SLUG);
+        let steps =
+            self.step_views(learner, Exercise::Refresh, stored.progress.steps_passed, &stored.last).await;
+        let verifier = or_log("page views", self.flash.peek_verifier(learner, refresh::SLUG).await);
         let login_url = stored.progress.authorization_url.clone();
         let server = self.server_view(choice);
         let values = CommandValues::new(&server, &app, login_url.as_deref(), self.redirect_uri());

@@ -8,7 +8,9 @@ use oauthlab::exercises::spa::{self, Facts, Progress, Step};
 use oauthlab::exercises::web_app::Exchange;
 
 use super::exercises::{exercise_state, graded, Exercise};
-use super::store::{LearnerState, OwnServer, PracticeAppRecord, ServerChoice, StoreError, StoredProgress};
+use super::store::{
+    or_log, LearnerState, OwnServer, PracticeAppRecord, ServerChoice, StoreError, StoredProgress,
+};
 use super::{
     now_unix, within, Checked, CommandAuth, CommandValues, LearnerId, ServiceError, Services, MAX_CODE_CHARS,
 };
@@ -93,9 +95,9 @@ impl Services {
         let LearnerState { progress, app, choice } = self.reads.learner_state(learner, spa::SLUG).await?;
         let stored: StoredProgress<Progress> = progress.clone().typed()?;
         let record = self.app_or_create(learner, app).await?;
-        let steps = self.step_views(learner, Exercise::Spa, stored.progress.steps_passed, &stored.last);
-        let verifier = self.flash.peek_verifier(learner, spa::SLUG);
-        let code = self.flash.peek_code(learner, spa::SLUG);
+        let steps = self.step_views(learner, Exercise::Spa, stored.progress.steps_passed, &stored.last).await;
+        let verifier = or_log("page views", self.flash.peek_verifier(learner, spa::SLUG).await);
+        let code = or_log("page views", self.flash.peek_code(learner, spa::SLUG).await);
         let login_url = stored.progress.authorization_url.clone();
         let server = self.server_view(choice);
         let values = self.spa_values(&server, &record, login_url.as_deref());
@@ -123,7 +125,7 @@ impl Services {
     /// What the browser app's callback page (`/spa/callback`) shows for the `code` it
     /// received: the code exchange to make from the browser (`fetch()`) or with curl, with
     /// this learner's verifier, the public client and no secret. The code of the login
-    /// step 3 started (its `state`) is kept in memory for the exercise page's command.
+    /// step 3 started (its `state`) is kept (sealed) for the exercise page's command.
     pub async fn spa_callback_view(
         &self,
         learner: &LearnerId,
@@ -138,11 +140,11 @@ impl Services {
         let server = self.server_view(choice);
         let login_url = stored.progress.authorization_url.as_deref();
         let values = self.spa_values(&server, &record, login_url);
-        let verifier = self.flash.peek_verifier(learner, spa::SLUG);
+        let verifier = or_log("page views", self.flash.peek_verifier(learner, spa::SLUG).await);
         let state_matches = state.is_some() && stored.progress.state.as_deref() == state;
         if state_matches {
             // Only this login's code: a code of another login never replaces it.
-            self.flash.put_code(learner, spa::SLUG, Some(code.to_owned()));
+            or_log("page views", self.flash.put_code(learner, spa::SLUG, Some(code.to_owned())).await);
         }
         Ok(SpaCallbackData {
             token_endpoint: values.token_endpoint.clone(),

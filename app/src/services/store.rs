@@ -18,6 +18,16 @@ use crate::model::{LastCheck, SetupAttempt};
 #[error("storage: {0}")]
 pub struct StoreError(pub String);
 
+/// A store's answer, or, when it failed, what the request does without it: for what only
+/// helps a page (a value the page view shows, a dashboard's "reset just now"). The failure
+/// is logged, without the value, and the learner's request goes on.
+pub fn or_log<T: Default>(what: &'static str, answer: Result<T, StoreError>) -> T {
+    answer.unwrap_or_else(|err| {
+        tracing::warn!(error = %err, what, "store failed; going on without it");
+        T::default()
+    })
+}
+
 /// A learner's progress in one exercise and the last verdict of each step (keyed by
 /// step id). `P` is the exercise's own `Progress` (each exercise's holds no secret); the
 /// stores keep it as JSON (`P = serde_json::Value`), and [`StoredProgress::typed`] reads

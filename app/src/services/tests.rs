@@ -522,7 +522,7 @@ async fn the_token_command_has_a_placeholder_once_the_generated_verifier_is_gone
     let services = services();
     let me = learner("a");
     pass_steps(&services, &me, 3).await;
-    services.flash.take_verifier(&me, refresh::SLUG);
+    services.flash.take_verifier(&me, refresh::SLUG).await.expect("page views");
     let page = services.exercise_page(&me, R).await.expect("page");
     let command = page.token_command.expect("the token command after step 3");
     assert!(
@@ -608,12 +608,132 @@ async fn step_3_warns_while_refresh_tokens_are_off_and_the_toggle_forgets_what_i
 async fn what_was_typed_in_a_failed_form_post_comes_back_once() {
     let services = services();
     let me = learner("a");
-    services.keep_typed(&me, R, Step::Verifier.index(), "my-own-verifier?");
+    services.keep_typed(&me, R, Step::Verifier.index(), "my-own-verifier?").await;
     let page = services.exercise_page_view(&me, R).await.expect("page");
     let typed = page.steps[Step::Verifier.index()].typed.as_ref().map(|t| t.expose().to_owned());
     assert_eq!(typed.as_deref(), Some("my-own-verifier?"));
     let again = services.exercise_page_view(&me, R).await.expect("page");
     assert!(again.steps.iter().all(|s| s.typed.is_none()), "once only");
+}
+
+/// A store that is down: every call fails.
+struct Down;
+
+fn down() -> StoreError {
+    StoreError("database is down".into())
+}
+
+#[async_trait::async_trait]
+impl flash::PageViews for Down {
+    async fn put_verifier(&self, _: &LearnerId, _: &'static str, _: String) -> Result<(), StoreError> {
+        Err(down())
+    }
+    async fn peek_verifier(&self, _: &LearnerId, _: &'static str) -> Result<Option<String>, StoreError> {
+        Err(down())
+    }
+    async fn take_verifier(&self, _: &LearnerId, _: &'static str) -> Result<Option<String>, StoreError> {
+        Err(down())
+    }
+    async fn put_code(&self, _: &LearnerId, _: &'static str, _: Option<String>) -> Result<(), StoreError> {
+        Err(down())
+    }
+    async fn peek_code(&self, _: &LearnerId, _: &'static str) -> Result<Option<String>, StoreError> {
+        Err(down())
+    }
+    async fn put_token(
+        &self,
+        _: &LearnerId,
+        _: flash::StepKey,
+        _: Option<refresh::DecodedJwt>,
+    ) -> Result<(), StoreError> {
+        Err(down())
+    }
+    async fn peek_tokens(
+        &self,
+        _: &LearnerId,
+        _: &'static str,
+    ) -> Result<std::collections::BTreeMap<usize, refresh::DecodedJwt>, StoreError> {
+        Err(down())
+    }
+    async fn forget_tokens(&self, _: &LearnerId, _: &'static str, _: usize) -> Result<(), StoreError> {
+        Err(down())
+    }
+    async fn put_typed(&self, _: &LearnerId, _: flash::StepKey, _: String) -> Result<(), StoreError> {
+        Err(down())
+    }
+    async fn take_typed(
+        &self,
+        _: &LearnerId,
+        _: &'static str,
+    ) -> Result<Option<(usize, String)>, StoreError> {
+        Err(down())
+    }
+}
+
+#[async_trait::async_trait]
+impl instructor::RecentResets for Down {
+    async fn record(&self, _: instructor::InstructorId, _: &str, _: i64) -> Result<(), StoreError> {
+        Err(down())
+    }
+    async fn last_of(
+        &self,
+        _: instructor::InstructorId,
+        _: &[&str],
+    ) -> Result<std::collections::HashMap<String, i64>, StoreError> {
+        Err(down())
+    }
+}
+
+#[async_trait::async_trait]
+impl instructor::LoginAttempts for Down {
+    async fn attempt(
+        &self,
+        _: &[(instructor::ThrottleKey, usize)],
+        _: i64,
+    ) -> Result<Result<(), u64>, StoreError> {
+        Err(down())
+    }
+    async fn refund(&self, _: &instructor::ThrottleKey, _: i64) -> Result<(), StoreError> {
+        Err(down())
+    }
+    async fn clear(&self, _: &instructor::ThrottleKey) -> Result<(), StoreError> {
+        Err(down())
+    }
+}
+
+#[tokio::test]
+async fn a_page_view_store_that_fails_costs_the_page_its_values_not_the_learner_their_checks() {
+    let services = Services { flash: Arc::new(Down), ..services() };
+    let me = learner("a");
+    pass_steps(&services, &me, 3).await;
+    services.keep_typed(&me, R, Step::AuthorizationUrl.index(), "typed").await;
+    let page = services.exercise_page_view(&me, R).await.expect("the page, without what it could not read");
+    assert_eq!(statuses(&page.exercise), after(3), "every check was kept");
+    assert!(page.steps.iter().all(|s| s.typed.is_none()));
+    services.reset(&me, R).await.expect("a reset too");
+}
+
+#[tokio::test]
+async fn a_reset_log_that_fails_does_not_undo_the_reset_and_a_throttle_that_fails_refuses_the_login() {
+    use super::instructor::{InstructorError, InstructorStore, Instructors};
+    let store = Arc::new(MemoryStore::default());
+    let services = services_on(store.clone(), Arc::new(Documents::default()));
+    let instructors = Instructors {
+        resets: Arc::new(Down),
+        throttle: Arc::new(Down),
+        ..Instructors::new(store.clone(), PUBLIC_URL)
+    };
+    let ada = store.upsert_instructor("ada@example.org", "hash").await.expect("ada");
+    let class = instructors.create_class(ada, "Evening workshop").await.expect("class");
+    let code = class.join_url.rsplit('/').next().expect("join code");
+    let grace = learner("grace");
+    instructors.open_join_link(&grace, code, true, false).await.expect("open");
+    pass_steps(&services, &grace, 2).await;
+    instructors.reset_learner(&services, ada, &grace.0, "refresh").await.expect("reset");
+    let row = instructors.learner(ada, &grace.0).await.expect("row");
+    assert_eq!(row.exercises.of("refresh").steps_passed, 0, "the reset happened");
+    let login = instructors.login("ada@example.org", "whatever", None, None).await;
+    assert!(matches!(login, Err(InstructorError::Store(_))), "{login:?}");
 }
 
 // --- the learner's own server ------------------------------------------------------------
@@ -774,9 +894,13 @@ async fn a_reset_is_remembered_for_its_instructor_until_the_learner_does_somethi
         last_activity(row.exercises.updated_at(), reset_at, now_unix())
     };
     instructors.reset_learner(&services, ada, &grace.0, "refresh").await.expect("reset");
-    let reset_at = instructors.resets.last(ada, &grace.0);
+    let reset_at = instructors.resets.last(ada, &grace.0).await.expect("resets");
     assert!(reset_at.is_some(), "remembered");
-    assert_eq!(instructors.resets.last(bob, &grace.0), None, "only for the instructor who reset");
+    assert_eq!(
+        instructors.resets.last(bob, &grace.0).await.expect("resets"),
+        None,
+        "only for the instructor who reset"
+    );
     let row = instructors.learner(ada, &grace.0).await.expect("row");
     assert_eq!(row.exercises.of("refresh").steps_passed, 0);
     assert_eq!(activity(&row, reset_at), "reset just now");
@@ -790,7 +914,11 @@ async fn a_reset_is_remembered_for_its_instructor_until_the_learner_does_somethi
     instructors.reset_class(&services, ada, &class.class_id, "all").await.expect("reset class");
     for who in [&grace, &john] {
         let row = instructors.learner(ada, &who.0).await.expect("row");
-        assert_eq!(activity(&row, instructors.resets.last(ada, &who.0)), "reset just now", "{who:?}");
+        assert_eq!(
+            activity(&row, instructors.resets.last(ada, &who.0).await.expect("resets")),
+            "reset just now",
+            "{who:?}"
+        );
     }
 }
 
@@ -942,7 +1070,7 @@ async fn web_app_runs_on_the_engine_from_the_verifier_to_the_callback_and_the_re
     let checked = services.check(&me, WEB, 3, &view.callback_url).await.expect("step 4");
     assert!(checked.verdict.passed(), "{:#?}", checked.verdict);
 
-    // Step 5's command is ready with the code and the verifier; the code is in memory only.
+    // Step 5's command is ready with the code and the verifier; the code is kept for the page only.
     let page = services.exercise_page(&me, WEB).await.expect("page");
     let command = page.token_command.expect("the token command after step 4");
     assert!(command.full.expose().contains(code) && command.full.expose().contains(&verifier));
@@ -965,7 +1093,7 @@ async fn web_app_runs_on_the_engine_from_the_verifier_to_the_callback_and_the_re
 async fn typed_text_comes_back_on_its_own_exercise_page_only() {
     let services = services();
     let me = learner("ada");
-    services.keep_typed(&me, WEB, 0, "too-short");
+    services.keep_typed(&me, WEB, 0, "too-short").await;
     let refresh_page = services.exercise_page_view(&me, R).await.expect("page");
     assert!(refresh_page.steps.iter().all(|s| s.typed.is_none()));
     let page = services.exercise_page_view(&me, WEB).await.expect("page");

@@ -5,7 +5,7 @@
 use oauthlab::exercises::web_app::{self, Exchange, Facts, Progress, Step};
 
 use super::exercises::{exercise_state, graded, Exercise};
-use super::store::{LearnerState, StoreError, StoredProgress};
+use super::store::{or_log, LearnerState, StoreError, StoredProgress};
 use super::{now_unix, Checked, CommandValues, LearnerId, ServiceError, Services};
 use crate::model::{ExerciseData, Secret};
 
@@ -37,9 +37,9 @@ impl Services {
         let checked =
             self.keep_check(learner, Exercise::WebApp, stored, index, input, graded(result)).await?;
         if step == Step::Callback && checked.verdict.passed() {
-            // The code, in memory only, for the token command of step 5.
+            // The code, sealed for the page only, for the token command of step 5.
             let code = super::query_value(oauthlab::pasted::trim(input), "code");
-            self.flash.put_code(learner, web_app::SLUG, code);
+            or_log("page views", self.flash.put_code(learner, web_app::SLUG, code).await);
         }
         Ok(checked)
     }
@@ -48,9 +48,10 @@ impl Services {
         let LearnerState { progress, app, choice } = self.reads.learner_state(learner, web_app::SLUG).await?;
         let stored: StoredProgress<Progress> = progress.clone().typed()?;
         let app = self.practice_app_view(learner, self.app_or_create(learner, app).await?);
-        let steps = self.step_views(learner, Exercise::WebApp, stored.progress.steps_passed, &stored.last);
-        let verifier = self.flash.peek_verifier(learner, web_app::SLUG);
-        let code = self.flash.peek_code(learner, web_app::SLUG);
+        let steps =
+            self.step_views(learner, Exercise::WebApp, stored.progress.steps_passed, &stored.last).await;
+        let verifier = or_log("page views", self.flash.peek_verifier(learner, web_app::SLUG).await);
+        let code = or_log("page views", self.flash.peek_code(learner, web_app::SLUG).await);
         let login_url = stored.progress.authorization_url.clone();
         let server = self.server_view(choice);
         let values = CommandValues::new(&server, &app, login_url.as_deref(), self.redirect_uri());

@@ -2,6 +2,9 @@
 //! by their id (progress, practice application, server choice, consents, codes, tokens);
 //! one whose newest row is older than the cut-off, and who is in no class, is removed
 //! with all of them.
+//!
+//! Short-lived rows go too ([`LearnerHousekeeping::forget_short_lived`]): expired page
+//! views, login attempts and throttle keys that left the window, resets long past.
 
 use app::services::store::StoreError;
 use async_trait::async_trait;
@@ -13,6 +16,9 @@ pub trait LearnerHousekeeping: Send + Sync {
     /// Remove every learner not in a class whose last activity is before `idle_before`
     /// (Unix seconds), with their rows. The number of learners removed.
     async fn forget_idle_learners(&self, idle_before: i64) -> Result<u64, StoreError>;
+    /// Delete what is kept only for a while, as of `now`: expired page views, login
+    /// attempts and keys out of the throttle's window, old resets. The rows deleted.
+    async fn forget_short_lived(&self, now: i64) -> Result<u64, StoreError>;
 }
 
 /// Every learner's activity: the times of all rows that carry their id.
@@ -57,5 +63,12 @@ impl LearnerHousekeeping for Db {
                 .map_err(store_error)?;
         }
         Ok(u64::try_from(idle).unwrap_or(0))
+    }
+
+    async fn forget_short_lived(&self, now: i64) -> Result<u64, StoreError> {
+        let page_views = super::page_views::forget_expired(self, now).await?;
+        let attempts = super::throttle::forget_old(self, now).await?;
+        let resets = super::resets::forget_old(self, now).await?;
+        Ok(page_views + attempts + resets)
     }
 }

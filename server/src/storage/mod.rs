@@ -3,7 +3,9 @@
 //! `sqlite.rs` and `postgres.rs`), and the server key file.
 //!
 //! The learner-facing traits (`ProgressStore`, `PracticeAppStore`, `ServerChoiceStore`,
-//! `IssuedTokens`, `InstructorStore`) live in the `app` crate, whose services use them;
+//! `IssuedTokens`, `InstructorStore`, and what no instance may keep to itself: `PageViews`,
+//! sealed under the server key in `page_views.rs`, `LoginAttempts` in `throttle.rs`,
+//! `RecentResets` in `resets.rs`) live in the `app` crate, whose services use them;
 //! the practice server's (`CodeStore`, `TokenStore`, `ConsentStore`, `KeyStore`) live here
 //! with their records. `contract` is the test suite every implementation passes: SQLite
 //! and the in-memory versions (`app::services::memory`, and `memory` here for the
@@ -20,13 +22,16 @@ mod issued;
 mod jobs;
 mod learners;
 mod open;
+mod page_views;
 mod postgres;
 mod progress;
 mod receipts;
+mod resets;
 mod server_key;
 mod servers;
 mod signing_keys;
 mod sqlite;
+mod throttle;
 mod tokens;
 
 #[cfg(test)]
@@ -38,6 +43,7 @@ pub use codes::{CodeRecord, CodeStore};
 pub use consents::{Consent, ConsentStore};
 pub use jobs::JobClaims;
 pub use learners::LearnerHousekeeping;
+pub use page_views::SealedPageViews;
 pub use server_key::ServerKey;
 pub use signing_keys::{KeyRecord, KeyStore};
 pub use db::{redacted, Backend, Db};

@@ -21,7 +21,7 @@ use super::{now_unix, LearnerId};
 pub use error::InstructorError;
 use passwords::dummy_hash;
 pub use passwords::{hash_password, verify_password, verify_password_in, PasswordWork};
-pub use resets::{ago, last_activity, RecentResets, ResetLog, MAX_RESETS};
+pub use resets::{ago, last_activity, RecentResets, ResetLog, MAX_RESETS, RESETS_KEPT_FOR};
 pub use store::{
     ClassRecord, ClassSummary, ExerciseProgress, InstructorId, InstructorStore, JoinTarget, LearnerExercises,
     LearnerRow,
@@ -80,7 +80,8 @@ impl Instructors {
         let email = email.trim().to_lowercase();
         let limits = LoginThrottle::limits(&email, client);
         // Counted before the (slow) password check: a failure needs nothing more.
-        self.throttle.attempt(&limits, now).map_err(InstructorError::TooManyAttempts)?;
+        // A throttle that cannot count refuses the login (a store error), never lets it by.
+        self.throttle.attempt(&limits, now).await?.map_err(InstructorError::TooManyAttempts)?;
         let mut signed_in = self.verify(&email, password, now).await;
         if let (Ok(_), Some(old)) = (&signed_in, previous) {
             if let Err(err) = self.store.delete_session(&digest(old)).await {
@@ -91,10 +92,15 @@ impl Instructors {
             // Not a failed guess: the attempt is given back, and a success forgives this
             // address its earlier failures for the email.
             for (i, (key, _)) in limits.iter().enumerate() {
-                if i == 0 && signed_in.is_ok() {
-                    self.throttle.clear(key);
+                let given_back = if i == 0 && signed_in.is_ok() {
+                    self.throttle.clear(key).await
                 } else {
-                    self.throttle.refund(key, now);
+                    self.throttle.refund(key, now).await
+                };
+                if let Err(err) = given_back {
+                    // The attempt stays counted until it leaves the window: no reason to
+                    // fail a login that succeeded.
+                    tracing::warn!(error = %err, "cannot give a login attempt back");
                 }
             }
         }
@@ -242,6 +248,14 @@ impl Instructors {
             .ok_or(InstructorError::NotFound)
     }
 
+    /// Remember that `who` reset `learner_id` now, for the dashboard; a store that fails
+    /// costs only the "reset just now" (logged), not the reset.
+    async fn note_reset(&self, who: InstructorId, learner_id: &str) {
+        if let Err(err) = self.resets.record(who, learner_id, now_unix()).await {
+            tracing::warn!(error = %err, "cannot remember a reset");
+        }
+    }
+
     /// Reset one of `who`'s learners in `exercise`.
     pub async fn reset_learner(
         &self,
@@ -255,7 +269,7 @@ impl Instructors {
         for exercise in exercises {
             services.reset_exercise(&learner, exercise).await?;
         }
-        self.resets.record(who, &learner.0, now_unix());
+        self.note_reset(who, &learner.0).await;
         Ok(())
     }
 
@@ -272,7 +286,7 @@ impl Instructors {
             for exercise in &exercises {
                 services.reset_exercise(&LearnerId(learner.learner_id.clone()), exercise).await?;
             }
-            self.resets.record(who, &learner.learner_id, now_unix());
+            self.note_reset(who, &learner.learner_id).await;
         }
         Ok(())
     }

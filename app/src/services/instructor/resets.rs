@@ -3,27 +3,44 @@
 //! reset deletes the learner's progress, so without this the row would only say "no
 //! activity yet".
 //!
-//! Held in this process's memory ([`ResetLog`]), like the login throttle: after a restart
-//! the rows go back to "no activity yet". Bounded: at most [`MAX_RESETS`] entries, the
-//! least recently used forgotten first, in O(1).
+//! The site keeps them in its database (the server's `storage::resets`), so every
+//! instance's dashboard says the same; [`ResetLog`] keeps them in this process's memory,
+//! for tests. Bounded: at most [`MAX_RESETS`] resets, the one recorded longest ago
+//! forgotten first; the database's housekeeping also forgets those older than
+//! [`RESETS_KEPT_FOR`].
 
+use std::collections::HashMap;
 use std::num::NonZeroUsize;
 use std::sync::Mutex;
 
+use async_trait::async_trait;
 use lru::LruCache;
 
 use super::InstructorId;
+use crate::services::store::StoreError;
 
 /// The most resets remembered at once (one per instructor and learner).
 pub const MAX_RESETS: usize = 10_000;
+/// How long a reset is remembered, in seconds: long after any dashboard cares.
+pub const RESETS_KEPT_FOR: i64 = 30 * 24 * 3600;
 
-/// Where the resets are remembered: in memory today ([`ResetLog`]), shared storage when
-/// several instances serve one site.
+/// Where the resets are remembered: the database (shared by every instance), or this
+/// process's memory ([`ResetLog`]).
+#[async_trait]
 pub trait RecentResets: Send + Sync {
     /// `who` reset `learner_id` at `at` (unix seconds).
-    fn record(&self, who: InstructorId, learner_id: &str, at: i64);
+    async fn record(&self, who: InstructorId, learner_id: &str, at: i64) -> Result<(), StoreError>;
+    /// When `who` last reset each of `learner_ids` (a dashboard page's), for those
+    /// remembered: one look-up.
+    async fn last_of(
+        &self,
+        who: InstructorId,
+        learner_ids: &[&str],
+    ) -> Result<HashMap<String, i64>, StoreError>;
     /// When `who` last reset `learner_id`, if remembered.
-    fn last(&self, who: InstructorId, learner_id: &str) -> Option<i64>;
+    async fn last(&self, who: InstructorId, learner_id: &str) -> Result<Option<i64>, StoreError> {
+        Ok(self.last_of(who, &[learner_id]).await?.remove(learner_id))
+    }
 }
 
 /// The in-memory [`RecentResets`].
@@ -50,13 +67,24 @@ impl ResetLog {
     }
 }
 
+#[async_trait]
 impl RecentResets for ResetLog {
-    fn record(&self, who: InstructorId, learner_id: &str, at: i64) {
+    async fn record(&self, who: InstructorId, learner_id: &str, at: i64) -> Result<(), StoreError> {
         self.with(|map| map.put((who.0, learner_id.to_owned()), at));
+        Ok(())
     }
 
-    fn last(&self, who: InstructorId, learner_id: &str) -> Option<i64> {
-        self.with(|map| map.get(&(who.0, learner_id.to_owned())).copied())
+    async fn last_of(
+        &self,
+        who: InstructorId,
+        learner_ids: &[&str],
+    ) -> Result<HashMap<String, i64>, StoreError> {
+        Ok(self.with(|map| {
+            learner_ids
+                .iter()
+                .filter_map(|id| map.peek(&(who.0, (*id).to_owned())).map(|at| ((*id).to_owned(), *at)))
+                .collect()
+        }))
     }
 }
 
@@ -131,15 +159,12 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_log_is_per_instructor_and_keeps_at_most_its_cap() {
+    #[tokio::test]
+    async fn the_log_keeps_at_most_its_cap() {
         let log = ResetLog::with_cap(100);
-        for n in 0..10_000 {
-            log.record(InstructorId(1), &format!("learner{n}"), n);
+        for n in 0..1_000 {
+            log.record(InstructorId(1), &format!("learner{n}"), n).await.expect("record");
         }
-        assert_eq!(log.last(InstructorId(1), "learner9999"), Some(9_999));
-        assert_eq!(log.last(InstructorId(1), "learner0"), None, "the oldest went first");
-        assert_eq!(log.last(InstructorId(2), "learner9999"), None, "another instructor's reset");
         assert_eq!(log.with(|map| map.len()), 100);
     }
 }

@@ -1,21 +1,33 @@
 //! How many logins may be tried, and from where.
+//!
+//! The site counts attempts in its database (the server's `storage::throttle`), so the
+//! limits hold across every instance: check and count are one transaction that first
+//! locks a row per key, so of two instances racing only as many attempts pass as the
+//! limit allows. Keys are stored as digests ([`ThrottleKey::digest`]), never as emails.
+//! [`LoginThrottle`] counts in this process's memory, for tests.
 
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 
+use async_trait::async_trait;
 use lru::LruCache;
+use sha2::{Digest, Sha256};
 
-/// Where login attempts are counted: in this process's memory ([`LoginThrottle`]) today;
-/// shared storage when several instances serve one site.
+use crate::services::store::StoreError;
+
+/// Where login attempts are counted: the database (shared by every instance), or this
+/// process's memory ([`LoginThrottle`]).
+#[async_trait]
 pub trait LoginAttempts: Send + Sync {
     /// Count an attempt at `now` against each `(key, max)`, unless one of them already
     /// has `max` or more in the window: then nothing is counted and the answer is
-    /// `Err(seconds)` until the attempt may be made.
-    fn attempt(&self, limits: &[(ThrottleKey, usize)], now: i64) -> Result<(), u64>;
+    /// `Ok(Err(seconds))` until the attempt may be made. Check and count are atomic.
+    async fn attempt(&self, limits: &[(ThrottleKey, usize)], now: i64)
+        -> Result<Result<(), u64>, StoreError>;
     /// Give back one attempt counted for `key` at `at` (it did not fail).
-    fn refund(&self, key: &ThrottleKey, at: i64);
+    async fn refund(&self, key: &ThrottleKey, at: i64) -> Result<(), StoreError>;
     /// Forget every attempt counted for `key`.
-    fn clear(&self, key: &ThrottleKey);
+    async fn clear(&self, key: &ThrottleKey) -> Result<(), StoreError>;
 }
 
 /// What a login attempt is counted against.
@@ -28,6 +40,20 @@ pub enum ThrottleKey {
     Client(std::net::IpAddr),
     /// One email tried from all addresses together.
     EmailEverywhere(String),
+}
+
+impl ThrottleKey {
+    /// What the database keeps of the key: a SHA-256 digest (hex) of its kind and parts,
+    /// so no email is stored.
+    pub fn digest(&self) -> String {
+        let text = match self {
+            Self::Email(email, Some(ip)) => format!("email\0{email}\0{ip}"),
+            Self::Email(email, None) => format!("email\0{email}\0"),
+            Self::Client(ip) => format!("client\0{ip}"),
+            Self::EmailEverywhere(email) => format!("everywhere\0{email}"),
+        };
+        Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    }
 }
 
 /// Login attempts in a sliding window of 15 minutes:
@@ -95,9 +121,14 @@ impl LoginThrottle {
     }
 }
 
+#[async_trait]
 impl LoginAttempts for LoginThrottle {
-    fn attempt(&self, limits: &[(ThrottleKey, usize)], now: i64) -> Result<(), u64> {
-        self.with(|map| {
+    async fn attempt(
+        &self,
+        limits: &[(ThrottleKey, usize)],
+        now: i64,
+    ) -> Result<Result<(), u64>, StoreError> {
+        Ok(self.with(|map| {
             // The least recent keys whose attempts have all left the window go first.
             while map.peek_lru().is_some_and(|(_, list)| list.last().is_none_or(|t| now - t >= Self::WINDOW))
             {
@@ -120,10 +151,10 @@ impl LoginAttempts for LoginThrottle {
                 map.get_or_insert_mut(key.clone(), Vec::new).push(now);
             }
             Ok(())
-        })
+        }))
     }
 
-    fn refund(&self, key: &ThrottleKey, at: i64) {
+    async fn refund(&self, key: &ThrottleKey, at: i64) -> Result<(), StoreError> {
         self.with(|map| {
             if let Some(list) = map.get_mut(key) {
                 if let Some(i) = list.iter().rposition(|t| *t == at) {
@@ -134,10 +165,12 @@ impl LoginAttempts for LoginThrottle {
                 }
             }
         });
+        Ok(())
     }
 
-    fn clear(&self, key: &ThrottleKey) {
+    async fn clear(&self, key: &ThrottleKey) -> Result<(), StoreError> {
         self.with(|map| map.pop(key));
+        Ok(())
     }
 }
 
@@ -153,31 +186,35 @@ mod tests {
         vec![(key(email), max)]
     }
 
-    #[test]
-    fn the_throttle_stops_after_five_attempts_for_fifteen_minutes() {
+    #[tokio::test]
+    async fn the_throttle_stops_after_five_attempts_for_fifteen_minutes() {
         let t = LoginThrottle::default();
         for i in 0..5 {
-            assert!(t.attempt(&limit("a@x", 5), 100 + i).is_ok());
+            assert!(t.attempt(&limit("a@x", 5), 100 + i).await.expect("store").is_ok());
         }
-        assert_eq!(t.attempt(&limit("a@x", 5), 110), Err(900 - 10));
-        assert!(t.attempt(&limit("b@x", 5), 110).is_ok(), "per email");
-        assert!(t.attempt(&limit("a@x", 5), 100 + 900).is_ok(), "the window slides");
+        assert_eq!(t.attempt(&limit("a@x", 5), 110).await.expect("store"), Err(900 - 10));
+        assert!(t.attempt(&limit("b@x", 5), 110).await.expect("store").is_ok(), "per email");
+        assert!(t.attempt(&limit("a@x", 5), 100 + 900).await.expect("store").is_ok(), "the window slides");
     }
 
-    #[test]
-    fn an_attempt_refused_by_one_limit_is_counted_against_none() {
+    #[tokio::test]
+    async fn an_attempt_refused_by_one_limit_is_counted_against_none() {
         let t = LoginThrottle::default();
         let client = ThrottleKey::Client(std::net::Ipv4Addr::new(10, 0, 0, 1).into());
         let both = |email: &str| vec![(key(email), 5), (client.clone(), 6)];
         for i in 0..5 {
-            assert!(t.attempt(&both("a@x"), 100 + i).is_ok());
+            assert!(t.attempt(&both("a@x"), 100 + i).await.expect("store").is_ok());
         }
         for _ in 0..3 {
-            assert!(t.attempt(&both("a@x"), 110).is_err());
+            assert!(t.attempt(&both("a@x"), 110).await.expect("store").is_err());
         }
         // The client's three refused attempts were not counted: it has one left.
-        assert!(t.attempt(&both("b@x"), 111).is_ok());
-        assert_eq!(t.attempt(&both("c@x"), 112), Err(900 - 12), "the longest wait of the two");
+        assert!(t.attempt(&both("b@x"), 111).await.expect("store").is_ok());
+        assert_eq!(
+            t.attempt(&both("c@x"), 112).await.expect("store"),
+            Err(900 - 12),
+            "the longest wait of the two"
+        );
     }
 
     #[test]
@@ -194,91 +231,92 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_refund_gives_one_attempt_back() {
+    #[tokio::test]
+    async fn a_refund_gives_one_attempt_back() {
         let t = LoginThrottle::default();
         for _ in 0..5 {
-            assert!(t.attempt(&limit("a@x", 5), 100).is_ok());
+            assert!(t.attempt(&limit("a@x", 5), 100).await.expect("store").is_ok());
         }
-        t.refund(&key("a@x"), 100);
-        assert!(t.attempt(&limit("a@x", 5), 101).is_ok());
-        assert!(t.attempt(&limit("a@x", 5), 101).is_err());
-        t.refund(&key("nobody"), 100);
-        t.clear(&key("a@x"));
-        assert!(t.attempt(&limit("a@x", 5), 102).is_ok());
-    }
-
-    #[test]
-    fn parallel_attempts_get_no_more_than_the_limit_through() {
-        let t = LoginThrottle::default();
-        let through = std::sync::atomic::AtomicUsize::new(0);
-        std::thread::scope(|s| {
-            for _ in 0..50 {
-                s.spawn(|| {
-                    if t.attempt(&limit("a@x", 5), 100).is_ok() {
-                        through.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                    }
-                });
-            }
-        });
-        assert_eq!(through.into_inner(), 5);
+        t.refund(&key("a@x"), 100).await.expect("store");
+        assert!(t.attempt(&limit("a@x", 5), 101).await.expect("store").is_ok());
+        assert!(t.attempt(&limit("a@x", 5), 101).await.expect("store").is_err());
+        t.refund(&key("nobody"), 100).await.expect("store");
+        t.clear(&key("a@x")).await.expect("store");
+        assert!(t.attempt(&limit("a@x", 5), 102).await.expect("store").is_ok());
     }
 
     fn ip(n: u32) -> std::net::IpAddr {
         std::net::Ipv4Addr::from(0x0a00_0000 + n).into()
     }
 
-    #[test]
-    fn five_failures_lock_an_email_only_for_the_address_they_came_from() {
+    #[tokio::test]
+    async fn five_failures_lock_an_email_only_for_the_address_they_came_from() {
         let t = LoginThrottle::default();
         let from = |n| LoginThrottle::limits("ada@x", Some(ip(n)));
         for _ in 0..5 {
-            assert!(t.attempt(&from(1), 100).is_ok());
+            assert!(t.attempt(&from(1), 100).await.expect("store").is_ok());
         }
-        assert!(t.attempt(&from(1), 101).is_err(), "the guesser waits");
-        assert!(t.attempt(&from(2), 101).is_ok(), "the instructor elsewhere does not");
+        assert!(t.attempt(&from(1), 101).await.expect("store").is_err(), "the guesser waits");
+        assert!(t.attempt(&from(2), 101).await.expect("store").is_ok(), "the instructor elsewhere does not");
         // Without addresses, the email is locked for everyone.
         for _ in 0..5 {
-            assert!(t.attempt(&LoginThrottle::limits("bob@x", None), 100).is_ok());
+            assert!(t.attempt(&LoginThrottle::limits("bob@x", None), 100).await.expect("store").is_ok());
         }
-        assert!(t.attempt(&LoginThrottle::limits("bob@x", None), 101).is_err());
+        assert!(t.attempt(&LoginThrottle::limits("bob@x", None), 101).await.expect("store").is_err());
     }
 
-    #[test]
-    fn twenty_failures_from_one_address_stop_it_trying_any_email() {
+    #[tokio::test]
+    async fn twenty_failures_from_one_address_stop_it_trying_any_email() {
         let t = LoginThrottle::default();
         for n in 0..20 {
-            assert!(t.attempt(&LoginThrottle::limits(&format!("guess{n}@x"), Some(ip(1))), 100).is_ok());
+            assert!(t
+                .attempt(&LoginThrottle::limits(&format!("guess{n}@x"), Some(ip(1))), 100)
+                .await
+                .expect("store")
+                .is_ok());
         }
-        assert!(t.attempt(&LoginThrottle::limits("ada@x", Some(ip(1))), 101).is_err());
-        assert!(t.attempt(&LoginThrottle::limits("ada@x", Some(ip(2))), 101).is_ok());
+        assert!(t.attempt(&LoginThrottle::limits("ada@x", Some(ip(1))), 101).await.expect("store").is_err());
+        assert!(t.attempt(&LoginThrottle::limits("ada@x", Some(ip(2))), 101).await.expect("store").is_ok());
     }
 
-    #[test]
-    fn a_hundred_failures_for_one_email_from_many_addresses_lock_it_for_everyone() {
+    #[tokio::test]
+    async fn a_hundred_failures_for_one_email_from_many_addresses_lock_it_for_everyone() {
         let t = LoginThrottle::default();
         for n in 0..100 {
             // Four from each of 25 addresses: under each address's own limits.
-            assert!(t.attempt(&LoginThrottle::limits("ada@x", Some(ip(n / 4))), 100).is_ok(), "{n}");
+            assert!(
+                t.attempt(&LoginThrottle::limits("ada@x", Some(ip(n / 4))), 100)
+                    .await
+                    .expect("store")
+                    .is_ok(),
+                "{n}"
+            );
         }
-        assert_eq!(t.attempt(&LoginThrottle::limits("ada@x", Some(ip(999))), 110), Err(900 - 10));
-        assert!(t.attempt(&LoginThrottle::limits("bob@x", Some(ip(999))), 110).is_ok());
-        assert!(t.attempt(&LoginThrottle::limits("ada@x", Some(ip(999))), 100 + 900).is_ok());
+        assert_eq!(
+            t.attempt(&LoginThrottle::limits("ada@x", Some(ip(999))), 110).await.expect("store"),
+            Err(900 - 10)
+        );
+        assert!(t.attempt(&LoginThrottle::limits("bob@x", Some(ip(999))), 110).await.expect("store").is_ok());
+        assert!(t
+            .attempt(&LoginThrottle::limits("ada@x", Some(ip(999))), 100 + 900)
+            .await
+            .expect("store")
+            .is_ok());
     }
 
-    #[test]
-    fn the_throttle_remembers_a_bounded_number_of_keys_and_keeps_the_newest() {
+    #[tokio::test]
+    async fn the_throttle_remembers_a_bounded_number_of_keys_and_keeps_the_newest() {
         let t = LoginThrottle::default();
         for i in 0..LoginThrottle::MAX_KEYS {
-            assert!(t.attempt(&limit(&format!("k{i}"), 5), 100).is_ok());
+            assert!(t.attempt(&limit(&format!("k{i}"), 5), 100).await.expect("store").is_ok());
         }
         // Full of recent attempts: a new key pushes out one of the oldest.
-        assert!(t.attempt(&limit("newest", 2), 200).is_ok());
-        assert!(t.attempt(&limit("newest", 2), 200).is_ok());
+        assert!(t.attempt(&limit("newest", 2), 200).await.expect("store").is_ok());
+        assert!(t.attempt(&limit("newest", 2), 200).await.expect("store").is_ok());
         assert_eq!(t.len(), LoginThrottle::MAX_KEYS);
-        assert_eq!(t.attempt(&limit("newest", 2), 201), Err(900 - 1));
+        assert_eq!(t.attempt(&limit("newest", 2), 201).await.expect("store"), Err(900 - 1));
         // Once their window is over, the old keys are forgotten.
-        assert!(t.attempt(&limit("later", 5), 100 + 900).is_ok());
+        assert!(t.attempt(&limit("later", 5), 100 + 900).await.expect("store").is_ok());
         assert_eq!(t.len(), 2);
     }
 }

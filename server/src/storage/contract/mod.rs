@@ -7,11 +7,16 @@
 
 mod app_stores;
 mod practice_stores;
+mod shared_state;
 
+use std::sync::Arc;
+
+use app::services::flash::Flash;
+use app::services::instructor::{LoginAttempts, LoginThrottle, ResetLog};
 use app::services::memory::MemoryStore;
 
 use super::memory::MemoryPractice;
-use super::Db;
+use super::{Db, SealedPageViews, ServerKey};
 
 /// A fresh SQLite database in its own folder (gone with the folder).
 async fn sqlite() -> (tempfile::TempDir, Db) {
@@ -73,3 +78,69 @@ holds_on_both!(token_store_family_revocations: practice_stores::family_revocatio
 holds_on_both!(issued_tokens: practice_stores::issued, MemoryPractice::default());
 holds_on_both!(consent_store: practice_stores::consents, MemoryPractice::default());
 holds_on_both!(key_store: practice_stores::keys, MemoryPractice::default());
+holds_on_both!(recent_resets: shared_state::resets, ResetLog::default());
+holds_on_both!(login_attempts: shared_state::throttle, LoginThrottle::default());
+
+/// The page views' suites: on the database sealed under a fresh server key, and in
+/// [`Flash`], with the same caps.
+macro_rules! page_views_hold_on_both {
+    ($name:ident: $suite:path, $caps:expr) => {
+        mod $name {
+            use super::*;
+
+            #[tokio::test]
+            async fn holds_on_sqlite() {
+                let (_dir, db) = sqlite().await;
+                $suite(&SealedPageViews::with_caps(db, &ServerKey::random(), $caps)).await;
+            }
+
+            #[tokio::test]
+            async fn holds_on_postgres() {
+                let Some(url) = crate::testing::postgres_database("contract").await else { return };
+                let db = Db::open(&url).await.expect("open");
+                $suite(&SealedPageViews::with_caps(db, &ServerKey::random(), $caps)).await;
+            }
+
+            #[tokio::test]
+            async fn holds_in_memory() {
+                $suite(&Flash::with_caps($caps)).await;
+            }
+        }
+    };
+}
+
+page_views_hold_on_both!(page_views: shared_state::page_views, Default::default());
+page_views_hold_on_both!(page_views_expire: shared_state::page_views_expire, shared_state::one_second());
+page_views_hold_on_both!(page_views_flooded: shared_state::page_views_flooded, shared_state::small());
+
+/// Twenty attempts at once against a limit of five: exactly five pass, on SQLite,
+/// PostgreSQL and in memory.
+mod login_attempts_under_concurrent_attempts {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn holds_on_sqlite() {
+        let (_dir, db) = sqlite().await;
+        let through =
+            shared_state::throttle_under_concurrent_attempts(Arc::new(db) as Arc<dyn LoginAttempts>, 20)
+                .await;
+        assert_eq!(through, 5);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn holds_on_postgres() {
+        let Some(url) = crate::testing::postgres_database("contract").await else { return };
+        let db = Db::open(&url).await.expect("open");
+        let through =
+            shared_state::throttle_under_concurrent_attempts(Arc::new(db) as Arc<dyn LoginAttempts>, 20)
+                .await;
+        assert_eq!(through, 5);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn holds_in_memory() {
+        let through =
+            shared_state::throttle_under_concurrent_attempts(Arc::new(LoginThrottle::default()), 20).await;
+        assert_eq!(through, 5);
+    }
+}
