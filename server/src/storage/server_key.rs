@@ -11,6 +11,14 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+/// Where the server key of the database in `file` is kept unless another file is named:
+/// beside it, its name with `.key` added.
+pub fn key_beside(file: &Path) -> std::path::PathBuf {
+    let mut path = file.as_os_str().to_owned();
+    path.push(".key");
+    path.into()
+}
+
 #[derive(Clone)]
 pub struct ServerKey([u8; 32]);
 
@@ -27,6 +35,18 @@ impl ServerKey {
 
     /// Read the key at `path`, or make and keep a new one.
     pub fn load_or_create(path: &Path) -> anyhow::Result<Self> {
+        match Self::read(path)? {
+            Some(key) => Ok(key),
+            None => {
+                let key = Self::random();
+                key.write_new(path)?;
+                Ok(key)
+            }
+        }
+    }
+
+    /// The key at `path`; `None` when there is no file there.
+    pub fn read(path: &Path) -> anyhow::Result<Option<Self>> {
         // At most one byte more than a key: a path to something endless (a device, a
         // huge file given by mistake) is refused, not read.
         let read = std::fs::File::open(path).and_then(|file| {
@@ -46,26 +66,32 @@ impl ServerKey {
                         path.display()
                     )
                 })?;
-                Ok(Self(key))
+                Ok(Some(Self(key)))
             }
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                let key = Self::random();
-                let mut options = std::fs::OpenOptions::new();
-                options.write(true).create_new(true);
-                #[cfg(unix)]
-                {
-                    use std::os::unix::fs::OpenOptionsExt;
-                    options.mode(0o600);
-                }
-                let mut file = options
-                    .open(path)
-                    .with_context(|| format!("cannot create server key {}", path.display()))?;
-                file.write_all(&key.0)
-                    .with_context(|| format!("cannot write server key {}", path.display()))?;
-                Ok(key)
-            }
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(err) => Err(err).with_context(|| format!("cannot read server key {}", path.display())),
         }
+    }
+
+    /// Keep this key in a new file at `path`, readable by the owner only (0600); an
+    /// error when the file exists.
+    pub fn write_new(&self, path: &Path) -> anyhow::Result<()> {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file =
+            options.open(path).with_context(|| format!("cannot create server key {}", path.display()))?;
+        file.write_all(&self.0).with_context(|| format!("cannot write server key {}", path.display()))?;
+        file.sync_all().with_context(|| format!("cannot write server key {}", path.display()))
+    }
+
+    /// Whether `other` is the same key.
+    pub fn same_as(&self, other: &ServerKey) -> bool {
+        self.0 == other.0
     }
 
     /// HMAC-SHA256 of `value` for `purpose`: secrets derived from the server key.
