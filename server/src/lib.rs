@@ -98,10 +98,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 println!("{key} already held the same server key");
             }
-            println!(
-                "start the instances with: oauthlab serve --database {} --server-key-file {key}",
-                storage::redacted(&args.to)
-            );
+            let shown = storage::redacted(&args.to);
+            let password = if shown == args.to { "" } else { " (with the password for ***)" };
+            println!("start the instances with: oauthlab serve --database {shown} --server-key-file {key}{password}");
             Ok(())
         }
         Command::Openapi => {

@@ -108,7 +108,8 @@ pub async fn migrate_data(args: &MigrateData) -> anyhow::Result<Moved> {
     let source = Db::open(&args.from).await?;
     let target = Db::open(&args.to).await?;
     {
-        let mut conn = target.pool.acquire().await.with_context(|| format!("cannot open database {to_shown}"))?;
+        let mut conn =
+            target.pool.acquire().await.with_context(|| format!("cannot open database {to_shown}"))?;
         refuse_rows(&mut conn, &to_shown).await?;
     }
     let key_written = key_there.is_none();
@@ -325,7 +326,9 @@ async fn source_foreign_keys(
 }
 
 /// Each target table's columns and their types.
-async fn target_columns(target: &mut AnyConnection) -> anyhow::Result<BTreeMap<String, BTreeMap<String, String>>> {
+async fn target_columns(
+    target: &mut AnyConnection,
+) -> anyhow::Result<BTreeMap<String, BTreeMap<String, String>>> {
     let rows = sqlx::query(
         "SELECT c.table_name::text, c.column_name::text, c.data_type::text \
          FROM information_schema.columns c JOIN information_schema.tables t \
@@ -337,7 +340,8 @@ async fn target_columns(target: &mut AnyConnection) -> anyhow::Result<BTreeMap<S
     .context("cannot list the target's tables")?;
     let mut tables: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     for row in rows {
-        let (table, column, data_type): (String, String, String) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+        let (table, column, data_type): (String, String, String) =
+            (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
         tables.entry(table).or_default().insert(column, data_type);
     }
     Ok(tables)
@@ -433,7 +437,10 @@ async fn bump_identities(target: &mut AnyConnection) -> anyhow::Result<()> {
 /// `tables` ordered so that every table comes after those it refers to (`refers`); a
 /// reference to itself or to a table not in `tables` does not count. An error naming the
 /// tables of a cycle.
-fn parents_first(tables: &[String], refers: &BTreeMap<String, BTreeSet<String>>) -> anyhow::Result<Vec<String>> {
+fn parents_first(
+    tables: &[String],
+    refers: &BTreeMap<String, BTreeSet<String>>,
+) -> anyhow::Result<Vec<String>> {
     let set: BTreeSet<&String> = tables.iter().collect();
     let mut waiting: BTreeMap<&String, BTreeSet<&String>> = tables
         .iter()
@@ -485,7 +492,8 @@ mod tests {
         let mut refers = BTreeMap::new();
         refers.insert("class_members".to_owned(), names(&["classes"]).into_iter().collect());
         refers.insert("classes".to_owned(), names(&["instructors", "classes"]).into_iter().collect());
-        refers.insert("instructor_sessions".to_owned(), names(&["instructors", "gone"]).into_iter().collect());
+        refers
+            .insert("instructor_sessions".to_owned(), names(&["instructors", "gone"]).into_iter().collect());
         let order = parents_first(&tables, &refers).expect("order");
         let at = |t: &str| order.iter().position(|o| o == t).expect(t);
         assert_eq!(order.len(), tables.len());
@@ -546,7 +554,8 @@ mod tests {
                 .await
                 .expect("code");
         assert_eq!((used_at, nonce, created_at), (None, None, 16));
-        let state: String = sqlx::query_scalar("SELECT state FROM progress").fetch_one(&target.pool).await.expect("state");
+        let state: String =
+            sqlx::query_scalar("SELECT state FROM progress").fetch_one(&target.pool).await.expect("state");
         assert_eq!(state, "{\"steps_passed\":3}");
         use app::services::instructor::InstructorStore;
         let id = target.upsert_instructor("new@example.org", "h").await.expect("a new instructor");

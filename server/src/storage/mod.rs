@@ -1,6 +1,7 @@
 //! Persistence: every store trait's implementation, one file per store, on [`Db`] (the
 //! database, SQLite or PostgreSQL: `db.rs`, opened and migrated in `sqlite.rs` and
-//! `postgres.rs`), and the server key file.
+//! `postgres.rs`), the server key file, and `migrate.rs`: an install copied from SQLite
+//! to PostgreSQL (`oauthlab migrate-data`).
 //!
 //! The learner-facing traits (`ProgressStore`, `PracticeAppStore`, `ServerChoiceStore`,
 //! `IssuedTokens`, `InstructorStore`) live in the `app` crate, whose services use them;

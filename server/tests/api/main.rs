@@ -15,6 +15,7 @@ mod hostile;
 mod instructors;
 mod issuance;
 mod metrics;
+mod migrate;
 mod oidc;
 mod openapi;
 mod openapi_contract;
