@@ -62,7 +62,8 @@ impl Moved {
 /// target holding any row, keep the key in `server_key_file`, copy every table.
 pub async fn migrate_data(args: &MigrateData) -> anyhow::Result<Moved> {
     let to_shown = redacted(&args.to);
-    if Backend::of_url(&args.from) != Backend::Sqlite {
+    let other_scheme = args.from.contains("://") && !args.from.starts_with("sqlite:");
+    if Backend::of_url(&args.from) != Backend::Sqlite || other_scheme {
         anyhow::bail!(
             "--from {} is not a SQLite database: migrate-data moves an install from SQLite \
              (--from sqlite:PATH) to PostgreSQL",

@@ -171,6 +171,7 @@ async fn migrate_data_refuses_a_target_with_rows_or_another_key_and_never_prints
     for (from, to, says) in [
         (from.as_str(), from.as_str(), "is not a PostgreSQL database"),
         (to.as_str(), to.as_str(), "is not a SQLite database"),
+        ("mysql://lab@db/lab", to.as_str(), "is not a SQLite database"),
         (missing.as_str(), to.as_str(), "there is no database file"),
     ] {
         let (code, stdout, stderr) =
