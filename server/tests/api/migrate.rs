@@ -181,6 +181,24 @@ async fn migrate_data_refuses_a_target_with_rows_or_another_key_and_never_prints
         assert!(!stderr.contains("Zq81-not-shown"), "{stderr}");
     }
     assert!(!dir.path().join("nothing.db").exists() && !key_file.exists());
+    // The source's key is where --from-key-file says, or nothing is done.
+    let no_key = dir.path().join("no.key").display().to_string();
+    let (code, _, stderr) = migrate_data(&[
+        "--from",
+        &from,
+        "--to",
+        &to,
+        "--from-key-file",
+        &no_key,
+        "--server-key-file",
+        &key_arg,
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        one_line(&stderr) && stderr.contains("server key is not at") && stderr.contains("no.key"),
+        "{stderr}"
+    );
+    assert!(!key_file.exists());
 
     let (code, stdout, stderr) = migrate_data(&["--from", &from, "--to", &to, "--server-key-file", &key_arg]);
     assert_eq!(code, 0, "{stderr}");
