@@ -39,6 +39,25 @@ pub enum Command {
         #[arg(long, env = "OAUTHLAB_SERVER_KEY_FILE", value_name = "PATH")]
         server_key_file: Option<std::path::PathBuf>,
     },
+    /// Move an install from SQLite to an empty PostgreSQL database, with its server key
+    /// (learners keep their sessions, practice apps their client secrets). Stop the
+    /// server first; the SQLite database is only read.
+    MigrateData {
+        /// The SQLite database to move: sqlite:PATH (the --database the server ran with).
+        #[arg(long, value_name = "URL")]
+        from: String,
+        /// The PostgreSQL database to move it to, which must hold no row:
+        /// postgres://user@host/database.
+        #[arg(long, value_name = "URL")]
+        to: String,
+        /// The source's server key; by default the SQLite file's name with `.key` added.
+        #[arg(long, value_name = "PATH")]
+        from_key_file: Option<std::path::PathBuf>,
+        /// Where the instances on PostgreSQL will read the server key (written, mode 0600;
+        /// when the file exists, it must hold the same key).
+        #[arg(long, value_name = "PATH")]
+        server_key_file: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -240,7 +259,8 @@ mod tests {
         let cases: &[(&[&str], &str)] = &[
             (
                 &[],
-                "a command is required: serve, instructor add, keys rotate, openapi or housekeeping (see oauthlab --help)",
+                "a command is required: serve, instructor add, keys rotate, openapi, housekeeping or migrate-data \
+                 (see oauthlab --help)",
             ),
             (&["instructor"], "instructor needs a command: add (see oauthlab instructor --help)"),
             (&["keys"], "keys needs a command: rotate (see oauthlab keys --help)"),

@@ -80,6 +80,30 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::MigrateData { from, to, from_key_file, server_key_file } => {
+            let args = storage::migrate::MigrateData { from, to, from_key_file, server_key_file };
+            let moved = storage::migrate::migrate_data(&args).await?;
+            let width = moved.tables.iter().map(|(table, _)| table.len()).max().unwrap_or(0);
+            for (table, rows) in &moved.tables {
+                println!("{table:<width$}  {}", oauthlab::verdict::count(*rows, "row"));
+            }
+            println!(
+                "copied {} in {} to {}",
+                oauthlab::verdict::count(moved.total(), "row"),
+                oauthlab::verdict::count(u64::try_from(moved.tables.len()).unwrap_or(u64::MAX), "table"),
+                storage::redacted(&args.to)
+            );
+            let key = args.server_key_file.display();
+            if moved.key_written {
+                println!("the server key is in {key} (mode 0600): give it to every instance");
+            } else {
+                println!("{key} already held the same server key");
+            }
+            let shown = storage::redacted(&args.to);
+            let password = if shown == args.to { "" } else { " (with the password for ***)" };
+            println!("start the instances with: oauthlab serve --database {shown} --server-key-file {key}{password}");
+            Ok(())
+        }
         Command::Openapi => {
             use std::io::Write;
             std::io::stdout()

@@ -206,11 +206,7 @@ async fn open_storage(database: &str, key_file: Option<&std::path::Path>) -> any
     let db = Db::open(database).await?;
     let key = match (key_file, Db::file_of(database)) {
         (Some(path), _) => ServerKey::load_or_create(path)?,
-        (None, Some(file)) => {
-            let mut path = file.into_os_string();
-            path.push(".key");
-            ServerKey::load_or_create(std::path::Path::new(&path))?
-        }
+        (None, Some(file)) => ServerKey::load_or_create(&crate::storage::key_beside(&file))?,
         (None, None) => ServerKey::random(),
     };
     Ok((db, key))

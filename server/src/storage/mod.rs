@@ -1,6 +1,7 @@
 //! Persistence: every store trait's implementation, one file per store, on [`Db`] (the
 //! database, SQLite or PostgreSQL: `db.rs`, opened by `open.rs` and migrated in
-//! `sqlite.rs` and `postgres.rs`), and the server key file.
+//! `sqlite.rs` and `postgres.rs`), the server key file, and `migrate.rs`: an install
+//! copied from SQLite to PostgreSQL (`oauthlab migrate-data`).
 //!
 //! The learner-facing traits (`ProgressStore`, `PracticeAppStore`, `ServerChoiceStore`,
 //! `IssuedTokens`, `InstructorStore`, and what no instance may keep to itself: `PageViews`,
@@ -21,6 +22,7 @@ mod instructors;
 mod issued;
 mod jobs;
 mod learners;
+pub mod migrate;
 mod open;
 mod page_views;
 mod postgres;
@@ -44,7 +46,7 @@ pub use consents::{Consent, ConsentStore};
 pub use jobs::JobClaims;
 pub use learners::LearnerHousekeeping;
 pub use page_views::SealedPageViews;
-pub use server_key::ServerKey;
+pub use server_key::{key_beside, ServerKey};
 pub use signing_keys::{KeyRecord, KeyStore};
 pub use db::{redacted, Backend, Db};
 pub use tokens::{FamilyRevocation, TokenKind, TokenRecord, TokenStore};

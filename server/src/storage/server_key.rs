@@ -11,6 +11,14 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+/// Where the server key of the database in `file` is kept unless another file is named:
+/// beside it, its name with `.key` added.
+pub fn key_beside(file: &Path) -> std::path::PathBuf {
+    let mut path = file.as_os_str().to_owned();
+    path.push(".key");
+    path.into()
+}
+
 #[derive(Clone)]
 pub struct ServerKey([u8; 32]);
 
@@ -27,46 +35,60 @@ impl ServerKey {
 
     /// Read the key at `path`, or make and keep a new one.
     pub fn load_or_create(path: &Path) -> anyhow::Result<Self> {
-        match Self::read(path) {
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => match Self::create(path)? {
-                Some(key) => Ok(key),
-                // Another instance starting at the same moment made it first: theirs.
-                None => Self::parse(path, Self::read(path)),
-            },
-            read => Self::parse(path, read),
+        if let Some(key) = Self::read(path)? {
+            return Ok(key);
         }
+        let key = Self::random();
+        if key.link_new(path)? {
+            return Ok(key);
+        }
+        // Another instance starting at the same moment made it first: theirs.
+        Self::read(path)?.ok_or_else(|| anyhow::anyhow!("server key {} vanished as it was made", path.display()))
     }
 
-    /// At most one byte more than a key: a path to something endless (a device, a huge
-    /// file given by mistake) is refused, not read.
-    fn read(path: &Path) -> std::io::Result<Vec<u8>> {
-        std::fs::File::open(path).and_then(|file| {
+    /// The key at `path`; `None` when there is no file there.
+    pub fn read(path: &Path) -> anyhow::Result<Option<Self>> {
+        // At most one byte more than a key: a path to something endless (a device, a
+        // huge file given by mistake) is refused, not read.
+        let read = std::fs::File::open(path).and_then(|file| {
             use std::io::Read;
             let mut bytes = Vec::with_capacity(33);
             file.take(33).read_to_end(&mut bytes).map(|_| bytes)
-        })
+        });
+        match read {
+            Ok(bytes) => {
+                let key: [u8; 32] = bytes.try_into().map_err(|bytes: Vec<u8>| {
+                    let size =
+                        if bytes.len() > 32 { "more than 32".to_owned() } else { bytes.len().to_string() };
+                    anyhow::anyhow!(
+                        "server key file {} is not a server key: {size} bytes where oauthlab writes 32; \
+                         put back the right file, or remove it to make a new key (every client \
+                         secret and session then changes)",
+                        path.display()
+                    )
+                })?;
+                Ok(Some(Self(key)))
+            }
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(err) => Err(err).with_context(|| format!("cannot read server key {}", path.display())),
+        }
     }
 
-    fn parse(path: &Path, read: std::io::Result<Vec<u8>>) -> anyhow::Result<Self> {
-        let bytes = read.with_context(|| format!("cannot read server key {}", path.display()))?;
-        let key: [u8; 32] = bytes.try_into().map_err(|bytes: Vec<u8>| {
-            let size = if bytes.len() > 32 { "more than 32".to_owned() } else { bytes.len().to_string() };
-            anyhow::anyhow!(
-                "server key file {} is not a server key: {size} bytes where oauthlab writes 32; \
-                 put back the right file, or remove it to make a new key (every client \
-                 secret and session then changes)",
-                path.display()
-            )
-        })?;
-        Ok(Self(key))
+    /// Keep this key in a new file at `path`, readable by the owner only (0600); an
+    /// error when the file exists.
+    pub fn write_new(&self, path: &Path) -> anyhow::Result<()> {
+        if self.link_new(path)? {
+            Ok(())
+        } else {
+            anyhow::bail!("cannot create server key {}: the file exists", path.display())
+        }
     }
 
-    /// Make the key file at `path` with a new key: written whole to a file of its own
-    /// (0600) beside it, then linked into place, which fails when `path` exists. So two
-    /// processes making it at once agree on one key, and no process ever reads a file
-    /// half written. `None`: another process made it first.
-    fn create(path: &Path) -> anyhow::Result<Option<Self>> {
-        let key = Self::random();
+    /// Keep this key at `path` unless a file is there: written whole to a file of its
+    /// own (0600) beside it, then linked into place, which fails when `path` exists. So
+    /// two processes making it at once agree on one key, and no process ever reads a file
+    /// half written. `false`: another file was there first.
+    fn link_new(&self, path: &Path) -> anyhow::Result<bool> {
         let mut draft = path.as_os_str().to_owned();
         draft.push(format!(".new-{:016x}", rand::random::<u64>()));
         let draft = std::path::PathBuf::from(draft);
@@ -79,17 +101,23 @@ impl ServerKey {
         }
         let written = options
             .open(&draft)
-            .and_then(|mut file| file.write_all(&key.0).and_then(|()| file.sync_all()))
+            .and_then(|mut file| file.write_all(&self.0).and_then(|()| file.sync_all()))
             .with_context(|| format!("cannot create server key {}", path.display()));
         let linked = written.and_then(|()| match std::fs::hard_link(&draft, path) {
-            Ok(()) => Ok(Some(key)),
-            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(None),
+            Ok(()) => Ok(true),
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
             Err(err) => Err(err).with_context(|| format!("cannot create server key {}", path.display())),
         });
         let _ = std::fs::remove_file(&draft);
         linked
     }
 
+    /// Whether `other` is the same key.
+    pub fn same_as(&self, other: &ServerKey) -> bool {
+        self.0 == other.0
+    }
+
+    /// HMAC-SHA256 of `value` for `purpose`: secrets derived from the server key.
     pub fn mac(&self, purpose: &str, value: &str) -> [u8; 32] {
         let mut mac = match <Hmac<Sha256> as Mac>::new_from_slice(&self.0) {
             Ok(mac) => mac,

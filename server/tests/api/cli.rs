@@ -29,7 +29,7 @@ fn a_bad_flag_exits_non_zero_with_the_reason() {
 #[test]
 fn no_command_exits_non_zero_saying_which_commands_there_are() {
     let cases: &[(&[&str], &str)] = &[
-        (&[], "oauthlab: a command is required: serve, instructor add, keys rotate, openapi or housekeeping (see oauthlab --help)"),
+        (&[], "oauthlab: a command is required: serve, instructor add, keys rotate, openapi, housekeeping or migrate-data (see oauthlab --help)"),
         (&["instructor"], "oauthlab: instructor needs a command: add (see oauthlab instructor --help)"),
     ];
     for (args, want) in cases {

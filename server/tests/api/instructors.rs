@@ -42,17 +42,17 @@ async fn post_class(app: &TestApp, c: &reqwest::Client, name: &str) -> reqwest::
     c.post(app.url("/api/v1/instructor/classes")).json(&json!({"name": name})).send().await.expect("post")
 }
 
-async fn create_class(app: &TestApp, c: &reqwest::Client, name: &str) -> Value {
+pub(crate) async fn create_class(app: &TestApp, c: &reqwest::Client, name: &str) -> Value {
     let res = post_class(app, c, name).await;
     assert_eq!(res.status(), 201);
     res.json().await.expect("json")
 }
 
-fn join_code(class: &Value) -> String {
+pub(crate) fn join_code(class: &Value) -> String {
     class["join_url"].as_str().expect("join_url").rsplit('/').next().expect("code").to_owned()
 }
 
-async fn join(app: &TestApp, code: &str, name: &str) {
+pub(crate) async fn join(app: &TestApp, code: &str, name: &str) {
     let res = app.post_json("/api/v1/classes/join", &json!({"code": code, "display_name": name})).await;
     assert_eq!(res.status(), 204);
 }

@@ -16,6 +16,7 @@ mod instances;
 mod instructors;
 mod issuance;
 mod metrics;
+mod migrate;
 mod oidc;
 mod openapi;
 mod openapi_contract;
