@@ -33,6 +33,21 @@ fn free_addr() -> String {
     addr.to_string()
 }
 
+/// The page at `path`, as HTML.
+async fn page(site: &Site, path: &str) -> String {
+    let res = site.client.get(site.url(path)).header("accept", "text/html").send().await.expect("page");
+    assert_eq!(res.status(), 200, "{path}");
+    res.text().await.expect("html")
+}
+
+/// The text of each `<textarea>` of a page.
+fn textareas(html: &str) -> Vec<String> {
+    html.split("</textarea>")
+        .filter_map(|before| before.rsplit_once("<textarea").map(|(_, tag)| tag))
+        .filter_map(|tag| tag.split_once('>').map(|(_, text)| text.replace("&#x2B;", "+").replace("&amp;", "&")))
+        .collect()
+}
+
 async fn count(database: &str, sql: &str) -> i64 {
     use sqlx::Connection;
     let mut conn = sqlx::PgConnection::connect(database).await.expect("connect");
@@ -92,6 +107,33 @@ async fn on_postgres_a_learner_and_an_instructor_alternate_between_two_instances
     let browser = client();
     let on_a = Site::instance(&a.base, &public, &browser);
     let on_b = Site::instance(&b.base, &public, &browser);
+
+    // Pages after a plain form post (no JavaScript): a verifier generated on A is in the
+    // page B renders, and a failed check posted to B is shown by A.
+    let generated = browser
+        .post(on_a.url("/fn/generate_verifier"))
+        .header("accept", "text/html")
+        .header("referer", on_a.public_url("/exercises/refresh"))
+        .form(&[("exercise", "refresh")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(generated.status(), 302);
+    let shown = textareas(&page(&on_b, "/exercises/refresh").await);
+    let verifier_shown = shown.iter().find(|t| t.len() == 43).cloned().unwrap_or_else(|| panic!("{shown:?}"));
+    assert!(textareas(&page(&on_a, "/exercises/refresh").await).contains(&verifier_shown), "on A too");
+    let failed = browser
+        .post(on_b.url("/fn/check_step"))
+        .header("accept", "text/html")
+        .header("referer", on_b.public_url("/exercises/refresh"))
+        .form(&[("step", "verifier"), ("input", "abc+def")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(failed.status(), 302);
+    let body = page(&on_a, "/exercises/refresh").await;
+    assert!(body.contains("data-testid=\"verdict-verifier\"") && body.contains("not allowed"), "{body}");
+    assert!(textareas(&body).iter().any(|t| t == "abc+def"), "what was typed is back in the box");
 
     // Steps 1-3, alternating.
     let pkce: Value = on_a.post_json("/api/v1/pkce/generate", &json!({})).await.json().await.expect("pkce");
