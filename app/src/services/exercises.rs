@@ -181,15 +181,25 @@ impl Services {
         }
         // The decoded token is pasted content: kept sealed for the page, not with progress.
         // Progress made forgets the later steps' tokens (each call is a round trip to the
-        // database: without a token of its own, one call forgets this step's too).
+        // database: without a token of its own, one call forgets this step's too; with
+        // no token kept for the exercise, there is nothing to forget).
         let step = (slug, index);
+        let kept = stored.tokens_kept;
         match (advanced, last.jwt.clone()) {
-            (true, None) => or_log("page views", self.flash.forget_tokens(learner, slug, index).await),
+            (true, None) if kept => or_log("page views", self.flash.forget_tokens(learner, slug, index).await),
             (true, Some(jwt)) => {
-                or_log("page views", self.flash.forget_tokens(learner, slug, index + 1).await);
+                if kept {
+                    or_log("page views", self.flash.forget_tokens(learner, slug, index + 1).await);
+                }
                 or_log("page views", self.flash.put_token(learner, step, Some(jwt)).await);
+                stored.tokens_kept = true;
             }
-            (false, jwt) => or_log("page views", self.flash.put_token(learner, step, jwt).await),
+            (false, Some(jwt)) => {
+                or_log("page views", self.flash.put_token(learner, step, Some(jwt)).await);
+                stored.tokens_kept = true;
+            }
+            (false, None) if kept => or_log("page views", self.flash.put_token(learner, step, None).await),
+            (_, None) => {}
         }
         stored.last.insert(id.to_owned(), LastCheck { jwt: None, ..last.clone() });
         let erased = stored.erased()?;

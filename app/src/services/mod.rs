@@ -539,6 +539,7 @@ impl Services {
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
             progress: rewound_to(before.progress.clone()),
+            tokens_kept: before.tokens_kept && from > 0,
         }
         .erased()?;
         let before = before.erased()?;

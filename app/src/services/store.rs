@@ -38,6 +38,11 @@ pub struct StoredProgress<P = serde_json::Value> {
     pub progress: P,
     #[serde(default)]
     pub last: BTreeMap<String, LastCheck>,
+    /// Whether the page views may hold decoded tokens of this exercise: set when a check
+    /// keeps one, cleared when a rewind to the start forgets them. A check with none to
+    /// forget then costs no round trip to the page views.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tokens_kept: bool,
 }
 
 impl StoredProgress {
@@ -48,7 +53,7 @@ impl StoredProgress {
             serde_json::Value::Null => P::default(),
             value => serde_json::from_value(value).map_err(|e| StoreError(format!("bad progress: {e}")))?,
         };
-        Ok(StoredProgress { progress, last: self.last })
+        Ok(StoredProgress { progress, last: self.last, tokens_kept: self.tokens_kept })
     }
 
     /// How many steps have passed, in order: every exercise's progress says it as
@@ -72,7 +77,7 @@ impl<P: Serialize> StoredProgress<P> {
     pub fn erased(&self) -> Result<StoredProgress, StoreError> {
         let progress =
             serde_json::to_value(&self.progress).map_err(|e| StoreError(format!("progress: {e}")))?;
-        Ok(StoredProgress { progress, last: self.last.clone() })
+        Ok(StoredProgress { progress, last: self.last.clone(), tokens_kept: self.tokens_kept })
     }
 }
 

@@ -1595,3 +1595,86 @@ async fn machine_to_machine_runs_on_the_engine_and_a_receipt_passes_once() {
             .expect("json");
     assert!(!stored.contains("rcpt-good") && !stored.contains(token), "{stored}");
 }
+
+/// Page views that count the calls about decoded tokens, and keep everything in a [`Flash`].
+#[derive(Default)]
+struct CountingTokens {
+    inner: Flash,
+    token_calls: std::sync::atomic::AtomicUsize,
+}
+
+impl CountingTokens {
+    fn counted(&self) -> usize {
+        self.token_calls.load(std::sync::atomic::Ordering::SeqCst)
+    }
+    fn count(&self) {
+        self.token_calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[async_trait::async_trait]
+impl flash::PageViews for CountingTokens {
+    async fn put_verifier(&self, l: &LearnerId, e: &'static str, v: String) -> Result<(), StoreError> {
+        self.inner.put_verifier(l, e, v).await
+    }
+    async fn peek_verifier(&self, l: &LearnerId, e: &'static str) -> Result<Option<String>, StoreError> {
+        self.inner.peek_verifier(l, e).await
+    }
+    async fn take_verifier(&self, l: &LearnerId, e: &'static str) -> Result<Option<String>, StoreError> {
+        self.inner.take_verifier(l, e).await
+    }
+    async fn put_code(&self, l: &LearnerId, e: &'static str, c: Option<String>) -> Result<(), StoreError> {
+        self.inner.put_code(l, e, c).await
+    }
+    async fn peek_code(&self, l: &LearnerId, e: &'static str) -> Result<Option<String>, StoreError> {
+        self.inner.peek_code(l, e).await
+    }
+    async fn put_token(
+        &self,
+        l: &LearnerId,
+        step: flash::StepKey,
+        jwt: Option<refresh::DecodedJwt>,
+    ) -> Result<(), StoreError> {
+        self.count();
+        self.inner.put_token(l, step, jwt).await
+    }
+    async fn peek_tokens(
+        &self,
+        l: &LearnerId,
+        e: &'static str,
+    ) -> Result<std::collections::BTreeMap<usize, refresh::DecodedJwt>, StoreError> {
+        self.inner.peek_tokens(l, e).await
+    }
+    async fn forget_tokens(&self, l: &LearnerId, e: &'static str, from: usize) -> Result<(), StoreError> {
+        self.count();
+        self.inner.forget_tokens(l, e, from).await
+    }
+    async fn put_typed(&self, l: &LearnerId, step: flash::StepKey, t: String) -> Result<(), StoreError> {
+        self.inner.put_typed(l, step, t).await
+    }
+    async fn take_typed(&self, l: &LearnerId, e: &'static str) -> Result<Option<(usize, String)>, StoreError> {
+        self.inner.take_typed(l, e).await
+    }
+}
+
+/// Each page-view call is a round trip to the database: checks before any decoded token
+/// is kept make none about tokens; once one is kept, progress made earlier forgets it.
+#[tokio::test]
+async fn checks_ask_the_page_views_about_tokens_only_once_one_is_kept() {
+    let views = Arc::new(CountingTokens::default());
+    let services = Services { flash: views.clone(), ..services() };
+    let me = learner("a");
+    pass_steps(&services, &me, 3).await;
+    let failed = services.check_step(&me, Step::Verifier, "abc+def").await.expect("a failing step 1");
+    assert!(!failed.verdict.passed());
+    pass_steps(&services, &me, 3).await;
+    assert_eq!(views.counted(), 0, "no token kept, none to forget");
+
+    let token = unsigned_jwt(&serde_json::json!({"sub": "ada", "exp": 4_000_000_000_i64}));
+    let response = serde_json::json!({"access_token": token, "token_type": "Bearer"}).to_string();
+    services.check_step(&me, Step::TokenResponse, &response).await.expect("step 4");
+    assert!(!views.inner.peek_tokens(&me, R.slug()).await.expect("peek").is_empty(), "the decoded token kept");
+    // Progress made at step 1 again: the kept token belongs to a login left behind.
+    pass_steps(&services, &me, 1).await;
+    assert!(views.inner.peek_tokens(&me, R.slug()).await.expect("peek").is_empty(), "forgotten");
+}

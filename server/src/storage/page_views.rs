@@ -197,14 +197,38 @@ impl SealedPageViews {
 
     /// Forget the value in `slot`.
     async fn forget(&self, slot: Slot<'_>) -> Result<(), StoreError> {
-        let table = slot.table.name();
-        sqlx::query(&format!("DELETE FROM {table} WHERE learner_id = $1 AND exercise = $2 AND step = $3"))
-            .bind(slot.learner.as_str())
-            .bind(slot.exercise)
-            .bind(slot.step)
-            .execute(&self.db.pool)
+        self.delete_where(slot.table.name(), "step = $3", slot.learner, slot.exercise, slot.step).await
+    }
+
+    /// Delete the learner's rows of `exercise` in `table` whose step matches `step_is`
+    /// (`$3` is `step`), once a read has found one. Most checks forget what is not there
+    /// (a step without a token), and a read takes no write lock: on SQLite the checks'
+    /// progress writes wait for no empty delete.
+    async fn delete_where(
+        &self,
+        table: &str,
+        step_is: &str,
+        learner: &LearnerId,
+        exercise: &str,
+        step: i64,
+    ) -> Result<(), StoreError> {
+        let matching = format!("FROM {table} WHERE learner_id = $1 AND exercise = $2 AND {step_is}");
+        let found = sqlx::query(&format!("SELECT 1 AS found {matching} LIMIT 1"))
+            .bind(learner.as_str())
+            .bind(exercise)
+            .bind(step)
+            .fetch_optional(&self.db.pool)
             .await
             .map_err(store_error)?;
+        if found.is_some() {
+            sqlx::query(&format!("DELETE {matching}"))
+                .bind(learner.as_str())
+                .bind(exercise)
+                .bind(step)
+                .execute(&self.db.pool)
+                .await
+                .map_err(store_error)?;
+        }
         Ok(())
     }
 
@@ -361,14 +385,7 @@ impl PageViews for SealedPageViews {
         exercise: &'static str,
         from: usize,
     ) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM page_tokens WHERE learner_id = $1 AND exercise = $2 AND step >= $3")
-            .bind(learner.as_str())
-            .bind(exercise)
-            .bind(step_of(from))
-            .execute(&self.db.pool)
-            .await
-            .map_err(store_error)?;
-        Ok(())
+        self.delete_where(Table::Tokens.name(), "step >= $3", learner, exercise, step_of(from)).await
     }
 
     /// One per learner: a put replaces the learner's typed text of any exercise.

@@ -26,6 +26,7 @@ fn learner(id: &str) -> LearnerId {
 /// Progress with `steps` steps passed, and something in every field.
 fn stored(steps: usize) -> StoredProgress {
     StoredProgress {
+        tokens_kept: true,
         progress: serde_json::to_value(Progress {
             steps_passed: steps,
             challenge: Some("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into()),
