@@ -47,7 +47,7 @@ impl KeyStore for Db {
     }
 
     async fn insert_key(&self, key: &KeyRecord) -> Result<(), StoreError> {
-        sqlx::query(
+        let inserted = sqlx::query(
             "INSERT INTO signing_keys (generation, kid, created_at, retired_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (generation) DO NOTHING",
         )
@@ -56,9 +56,21 @@ impl KeyStore for Db {
         .bind(key.created_at)
         .bind(key.retired_at)
         .execute(&self.pool)
-        .await
-        .map_err(store_error)?;
-        Ok(())
+        .await;
+        match inserted {
+            Ok(_) => Ok(()),
+            // Two instances making the first key at once insert the same generation and
+            // kid; on PostgreSQL the second may meet the kid's unique index before the
+            // generation's. The key is there: no error.
+            Err(err) => {
+                let there = self.keys().await?;
+                if there.iter().any(|k| k.generation == key.generation && k.kid == key.kid) {
+                    Ok(())
+                } else {
+                    Err(store_error(err))
+                }
+            }
+        }
     }
 
     async fn retire_key(&self, generation: i64, now: i64) -> Result<(), StoreError> {

@@ -393,4 +393,12 @@ pub async fn keys(store: &dyn KeyStore) {
         vec![key(2, "k2", 20), KeyRecord { retired_at: Some(50), ..key(1, "k1", 10) }],
         "retired once, at the first time"
     );
+    // Instances starting together make the same next key at once: each insert succeeds
+    // (races are decided by timing: twenty rounds of eight).
+    for generation in 100..120 {
+        let next = key(generation, &format!("k{generation}"), 40);
+        let racing = futures_util::future::join_all((0..8).map(|_| store.insert_key(&next))).await;
+        assert!(racing.iter().all(Result::is_ok), "{racing:?}");
+        assert_eq!(store.keys().await.expect("keys")[0], next);
+    }
 }
