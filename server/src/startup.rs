@@ -25,7 +25,7 @@ use crate::remote::{HttpFetcher, TokenVerifier};
 use crate::session::{join_link_needs_a_session, learner_session, SessionSettings};
 use crate::shared::connections::Connections;
 use crate::shared::keys::KeyRing;
-use crate::storage::{Db, JobClaims, LearnerHousekeeping, SealedPageViews, ServerKey};
+use crate::storage::{Db, JobClaims, KeyedThrottle, LearnerHousekeeping, SealedPageViews, ServerKey};
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -129,6 +129,7 @@ impl AppState {
     pub fn new(settings: &Settings, db: Db, key: ServerKey) -> anyhow::Result<Self> {
         let secrets: Arc<ServerKey> = Arc::new(key.clone());
         let page_views = SealedPageViews::new(db.clone(), &key);
+        let throttle = KeyedThrottle::new(db.clone(), &key);
         let session = SessionSettings::for_site(&settings.public_url, key.clone());
         let practice = practice(&settings.public_url, settings.lifetimes, &db, key);
         let housekeeping = Housekeeping {
@@ -184,7 +185,7 @@ impl AppState {
             ),
             instructors: Instructors {
                 // Counted and remembered in the database, so every instance agrees.
-                throttle: Arc::new(db.clone()),
+                throttle: Arc::new(throttle),
                 resets: Arc::new(db.clone()),
                 ..Instructors::new(Arc::new(db.clone()), &settings.public_url)
             },

@@ -46,6 +46,7 @@ pub use consents::{Consent, ConsentStore};
 pub use jobs::JobClaims;
 pub use learners::LearnerHousekeeping;
 pub use page_views::SealedPageViews;
+pub use throttle::KeyedThrottle;
 pub use server_key::{key_beside, ServerKey};
 pub use signing_keys::{KeyRecord, KeyStore};
 pub use db::{redacted, Backend, Db};

@@ -11,8 +11,9 @@
 //! 3. inserts the attempt for every key, or, when a key is at its limit, rolls back.
 //!
 //! So of any number of racing attempts, on any number of instances, no more pass than the
-//! limit allows. Keys are SHA-256 digests ([`ThrottleKey::digest`]), never emails or
-//! addresses in clear. Bounded: a refused attempt leaves nothing, so a key gains at most
+//! limit allows. Keys are HMAC-SHA256 under the server key of each key's digest
+//! ([`ThrottleKey::digest`]), never emails or addresses in clear, and not a plain digest
+//! either: nobody holding the database and a list of emails can tell which were tried. Bounded: a refused attempt leaves nothing, so a key gains at most
 //! its limit of rows per window; the hourly housekeeping forgets every attempt and key
 //! that left the window ([`forget_old`]); how many keys appear in an hour is bounded by
 //! the site's rate limit on requests. (Nothing here deletes another key's rows while
@@ -23,21 +24,42 @@ use app::services::store::StoreError;
 use async_trait::async_trait;
 use sqlx::Row;
 
-use super::{store_error, Db};
+use super::{store_error, Db, ServerKey};
+
+/// What the server key signs throttle keys for (see [`ServerKey::mac`]).
+const KEY_PURPOSE: &str = "login_throttle";
+
+/// [`LoginAttempts`] on the database, its keys keyed by the server key.
+#[derive(Clone)]
+pub struct KeyedThrottle {
+    db: Db,
+    server_key: ServerKey,
+}
+
+impl KeyedThrottle {
+    pub fn new(db: Db, server_key: &ServerKey) -> Self {
+        Self { db, server_key: server_key.clone() }
+    }
+
+    /// The key as stored: HMAC-SHA256 of its digest, in hex.
+    fn stored(&self, key: &ThrottleKey) -> String {
+        self.server_key.mac(KEY_PURPOSE, &key.digest()).iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
 
 #[async_trait]
-impl LoginAttempts for Db {
+impl LoginAttempts for KeyedThrottle {
     async fn attempt(
         &self,
         limits: &[(ThrottleKey, usize)],
         now: i64,
     ) -> Result<Result<(), u64>, StoreError> {
         let mut keys: Vec<(String, i64)> =
-            limits.iter().map(|(key, max)| (key.digest(), i64::try_from(*max).unwrap_or(i64::MAX))).collect();
+            limits.iter().map(|(key, max)| (self.stored(key), i64::try_from(*max).unwrap_or(i64::MAX))).collect();
         keys.sort();
         keys.dedup_by(|a, b| a.0 == b.0);
         let since = now - LoginThrottle::WINDOW;
-        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        let mut tx = self.db.pool.begin().await.map_err(store_error)?;
         for (key, _) in &keys {
             sqlx::query(
                 "INSERT INTO login_throttle_keys (key_sha256, touched) VALUES ($1, $2)
@@ -88,9 +110,9 @@ impl LoginAttempts for Db {
             "DELETE FROM login_attempts WHERE seq IN
              (SELECT seq FROM login_attempts WHERE key_sha256 = $1 AND at = $2 ORDER BY seq DESC LIMIT 1)",
         )
-        .bind(key.digest())
+        .bind(self.stored(key))
         .bind(at)
-        .execute(&self.pool)
+        .execute(&self.db.pool)
         .await
         .map_err(store_error)?;
         Ok(())
@@ -98,8 +120,8 @@ impl LoginAttempts for Db {
 
     async fn clear(&self, key: &ThrottleKey) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM login_attempts WHERE key_sha256 = $1")
-            .bind(key.digest())
-            .execute(&self.pool)
+            .bind(self.stored(key))
+            .execute(&self.db.pool)
             .await
             .map_err(store_error)?;
         Ok(())

@@ -16,7 +16,7 @@ use app::services::instructor::{LoginAttempts, LoginThrottle, ResetLog};
 use app::services::memory::MemoryStore;
 
 use super::memory::MemoryPractice;
-use super::{Db, SealedPageViews, ServerKey};
+use super::{Db, KeyedThrottle, SealedPageViews, ServerKey};
 
 /// A fresh SQLite database in its own folder (gone with the folder).
 async fn sqlite() -> (tempfile::TempDir, Db) {
@@ -79,7 +79,33 @@ holds_on_both!(issued_tokens: practice_stores::issued, MemoryPractice::default()
 holds_on_both!(consent_store: practice_stores::consents, MemoryPractice::default());
 holds_on_both!(key_store: practice_stores::keys, MemoryPractice::default());
 holds_on_both!(recent_resets: shared_state::resets, ResetLog::default());
-holds_on_both!(login_attempts: shared_state::throttle, LoginThrottle::default());
+
+/// The login throttle's suite: on the database, its keys keyed by a fresh server key, and
+/// in [`LoginThrottle`].
+mod login_attempts {
+    use super::*;
+
+    pub(super) fn keyed(db: Db) -> KeyedThrottle {
+        KeyedThrottle::new(db, &ServerKey::random())
+    }
+
+    #[tokio::test]
+    async fn holds_on_sqlite() {
+        let (_dir, db) = sqlite().await;
+        shared_state::throttle(&keyed(db)).await;
+    }
+
+    #[tokio::test]
+    async fn holds_on_postgres() {
+        let Some(url) = crate::testing::postgres_database("contract").await else { return };
+        shared_state::throttle(&keyed(Db::open(&url).await.expect("open"))).await;
+    }
+
+    #[tokio::test]
+    async fn holds_in_memory() {
+        shared_state::throttle(&LoginThrottle::default()).await;
+    }
+}
 
 /// The page views' suites: on the database sealed under a fresh server key, and in
 /// [`Flash`], with the same caps.
@@ -116,13 +142,14 @@ page_views_hold_on_both!(page_views_flooded: shared_state::page_views_flooded, s
 /// Twenty attempts at once against a limit of five: exactly five pass, on SQLite,
 /// PostgreSQL and in memory.
 mod login_attempts_under_concurrent_attempts {
+    use super::login_attempts::keyed;
     use super::*;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn holds_on_sqlite() {
         let (_dir, db) = sqlite().await;
         let through =
-            shared_state::throttle_under_concurrent_attempts(Arc::new(db) as Arc<dyn LoginAttempts>, 20)
+            shared_state::throttle_under_concurrent_attempts(Arc::new(keyed(db)) as Arc<dyn LoginAttempts>, 20)
                 .await;
         assert_eq!(through, 5);
     }
@@ -132,7 +159,7 @@ mod login_attempts_under_concurrent_attempts {
         let Some(url) = crate::testing::postgres_database("contract").await else { return };
         let db = Db::open(&url).await.expect("open");
         let through =
-            shared_state::throttle_under_concurrent_attempts(Arc::new(db) as Arc<dyn LoginAttempts>, 20)
+            shared_state::throttle_under_concurrent_attempts(Arc::new(keyed(db)) as Arc<dyn LoginAttempts>, 20)
                 .await;
         assert_eq!(through, 5);
     }

@@ -11,7 +11,7 @@ use app::services::{now_unix, LearnerId};
 use oauthlab::exercises::refresh::DecodedJwt;
 
 use super::super::page_views::TABLES;
-use super::super::{Db, LearnerHousekeeping, SealedPageViews, ServerKey};
+use super::super::{Db, KeyedThrottle, LearnerHousekeeping, SealedPageViews, ServerKey};
 use super::{next_second, sqlite};
 
 const R: &str = "refresh";
@@ -366,8 +366,9 @@ async fn housekeeping_deletes_expired_page_views_old_attempts_and_old_resets(db:
     let now = now_unix();
     views.put_verifier(&ada, R, VERIFIER.into()).await.expect("put");
     views.put_typed(&ada, (R, 0), "typed".into()).await.expect("put");
-    db.attempt(&email("a@x"), now - LoginThrottle::WINDOW - 5).await.expect("store").expect("counted");
-    db.attempt(&email("b@x"), now).await.expect("store").expect("counted");
+    let throttle = KeyedThrottle::new(db.clone(), &ServerKey::random());
+    throttle.attempt(&email("a@x"), now - LoginThrottle::WINDOW - 5).await.expect("store").expect("counted");
+    throttle.attempt(&email("b@x"), now).await.expect("store").expect("counted");
     db.record(InstructorId(1), "grace", now - 31 * 24 * 3600).await.expect("record");
     db.record(InstructorId(1), "alan", now).await.expect("record");
     // Nothing expired yet but the old attempt, its key and the old reset.
@@ -383,10 +384,11 @@ async fn housekeeping_deletes_expired_page_views_old_attempts_and_old_resets(db:
     assert_eq!(count(&db, "page_verifiers").await + count(&db, "page_typed").await, 0);
 }
 
-on_sqlite_and_postgres!(the_throttle_keeps_digests_never_emails_or_addresses);
-async fn the_throttle_keeps_digests_never_emails_or_addresses(db: Db) {
+on_sqlite_and_postgres!(the_throttle_keeps_keyed_digests_never_emails_or_addresses);
+async fn the_throttle_keeps_keyed_digests_never_emails_or_addresses(db: Db) {
     let limits = LoginThrottle::limits("ada.lovelace@example.org", Some(ip(7)));
-    db.attempt(&limits, now_unix()).await.expect("store").expect("counted");
+    let throttle = KeyedThrottle::new(db.clone(), &ServerKey::random());
+    throttle.attempt(&limits, now_unix()).await.expect("store").expect("counted");
     let keys: Vec<(String,)> =
         sqlx::query_as("SELECT key_sha256 FROM login_throttle_keys").fetch_all(&db.pool).await.expect("keys");
     let attempts: Vec<(String,)> =
@@ -395,6 +397,8 @@ async fn the_throttle_keeps_digests_never_emails_or_addresses(db: Db) {
     for (key,) in keys.iter().chain(&attempts) {
         assert_eq!(key.len(), 64, "a SHA-256 digest in hex: {key}");
         assert!(!key.contains("ada") && !key.contains("10.0.0.7"), "{key}");
+        // Not the plain digest either: a list of emails cannot be checked against it.
+        assert!(limits.iter().all(|(plain, _)| plain.digest() != *key), "{key}");
     }
 }
 
@@ -403,11 +407,14 @@ async fn the_throttle_keeps_digests_never_emails_or_addresses(db: Db) {
 async fn two_instances_let_no_more_attempts_through_than_the_limit(url: &str) {
     let one = Db::open(url).await.expect("open");
     let two = Db::open(url).await.expect("open again");
+    // One server key, as the instances share one key file.
+    let key = ServerKey::random();
+    let throttles = [KeyedThrottle::new(one.clone(), &key), KeyedThrottle::new(two, &key)];
     let now = now_unix();
     let attempts: Vec<_> = (0..20)
         .map(|n| {
-            let db = if n % 2 == 0 { one.clone() } else { two.clone() };
-            tokio::spawn(async move { db.attempt(&email("racer@x"), now).await.expect("store").is_ok() })
+            let throttle = throttles[n % 2].clone();
+            tokio::spawn(async move { throttle.attempt(&email("racer@x"), now).await.expect("store").is_ok() })
         })
         .collect();
     let mut through = 0;
