@@ -465,6 +465,7 @@ fn redo(step: Step, before: &Progress, after: &Progress) -> Option<Finding> {
 /// Okta-like server's.
 #[cfg(test)]
 mod test_support {
+    pub use crate::exercises::test_support::{blocking};
     use super::*;
 
     pub const BUILTIN: &str = "http://127.0.0.1:3000";
@@ -551,11 +552,6 @@ mod test_support {
             jwks: None,
             signing_kid: Some(CURRENT_KID),
         }
-    }
-
-    /// Ids of the findings that fail the check.
-    pub fn blocking(outcome: &Outcome) -> Vec<&str> {
-        outcome.verdict.findings.iter().filter(|f| f.is_blocking()).map(|f| f.id.as_str()).collect()
     }
 
     /// Every finding's message and details, and its one-sentence shape, checked; returns

@@ -254,6 +254,47 @@ pub fn course() -> Vec<CourseEntry> {
         .collect()
 }
 
+/// What the exercises' tests read from any outcome: its verdict's blocking findings, and
+/// one finding by id.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use crate::verdict::{Finding, Verdict};
+
+    /// An exercise's outcome of a check: each has a verdict.
+    pub trait Judged {
+        fn verdict(&self) -> &Verdict;
+    }
+
+    impl<P> Judged for super::Outcome<P> {
+        fn verdict(&self) -> &Verdict {
+            &self.verdict
+        }
+    }
+
+    impl Judged for super::oidc::Outcome {
+        fn verdict(&self) -> &Verdict {
+            &self.verdict
+        }
+    }
+
+    impl Judged for super::getting_started::Outcome {
+        fn verdict(&self) -> &Verdict {
+            &self.verdict
+        }
+    }
+
+    /// Ids of the findings that fail the check.
+    pub fn blocking(outcome: &impl Judged) -> Vec<&str> {
+        outcome.verdict().findings.iter().filter(|f| f.is_blocking()).map(|f| f.id.as_str()).collect()
+    }
+
+    /// The finding `id`; a test that expects it fails naming every finding there was.
+    pub fn finding<'a>(outcome: &'a impl Judged, id: &str) -> &'a Finding {
+        let verdict = outcome.verdict();
+        verdict.find(id).unwrap_or_else(|| panic!("no finding {id} in {:#?}", verdict.findings))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -324,6 +324,7 @@ fn finish(
 /// Fixtures shared by the tests of this file and its submodules.
 #[cfg(test)]
 pub(crate) mod test_support {
+    pub use crate::exercises::test_support::{blocking, finding};
     pub use super::super::refresh::test_support::{builtin, jwt, okta, said, CHALLENGE, NOW, VERIFIER};
     use super::*;
     use crate::oauth::left_half_hash;
@@ -464,17 +465,6 @@ pub(crate) mod test_support {
         out
     }
 
-    /// Ids of the findings that fail the check.
-    pub fn blocking(outcome: &Outcome) -> Vec<&str> {
-        outcome.verdict.findings.iter().filter(|f| f.is_blocking()).map(|f| f.id.as_str()).collect()
-    }
-
-    pub fn finding<'a>(outcome: &'a Outcome, id: &str) -> &'a Finding {
-        outcome
-            .verdict
-            .find(id)
-            .unwrap_or_else(|| panic!("no finding {id} in {:#?}", outcome.verdict.findings))
-    }
 }
 
 #[cfg(test)]

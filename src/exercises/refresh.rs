@@ -592,6 +592,7 @@ fn characters(n: usize) -> String {
 /// Fixtures shared by the tests of this file and its submodules.
 #[cfg(test)]
 pub(crate) mod test_support {
+    pub use crate::exercises::test_support::{blocking, finding};
     use super::*;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use base64::Engine as _;
@@ -662,18 +663,6 @@ pub(crate) mod test_support {
     pub fn run(step: Step, input: &str, provider: &Provider, progress: &Progress) -> Outcome {
         let facts = Facts { provider, progress, now: NOW, issued: None, signature: None };
         check(step, input, &facts).expect("the step is not locked")
-    }
-
-    /// Ids of the findings that fail the check.
-    pub fn blocking(outcome: &Outcome) -> Vec<&str> {
-        outcome.verdict.findings.iter().filter(|f| f.is_blocking()).map(|f| f.id.as_str()).collect()
-    }
-
-    pub fn finding<'a>(outcome: &'a Outcome, id: &str) -> &'a Finding {
-        outcome
-            .verdict
-            .find(id)
-            .unwrap_or_else(|| panic!("no finding {id} in {:#?}", outcome.verdict.findings))
     }
 
     /// A finding's message and details together: what it says in all.
