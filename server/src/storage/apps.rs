@@ -11,6 +11,7 @@ use base64::Engine;
 use oauthlab::exercises::client_credentials::ClientKind;
 use sqlx::Row;
 
+use super::db::flag;
 use super::{store_error, Backend, Db};
 
 /// The columns [`app_record`] reads, from `practice_apps a`, given how the backend
@@ -42,18 +43,13 @@ pub(crate) fn app_columns(backend: Backend) -> &'static str {
 
 /// The application of a row with [`APP_COLUMNS`]; `None` when it has no public or service
 /// client id yet (made before they existed).
-/// A flag column (0 or 1).
-pub(crate) fn flag(row: &sqlx::any::AnyRow, column: &str) -> Result<bool, StoreError> {
-    Ok(row.try_get::<i64, _>(column).map_err(store_error)? != 0)
-}
-
 pub(crate) fn app_record(row: &sqlx::any::AnyRow) -> Result<Option<PracticeAppRecord>, StoreError> {
     let public: Option<String> = row.try_get("public_client_id").map_err(store_error)?;
     let service: Option<String> = row.try_get("service_client_id").map_err(store_error)?;
     let (Some(public_client_id), Some(service_client_id)) = (public, service) else {
         return Ok(None);
     };
-    let edited = flag(row, "origins_edited")?;
+    let edited = flag(row, "origins_edited").map_err(store_error)?;
     let origins = if edited {
         let json: Option<String> = row.try_get("origins").map_err(store_error)?;
         let list: Vec<String> = serde_json::from_str(json.as_deref().unwrap_or("[]"))
@@ -65,7 +61,7 @@ pub(crate) fn app_record(row: &sqlx::any::AnyRow) -> Result<Option<PracticeAppRe
     let alg: String = row.try_get("id_token_alg").map_err(store_error)?;
     Ok(Some(PracticeAppRecord {
         client_id: row.try_get("client_id").map_err(store_error)?,
-        refresh_tokens_enabled: flag(row, "refresh_tokens_enabled")?,
+        refresh_tokens_enabled: flag(row, "refresh_tokens_enabled").map_err(store_error)?,
         public_client_id,
         service_client_id,
         origins,

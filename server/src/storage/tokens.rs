@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use super::db::flag;
 use super::{store_error, Backend, Db, Redeemed};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -136,7 +137,7 @@ fn token_of(row: &AnyRow) -> Result<TokenRecord, sqlx::Error> {
         grant_type: row.try_get("grant_type")?,
         code_challenge: row.try_get("code_challenge")?,
         parent_sha256: row.try_get("parent_sha256")?,
-        refresh_enabled: row.try_get::<i64, _>("refresh_enabled")? != 0,
+        refresh_enabled: flag(row, "refresh_enabled")?,
         jti: row.try_get("jti")?,
         issued_at: row.try_get("issued_at")?,
         expires_at: row.try_get("expires_at")?,
@@ -148,7 +149,7 @@ fn token_of(row: &AnyRow) -> Result<TokenRecord, sqlx::Error> {
         nonce_sha256: row.try_get("nonce_sha256")?,
         granted_scope: row.try_get("granted_scope")?,
         pkce_method: row.try_get("pkce_method")?,
-        code_reused: row.try_get::<i64, _>("code_reused")? != 0,
+        code_reused: flag(row, "code_reused")?,
         resource: row.try_get("resource")?,
         audience: row.try_get("audience")?,
     })
