@@ -203,6 +203,13 @@ impl Site {
         self.client.get(self.url(path)).send().await.expect("get")
     }
 
+    /// The page at `path` as a browser asks for it: status and HTML.
+    pub async fn html(&self, path: &str) -> (u16, String) {
+        let res = self.client.get(self.url(path)).header("accept", "text/html").send().await.expect("get");
+        let status = res.status().as_u16();
+        (status, res.text().await.expect("text"))
+    }
+
     pub async fn get_json(&self, path: &str) -> Value {
         let res = self.get(path).await;
         assert_eq!(res.status(), 200, "GET {path}");

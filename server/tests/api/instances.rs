@@ -35,9 +35,9 @@ fn free_addr() -> String {
 
 /// The page at `path`, as HTML.
 async fn page(site: &Site, path: &str) -> String {
-    let res = site.client.get(site.url(path)).header("accept", "text/html").send().await.expect("page");
-    assert_eq!(res.status(), 200, "{path}");
-    res.text().await.expect("html")
+    let (status, html) = site.html(path).await;
+    assert_eq!(status, 200, "{path}");
+    html
 }
 
 /// The text of each `<textarea>` of a page.

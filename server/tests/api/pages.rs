@@ -1,15 +1,9 @@
 use crate::helpers::TestApp;
 
-async fn html(app: &TestApp, path: &str) -> (u16, String) {
-    let res = app.client.get(app.url(path)).header("accept", "text/html").send().await.expect("get");
-    let status = res.status().as_u16();
-    (status, res.text().await.expect("text"))
-}
-
 #[tokio::test]
 async fn the_home_page_is_the_course_with_the_learners_progress() {
     let app = TestApp::spawn().await;
-    let (status, body) = html(&app, "/").await;
+    let (status, body) = app.html("/").await;
     assert_eq!(status, 200);
     assert!(body.contains("href=\"/exercises/refresh\""), "{body}");
     // The six exercises in order; the ones still to come are named, without a link.
@@ -45,14 +39,14 @@ async fn the_home_page_is_the_course_with_the_learners_progress() {
         .await
         .expect("check");
     assert_eq!(check.status().as_u16(), 200);
-    let (_, body) = html(&app, "/").await;
+    let (_, body) = app.html("/").await;
     assert!(body.contains("1 of 5 steps"), "{body}");
 }
 
 #[tokio::test]
 async fn the_exercise_page_is_rendered_complete_on_the_server() {
     let app = TestApp::spawn().await;
-    let (status, body) = html(&app, "/exercises/refresh").await;
+    let (status, body) = app.html("/exercises/refresh").await;
     assert_eq!(status, 200);
     for text in
         ["Generate Random String", "Calculate Hash", "Check Your URL", "data-status=\"current\"", "Reset"]
@@ -78,7 +72,7 @@ async fn a_plain_form_post_redirects_to_the_page_that_shows_the_result() {
     assert_eq!(res.status(), 302);
     let location = res.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default();
     assert_eq!(location, "/exercises/refresh#step-verifier");
-    let (_, body) = html(&app, "/exercises/refresh").await;
+    let (_, body) = app.html("/exercises/refresh").await;
     assert!(body.contains("data-testid=\"verdict-verifier\""), "the verdict is shown");
     assert!(body.contains("not allowed"), "the message names the bad character");
 }
@@ -110,7 +104,7 @@ async fn every_exercise_page_is_rendered_on_the_server_and_its_forms_name_their_
             ][..],
         ),
     ] {
-        let (status, body) = html(&app, &format!("/exercises/{slug}")).await;
+        let (status, body) = app.html(&format!("/exercises/{slug}")).await;
         assert_eq!(status, 200, "{slug}");
         for text in texts.iter().chain(&["data-status=\"current\"", "Reset"]) {
             assert!(body.contains(text), "{slug}: missing {text}");
@@ -132,10 +126,10 @@ async fn every_exercise_page_is_rendered_on_the_server_and_its_forms_name_their_
     assert_eq!(res.status(), 302);
     let location = res.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default();
     assert_eq!(location, "/exercises/web-app#step-verifier");
-    let (_, body) = html(&app, "/exercises/web-app").await;
+    let (_, body) = app.html("/exercises/web-app").await;
     assert!(body.contains("data-testid=\"verdict-verifier\""), "the verdict is shown");
     assert!(body.contains("abc+def"), "what was typed is back in its box");
-    let (_, body) = html(&app, "/exercises/refresh").await;
+    let (_, body) = app.html("/exercises/refresh").await;
     assert!(!body.contains("data-testid=\"verdict-verifier\""), "another exercise's verdict");
     // An exercise the site does not offer is refused, and said so on the page.
     let body = failed_form_post_shows_on(
@@ -162,7 +156,7 @@ async fn failed_form_post_shows_on(app: &TestApp, action: &str, form: &[(&str, &
     assert_eq!(res.status(), 302, "{action}");
     let location = res.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     assert!(location.starts_with(&app.url(page)) && location.contains("__err="), "{location}");
-    let (status, body) = html(app, location.trim_start_matches(&app.base)).await;
+    let (status, body) = app.html(location.trim_start_matches(&app.base)).await;
     assert_eq!(status, 200);
     body
 }
@@ -190,7 +184,7 @@ async fn pasted_text_is_shown_back_escaped() {
     let app = TestApp::spawn().await;
     app.pass_first_three_steps().await;
     app.check_json("token-response", "<img src=x onerror=alert(1)>").await;
-    let (_, body) = html(&app, "/exercises/refresh").await;
+    let (_, body) = app.html("/exercises/refresh").await;
     assert!(!body.contains("<img src=x"), "pasted markup must not become HTML");
 }
 
@@ -198,7 +192,7 @@ async fn pasted_text_is_shown_back_escaped() {
 async fn the_practice_app_page_shows_the_client_and_the_toggle() {
     let app = TestApp::spawn().await;
     let practice = app.practice_app().await;
-    let (status, body) = html(&app, "/practice/app").await;
+    let (status, body) = app.html("/practice/app").await;
     assert_eq!(status, 200);
     assert!(body.contains(practice["client_id"].as_str().expect("id")));
     assert!(body.contains("Allow refresh tokens"));
@@ -217,14 +211,14 @@ async fn the_practice_app_page_shows_the_client_and_the_toggle() {
 #[tokio::test]
 async fn an_unknown_page_is_404() {
     let app = TestApp::spawn().await;
-    let (status, _) = html(&app, "/no/such/page").await;
+    let (status, _) = app.html("/no/such/page").await;
     assert_eq!(status, 404);
 }
 
 #[tokio::test]
 async fn the_redirect_page_shows_code_and_state_and_the_reminder() {
     let app = TestApp::spawn().await;
-    let (status, body) = html(&app, "/redirect?code=abc123&state=%3Cb%3Ex").await;
+    let (status, body) = app.html("/redirect?code=abc123&state=%3Cb%3Ex").await;
     assert_eq!(status, 200);
     assert!(body.contains("abc123"));
     assert!(body.contains("&lt;b&gt;x"), "state is shown escaped");
@@ -234,18 +228,18 @@ async fn the_redirect_page_shows_code_and_state_and_the_reminder() {
     assert!(body.contains("-d code=abc123"), "{body}");
     assert!(body.contains("The code works once, for 5 minutes."), "{body}");
     let (_, body) =
-        html(&app, "/redirect?error=invalid_request&error_description=PKCE+required&state=s").await;
+        app.html("/redirect?error=invalid_request&error_description=PKCE+required&state=s").await;
     assert!(body.contains("error=invalid_request") && body.contains("PKCE required"));
-    let (_, body) = html(&app, "/redirect?error=access_denied&state=s").await;
+    let (_, body) = app.html("/redirect?error=access_denied&state=s").await;
     assert!(body.contains("clicked Deny on the consent page"), "{body}");
-    let (_, body) = html(&app, &format!("/redirect?code={}", "c".repeat(3000))).await;
+    let (_, body) = app.html(&format!("/redirect?code={}", "c".repeat(3000))).await;
     assert!(body.contains("The authorization code is longer than 2048 characters"), "{body}");
 }
 
 #[tokio::test]
 async fn the_browser_apps_callback_page_offers_the_public_clients_exchange() {
     let app = TestApp::spawn().await;
-    let (status, body) = html(&app, "/spa/callback?code=abc123&state=%3Cb%3Ex").await;
+    let (status, body) = app.html("/spa/callback?code=abc123&state=%3Cb%3Ex").await;
     assert_eq!(status, 200);
     // The curl command: the public client's id, the code, the SPA redirect URI, no secret.
     assert!(body.contains("data-testid=\"token-command\""), "{body}");
@@ -255,16 +249,16 @@ async fn the_browser_apps_callback_page_offers_the_public_clients_exchange() {
     // No step 3 URL passed with this state: a browser app would stop.
     assert!(body.contains("This state is not the one of your step 3 URL"), "{body}");
     assert!(!body.contains("<b>x"), "state is never shown unescaped");
-    let (_, body) = html(&app, "/spa/callback?error=access_denied&state=s").await;
+    let (_, body) = app.html("/spa/callback?error=access_denied&state=s").await;
     assert!(body.contains("error=access_denied"), "{body}");
-    let (_, body) = html(&app, &format!("/spa/callback?code={}", "c".repeat(3000))).await;
+    let (_, body) = app.html(&format!("/spa/callback?code={}", "c".repeat(3000))).await;
     assert!(body.contains("The authorization code is longer than 2048 characters"), "{body}");
 }
 
 #[tokio::test]
 async fn the_instructor_page_asks_for_a_sign_in_first() {
     let app = TestApp::spawn().await;
-    let (status, body) = html(&app, "/instructor").await;
+    let (status, body) = app.html("/instructor").await;
     assert_eq!(status, 401, "a learner's cookie is not an instructor's");
     assert!(body.contains("Instructor sign-in") && body.contains("name=\"password\""));
     assert!(!body.contains("Your classes"));
@@ -292,11 +286,11 @@ async fn opening_a_join_link_joins_the_class() {
     let app = TestApp::spawn().await;
     let (who, path) = class(&app).await;
     app.get("/").await; // the learner's cookie
-    let (status, body) = html(&app, &path).await;
+    let (status, body) = app.html(&path).await;
     assert_eq!(status, 200);
     assert!(body.contains("You joined Workshop"), "{body}");
     assert_eq!(members(&app, who).await, 1);
-    let (status, body) = html(&app, "/join/not-a-code").await;
+    let (status, body) = app.html("/join/not-a-code").await;
     assert_eq!(status, 404);
     assert!(body.contains("This join link is not valid"), "{body}");
 }
@@ -328,7 +322,7 @@ async fn a_join_link_opened_without_the_cookie_sets_it_and_joins_only_when_the_c
     // A browser keeps the cookie and comes back.
     assert_eq!(app.get(&path).await.status(), 302);
     assert_eq!(members(&app, who).await, 0);
-    let (status, body) = html(&app, &path).await;
+    let (status, body) = app.html(&path).await;
     assert_eq!(status, 200);
     assert!(body.contains("You joined Workshop"), "{body}");
     assert_eq!(members(&app, who).await, 1);
@@ -394,7 +388,7 @@ async fn a_failed_form_post_on_the_dashboard_is_explained_there_without_javascri
     for (function, form, says) in cases {
         let body = failed_form_post_shows_on(&app, &format!("/fn/{function}"), &form, "/instructor").await;
         assert!(body.contains("role=\"alert\"") && body.contains(says), "{function} {form:?}: {body}");
-        let (_, plain) = html(&app, "/instructor").await;
+        let (_, plain) = app.html("/instructor").await;
         assert!(!plain.contains(says), "only the page the post went back to says it");
     }
 }
@@ -428,7 +422,7 @@ async fn a_failed_join_form_post_shows_its_error_on_the_join_page_without_javasc
 #[tokio::test]
 async fn the_server_page_sets_up_the_learners_own_server_with_plain_form_posts() {
     let (app, idp) = (TestApp::spawn().await, TestApp::spawn().await);
-    let (status, body) = html(&app, "/exercises/refresh/provider").await;
+    let (status, body) = app.html("/exercises/refresh/provider").await;
     assert_eq!(status, 200);
     assert!(body.contains("In use: the built-in practice server") && body.contains("name=\"issuer\""));
     let post = |issuer: String| {
@@ -445,15 +439,15 @@ async fn the_server_page_sets_up_the_learners_own_server_with_plain_form_posts()
         res.headers().get("location").and_then(|v| v.to_str().ok()),
         Some("/exercises/refresh/provider")
     );
-    let (_, body) = html(&app, "/exercises/refresh/provider").await;
+    let (_, body) = app.html("/exercises/refresh/provider").await;
     assert!(body.contains("data-testid=\"verdict-provider\"") && body.contains("HTTP 404"), "{body}");
     assert!(body.contains(&format!("value=\"{}\"", idp.url("/typo"))), "the issuer typed is kept");
     assert!(body.contains("In use: the built-in practice server"));
     // The right one: the exercise page now names it.
     assert_eq!(post(idp.base.clone()).await.expect("post").status(), 302);
-    let (_, body) = html(&app, "/exercises/refresh/provider").await;
+    let (_, body) = app.html("/exercises/refresh/provider").await;
     assert!(body.contains("In use: your own server") && body.contains("use-builtin"), "{body}");
-    let (_, body) = html(&app, "/exercises/refresh").await;
+    let (_, body) = app.html("/exercises/refresh").await;
     assert!(body.contains(&idp.url("/oauth2/authorize")), "step 3 shows the learner's endpoint");
     assert!(body.contains("You are using your own authorization server"));
     // And back.
@@ -465,7 +459,7 @@ async fn the_server_page_sets_up_the_learners_own_server_with_plain_form_posts()
         .await
         .expect("post");
     assert_eq!(res.status(), 302);
-    let (_, body) = html(&app, "/exercises/refresh").await;
+    let (_, body) = app.html("/exercises/refresh").await;
     assert!(body.contains("You are using OAuth Lab's built-in practice server"));
 }
 
@@ -561,7 +555,7 @@ async fn a_join_link_opened_from_another_site_asks_first_and_the_button_joins() 
     assert!(res.status().is_redirection(), "{}", res.status());
     assert_eq!(res.headers().get("location").and_then(|v| v.to_str().ok()), Some(path.as_str()));
     assert_eq!(in_class(&app, who, &a).await, 1);
-    let (status, body) = html(&app, &path).await;
+    let (status, body) = app.html(&path).await;
     assert_eq!(status, 200);
     assert!(body.contains("You joined Class A"), "{body}");
 }
@@ -571,22 +565,22 @@ async fn a_learner_in_one_class_opening_anothers_link_stays_until_they_press_joi
     let app = TestApp::spawn().await;
     let (who, [(a, path_a), (b, path_b)]) = two_classes(&app).await;
     app.get("/").await;
-    let (_, body) = html(&app, &path_a).await;
+    let (_, body) = app.html(&path_a).await;
     assert!(body.contains("You joined Class A"), "in no class, a same-site GET joins at once: {body}");
     assert_eq!(in_class(&app, who, &a).await, 1);
 
-    let (status, body) = html(&app, &path_b).await;
+    let (status, body) = app.html(&path_b).await;
     assert_eq!(status, 200);
     assert!(body.contains("Join Class B?") && body.contains("/fn/confirm_join"), "{body}");
     assert_eq!((in_class(&app, who, &a).await, in_class(&app, who, &b).await), (1, 0), "still in A");
     // Opening A's link again changes nothing either.
-    let (_, body) = html(&app, &path_a).await;
+    let (_, body) = app.html(&path_a).await;
     assert!(body.contains("You joined Class A"), "{body}");
 
     let res = press_join(&app, &path_b, "same-origin").await;
     assert!(res.status().is_redirection(), "{}", res.status());
     assert_eq!((in_class(&app, who, &a).await, in_class(&app, who, &b).await), (0, 1), "moved to B");
-    let (_, body) = html(&app, &path_b).await;
+    let (_, body) = app.html(&path_b).await;
     assert!(body.contains("You joined Class B"), "{body}");
     // A code no class has: the button says so, and nobody moves.
     let res = press_join(&app, "/join/not-a-code", "same-origin").await;
