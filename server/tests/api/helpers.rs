@@ -461,6 +461,13 @@ fn unescape(s: &str) -> String {
         .replace("&amp;", "&")
 }
 
+/// A free loopback address (`127.0.0.1:port`). The listener is dropped before a server
+/// binds it, so another test may take it first: a server started on it says so.
+pub fn free_addr() -> String {
+    let addr = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port");
+    addr.to_string()
+}
+
 /// The real `oauthlab` binary serving on a free loopback port with a fresh database, in a
 /// process of its own: a test can read its resident memory, or kill it outright. Killed
 /// (SIGKILL) when dropped. Its standard output and error go to files in `dir`.
@@ -501,10 +508,7 @@ impl RealServer {
         for _ in 0..3 {
             let addr = match &asked {
                 Some(addr) => addr.clone(),
-                None => std::net::TcpListener::bind("127.0.0.1:0")
-                    .and_then(|l| l.local_addr())
-                    .expect("a free port")
-                    .to_string(),
+                None => free_addr(),
             };
             let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_oauthlab"));
             command.arg("serve");

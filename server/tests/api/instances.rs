@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{client, field, statuses, RealServer, Site};
+use crate::helpers::{client, field, free_addr, statuses, RealServer, Site};
 use crate::instructors::add_instructor;
 
 /// Two instances on one fresh PostgreSQL database sharing one key file (made by whichever
@@ -25,12 +25,6 @@ async fn two_instances(hint: &str, public: Option<&str>) -> Option<(RealServer, 
         RealServer::start_with(dir(), database, &more)
     );
     Some((a, b, keys))
-}
-
-/// A free loopback address, for an instance whose address must be known before it starts.
-fn free_addr() -> String {
-    let addr = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port");
-    addr.to_string()
 }
 
 /// The page at `path`, as HTML.

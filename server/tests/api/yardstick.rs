@@ -23,10 +23,9 @@ impl Drop for Serving {
 
 async fn serve(dir: &std::path::Path) -> Serving {
     for _ in 0..3 {
-        let addr =
-            std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port");
+        let addr = crate::helpers::free_addr();
         let child = yardstick()
-            .args(["serve", "--addr", &addr.to_string(), "--static"])
+            .args(["serve", "--addr", &addr, "--static"])
             .arg(dir)
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
