@@ -11,7 +11,7 @@ mod shared_state;
 
 use std::sync::Arc;
 
-use app::services::flash::Flash;
+use app::services::flash::{Caps, Flash};
 use app::services::instructor::{LoginAttempts, LoginThrottle, ResetLog};
 use app::services::memory::MemoryStore;
 
@@ -35,23 +35,27 @@ async fn next_second() {
 }
 
 /// `mod $name` with three tests: `$suite` holds on SQLite, on PostgreSQL (a database of
-/// its own on the test server `make test` starts) and on `$memory`.
-macro_rules! holds_on_both {
+/// its own on the test server `make test` starts) and on `$memory`. With `|db| $store`,
+/// the suite runs on `$store` made over each database (a store that wraps `Db`).
+macro_rules! holds_on_all {
     ($name:ident: $suite:path, $memory:expr) => {
+        holds_on_all!($name: $suite, |db| db, $memory);
+    };
+    ($name:ident: $suite:path, |$db:ident| $store:expr, $memory:expr) => {
         mod $name {
             use super::*;
 
             #[tokio::test]
             async fn holds_on_sqlite() {
-                let (_dir, db) = sqlite().await;
-                $suite(&db).await;
+                let (_dir, $db) = sqlite().await;
+                $suite(&$store).await;
             }
 
             #[tokio::test]
             async fn holds_on_postgres() {
                 let Some(url) = crate::testing::postgres_database("contract").await else { return };
-                let db = Db::open(&url).await.expect("open");
-                $suite(&db).await;
+                let $db = Db::open(&url).await.expect("open");
+                $suite(&$store).await;
             }
 
             #[tokio::test]
@@ -62,87 +66,54 @@ macro_rules! holds_on_both {
     };
 }
 
-holds_on_both!(progress_store: app_stores::progress, MemoryStore::default());
-holds_on_both!(progress_store_under_concurrent_writes: app_stores::progress_under_concurrent_writes, MemoryStore::default());
-holds_on_both!(learner_reads: app_stores::learner_reads, MemoryStore::default());
-holds_on_both!(practice_app_store: app_stores::practice_apps, MemoryStore::default());
-holds_on_both!(practice_clients: app_stores::practice_clients, MemoryStore::default());
-holds_on_both!(receipts: app_stores::receipts, MemoryStore::default());
-holds_on_both!(server_choice_store: app_stores::server_choices, MemoryStore::default());
-holds_on_both!(instructor_store_sessions: app_stores::instructor_sessions, MemoryStore::default());
-holds_on_both!(instructor_store_classes: app_stores::instructor_classes, MemoryStore::default());
-holds_on_both!(instructor_store_learner_pages: app_stores::instructor_learner_pages, MemoryStore::default());
-holds_on_both!(code_store: practice_stores::codes, MemoryPractice::default());
-holds_on_both!(token_store: practice_stores::tokens, MemoryPractice::default());
-holds_on_both!(token_store_family_revocations: practice_stores::family_revocations, MemoryPractice::default());
-holds_on_both!(issued_tokens: practice_stores::issued, MemoryPractice::default());
-holds_on_both!(consent_store: practice_stores::consents, MemoryPractice::default());
-holds_on_both!(key_store: practice_stores::keys, MemoryPractice::default());
-holds_on_both!(recent_resets: shared_state::resets, ResetLog::default());
+holds_on_all!(progress_store: app_stores::progress, MemoryStore::default());
+holds_on_all!(progress_store_under_concurrent_writes: app_stores::progress_under_concurrent_writes, MemoryStore::default());
+holds_on_all!(learner_reads: app_stores::learner_reads, MemoryStore::default());
+holds_on_all!(practice_app_store: app_stores::practice_apps, MemoryStore::default());
+holds_on_all!(practice_clients: app_stores::practice_clients, MemoryStore::default());
+holds_on_all!(receipts: app_stores::receipts, MemoryStore::default());
+holds_on_all!(server_choice_store: app_stores::server_choices, MemoryStore::default());
+holds_on_all!(instructor_store_sessions: app_stores::instructor_sessions, MemoryStore::default());
+holds_on_all!(instructor_store_classes: app_stores::instructor_classes, MemoryStore::default());
+holds_on_all!(instructor_store_learner_pages: app_stores::instructor_learner_pages, MemoryStore::default());
+holds_on_all!(code_store: practice_stores::codes, MemoryPractice::default());
+holds_on_all!(token_store: practice_stores::tokens, MemoryPractice::default());
+holds_on_all!(token_store_family_revocations: practice_stores::family_revocations, MemoryPractice::default());
+holds_on_all!(issued_tokens: practice_stores::issued, MemoryPractice::default());
+holds_on_all!(consent_store: practice_stores::consents, MemoryPractice::default());
+holds_on_all!(key_store: practice_stores::keys, MemoryPractice::default());
+holds_on_all!(recent_resets: shared_state::resets, ResetLog::default());
 
-/// The login throttle's suite: on the database, its keys keyed by a fresh server key, and
-/// in [`LoginThrottle`].
-mod login_attempts {
-    use super::*;
-
-    pub(super) fn keyed(db: Db) -> KeyedThrottle {
-        KeyedThrottle::new(db, &ServerKey::random())
-    }
-
-    #[tokio::test]
-    async fn holds_on_sqlite() {
-        let (_dir, db) = sqlite().await;
-        shared_state::throttle(&keyed(db)).await;
-    }
-
-    #[tokio::test]
-    async fn holds_on_postgres() {
-        let Some(url) = crate::testing::postgres_database("contract").await else { return };
-        shared_state::throttle(&keyed(Db::open(&url).await.expect("open"))).await;
-    }
-
-    #[tokio::test]
-    async fn holds_in_memory() {
-        shared_state::throttle(&LoginThrottle::default()).await;
-    }
+/// The login throttle over `db`, its keys keyed by a fresh server key.
+fn keyed(db: Db) -> KeyedThrottle {
+    KeyedThrottle::new(db, &ServerKey::random())
 }
 
-/// The page views' suites: on the database sealed under a fresh server key, and in
-/// [`Flash`], with the same caps.
-macro_rules! page_views_hold_on_both {
-    ($name:ident: $suite:path, $caps:expr) => {
-        mod $name {
-            use super::*;
-
-            #[tokio::test]
-            async fn holds_on_sqlite() {
-                let (_dir, db) = sqlite().await;
-                $suite(&SealedPageViews::with_caps(db, &ServerKey::random(), $caps)).await;
-            }
-
-            #[tokio::test]
-            async fn holds_on_postgres() {
-                let Some(url) = crate::testing::postgres_database("contract").await else { return };
-                let db = Db::open(&url).await.expect("open");
-                $suite(&SealedPageViews::with_caps(db, &ServerKey::random(), $caps)).await;
-            }
-
-            #[tokio::test]
-            async fn holds_in_memory() {
-                $suite(&Flash::with_caps($caps)).await;
-            }
-        }
-    };
+/// The page views over `db`, sealed under a fresh server key, with `caps`.
+fn sealed(db: Db, caps: Caps) -> SealedPageViews {
+    SealedPageViews::with_caps(db, &ServerKey::random(), caps)
 }
 
-page_views_hold_on_both!(page_views: shared_state::page_views, Default::default());
-page_views_hold_on_both!(page_views_expire: shared_state::page_views_expire, shared_state::one_second());
-page_views_hold_on_both!(page_views_flooded: shared_state::page_views_flooded, shared_state::small());
+holds_on_all!(login_attempts: shared_state::throttle, |db| keyed(db), LoginThrottle::default());
+holds_on_all!(
+    page_views: shared_state::page_views,
+    |db| sealed(db, Caps::default()),
+    Flash::with_caps(Caps::default())
+);
+holds_on_all!(
+    page_views_expire: shared_state::page_views_expire,
+    |db| sealed(db, shared_state::one_second()),
+    Flash::with_caps(shared_state::one_second())
+);
+holds_on_all!(
+    page_views_flooded: shared_state::page_views_flooded,
+    |db| sealed(db, shared_state::small()),
+    Flash::with_caps(shared_state::small())
+);
 
 /// Twenty attempts at once against a limit of five: exactly five pass, on SQLite,
 /// PostgreSQL and in memory.
 mod login_attempts_under_concurrent_attempts {
-    use super::login_attempts::keyed;
     use super::*;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
