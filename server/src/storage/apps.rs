@@ -11,8 +11,7 @@ use base64::Engine;
 use oauthlab::exercises::client_credentials::ClientKind;
 use sqlx::Row;
 
-use super::db::flag;
-use super::{store_error, Backend, Db};
+use super::{flag, store_error, Backend, Db};
 
 /// The columns [`app_record`] reads, from `practice_apps a`, given how the backend
 /// aggregates the allowed origins into a JSON array in order.

@@ -63,13 +63,6 @@ impl Db {
     }
 }
 
-/// A flag column: both backends keep flags as integers, 0 or 1 (the Any driver reads no
-/// SQLite integer as a bool).
-pub(super) fn flag(row: &sqlx::any::AnyRow, column: &str) -> Result<bool, sqlx::Error> {
-    use sqlx::Row;
-    Ok(row.try_get::<i64, _>(column)? != 0)
-}
-
 /// Pool options both backends share.
 pub(super) fn pool_options(max_connections: u32) -> AnyPoolOptions {
     AnyPoolOptions::new()

@@ -52,6 +52,13 @@ pub use signing_keys::{KeyRecord, KeyStore};
 pub use db::{redacted, Backend, Db};
 pub use tokens::{FamilyRevocation, TokenKind, TokenRecord, TokenStore};
 
+/// A flag column: both backends keep flags as integers, 0 or 1 (the Any driver reads no
+/// SQLite integer as a bool).
+pub(crate) fn flag(row: &sqlx::any::AnyRow, column: &str) -> Result<bool, sqlx::Error> {
+    use sqlx::Row;
+    Ok(row.try_get::<i64, _>(column)? != 0)
+}
+
 /// A database error, as the store traits report it (for the operator's log).
 pub(crate) fn store_error(err: sqlx::Error) -> app::services::store::StoreError {
     app::services::store::StoreError(err.to_string())

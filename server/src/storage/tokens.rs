@@ -8,8 +8,7 @@ use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::db::flag;
-use super::{store_error, Backend, Db, Redeemed};
+use super::{flag, store_error, Backend, Db, Redeemed};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TokenKind {
